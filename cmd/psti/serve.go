@@ -1,0 +1,159 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/psti/psti/internal/auth"
+	"github.com/psti/psti/internal/psti"
+	"github.com/psti/psti/internal/web"
+)
+
+func serveCmd(a *app) *cobra.Command {
+	var addr string
+	var grace time.Duration
+	c := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the web server: public pages, admin pages and the JSON API",
+		Long: `Run the web server. It applies any pending database migrations first, then
+listens on --addr. On an empty database it prints a one-time setup link for the
+first administrator: open it to choose your password. There is no default
+password.
+
+Health: /healthz (process up), /readyz (database reachable), /metrics
+(Prometheus). API description: /api/v1/openapi.json.
+
+SIGINT or SIGTERM stops it gracefully: requests in flight finish (for up to
+--shutdown-timeout) and the database is closed cleanly.`,
+		Example: `  psti serve
+  psti serve --addr 0.0.0.0:8080 --base-url https://psti.example.com
+  PSTI_DATABASE_URL=postgres://psti@db/psti psti serve`,
+		Args: exactArgs(0, "no arguments"),
+		RunE: func(c *cobra.Command, _ []string) error {
+			return a.serve(c.Context(), addr, grace)
+		},
+	}
+	c.Flags().StringVar(&addr, "addr", env("PSTI_ADDR", "127.0.0.1:8080"), "address to listen on, host:port (env PSTI_ADDR)")
+	c.Flags().DurationVar(&grace, "shutdown-timeout", 30*time.Second, "how long requests in flight may take to finish on shutdown")
+	return c
+}
+
+func (a *app) serve(parent context.Context, addr string, grace time.Duration) error {
+	log, err := a.logger()
+	if err != nil {
+		return err
+	}
+	if parent == nil {
+		parent = context.Background()
+	}
+	ctx, stop := signal.NotifyContext(parent, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("cannot listen on %s: %w", addr, err)
+	}
+	defer ln.Close()
+	base := a.baseURL
+	if base == "" {
+		base = "http://" + displayAddr(ln.Addr().String())
+	}
+
+	db, err := a.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := db.Close(); err != nil {
+			log.Error("closing the database", "err", err)
+		} else {
+			log.Info("database closed")
+		}
+	}()
+	log.Info("database ready", "backend", db.Backend(), "url", redact(a.databaseURL))
+
+	clock := psti.SystemClock{}
+	svc := auth.NewService(db, clock)
+	if code, ok, err := svc.FirstRun(ctx); err != nil {
+		return err
+	} else if ok {
+		fmt.Fprintf(a.stderr, "\nNo users yet. To set up the first administrator, open this link (it works once, for 72 hours):\n\n    %s/setup/%s\n\n", base, code)
+	}
+
+	srv, err := web.New(web.Config{BaseURL: base, Version: buildVersion(), Logger: log, Clock: clock}, db, svc)
+	if err != nil {
+		return err
+	}
+	httpSrv := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	go sweepSessions(ctx, db, log)
+
+	errc := make(chan error, 1)
+	go func() { errc <- httpSrv.Serve(ln) }()
+	log.Info("listening", "addr", ln.Addr().String(), "url", base, "version", buildVersion())
+	fmt.Fprintf(a.stderr, "psti: listening on http://%s\n", ln.Addr().String())
+
+	select {
+	case err := <-errc:
+		return fmt.Errorf("server stopped: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: waiting for requests in flight", "timeout", grace)
+	sctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	if err := httpSrv.Shutdown(sctx); err != nil {
+		log.Warn("requests were still running at the deadline", "err", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// sweepSessions removes expired sessions every hour.
+func sweepSessions(ctx context.Context, db auth.Store, log *slog.Logger) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			if n, err := db.DeleteExpiredSessions(ctx, now); err != nil {
+				log.Warn("removing expired sessions", "err", err)
+			} else if n > 0 {
+				log.Debug("removed expired sessions", "count", n)
+			}
+		}
+	}
+}
+
+// displayAddr turns a listening address into one a browser can open.
+func displayAddr(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
+}

@@ -1,0 +1,311 @@
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/psti/psti/internal/psti"
+)
+
+// Service applies the rules for signing in, setup links and API tokens on
+// top of a Store.
+type Service struct {
+	Store    Store
+	Clock    psti.Clock
+	Rand     io.Reader // source of secrets; crypto/rand when nil
+	Params   Params    // argon2id cost for new hashes; DefaultParams when zero
+	Throttle *Throttle // required for SignIn
+
+	// InvitationTTL is how long a setup link stays valid; 72 hours when zero.
+	InvitationTTL time.Duration
+}
+
+// NewService returns a Service with the default cost parameters and a fresh
+// throttle.
+func NewService(st Store, clock psti.Clock) *Service {
+	return &Service{Store: st, Clock: clock, Throttle: NewThrottle()}
+}
+
+func (s *Service) now() time.Time {
+	if s.Clock == nil {
+		return time.Now().UTC()
+	}
+	return s.Clock.Now()
+}
+
+func (s *Service) rand() io.Reader {
+	if s.Rand == nil {
+		return rand.Reader
+	}
+	return s.Rand
+}
+
+func (s *Service) params() Params {
+	if s.Params == (Params{}) {
+		return DefaultParams
+	}
+	return s.Params
+}
+
+// NormalizeEmail is how e-mail addresses are compared and stored.
+func NormalizeEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
+
+var errSignIn = psti.Errorf(psti.EUNAUTHORIZED, "The e-mail address or password is not right.")
+
+// SignIn checks an e-mail address and password. client identifies where the
+// attempt came from (the remote address) for throttling. Errors: ETOOMANY
+// while throttled, EUNAUTHORIZED for a wrong address or password or a
+// disabled account.
+func (s *Service) SignIn(ctx context.Context, email, password, client string) (*User, error) {
+	email = NormalizeEmail(email)
+	now := s.now()
+	if wait := s.Throttle.Wait(email, client, now); wait > 0 {
+		return nil, psti.Errorf(psti.ETOOMANY, "Too many failed attempts. Please wait %d seconds and try again.", int(wait.Seconds()))
+	}
+	if len(password) > 4*MaxPasswordLen {
+		s.Throttle.Fail(email, client, now)
+		return nil, errSignIn
+	}
+	u, err := s.Store.UserByEmail(ctx, email)
+	if psti.ErrorCode(err) == psti.ENOTFOUND {
+		// Spend the same time as a real check, so response times do not
+		// reveal which addresses have accounts.
+		_, _, _ = CheckPassword(dummyHash, password, s.params())
+		s.Throttle.Fail(email, client, now)
+		return nil, errSignIn
+	} else if err != nil {
+		return nil, err
+	}
+	phc, err := s.Store.PasswordHash(ctx, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	if phc == "" {
+		_, _, _ = CheckPassword(dummyHash, password, s.params())
+		s.Throttle.Fail(email, client, now)
+		return nil, errSignIn
+	}
+	ok, rehash, err := CheckPassword(phc, password, s.params())
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		s.Throttle.Fail(email, client, now)
+		return nil, errSignIn
+	}
+	if u.Disabled() {
+		return nil, psti.Errorf(psti.EUNAUTHORIZED, "This account has been disabled. Ask an administrator to enable it.")
+	}
+	if rehash && u.PasswordChangedAt != nil {
+		if h, err := HashPassword(password, s.params()); err == nil {
+			// Best effort: the user is signed in either way.
+			_ = s.Store.SetPasswordHash(ctx, psti.Actor{UserID: u.ID, Label: u.Email}, u.ID, h, *u.PasswordChangedAt)
+		}
+	}
+	return u, nil
+}
+
+// dummyHash is checked when there is no real hash, so that a sign-in for an
+// unknown address costs what a real one does.
+var dummyHash, _ = HashPassword("not a password anyone has", DefaultParams)
+
+func (s *Service) ttl() time.Duration {
+	if s.InvitationTTL == 0 {
+		return 72 * time.Hour
+	}
+	return s.InvitationTTL
+}
+
+// Invite makes a one-time setup link code. For an e-mail address that
+// already has an account, the link sets a new password for it (and role is
+// ignored); otherwise it creates an account with role when used. email may be
+// empty only for the first administrator of an empty installation. Admins
+// only.
+func (s *Service) Invite(ctx context.Context, a psti.Actor, email string, role Role) (string, *Invitation, error) {
+	email = NormalizeEmail(email)
+	var p psti.Problems
+	p.Email("email", "E-mail address", email, false)
+	if !role.Valid() {
+		p.Add("role", "Role must be viewer, editor or admin.")
+	}
+	if err := p.Err(); err != nil {
+		return "", nil, err
+	}
+	code, err := newSetupCode(s.rand())
+	if err != nil {
+		return "", nil, err
+	}
+	now := s.now()
+	inv := &Invitation{Email: email, Role: role, CreatedAt: now, ExpiresAt: now.Add(s.ttl())}
+	if err := s.Store.CreateInvitation(ctx, a, inv, Hash(code)); err != nil {
+		return "", nil, err
+	}
+	return code, inv, nil
+}
+
+// FirstRun makes a setup link for the first administrator when the
+// installation has no users yet, and reports whether it did. There is never a
+// default password: whoever holds the link printed at start-up sets it.
+func (s *Service) FirstRun(ctx context.Context) (string, bool, error) {
+	n, err := s.Store.CountUsers(ctx)
+	if err != nil || n > 0 {
+		return "", false, err
+	}
+	code, _, err := s.Invite(ctx, psti.System("first start"), "", Admin)
+	return code, err == nil, err
+}
+
+var errBadLink = psti.Errorf(psti.ENOTFOUND, "This setup link is not valid: it may have been used already or have expired. Ask an administrator for a new one.")
+
+// Invitation returns the open invitation for a setup code.
+func (s *Service) Invitation(ctx context.Context, code string) (*Invitation, error) {
+	if !ValidSetupCode(code) {
+		return nil, errBadLink
+	}
+	inv, err := s.Store.InvitationByHash(ctx, Hash(code))
+	if psti.ErrorCode(err) == psti.ENOTFOUND {
+		return nil, errBadLink
+	} else if err != nil {
+		return nil, err
+	}
+	if inv.UsedAt != nil || !s.now().Before(inv.ExpiresAt) {
+		return nil, errBadLink
+	}
+	return inv, nil
+}
+
+// AcceptInvitation uses a setup code: it checks the new password and creates
+// the account (or sets the password of the existing one). email and name are
+// only read when the invitation has no e-mail address of its own.
+func (s *Service) AcceptInvitation(ctx context.Context, code, email, name, password string) (*User, error) {
+	inv, err := s.Invitation(ctx, code)
+	if err != nil {
+		return nil, err
+	}
+	u := &User{Email: inv.Email, Name: strings.TrimSpace(name), Role: inv.Role}
+	if u.Email == "" {
+		u.Email = NormalizeEmail(email)
+	}
+	var p psti.Problems
+	if err := u.Validate(); err != nil {
+		for _, f := range psti.ErrorFields(err) {
+			p.Add(f.Field, "%s", f.Message)
+		}
+	}
+	if err := CheckNewPassword(password, u.Email); err != nil {
+		p.Add("password", "%s", psti.ErrorFields(err)[0].Message)
+	}
+	if err := p.Err(); err != nil {
+		return nil, err
+	}
+	h, err := HashPassword(password, s.params())
+	if err != nil {
+		return nil, err
+	}
+	return s.Store.AcceptInvitation(ctx, inv.ID, u, h, s.now())
+}
+
+// ChangePassword sets a new password for a signed-in user after checking
+// the current one.
+func (s *Service) ChangePassword(ctx context.Context, u *User, current, next string) error {
+	phc, err := s.Store.PasswordHash(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	if ok, _, err := CheckPassword(phc, current, s.params()); err != nil || !ok {
+		return psti.FieldErrorf(psti.EINVALID, "current_password", "Your current password is not right.")
+	}
+	if err := CheckNewPassword(next, u.Email); err != nil {
+		return err
+	}
+	h, err := HashPassword(next, s.params())
+	if err != nil {
+		return err
+	}
+	return s.Store.SetPasswordHash(ctx, psti.Actor{UserID: u.ID, Label: u.Email}, u.ID, h, s.now())
+}
+
+// CreateToken makes an API token for a user with a role no higher than the
+// user's own, and returns the secret. The secret is never stored and cannot
+// be shown again. Admins only.
+func (s *Service) CreateToken(ctx context.Context, a psti.Actor, userID int64, name string, role Role, expires *time.Time) (string, *Token, error) {
+	u, err := s.Store.User(ctx, userID)
+	if err != nil {
+		return "", nil, err
+	}
+	var p psti.Problems
+	p.Text("name", "Token name", name, true, 200)
+	switch {
+	case !role.Valid():
+		p.Add("role", "Role must be viewer, editor or admin.")
+	case !u.Role.Allows(role):
+		p.Add("role", "A token cannot have a higher role than its owner (%s is %s).", u.Email, u.Role)
+	}
+	if u.Disabled() {
+		p.Add("user", "%s is disabled and cannot own new tokens.", u.Email)
+	}
+	if expires != nil && !expires.After(s.now()) {
+		p.Add("expires_at", "Expiry must be in the future.")
+	}
+	if err := p.Err(); err != nil {
+		return "", nil, err
+	}
+	secret, err := newToken(s.rand())
+	if err != nil {
+		return "", nil, err
+	}
+	t := &Token{UserID: u.ID, UserEmail: u.Email, Name: strings.TrimSpace(name), Role: role, Hint: tokenHint(secret),
+		CreatedAt: s.now(), ExpiresAt: expires}
+	if err := s.Store.CreateToken(ctx, a, t, Hash(secret)); err != nil {
+		return "", nil, err
+	}
+	return secret, t, nil
+}
+
+// Principal is who a request acts as, once authenticated.
+type Principal struct {
+	User  *User
+	Token *Token // nil for a browser session
+	Role  Role   // what the request may do
+}
+
+// Actor returns the audit actor for changes the principal makes.
+func (p *Principal) Actor() psti.Actor {
+	a := psti.Actor{UserID: p.User.ID, Label: p.User.Email}
+	if p.Token != nil {
+		a.TokenID = p.Token.ID
+	}
+	return a
+}
+
+var errToken = psti.Errorf(psti.EUNAUTHORIZED, "The API token is not valid: it may be mistyped, revoked or expired.")
+
+// Authenticate checks the token in an Authorization header value. The
+// request may do what the lower of the token's role and its owner's current
+// role allows. Errors: EUNAUTHORIZED.
+func (s *Service) Authenticate(ctx context.Context, header string) (*Principal, error) {
+	raw, ok := ParseBearer(header)
+	if !ok {
+		return nil, errToken
+	}
+	t, u, err := s.Store.TokenByHash(ctx, Hash(raw))
+	if psti.ErrorCode(err) == psti.ENOTFOUND {
+		return nil, errToken
+	} else if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	if t.RevokedAt != nil || (t.ExpiresAt != nil && !now.Before(*t.ExpiresAt)) || u.Disabled() {
+		return nil, errToken
+	}
+	// Record use at most once a minute, so reads stay reads.
+	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) > time.Minute {
+		if err := s.Store.TouchToken(ctx, t.ID, now); err != nil {
+			return nil, err
+		}
+	}
+	return &Principal{User: u, Token: t, Role: Lower(t.Role, u.Role)}, nil
+}

@@ -1,0 +1,769 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/psti/psti/internal/product"
+	"github.com/psti/psti/internal/psti"
+)
+
+// The product register: organisations, manufacturers, brands, products,
+// versions and batches. Each kind has a reader (get), a list query, and
+// create/update methods that validate, check parents, write and audit in one
+// transaction.
+
+const recordCols = `id, revision, created_at, updated_at, archived_at`
+
+func recordDest(r *psti.Record) []any {
+	return []any{&r.ID, &r.Revision, utc(&r.CreatedAt), utc(&r.UpdatedAt), utcPtr(&r.ArchivedAt)}
+}
+
+func newRecord(now time.Time) psti.Record {
+	return psti.Record{Revision: 1, CreatedAt: now, UpdatedAt: now}
+}
+
+// checkRevision refuses an update made against an out-of-date copy.
+func checkRevision(kind string, current psti.Record, sent int64) error {
+	if sent != 0 && sent != current.Revision {
+		return psti.Errorf(psti.ECONFLICT, "This %s was changed by someone else after you opened it (your copy is revision %d, the current one is %d). Reload it, then make your change again.", kind, sent, current.Revision)
+	}
+	return nil
+}
+
+// bumped returns the bookkeeping fields after an update.
+func bumped(r psti.Record, now time.Time) psti.Record {
+	r.Revision++
+	r.UpdatedAt = now
+	return r
+}
+
+// parent checks that a record a new or changed record points at exists and
+// is not archived, and says so in terms of the form field.
+func parent(ctx context.Context, q querier, table, field, kind string, id int64) error {
+	var archived sql.NullString
+	err := q.QueryRowContext(ctx, `SELECT CASE WHEN archived_at IS NULL THEN NULL ELSE 'yes' END FROM `+table+` WHERE id = $1`, id).Scan(&archived)
+	if errors.Is(err, sql.ErrNoRows) {
+		return psti.FieldErrorf(psti.EINVALID, field, "There is no %s with id %d.", kind, id)
+	}
+	if err != nil {
+		return fmt.Errorf("store: unable to check %s %d: %w", kind, id, err)
+	}
+	if archived.Valid {
+		return psti.FieldErrorf(psti.EINVALID, field, "The %s with id %d is archived; bring it back before adding to it.", kind, id)
+	}
+	return nil
+}
+
+// unique turns a uniqueness violation into a conflict on a field.
+func unique(err error, field, format string, args ...any) error {
+	if isUnique(err) {
+		return psti.FieldErrorf(psti.ECONFLICT, field, format, args...)
+	}
+	return err
+}
+
+func listArgs(f product.Filter) (limit, offset int) {
+	limit = f.Limit
+	if limit <= 0 || limit > 500 {
+		limit = 500
+	}
+	return limit, max(f.Offset, 0)
+}
+
+func notFound(err error, kind string, id int64) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return psti.NotFound(kind, id)
+	}
+	if err != nil {
+		return fmt.Errorf("store: unable to read %s %d: %w", kind, id, err)
+	}
+	return nil
+}
+
+// ---- organisations ----
+
+const organisationCols = recordCols + `, legal_name, address, website`
+
+func scanOrganisation(row interface{ Scan(...any) error }) (*product.Organisation, error) {
+	o := &product.Organisation{}
+	err := row.Scan(append(recordDest(&o.Record), &o.LegalName, &o.Address, &o.Website)...)
+	return o, err
+}
+
+func (db *DB) organisation(ctx context.Context, q querier, id int64, lock string) (*product.Organisation, error) {
+	o, err := scanOrganisation(q.QueryRowContext(ctx, `SELECT `+organisationCols+` FROM organisations WHERE id = $1`+lock, id))
+	return o, notFound(err, "organisation", id)
+}
+
+// Organisation returns one organisation.
+func (db *DB) Organisation(ctx context.Context, id int64) (*product.Organisation, error) {
+	return db.organisation(ctx, db.ro, id, "")
+}
+
+// Organisations lists organisations by name.
+func (db *DB) Organisations(ctx context.Context, f product.Filter) ([]*product.Organisation, error) {
+	limit, offset := listArgs(f)
+	rows, err := db.ro.QueryContext(ctx, `SELECT `+organisationCols+` FROM organisations
+		WHERE ($1 OR archived_at IS NULL)
+		ORDER BY lower(legal_name), id LIMIT $2 OFFSET $3`, f.IncludeArchived, limit, offset)
+	return collect(rows, err, "organisations", scanOrganisation)
+}
+
+// CreateOrganisation adds an organisation.
+func (db *DB) CreateOrganisation(ctx context.Context, a psti.Actor, o *product.Organisation) error {
+	if err := o.Validate(); err != nil {
+		return err
+	}
+	return db.write(ctx, a, func(tx *sql.Tx, now time.Time) (*change, error) {
+		o.Record = newRecord(now)
+		err := tx.QueryRowContext(ctx, `INSERT INTO organisations (revision, created_at, updated_at, legal_name, address, website)
+			VALUES (1, $1, $1, $2, $3, $4) RETURNING id`, now, o.LegalName, o.Address, o.Website).Scan(&o.ID)
+		if err != nil {
+			return nil, fmt.Errorf("store: unable to create organisation: %w", err)
+		}
+		return &change{psti.ActionCreate, string(product.KindOrganisation), o.ID, nil, o}, nil
+	})
+}
+
+// UpdateOrganisation changes an organisation.
+func (db *DB) UpdateOrganisation(ctx context.Context, a psti.Actor, o *product.Organisation) error {
+	if err := o.Validate(); err != nil {
+		return err
+	}
+	return db.write(ctx, a, func(tx *sql.Tx, now time.Time) (*change, error) {
+		before, err := db.organisation(ctx, tx, o.ID, db.dialect.forUpdate)
+		if err != nil {
+			return nil, err
+		}
+		if err := checkRevision("organisation", before.Record, o.Revision); err != nil {
+			return nil, err
+		}
+		o.Record = bumped(before.Record, now)
+		_, err = tx.ExecContext(ctx, `UPDATE organisations SET revision = $1, updated_at = $2, legal_name = $3, address = $4, website = $5
+			WHERE id = $6`, o.Revision, now, o.LegalName, o.Address, o.Website, o.ID)
+		if err != nil {
+			return nil, fmt.Errorf("store: unable to update organisation %d: %w", o.ID, err)
+		}
+		return &change{psti.ActionUpdate, string(product.KindOrganisation), o.ID, before, o}, nil
+	})
+}
+
+// ---- manufacturers ----
+
+const manufacturerCols = recordCols + `, name, address, website`
+
+func scanManufacturer(row interface{ Scan(...any) error }) (*product.Manufacturer, error) {
+	m := &product.Manufacturer{}
+	err := row.Scan(append(recordDest(&m.Record), &m.Name, &m.Address, &m.Website)...)
+	return m, err
+}
+
+func (db *DB) manufacturer(ctx context.Context, q querier, id int64, lock string) (*product.Manufacturer, error) {
+	m, err := scanManufacturer(q.QueryRowContext(ctx, `SELECT `+manufacturerCols+` FROM manufacturers WHERE id = $1`+lock, id))
+	return m, notFound(err, "manufacturer", id)
+}
+
+// Manufacturer returns one manufacturer.
+func (db *DB) Manufacturer(ctx context.Context, id int64) (*product.Manufacturer, error) {
+	return db.manufacturer(ctx, db.ro, id, "")
+}
+
+// Manufacturers lists manufacturers by name.
+func (db *DB) Manufacturers(ctx context.Context, f product.Filter) ([]*product.Manufacturer, error) {
+	limit, offset := listArgs(f)
+	rows, err := db.ro.QueryContext(ctx, `SELECT `+manufacturerCols+` FROM manufacturers
+		WHERE ($1 OR archived_at IS NULL)
+		ORDER BY lower(name), id LIMIT $2 OFFSET $3`, f.IncludeArchived, limit, offset)
+	return collect(rows, err, "manufacturers", scanManufacturer)
+}
+
+// CreateManufacturer adds a manufacturer.
+func (db *DB) CreateManufacturer(ctx context.Context, a psti.Actor, m *product.Manufacturer) error {
+	if err := m.Validate(); err != nil {
+		return err
+	}
+	return db.write(ctx, a, func(tx *sql.Tx, now time.Time) (*change, error) {
+		m.Record = newRecord(now)
+		err := tx.QueryRowContext(ctx, `INSERT INTO manufacturers (revision, created_at, updated_at, name, address, website)
+			VALUES (1, $1, $1, $2, $3, $4) RETURNING id`, now, m.Name, m.Address, m.Website).Scan(&m.ID)
+		if err != nil {
+			return nil, fmt.Errorf("store: unable to create manufacturer: %w", err)
+		}
+		return &change{psti.ActionCreate, string(product.KindManufacturer), m.ID, nil, m}, nil
+	})
+}
+
+// UpdateManufacturer changes a manufacturer.
+func (db *DB) UpdateManufacturer(ctx context.Context, a psti.Actor, m *product.Manufacturer) error {
+	if err := m.Validate(); err != nil {
+		return err
+	}
+	return db.write(ctx, a, func(tx *sql.Tx, now time.Time) (*change, error) {
+		before, err := db.manufacturer(ctx, tx, m.ID, db.dialect.forUpdate)
+		if err != nil {
+			return nil, err
+		}
+		if err := checkRevision("manufacturer", before.Record, m.Revision); err != nil {
+			return nil, err
+		}
+		m.Record = bumped(before.Record, now)
+		_, err = tx.ExecContext(ctx, `UPDATE manufacturers SET revision = $1, updated_at = $2, name = $3, address = $4, website = $5
+			WHERE id = $6`, m.Revision, now, m.Name, m.Address, m.Website, m.ID)
+		if err != nil {
+			return nil, fmt.Errorf("store: unable to update manufacturer %d: %w", m.ID, err)
+		}
+		return &change{psti.ActionUpdate, string(product.KindManufacturer), m.ID, before, m}, nil
+	})
+}
+
+// ---- brands ----
+
+const brandCols = recordCols + `, organisation_id, name, website`
+
+func scanBrand(row interface{ Scan(...any) error }) (*product.Brand, error) {
+	b := &product.Brand{}
+	err := row.Scan(append(recordDest(&b.Record), &b.OrganisationID, &b.Name, &b.Website)...)
+	return b, err
+}
+
+func (db *DB) brand(ctx context.Context, q querier, id int64, lock string) (*product.Brand, error) {
+	b, err := scanBrand(q.QueryRowContext(ctx, `SELECT `+brandCols+` FROM brands WHERE id = $1`+lock, id))
+	return b, notFound(err, "brand", id)
+}
+
+// Brand returns one brand.
+func (db *DB) Brand(ctx context.Context, id int64) (*product.Brand, error) {
+	return db.brand(ctx, db.ro, id, "")
+}
+
+// Brands lists brands by name, optionally of one organisation.
+func (db *DB) Brands(ctx context.Context, f product.Filter) ([]*product.Brand, error) {
+	limit, offset := listArgs(f)
+	rows, err := db.ro.QueryContext(ctx, `SELECT `+brandCols+` FROM brands
+		WHERE ($1 = 0 OR organisation_id = $1) AND ($2 OR archived_at IS NULL)
+		ORDER BY lower(name), id LIMIT $3 OFFSET $4`, f.ParentID, f.IncludeArchived, limit, offset)
+	return collect(rows, err, "brands", scanBrand)
+}
+
+// CreateBrand adds a brand to an organisation.
+func (db *DB) CreateBrand(ctx context.Context, a psti.Actor, b *product.Brand) error {
+	if err := b.Validate(); err != nil {
+		return err
+	}
+	return db.write(ctx, a, func(tx *sql.Tx, now time.Time) (*change, error) {
+		if err := parent(ctx, tx, "organisations", "organisation_id", "organisation", b.OrganisationID); err != nil {
+			return nil, err
+		}
+		b.Record = newRecord(now)
+		err := tx.QueryRowContext(ctx, `INSERT INTO brands (revision, created_at, updated_at, organisation_id, name, website)
+			VALUES (1, $1, $1, $2, $3, $4) RETURNING id`, now, b.OrganisationID, b.Name, b.Website).Scan(&b.ID)
+		if err != nil {
+			return nil, unique(err, "name", "This organisation already has a brand called %q.", b.Name)
+		}
+		return &change{psti.ActionCreate, string(product.KindBrand), b.ID, nil, b}, nil
+	})
+}
+
+// UpdateBrand changes a brand.
+func (db *DB) UpdateBrand(ctx context.Context, a psti.Actor, b *product.Brand) error {
+	if err := b.Validate(); err != nil {
+		return err
+	}
+	return db.write(ctx, a, func(tx *sql.Tx, now time.Time) (*change, error) {
+		before, err := db.brand(ctx, tx, b.ID, db.dialect.forUpdate)
+		if err != nil {
+			return nil, err
+		}
+		if err := checkRevision("brand", before.Record, b.Revision); err != nil {
+			return nil, err
+		}
+		if b.OrganisationID != before.OrganisationID {
+			if err := parent(ctx, tx, "organisations", "organisation_id", "organisation", b.OrganisationID); err != nil {
+				return nil, err
+			}
+		}
+		b.Record = bumped(before.Record, now)
+		_, err = tx.ExecContext(ctx, `UPDATE brands SET revision = $1, updated_at = $2, organisation_id = $3, name = $4, website = $5
+			WHERE id = $6`, b.Revision, now, b.OrganisationID, b.Name, b.Website, b.ID)
+		if err != nil {
+			return nil, unique(err, "name", "This organisation already has a brand called %q.", b.Name)
+		}
+		return &change{psti.ActionUpdate, string(product.KindBrand), b.ID, before, b}, nil
+	})
+}
+
+// ---- products ----
+
+const productCols = recordCols + `, brand_id, name, type, model_number, hardware_version, description`
+
+func scanProduct(row interface{ Scan(...any) error }) (*product.Product, error) {
+	p := &product.Product{}
+	err := row.Scan(append(recordDest(&p.Record), &p.BrandID, &p.Name, &p.Type, &p.ModelNumber, &p.HardwareVersion, &p.Description)...)
+	return p, err
+}
+
+func (db *DB) product(ctx context.Context, q querier, id int64, lock string) (*product.Product, error) {
+	p, err := scanProduct(q.QueryRowContext(ctx, `SELECT `+productCols+` FROM products WHERE id = $1`+lock, id))
+	if err := notFound(err, "product", id); err != nil {
+		return nil, err
+	}
+	if err := db.productLinks(ctx, q, []*product.Product{p}); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// productLinks fills in the manufacturers and identifiers of products, two
+// queries for the whole list.
+func (db *DB) productLinks(ctx context.Context, q querier, ps []*product.Product) error {
+	if len(ps) == 0 {
+		return nil
+	}
+	byID := make(map[int64]*product.Product, len(ps))
+	ids := make([]any, len(ps))
+	for i, p := range ps {
+		byID[p.ID] = p
+		ids[i] = p.ID
+		p.ManufacturerIDs = []int64{}
+		p.Identifiers = []product.Identifier{}
+	}
+	in := placeholders(1, len(ids))
+	rows, err := q.QueryContext(ctx, `SELECT product_id, manufacturer_id FROM product_manufacturers
+		WHERE product_id IN (`+in+`) ORDER BY product_id, position`, ids...)
+	if err != nil {
+		return fmt.Errorf("store: unable to read product manufacturers: %w", err)
+	}
+	for rows.Next() {
+		var pid, mid int64
+		if err := rows.Scan(&pid, &mid); err != nil {
+			rows.Close()
+			return fmt.Errorf("store: unable to read product manufacturers: %w", err)
+		}
+		byID[pid].ManufacturerIDs = append(byID[pid].ManufacturerIDs, mid)
+	}
+	if err := closeRows(rows); err != nil {
+		return err
+	}
+	rows, err = q.QueryContext(ctx, `SELECT product_id, scheme, value FROM product_identifiers
+		WHERE product_id IN (`+in+`) ORDER BY product_id, position`, ids...)
+	if err != nil {
+		return fmt.Errorf("store: unable to read product identifiers: %w", err)
+	}
+	for rows.Next() {
+		var pid int64
+		var id product.Identifier
+		if err := rows.Scan(&pid, &id.Scheme, &id.Value); err != nil {
+			rows.Close()
+			return fmt.Errorf("store: unable to read product identifiers: %w", err)
+		}
+		byID[pid].Identifiers = append(byID[pid].Identifiers, id)
+	}
+	return closeRows(rows)
+}
+
+// Product returns one product with its manufacturers and identifiers.
+func (db *DB) Product(ctx context.Context, id int64) (*product.Product, error) {
+	return db.product(ctx, db.ro, id, "")
+}
+
+// Products lists products by name, optionally of one brand.
+func (db *DB) Products(ctx context.Context, f product.Filter) ([]*product.Product, error) {
+	limit, offset := listArgs(f)
+	rows, err := db.ro.QueryContext(ctx, `SELECT `+productCols+` FROM products
+		WHERE ($1 = 0 OR brand_id = $1) AND ($2 OR archived_at IS NULL)
+		ORDER BY lower(name), lower(model_number), id LIMIT $3 OFFSET $4`, f.ParentID, f.IncludeArchived, limit, offset)
+	ps, err := collect(rows, err, "products", scanProduct)
+	if err != nil {
+		return nil, err
+	}
+	return ps, db.productLinks(ctx, db.ro, ps)
+}
+
+// writeProductLinks replaces a product's manufacturer and identifier rows.
+func (db *DB) writeProductLinks(ctx context.Context, tx *sql.Tx, p *product.Product) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM product_manufacturers WHERE product_id = $1`, p.ID); err != nil {
+		return fmt.Errorf("store: unable to update product manufacturers: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM product_identifiers WHERE product_id = $1`, p.ID); err != nil {
+		return fmt.Errorf("store: unable to update product identifiers: %w", err)
+	}
+	for i, mid := range p.ManufacturerIDs {
+		if err := parent(ctx, tx, "manufacturers", "manufacturer_ids", "manufacturer", mid); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO product_manufacturers (product_id, manufacturer_id, position) VALUES ($1, $2, $3)`,
+			p.ID, mid, i); err != nil {
+			return fmt.Errorf("store: unable to link manufacturer %d: %w", mid, err)
+		}
+	}
+	for i, id := range p.Identifiers {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO product_identifiers (product_id, position, scheme, value) VALUES ($1, $2, $3, $4)`,
+			p.ID, i, id.Scheme, id.Value); err != nil {
+			if isUnique(err) {
+				var other int64
+				_ = tx.QueryRowContext(ctx, `SELECT product_id FROM product_identifiers WHERE scheme = $1 AND value = $2`, id.Scheme, id.Value).Scan(&other)
+				return psti.FieldErrorf(psti.ECONFLICT, "identifiers["+strconv.Itoa(i)+"]", "GTIN %s is already used by product %d; a GTIN names one product.", id.Value, other)
+			}
+			return fmt.Errorf("store: unable to add identifier: %w", err)
+		}
+	}
+	if p.ManufacturerIDs == nil {
+		p.ManufacturerIDs = []int64{}
+	}
+	if p.Identifiers == nil {
+		p.Identifiers = []product.Identifier{}
+	}
+	return nil
+}
+
+func productConflict(err error, p *product.Product) error {
+	hw := ""
+	if p.HardwareVersion != "" {
+		hw = " hardware version " + p.HardwareVersion
+	}
+	return unique(err, "model_number", "This brand already has a product with model number %s%s.", p.ModelNumber, hw)
+}
+
+// CreateProduct adds a product to a brand, with its manufacturers and
+// identifiers.
+func (db *DB) CreateProduct(ctx context.Context, a psti.Actor, p *product.Product) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	return db.write(ctx, a, func(tx *sql.Tx, now time.Time) (*change, error) {
+		if err := parent(ctx, tx, "brands", "brand_id", "brand", p.BrandID); err != nil {
+			return nil, err
+		}
+		p.Record = newRecord(now)
+		err := tx.QueryRowContext(ctx, `INSERT INTO products (revision, created_at, updated_at, brand_id, name, type, model_number, hardware_version, description)
+			VALUES (1, $1, $1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+			now, p.BrandID, p.Name, p.Type, p.ModelNumber, p.HardwareVersion, p.Description).Scan(&p.ID)
+		if err != nil {
+			return nil, productConflict(err, p)
+		}
+		if err := db.writeProductLinks(ctx, tx, p); err != nil {
+			return nil, err
+		}
+		return &change{psti.ActionCreate, string(product.KindProduct), p.ID, nil, p}, nil
+	})
+}
+
+// UpdateProduct changes a product, its manufacturers and identifiers.
+func (db *DB) UpdateProduct(ctx context.Context, a psti.Actor, p *product.Product) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	return db.write(ctx, a, func(tx *sql.Tx, now time.Time) (*change, error) {
+		before, err := db.product(ctx, tx, p.ID, db.dialect.forUpdate)
+		if err != nil {
+			return nil, err
+		}
+		if err := checkRevision("product", before.Record, p.Revision); err != nil {
+			return nil, err
+		}
+		if p.BrandID != before.BrandID {
+			if err := parent(ctx, tx, "brands", "brand_id", "brand", p.BrandID); err != nil {
+				return nil, err
+			}
+		}
+		p.Record = bumped(before.Record, now)
+		_, err = tx.ExecContext(ctx, `UPDATE products SET revision = $1, updated_at = $2, brand_id = $3, name = $4, type = $5,
+			model_number = $6, hardware_version = $7, description = $8 WHERE id = $9`,
+			p.Revision, now, p.BrandID, p.Name, p.Type, p.ModelNumber, p.HardwareVersion, p.Description, p.ID)
+		if err != nil {
+			return nil, productConflict(err, p)
+		}
+		if err := db.writeProductLinks(ctx, tx, p); err != nil {
+			return nil, err
+		}
+		return &change{psti.ActionUpdate, string(product.KindProduct), p.ID, before, p}, nil
+	})
+}
+
+// ---- versions ----
+
+const versionCols = recordCols + `, product_id, component, version, released_on, notes`
+
+func scanVersion(row interface{ Scan(...any) error }) (*product.Version, error) {
+	v := &product.Version{}
+	err := row.Scan(append(recordDest(&v.Record), &v.ProductID, &v.Component, &v.Version, &v.ReleasedOn, &v.Notes)...)
+	return v, err
+}
+
+func (db *DB) version(ctx context.Context, q querier, id int64, lock string) (*product.Version, error) {
+	v, err := scanVersion(q.QueryRowContext(ctx, `SELECT `+versionCols+` FROM versions WHERE id = $1`+lock, id))
+	return v, notFound(err, "version", id)
+}
+
+// Version returns one firmware or software version.
+func (db *DB) Version(ctx context.Context, id int64) (*product.Version, error) {
+	return db.version(ctx, db.ro, id, "")
+}
+
+// Versions lists versions, newest release first, optionally of one product.
+func (db *DB) Versions(ctx context.Context, f product.Filter) ([]*product.Version, error) {
+	limit, offset := listArgs(f)
+	rows, err := db.ro.QueryContext(ctx, `SELECT `+versionCols+` FROM versions
+		WHERE ($1 = 0 OR product_id = $1) AND ($2 OR archived_at IS NULL)
+		ORDER BY released_on DESC, id DESC LIMIT $3 OFFSET $4`, f.ParentID, f.IncludeArchived, limit, offset)
+	return collect(rows, err, "versions", scanVersion)
+}
+
+func versionConflict(err error, v *product.Version) error {
+	return unique(err, "version", "This product already has %s version %s.", v.Component, v.Version)
+}
+
+// CreateVersion adds a firmware or software version to a product.
+func (db *DB) CreateVersion(ctx context.Context, a psti.Actor, v *product.Version) error {
+	if err := v.Validate(); err != nil {
+		return err
+	}
+	return db.write(ctx, a, func(tx *sql.Tx, now time.Time) (*change, error) {
+		if err := parent(ctx, tx, "products", "product_id", "product", v.ProductID); err != nil {
+			return nil, err
+		}
+		v.Record = newRecord(now)
+		err := tx.QueryRowContext(ctx, `INSERT INTO versions (revision, created_at, updated_at, product_id, component, version, released_on, notes)
+			VALUES (1, $1, $1, $2, $3, $4, $5, $6) RETURNING id`,
+			now, v.ProductID, v.Component, v.Version, v.ReleasedOn, v.Notes).Scan(&v.ID)
+		if err != nil {
+			return nil, versionConflict(err, v)
+		}
+		return &change{psti.ActionCreate, string(product.KindVersion), v.ID, nil, v}, nil
+	})
+}
+
+// UpdateVersion changes a version. It stays with its product.
+func (db *DB) UpdateVersion(ctx context.Context, a psti.Actor, v *product.Version) error {
+	if err := v.Validate(); err != nil {
+		return err
+	}
+	return db.write(ctx, a, func(tx *sql.Tx, now time.Time) (*change, error) {
+		before, err := db.version(ctx, tx, v.ID, db.dialect.forUpdate)
+		if err != nil {
+			return nil, err
+		}
+		if err := checkRevision("version", before.Record, v.Revision); err != nil {
+			return nil, err
+		}
+		if v.ProductID != before.ProductID {
+			return nil, psti.FieldErrorf(psti.EINVALID, "product_id", "A version cannot move to another product; add it to that product instead.")
+		}
+		v.Record = bumped(before.Record, now)
+		_, err = tx.ExecContext(ctx, `UPDATE versions SET revision = $1, updated_at = $2, component = $3, version = $4,
+			released_on = $5, notes = $6 WHERE id = $7`,
+			v.Revision, now, v.Component, v.Version, v.ReleasedOn, v.Notes, v.ID)
+		if err != nil {
+			return nil, versionConflict(err, v)
+		}
+		return &change{psti.ActionUpdate, string(product.KindVersion), v.ID, before, v}, nil
+	})
+}
+
+// ---- batches ----
+
+const batchCols = recordCols + `, product_id, code, first_produced, last_produced, quantity, notes`
+
+func scanBatch(row interface{ Scan(...any) error }) (*product.Batch, error) {
+	b := &product.Batch{}
+	err := row.Scan(append(recordDest(&b.Record), &b.ProductID, &b.Code, &b.FirstProduced, &b.LastProduced, &b.Quantity, &b.Notes)...)
+	return b, err
+}
+
+func (db *DB) batch(ctx context.Context, q querier, id int64, lock string) (*product.Batch, error) {
+	b, err := scanBatch(q.QueryRowContext(ctx, `SELECT `+batchCols+` FROM batches WHERE id = $1`+lock, id))
+	return b, notFound(err, "batch", id)
+}
+
+// Batch returns one production batch.
+func (db *DB) Batch(ctx context.Context, id int64) (*product.Batch, error) {
+	return db.batch(ctx, db.ro, id, "")
+}
+
+// Batches lists batches, latest production first, optionally of one product.
+func (db *DB) Batches(ctx context.Context, f product.Filter) ([]*product.Batch, error) {
+	limit, offset := listArgs(f)
+	rows, err := db.ro.QueryContext(ctx, `SELECT `+batchCols+` FROM batches
+		WHERE ($1 = 0 OR product_id = $1) AND ($2 OR archived_at IS NULL)
+		ORDER BY first_produced DESC, id DESC LIMIT $3 OFFSET $4`, f.ParentID, f.IncludeArchived, limit, offset)
+	return collect(rows, err, "batches", scanBatch)
+}
+
+func batchConflict(err error, b *product.Batch) error {
+	return unique(err, "code", "This product already has a batch %q.", b.Code)
+}
+
+// CreateBatch adds a production batch to a product.
+func (db *DB) CreateBatch(ctx context.Context, a psti.Actor, b *product.Batch) error {
+	if err := b.Validate(); err != nil {
+		return err
+	}
+	return db.write(ctx, a, func(tx *sql.Tx, now time.Time) (*change, error) {
+		if err := parent(ctx, tx, "products", "product_id", "product", b.ProductID); err != nil {
+			return nil, err
+		}
+		b.Record = newRecord(now)
+		err := tx.QueryRowContext(ctx, `INSERT INTO batches (revision, created_at, updated_at, product_id, code, first_produced, last_produced, quantity, notes)
+			VALUES (1, $1, $1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+			now, b.ProductID, b.Code, b.FirstProduced, b.LastProduced, b.Quantity, b.Notes).Scan(&b.ID)
+		if err != nil {
+			return nil, batchConflict(err, b)
+		}
+		return &change{psti.ActionCreate, string(product.KindBatch), b.ID, nil, b}, nil
+	})
+}
+
+// UpdateBatch changes a batch. It stays with its product.
+func (db *DB) UpdateBatch(ctx context.Context, a psti.Actor, b *product.Batch) error {
+	if err := b.Validate(); err != nil {
+		return err
+	}
+	return db.write(ctx, a, func(tx *sql.Tx, now time.Time) (*change, error) {
+		before, err := db.batch(ctx, tx, b.ID, db.dialect.forUpdate)
+		if err != nil {
+			return nil, err
+		}
+		if err := checkRevision("batch", before.Record, b.Revision); err != nil {
+			return nil, err
+		}
+		if b.ProductID != before.ProductID {
+			return nil, psti.FieldErrorf(psti.EINVALID, "product_id", "A batch cannot move to another product.")
+		}
+		b.Record = bumped(before.Record, now)
+		_, err = tx.ExecContext(ctx, `UPDATE batches SET revision = $1, updated_at = $2, code = $3, first_produced = $4,
+			last_produced = $5, quantity = $6, notes = $7 WHERE id = $8`,
+			b.Revision, now, b.Code, b.FirstProduced, b.LastProduced, b.Quantity, b.Notes, b.ID)
+		if err != nil {
+			return nil, batchConflict(err, b)
+		}
+		return &change{psti.ActionUpdate, string(product.KindBatch), b.ID, before, b}, nil
+	})
+}
+
+// ---- archiving ----
+
+// kindTable maps each kind of record to its table.
+var kindTable = map[product.Kind]string{
+	product.KindOrganisation: "organisations",
+	product.KindManufacturer: "manufacturers",
+	product.KindBrand:        "brands",
+	product.KindProduct:      "products",
+	product.KindVersion:      "versions",
+	product.KindBatch:        "batches",
+}
+
+// record reads any register record inside a write transaction, locked, for
+// the audit trail.
+func (db *DB) record(ctx context.Context, q querier, kind product.Kind, id int64) (any, *psti.Record, error) {
+	lock := db.dialect.forUpdate
+	switch kind {
+	case product.KindOrganisation:
+		r, err := db.organisation(ctx, q, id, lock)
+		if err != nil {
+			return nil, nil, err
+		}
+		return r, &r.Record, nil
+	case product.KindManufacturer:
+		r, err := db.manufacturer(ctx, q, id, lock)
+		if err != nil {
+			return nil, nil, err
+		}
+		return r, &r.Record, nil
+	case product.KindBrand:
+		r, err := db.brand(ctx, q, id, lock)
+		if err != nil {
+			return nil, nil, err
+		}
+		return r, &r.Record, nil
+	case product.KindProduct:
+		r, err := db.product(ctx, q, id, lock)
+		if err != nil {
+			return nil, nil, err
+		}
+		return r, &r.Record, nil
+	case product.KindVersion:
+		r, err := db.version(ctx, q, id, lock)
+		if err != nil {
+			return nil, nil, err
+		}
+		return r, &r.Record, nil
+	case product.KindBatch:
+		r, err := db.batch(ctx, q, id, lock)
+		if err != nil {
+			return nil, nil, err
+		}
+		return r, &r.Record, nil
+	}
+	return nil, nil, psti.Errorf(psti.EINVALID, "There is no kind of record called %q.", kind)
+}
+
+// SetArchived archives a record or brings it back.
+func (db *DB) SetArchived(ctx context.Context, a psti.Actor, kind product.Kind, id int64, archived bool) (int64, error) {
+	table, ok := kindTable[kind]
+	if !ok {
+		return 0, psti.Errorf(psti.EINVALID, "There is no kind of record called %q.", kind)
+	}
+	var revision int64
+	err := db.write(ctx, a, func(tx *sql.Tx, now time.Time) (*change, error) {
+		before, rec, err := db.record(ctx, tx, kind, id)
+		if err != nil {
+			return nil, err
+		}
+		revision = rec.Revision
+		if rec.Archived() == archived {
+			return nil, nil // already so: nothing to change or audit
+		}
+		var at any
+		action := psti.ActionUnarchive
+		if archived {
+			at, action = now, psti.ActionArchive
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE `+table+` SET archived_at = $1, revision = revision + 1, updated_at = $2 WHERE id = $3`,
+			at, now, id); err != nil {
+			return nil, fmt.Errorf("store: unable to archive %s %d: %w", kind, id, err)
+		}
+		after, rec, err := db.record(ctx, tx, kind, id)
+		if err != nil {
+			return nil, err
+		}
+		revision = rec.Revision
+		return &change{action, string(kind), id, before, after}, nil
+	})
+	return revision, err
+}
+
+// collect scans every row of a list query.
+func collect[T any](rows *sql.Rows, err error, what string, scan func(interface{ Scan(...any) error }) (T, error)) ([]T, error) {
+	if err != nil {
+		return nil, fmt.Errorf("store: unable to list %s: %w", what, err)
+	}
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: unable to read %s: %w", what, err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: unable to list %s: %w", what, err)
+	}
+	return out, nil
+}
+
+func closeRows(rows *sql.Rows) error {
+	err := rows.Err()
+	if cerr := rows.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("store: unable to read rows: %w", err)
+	}
+	return nil
+}

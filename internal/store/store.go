@@ -1,0 +1,297 @@
+// Package store keeps psti's records in SQLite (the embedded default) or
+// PostgreSQL, behind the small Store interfaces that the capability packages
+// declare. One SQL text with $1 placeholders serves both back ends; the few
+// differences live in dialect.go. Every change to a record is written together
+// with its audit entry in one transaction. The contract tests in storetest
+// run against both back ends.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/psti/psti/internal/psti"
+)
+
+// DB is an open psti database. It implements product.Store, auth.Store and
+// psti.AuditLog.
+type DB struct {
+	dialect *dialect
+	rw      *sql.DB // writes; on SQLite one connection, so writers queue in Go, not on a lock
+	ro      *sql.DB // reads; on PostgreSQL the same pool as rw
+	clock   psti.Clock
+	url     string
+	path    string // the SQLite file; "" on PostgreSQL
+	unlock  func() // releases the SQLite file's shared lock
+}
+
+// Options change how a database is opened. The zero value is what psti serve
+// uses.
+type Options struct {
+	Clock psti.Clock // SystemClock when nil
+	// NoMigrate opens without applying migrations (for inspecting a database
+	// that a newer psti wrote).
+	NoMigrate bool
+}
+
+// Open connects to the database at url, creating it (for SQLite) and
+// applying migrations unless told not to. url is "sqlite:PATH" or a
+// postgres:// URL; see ParseURL.
+func Open(ctx context.Context, url string, opt Options) (*DB, error) {
+	d, target, err := ParseURL(url)
+	if err != nil {
+		return nil, err
+	}
+	db := &DB{dialect: d, clock: opt.Clock, url: url}
+	if db.clock == nil {
+		db.clock = psti.SystemClock{}
+	}
+	if d.sqlite {
+		db.path = target
+		if err := db.openSQLite(target); err != nil {
+			return nil, err
+		}
+	} else {
+		pool, err := sql.Open("pgx", target)
+		if err != nil {
+			return nil, fmt.Errorf("store: unable to open PostgreSQL: %w", err)
+		}
+		pool.SetMaxOpenConns(4 * runtime.GOMAXPROCS(0))
+		pool.SetMaxIdleConns(4 * runtime.GOMAXPROCS(0))
+		pool.SetConnMaxIdleTime(5 * time.Minute)
+		db.rw, db.ro = pool, pool
+	}
+	if err := db.Ping(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if !opt.NoMigrate {
+		if err := db.migrate(ctx); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
+	return db, nil
+}
+
+// Close closes the database. On SQLite the last connection to close folds
+// the write-ahead log back into the database file.
+func (db *DB) Close() error {
+	var errs []error
+	if db.ro != nil && db.ro != db.rw {
+		errs = append(errs, db.ro.Close())
+	}
+	if db.rw != nil {
+		errs = append(errs, db.rw.Close())
+	}
+	if db.unlock != nil {
+		db.unlock()
+		db.unlock = nil
+	}
+	return errors.Join(errs...)
+}
+
+// Ping checks that the database answers a query.
+func (db *DB) Ping(ctx context.Context) error {
+	var one int
+	if err := db.ro.QueryRowContext(ctx, `SELECT 1`).Scan(&one); err != nil {
+		return fmt.Errorf("store: database does not answer: %w", err)
+	}
+	return nil
+}
+
+// Backend names the back end: "sqlite" or "postgres".
+func (db *DB) Backend() string { return db.dialect.name }
+
+// URL returns the URL the database was opened with.
+func (db *DB) URL() string { return db.url }
+
+// Path returns the SQLite database file, or "" on PostgreSQL.
+func (db *DB) Path() string { return db.path }
+
+// now is the time stored for a change: UTC, to the microsecond (what
+// PostgreSQL keeps), so a value reads back exactly as it was written.
+func (db *DB) now() time.Time { return db.clock.Now().UTC().Truncate(time.Microsecond) }
+
+// querier is what both *sql.DB and *sql.Tx offer, so readers can run inside a
+// write transaction or on their own.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// change is what a write did, for the audit trail.
+type change struct {
+	action string
+	entity string
+	id     int64
+	before any
+	after  any
+}
+
+// write runs fn in a write transaction, appends the audit entry fn
+// describes, and commits. Nothing fn did is kept if anything fails.
+func (db *DB) write(ctx context.Context, a psti.Actor, fn func(tx *sql.Tx, now time.Time) (*change, error)) error {
+	tx, err := db.rw.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: unable to begin a transaction: %w", err)
+	}
+	defer tx.Rollback()
+	now := db.now()
+	c, err := fn(tx, now)
+	if err != nil {
+		return err
+	}
+	if c != nil {
+		if err := db.appendAudit(ctx, tx, a, now, c); err != nil {
+			return err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: unable to commit: %w", err)
+	}
+	return nil
+}
+
+func (db *DB) appendAudit(ctx context.Context, tx *sql.Tx, a psti.Actor, now time.Time, c *change) error {
+	before, err := jsonOrNull(c.before)
+	if err != nil {
+		return err
+	}
+	after, err := jsonOrNull(c.after)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `
+		INSERT INTO audit_log (at, actor_user_id, actor_token_id, actor_label, action, entity, entity_id, before, after)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		now, nullInt(a.UserID), nullInt(a.TokenID), a.Label, c.action, c.entity, c.id, before, after)
+	if err != nil {
+		return fmt.Errorf("store: unable to append to the audit trail: %w", err)
+	}
+	return nil
+}
+
+func jsonOrNull(v any) (sql.NullString, error) {
+	if v == nil {
+		return sql.NullString{}, nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return sql.NullString{}, fmt.Errorf("store: unable to encode audit record: %w", err)
+	}
+	return sql.NullString{String: string(b), Valid: true}, nil
+}
+
+func nullInt(v int64) sql.NullInt64 { return sql.NullInt64{Int64: v, Valid: v != 0} }
+
+// Audit returns audit entries, newest first.
+func (db *DB) Audit(ctx context.Context, f psti.AuditFilter) ([]psti.AuditEntry, error) {
+	if f.Limit <= 0 || f.Limit > 500 {
+		f.Limit = 50
+	}
+	rows, err := db.ro.QueryContext(ctx, `
+		SELECT id, at, actor_user_id, actor_token_id, actor_label, action, entity, entity_id, before, after
+		FROM audit_log
+		WHERE ($1 = '' OR entity = $1) AND ($2 = 0 OR entity_id = $2) AND ($3 = 0 OR id < $3)
+		ORDER BY id DESC
+		LIMIT $4`, f.Entity, f.EntityID, f.BeforeID, f.Limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: unable to read the audit trail: %w", err)
+	}
+	defer rows.Close()
+	var out []psti.AuditEntry
+	for rows.Next() {
+		var e psti.AuditEntry
+		var user, token sql.NullInt64
+		var before, after sql.NullString
+		if err := rows.Scan(&e.ID, utc(&e.At), &user, &token, &e.Actor.Label, &e.Action, &e.Entity, &e.EntityID, &before, &after); err != nil {
+			return nil, fmt.Errorf("store: unable to read an audit entry: %w", err)
+		}
+		e.Actor.UserID, e.Actor.TokenID = user.Int64, token.Int64
+		if before.Valid {
+			e.Before = json.RawMessage(before.String)
+		}
+		if after.Valid {
+			e.After = json.RawMessage(after.String)
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// utcTime scans a timestamp into a time.Time in UTC, whichever way the
+// driver hands it over.
+type utcTime struct {
+	t   *time.Time
+	ptr **time.Time // for nullable columns
+}
+
+// utc scans a NOT NULL timestamp.
+func utc(t *time.Time) *utcTime { return &utcTime{t: t} }
+
+// utcPtr scans a nullable timestamp; NULL leaves *p nil.
+func utcPtr(p **time.Time) *utcTime { return &utcTime{ptr: p} }
+
+func (u *utcTime) Scan(src any) error {
+	var t time.Time
+	switch v := src.(type) {
+	case nil:
+		if u.ptr != nil {
+			*u.ptr = nil
+			return nil
+		}
+		return errors.New("store: NULL in a timestamp column that requires a value")
+	case time.Time:
+		t = v
+	case string:
+		p, err := parseTime(v)
+		if err != nil {
+			return err
+		}
+		t = p
+	case []byte:
+		p, err := parseTime(string(v))
+		if err != nil {
+			return err
+		}
+		t = p
+	default:
+		return fmt.Errorf("store: cannot read %T as a timestamp", src)
+	}
+	t = t.UTC()
+	if u.ptr != nil {
+		*u.ptr = &t
+	} else {
+		*u.t = t
+	}
+	return nil
+}
+
+func parseTime(s string) (time.Time, error) {
+	for _, layout := range []string{"2006-01-02 15:04:05.999999999-07:00", time.RFC3339Nano, "2006-01-02 15:04:05.999999999"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("store: %q is not a timestamp", s)
+}
+
+// placeholders returns "$from, $from+1, …" for n values.
+func placeholders(from, n int) string {
+	var b strings.Builder
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "$%d", from+i)
+	}
+	return b.String()
+}

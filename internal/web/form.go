@@ -1,0 +1,329 @@
+package web
+
+import (
+	"fmt"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/psti/psti/internal/product"
+	"github.com/psti/psti/internal/psti"
+)
+
+// Forms: a form is a list of fields the templates render the same way
+// (label, hint, input, the field's own error message), built from a record
+// and decoded back into one. Decoding only converts text to types; the
+// records' Validate methods apply the rules and name the fields at fault.
+
+type option struct {
+	Value, Label string
+}
+
+type hidden struct {
+	Name, Value string
+}
+
+type field struct {
+	Name         string
+	Label        string
+	Hint         string
+	Type         string // text, email, url, date, number, password, textarea, select, checkboxes
+	Value        string
+	Checked      []string // for checkboxes
+	Options      []option
+	Required     bool
+	Max          int
+	Autocomplete string
+	Error        string
+	Rows         int // for textarea
+}
+
+// IsChecked reports whether a checkbox option is ticked.
+func (f *field) IsChecked(v string) bool { return slices.Contains(f.Checked, v) }
+
+type form struct {
+	Action   string
+	Submit   string
+	Fields   []*field
+	Hidden   []hidden
+	Error    string   // shown above the form, linked to the fields
+	Problems []psti.FieldError
+	ReadOnly bool
+}
+
+// field returns the field called name, or nil.
+func (f *form) field(name string) *field {
+	for _, fl := range f.Fields {
+		if fl.Name == name {
+			return fl
+		}
+	}
+	return nil
+}
+
+// setError shows err on the form: its message above the form, and each
+// field error next to its field (a field error for a field the form does not
+// show, such as identifiers[2], goes to the nearest field by prefix).
+func (f *form) setError(err error) {
+	f.Error = psti.ErrorMessage(err)
+	f.Problems = psti.ErrorFields(err)
+	for _, p := range f.Problems {
+		name := p.Field
+		if i := strings.IndexByte(name, '['); i > 0 {
+			name = name[:i]
+		}
+		if fl := f.field(name); fl != nil && fl.Error == "" {
+			fl.Error = p.Message
+		}
+	}
+}
+
+// conv collects conversion problems while decoding a form.
+type conv struct {
+	v url.Values
+	p psti.Problems
+}
+
+func (c *conv) str(name string) string { return strings.TrimSpace(c.v.Get(name)) }
+
+// text keeps the value as typed, apart from line endings, for multi-line fields.
+func (c *conv) text(name string) string {
+	return strings.TrimSpace(strings.ReplaceAll(c.v.Get(name), "\r\n", "\n"))
+}
+
+func (c *conv) int(name, label string) int64 {
+	s := c.str(name)
+	if s == "" {
+		return 0
+	}
+	n, err := strconv.ParseInt(strings.ReplaceAll(s, ",", ""), 10, 64)
+	if err != nil {
+		c.p.Add(name, "%s must be a whole number.", label)
+	}
+	return n
+}
+
+func (c *conv) ints(name, label string) []int64 {
+	var out []int64
+	for _, s := range c.v[name] {
+		n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+		if err != nil {
+			c.p.Add(name, "%s: %q is not a valid choice.", label, s)
+			continue
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+func (c *conv) record(id int64) psti.Record {
+	return psti.Record{ID: id, Revision: c.int("revision", "Revision")}
+}
+
+// The records' forms and decoders, one pair per kind.
+
+func organisationForm(o *product.Organisation) *form {
+	return &form{Fields: []*field{
+		{Name: "legal_name", Label: "Legal name", Hint: "As registered, for example \"Acme Devices Ltd\".", Type: "text", Value: o.LegalName, Required: true, Max: product.MaxName, Autocomplete: "organization"},
+		{Name: "address", Label: "Postal address", Hint: "One line per line of the address.", Type: "textarea", Value: o.Address, Required: true, Max: product.MaxAddress, Rows: 4},
+		{Name: "website", Label: "Website", Hint: "Optional. The full address, starting with https://.", Type: "url", Value: o.Website, Max: 2048},
+	}}
+}
+
+func decodeOrganisation(v url.Values, id int64) (*product.Organisation, error) {
+	c := conv{v: v}
+	o := &product.Organisation{Record: c.record(id), LegalName: c.str("legal_name"), Address: c.text("address"), Website: c.str("website")}
+	return o, c.p.Err()
+}
+
+func manufacturerForm(m *product.Manufacturer) *form {
+	return &form{Fields: []*field{
+		{Name: "name", Label: "Name", Hint: "As it should appear on statements of compliance.", Type: "text", Value: m.Name, Required: true, Max: product.MaxName},
+		{Name: "address", Label: "Postal address", Hint: "For a company, its registered office. One line per line of the address.", Type: "textarea", Value: m.Address, Required: true, Max: product.MaxAddress, Rows: 4},
+		{Name: "website", Label: "Website", Hint: "Optional.", Type: "url", Value: m.Website, Max: 2048},
+	}}
+}
+
+func decodeManufacturer(v url.Values, id int64) (*product.Manufacturer, error) {
+	c := conv{v: v}
+	m := &product.Manufacturer{Record: c.record(id), Name: c.str("name"), Address: c.text("address"), Website: c.str("website")}
+	return m, c.p.Err()
+}
+
+func brandForm(b *product.Brand, orgs []*product.Organisation) *form {
+	opts := []option{}
+	for _, o := range orgs {
+		opts = append(opts, option{Value: strconv.FormatInt(o.ID, 10), Label: o.LegalName})
+	}
+	return &form{Fields: []*field{
+		{Name: "organisation_id", Label: "Organisation", Type: "select", Value: idString(b.OrganisationID), Options: opts, Required: true},
+		{Name: "name", Label: "Brand name", Type: "text", Value: b.Name, Required: true, Max: product.MaxName},
+		{Name: "website", Label: "Website", Hint: "Optional.", Type: "url", Value: b.Website, Max: 2048},
+	}}
+}
+
+func decodeBrand(v url.Values, id int64) (*product.Brand, error) {
+	c := conv{v: v}
+	b := &product.Brand{Record: c.record(id), OrganisationID: c.int("organisation_id", "Organisation"), Name: c.str("name"), Website: c.str("website")}
+	return b, c.p.Err()
+}
+
+func productForm(p *product.Product, brands []*product.Brand, makers []*product.Manufacturer) *form {
+	brandOpts := []option{}
+	for _, b := range brands {
+		brandOpts = append(brandOpts, option{Value: strconv.FormatInt(b.ID, 10), Label: b.Name})
+	}
+	makerOpts := []option{}
+	for _, m := range makers {
+		makerOpts = append(makerOpts, option{Value: strconv.FormatInt(m.ID, 10), Label: m.Name})
+	}
+	checked := []string{}
+	for _, id := range p.ManufacturerIDs {
+		checked = append(checked, strconv.FormatInt(id, 10))
+	}
+	return &form{Fields: []*field{
+		{Name: "brand_id", Label: "Brand", Type: "select", Value: idString(p.BrandID), Options: brandOpts, Required: true},
+		{Name: "name", Label: "Product name", Hint: "As sold, for example \"Doorbell Pro\".", Type: "text", Value: p.Name, Required: true, Max: product.MaxName},
+		{Name: "type", Label: "What it is", Hint: "In plain words, for example \"video doorbell\" or \"smart plug\".", Type: "text", Value: p.Type, Required: true, Max: product.MaxName},
+		{Name: "model_number", Label: "Model number", Type: "text", Value: p.ModelNumber, Required: true, Max: product.MaxCode},
+		{Name: "hardware_version", Label: "Hardware version", Hint: "Optional. Only if one model number covers several hardware versions.", Type: "text", Value: p.HardwareVersion, Max: product.MaxCode},
+		{Name: "manufacturer_ids", Label: "Manufacturers", Hint: "Tick every manufacturer of this product. Each is named on its statement of compliance.", Type: "checkboxes", Checked: checked, Options: makerOpts},
+		{Name: "identifiers", Label: "Identifiers", Hint: "Optional. One per line: the kind (gtin, sku, mpn or other), a space, then the code. For example \"gtin 5012345678900\".", Type: "textarea", Value: formatIdentifiers(p.Identifiers), Rows: 3, Max: 2200},
+		{Name: "description", Label: "Description", Hint: "Optional.", Type: "textarea", Value: p.Description, Max: product.MaxNotes, Rows: 3},
+	}}
+}
+
+func formatIdentifiers(ids []product.Identifier) string {
+	lines := make([]string, len(ids))
+	for i, id := range ids {
+		lines[i] = id.Scheme + " " + id.Value
+	}
+	return strings.Join(lines, "\n")
+}
+
+// parseIdentifiers reads one identifier per line: "scheme value". A line of
+// digits alone is taken as a GTIN, the code a barcode carries.
+func parseIdentifiers(text string) ([]product.Identifier, error) {
+	var out []product.Identifier
+	for i, line := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		scheme, value, ok := strings.Cut(line, " ")
+		if !ok {
+			if strings.Trim(line, "0123456789") == "" {
+				scheme, value = product.SchemeGTIN, line
+			} else {
+				return nil, psti.FieldErrorf(psti.EINVALID, "identifiers", "Line %d: write the kind of identifier, a space, then the code (for example \"sku AB-12\").", i+1)
+			}
+		}
+		scheme = strings.ToLower(strings.TrimSpace(scheme))
+		switch scheme {
+		case "ean", "upc", "barcode":
+			scheme = product.SchemeGTIN
+		}
+		out = append(out, product.Identifier{Scheme: scheme, Value: strings.TrimSpace(value)})
+	}
+	return out, nil
+}
+
+func decodeProduct(v url.Values, id int64) (*product.Product, error) {
+	c := conv{v: v}
+	p := &product.Product{Record: c.record(id), BrandID: c.int("brand_id", "Brand"), Name: c.str("name"), Type: c.str("type"),
+		ModelNumber: c.str("model_number"), HardwareVersion: c.str("hardware_version"), Description: c.text("description"),
+		ManufacturerIDs: c.ints("manufacturer_ids", "Manufacturers")}
+	ids, err := parseIdentifiers(v.Get("identifiers"))
+	if err != nil {
+		c.p.Add("identifiers", "%s", psti.ErrorFields(err)[0].Message)
+	}
+	p.Identifiers = ids
+	return p, c.p.Err()
+}
+
+func versionForm(v *product.Version) *form {
+	if v.Component == "" {
+		v.Component = "firmware"
+	}
+	return &form{Fields: []*field{
+		{Name: "component", Label: "Component", Hint: "What the version belongs to: \"firmware\", \"companion app\", \"cloud service\"…", Type: "text", Value: v.Component, Required: true, Max: product.MaxCode},
+		{Name: "version", Label: "Version", Hint: "As shown to users, for example \"2.4.1\".", Type: "text", Value: v.Version, Required: true, Max: product.MaxCode},
+		{Name: "released_on", Label: "Release date", Hint: "Optional.", Type: "date", Value: v.ReleasedOn},
+		{Name: "notes", Label: "Notes", Hint: "Optional.", Type: "textarea", Value: v.Notes, Max: product.MaxNotes, Rows: 3},
+	}, Hidden: []hidden{{"product_id", idString(v.ProductID)}}}
+}
+
+func decodeVersion(v url.Values, id int64) (*product.Version, error) {
+	c := conv{v: v}
+	r := &product.Version{Record: c.record(id), ProductID: c.int("product_id", "Product"), Component: c.str("component"),
+		Version: c.str("version"), ReleasedOn: c.str("released_on"), Notes: c.text("notes")}
+	return r, c.p.Err()
+}
+
+func batchForm(b *product.Batch) *form {
+	qty := ""
+	if b.Quantity > 0 {
+		qty = strconv.FormatInt(b.Quantity, 10)
+	}
+	return &form{Fields: []*field{
+		{Name: "code", Label: "Batch identifier", Hint: "As printed or recorded in the factory.", Type: "text", Value: b.Code, Required: true, Max: product.MaxCode},
+		{Name: "first_produced", Label: "First production date", Hint: "Optional.", Type: "date", Value: b.FirstProduced},
+		{Name: "last_produced", Label: "Last production date", Hint: "Optional.", Type: "date", Value: b.LastProduced},
+		{Name: "quantity", Label: "Quantity", Hint: "Number of units. Leave empty if not known yet.", Type: "number", Value: qty},
+		{Name: "notes", Label: "Notes", Hint: "Optional.", Type: "textarea", Value: b.Notes, Max: product.MaxNotes, Rows: 3},
+	}, Hidden: []hidden{{"product_id", idString(b.ProductID)}}}
+}
+
+func decodeBatch(v url.Values, id int64) (*product.Batch, error) {
+	c := conv{v: v}
+	b := &product.Batch{Record: c.record(id), ProductID: c.int("product_id", "Product"), Code: c.str("code"),
+		FirstProduced: c.str("first_produced"), LastProduced: c.str("last_produced"), Quantity: c.int("quantity", "Quantity"), Notes: c.text("notes")}
+	return b, c.p.Err()
+}
+
+func idString(id int64) string {
+	if id == 0 {
+		return ""
+	}
+	return strconv.FormatInt(id, 10)
+}
+
+// withValues copies what the person typed back into a form after a
+// rejected submission, so nothing they wrote is lost.
+func withValues(f *form, v url.Values) *form {
+	for _, fl := range f.Fields {
+		switch fl.Type {
+		case "checkboxes":
+			fl.Checked = v[fl.Name]
+		case "password":
+			// never echoed
+		default:
+			fl.Value = v.Get(fl.Name)
+		}
+	}
+	return f
+}
+
+// describe is a short label for a record, used in messages and titles.
+func describe(rec any) string {
+	switch r := rec.(type) {
+	case *product.Organisation:
+		return r.LegalName
+	case *product.Manufacturer:
+		return r.Name
+	case *product.Brand:
+		return r.Name
+	case *product.Product:
+		s := r.Name + " (" + r.ModelNumber
+		if r.HardwareVersion != "" {
+			s += ", hardware " + r.HardwareVersion
+		}
+		return s + ")"
+	case *product.Version:
+		return r.Component + " " + r.Version
+	case *product.Batch:
+		return "batch " + r.Code
+	}
+	return fmt.Sprint(rec)
+}

@@ -1,0 +1,192 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/psti/psti/internal/auth"
+	"github.com/psti/psti/internal/psti"
+)
+
+//go:embed templates/*.html
+var templateFiles embed.FS
+
+//go:embed static
+var staticFiles embed.FS
+
+// maxFormBody bounds a submitted form. Forms hold a few fields of text.
+const maxFormBody = 64 << 10
+
+// templates holds one parsed set per page: the layout, the shared
+// partials, and the page itself.
+type templates struct {
+	sets map[string]*template.Template
+}
+
+var funcs = template.FuncMap{
+	"longDate": func(t time.Time) string { return psti.LongDate(t) },
+	"dateTime": func(t time.Time) string { return t.UTC().Format("2 January 2006, 15:04 UTC") },
+	"dateOf": func(s string) string {
+		if t, err := psti.ParseDate(s); err == nil {
+			return psti.LongDate(t)
+		}
+		return s
+	},
+	"can": func(u *auth.User, role string) bool { return u != nil && u.Role.Allows(auth.Role(role)) },
+	"lines": func(s string) []string { return strings.Split(s, "\n") },
+}
+
+func loadTemplates() (*templates, error) {
+	names, err := fs.Glob(templateFiles, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	t := &templates{sets: map[string]*template.Template{}}
+	for _, n := range names {
+		base := strings.TrimSuffix(path.Base(n), ".html")
+		if base == "layout" || base == "partials" {
+			continue
+		}
+		set, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/partials.html", n)
+		if err != nil {
+			return nil, fmt.Errorf("web: template %s: %w", n, err)
+		}
+		t.sets[base] = set
+	}
+	return t, nil
+}
+
+// view is what every page template receives.
+type view struct {
+	Title   string
+	User    *auth.User
+	Flash   string
+	Section string // which part of the navigation is current
+	Version string
+	Data    any
+}
+
+// render writes a page. It renders into a buffer first, so a template
+// failure becomes a clean error page instead of half a page.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, v *view) {
+	set, ok := s.pages.sets[name]
+	if !ok {
+		s.log.Error("no such template", "name", name)
+		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
+		return
+	}
+	v.Version = s.cfg.Version
+	if v.Flash == "" && v.User != nil {
+		v.Flash = s.sessions.PopString(r.Context(), keyFlash)
+	}
+	var buf bytes.Buffer
+	if err := set.Execute(&buf, v); err != nil {
+		s.log.Error("rendering page failed", "template", name, "err", err)
+		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = buf.WriteTo(w)
+}
+
+// errorPage shows a plain page that says what went wrong and what to do.
+func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	s.render(w, r, status, "error", &view{Title: http.StatusText(status), Data: struct {
+		Status  int
+		Message string
+	}{status, msg}})
+}
+
+// pageError shows a domain error as a page, with the status statusOf gives.
+func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error) {
+	status := statusOf(psti.ErrorCode(err))
+	if status == http.StatusInternalServerError {
+		s.log.Error("page request failed", "path", r.URL.Path, "err", err)
+	}
+	s.errorPage(w, r, status, psti.ErrorMessage(err))
+}
+
+// pageHandler is a page that knows who is signed in (u is nil for nobody).
+type pageHandler func(w http.ResponseWriter, r *http.Request, u *auth.User)
+
+// page registers an HTML route that needs at least role. It loads the
+// session, bounds and parses submitted forms, sends people who are not
+// signed in to the sign-in page and refuses those whose role is too low.
+func (s *Server) page(pattern string, role auth.Role, h pageHandler) {
+	inner := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
+			if err := r.ParseForm(); err != nil {
+				var tooBig *http.MaxBytesError
+				if errors.As(err, &tooBig) {
+					s.errorPage(w, r, http.StatusRequestEntityTooLarge, "The form sent was larger than this page accepts. Shorten the text and try again.")
+					return
+				}
+				s.errorPage(w, r, http.StatusBadRequest, "The form could not be read. Reload the page and try again.")
+				return
+			}
+		}
+		u := s.sessionUser(r)
+		if role != auth.Public {
+			if u == nil {
+				if r.Method == http.MethodGet {
+					http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+					return
+				}
+				s.errorPage(w, r, http.StatusUnauthorized, "You are not signed in, or your sign-in has expired. Sign in, then send the form again.")
+				return
+			}
+			if !u.Role.Allows(role) {
+				s.errorPage(w, r, http.StatusForbidden, fmt.Sprintf("Your role (%s) does not allow this. Ask an administrator if you need it.", u.Role))
+				return
+			}
+		}
+		h(w, r, u)
+	})
+	s.handle(pattern, role, false, s.sessions.LoadAndSave(inner).ServeHTTP)
+}
+
+// redirect answers a successful form with a fresh page (POST/redirect/GET),
+// leaving a message to show there.
+func (s *Server) redirect(w http.ResponseWriter, r *http.Request, to, flash string) {
+	if flash != "" {
+		s.flash(r.Context(), flash)
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
+}
+
+// localPath returns p if it is a path on this site, else "/admin": sign-in
+// must never send someone to another site.
+func localPath(p string) string {
+	if p == "" || !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") || strings.ContainsAny(p, "\r\n") {
+		return "/admin"
+	}
+	return p
+}
+
+func (s *Server) registerStatic() {
+	sub, _ := fs.Sub(staticFiles, "static")
+	files := http.StripPrefix("/static/", http.FileServer(http.FS(sub)))
+	s.handle("GET /static/", auth.Public, false, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		files.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) registerPages() {
+	s.registerStatic()
+	s.registerAuthPages()
+	s.registerRegisterPages()
+	s.registerPeoplePages()
+}

@@ -1,0 +1,289 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/psti/psti/internal/auth"
+	"github.com/psti/psti/internal/psti"
+)
+
+// Admin pages for users, setup links and API tokens, and the audit trail
+// every signed-in user may read.
+
+func (s *Server) registerPeoplePages() {
+	s.page("GET /admin/users", auth.Admin, s.usersPage)
+	s.page("POST /admin/users/invite", auth.Admin, s.invite)
+	s.page("GET /admin/users/{id}", auth.Admin, s.userPage)
+	s.page("POST /admin/users/{id}", auth.Admin, s.updateUser)
+	s.page("GET /admin/tokens", auth.Admin, s.tokensPage)
+	s.page("POST /admin/tokens", auth.Admin, s.createToken)
+	s.page("POST /admin/tokens/{id}/revoke", auth.Admin, s.revokeToken)
+	s.page("GET /admin/audit", auth.Viewer, s.auditPage)
+}
+
+func roleOptions() []option {
+	return []option{
+		{Value: "viewer", Label: "Viewer: can read everything, change nothing"},
+		{Value: "editor", Label: "Editor: can also add, change and archive records"},
+		{Value: "admin", Label: "Administrator: can also manage users and API tokens"},
+	}
+}
+
+func inviteForm() *form {
+	return &form{Action: "/admin/users/invite", Submit: "Make a setup link", Fields: []*field{
+		{Name: "email", Label: "E-mail address", Hint: "If this person already has an account, the link lets them set a new password.", Type: "email", Required: true},
+		{Name: "role", Label: "Role", Type: "select", Value: "editor", Options: roleOptions(), Required: true},
+	}}
+}
+
+type usersData struct {
+	Users       []*auth.User
+	Invitations []*auth.Invitation
+	Form        *form
+	SetupURL    string // shown once, after an invitation is made
+	Invited     string
+	Now         time.Time
+}
+
+func (s *Server) usersView(r *http.Request, u *auth.User, d usersData) (*view, error) {
+	var err error
+	if d.Users, err = s.store.Users(r.Context()); err != nil {
+		return nil, err
+	}
+	if d.Invitations, err = s.store.Invitations(r.Context()); err != nil {
+		return nil, err
+	}
+	if d.Form == nil {
+		d.Form = inviteForm()
+	}
+	d.Now = s.cfg.Clock.Now()
+	return &view{Title: "Users", User: u, Section: "users", Data: d}, nil
+}
+
+func (s *Server) usersPage(w http.ResponseWriter, r *http.Request, u *auth.User) {
+	v, err := s.usersView(r, u, usersData{})
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "users", v)
+}
+
+func (s *Server) invite(w http.ResponseWriter, r *http.Request, u *auth.User) {
+	email, role := r.PostForm.Get("email"), auth.Role(r.PostForm.Get("role"))
+	var d usersData
+	var err error
+	if email == "" {
+		err = psti.FieldErrorf(psti.EINVALID, "email", "E-mail address is required.")
+	} else {
+		var code string
+		var inv *auth.Invitation
+		code, inv, err = s.auth.Invite(r.Context(), userActor(u), email, role)
+		if err == nil {
+			d.SetupURL, d.Invited = s.link("/setup/"+code), inv.Email
+		}
+	}
+	status := http.StatusOK
+	if err != nil {
+		d.Form = withValues(inviteForm(), r.PostForm)
+		d.Form.setError(err)
+		status = statusOf(psti.ErrorCode(err))
+	}
+	// The link is shown on this response only, never stored: no redirect.
+	v, verr := s.usersView(r, u, d)
+	if verr != nil {
+		s.pageError(w, r, verr)
+		return
+	}
+	s.render(w, r, status, "users", v)
+}
+
+func userForm(t *auth.User) *form {
+	disabled := []string{}
+	if t.Disabled() {
+		disabled = []string{"1"}
+	}
+	return &form{Action: fmt.Sprintf("/admin/users/%d", t.ID), Submit: "Save changes", Fields: []*field{
+		{Name: "name", Label: "Name", Type: "text", Value: t.Name, Max: 200},
+		{Name: "role", Label: "Role", Type: "select", Value: string(t.Role), Options: roleOptions(), Required: true},
+		{Name: "disabled", Label: "Access", Type: "checkboxes", Checked: disabled,
+			Options: []option{{Value: "1", Label: "Disabled: cannot sign in, and their API tokens stop working"}}},
+	}, Hidden: []hidden{{"revision", strconv.FormatInt(t.Revision, 10)}}}
+}
+
+type userData struct {
+	Target *auth.User
+	Form   *form
+	Tokens []*auth.Token
+}
+
+func (s *Server) userPage(w http.ResponseWriter, r *http.Request, u *auth.User) {
+	t, ok := getRecord(s, w, r, s.store.User)
+	if !ok {
+		return
+	}
+	s.showUser(w, r, u, t, userForm(t), http.StatusOK)
+}
+
+func (s *Server) showUser(w http.ResponseWriter, r *http.Request, u, t *auth.User, f *form, status int) {
+	toks, err := s.store.Tokens(r.Context(), t.ID)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	s.render(w, r, status, "user", &view{Title: "User: " + t.Email, User: u, Section: "users", Data: userData{t, f, toks}})
+}
+
+func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, u *auth.User) {
+	t, ok := getRecord(s, w, r, s.store.User)
+	if !ok {
+		return
+	}
+	v := r.PostForm
+	next := *t
+	next.Name, next.Role, next.DisabledAt = v.Get("name"), auth.Role(v.Get("role")), nil
+	next.Revision, _ = strconv.ParseInt(v.Get("revision"), 10, 64)
+	if v.Get("disabled") == "1" {
+		now := s.cfg.Clock.Now()
+		next.DisabledAt = &now
+	}
+	if err := s.store.UpdateUser(r.Context(), userActor(u), &next); err != nil {
+		f := withValues(userForm(t), v)
+		f.setError(err)
+		s.showUser(w, r, u, t, f, statusOf(psti.ErrorCode(err)))
+		return
+	}
+	s.redirect(w, r, fmt.Sprintf("/admin/users/%d", t.ID), "Saved.")
+}
+
+func tokenForm(users []*auth.User) *form {
+	opts := []option{}
+	for _, u := range users {
+		if !u.Disabled() {
+			opts = append(opts, option{Value: u.Email, Label: fmt.Sprintf("%s (%s)", u.Email, u.Role)})
+		}
+	}
+	return &form{Action: "/admin/tokens", Submit: "Make a token", Fields: []*field{
+		{Name: "name", Label: "What it is for", Hint: "For example \"factory line 3\" or \"nightly export\".", Type: "text", Required: true, Max: 200},
+		{Name: "user_email", Label: "Acts for", Hint: "The token can do no more than this user can.", Type: "select", Options: opts, Required: true},
+		{Name: "role", Label: "Role", Type: "select", Value: "viewer", Options: roleOptions(), Required: true},
+		{Name: "expires_on", Label: "Stops working on", Hint: "Optional. Leave empty for a token that works until revoked.", Type: "date"},
+	}}
+}
+
+type tokensData struct {
+	Tokens []*auth.Token
+	Form   *form
+	Secret string // shown once, after a token is made
+	Made   *auth.Token
+}
+
+func (s *Server) tokensView(r *http.Request, u *auth.User, d tokensData) (*view, error) {
+	users, err := s.store.Users(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	if d.Tokens, err = s.store.Tokens(r.Context(), 0); err != nil {
+		return nil, err
+	}
+	if d.Form == nil {
+		d.Form = tokenForm(users)
+	}
+	return &view{Title: "API tokens", User: u, Section: "tokens", Data: d}, nil
+}
+
+func (s *Server) tokensPage(w http.ResponseWriter, r *http.Request, u *auth.User) {
+	v, err := s.tokensView(r, u, tokensData{})
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "tokens", v)
+}
+
+func (s *Server) createToken(w http.ResponseWriter, r *http.Request, u *auth.User) {
+	v := r.PostForm
+	var d tokensData
+	var expires *time.Time
+	var err error
+	if e := v.Get("expires_on"); e != "" {
+		t, perr := psti.ParseDate(e)
+		if perr != nil {
+			err = psti.FieldErrorf(psti.EINVALID, "expires_on", "Write the date as YYYY-MM-DD.")
+		}
+		t = t.Add(24 * time.Hour) // works to the end of that day (UTC)
+		expires = &t
+	}
+	if err == nil {
+		var owner *auth.User
+		owner, err = s.store.UserByEmail(r.Context(), auth.NormalizeEmail(v.Get("user_email")))
+		if err == nil {
+			d.Secret, d.Made, err = s.auth.CreateToken(r.Context(), userActor(u), owner.ID, v.Get("name"), auth.Role(v.Get("role")), expires)
+		}
+	}
+	status := http.StatusOK
+	if err != nil {
+		users, uerr := s.store.Users(r.Context())
+		if uerr != nil {
+			s.pageError(w, r, uerr)
+			return
+		}
+		d.Form = withValues(tokenForm(users), v)
+		d.Form.setError(err)
+		status = statusOf(psti.ErrorCode(err))
+	}
+	view, verr := s.tokensView(r, u, d)
+	if verr != nil {
+		s.pageError(w, r, verr)
+		return
+	}
+	s.render(w, r, status, "tokens", view)
+}
+
+func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, u *auth.User) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		s.errorPage(w, r, http.StatusNotFound, "There is no such token.")
+		return
+	}
+	if err := s.store.RevokeToken(r.Context(), userActor(u), id, s.cfg.Clock.Now()); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	s.redirect(w, r, "/admin/tokens", "The token is revoked: it stopped working at once.")
+}
+
+type auditData struct {
+	Entries  []psti.AuditEntry
+	Entity   string
+	EntityID int64
+	NextHref string
+}
+
+func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, u *auth.User) {
+	q := r.URL.Query()
+	f := psti.AuditFilter{Entity: q.Get("entity"), Limit: 50}
+	f.EntityID, _ = strconv.ParseInt(q.Get("entity_id"), 10, 64)
+	f.BeforeID, _ = strconv.ParseInt(q.Get("before_id"), 10, 64)
+	es, err := s.store.Audit(r.Context(), f)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	d := auditData{Entries: es, Entity: f.Entity, EntityID: f.EntityID}
+	if len(es) == f.Limit {
+		q := url.Values{"before_id": {strconv.FormatInt(es[len(es)-1].ID, 10)}}
+		if f.Entity != "" {
+			q.Set("entity", f.Entity)
+		}
+		if f.EntityID != 0 {
+			q.Set("entity_id", strconv.FormatInt(f.EntityID, 10))
+		}
+		d.NextHref = "/admin/audit?" + q.Encode()
+	}
+	s.render(w, r, http.StatusOK, "audit", &view{Title: "Audit trail", User: u, Section: "audit", Data: d})
+}

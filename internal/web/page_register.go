@@ -1,0 +1,595 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/psti/psti/internal/auth"
+	"github.com/psti/psti/internal/product"
+	"github.com/psti/psti/internal/psti"
+)
+
+// The admin pages of the product register. Every kind of record has the
+// same six pages (list, new, create, show and edit, save, archive) from one
+// generic definition; what differs is its form, its table columns and what
+// is listed under it.
+
+type cell struct {
+	Text  string
+	Href  string
+	Muted bool
+}
+
+type section struct {
+	Title    string
+	AddHref  string
+	AddLabel string
+	Headers  []string
+	Rows     [][]cell
+	Empty    string
+}
+
+type listData struct {
+	Plural     string
+	NewHref    string
+	NewLabel   string
+	Archived   bool
+	ToggleHref string
+	Table      section
+	Intro      string
+}
+
+type recordData struct {
+	Noun        string
+	Form        *form
+	Record      *psti.Record // nil for a new record
+	Archive     string       // where the archive button posts
+	Sections    []section
+	HistoryHref string
+	BackHref    string
+	BackLabel   string
+}
+
+type pageResource[T any] struct {
+	kind     product.Kind
+	plural   string // path segment: "brands"
+	title    string // "Brands"
+	noun     string // "brand"
+	intro    string // a sentence under the list's heading
+	headers  []string
+	get      func(context.Context, int64) (*T, error)
+	list     func(context.Context, product.Filter) ([]*T, error)
+	create   func(context.Context, psti.Actor, *T) error
+	update   func(context.Context, psti.Actor, *T) error
+	decode   func(url.Values, int64) (*T, error)
+	form     func(context.Context, *T) (*form, error)
+	rows     func(context.Context, []*T) ([][]cell, error)
+	meta     func(*T) *psti.Record
+	blank    func(*http.Request) *T                        // a new record, with defaults from the query
+	sections func(context.Context, *T) ([]section, error) // what is listed under a record; may be nil
+	back     func(*T) (label, href string)                 // where a record page leads back to; nil for the list
+}
+
+func (p *pageResource[T]) base() string { return "/admin/" + p.plural }
+
+func (p *pageResource[T]) href(rec *T) string {
+	return fmt.Sprintf("%s/%d", p.base(), p.meta(rec).ID)
+}
+
+func addPages[T any](s *Server, p *pageResource[T]) {
+	s.page("GET "+p.base(), auth.Viewer, func(w http.ResponseWriter, r *http.Request, u *auth.User) {
+		archived := r.URL.Query().Get("archived") == "1"
+		items, err := p.list(r.Context(), product.Filter{IncludeArchived: archived})
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		rows, err := p.rows(r.Context(), items)
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		d := listData{Plural: p.title, Archived: archived, Intro: p.intro,
+			Table: section{Headers: p.headers, Rows: rows, Empty: "There are no " + p.noun + " records yet."}}
+		if u.Role.Allows(auth.Editor) && p.blank != nil {
+			d.NewHref, d.NewLabel = p.base()+"/new", "Add a "+p.noun
+		}
+		d.ToggleHref = p.base() + "?archived=1"
+		if archived {
+			d.ToggleHref = p.base()
+		}
+		s.render(w, r, http.StatusOK, "list", &view{Title: p.title, User: u, Section: p.plural, Data: d})
+	})
+	if p.blank != nil {
+		s.page("GET "+p.base()+"/new", auth.Editor, func(w http.ResponseWriter, r *http.Request, u *auth.User) {
+			rec := p.blank(r)
+			f, err := p.form(r.Context(), rec)
+			if err != nil {
+				s.pageError(w, r, err)
+				return
+			}
+			s.showNew(w, r, u, p, f, http.StatusOK)
+		})
+	}
+	s.page("POST "+p.base(), auth.Editor, func(w http.ResponseWriter, r *http.Request, u *auth.User) {
+		rec, err := p.decode(r.PostForm, 0)
+		if err == nil {
+			err = p.create(r.Context(), userActor(u), rec)
+		}
+		if err != nil {
+			f, ferr := p.form(r.Context(), rec)
+			if ferr != nil {
+				s.pageError(w, r, ferr)
+				return
+			}
+			f = withValues(f, r.PostForm)
+			f.setError(err)
+			s.showNew(w, r, u, p, f, statusOf(psti.ErrorCode(err)))
+			return
+		}
+		s.redirect(w, r, p.href(rec), fmt.Sprintf("Added %s “%s”.", p.noun, describe(rec)))
+	})
+	s.page("GET "+p.base()+"/{id}", auth.Viewer, func(w http.ResponseWriter, r *http.Request, u *auth.User) {
+		rec, ok := getRecord(s, w, r, p.get)
+		if !ok {
+			return
+		}
+		f, err := p.form(r.Context(), rec)
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		s.showRecord(w, r, u, p, rec, f, http.StatusOK)
+	})
+	s.page("POST "+p.base()+"/{id}", auth.Editor, func(w http.ResponseWriter, r *http.Request, u *auth.User) {
+		current, ok := getRecord(s, w, r, p.get)
+		if !ok {
+			return
+		}
+		rec, err := p.decode(r.PostForm, p.meta(current).ID)
+		if err == nil {
+			err = p.update(r.Context(), userActor(u), rec)
+		}
+		if err != nil {
+			f, ferr := p.form(r.Context(), current)
+			if ferr != nil {
+				s.pageError(w, r, ferr)
+				return
+			}
+			f = withValues(f, r.PostForm)
+			f.setError(err)
+			if psti.ErrorCode(err) == psti.ECONFLICT && psti.ErrorFields(err) == nil {
+				// Someone else saved first: show their version's revision so
+				// saving again is a deliberate choice, with the person's
+				// text still in the form.
+				f.Error += " What you typed is kept below; saving it again will replace their change."
+			} else {
+				// Keep the revision the person started from, so a change
+				// someone else makes meanwhile is still noticed.
+				p.meta(current).Revision = p.meta(rec).Revision
+			}
+			s.showRecord(w, r, u, p, current, f, statusOf(psti.ErrorCode(err)))
+			return
+		}
+		s.redirect(w, r, p.href(rec), "Saved.")
+	})
+	s.page("POST "+p.base()+"/{id}/archive", auth.Editor, func(w http.ResponseWriter, r *http.Request, u *auth.User) {
+		rec, ok := getRecord(s, w, r, p.get)
+		if !ok {
+			return
+		}
+		archive := r.PostForm.Get("archived") == "1"
+		if _, err := s.store.SetArchived(r.Context(), userActor(u), p.kind, p.meta(rec).ID, archive); err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		msg := fmt.Sprintf("Archived %s “%s”. It is kept, with everything that refers to it, and can be brought back.", p.noun, describe(rec))
+		if !archive {
+			msg = fmt.Sprintf("Brought back %s “%s”.", p.noun, describe(rec))
+		}
+		s.redirect(w, r, p.href(rec), msg)
+	})
+}
+
+func getRecord[T any](s *Server, w http.ResponseWriter, r *http.Request, get func(context.Context, int64) (*T, error)) (*T, bool) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		s.errorPage(w, r, http.StatusNotFound, "There is no such record.")
+		return nil, false
+	}
+	rec, err := get(r.Context(), id)
+	if err != nil {
+		s.pageError(w, r, err)
+		return nil, false
+	}
+	return rec, true
+}
+
+func (s *Server) showNew(w http.ResponseWriter, r *http.Request, u *auth.User, p interface{ pageInfo() (string, string, string) }, f *form, status int) {
+	title, noun, base := p.pageInfo()
+	f.Action, f.Submit = base, "Add "+noun
+	s.render(w, r, status, "record", &view{Title: "Add a " + noun, User: u, Section: strings.TrimPrefix(base, "/admin/"),
+		Data: recordData{Noun: noun, Form: f, BackHref: base, BackLabel: title}})
+}
+
+func (p *pageResource[T]) pageInfo() (string, string, string) { return p.title, p.noun, p.base() }
+
+func (s *Server) showRecord(w http.ResponseWriter, r *http.Request, u *auth.User, pr any, rec any, f *form, status int) {
+	// pr is a *pageResource[T]; its typed parts are reached through
+	// recordPage so this function can stay non-generic.
+	rp := pr.(recordPage)
+	meta := rp.metaOf(rec)
+	d := recordData{Noun: rp.nounOf(), Form: f, Record: meta, HistoryHref: fmt.Sprintf("/admin/audit?entity=%s&entity_id=%d", rp.kindOf(), meta.ID)}
+	d.BackLabel, d.BackHref = rp.backOf(rec)
+	f.Action = fmt.Sprintf("%s/%d", rp.baseOf(), meta.ID)
+	f.Submit = "Save changes"
+	f.Hidden = append(f.Hidden, hidden{"revision", strconv.FormatInt(meta.Revision, 10)})
+	f.ReadOnly = !u.Role.Allows(auth.Editor) || meta.Archived()
+	if u.Role.Allows(auth.Editor) {
+		d.Archive = fmt.Sprintf("%s/%d/archive", rp.baseOf(), meta.ID)
+	}
+	secs, err := rp.sectionsOf(r.Context(), rec, u)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	d.Sections = secs
+	s.render(w, r, status, "record", &view{Title: strings.ToUpper(rp.nounOf()[:1]) + rp.nounOf()[1:] + ": " + describe(rec), User: u,
+		Section: strings.TrimPrefix(rp.baseOf(), "/admin/"), Data: d})
+}
+
+// recordPage is the untyped face of a pageResource.
+type recordPage interface {
+	metaOf(rec any) *psti.Record
+	nounOf() string
+	kindOf() product.Kind
+	baseOf() string
+	backOf(rec any) (string, string)
+	sectionsOf(ctx context.Context, rec any, u *auth.User) ([]section, error)
+}
+
+func (p *pageResource[T]) metaOf(rec any) *psti.Record { return p.meta(rec.(*T)) }
+func (p *pageResource[T]) nounOf() string              { return p.noun }
+func (p *pageResource[T]) kindOf() product.Kind        { return p.kind }
+func (p *pageResource[T]) baseOf() string              { return p.base() }
+func (p *pageResource[T]) backOf(rec any) (string, string) {
+	if p.back != nil {
+		return p.back(rec.(*T))
+	}
+	return "All " + strings.ToLower(p.title), p.base()
+}
+func (p *pageResource[T]) sectionsOf(ctx context.Context, rec any, u *auth.User) ([]section, error) {
+	if p.sections == nil {
+		return nil, nil
+	}
+	secs, err := p.sections(ctx, rec.(*T))
+	if !u.Role.Allows(auth.Editor) {
+		for i := range secs {
+			secs[i].AddHref = ""
+		}
+	}
+	return secs, err
+}
+
+func idFromQuery(r *http.Request, name string) int64 {
+	id, _ := strconv.ParseInt(r.URL.Query().Get(name), 10, 64)
+	return id
+}
+
+func (s *Server) registerRegisterPages() {
+	st := s.store
+	s.page("GET /admin", auth.Viewer, s.dashboard)
+
+	addPages(s, &pageResource[product.Organisation]{
+		kind: product.KindOrganisation, plural: "organisations", title: "Organisations", noun: "organisation",
+		intro:   "The business running this site: usually the manufacturer. Brands belong to an organisation.",
+		headers: []string{"Legal name", "Address", "Website"},
+		get:     st.Organisation, list: st.Organisations, create: st.CreateOrganisation, update: st.UpdateOrganisation,
+		decode: decodeOrganisation, meta: func(o *product.Organisation) *psti.Record { return &o.Record },
+		form:   func(_ context.Context, o *product.Organisation) (*form, error) { return organisationForm(o), nil },
+		blank:  func(*http.Request) *product.Organisation { return &product.Organisation{} },
+		rows: func(_ context.Context, os []*product.Organisation) ([][]cell, error) {
+			out := make([][]cell, len(os))
+			for i, o := range os {
+				out[i] = []cell{{Text: o.LegalName, Href: fmt.Sprintf("/admin/organisations/%d", o.ID), Muted: o.Archived()},
+					{Text: firstLine(o.Address)}, {Text: o.Website}}
+			}
+			return out, nil
+		},
+		sections: func(ctx context.Context, o *product.Organisation) ([]section, error) {
+			bs, err := st.Brands(ctx, product.Filter{ParentID: o.ID})
+			if err != nil {
+				return nil, err
+			}
+			sec := section{Title: "Brands", AddHref: fmt.Sprintf("/admin/brands/new?organisation_id=%d", o.ID), AddLabel: "Add a brand",
+				Headers: []string{"Brand", "Website"}, Empty: "No brands yet."}
+			for _, b := range bs {
+				sec.Rows = append(sec.Rows, []cell{{Text: b.Name, Href: fmt.Sprintf("/admin/brands/%d", b.ID)}, {Text: b.Website}})
+			}
+			return []section{sec}, nil
+		},
+	})
+
+	addPages(s, &pageResource[product.Manufacturer]{
+		kind: product.KindManufacturer, plural: "manufacturers", title: "Manufacturers", noun: "manufacturer",
+		intro:   "Everyone named as a manufacturer on a product. A statement of compliance gives each one's name and address.",
+		headers: []string{"Name", "Address"},
+		get:     st.Manufacturer, list: st.Manufacturers, create: st.CreateManufacturer, update: st.UpdateManufacturer,
+		decode: decodeManufacturer, meta: func(m *product.Manufacturer) *psti.Record { return &m.Record },
+		form:   func(_ context.Context, m *product.Manufacturer) (*form, error) { return manufacturerForm(m), nil },
+		blank:  func(*http.Request) *product.Manufacturer { return &product.Manufacturer{} },
+		rows: func(_ context.Context, ms []*product.Manufacturer) ([][]cell, error) {
+			out := make([][]cell, len(ms))
+			for i, m := range ms {
+				out[i] = []cell{{Text: m.Name, Href: fmt.Sprintf("/admin/manufacturers/%d", m.ID), Muted: m.Archived()}, {Text: firstLine(m.Address)}}
+			}
+			return out, nil
+		},
+	})
+
+	addPages(s, &pageResource[product.Brand]{
+		kind: product.KindBrand, plural: "brands", title: "Brands", noun: "brand",
+		intro:   "The names products are sold under.",
+		headers: []string{"Brand", "Organisation", "Website"},
+		get:     st.Brand, list: st.Brands, create: st.CreateBrand, update: st.UpdateBrand,
+		decode: decodeBrand, meta: func(b *product.Brand) *psti.Record { return &b.Record },
+		form: func(ctx context.Context, b *product.Brand) (*form, error) {
+			orgs, err := st.Organisations(ctx, product.Filter{})
+			if err != nil {
+				return nil, err
+			}
+			f := brandForm(b, orgs)
+			if len(orgs) == 0 {
+				f.field("organisation_id").Hint = "There is no organisation yet: add one first, under Organisations."
+			}
+			return f, nil
+		},
+		blank: func(r *http.Request) *product.Brand {
+			return &product.Brand{OrganisationID: idFromQuery(r, "organisation_id")}
+		},
+		rows: func(ctx context.Context, bs []*product.Brand) ([][]cell, error) {
+			names, err := nameMap(ctx, st.Organisations, func(o *product.Organisation) (int64, string) { return o.ID, o.LegalName })
+			if err != nil {
+				return nil, err
+			}
+			out := make([][]cell, len(bs))
+			for i, b := range bs {
+				out[i] = []cell{{Text: b.Name, Href: fmt.Sprintf("/admin/brands/%d", b.ID), Muted: b.Archived()},
+					{Text: names[b.OrganisationID], Href: fmt.Sprintf("/admin/organisations/%d", b.OrganisationID)}, {Text: b.Website}}
+			}
+			return out, nil
+		},
+		sections: func(ctx context.Context, b *product.Brand) ([]section, error) {
+			ps, err := st.Products(ctx, product.Filter{ParentID: b.ID})
+			if err != nil {
+				return nil, err
+			}
+			sec := section{Title: "Products", AddHref: fmt.Sprintf("/admin/products/new?brand_id=%d", b.ID), AddLabel: "Add a product",
+				Headers: []string{"Product", "Model number", "What it is"}, Empty: "No products yet."}
+			for _, p := range ps {
+				sec.Rows = append(sec.Rows, []cell{{Text: p.Name, Href: fmt.Sprintf("/admin/products/%d", p.ID)}, {Text: p.ModelNumber}, {Text: p.Type}})
+			}
+			return []section{sec}, nil
+		},
+		back: func(b *product.Brand) (string, string) {
+			return "Organisation", fmt.Sprintf("/admin/organisations/%d", b.OrganisationID)
+		},
+	})
+
+	addPages(s, &pageResource[product.Product]{
+		kind: product.KindProduct, plural: "products", title: "Products", noun: "product",
+		intro:   "Each model of connectable product, with its firmware and software versions and production batches.",
+		headers: []string{"Product", "Model number", "Hardware version", "What it is", "Brand"},
+		get:     st.Product, list: st.Products, create: st.CreateProduct, update: st.UpdateProduct,
+		decode: decodeProduct, meta: func(p *product.Product) *psti.Record { return &p.Record },
+		form: func(ctx context.Context, p *product.Product) (*form, error) {
+			brands, err := st.Brands(ctx, product.Filter{})
+			if err != nil {
+				return nil, err
+			}
+			makers, err := st.Manufacturers(ctx, product.Filter{})
+			if err != nil {
+				return nil, err
+			}
+			f := productForm(p, brands, makers)
+			if len(brands) == 0 {
+				f.field("brand_id").Hint = "There is no brand yet: add one first, under Brands."
+			}
+			if len(makers) == 0 {
+				f.field("manufacturer_ids").Hint = "No manufacturers are recorded yet. Add them under Manufacturers, then tick them here."
+			}
+			return f, nil
+		},
+		blank: func(r *http.Request) *product.Product { return &product.Product{BrandID: idFromQuery(r, "brand_id")} },
+		rows: func(ctx context.Context, ps []*product.Product) ([][]cell, error) {
+			names, err := nameMap(ctx, st.Brands, func(b *product.Brand) (int64, string) { return b.ID, b.Name })
+			if err != nil {
+				return nil, err
+			}
+			out := make([][]cell, len(ps))
+			for i, p := range ps {
+				out[i] = []cell{{Text: p.Name, Href: fmt.Sprintf("/admin/products/%d", p.ID), Muted: p.Archived()},
+					{Text: p.ModelNumber}, {Text: p.HardwareVersion}, {Text: p.Type},
+					{Text: names[p.BrandID], Href: fmt.Sprintf("/admin/brands/%d", p.BrandID)}}
+			}
+			return out, nil
+		},
+		sections: func(ctx context.Context, p *product.Product) ([]section, error) {
+			vs, err := st.Versions(ctx, product.Filter{ParentID: p.ID})
+			if err != nil {
+				return nil, err
+			}
+			bs, err := st.Batches(ctx, product.Filter{ParentID: p.ID})
+			if err != nil {
+				return nil, err
+			}
+			vsec := section{Title: "Firmware and software versions", AddHref: fmt.Sprintf("/admin/versions/new?product_id=%d", p.ID), AddLabel: "Add a version",
+				Headers: []string{"Component", "Version", "Released"}, Empty: "No versions recorded yet."}
+			for _, v := range vs {
+				vsec.Rows = append(vsec.Rows, []cell{{Text: v.Component}, {Text: v.Version, Href: fmt.Sprintf("/admin/versions/%d", v.ID)}, {Text: dateText(v.ReleasedOn)}})
+			}
+			bsec := section{Title: "Production batches", AddHref: fmt.Sprintf("/admin/batches/new?product_id=%d", p.ID), AddLabel: "Add a batch",
+				Headers: []string{"Batch", "Produced", "Quantity"}, Empty: "No batches recorded yet."}
+			for _, b := range bs {
+				bsec.Rows = append(bsec.Rows, []cell{{Text: b.Code, Href: fmt.Sprintf("/admin/batches/%d", b.ID)}, {Text: dateRange(b.FirstProduced, b.LastProduced)}, {Text: quantity(b.Quantity)}})
+			}
+			return []section{vsec, bsec}, nil
+		},
+		back: func(p *product.Product) (string, string) { return "Brand", fmt.Sprintf("/admin/brands/%d", p.BrandID) },
+	})
+
+	addPages(s, &pageResource[product.Version]{
+		kind: product.KindVersion, plural: "versions", title: "Versions", noun: "version",
+		intro:   "Firmware and software versions of every product, newest first.",
+		headers: []string{"Product", "Component", "Version", "Released"},
+		get:     st.Version, list: st.Versions, create: st.CreateVersion, update: st.UpdateVersion,
+		decode: decodeVersion, meta: func(v *product.Version) *psti.Record { return &v.Record },
+		form:   func(_ context.Context, v *product.Version) (*form, error) { return versionForm(v), nil },
+		blank: func(r *http.Request) *product.Version {
+			if id := idFromQuery(r, "product_id"); id > 0 {
+				return &product.Version{ProductID: id}
+			}
+			return &product.Version{}
+		},
+		rows: func(ctx context.Context, vs []*product.Version) ([][]cell, error) {
+			names, err := nameMap(ctx, st.Products, func(p *product.Product) (int64, string) { return p.ID, describe(p) })
+			if err != nil {
+				return nil, err
+			}
+			out := make([][]cell, len(vs))
+			for i, v := range vs {
+				out[i] = []cell{{Text: names[v.ProductID], Href: fmt.Sprintf("/admin/products/%d", v.ProductID)}, {Text: v.Component},
+					{Text: v.Version, Href: fmt.Sprintf("/admin/versions/%d", v.ID), Muted: v.Archived()}, {Text: dateText(v.ReleasedOn)}}
+			}
+			return out, nil
+		},
+		back: func(v *product.Version) (string, string) { return "Product", fmt.Sprintf("/admin/products/%d", v.ProductID) },
+	})
+
+	addPages(s, &pageResource[product.Batch]{
+		kind: product.KindBatch, plural: "batches", title: "Batches", noun: "batch",
+		intro:   "Production batches of every product.",
+		headers: []string{"Product", "Batch", "Produced", "Quantity"},
+		get:     st.Batch, list: st.Batches, create: st.CreateBatch, update: st.UpdateBatch,
+		decode: decodeBatch, meta: func(b *product.Batch) *psti.Record { return &b.Record },
+		form:   func(_ context.Context, b *product.Batch) (*form, error) { return batchForm(b), nil },
+		blank: func(r *http.Request) *product.Batch {
+			return &product.Batch{ProductID: idFromQuery(r, "product_id")}
+		},
+		rows: func(ctx context.Context, bs []*product.Batch) ([][]cell, error) {
+			names, err := nameMap(ctx, st.Products, func(p *product.Product) (int64, string) { return p.ID, describe(p) })
+			if err != nil {
+				return nil, err
+			}
+			out := make([][]cell, len(bs))
+			for i, b := range bs {
+				out[i] = []cell{{Text: names[b.ProductID], Href: fmt.Sprintf("/admin/products/%d", b.ProductID)},
+					{Text: b.Code, Href: fmt.Sprintf("/admin/batches/%d", b.ID), Muted: b.Archived()},
+					{Text: dateRange(b.FirstProduced, b.LastProduced)}, {Text: quantity(b.Quantity)}}
+			}
+			return out, nil
+		},
+		back: func(b *product.Batch) (string, string) { return "Product", fmt.Sprintf("/admin/products/%d", b.ProductID) },
+	})
+}
+
+// nameMap lists every record of a kind (archived too) and maps id to name.
+func nameMap[T any](ctx context.Context, list func(context.Context, product.Filter) ([]*T, error), name func(*T) (int64, string)) (map[int64]string, error) {
+	items, err := list(ctx, product.Filter{IncludeArchived: true})
+	if err != nil {
+		return nil, err
+	}
+	m := make(map[int64]string, len(items))
+	for _, it := range items {
+		id, n := name(it)
+		m[id] = n
+	}
+	return m, nil
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}
+
+func dateText(s string) string {
+	if t, err := psti.ParseDate(s); err == nil {
+		return psti.LongDate(t)
+	}
+	return s
+}
+
+func dateRange(from, to string) string {
+	switch {
+	case from == "" && to == "":
+		return ""
+	case to == "" || from == to:
+		return dateText(from)
+	case from == "":
+		return "until " + dateText(to)
+	}
+	return dateText(from) + " to " + dateText(to)
+}
+
+func quantity(n int64) string {
+	if n == 0 {
+		return "not known"
+	}
+	s := strconv.FormatInt(n, 10)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+type dashboardData struct {
+	Counts []cell
+	Setup  []string // next steps for a new installation
+}
+
+func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, u *auth.User) {
+	ctx := r.Context()
+	d := dashboardData{}
+	count := func(label, href string, n int, err error) error {
+		d.Counts = append(d.Counts, cell{Text: fmt.Sprintf("%d %s", n, label), Href: href})
+		return err
+	}
+	orgs, err := s.store.Organisations(ctx, product.Filter{})
+	if err == nil {
+		err = count("organisations", "/admin/organisations", len(orgs), nil)
+	}
+	var makers []*product.Manufacturer
+	if err == nil {
+		makers, err = s.store.Manufacturers(ctx, product.Filter{})
+		err = count("manufacturers", "/admin/manufacturers", len(makers), err)
+	}
+	var brands []*product.Brand
+	if err == nil {
+		brands, err = s.store.Brands(ctx, product.Filter{})
+		err = count("brands", "/admin/brands", len(brands), err)
+	}
+	var products []*product.Product
+	if err == nil {
+		products, err = s.store.Products(ctx, product.Filter{})
+		err = count("products", "/admin/products", len(products), err)
+	}
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	switch {
+	case len(orgs) == 0:
+		d.Setup = append(d.Setup, "Start by adding your organisation: its legal name and postal address.")
+	case len(makers) == 0:
+		d.Setup = append(d.Setup, "Add the manufacturers of your products (often your own organisation, and any contract manufacturer).")
+	case len(brands) == 0:
+		d.Setup = append(d.Setup, "Add the brands your products are sold under.")
+	case len(products) == 0:
+		d.Setup = append(d.Setup, "Add your first product, then its firmware versions and production batches.")
+	}
+	s.render(w, r, http.StatusOK, "dashboard", &view{Title: "Overview", User: u, Section: "admin", Data: d})
+}

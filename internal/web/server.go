@@ -1,0 +1,147 @@
+// Package web is psti's HTTP surface: the JSON API under /api/v1/ (described
+// by OpenAPI 3.1), the server-rendered pages, health and metrics. It decodes
+// and checks what arrives, calls the capability packages, and renders what
+// they return; the rules live in those packages. Domain errors become HTTP
+// statuses in one place, statusOf.
+package web
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/alexedwards/scs/v2"
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/psti/psti/internal/auth"
+	"github.com/psti/psti/internal/product"
+	"github.com/psti/psti/internal/psti"
+)
+
+// Store is everything the web layer reads and writes.
+type Store interface {
+	product.Store
+	auth.Store
+	psti.AuditLog
+	Ping(ctx context.Context) error
+}
+
+// Config is what the server needs to know about where it runs.
+type Config struct {
+	// BaseURL is the public address of this installation, used for links in
+	// pages and documents (e.g. https://psti.example.com). Cookies are marked
+	// Secure when it starts with https://.
+	BaseURL string
+	Version string
+	Logger  *slog.Logger
+	Clock   psti.Clock
+}
+
+// Route is one method and path the server answers, and the least role that
+// may use it (auth.Public for everyone). Every route is registered through
+// the server's helpers, so this list is complete; the access test checks each.
+type Route struct {
+	Method  string
+	Pattern string
+	Role    auth.Role
+	API     bool
+}
+
+// Server serves psti over HTTP.
+type Server struct {
+	cfg      Config
+	base     *url.URL
+	store    Store
+	auth     *auth.Service
+	log      *slog.Logger
+	mux      *http.ServeMux
+	api      huma.API
+	sessions *scs.SessionManager
+	pages    *templates
+	metrics  *metrics
+	routes   []Route
+	handler  http.Handler
+}
+
+// New builds a server. It registers every route; Handler returns the result.
+func New(cfg Config, st Store, svc *auth.Service) (*Server, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = psti.SystemClock{}
+	}
+	base, err := url.Parse(strings.TrimRight(cfg.BaseURL, "/"))
+	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
+		return nil, fmt.Errorf("web: base URL %q must be an absolute http(s) address", cfg.BaseURL)
+	}
+	pages, err := loadTemplates()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		cfg:     cfg,
+		base:    base,
+		store:   st,
+		auth:    svc,
+		log:     cfg.Logger,
+		mux:     http.NewServeMux(),
+		pages:   pages,
+		metrics: newMetrics(),
+	}
+	s.sessions = newSessions(st, base.Scheme == "https", s.log)
+	s.api = s.newAPI()
+	s.registerAPI()
+	s.registerPages()
+	s.registerOps()
+	s.handler = s.middleware(s.mux)
+	return s, nil
+}
+
+// Handler returns the server's root handler.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Routes lists every route the server answers.
+func (s *Server) Routes() []Route { return append([]Route(nil), s.routes...) }
+
+// Metrics is the registry /metrics serves; later capabilities add to it.
+func (s *Server) Metrics() *prometheus.Registry { return s.metrics.registry }
+
+// OpenAPI returns the API description.
+func (s *Server) OpenAPI() *huma.OpenAPI { return s.api.OpenAPI() }
+
+// link returns the absolute address of a path on this installation.
+func (s *Server) link(path string) string { return s.base.String() + path }
+
+// registerOps adds the routes operators and their tools use.
+func (s *Server) registerOps() {
+	s.handle("GET /healthz", auth.Public, false, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintln(w, "ok")
+	})
+	s.handle("GET /readyz", auth.Public, false, func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if err := s.store.Ping(ctx); err != nil {
+			s.log.Warn("readiness check failed", "err", err)
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprintln(w, "database unavailable")
+			return
+		}
+		fmt.Fprintln(w, "ready")
+	})
+	s.handle("GET /metrics", auth.Public, false, s.metrics.handler().ServeHTTP)
+}
+
+// handle registers a plain handler and records its route.
+func (s *Server) handle(pattern string, role auth.Role, api bool, h http.HandlerFunc) {
+	method, path, _ := strings.Cut(pattern, " ")
+	s.routes = append(s.routes, Route{Method: method, Pattern: path, Role: role, API: api})
+	s.mux.HandleFunc(pattern, h)
+}
