@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"net/url"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -30,6 +31,8 @@ func usersCmd(a *app) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "users",
 		Short: "Add users and list them",
+		Args:  groupArgs,
+		RunE:  groupHelp,
 	}
 	var admin bool
 	var role string
@@ -112,6 +115,8 @@ func tokensCmd(a *app) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "tokens",
 		Short: "Make, list and revoke API tokens",
+		Args:  groupArgs,
+		RunE:  groupHelp,
 	}
 	var user, role, name, expires string
 	create := &cobra.Command{
@@ -127,6 +132,9 @@ owner's role allow, and stops working when revoked or when its owner is disabled
 		RunE: func(c *cobra.Command, _ []string) error {
 			if user == "" {
 				return usagef("--user EMAIL is required: the user the token acts for")
+			}
+			if role == "" {
+				return usagef("--role is required: viewer, editor or admin")
 			}
 			r := auth.Role(role)
 			if !r.Valid() {
@@ -168,7 +176,6 @@ owner's role allow, and stops working when revoked or when its owner is disabled
 	create.Flags().StringVar(&role, "role", "", "role: viewer, editor or admin (required)")
 	create.Flags().StringVar(&name, "name", "", "what the token is for")
 	create.Flags().StringVar(&expires, "expires", "", "last day the token works, YYYY-MM-DD (default: until revoked)")
-	_ = create.MarkFlagRequired("role")
 
 	list := &cobra.Command{
 		Use:   "list",
@@ -312,7 +319,7 @@ then start it again with PSTI_DATABASE_URL set to the target.`,
 					return usageError{err}
 				}
 			}
-			if from == to {
+			if sameDatabase(from, to) {
 				return usagef("--from and --to name the same database")
 			}
 			ctx := c.Context()
@@ -353,3 +360,29 @@ func redact(raw string) string {
 	return u.String()
 }
 
+// sameDatabase reports whether two database URLs name the same database,
+// however the path is spelled.
+func sameDatabase(a, b string) bool {
+	da, ta, errA := store.ParseURL(a)
+	db, tb, errB := store.ParseURL(b)
+	if errA != nil || errB != nil || da != db {
+		return a == b
+	}
+	if strings.HasPrefix(a, "sqlite:") {
+		aa, err1 := filepath.Abs(ta)
+		ab, err2 := filepath.Abs(tb)
+		return err1 == nil && err2 == nil && aa == ab
+	}
+	return ta == tb
+}
+
+// groupArgs refuses an unknown subcommand of a command group, which cobra
+// would otherwise answer with help and success.
+func groupArgs(c *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return usagef("unknown command %q for %q\nRun '%s --help' for usage.", args[0], c.CommandPath(), c.CommandPath())
+	}
+	return nil
+}
+
+func groupHelp(c *cobra.Command, _ []string) error { return c.Help() }

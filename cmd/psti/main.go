@@ -19,6 +19,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/psti/psti/internal/psti"
 	"github.com/psti/psti/internal/store"
 )
 
@@ -125,6 +126,17 @@ Exit status: 0 success, 1 the work failed, 2 the command line or input is unusab
 	pf.StringVar(&a.logFormat, "log-format", env("PSTI_LOG_FORMAT", "text"), "log format: text or json (env PSTI_LOG_FORMAT)")
 	pf.StringVar(&a.logLevel, "log-level", env("PSTI_LOG_LEVEL", "info"), "log level: debug, info, warn or error (env PSTI_LOG_LEVEL)")
 
+	root.SetHelpCommand(&cobra.Command{
+		Use:   "help [command]",
+		Short: "Help about any command",
+		RunE: func(c *cobra.Command, args []string) error {
+			target, rest, err := root.Find(args)
+			if err != nil || len(rest) > 0 {
+				return usagef("unknown help topic %q\nRun 'psti --help' for the list of commands.", strings.Join(args, " "))
+			}
+			return target.Help()
+		},
+	})
 	root.AddCommand(
 		serveCmd(a),
 		versionCmd(a),
@@ -154,12 +166,28 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if err == nil {
 		return 0
 	}
-	fmt.Fprintln(stderr, "psti: "+strings.TrimPrefix(err.Error(), "store: "))
+	fmt.Fprintln(stderr, "psti: "+describe(err))
 	var ue usageError
 	if errors.As(err, &ue) || strings.HasPrefix(err.Error(), "unknown command") || strings.HasPrefix(err.Error(), "unknown flag") {
 		return 2
 	}
 	return 1
+}
+
+// describe says what went wrong in the words of the command line: a
+// rejected field is named with its message, not the web form's summary.
+func describe(err error) string {
+	if fields := psti.ErrorFields(err); len(fields) > 0 {
+		msgs := make([]string, len(fields))
+		for i, f := range fields {
+			msgs[i] = f.Message
+		}
+		return strings.Join(msgs, "\n      ")
+	}
+	if psti.ErrorCode(err) != psti.EINTERNAL {
+		return psti.ErrorMessage(err)
+	}
+	return strings.TrimPrefix(err.Error(), "store: ")
 }
 
 func main() {

@@ -179,6 +179,23 @@ func (db *DB) AcceptInvitation(ctx context.Context, invitationID int64, u *auth.
 		if n, _ := res.RowsAffected(); n == 0 {
 			return nil, psti.Errorf(psti.ECONFLICT, "This setup link has just been used. Ask an administrator for a new one.")
 		}
+		// A link without an address is for the first administrator only:
+		// it may create the first user and nothing else, never reach an
+		// existing account.
+		var invEmail string
+		var users int
+		if err := tx.QueryRowContext(ctx, `SELECT email FROM invitations WHERE id = $1`, invitationID).Scan(&invEmail); err != nil {
+			return nil, fmt.Errorf("store: unable to read invitation: %w", err)
+		}
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM users`).Scan(&users); err != nil {
+			return nil, fmt.Errorf("store: unable to count users: %w", err)
+		}
+		if invEmail == "" && users > 0 {
+			return nil, psti.Errorf(psti.ECONFLICT, "This setup link was for the first administrator, who has already been set up. Ask an administrator for a new link.")
+		}
+		if invEmail != "" && invEmail != u.Email {
+			return nil, psti.Errorf(psti.EINVALID, "This setup link is for %s.", invEmail)
+		}
 		existing, err := scanUser(tx.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE email = $1`, u.Email))
 		switch {
 		case err == nil:

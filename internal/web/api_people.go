@@ -110,8 +110,8 @@ func (s *Server) registerPeopleAPI() {
 			return &listOut[auth.Invitation]{Body: is}, err
 		})
 	register(s, huma.Operation{OperationID: "create-invitation", Method: http.MethodPost, Path: "/invitations", Tags: tags,
-		Summary:     "Make a one-time setup link",
-		Description: "For a new address the link creates an account with the role given; for an existing one it sets a new password.",
+		Summary:       "Make a one-time setup link",
+		Description:   "For a new address the link creates an account with the role given; for an existing one it sets a new password.",
 		DefaultStatus: http.StatusCreated, Errors: []int{http.StatusUnprocessableEntity}}, auth.Admin,
 		func(ctx context.Context, in *invitationIn) (*invitationOut, error) {
 			if in.Body.Email == "" {

@@ -58,46 +58,48 @@ type listOut[T any] struct {
 	Body []*T
 }
 
-// listIn is the query of a list of records that have no parent.
-type listIn struct {
+// ListQuery is the query of a list of records that have no parent. It is
+// exported only because huma reads query parameters from embedded structs
+// that are.
+type ListQuery struct {
 	IncludeArchived bool  `query:"include_archived" doc:"Include archived records."`
 	Limit           int   `query:"limit" minimum:"1" maximum:"500" default:"500" doc:"At most this many records."`
 	Offset          int   `query:"offset" minimum:"0" doc:"Skip this many records first."`
 	parent          int64 // set by the typed wrappers below
 }
 
-func (l listIn) filter() product.Filter {
+func (l ListQuery) filter() product.Filter {
 	return product.Filter{ParentID: l.parent, IncludeArchived: l.IncludeArchived, Limit: l.Limit, Offset: l.Offset}
 }
 
 type listByOrganisation struct {
-	listIn
+	ListQuery
 	OrganisationID int64 `query:"organisation_id" minimum:"0" doc:"Only brands of this organisation."`
 }
 
 func (l listByOrganisation) filter() product.Filter {
 	l.parent = l.OrganisationID
-	return l.listIn.filter()
+	return l.ListQuery.filter()
 }
 
 type listByBrand struct {
-	listIn
+	ListQuery
 	BrandID int64 `query:"brand_id" minimum:"0" doc:"Only products of this brand."`
 }
 
 func (l listByBrand) filter() product.Filter {
 	l.parent = l.BrandID
-	return l.listIn.filter()
+	return l.ListQuery.filter()
 }
 
 type listByProduct struct {
-	listIn
+	ListQuery
 	ProductID int64 `query:"product_id" minimum:"0" doc:"Only records of this product."`
 }
 
 func (l listByProduct) filter() product.Filter {
 	l.parent = l.ProductID
-	return l.listIn.filter()
+	return l.ListQuery.filter()
 }
 
 func addResource[T any, In builder[T], L lister](s *Server, r resource[T, In, L]) {
@@ -164,9 +166,9 @@ func idOf(rec any) int64 {
 
 func (s *Server) registerRegisterAPI() {
 	st := s.store
-	addResource(s, resource[product.Organisation, organisationIn, listIn]{kind: product.KindOrganisation, plural: "organisations", tag: "Register",
+	addResource(s, resource[product.Organisation, organisationIn, ListQuery]{kind: product.KindOrganisation, plural: "organisations", tag: "Register",
 		get: st.Organisation, list: st.Organisations, create: st.CreateOrganisation, update: st.UpdateOrganisation})
-	addResource(s, resource[product.Manufacturer, manufacturerIn, listIn]{kind: product.KindManufacturer, plural: "manufacturers", tag: "Register",
+	addResource(s, resource[product.Manufacturer, manufacturerIn, ListQuery]{kind: product.KindManufacturer, plural: "manufacturers", tag: "Register",
 		get: st.Manufacturer, list: st.Manufacturers, create: st.CreateManufacturer, update: st.UpdateManufacturer})
 	addResource(s, resource[product.Brand, brandIn, listByOrganisation]{kind: product.KindBrand, plural: "brands", tag: "Register",
 		get: st.Brand, list: st.Brands, create: st.CreateBrand, update: st.UpdateBrand})

@@ -47,7 +47,7 @@ type form struct {
 	Submit   string
 	Fields   []*field
 	Hidden   []hidden
-	Error    string   // shown above the form, linked to the fields
+	Error    string // shown above the form, linked to the fields
 	Problems []psti.FieldError
 	ReadOnly bool
 }
@@ -127,7 +127,7 @@ func organisationForm(o *product.Organisation) *form {
 	return &form{Fields: []*field{
 		{Name: "legal_name", Label: "Legal name", Hint: "As registered, for example \"Acme Devices Ltd\".", Type: "text", Value: o.LegalName, Required: true, Max: product.MaxName, Autocomplete: "organization"},
 		{Name: "address", Label: "Postal address", Hint: "One line per line of the address.", Type: "textarea", Value: o.Address, Required: true, Max: product.MaxAddress, Rows: 4},
-		{Name: "website", Label: "Website", Hint: "Optional. The full address, starting with https://.", Type: "url", Value: o.Website, Max: 2048},
+		{Name: "website", Label: "Website", Hint: "The full address, starting with https://.", Type: "url", Value: o.Website, Max: 2048},
 	}}
 }
 
@@ -141,7 +141,7 @@ func manufacturerForm(m *product.Manufacturer) *form {
 	return &form{Fields: []*field{
 		{Name: "name", Label: "Name", Hint: "As it should appear on statements of compliance.", Type: "text", Value: m.Name, Required: true, Max: product.MaxName},
 		{Name: "address", Label: "Postal address", Hint: "For a company, its registered office. One line per line of the address.", Type: "textarea", Value: m.Address, Required: true, Max: product.MaxAddress, Rows: 4},
-		{Name: "website", Label: "Website", Hint: "Optional.", Type: "url", Value: m.Website, Max: 2048},
+		{Name: "website", Label: "Website", Type: "url", Value: m.Website, Max: 2048},
 	}}
 }
 
@@ -159,7 +159,7 @@ func brandForm(b *product.Brand, orgs []*product.Organisation) *form {
 	return &form{Fields: []*field{
 		{Name: "organisation_id", Label: "Organisation", Type: "select", Value: idString(b.OrganisationID), Options: opts, Required: true},
 		{Name: "name", Label: "Brand name", Type: "text", Value: b.Name, Required: true, Max: product.MaxName},
-		{Name: "website", Label: "Website", Hint: "Optional.", Type: "url", Value: b.Website, Max: 2048},
+		{Name: "website", Label: "Website", Type: "url", Value: b.Website, Max: 2048},
 	}}
 }
 
@@ -187,10 +187,10 @@ func productForm(p *product.Product, brands []*product.Brand, makers []*product.
 		{Name: "name", Label: "Product name", Hint: "As sold, for example \"Doorbell Pro\".", Type: "text", Value: p.Name, Required: true, Max: product.MaxName},
 		{Name: "type", Label: "What it is", Hint: "In plain words, for example \"video doorbell\" or \"smart plug\".", Type: "text", Value: p.Type, Required: true, Max: product.MaxName},
 		{Name: "model_number", Label: "Model number", Type: "text", Value: p.ModelNumber, Required: true, Max: product.MaxCode},
-		{Name: "hardware_version", Label: "Hardware version", Hint: "Optional. Only if one model number covers several hardware versions.", Type: "text", Value: p.HardwareVersion, Max: product.MaxCode},
+		{Name: "hardware_version", Label: "Hardware version", Hint: "Only if one model number covers several hardware versions.", Type: "text", Value: p.HardwareVersion, Max: product.MaxCode},
 		{Name: "manufacturer_ids", Label: "Manufacturers", Hint: "Tick every manufacturer of this product. Each is named on its statement of compliance.", Type: "checkboxes", Checked: checked, Options: makerOpts},
-		{Name: "identifiers", Label: "Identifiers", Hint: "Optional. One per line: the kind (gtin, sku, mpn or other), a space, then the code. For example \"gtin 5012345678900\".", Type: "textarea", Value: formatIdentifiers(p.Identifiers), Rows: 3, Max: 2200},
-		{Name: "description", Label: "Description", Hint: "Optional.", Type: "textarea", Value: p.Description, Max: product.MaxNotes, Rows: 3},
+		{Name: "identifiers", Label: "Identifiers", Hint: "One per line: the kind (gtin, sku, mpn or other), a space, then the code. For example \"gtin 5012345678900\".", Type: "textarea", Value: formatIdentifiers(p.Identifiers), Rows: 3, Max: 2200},
+		{Name: "description", Label: "Description", Type: "textarea", Value: p.Description, Max: product.MaxNotes, Rows: 3},
 	}}
 }
 
@@ -249,8 +249,8 @@ func versionForm(v *product.Version) *form {
 	return &form{Fields: []*field{
 		{Name: "component", Label: "Component", Hint: "What the version belongs to: \"firmware\", \"companion app\", \"cloud service\"…", Type: "text", Value: v.Component, Required: true, Max: product.MaxCode},
 		{Name: "version", Label: "Version", Hint: "As shown to users, for example \"2.4.1\".", Type: "text", Value: v.Version, Required: true, Max: product.MaxCode},
-		{Name: "released_on", Label: "Release date", Hint: "Optional.", Type: "date", Value: v.ReleasedOn},
-		{Name: "notes", Label: "Notes", Hint: "Optional.", Type: "textarea", Value: v.Notes, Max: product.MaxNotes, Rows: 3},
+		{Name: "released_on", Label: "Release date", Type: "date", Value: v.ReleasedOn},
+		{Name: "notes", Label: "Notes", Type: "textarea", Value: v.Notes, Max: product.MaxNotes, Rows: 3},
 	}, Hidden: []hidden{{"product_id", idString(v.ProductID)}}}
 }
 
@@ -268,10 +268,10 @@ func batchForm(b *product.Batch) *form {
 	}
 	return &form{Fields: []*field{
 		{Name: "code", Label: "Batch identifier", Hint: "As printed or recorded in the factory.", Type: "text", Value: b.Code, Required: true, Max: product.MaxCode},
-		{Name: "first_produced", Label: "First production date", Hint: "Optional.", Type: "date", Value: b.FirstProduced},
-		{Name: "last_produced", Label: "Last production date", Hint: "Optional.", Type: "date", Value: b.LastProduced},
+		{Name: "first_produced", Label: "First production date", Type: "date", Value: b.FirstProduced},
+		{Name: "last_produced", Label: "Last production date", Type: "date", Value: b.LastProduced},
 		{Name: "quantity", Label: "Quantity", Hint: "Number of units. Leave empty if not known yet.", Type: "number", Value: qty},
-		{Name: "notes", Label: "Notes", Hint: "Optional.", Type: "textarea", Value: b.Notes, Max: product.MaxNotes, Rows: 3},
+		{Name: "notes", Label: "Notes", Type: "textarea", Value: b.Notes, Max: product.MaxNotes, Rows: 3},
 	}, Hidden: []hidden{{"product_id", idString(b.ProductID)}}}
 }
 

@@ -41,7 +41,7 @@ var funcs = template.FuncMap{
 		}
 		return s
 	},
-	"can": func(u *auth.User, role string) bool { return u != nil && u.Role.Allows(auth.Role(role)) },
+	"can":   func(u *auth.User, role string) bool { return u != nil && u.Role.Allows(auth.Role(role)) },
 	"lines": func(s string) []string { return strings.Split(s, "\n") },
 }
 

@@ -43,7 +43,11 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request, u *auth.User)
 		http.Redirect(w, r, localPath(r.URL.Query().Get("next")), http.StatusSeeOther)
 		return
 	}
-	s.render(w, r, http.StatusOK, "login", &view{Title: "Sign in", Data: loginForm(r.URL.Query().Get("next"), "")})
+	v := &view{Title: "Sign in", Data: loginForm(r.URL.Query().Get("next"), "")}
+	if r.URL.Query().Get("signed_out") == "1" {
+		v.Flash = "You are signed out."
+	}
+	s.render(w, r, http.StatusOK, "login", v)
 }
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *auth.User) {
@@ -81,7 +85,7 @@ func setupForm(code string, inv *auth.Invitation) *form {
 		f.Fields = append(f.Fields, &field{Name: "email", Label: "Your e-mail address", Hint: "You will sign in with it.", Type: "email", Required: true, Autocomplete: "username"})
 	}
 	f.Fields = append(f.Fields,
-		&field{Name: "name", Label: "Your name", Hint: "Optional. Shown to other staff in the audit trail.", Type: "text", Max: 200, Autocomplete: "name"},
+		&field{Name: "name", Label: "Your name", Hint: "Shown to other staff in the audit trail.", Type: "text", Max: 200, Autocomplete: "name"},
 		&field{Name: "password", Label: "New password", Hint: "At least 12 characters. A few unrelated words make a strong password that is easy to type.", Type: "password", Required: true, Autocomplete: "new-password"},
 		&field{Name: "confirm", Label: "New password again", Type: "password", Required: true, Autocomplete: "new-password"},
 	)

@@ -171,7 +171,7 @@ func tokenForm(users []*auth.User) *form {
 		{Name: "name", Label: "What it is for", Hint: "For example \"factory line 3\" or \"nightly export\".", Type: "text", Required: true, Max: 200},
 		{Name: "user_email", Label: "Acts for", Hint: "The token can do no more than this user can.", Type: "select", Options: opts, Required: true},
 		{Name: "role", Label: "Role", Type: "select", Value: "viewer", Options: roleOptions(), Required: true},
-		{Name: "expires_on", Label: "Stops working on", Hint: "Optional. Leave empty for a token that works until revoked.", Type: "date"},
+		{Name: "expires_on", Label: "Stops working on", Hint: "Leave empty for a token that works until revoked.", Type: "date"},
 	}}
 }
 

@@ -69,9 +69,9 @@ type pageResource[T any] struct {
 	form     func(context.Context, *T) (*form, error)
 	rows     func(context.Context, []*T) ([][]cell, error)
 	meta     func(*T) *psti.Record
-	blank    func(*http.Request) *T                        // a new record, with defaults from the query
-	sections func(context.Context, *T) ([]section, error) // what is listed under a record; may be nil
-	back     func(*T) (label, href string)                 // where a record page leads back to; nil for the list
+	blank    func(*http.Request) *T                         // a new record, with defaults from the query
+	sections func(context.Context, *T) ([]section, error)   // what is listed under a record; may be nil
+	back     func(context.Context, *T) (label, href string) // where a record page leads back to; nil for the list
 }
 
 func (p *pageResource[T]) base() string { return "/admin/" + p.plural }
@@ -209,7 +209,9 @@ func getRecord[T any](s *Server, w http.ResponseWriter, r *http.Request, get fun
 	return rec, true
 }
 
-func (s *Server) showNew(w http.ResponseWriter, r *http.Request, u *auth.User, p interface{ pageInfo() (string, string, string) }, f *form, status int) {
+func (s *Server) showNew(w http.ResponseWriter, r *http.Request, u *auth.User, p interface {
+	pageInfo() (string, string, string)
+}, f *form, status int) {
 	title, noun, base := p.pageInfo()
 	f.Action, f.Submit = base, "Add "+noun
 	s.render(w, r, status, "record", &view{Title: "Add a " + noun, User: u, Section: strings.TrimPrefix(base, "/admin/"),
@@ -224,7 +226,7 @@ func (s *Server) showRecord(w http.ResponseWriter, r *http.Request, u *auth.User
 	rp := pr.(recordPage)
 	meta := rp.metaOf(rec)
 	d := recordData{Noun: rp.nounOf(), Form: f, Record: meta, HistoryHref: fmt.Sprintf("/admin/audit?entity=%s&entity_id=%d", rp.kindOf(), meta.ID)}
-	d.BackLabel, d.BackHref = rp.backOf(rec)
+	d.BackLabel, d.BackHref = rp.backOf(r.Context(), rec)
 	f.Action = fmt.Sprintf("%s/%d", rp.baseOf(), meta.ID)
 	f.Submit = "Save changes"
 	f.Hidden = append(f.Hidden, hidden{"revision", strconv.FormatInt(meta.Revision, 10)})
@@ -248,7 +250,7 @@ type recordPage interface {
 	nounOf() string
 	kindOf() product.Kind
 	baseOf() string
-	backOf(rec any) (string, string)
+	backOf(ctx context.Context, rec any) (string, string)
 	sectionsOf(ctx context.Context, rec any, u *auth.User) ([]section, error)
 }
 
@@ -256,9 +258,9 @@ func (p *pageResource[T]) metaOf(rec any) *psti.Record { return p.meta(rec.(*T))
 func (p *pageResource[T]) nounOf() string              { return p.noun }
 func (p *pageResource[T]) kindOf() product.Kind        { return p.kind }
 func (p *pageResource[T]) baseOf() string              { return p.base() }
-func (p *pageResource[T]) backOf(rec any) (string, string) {
+func (p *pageResource[T]) backOf(ctx context.Context, rec any) (string, string) {
 	if p.back != nil {
-		return p.back(rec.(*T))
+		return p.back(ctx, rec.(*T))
 	}
 	return "All " + strings.ToLower(p.title), p.base()
 }
@@ -290,8 +292,8 @@ func (s *Server) registerRegisterPages() {
 		headers: []string{"Legal name", "Address", "Website"},
 		get:     st.Organisation, list: st.Organisations, create: st.CreateOrganisation, update: st.UpdateOrganisation,
 		decode: decodeOrganisation, meta: func(o *product.Organisation) *psti.Record { return &o.Record },
-		form:   func(_ context.Context, o *product.Organisation) (*form, error) { return organisationForm(o), nil },
-		blank:  func(*http.Request) *product.Organisation { return &product.Organisation{} },
+		form:  func(_ context.Context, o *product.Organisation) (*form, error) { return organisationForm(o), nil },
+		blank: func(*http.Request) *product.Organisation { return &product.Organisation{} },
 		rows: func(_ context.Context, os []*product.Organisation) ([][]cell, error) {
 			out := make([][]cell, len(os))
 			for i, o := range os {
@@ -320,8 +322,8 @@ func (s *Server) registerRegisterPages() {
 		headers: []string{"Name", "Address"},
 		get:     st.Manufacturer, list: st.Manufacturers, create: st.CreateManufacturer, update: st.UpdateManufacturer,
 		decode: decodeManufacturer, meta: func(m *product.Manufacturer) *psti.Record { return &m.Record },
-		form:   func(_ context.Context, m *product.Manufacturer) (*form, error) { return manufacturerForm(m), nil },
-		blank:  func(*http.Request) *product.Manufacturer { return &product.Manufacturer{} },
+		form:  func(_ context.Context, m *product.Manufacturer) (*form, error) { return manufacturerForm(m), nil },
+		blank: func(*http.Request) *product.Manufacturer { return &product.Manufacturer{} },
 		rows: func(_ context.Context, ms []*product.Manufacturer) ([][]cell, error) {
 			out := make([][]cell, len(ms))
 			for i, m := range ms {
@@ -375,8 +377,8 @@ func (s *Server) registerRegisterPages() {
 			}
 			return []section{sec}, nil
 		},
-		back: func(b *product.Brand) (string, string) {
-			return "Organisation", fmt.Sprintf("/admin/organisations/%d", b.OrganisationID)
+		back: func(ctx context.Context, b *product.Brand) (string, string) {
+			return parentLabel(ctx, st.Organisation, b.OrganisationID, "organisation"), fmt.Sprintf("/admin/organisations/%d", b.OrganisationID)
 		},
 	})
 
@@ -439,7 +441,9 @@ func (s *Server) registerRegisterPages() {
 			}
 			return []section{vsec, bsec}, nil
 		},
-		back: func(p *product.Product) (string, string) { return "Brand", fmt.Sprintf("/admin/brands/%d", p.BrandID) },
+		back: func(ctx context.Context, p *product.Product) (string, string) {
+			return parentLabel(ctx, st.Brand, p.BrandID, "brand"), fmt.Sprintf("/admin/brands/%d", p.BrandID)
+		},
 	})
 
 	addPages(s, &pageResource[product.Version]{
@@ -448,7 +452,7 @@ func (s *Server) registerRegisterPages() {
 		headers: []string{"Product", "Component", "Version", "Released"},
 		get:     st.Version, list: st.Versions, create: st.CreateVersion, update: st.UpdateVersion,
 		decode: decodeVersion, meta: func(v *product.Version) *psti.Record { return &v.Record },
-		form:   func(_ context.Context, v *product.Version) (*form, error) { return versionForm(v), nil },
+		form: func(_ context.Context, v *product.Version) (*form, error) { return versionForm(v), nil },
 		blank: func(r *http.Request) *product.Version {
 			if id := idFromQuery(r, "product_id"); id > 0 {
 				return &product.Version{ProductID: id}
@@ -467,7 +471,9 @@ func (s *Server) registerRegisterPages() {
 			}
 			return out, nil
 		},
-		back: func(v *product.Version) (string, string) { return "Product", fmt.Sprintf("/admin/products/%d", v.ProductID) },
+		back: func(ctx context.Context, v *product.Version) (string, string) {
+			return parentLabel(ctx, st.Product, v.ProductID, "product"), fmt.Sprintf("/admin/products/%d", v.ProductID)
+		},
 	})
 
 	addPages(s, &pageResource[product.Batch]{
@@ -476,7 +482,7 @@ func (s *Server) registerRegisterPages() {
 		headers: []string{"Product", "Batch", "Produced", "Quantity"},
 		get:     st.Batch, list: st.Batches, create: st.CreateBatch, update: st.UpdateBatch,
 		decode: decodeBatch, meta: func(b *product.Batch) *psti.Record { return &b.Record },
-		form:   func(_ context.Context, b *product.Batch) (*form, error) { return batchForm(b), nil },
+		form: func(_ context.Context, b *product.Batch) (*form, error) { return batchForm(b), nil },
 		blank: func(r *http.Request) *product.Batch {
 			return &product.Batch{ProductID: idFromQuery(r, "product_id")}
 		},
@@ -493,8 +499,20 @@ func (s *Server) registerRegisterPages() {
 			}
 			return out, nil
 		},
-		back: func(b *product.Batch) (string, string) { return "Product", fmt.Sprintf("/admin/products/%d", b.ProductID) },
+		back: func(ctx context.Context, b *product.Batch) (string, string) {
+			return parentLabel(ctx, st.Product, b.ProductID, "product"), fmt.Sprintf("/admin/products/%d", b.ProductID)
+		},
 	})
+}
+
+// parentLabel names the record a page leads back to, e.g. "Acme Home
+// (brand)"; just the kind if it cannot be read.
+func parentLabel[T any](ctx context.Context, get func(context.Context, int64) (*T, error), id int64, kind string) string {
+	rec, err := get(ctx, id)
+	if err != nil {
+		return kind
+	}
+	return describe(rec) + " (" + kind + ")"
 }
 
 // nameMap lists every record of a kind (archived too) and maps id to name.

@@ -141,7 +141,10 @@ func (s *Server) registerOps() {
 
 // handle registers a plain handler and records its route.
 func (s *Server) handle(pattern string, role auth.Role, api bool, h http.HandlerFunc) {
-	method, path, _ := strings.Cut(pattern, " ")
+	method, path, ok := strings.Cut(pattern, " ")
+	if !ok {
+		method, path = "*", pattern // any method
+	}
 	s.routes = append(s.routes, Route{Method: method, Pattern: path, Role: role, API: api})
 	s.mux.HandleFunc(pattern, h)
 }

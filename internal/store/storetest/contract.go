@@ -493,6 +493,14 @@ func testUsers(t *testing.T, b Backend) {
 	}
 	_, err = db.AcceptInvitation(ctx, inv.ID, &auth.User{Email: "eve@example.com", Role: auth.Admin}, "x", clock.Now())
 	wantCode(t, err, psti.ECONFLICT, "")
+	// A second first-administrator link (one per start while nobody had set
+	// up) can no longer do anything: above all, not reset the admin.
+	late := &auth.Invitation{Role: auth.Admin, CreatedAt: clock.Now(), ExpiresAt: clock.Now().Add(time.Hour)}
+	must(t, db.CreateInvitation(ctx, psti.System("first start"), late, []byte("hash-late")))
+	_, err = db.AcceptInvitation(ctx, late.ID, &auth.User{Email: "ada@example.com", Role: auth.Admin}, "$argon2id$evil", clock.Now())
+	wantCode(t, err, psti.ECONFLICT, "")
+	_, err = db.AcceptInvitation(ctx, late.ID, &auth.User{Email: "mallory@example.com", Role: auth.Admin}, "$argon2id$evil", clock.Now())
+	wantCode(t, err, psti.ECONFLICT, "")
 	h, err := db.PasswordHash(ctx, admin.ID)
 	must(t, err)
 	if h != "$argon2id$hash" {

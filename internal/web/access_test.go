@@ -1,0 +1,292 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/psti/psti/internal/auth"
+	"github.com/psti/psti/internal/product"
+	"github.com/psti/psti/internal/psti"
+	"github.com/psti/psti/internal/store/storetest"
+)
+
+// access is the least role for every route the server answers. A route
+// added to the server must be added here, or TestAccess fails: nobody
+// should be able to add a page or an endpoint without deciding who may use it.
+var access = []struct {
+	method, pattern string
+	role            auth.Role
+}{
+	// Operations and static files.
+	{"GET", "/healthz", auth.Public},
+	{"GET", "/readyz", auth.Public},
+	{"GET", "/metrics", auth.Public},
+	{"GET", "/static/", auth.Public},
+	// API description and unknown API paths.
+	{"GET", "/api/v1/openapi.json", auth.Public},
+	{"GET", "/api/v1/openapi-3.0.json", auth.Public},
+	{"GET", "/api/v1/openapi.yaml", auth.Public},
+	{"GET", "/api/v1/openapi-3.0.yaml", auth.Public},
+	{"*", "/api/v1/", auth.Public},
+	// The product register over the API: viewers read, editors write.
+	{"GET", "/api/v1/organisations", auth.Viewer},
+	{"POST", "/api/v1/organisations", auth.Editor},
+	{"GET", "/api/v1/organisations/{id}", auth.Viewer},
+	{"PUT", "/api/v1/organisations/{id}", auth.Editor},
+	{"POST", "/api/v1/organisations/{id}/archive", auth.Editor},
+	{"POST", "/api/v1/organisations/{id}/unarchive", auth.Editor},
+	{"GET", "/api/v1/manufacturers", auth.Viewer},
+	{"POST", "/api/v1/manufacturers", auth.Editor},
+	{"GET", "/api/v1/manufacturers/{id}", auth.Viewer},
+	{"PUT", "/api/v1/manufacturers/{id}", auth.Editor},
+	{"POST", "/api/v1/manufacturers/{id}/archive", auth.Editor},
+	{"POST", "/api/v1/manufacturers/{id}/unarchive", auth.Editor},
+	{"GET", "/api/v1/brands", auth.Viewer},
+	{"POST", "/api/v1/brands", auth.Editor},
+	{"GET", "/api/v1/brands/{id}", auth.Viewer},
+	{"PUT", "/api/v1/brands/{id}", auth.Editor},
+	{"POST", "/api/v1/brands/{id}/archive", auth.Editor},
+	{"POST", "/api/v1/brands/{id}/unarchive", auth.Editor},
+	{"GET", "/api/v1/products", auth.Viewer},
+	{"POST", "/api/v1/products", auth.Editor},
+	{"GET", "/api/v1/products/{id}", auth.Viewer},
+	{"PUT", "/api/v1/products/{id}", auth.Editor},
+	{"POST", "/api/v1/products/{id}/archive", auth.Editor},
+	{"POST", "/api/v1/products/{id}/unarchive", auth.Editor},
+	{"GET", "/api/v1/versions", auth.Viewer},
+	{"POST", "/api/v1/versions", auth.Editor},
+	{"GET", "/api/v1/versions/{id}", auth.Viewer},
+	{"PUT", "/api/v1/versions/{id}", auth.Editor},
+	{"POST", "/api/v1/versions/{id}/archive", auth.Editor},
+	{"POST", "/api/v1/versions/{id}/unarchive", auth.Editor},
+	{"GET", "/api/v1/batches", auth.Viewer},
+	{"POST", "/api/v1/batches", auth.Editor},
+	{"GET", "/api/v1/batches/{id}", auth.Viewer},
+	{"PUT", "/api/v1/batches/{id}", auth.Editor},
+	{"POST", "/api/v1/batches/{id}/archive", auth.Editor},
+	{"POST", "/api/v1/batches/{id}/unarchive", auth.Editor},
+	// People and access over the API: admins only, apart from "who am I".
+	{"GET", "/api/v1/me", auth.Viewer},
+	{"GET", "/api/v1/users", auth.Admin},
+	{"PUT", "/api/v1/users/{id}", auth.Admin},
+	{"GET", "/api/v1/invitations", auth.Admin},
+	{"POST", "/api/v1/invitations", auth.Admin},
+	{"GET", "/api/v1/tokens", auth.Admin},
+	{"POST", "/api/v1/tokens", auth.Admin},
+	{"POST", "/api/v1/tokens/{id}/revoke", auth.Admin},
+	{"GET", "/api/v1/audit", auth.Viewer},
+	// Public pages, signing in and setting up.
+	{"GET", "/{$}", auth.Public},
+	{"GET", "/login", auth.Public},
+	{"POST", "/login", auth.Public},
+	{"POST", "/logout", auth.Public},
+	{"GET", "/setup/{code}", auth.Public},
+	{"POST", "/setup/{code}", auth.Public},
+	// Admin pages.
+	{"GET", "/admin", auth.Viewer},
+	{"GET", "/admin/account", auth.Viewer},
+	{"POST", "/admin/account/password", auth.Viewer},
+	{"GET", "/admin/audit", auth.Viewer},
+	{"GET", "/admin/organisations", auth.Viewer},
+	{"GET", "/admin/organisations/new", auth.Editor},
+	{"POST", "/admin/organisations", auth.Editor},
+	{"GET", "/admin/organisations/{id}", auth.Viewer},
+	{"POST", "/admin/organisations/{id}", auth.Editor},
+	{"POST", "/admin/organisations/{id}/archive", auth.Editor},
+	{"GET", "/admin/manufacturers", auth.Viewer},
+	{"GET", "/admin/manufacturers/new", auth.Editor},
+	{"POST", "/admin/manufacturers", auth.Editor},
+	{"GET", "/admin/manufacturers/{id}", auth.Viewer},
+	{"POST", "/admin/manufacturers/{id}", auth.Editor},
+	{"POST", "/admin/manufacturers/{id}/archive", auth.Editor},
+	{"GET", "/admin/brands", auth.Viewer},
+	{"GET", "/admin/brands/new", auth.Editor},
+	{"POST", "/admin/brands", auth.Editor},
+	{"GET", "/admin/brands/{id}", auth.Viewer},
+	{"POST", "/admin/brands/{id}", auth.Editor},
+	{"POST", "/admin/brands/{id}/archive", auth.Editor},
+	{"GET", "/admin/products", auth.Viewer},
+	{"GET", "/admin/products/new", auth.Editor},
+	{"POST", "/admin/products", auth.Editor},
+	{"GET", "/admin/products/{id}", auth.Viewer},
+	{"POST", "/admin/products/{id}", auth.Editor},
+	{"POST", "/admin/products/{id}/archive", auth.Editor},
+	{"GET", "/admin/versions", auth.Viewer},
+	{"GET", "/admin/versions/new", auth.Editor},
+	{"POST", "/admin/versions", auth.Editor},
+	{"GET", "/admin/versions/{id}", auth.Viewer},
+	{"POST", "/admin/versions/{id}", auth.Editor},
+	{"POST", "/admin/versions/{id}/archive", auth.Editor},
+	{"GET", "/admin/batches", auth.Viewer},
+	{"GET", "/admin/batches/new", auth.Editor},
+	{"POST", "/admin/batches", auth.Editor},
+	{"GET", "/admin/batches/{id}", auth.Viewer},
+	{"POST", "/admin/batches/{id}", auth.Editor},
+	{"POST", "/admin/batches/{id}/archive", auth.Editor},
+	{"GET", "/admin/users", auth.Admin},
+	{"POST", "/admin/users/invite", auth.Admin},
+	{"GET", "/admin/users/{id}", auth.Admin},
+	{"POST", "/admin/users/{id}", auth.Admin},
+	{"GET", "/admin/tokens", auth.Admin},
+	{"POST", "/admin/tokens", auth.Admin},
+	{"POST", "/admin/tokens/{id}/revoke", auth.Admin},
+}
+
+// TestAccess checks every route against every kind of caller: the
+// anonymous are turned away from anything not public, each role is refused
+// what needs a higher one and let in to the rest. A viewer's requests change
+// nothing at all, and an editor's change no user or token.
+func TestAccess(t *testing.T) {
+	e := newEnv(t, storetest.SQLite)
+	ctx := context.Background()
+
+	// The table and the server must agree, both ways.
+	want := map[string]auth.Role{}
+	for _, a := range access {
+		want[a.method+" "+a.pattern] = a.role
+	}
+	got := map[string]auth.Role{}
+	for _, r := range e.srv.Routes() {
+		got[r.Method+" "+r.Pattern] = r.Role
+	}
+	for k, r := range got {
+		if w, ok := want[k]; !ok {
+			t.Errorf("route %s (least role %q) is not in the access table: add it, with the role it should need", k, r)
+		} else if w != r {
+			t.Errorf("route %s needs %q, the access table says %q", k, r, w)
+		}
+	}
+	for k := range want {
+		if _, ok := got[k]; !ok {
+			t.Errorf("the access table lists %s, which the server does not answer", k)
+		}
+	}
+	if t.Failed() {
+		t.FailNow()
+	}
+
+	// Records for {id} to point at, and a user and token that routes may
+	// change without disturbing the callers.
+	seed := storetest.NewSeed(t, e.db)
+	v := &product.Version{ProductID: seed.Product.ID, Component: "firmware", Version: "1.0"}
+	b := &product.Batch{ProductID: seed.Product.ID, Code: "B1"}
+	if err := e.db.CreateVersion(ctx, psti.System("test"), v); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.db.CreateBatch(ctx, psti.System("test"), b); err != nil {
+		t.Fatal(err)
+	}
+	spare := e.addUser("spare@example.com", auth.Viewer)
+	_, spareToken, err := e.svc.CreateToken(ctx, psti.System("test"), spare.ID, "spare", auth.Viewer, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]int64{"organisations": seed.Org.ID, "manufacturers": seed.Makers[0].ID, "brands": seed.Brand.ID,
+		"products": seed.Product.ID, "versions": v.ID, "batches": b.ID, "users": spare.ID, "tokens": spareToken.ID}
+
+	path := func(pattern string) string {
+		p := strings.ReplaceAll(pattern, "{$}", "")
+		p = strings.ReplaceAll(p, "{code}", "not-a-real-setup-code")
+		if strings.Contains(p, "{id}") {
+			var id int64
+			for kind, n := range ids {
+				if strings.Contains(p, "/"+kind+"/") {
+					id = n
+				}
+			}
+			if id == 0 {
+				t.Fatalf("no record for %s", pattern)
+			}
+			p = strings.ReplaceAll(p, "{id}", fmt.Sprint(id))
+		}
+		if strings.HasSuffix(p, "/static/") {
+			p += "style.css"
+		}
+		return p
+	}
+
+	callers := []auth.Role{auth.Public, auth.Viewer, auth.Editor, auth.Admin}
+	for _, caller := range callers {
+		before := e.counts()
+		for _, a := range access {
+			method := a.method
+			if method == "*" {
+				method = "GET"
+			}
+			p := path(a.pattern)
+			name := fmt.Sprintf("%s %s as %s", method, p, callerName(caller))
+			var status int
+			var location string
+			if strings.HasPrefix(p, "/api/") {
+				body, ct := "", ""
+				if method == "POST" || method == "PUT" {
+					body, ct = "{}", "application/json"
+				}
+				res, _ := e.call(method, p, e.tokens[caller], ct, body)
+				status = res.StatusCode
+			} else {
+				c := e.browser(caller)
+				form := ""
+				if p == "/login" && method == "POST" {
+					form = "email=spare%40example.com&password=" + strings.ReplaceAll(testPassword, " ", "+")
+				}
+				req, _ := http.NewRequest(method, e.ts.URL+p, strings.NewReader(form))
+				if method == "POST" {
+					req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				}
+				res, err := c.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				res.Body.Close()
+				status, location = res.StatusCode, res.Header.Get("Location")
+			}
+			allowed := caller.Allows(a.role) || a.role == auth.Public
+			switch {
+			case allowed:
+				if status == http.StatusUnauthorized || status == http.StatusForbidden || strings.HasPrefix(location, "/login?next=") {
+					t.Errorf("%s: refused (%d %s), but the route needs only %q", name, status, location, a.role)
+				}
+			case caller == auth.Public && !strings.HasPrefix(p, "/api/") && method == "GET":
+				if status != http.StatusSeeOther || !strings.HasPrefix(location, "/login?next=") {
+					t.Errorf("%s: status %d %q, want a redirect to sign in", name, status, location)
+				}
+			case caller == auth.Public:
+				if status != http.StatusUnauthorized {
+					t.Errorf("%s: status %d, want 401", name, status)
+				}
+			default:
+				if status != http.StatusForbidden {
+					t.Errorf("%s: status %d, want 403 (needs %s)", name, status, a.role)
+				}
+			}
+		}
+		after := e.counts()
+		switch caller {
+		case auth.Public, auth.Viewer:
+			if !reflect.DeepEqual(before, after) {
+				t.Errorf("requests as %s changed the database:\nbefore %v\nafter  %v", callerName(caller), before, after)
+			}
+		case auth.Editor:
+			for _, table := range []string{"users", "invitations", "api_tokens"} {
+				if before[table] != after[table] {
+					t.Errorf("requests as editor changed %s: %d → %d rows", table, before[table], after[table])
+				}
+			}
+			if toks, _ := e.db.Tokens(ctx, spare.ID); toks[0].RevokedAt != nil {
+				t.Error("an editor revoked a token")
+			}
+		}
+	}
+}
+
+func callerName(r auth.Role) string {
+	if r == auth.Public {
+		return "anonymous"
+	}
+	return string(r)
+}
