@@ -121,10 +121,17 @@ func (s *Service) ttl() time.Duration {
 
 // Invite makes a one-time setup link code. For an e-mail address that
 // already has an account, the link sets a new password for it (and role is
-// ignored); otherwise it creates an account with role when used. email may be
-// empty only for the first administrator of an empty installation. Admins
-// only.
+// ignored); otherwise it creates an account with role when used. Admins only.
 func (s *Service) Invite(ctx context.Context, a psti.Actor, email string, role Role) (string, *Invitation, error) {
+	if strings.TrimSpace(email) == "" {
+		return "", nil, psti.FieldErrorf(psti.EINVALID, "email", "E-mail address is required.")
+	}
+	return s.invite(ctx, a, email, role)
+}
+
+// invite is Invite without the e-mail requirement: FirstRun makes the one
+// link that has no address, and it can only ever create the first user.
+func (s *Service) invite(ctx context.Context, a psti.Actor, email string, role Role) (string, *Invitation, error) {
 	email = NormalizeEmail(email)
 	var p psti.Problems
 	p.Email("email", "E-mail address", email, false)
@@ -154,7 +161,7 @@ func (s *Service) FirstRun(ctx context.Context) (string, bool, error) {
 	if err != nil || n > 0 {
 		return "", false, err
 	}
-	code, _, err := s.Invite(ctx, psti.System("first start"), "", Admin)
+	code, _, err := s.invite(ctx, psti.System("first start"), "", Admin)
 	return code, err == nil, err
 }
 
@@ -173,6 +180,15 @@ func (s *Service) Invitation(ctx context.Context, code string) (*Invitation, err
 	}
 	if inv.UsedAt != nil || !s.now().Before(inv.ExpiresAt) {
 		return nil, errBadLink
+	}
+	if inv.Email == "" {
+		// A first-administrator link is void once anyone has been set up:
+		// it must never reach an existing account.
+		if n, err := s.Store.CountUsers(ctx); err != nil {
+			return nil, err
+		} else if n > 0 {
+			return nil, errBadLink
+		}
 	}
 	return inv, nil
 }
