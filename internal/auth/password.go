@@ -36,8 +36,17 @@ const (
 	MaxPasswordLen = 256
 )
 
+// validParams bounds the cost parameters a hash may carry, so that a
+// tampered row cannot make a sign-in run for hours or exhaust memory.
+func validParams(memory, time, threads uint32) bool {
+	return memory >= 8*threads && memory <= 4<<20 && time >= 1 && time <= 64 && threads >= 1 && threads <= 255
+}
+
 // HashPassword returns a PHC string: $argon2id$v=19$m=…,t=…,p=…$salt$key.
 func HashPassword(password string, p Params) (string, error) {
+	if !validParams(p.Memory, p.Time, uint32(p.Threads)) {
+		return "", fmt.Errorf("auth: argon2id parameters out of range: %+v", p)
+	}
 	salt := make([]byte, saltLen)
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
@@ -57,12 +66,13 @@ func parseHash(phc string) (p Params, salt, key []byte, err error) {
 		return p, nil, nil, errBadHash
 	}
 	var threads uint32
-	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.Memory, &p.Time, &threads); err != nil || threads == 0 || threads > 255 || p.Time == 0 || p.Memory == 0 || p.Memory > 4<<20 {
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.Memory, &p.Time, &threads); err != nil ||
+		parts[3] != fmt.Sprintf("m=%d,t=%d,p=%d", p.Memory, p.Time, threads) || !validParams(p.Memory, p.Time, threads) {
 		return p, nil, nil, errBadHash
 	}
 	p.Threads = uint8(threads)
 	enc := base64.RawStdEncoding
-	if salt, err = enc.DecodeString(parts[4]); err != nil {
+	if salt, err = enc.DecodeString(parts[4]); err != nil || len(salt) < 8 {
 		return p, nil, nil, errBadHash
 	}
 	if key, err = enc.DecodeString(parts[5]); err != nil || len(key) == 0 || len(key) > 128 {
@@ -99,7 +109,7 @@ func CheckNewPassword(password, email string) error {
 		p.Add("password", "Password must be at most %d characters.", MaxPasswordLen)
 	case email != "" && strings.EqualFold(strings.TrimSpace(password), email):
 		p.Add("password", "Password must not be your e-mail address.")
-	case strings.Count(password, string([]rune(password)[0])) == len(password):
+	case strings.Count(password, string([]rune(password)[0])) == n:
 		p.Add("password", "Password must not be one character repeated.")
 	}
 	return p.Err()

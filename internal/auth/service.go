@@ -43,11 +43,20 @@ func (s *Service) rand() io.Reader {
 	return s.Rand
 }
 
+// params returns the cost for new hashes: Params, with any field left at
+// zero taken from DefaultParams.
 func (s *Service) params() Params {
-	if s.Params == (Params{}) {
-		return DefaultParams
+	p := s.Params
+	if p.Memory == 0 {
+		p.Memory = DefaultParams.Memory
 	}
-	return s.Params
+	if p.Time == 0 {
+		p.Time = DefaultParams.Time
+	}
+	if p.Threads == 0 {
+		p.Threads = DefaultParams.Threads
+	}
+	return p
 }
 
 // NormalizeEmail is how e-mail addresses are compared and stored.

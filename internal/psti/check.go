@@ -80,7 +80,9 @@ func (p *Problems) text(field, label, value string, required bool, max int, mult
 		if multiline && (r == '\n' || r == '\r' || r == '\t') {
 			continue
 		}
-		if unicode.IsControl(r) {
+		// Bidirectional controls can make a name read differently from
+		// what it is (U+202E turns text around), so they are refused too.
+		if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) {
 			p.Add(field, "%s must not contain control characters.", label)
 			return
 		}

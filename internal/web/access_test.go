@@ -211,7 +211,7 @@ func TestAccess(t *testing.T) {
 
 	callers := []auth.Role{auth.Public, auth.Viewer, auth.Editor, auth.Admin}
 	for _, caller := range callers {
-		before := e.counts()
+		before := e.counts(t)
 		for _, a := range access {
 			method := a.method
 			if method == "*" {
@@ -265,7 +265,7 @@ func TestAccess(t *testing.T) {
 				}
 			}
 		}
-		after := e.counts()
+		after := e.counts(t)
 		switch caller {
 		case auth.Public, auth.Viewer:
 			if !reflect.DeepEqual(before, after) {

@@ -194,7 +194,7 @@ func TestAPIBadInput(t *testing.T) {
 		{"unknown route", "GET", "/api/v1/nothing-here", editor, "", "", 404, "openapi.json"},
 		{"bad query", "GET", "/api/v1/brands?limit=100000", editor, "", "", 422, "limit"},
 	}
-	before := e.counts()
+	before := e.counts(t)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			res, body := e.call(c.method, c.path, c.token, c.ctype, c.body)
@@ -219,7 +219,7 @@ func TestAPIBadInput(t *testing.T) {
 			}
 		})
 	}
-	if after := e.counts(); !reflect.DeepEqual(before, after) {
+	if after := e.counts(t); !reflect.DeepEqual(before, after) {
 		t.Fatalf("refused requests changed the database:\n%v\n%v", before, after)
 	}
 }
@@ -230,7 +230,7 @@ func TestCrossOrigin(t *testing.T) {
 	e := newEnv(t, storetest.SQLite)
 	seed := storetest.NewSeed(t, e.db)
 	c := e.browser(auth.Admin)
-	before := e.counts()
+	before := e.counts(t)
 	for _, h := range []map[string]string{
 		{"Sec-Fetch-Site": "cross-site"},
 		{"Origin": "https://evil.example"},
@@ -260,7 +260,7 @@ func TestCrossOrigin(t *testing.T) {
 			t.Errorf("cross-origin API post with %v: status %d, want 403", h, res.StatusCode)
 		}
 	}
-	if after := e.counts(); !reflect.DeepEqual(before, after) {
+	if after := e.counts(t); !reflect.DeepEqual(before, after) {
 		t.Fatalf("forged requests changed the database:\n%v\n%v", before, after)
 	}
 	// The same form from this site works.

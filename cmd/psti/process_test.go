@@ -1,0 +1,314 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/psti/psti/internal/auth"
+	"github.com/psti/psti/internal/product"
+	"github.com/psti/psti/internal/psti"
+	"github.com/psti/psti/internal/store"
+	"github.com/psti/psti/internal/store/storetest"
+)
+
+// These tests run the real binary as a separate process, the way an
+// operator does, and do to it what the operating system may: kill it outright,
+// or ask it to stop.
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+// binary builds psti once for the test run.
+func binary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "psti-bin-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "psti")
+		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return binPath
+}
+
+// server is a running psti serve process.
+type server struct {
+	cmd  *exec.Cmd
+	base string
+	logs *strings.Builder
+	mu   *sync.Mutex
+	done chan error
+}
+
+// startServer runs psti serve on a free loopback port and waits until it
+// says where it listens.
+func startServer(t *testing.T, dbURL string) *server {
+	t.Helper()
+	cmd := exec.Command(binary(t), "serve", "--addr", "127.0.0.1:0", "--database-url", dbURL, "--log-level", "info")
+	cmd.Env = append(os.Environ(), "PSTI_BASE_URL=")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	s := &server{cmd: cmd, logs: &strings.Builder{}, mu: &sync.Mutex{}, done: make(chan error, 1)}
+	addr := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			line := sc.Text()
+			s.mu.Lock()
+			s.logs.WriteString(line + "\n")
+			s.mu.Unlock()
+			if a, ok := strings.CutPrefix(line, "psti: listening on "); ok {
+				addr <- a
+			}
+		}
+	}()
+	go func() { s.done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			<-s.done
+		}
+	})
+	select {
+	case s.base = <-addr:
+	case err := <-s.done:
+		t.Fatalf("psti serve exited at start: %v\n%s", err, s.log())
+	case <-time.After(30 * time.Second):
+		t.Fatalf("psti serve did not start:\n%s", s.log())
+	}
+	return s
+}
+
+func (s *server) log() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.logs.String()
+}
+
+// editorToken makes a user and an API token directly in the database.
+func editorToken(t *testing.T, dbURL string) string {
+	t.Helper()
+	ctx := context.Background()
+	db, err := store.Open(ctx, dbURL, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	svc := auth.NewService(db, psti.SystemClock{})
+	svc.Params = auth.Params{Memory: 1024, Time: 1, Threads: 1}
+	code, _, err := svc.Invite(ctx, psti.System("test"), "ed@example.com", auth.Editor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := svc.AcceptInvitation(ctx, code, "", "", "correct horse battery staple")
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret, _, err := svc.CreateToken(ctx, psti.System("test"), u.ID, "test", auth.Editor, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return secret
+}
+
+// TestKillLosesNothing kills the server with SIGKILL while 16 clients are
+// writing, then checks that every record the server acknowledged is in the
+// database, on both back ends.
+func TestKillLosesNothing(t *testing.T) {
+	for _, b := range storetest.Backends {
+		t.Run(b.Name, func(t *testing.T) {
+			dbURL := b.URL(t)
+			token := editorToken(t, dbURL)
+			srv := startServer(t, dbURL)
+
+			var mu sync.Mutex
+			acked := map[int64]string{}
+			stop := make(chan struct{})
+			var wg sync.WaitGroup
+			client := &http.Client{Timeout: 10 * time.Second}
+			for w := range 16 {
+				wg.Go(func() {
+					for i := 0; ; i++ {
+						select {
+						case <-stop:
+							return
+						default:
+						}
+						name := fmt.Sprintf("maker %d-%d", w, i)
+						req, _ := http.NewRequest("POST", srv.base+"/api/v1/manufacturers",
+							strings.NewReader(fmt.Sprintf(`{"name": %q, "address": "1 Street"}`, name)))
+						req.Header.Set("Authorization", "Bearer "+token)
+						req.Header.Set("Content-Type", "application/json")
+						res, err := client.Do(req)
+						if err != nil {
+							return // the server is gone
+						}
+						var m product.Manufacturer
+						err = json.NewDecoder(res.Body).Decode(&m)
+						res.Body.Close()
+						if res.StatusCode != http.StatusCreated || err != nil {
+							if res.StatusCode != http.StatusCreated {
+								t.Errorf("status %d while writing", res.StatusCode)
+							}
+							return
+						}
+						mu.Lock()
+						acked[m.ID] = name
+						mu.Unlock()
+					}
+				})
+			}
+			// Let writes pile up, then kill mid-stream.
+			deadline := time.Now().Add(20 * time.Second)
+			for {
+				mu.Lock()
+				n := len(acked)
+				mu.Unlock()
+				if n >= 300 || time.Now().After(deadline) {
+					break
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			if err := srv.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+				t.Fatal(err)
+			}
+			<-srv.done
+			close(stop)
+			wg.Wait()
+
+			mu.Lock()
+			defer mu.Unlock()
+			if len(acked) < 50 {
+				t.Fatalf("only %d writes were acknowledged before the kill; the test proves little\n%s", len(acked), srv.log())
+			}
+			db, err := store.Open(context.Background(), dbURL, store.Options{})
+			if err != nil {
+				t.Fatalf("reopening after kill -9: %v", err)
+			}
+			defer db.Close()
+			for id, name := range acked {
+				m, err := db.Manufacturer(context.Background(), id)
+				if err != nil {
+					t.Fatalf("acknowledged manufacturer %d (%s) is lost: %v", id, name, err)
+				}
+				if m.Name != name {
+					t.Fatalf("manufacturer %d is %q, acknowledged as %q", id, m.Name, name)
+				}
+			}
+			es, err := db.Audit(context.Background(), psti.AuditFilter{Entity: "manufacturer", Limit: 500})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(es) == 0 {
+				t.Fatal("no audit entries survived")
+			}
+			t.Logf("%d acknowledged writes, all present after kill -9", len(acked))
+		})
+	}
+}
+
+// TestGracefulStop asks the server to stop with SIGTERM while readers are
+// busy: every request it accepted is answered in full, it exits 0, and the
+// database is closed cleanly (on SQLite, the write-ahead log is folded back
+// and removed).
+func TestGracefulStop(t *testing.T) {
+	dir := t.TempDir()
+	dbURL := "sqlite:" + filepath.Join(dir, "psti.db")
+	token := editorToken(t, dbURL)
+	srv := startServer(t, dbURL)
+
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var answered, refused int
+	var broken []error
+	for range 8 {
+		wg.Go(func() {
+			client := &http.Client{Timeout: 10 * time.Second}
+			for {
+				req, _ := http.NewRequest("GET", srv.base+"/api/v1/manufacturers", nil)
+				req.Header.Set("Authorization", "Bearer "+token)
+				res, err := client.Do(req)
+				if err != nil {
+					mu.Lock()
+					if errors.Is(err, syscall.ECONNREFUSED) {
+						refused++
+					} else {
+						broken = append(broken, err)
+					}
+					mu.Unlock()
+					return
+				}
+				_, err = io.Copy(io.Discard, res.Body)
+				res.Body.Close()
+				mu.Lock()
+				if err != nil || res.StatusCode != 200 {
+					broken = append(broken, fmt.Errorf("status %d, body %v", res.StatusCode, err))
+				} else {
+					answered++
+				}
+				mu.Unlock()
+				if err != nil {
+					return
+				}
+			}
+		})
+	}
+	time.Sleep(300 * time.Millisecond)
+	if err := srv.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-srv.done:
+		if err != nil {
+			t.Fatalf("psti serve exited with %v after SIGTERM\n%s", err, srv.log())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("psti serve did not stop within 30 s of SIGTERM")
+	}
+	wg.Wait()
+	if answered == 0 {
+		t.Fatal("no request was answered")
+	}
+	for _, err := range broken {
+		t.Errorf("request broken by shutdown: %v", err)
+	}
+	logs := srv.log()
+	for _, want := range []string{"shutting down", "msg=stopped", "database closed"} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("log lacks %q:\n%s", want, logs)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "psti.db-wal")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("write-ahead log still present after a clean stop: %v", err)
+	}
+	t.Logf("%d requests answered, %d refused after the listener closed, %d broken", answered, refused, len(broken))
+}

@@ -1,0 +1,101 @@
+package product
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/psti/psti/internal/psti"
+)
+
+func TestValidGTIN(t *testing.T) {
+	for _, c := range []struct {
+		code string
+		ok   bool
+	}{
+		{"4006381333931", true},   // GTIN-13 (EAN-13)
+		{"4006381333932", false},  // wrong check digit
+		{"96385074", true},        // GTIN-8
+		{"036000291452", true},    // GTIN-12 (UPC-A)
+		{"10036000291459", true},  // GTIN-14
+		{"00000000000000", true},  // all zeros has a valid check digit
+		{"400638133393", false},   // 12 digits, wrong check
+		{"400638133393A", false},  // letter
+		{"4006381333931 ", false}, // space
+		{"", false},
+		{"1234567", false}, // 7 digits
+		{"٤٠٠٦٣٨١٣٣٣٩٣١", false},
+	} {
+		if got := ValidGTIN(c.code); got != c.ok {
+			t.Errorf("ValidGTIN(%q) = %v, want %v", c.code, got, c.ok)
+		}
+	}
+}
+
+// FuzzValidGTIN checks ValidGTIN against a second, plainly written
+// implementation of the GS1 check digit.
+func FuzzValidGTIN(f *testing.F) {
+	for _, s := range []string{"4006381333931", "96385074", "036000291452", "10036000291459", "x", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want := false
+		if n := len(s); (n == 8 || n == 12 || n == 13 || n == 14) && strings.Trim(s, "0123456789") == "" {
+			sum := 0
+			// Weights alternate 3,1,3,… from the digit left of the check digit.
+			for i := 0; i < n-1; i++ {
+				w := 1
+				if (n-1-i)%2 == 1 {
+					w = 3
+				}
+				sum += int(s[i]-'0') * w
+			}
+			want = (10-sum%10)%10 == int(s[n-1]-'0')
+		}
+		if got := ValidGTIN(s); got != want {
+			t.Fatalf("ValidGTIN(%q) = %v, want %v", s, got, want)
+		}
+	})
+}
+
+func fields(err error) []string {
+	var out []string
+	for _, f := range psti.ErrorFields(err) {
+		out = append(out, f.Field)
+	}
+	return out
+}
+
+func TestValidate(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		err    error
+		fields []string
+	}{
+		{"good product", (&Product{BrandID: 1, Name: "Doorbell", Type: "doorbell", ModelNumber: "DB1",
+			Identifiers: []Identifier{{SchemeGTIN, "4006381333931"}, {SchemeSKU, "x"}}, ManufacturerIDs: []int64{1, 2}}).Validate(), nil},
+		{"everything missing", (&Product{}).Validate(), []string{"brand_id", "name", "type", "model_number"}},
+		{"duplicate identifier", (&Product{BrandID: 1, Name: "N", Type: "T", ModelNumber: "M",
+			Identifiers: []Identifier{{SchemeSKU, "a"}, {SchemeSKU, "a"}}}).Validate(), []string{"identifiers[1]"}},
+		{"unknown scheme", (&Product{BrandID: 1, Name: "N", Type: "T", ModelNumber: "M",
+			Identifiers: []Identifier{{"isbn", "a"}}}).Validate(), []string{"identifiers[0]"}},
+		{"manufacturer twice", (&Product{BrandID: 1, Name: "N", Type: "T", ModelNumber: "M", ManufacturerIDs: []int64{3, 3}}).Validate(), []string{"manufacturer_ids"}},
+		{"good batch", (&Batch{ProductID: 1, Code: "B", FirstProduced: "2026-01-01", LastProduced: "2026-01-01", Quantity: 5}).Validate(), nil},
+		{"batch backwards", (&Batch{ProductID: 1, Code: "B", FirstProduced: "2026-01-02", LastProduced: "2026-01-01"}).Validate(), []string{"last_produced"}},
+		{"batch bad dates", (&Batch{ProductID: 1, Code: "B", FirstProduced: "2026-02-30", LastProduced: "01/01/2026"}).Validate(), []string{"first_produced", "last_produced"}},
+		{"batch huge quantity", (&Batch{ProductID: 1, Code: "B", Quantity: MaxQuantity + 1}).Validate(), []string{"quantity"}},
+		{"version", (&Version{ProductID: 1, Component: "firmware", Version: "1", ReleasedOn: "2026-1-1"}).Validate(), []string{"released_on"}},
+		{"organisation", (&Organisation{LegalName: "A", Address: "line 1\nline 2", Website: "ftp://x"}).Validate(), []string{"website"}},
+		{"manufacturer with a bidi override", (&Manufacturer{Name: "M\u202eoc", Address: "A"}).Validate(), []string{"name"}},
+		{"brand", (&Brand{Name: "B"}).Validate(), []string{"organisation_id"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got := fields(c.err)
+			if strings.Join(got, ",") != strings.Join(c.fields, ",") {
+				t.Fatalf("fields %v, want %v (%v)", got, c.fields, c.err)
+			}
+			if c.fields != nil && psti.ErrorCode(c.err) != psti.EINVALID {
+				t.Fatalf("code %q", psti.ErrorCode(c.err))
+			}
+		})
+	}
+}

@@ -1,0 +1,87 @@
+package psti
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestProblems(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		check func(p *Problems)
+		want  string // the message for field "f", or "" for none
+	}{
+		{"required text present", func(p *Problems) { p.Text("f", "Name", "Ada", true, 10) }, ""},
+		{"required text missing", func(p *Problems) { p.Text("f", "Name", "  ", true, 10) }, "Name is required."},
+		{"optional text missing", func(p *Problems) { p.Text("f", "Name", "", false, 10) }, ""},
+		{"too long counts characters", func(p *Problems) { p.Text("f", "Name", "ééééééééééé", true, 10) }, "Name must be at most 10 characters (it has 11)."},
+		{"ten accented letters fit", func(p *Problems) { p.Text("f", "Name", "éééééééééé", true, 10) }, ""},
+		{"control character", func(p *Problems) { p.Text("f", "Name", "a\x07b", true, 10) }, "Name must not contain control characters."},
+		{"line break in one-line text", func(p *Problems) { p.Text("f", "Name", "a\nb", true, 10) }, "Name must not contain control characters."},
+		{"line break in long text", func(p *Problems) { p.LongText("f", "Notes", "a\r\nb\tc", true, 10) }, ""},
+		{"invalid UTF-8", func(p *Problems) { p.Text("f", "Name", "a\xffb", true, 10) }, "Name contains characters that are not valid text."},
+		{"https URL", func(p *Problems) { p.URL("f", "Website", "https://example.com/x", true) }, ""},
+		{"URL without scheme", func(p *Problems) { p.URL("f", "Website", "example.com", true) }, "Website must be a full web address starting with https:// (for example https://example.com)."},
+		{"javascript URL", func(p *Problems) { p.URL("f", "Website", "javascript:alert(1)", true) }, "Website must be a full web address starting with https:// (for example https://example.com)."},
+		{"email", func(p *Problems) { p.Email("f", "E-mail", "ada@example.com", true) }, ""},
+		{"email with name", func(p *Problems) { p.Email("f", "E-mail", "Ada <ada@example.com>", true) }, "E-mail must be an e-mail address such as name@example.com."},
+		{"email without domain dot", func(p *Problems) { p.Email("f", "E-mail", "ada@localhost", true) }, "E-mail must be an e-mail address such as name@example.com."},
+		{"date", func(p *Problems) { p.Date("f", "Date", "2030-03-31", true) }, ""},
+		{"impossible date", func(p *Problems) { p.Date("f", "Date", "2030-02-30", true) }, "Date must be a date written as YYYY-MM-DD, for example 2030-03-31."},
+		{"short date", func(p *Problems) { p.Date("f", "Date", "2030-3-1", true) }, "Date must be a date written as YYYY-MM-DD, for example 2030-03-31."},
+		{"missing date", func(p *Problems) { p.Date("f", "Date", "", true) }, "Date is required."},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var p Problems
+			c.check(&p)
+			got := ""
+			for _, f := range ErrorFields(p.Err()) {
+				if f.Field == "f" {
+					got = f.Message
+				}
+			}
+			if got != c.want {
+				t.Fatalf("message %q, want %q", got, c.want)
+			}
+			if (c.want == "") != (p.Err() == nil) {
+				t.Fatalf("Err() = %v", p.Err())
+			}
+		})
+	}
+}
+
+func TestProblemsKeepsFirstPerField(t *testing.T) {
+	var p Problems
+	p.Add("a", "first")
+	p.Add("a", "second")
+	p.Add("b", "other")
+	err := p.Err()
+	if ErrorCode(err) != EINVALID || len(ErrorFields(err)) != 2 || ErrorFields(err)[0].Message != "first" {
+		t.Fatalf("%v", err)
+	}
+	if !strings.Contains(ErrorMessage(err), "2 fields") {
+		t.Fatalf("summary %q", ErrorMessage(err))
+	}
+}
+
+func TestErrorCodes(t *testing.T) {
+	wrapped := errors.Join(errors.New("context"), NotFound("brand", 4))
+	if ErrorCode(wrapped) != ENOTFOUND || ErrorMessage(wrapped) != "There is no brand with id 4." {
+		t.Fatalf("%q %q", ErrorCode(wrapped), ErrorMessage(wrapped))
+	}
+	plain := errors.New("disk on fire")
+	if ErrorCode(plain) != EINTERNAL || strings.Contains(ErrorMessage(plain), "disk") {
+		t.Fatalf("internal detail leaks: %q", ErrorMessage(plain))
+	}
+	if ErrorCode(nil) != "" {
+		t.Fatal("nil has a code")
+	}
+}
+
+func TestLongDate(t *testing.T) {
+	if got := LongDate(time.Date(2030, 3, 31, 23, 0, 0, 0, time.UTC)); got != "31 March 2030" {
+		t.Fatal(got)
+	}
+}

@@ -1,0 +1,52 @@
+package web_test
+
+import (
+	"net/http/httptest"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/psti/psti/internal/auth"
+	"github.com/psti/psti/internal/store/storetest"
+)
+
+// FuzzAPIBody sends arbitrary bodies to the API's create and update
+// routes. Whatever arrives, the answer is never a server error, a refusal is
+// a problem document, and a refused request changes nothing.
+func FuzzAPIBody(f *testing.F) {
+	e := newEnv(f, storetest.SQLite)
+	storetest.NewSeed(f, e.db)
+	h := e.srv.Handler()
+	for _, s := range []string{
+		`{"brand_id": 1, "name": "N", "type": "T", "model_number": "M"}`,
+		`{"brand_id": 1, "name": "N", "type": "T", "model_number": "M", "identifiers": [{"scheme": "gtin", "value": "4006381333931"}]}`,
+		`{"product_id": 1, "code": "B", "quantity": 1e3, "first_produced": "2026-01-01"}`,
+		`{"organisation_id": 1, "name": "\u202e"}`,
+		`[]`, `null`, `{"name": {"$gt": ""}}`, "\x00", `{"brand_id": 99999999999999999999}`,
+	} {
+		f.Add(s, uint8(0))
+		f.Add(s, uint8(3))
+	}
+	paths := []string{"POST /api/v1/products", "POST /api/v1/batches", "POST /api/v1/brands", "PUT /api/v1/products/1",
+		"PUT /api/v1/batches/1", "POST /api/v1/organisations", "POST /api/v1/versions", "POST /api/v1/tokens", "POST /api/v1/invitations"}
+	f.Fuzz(func(t *testing.T, body string, route uint8) {
+		method, path, _ := strings.Cut(paths[int(route)%len(paths)], " ")
+		before := e.counts(t)
+		req := httptest.NewRequest(method, path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+e.tokens[auth.Admin])
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code >= 500 {
+			t.Fatalf("%s %s with %q: status %d: %s", method, path, body, rec.Code, rec.Body.String())
+		}
+		if rec.Code >= 300 {
+			if ct := rec.Header().Get("Content-Type"); ct != "application/problem+json" {
+				t.Fatalf("refusal %d with Content-Type %q", rec.Code, ct)
+			}
+			if after := e.counts(t); !reflect.DeepEqual(before, after) {
+				t.Fatalf("refused request (%d) changed the database: %v → %v", rec.Code, before, after)
+			}
+		}
+	})
+}
