@@ -380,7 +380,7 @@ func sameDatabase(a, b string) bool {
 // would otherwise answer with help and success.
 func groupArgs(c *cobra.Command, args []string) error {
 	if len(args) > 0 {
-		return usagef("unknown command %q for %q\nRun '%s --help' for usage.", args[0], c.CommandPath(), c.CommandPath())
+		return usagef("unknown command %q for %q", args[0], c.CommandPath())
 	}
 	return nil
 }

@@ -118,7 +118,7 @@ Exit status: 0 success, 1 the work failed, 2 the command line or input is unusab
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return usageError{fmt.Errorf("%w\nRun '%s --help' for usage.", err, c.CommandPath())}
+		return usageError{err}
 	})
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.databaseURL, "database-url", env("PSTI_DATABASE_URL", store.DefaultURL), "database: sqlite:PATH or postgres://… (env PSTI_DATABASE_URL)")
@@ -132,7 +132,7 @@ Exit status: 0 success, 1 the work failed, 2 the command line or input is unusab
 		RunE: func(c *cobra.Command, args []string) error {
 			target, rest, err := root.Find(args)
 			if err != nil || len(rest) > 0 {
-				return usagef("unknown help topic %q\nRun 'psti --help' for the list of commands.", strings.Join(args, " "))
+				return usagef("unknown help topic %q", strings.Join(args, " "))
 			}
 			return target.Help()
 		},
@@ -153,7 +153,7 @@ Exit status: 0 success, 1 the work failed, 2 the command line or input is unusab
 func exactArgs(n int, what string) cobra.PositionalArgs {
 	return func(c *cobra.Command, args []string) error {
 		if len(args) != n {
-			return usagef("%s needs %s (got %d argument(s))\nRun '%s --help' for usage.", c.CommandPath(), what, len(args), c.CommandPath())
+			return usagef("%s needs %s (got %d argument(s))", c.CommandPath(), what, len(args))
 		}
 		return nil
 	}
@@ -162,13 +162,14 @@ func exactArgs(n int, what string) cobra.PositionalArgs {
 func run(args []string, stdout, stderr io.Writer) int {
 	root := newRoot(stdout, stderr)
 	root.SetArgs(args)
-	err := root.Execute()
+	cmd, err := root.ExecuteC()
 	if err == nil {
 		return 0
 	}
 	fmt.Fprintln(stderr, "psti: "+describe(err))
 	var ue usageError
 	if errors.As(err, &ue) || strings.HasPrefix(err.Error(), "unknown command") || strings.HasPrefix(err.Error(), "unknown flag") {
+		fmt.Fprintf(stderr, "Run '%s --help' for usage.\n", cmd.CommandPath())
 		return 2
 	}
 	return 1

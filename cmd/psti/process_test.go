@@ -35,7 +35,7 @@ var (
 )
 
 // binary builds psti once for the test run.
-func binary(t *testing.T) string {
+func binary(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "psti-bin-")
@@ -311,4 +311,55 @@ func TestGracefulStop(t *testing.T) {
 		t.Errorf("write-ahead log still present after a clean stop: %v", err)
 	}
 	t.Logf("%d requests answered, %d refused after the listener closed, %d broken", answered, refused, len(broken))
+}
+
+// BenchmarkStartup measures the time from starting psti serve on an
+// existing SQLite database to /readyz answering 200, as a whole process.
+//
+//	go test -run '^$' -bench BenchmarkStartup -benchtime 20x ./cmd/psti/
+func BenchmarkStartup(b *testing.B) {
+	dir := b.TempDir()
+	dbURL := "sqlite:" + filepath.Join(dir, "psti.db")
+	bin := binary(b)
+	// Create and migrate the database once, as an installation has it.
+	if db, err := store.Open(context.Background(), dbURL, store.Options{}); err != nil {
+		b.Fatal(err)
+	} else {
+		db.Close()
+	}
+	client := &http.Client{Timeout: time.Second}
+	var ready time.Duration
+	var runs int
+	for b.Loop() {
+		start := time.Now()
+		cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--database-url", dbURL, "--log-level", "warn")
+		stderr, _ := cmd.StderrPipe()
+		if err := cmd.Start(); err != nil {
+			b.Fatal(err)
+		}
+		sc := bufio.NewScanner(stderr)
+		base := ""
+		for sc.Scan() {
+			if a, ok := strings.CutPrefix(sc.Text(), "psti: listening on "); ok {
+				base = a
+				break
+			}
+		}
+		for {
+			res, err := client.Get(base + "/readyz")
+			if err == nil {
+				res.Body.Close()
+				if res.StatusCode == 200 {
+					break
+				}
+			}
+			time.Sleep(time.Millisecond)
+		}
+		ready += time.Since(start)
+		runs++
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		go func() { _, _ = io.Copy(io.Discard, stderr) }()
+		_ = cmd.Wait()
+	}
+	b.ReportMetric(float64(ready.Microseconds())/1000/float64(runs), "ms-to-ready")
 }

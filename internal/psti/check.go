@@ -109,7 +109,7 @@ func (p *Problems) Email(field, label, value string, required bool) {
 	}
 	a, err := mail.ParseAddress(value)
 	if err != nil || a.Address != value || a.Name != "" || !strings.Contains(value[strings.LastIndexByte(value, '@')+1:], ".") {
-		p.Add(field, "%s must be an e-mail address such as name@example.com.", label)
+		p.Add(field, "%s must be written like name@example.com.", label)
 	}
 }
 

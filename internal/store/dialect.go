@@ -122,7 +122,7 @@ func (db *DB) openSQLite(path string) error {
 	n := max(4, 2*runtime.GOMAXPROCS(0))
 	ro.SetMaxOpenConns(n)
 	ro.SetMaxIdleConns(n)
-	db.rw, db.ro = rw, ro
+	db.rw, db.ro = rw, newPool(ro)
 	// Create the file and switch it to WAL before readers race to do so.
 	if _, err := rw.Exec(`PRAGMA user_version`); err != nil {
 		return fmt.Errorf("store: unable to open %s: %w", path, err)

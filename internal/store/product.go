@@ -319,18 +319,27 @@ func (db *DB) product(ctx context.Context, q querier, id int64, lock string) (*p
 }
 
 // productLinks fills in the manufacturers and identifiers of products, two
-// queries for the whole list.
+// queries for the whole list. The id list is padded to a power of two
+// (repeating the last id), so a handful of query texts cover every list
+// length and each is prepared once.
 func (db *DB) productLinks(ctx context.Context, q querier, ps []*product.Product) error {
 	if len(ps) == 0 {
 		return nil
 	}
 	byID := make(map[int64]*product.Product, len(ps))
-	ids := make([]any, len(ps))
+	n := 1
+	for n < len(ps) {
+		n *= 2
+	}
+	ids := make([]any, n)
 	for i, p := range ps {
 		byID[p.ID] = p
 		ids[i] = p.ID
 		p.ManufacturerIDs = []int64{}
 		p.Identifiers = []product.Identifier{}
+	}
+	for i := len(ps); i < n; i++ {
+		ids[i] = ps[len(ps)-1].ID
 	}
 	in := placeholders(1, len(ids))
 	rows, err := q.QueryContext(ctx, `SELECT product_id, manufacturer_id FROM product_manufacturers

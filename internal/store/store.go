@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/psti/psti/internal/psti"
@@ -24,7 +25,7 @@ import (
 type DB struct {
 	dialect *dialect
 	rw      *sql.DB // writes; on SQLite one connection, so writers queue in Go, not on a lock
-	ro      *sql.DB // reads; on PostgreSQL the same pool as rw
+	ro      *pool   // reads; on PostgreSQL the same connections as rw
 	clock   psti.Clock
 	url     string
 	path    string // the SQLite file; "" on PostgreSQL
@@ -65,7 +66,8 @@ func Open(ctx context.Context, url string, opt Options) (*DB, error) {
 		pool.SetMaxOpenConns(4 * runtime.GOMAXPROCS(0))
 		pool.SetMaxIdleConns(4 * runtime.GOMAXPROCS(0))
 		pool.SetConnMaxIdleTime(5 * time.Minute)
-		db.rw, db.ro = pool, pool
+		db.rw, db.ro = pool, newPool(pool)
+		db.ro.direct = true
 	}
 	if err := db.Ping(ctx); err != nil {
 		db.Close()
@@ -84,8 +86,11 @@ func Open(ctx context.Context, url string, opt Options) (*DB, error) {
 // the write-ahead log back into the database file.
 func (db *DB) Close() error {
 	var errs []error
-	if db.ro != nil && db.ro != db.rw {
-		errs = append(errs, db.ro.Close())
+	if db.ro != nil {
+		errs = append(errs, db.ro.closeStmts())
+		if db.ro.DB != db.rw {
+			errs = append(errs, db.ro.Close())
+		}
 	}
 	if db.rw != nil {
 		errs = append(errs, db.rw.Close())
@@ -125,6 +130,73 @@ type querier interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// pool is a connection pool whose queries are prepared once and reused:
+// parsing SQL is a good part of the cost of a small read, and reads are
+// most requests. Queries are fixed strings, so the cache stays small; it
+// stops growing at maxStmts all the same.
+type pool struct {
+	*sql.DB
+	mu     sync.Mutex
+	stmts  map[string]*sql.Stmt
+	direct bool // pgx keeps its own per-connection statement cache
+}
+
+const maxStmts = 256
+
+func newPool(db *sql.DB) *pool { return &pool{DB: db, stmts: map[string]*sql.Stmt{}} }
+
+func (p *pool) stmt(ctx context.Context, query string) *sql.Stmt {
+	if p.direct {
+		return nil
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if st, ok := p.stmts[query]; ok {
+		return st
+	}
+	if len(p.stmts) >= maxStmts {
+		return nil
+	}
+	st, err := p.DB.PrepareContext(ctx, query)
+	if err != nil {
+		return nil // the plain call below reports the error
+	}
+	p.stmts[query] = st
+	return st
+}
+
+func (p *pool) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := p.stmt(ctx, query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return p.DB.QueryContext(ctx, query, args...)
+}
+
+func (p *pool) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := p.stmt(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return p.DB.QueryRowContext(ctx, query, args...)
+}
+
+func (p *pool) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st := p.stmt(ctx, query); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
+	return p.DB.ExecContext(ctx, query, args...)
+}
+
+func (p *pool) closeStmts() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var errs []error
+	for q, st := range p.stmts {
+		errs = append(errs, st.Close())
+		delete(p.stmts, q)
+	}
+	return errors.Join(errs...)
 }
 
 // change is what a write did, for the audit trail.
