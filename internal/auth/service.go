@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"io"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/psti/psti/internal/psti"
@@ -82,7 +83,7 @@ func (s *Service) SignIn(ctx context.Context, email, password, client string) (*
 	if psti.ErrorCode(err) == psti.ENOTFOUND {
 		// Spend the same time as a real check, so response times do not
 		// reveal which addresses have accounts.
-		_, _, _ = CheckPassword(dummyHash, password, s.params())
+		_, _, _ = CheckPassword(dummyHash(), password, s.params())
 		s.Throttle.Fail(email, client, now)
 		return nil, errSignIn
 	} else if err != nil {
@@ -93,7 +94,7 @@ func (s *Service) SignIn(ctx context.Context, email, password, client string) (*
 		return nil, err
 	}
 	if phc == "" {
-		_, _, _ = CheckPassword(dummyHash, password, s.params())
+		_, _, _ = CheckPassword(dummyHash(), password, s.params())
 		s.Throttle.Fail(email, client, now)
 		return nil, errSignIn
 	}
@@ -118,8 +119,12 @@ func (s *Service) SignIn(ctx context.Context, email, password, client string) (*
 }
 
 // dummyHash is checked when there is no real hash, so that a sign-in for an
-// unknown address costs what a real one does.
-var dummyHash, _ = HashPassword("not a password anyone has", DefaultParams)
+// unknown address costs what a real one does. It is made on first use, not
+// at start-up: every psti command would otherwise pay for it.
+var dummyHash = sync.OnceValue(func() string {
+	h, _ := HashPassword("not a password anyone has", DefaultParams)
+	return h
+})
 
 func (s *Service) ttl() time.Duration {
 	if s.InvitationTTL == 0 {
