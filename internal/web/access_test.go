@@ -80,6 +80,7 @@ var access = []struct {
 	{"POST", "/api/v1/tokens/{id}/revoke", auth.Admin},
 	{"GET", "/api/v1/audit", auth.Viewer},
 	// Public pages, signing in and setting up.
+	{"*", "/", auth.Public},
 	{"GET", "/{$}", auth.Public},
 	{"GET", "/login", auth.Public},
 	{"POST", "/login", auth.Public},
@@ -189,6 +190,9 @@ func TestAccess(t *testing.T) {
 		"products": seed.Product.ID, "versions": v.ID, "batches": b.ID, "users": spare.ID, "tokens": spareToken.ID}
 
 	path := func(pattern string) string {
+		if pattern == "/" {
+			return "/no-such-page"
+		}
 		p := strings.ReplaceAll(pattern, "{$}", "")
 		p = strings.ReplaceAll(p, "{code}", "not-a-real-setup-code")
 		if strings.Contains(p, "{id}") {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -324,4 +325,45 @@ func trim(s string) string {
 		return s[:300] + "…"
 	}
 	return s
+}
+
+// TestPageBadInput checks what the pages do with input they cannot use:
+// an over-long form is refused whole, a rejected form keeps what was typed
+// and says which field is wrong, and an unknown address gets a plain page.
+func TestPageBadInput(t *testing.T) {
+	e := newEnv(t, storetest.SQLite)
+	seed := storetest.NewSeed(t, e.db)
+	c := e.browser(auth.Editor)
+	before := e.counts(t)
+	post := func(path string, form url.Values) (int, string) {
+		res, err := c.PostForm(e.ts.URL+path, form)
+		must(t, err)
+		defer res.Body.Close()
+		var b strings.Builder
+		_, _ = io.Copy(&b, res.Body)
+		return res.StatusCode, b.String()
+	}
+	st, body := post("/admin/brands", url.Values{"organisation_id": {fmt.Sprint(seed.Org.ID)}, "name": {strings.Repeat("x", 70<<10)}})
+	if st != http.StatusRequestEntityTooLarge || !strings.Contains(body, "larger than this page accepts") {
+		t.Fatalf("over-long form: %d %s", st, trim(body))
+	}
+	st, body = post("/admin/brands", url.Values{"organisation_id": {fmt.Sprint(seed.Org.ID)}, "name": {""}, "website": {"www.acme.example"}})
+	if st != http.StatusUnprocessableEntity || !strings.Contains(body, "Brand name is required.") ||
+		!strings.Contains(body, "must be a full web address") || !strings.Contains(body, `value="www.acme.example"`) {
+		t.Fatalf("rejected form: %d %s", st, trim(body))
+	}
+	st, body = post("/admin/batches", url.Values{"product_id": {fmt.Sprint(seed.Product.ID)}, "code": {""}, "quantity": {"lots"}})
+	if st != http.StatusUnprocessableEntity || !strings.Contains(body, "Quantity must be a whole number.") || !strings.Contains(body, "Batch identifier is required.") {
+		t.Fatalf("bad number: %d %s", st, trim(body))
+	}
+	if after := e.counts(t); !reflect.DeepEqual(before, after) {
+		t.Fatalf("rejected forms changed the database:\n%v\n%v", before, after)
+	}
+	res, err := c.Get(e.ts.URL + "/no/such/page")
+	must(t, err)
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 404 || !strings.Contains(string(b), "There is no page at this address") || res.Header.Get("Content-Security-Policy") == "" {
+		t.Fatalf("unknown page: %d %s", res.StatusCode, trim(string(b)))
+	}
 }

@@ -117,6 +117,19 @@ func (c *conv) ints(name, label string) []int64 {
 	return out
 }
 
+// done finishes decoding rec. When some text could not be converted, the
+// record's own rules are checked as well, so the person sees every mistake
+// at once rather than one round at a time.
+func (c *conv) done(rec interface{ Validate() error }) error {
+	if c.p.Err() == nil {
+		return nil
+	}
+	for _, f := range psti.ErrorFields(rec.Validate()) {
+		c.p.Add(f.Field, "%s", f.Message)
+	}
+	return c.p.Err()
+}
+
 func (c *conv) record(id int64) psti.Record {
 	return psti.Record{ID: id, Revision: c.int("revision", "Revision")}
 }
@@ -134,7 +147,7 @@ func organisationForm(o *product.Organisation) *form {
 func decodeOrganisation(v url.Values, id int64) (*product.Organisation, error) {
 	c := conv{v: v}
 	o := &product.Organisation{Record: c.record(id), LegalName: c.str("legal_name"), Address: c.text("address"), Website: c.str("website")}
-	return o, c.p.Err()
+	return o, c.done(o)
 }
 
 func manufacturerForm(m *product.Manufacturer) *form {
@@ -148,7 +161,7 @@ func manufacturerForm(m *product.Manufacturer) *form {
 func decodeManufacturer(v url.Values, id int64) (*product.Manufacturer, error) {
 	c := conv{v: v}
 	m := &product.Manufacturer{Record: c.record(id), Name: c.str("name"), Address: c.text("address"), Website: c.str("website")}
-	return m, c.p.Err()
+	return m, c.done(m)
 }
 
 func brandForm(b *product.Brand, orgs []*product.Organisation) *form {
@@ -166,7 +179,7 @@ func brandForm(b *product.Brand, orgs []*product.Organisation) *form {
 func decodeBrand(v url.Values, id int64) (*product.Brand, error) {
 	c := conv{v: v}
 	b := &product.Brand{Record: c.record(id), OrganisationID: c.int("organisation_id", "Organisation"), Name: c.str("name"), Website: c.str("website")}
-	return b, c.p.Err()
+	return b, c.done(b)
 }
 
 func productForm(p *product.Product, brands []*product.Brand, makers []*product.Manufacturer) *form {
@@ -239,7 +252,7 @@ func decodeProduct(v url.Values, id int64) (*product.Product, error) {
 		c.p.Add("identifiers", "%s", psti.ErrorFields(err)[0].Message)
 	}
 	p.Identifiers = ids
-	return p, c.p.Err()
+	return p, c.done(p)
 }
 
 func versionForm(v *product.Version) *form {
@@ -258,7 +271,7 @@ func decodeVersion(v url.Values, id int64) (*product.Version, error) {
 	c := conv{v: v}
 	r := &product.Version{Record: c.record(id), ProductID: c.int("product_id", "Product"), Component: c.str("component"),
 		Version: c.str("version"), ReleasedOn: c.str("released_on"), Notes: c.text("notes")}
-	return r, c.p.Err()
+	return r, c.done(r)
 }
 
 func batchForm(b *product.Batch) *form {
@@ -279,7 +292,7 @@ func decodeBatch(v url.Values, id int64) (*product.Batch, error) {
 	c := conv{v: v}
 	b := &product.Batch{Record: c.record(id), ProductID: c.int("product_id", "Product"), Code: c.str("code"),
 		FirstProduced: c.str("first_produced"), LastProduced: c.str("last_produced"), Quantity: c.int("quantity", "Quantity"), Notes: c.text("notes")}
-	return b, c.p.Err()
+	return b, c.done(b)
 }
 
 func idString(id int64) string {

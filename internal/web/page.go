@@ -185,6 +185,11 @@ func (s *Server) registerStatic() {
 }
 
 func (s *Server) registerPages() {
+	// Anything no other route answers gets a page saying so, in the site's
+	// own words.
+	s.handle("/", auth.Public, false, func(w http.ResponseWriter, r *http.Request) {
+		s.errorPage(w, r, http.StatusNotFound, "There is no page at this address. Check the address, or start from the front page.")
+	})
 	s.registerStatic()
 	s.registerAuthPages()
 	s.registerRegisterPages()
