@@ -145,6 +145,7 @@ Exit status: 0 success, 1 the work failed, 2 the command line or input is unusab
 		backupCmd(a),
 		restoreCmd(a),
 		migrateDataCmd(a),
+		passwordsCmd(a),
 	)
 	return root
 }
@@ -165,6 +166,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	cmd, err := root.ExecuteC()
 	if err == nil {
 		return 0
+	}
+	var ee exitError
+	if errors.As(err, &ee) {
+		return ee.code
 	}
 	fmt.Fprintln(stderr, "psti: "+describe(err))
 	var ue usageError

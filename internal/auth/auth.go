@@ -112,6 +112,7 @@ type Invitation struct {
 	CreatedAt time.Time  `json:"created_at"`
 	ExpiresAt time.Time  `json:"expires_at"`
 	UsedAt    *time.Time `json:"used_at,omitempty"`
+	RevokedAt *time.Time `json:"revoked_at,omitempty"`
 }
 
 // Session is what a signed-in browser carries, kept by the store under the
@@ -134,10 +135,16 @@ type Store interface {
 	// PasswordHash returns the stored PHC string ("" when none is set).
 	PasswordHash(ctx context.Context, userID int64) (string, error)
 	SetPasswordHash(ctx context.Context, a psti.Actor, userID int64, hash string, at time.Time) error
+	// RehashPassword replaces the hash with a stronger one of the same
+	// password, only if the password was last changed at changedAt. Not
+	// audited: the password does not change.
+	RehashPassword(ctx context.Context, userID int64, hash string, changedAt time.Time) error
 
 	CreateInvitation(ctx context.Context, a psti.Actor, inv *Invitation, tokenHash []byte) error
 	InvitationByHash(ctx context.Context, tokenHash []byte) (*Invitation, error)
 	Invitations(ctx context.Context) ([]*Invitation, error)
+	// RevokeInvitation stops a setup link working.
+	RevokeInvitation(ctx context.Context, a psti.Actor, id int64, at time.Time) error
 	// AcceptInvitation marks the invitation used and creates the user (or,
 	// if one with that e-mail exists, sets their password) in one
 	// transaction. ECONFLICT if it was used meanwhile.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/rand"
 	"io"
+	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -65,54 +67,79 @@ func NormalizeEmail(email string) string { return strings.ToLower(strings.TrimSp
 
 var errSignIn = psti.Errorf(psti.EUNAUTHORIZED, "The e-mail address or password is not right.")
 
+// hashing bounds how many argon2id computations run at once: each holds
+// tens of MiB, so a burst of sign-ins must queue rather than exhaust memory.
+var hashing = make(chan struct{}, runtime.GOMAXPROCS(0))
+
+// withHashing runs fn while holding a hashing slot, or gives up with
+// ETOOMANY if ctx ends first.
+func withHashing(ctx context.Context, fn func()) error {
+	select {
+	case hashing <- struct{}{}:
+	case <-ctx.Done():
+		return psti.Errorf(psti.ETOOMANY, "The server is busy checking other sign-ins. Please try again in a moment.")
+	}
+	defer func() { <-hashing }()
+	fn()
+	return nil
+}
+
 // SignIn checks an e-mail address and password. client identifies where the
 // attempt came from (the remote address) for throttling. Errors: ETOOMANY
 // while throttled, EUNAUTHORIZED for a wrong address or password or a
 // disabled account.
 func (s *Service) SignIn(ctx context.Context, email, password, client string) (*User, error) {
 	email = NormalizeEmail(email)
+	if len(email) > 254 || len(password) > 4*MaxPasswordLen {
+		return nil, errSignIn // never a real account; not worth a bucket
+	}
 	now := s.now()
-	if wait := s.Throttle.Wait(email, client, now); wait > 0 {
+	refund, wait, ok := s.Throttle.Attempt(email, client, now)
+	if !ok {
 		return nil, psti.Errorf(psti.ETOOMANY, "Too many failed attempts. Please wait %d seconds and try again.", int(wait.Seconds()))
 	}
-	if len(password) > 4*MaxPasswordLen {
-		s.Throttle.Fail(email, client, now)
-		return nil, errSignIn
-	}
 	u, err := s.Store.UserByEmail(ctx, email)
-	if psti.ErrorCode(err) == psti.ENOTFOUND {
-		// Spend the same time as a real check, so response times do not
-		// reveal which addresses have accounts.
-		_, _, _ = CheckPassword(dummyHash(), password, s.params())
-		s.Throttle.Fail(email, client, now)
-		return nil, errSignIn
-	} else if err != nil {
+	phc := ""
+	switch {
+	case psti.ErrorCode(err) == psti.ENOTFOUND:
+	case err != nil:
+		refund()
 		return nil, err
+	default:
+		if phc, err = s.Store.PasswordHash(ctx, u.ID); err != nil {
+			refund()
+			return nil, err
+		}
 	}
-	phc, err := s.Store.PasswordHash(ctx, u.ID)
-	if err != nil {
-		return nil, err
+	var good, rehash bool
+	var checkErr error
+	if herr := withHashing(ctx, func() {
+		if phc == "" {
+			// Spend the same time as a real check, so response times do
+			// not reveal which addresses have accounts.
+			_, _, _ = CheckPassword(dummyHash(), password, s.params())
+			return
+		}
+		good, rehash, checkErr = CheckPassword(phc, password, s.params())
+	}); herr != nil {
+		refund()
+		return nil, herr
 	}
-	if phc == "" {
-		_, _, _ = CheckPassword(dummyHash(), password, s.params())
-		s.Throttle.Fail(email, client, now)
+	if checkErr != nil {
+		return nil, checkErr
+	}
+	if !good {
 		return nil, errSignIn
 	}
-	ok, rehash, err := CheckPassword(phc, password, s.params())
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		s.Throttle.Fail(email, client, now)
-		return nil, errSignIn
-	}
+	refund()
 	if u.Disabled() {
 		return nil, psti.Errorf(psti.EUNAUTHORIZED, "This account has been disabled. Ask an administrator to enable it.")
 	}
 	if rehash && u.PasswordChangedAt != nil {
-		if h, err := HashPassword(password, s.params()); err == nil {
-			// Best effort: the user is signed in either way.
-			_ = s.Store.SetPasswordHash(ctx, psti.Actor{UserID: u.ID, Label: u.Email}, u.ID, h, *u.PasswordChangedAt)
+		var h string
+		if withHashing(ctx, func() { h, err = HashPassword(password, s.params()) }) == nil && err == nil {
+			// Best effort, and only if the password has not changed meanwhile.
+			_ = s.Store.RehashPassword(ctx, u.ID, h, *u.PasswordChangedAt)
 		}
 	}
 	return u, nil
@@ -192,7 +219,7 @@ func (s *Service) Invitation(ctx context.Context, code string) (*Invitation, err
 	} else if err != nil {
 		return nil, err
 	}
-	if inv.UsedAt != nil || !s.now().Before(inv.ExpiresAt) {
+	if inv.UsedAt != nil || inv.RevokedAt != nil || !s.now().Before(inv.ExpiresAt) {
 		return nil, errBadLink
 	}
 	if inv.Email == "" {
@@ -231,7 +258,10 @@ func (s *Service) AcceptInvitation(ctx context.Context, code, email, name, passw
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
-	h, err := HashPassword(password, s.params())
+	var h string
+	if herr := withHashing(ctx, func() { h, err = HashPassword(password, s.params()) }); herr != nil {
+		return nil, herr
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -245,13 +275,29 @@ func (s *Service) ChangePassword(ctx context.Context, u *User, current, next str
 	if err != nil {
 		return err
 	}
-	if ok, _, err := CheckPassword(phc, current, s.params()); err != nil || !ok {
+	// Guessing the current password from a stolen session is throttled
+	// like signing in.
+	key := "password-change:" + strconv.FormatInt(u.ID, 10)
+	refund, wait, allowed := s.Throttle.Attempt(key, key, s.now())
+	if !allowed {
+		return psti.Errorf(psti.ETOOMANY, "Too many wrong attempts. Please wait %d seconds and try again.", int(wait.Seconds()))
+	}
+	var good bool
+	if herr := withHashing(ctx, func() { good, _, err = CheckPassword(phc, current, s.params()) }); herr != nil {
+		refund()
+		return herr
+	}
+	if err != nil || !good {
 		return psti.FieldErrorf(psti.EINVALID, "current_password", "Your current password is not right.")
 	}
+	refund()
 	if err := CheckNewPassword(next, u.Email); err != nil {
 		return err
 	}
-	h, err := HashPassword(next, s.params())
+	var h string
+	if herr := withHashing(ctx, func() { h, err = HashPassword(next, s.params()) }); herr != nil {
+		return herr
+	}
 	if err != nil {
 		return err
 	}

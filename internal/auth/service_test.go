@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -887,5 +889,51 @@ func TestPartialParams(t *testing.T) {
 	must(t, err)
 	if !strings.Contains(phc, "m=2048,t=2,p=1$") {
 		t.Fatalf("hash %q does not carry m=2048,t=2 and the default one lane", phc)
+	}
+}
+
+// TestSignInBurstIsThrottled sends many wrong passwords for one account at
+// the same moment: only the account's burst may be checked, the rest must
+// be refused as throttled, whatever the timing.
+func TestSignInBurstIsThrottled(t *testing.T) {
+	e := newEnv(t)
+	e.addUser("ada@example.com", auth.Admin, goodPassword)
+	const n = 60
+	codes := make(chan psti.Code, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			_, err := e.svc.SignIn(e.ctx, "ada@example.com", "wrong guess "+strconv.Itoa(i), "198.51.100.7")
+			codes <- psti.ErrorCode(err)
+		})
+	}
+	wg.Wait()
+	close(codes)
+	checked := 0
+	for c := range codes {
+		switch c {
+		case psti.EUNAUTHORIZED:
+			checked++
+		case psti.ETOOMANY:
+		default:
+			t.Fatalf("unexpected outcome %q", c)
+		}
+	}
+	if checked > 5 {
+		t.Fatalf("%d simultaneous wrong passwords were checked; the account allows 5", checked)
+	}
+	// The right password is refused too while the account is throttled.
+	if _, err := e.svc.SignIn(e.ctx, "ada@example.com", goodPassword, "198.51.100.8"); psti.ErrorCode(err) != psti.ETOOMANY {
+		t.Fatalf("right password during the lock-out: %v", err)
+	}
+}
+
+// TestSignInRefusesHugeAddresses checks that an absurd address is refused
+// without creating throttle state for it.
+func TestSignInRefusesHugeAddresses(t *testing.T) {
+	e := newEnv(t)
+	_, err := e.svc.SignIn(e.ctx, strings.Repeat("a", 60000)+"@example.com", "x", "198.51.100.9")
+	if psti.ErrorCode(err) != psti.EUNAUTHORIZED {
+		t.Fatalf("%v", err)
 	}
 }

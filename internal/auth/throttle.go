@@ -41,26 +41,74 @@ func NewThrottle() *Throttle {
 	}
 }
 
-func (t *Throttle) bucket(m map[string]*rate.Limiter, key string, l limit) *rate.Limiter {
+// maxKeys bounds each map of buckets, so a flood of distinct addresses or
+// account names cannot make the throttle hold unbounded memory.
+const maxKeys = 100_000
+
+// bucket returns the bucket for key, creating it if create is set and
+// there is room; nil otherwise.
+func (t *Throttle) bucket(m map[string]*rate.Limiter, key string, l limit, create bool, now time.Time) *rate.Limiter {
 	b, ok := m[key]
-	if !ok {
-		b = rate.NewLimiter(rate.Every(l.every), l.burst)
-		m[key] = b
+	if ok || !create {
+		return b
 	}
+	if len(m) >= maxKeys {
+		t.swept = time.Time{}
+		t.sweep(now)
+		if len(m) >= maxKeys {
+			return nil
+		}
+	}
+	b = rate.NewLimiter(rate.Every(l.every), l.burst)
+	m[key] = b
 	return b
 }
 
-// Wait returns how long the caller must wait before another sign-in attempt
-// for this account from this client is considered; zero means go ahead.
+// Attempt takes one attempt from the account's and the client's buckets
+// before the password is checked, so attempts sent all at once are counted
+// all at once. It returns ok=false and how long to wait when either bucket
+// is empty (taking nothing). When the attempt turns out to succeed, call
+// refund to give the attempt back: only failures should count.
+func (t *Throttle) Attempt(account, client string, now time.Time) (refund func(), wait time.Duration, ok bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.sweep(now)
+	a := t.bucket(t.accounts, account, t.account, true, now)
+	c := t.bucket(t.clients, client, t.client, true, now)
+	if a == nil || c == nil {
+		return nil, time.Minute, false // flooded: refuse until the sweep frees room
+	}
+	ra := a.ReserveN(now, 1)
+	if d := ra.DelayFrom(now); d > 0 {
+		ra.CancelAt(now)
+		return nil, d.Round(time.Second) + time.Second, false
+	}
+	rc := c.ReserveN(now, 1)
+	if d := rc.DelayFrom(now); d > 0 {
+		rc.CancelAt(now)
+		ra.CancelAt(now)
+		return nil, d.Round(time.Second) + time.Second, false
+	}
+	return func() {
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		ra.CancelAt(now)
+		rc.CancelAt(now)
+	}, 0, true
+}
+
+// Wait returns how long the caller must wait before another attempt for
+// this account from this client is considered; zero means go ahead. It
+// only looks: it never creates a bucket.
 func (t *Throttle) Wait(account, client string, now time.Time) time.Duration {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.sweep(now)
 	var wait time.Duration
-	for _, b := range []*rate.Limiter{
-		t.bucket(t.accounts, account, t.account),
-		t.bucket(t.clients, client, t.client),
-	} {
+	for _, b := range []*rate.Limiter{t.accounts[account], t.clients[client]} {
+		if b == nil {
+			continue
+		}
 		if tokens := b.TokensAt(now); tokens < 1 {
 			d := time.Duration((1 - tokens) * float64(time.Second) / float64(b.Limit()))
 			wait = max(wait, d.Round(time.Second)+time.Second)
@@ -69,12 +117,16 @@ func (t *Throttle) Wait(account, client string, now time.Time) time.Duration {
 	return wait
 }
 
-// Fail records a failed attempt.
+// Fail records a failed attempt that was not reserved with Attempt.
 func (t *Throttle) Fail(account, client string, now time.Time) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.bucket(t.accounts, account, t.account).AllowN(now, 1)
-	t.bucket(t.clients, client, t.client).AllowN(now, 1)
+	if b := t.bucket(t.accounts, account, t.account, true, now); b != nil {
+		b.AllowN(now, 1)
+	}
+	if b := t.bucket(t.clients, client, t.client, true, now); b != nil {
+		b.AllowN(now, 1)
+	}
 }
 
 // sweep forgets full buckets once a minute, so memory stays bounded by the

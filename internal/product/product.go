@@ -253,12 +253,15 @@ func (b *Batch) Validate() error {
 	return p.Err()
 }
 
+// MaxList is the most records one list may return.
+const MaxList = 10000
+
 // Filter selects records for a list. Zero values select everything that is
 // not archived.
 type Filter struct {
 	ParentID        int64 // organisation for brands, brand for products, product for versions and batches
 	IncludeArchived bool
-	Limit           int // 0 means 500
+	Limit           int // 0 means 500; at most MaxList
 	Offset          int
 }
 
@@ -304,6 +307,10 @@ type Store interface {
 	// everything that points at it; archived records are left out of lists
 	// unless asked for and cannot be chosen as a parent for new records.
 	SetArchived(ctx context.Context, a psti.Actor, kind Kind, id int64, archived bool) (revision int64, err error)
+
+	// Count returns how many records of a kind a list with filter f would
+	// hold, ignoring its limit and offset.
+	Count(ctx context.Context, kind Kind, f Filter) (int, error)
 }
 
 // Kind names a kind of record in the register. It is also the entity name

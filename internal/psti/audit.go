@@ -64,6 +64,9 @@ type AuditFilter struct {
 	EntityID int64  // 0 for any record
 	BeforeID int64  // only entries older than this one; 0 to start at the newest
 	Limit    int    // at most this many; 0 means 50
+	// Hide leaves out entries about these kinds of record (for readers who
+	// may not see them, e.g. users and tokens for non-admins).
+	Hide []string
 }
 
 // AuditLog reads the audit trail. Writes happen inside the store's own

@@ -66,6 +66,9 @@ func (db *DB) UpdateUser(ctx context.Context, a psti.Actor, u *auth.User) error 
 		return err
 	}
 	return db.write(ctx, a, func(tx *sql.Tx, now time.Time) (*change, error) {
+		if err := db.dialect.lockUsers(ctx, tx); err != nil {
+			return nil, fmt.Errorf("store: unable to lock users: %w", err)
+		}
 		before, err := db.user(ctx, tx, u.ID, db.dialect.forUpdate)
 		if err != nil {
 			return nil, err
@@ -124,14 +127,46 @@ func (db *DB) SetPasswordHash(ctx context.Context, a psti.Actor, userID int64, h
 	})
 }
 
+// RehashPassword replaces a password hash with a stronger hash of the same
+// password, unless the password changed since changedAt.
+func (db *DB) RehashPassword(ctx context.Context, userID int64, hash string, changedAt time.Time) error {
+	_, err := db.rw.ExecContext(ctx, `UPDATE users SET password_hash = $1 WHERE id = $2 AND password_changed_at = $3`,
+		hash, userID, changedAt.UTC().Truncate(time.Microsecond))
+	if err != nil {
+		return fmt.Errorf("store: unable to upgrade the password hash: %w", err)
+	}
+	return nil
+}
+
 // ---- invitations ----
 
-const invitationCols = `id, email, role, created_at, expires_at, used_at`
+const invitationCols = `id, email, role, created_at, expires_at, used_at, revoked_at`
 
 func scanInvitation(row interface{ Scan(...any) error }) (*auth.Invitation, error) {
 	i := &auth.Invitation{}
-	err := row.Scan(&i.ID, &i.Email, &i.Role, utc(&i.CreatedAt), utc(&i.ExpiresAt), utcPtr(&i.UsedAt))
+	err := row.Scan(&i.ID, &i.Email, &i.Role, utc(&i.CreatedAt), utc(&i.ExpiresAt), utcPtr(&i.UsedAt), utcPtr(&i.RevokedAt))
 	return i, err
+}
+
+// RevokeInvitation stops a setup link working. Revoking a used or revoked
+// link changes nothing.
+func (db *DB) RevokeInvitation(ctx context.Context, a psti.Actor, id int64, at time.Time) error {
+	at = at.UTC().Truncate(time.Microsecond)
+	return db.write(ctx, a, func(tx *sql.Tx, now time.Time) (*change, error) {
+		before, err := scanInvitation(tx.QueryRowContext(ctx, `SELECT `+invitationCols+` FROM invitations WHERE id = $1`+db.dialect.forUpdate, id))
+		if err := notFound(err, "setup link", id); err != nil {
+			return nil, err
+		}
+		if before.UsedAt != nil || before.RevokedAt != nil {
+			return nil, nil
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE invitations SET revoked_at = $1 WHERE id = $2`, at, id); err != nil {
+			return nil, fmt.Errorf("store: unable to revoke setup link %d: %w", id, err)
+		}
+		after := *before
+		after.RevokedAt = &at
+		return &change{psti.ActionRevoke, "invitation", id, before, &after}, nil
+	})
 }
 
 // CreateInvitation stores a setup link under the hash of its code.
@@ -172,7 +207,10 @@ func (db *DB) AcceptInvitation(ctx context.Context, invitationID int64, u *auth.
 	at = at.UTC().Truncate(time.Microsecond)
 	var out *auth.User
 	err := db.write(ctx, psti.Actor{Label: u.Email}, func(tx *sql.Tx, now time.Time) (*change, error) {
-		res, err := tx.ExecContext(ctx, `UPDATE invitations SET used_at = $1 WHERE id = $2 AND used_at IS NULL`, at, invitationID)
+		if err := db.dialect.lockUsers(ctx, tx); err != nil {
+			return nil, fmt.Errorf("store: unable to lock users: %w", err)
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE invitations SET used_at = $1 WHERE id = $2 AND used_at IS NULL AND revoked_at IS NULL`, at, invitationID)
 		if err != nil {
 			return nil, fmt.Errorf("store: unable to use invitation: %w", err)
 		}

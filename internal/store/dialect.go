@@ -51,6 +51,26 @@ var (
 // SQLite reports whether templates are being rendered for SQLite.
 func (d *dialect) SQLite() bool { return d.sqlite }
 
+// Fold is the expression that compares col ignoring the case of ASCII
+// letters, and only those, identically on both back ends.
+func (d *dialect) Fold(col string) string {
+	if d.sqlite {
+		return "lower(" + col + ")"
+	}
+	return "translate(" + col + ", 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
+}
+
+// lockUsers serialises the transactions that must see every other's
+// change to users (keeping an enabled admin; creating the first one). On
+// SQLite write transactions are serialised already.
+func (d *dialect) lockUsers(ctx context.Context, tx querier) error {
+	if d.sqlite {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7270001)`)
+	return err
+}
+
 // DefaultURL is where psti keeps its data when no database URL is given: an
 // SQLite file under ./psti-data/.
 const DefaultURL = "sqlite:psti-data/psti.db"

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -69,8 +70,11 @@ func unique(err error, field, format string, args ...any) error {
 
 func listArgs(f product.Filter) (limit, offset int) {
 	limit = f.Limit
-	if limit <= 0 || limit > 500 {
+	switch {
+	case limit <= 0:
 		limit = 500
+	case limit > product.MaxList:
+		limit = product.MaxList
 	}
 	return limit, max(f.Offset, 0)
 }
@@ -394,7 +398,22 @@ func (db *DB) Products(ctx context.Context, f product.Filter) ([]*product.Produc
 }
 
 // writeProductLinks replaces a product's manufacturer and identifier rows.
-func (db *DB) writeProductLinks(ctx context.Context, tx *sql.Tx, p *product.Product) error {
+// A manufacturer newly named must exist and not be archived; one already
+// named stays, archived or not, so editing an old product never fails on
+// history.
+func (db *DB) writeProductLinks(ctx context.Context, tx *sql.Tx, p *product.Product, before []int64) error {
+	for i, id := range p.Identifiers {
+		if id.Scheme != product.SchemeGTIN {
+			continue
+		}
+		var other int64
+		err := tx.QueryRowContext(ctx, `SELECT product_id FROM product_identifiers WHERE scheme = 'gtin' AND value = $1 AND product_id <> $2`, id.Value, p.ID).Scan(&other)
+		if err == nil {
+			return psti.FieldErrorf(psti.ECONFLICT, "identifiers["+strconv.Itoa(i)+"]", "GTIN %s is already used by product %d; a GTIN names one product.", id.Value, other)
+		} else if !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("store: unable to check GTIN %s: %w", id.Value, err)
+		}
+	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM product_manufacturers WHERE product_id = $1`, p.ID); err != nil {
 		return fmt.Errorf("store: unable to update product manufacturers: %w", err)
 	}
@@ -402,8 +421,10 @@ func (db *DB) writeProductLinks(ctx context.Context, tx *sql.Tx, p *product.Prod
 		return fmt.Errorf("store: unable to update product identifiers: %w", err)
 	}
 	for i, mid := range p.ManufacturerIDs {
-		if err := parent(ctx, tx, "manufacturers", "manufacturer_ids", "manufacturer", mid); err != nil {
-			return err
+		if !slices.Contains(before, mid) {
+			if err := parent(ctx, tx, "manufacturers", "manufacturer_ids", "manufacturer", mid); err != nil {
+				return err
+			}
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO product_manufacturers (product_id, manufacturer_id, position) VALUES ($1, $2, $3)`,
 			p.ID, mid, i); err != nil {
@@ -455,7 +476,7 @@ func (db *DB) CreateProduct(ctx context.Context, a psti.Actor, p *product.Produc
 		if err != nil {
 			return nil, productConflict(err, p)
 		}
-		if err := db.writeProductLinks(ctx, tx, p); err != nil {
+		if err := db.writeProductLinks(ctx, tx, p, nil); err != nil {
 			return nil, err
 		}
 		return &change{psti.ActionCreate, string(product.KindProduct), p.ID, nil, p}, nil
@@ -487,7 +508,7 @@ func (db *DB) UpdateProduct(ctx context.Context, a psti.Actor, p *product.Produc
 		if err != nil {
 			return nil, productConflict(err, p)
 		}
-		if err := db.writeProductLinks(ctx, tx, p); err != nil {
+		if err := db.writeProductLinks(ctx, tx, p, before.ManufacturerIDs); err != nil {
 			return nil, err
 		}
 		return &change{psti.ActionUpdate, string(product.KindProduct), p.ID, before, p}, nil
@@ -652,6 +673,32 @@ func (db *DB) UpdateBatch(ctx context.Context, a psti.Actor, b *product.Batch) e
 		}
 		return &change{psti.ActionUpdate, string(product.KindBatch), b.ID, before, b}, nil
 	})
+}
+
+// parentColumn is the column a kind's list filters on, "" for none.
+var parentColumn = map[product.Kind]string{
+	product.KindBrand:   "organisation_id",
+	product.KindProduct: "brand_id",
+	product.KindVersion: "product_id",
+	product.KindBatch:   "product_id",
+}
+
+// Count returns how many records of a kind a list with filter f (ignoring
+// its limit and offset) would hold.
+func (db *DB) Count(ctx context.Context, kind product.Kind, f product.Filter) (int, error) {
+	table, ok := kindTable[kind]
+	if !ok {
+		return 0, psti.Errorf(psti.EINVALID, "There is no kind of record called %q.", kind)
+	}
+	where := `($1 = 0) AND ($2 OR archived_at IS NULL)`
+	if col := parentColumn[kind]; col != "" {
+		where = `($1 = 0 OR ` + col + ` = $1) AND ($2 OR archived_at IS NULL)`
+	}
+	var n int
+	if err := db.ro.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+table+` WHERE `+where, f.ParentID, f.IncludeArchived).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: unable to count %s: %w", table, err)
+	}
+	return n, nil
 }
 
 // ---- archiving ----

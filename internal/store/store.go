@@ -269,12 +269,14 @@ func (db *DB) Audit(ctx context.Context, f psti.AuditFilter) ([]psti.AuditEntry,
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 50
 	}
+	hide := strings.Join(f.Hide, ",")
 	rows, err := db.ro.QueryContext(ctx, `
 		SELECT id, at, actor_user_id, actor_token_id, actor_label, action, entity, entity_id, before, after
 		FROM audit_log
 		WHERE ($1 = '' OR entity = $1) AND ($2 = 0 OR entity_id = $2) AND ($3 = 0 OR id < $3)
+			AND ($5 = '' OR ',' || $5 || ',' NOT LIKE '%,' || entity || ',%')
 		ORDER BY id DESC
-		LIMIT $4`, f.Entity, f.EntityID, f.BeforeID, f.Limit)
+		LIMIT $4`, f.Entity, f.EntityID, f.BeforeID, f.Limit, hide)
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to read the audit trail: %w", err)
 	}

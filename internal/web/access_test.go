@@ -75,6 +75,7 @@ var access = []struct {
 	{"PUT", "/api/v1/users/{id}", auth.Admin},
 	{"GET", "/api/v1/invitations", auth.Admin},
 	{"POST", "/api/v1/invitations", auth.Admin},
+	{"POST", "/api/v1/invitations/{id}/revoke", auth.Admin},
 	{"GET", "/api/v1/tokens", auth.Admin},
 	{"POST", "/api/v1/tokens", auth.Admin},
 	{"POST", "/api/v1/tokens/{id}/revoke", auth.Admin},
@@ -135,6 +136,7 @@ var access = []struct {
 	{"GET", "/admin/tokens", auth.Admin},
 	{"POST", "/admin/tokens", auth.Admin},
 	{"POST", "/admin/tokens/{id}/revoke", auth.Admin},
+	{"POST", "/admin/invitations/{id}/revoke", auth.Admin},
 }
 
 // TestAccess checks every route against every kind of caller: the
@@ -186,7 +188,16 @@ func TestAccess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ids := map[string]int64{"organisations": seed.Org.ID, "manufacturers": seed.Makers[0].ID, "brands": seed.Brand.ID,
+	spareInvite, _, err := e.svc.Invite(ctx, psti.System("test"), "later@example.com", auth.Viewer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = spareInvite
+	invs, err := e.db.Invitations(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]int64{"invitations": invs[0].ID, "organisations": seed.Org.ID, "manufacturers": seed.Makers[0].ID, "brands": seed.Brand.ID,
 		"products": seed.Product.ID, "versions": v.ID, "batches": b.ID, "users": spare.ID, "tokens": spareToken.ID}
 
 	path := func(pattern string) string {
@@ -276,6 +287,9 @@ func TestAccess(t *testing.T) {
 				t.Errorf("requests as %s changed the database:\nbefore %v\nafter  %v", callerName(caller), before, after)
 			}
 		case auth.Editor:
+			if invs, _ := e.db.Invitations(ctx); invs[0].RevokedAt != nil {
+				t.Error("an editor revoked a setup link")
+			}
 			for _, table := range []string{"users", "invitations", "api_tokens"} {
 				if before[table] != after[table] {
 					t.Errorf("requests as editor changed %s: %d → %d rows", table, before[table], after[table])

@@ -125,6 +125,11 @@ func (s *Server) registerPeopleAPI() {
 			out.Body.Invitation, out.Body.SetupURL = inv, s.link("/setup/"+code)
 			return out, nil
 		})
+	register(s, huma.Operation{OperationID: "revoke-invitation", Method: http.MethodPost, Path: "/invitations/{id}/revoke", Tags: tags,
+		Summary: "Revoke a setup link at once", DefaultStatus: http.StatusNoContent, Errors: []int{http.StatusNotFound}}, auth.Admin,
+		func(ctx context.Context, in *idIn) (*struct{}, error) {
+			return nil, s.store.RevokeInvitation(ctx, actor(ctx), in.ID, s.cfg.Clock.Now())
+		})
 	register(s, huma.Operation{OperationID: "list-tokens", Method: http.MethodGet, Path: "/tokens", Tags: tags,
 		Summary: "List API tokens (without their secrets)"}, auth.Admin,
 		func(ctx context.Context, _ *struct{}) (*listOut[auth.Token], error) {
@@ -154,7 +159,8 @@ func (s *Server) registerPeopleAPI() {
 	register(s, huma.Operation{OperationID: "list-audit", Method: http.MethodGet, Path: "/audit", Tags: []string{"Audit trail"},
 		Summary: "Read the audit trail, newest first"}, auth.Viewer,
 		func(ctx context.Context, in *auditIn) (*listOut[psti.AuditEntry], error) {
-			es, err := s.store.Audit(ctx, psti.AuditFilter{Entity: in.Entity, EntityID: in.EntityID, BeforeID: in.BeforeID, Limit: in.Limit})
+			es, err := s.store.Audit(ctx, psti.AuditFilter{Entity: in.Entity, EntityID: in.EntityID, BeforeID: in.BeforeID, Limit: in.Limit,
+				Hide: hiddenFrom(principal(ctx).Role)})
 			out := make([]*psti.AuditEntry, len(es))
 			for i := range es {
 				out[i] = &es[i]

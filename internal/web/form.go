@@ -164,10 +164,27 @@ func decodeManufacturer(v url.Values, id int64) (*product.Manufacturer, error) {
 	return m, c.done(m)
 }
 
+// choice is a record offered in a form's select or checkboxes.
+func choice(id int64, label string, archived bool) option {
+	if archived {
+		label += " (archived)"
+	}
+	return option{Value: strconv.FormatInt(id, 10), Label: label}
+}
+
+// offered reports whether a record belongs among a form's choices: it is
+// not archived, or it is what the record points at now (so saving the form
+// never changes it unseen).
+func offered(archived bool, id int64, current ...int64) bool {
+	return !archived || slices.Contains(current, id)
+}
+
 func brandForm(b *product.Brand, orgs []*product.Organisation) *form {
 	opts := []option{}
 	for _, o := range orgs {
-		opts = append(opts, option{Value: strconv.FormatInt(o.ID, 10), Label: o.LegalName})
+		if offered(o.Archived(), o.ID, b.OrganisationID) {
+			opts = append(opts, choice(o.ID, o.LegalName, o.Archived()))
+		}
 	}
 	return &form{Fields: []*field{
 		{Name: "organisation_id", Label: "Organisation", Type: "select", Value: idString(b.OrganisationID), Options: opts, Required: true},
@@ -185,11 +202,15 @@ func decodeBrand(v url.Values, id int64) (*product.Brand, error) {
 func productForm(p *product.Product, brands []*product.Brand, makers []*product.Manufacturer) *form {
 	brandOpts := []option{}
 	for _, b := range brands {
-		brandOpts = append(brandOpts, option{Value: strconv.FormatInt(b.ID, 10), Label: b.Name})
+		if offered(b.Archived(), b.ID, p.BrandID) {
+			brandOpts = append(brandOpts, choice(b.ID, b.Name, b.Archived()))
+		}
 	}
 	makerOpts := []option{}
 	for _, m := range makers {
-		makerOpts = append(makerOpts, option{Value: strconv.FormatInt(m.ID, 10), Label: m.Name})
+		if offered(m.Archived(), m.ID, p.ManufacturerIDs...) {
+			makerOpts = append(makerOpts, choice(m.ID, m.Name, m.Archived()))
+		}
 	}
 	checked := []string{}
 	for _, id := range p.ManufacturerIDs {

@@ -44,6 +44,10 @@ func TestLocalPath(t *testing.T) {
 		"/\\evil.example":       "/admin",
 		"/ok\r\nSet-Cookie: x=": "/admin",
 		"admin":                 "/admin",
+		"/\t/evil.example":      "/admin",
+		"/%09/evil.example":     "/%09/evil.example",
+		"/x\x7f":                "/admin",
+		"/admin?next=//x":       "/admin?next=//x",
 	} {
 		if got := localPath(in); got != want {
 			t.Errorf("localPath(%q) = %q, want %q", in, got, want)

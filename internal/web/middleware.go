@@ -16,7 +16,7 @@ import (
 func (s *Server) middleware(next http.Handler) http.Handler {
 	csrf := http.NewCrossOriginProtection()
 	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.log.Warn("cross-origin request refused", "method", r.Method, "path", r.URL.Path, "origin", r.Header.Get("Origin"))
+		s.log.Warn("cross-origin request refused", "method", r.Method, "path", logPath(r), "origin", r.Header.Get("Origin"))
 		if isAPI(r) {
 			writeProblem(w, http.StatusForbidden, "Cross-origin requests that change data are refused.")
 			return
@@ -30,7 +30,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		securityHeaders(rec.Header(), isAPI(r))
 		defer func() {
 			if p := recover(); p != nil {
-				s.log.Error("panic serving request", "method", r.Method, "path", r.URL.Path, "panic", p, "stack", string(debug.Stack()))
+				s.log.Error("panic serving request", "method", r.Method, "path", logPath(r), "panic", p, "stack", string(debug.Stack()))
 				if !rec.wrote {
 					http.Error(rec, "Internal Server Error", http.StatusInternalServerError)
 				}
@@ -45,7 +45,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" || r.URL.Path == "/metrics" {
 				level = s.log.Debug
 			}
-			level("request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
+			level("request", "method", r.Method, "path", logPath(r), "status", rec.status,
 				"bytes", rec.bytes, "duration_ms", float64(d.Microseconds())/1000, "remote", clientAddr(r))
 		}()
 		h.ServeHTTP(rec, r)
@@ -65,6 +65,15 @@ func securityHeaders(h http.Header, api bool) {
 	h.Set("Referrer-Policy", "same-origin")
 	h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()")
 	h.Set("Cross-Origin-Opener-Policy", "same-origin")
+}
+
+// logPath is the request path as logged: secrets that travel in paths
+// (setup codes) are replaced by an ellipsis.
+func logPath(r *http.Request) string {
+	if strings.HasPrefix(r.URL.Path, "/setup/") {
+		return "/setup/…"
+	}
+	return r.URL.Path
 }
 
 func isAPI(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/api/") }

@@ -112,7 +112,7 @@ func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, status int, m
 func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error) {
 	status := statusOf(psti.ErrorCode(err))
 	if status == http.StatusInternalServerError {
-		s.log.Error("page request failed", "path", r.URL.Path, "err", err)
+		s.log.Error("page request failed", "path", logPath(r), "err", err)
 	}
 	s.errorPage(w, r, status, psti.ErrorMessage(err))
 }
@@ -169,7 +169,18 @@ func (s *Server) redirect(w http.ResponseWriter, r *http.Request, to, flash stri
 // localPath returns p if it is a path on this site, else "/admin": sign-in
 // must never send someone to another site.
 func localPath(p string) string {
-	if p == "" || !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") || strings.ContainsAny(p, "\r\n") {
+	if p == "" || p[0] != '/' || strings.HasPrefix(p, "//") {
+		return "/admin"
+	}
+	for i := 0; i < len(p); i++ {
+		// Browsers drop tabs and line breaks and read "\" as "/", so
+		// "/\t/evil.example" would lead off the site.
+		if p[i] < 0x20 || p[i] == 0x7f || p[i] == '\\' {
+			return "/admin"
+		}
+	}
+	u, err := url.Parse(p)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
 		return "/admin"
 	}
 	return p

@@ -77,15 +77,18 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request, _ *auth.User) {
 type setupData struct {
 	Invitation *auth.Invitation
 	Form       *form
+	Reset      bool // the link sets a new password for an existing account
 }
 
-func setupForm(code string, inv *auth.Invitation) *form {
+func setupForm(code string, inv *auth.Invitation, reset bool) *form {
 	f := &form{Action: "/setup/" + code, Submit: "Set my password and sign in"}
 	if inv.Email == "" {
 		f.Fields = append(f.Fields, &field{Name: "email", Label: "Your e-mail address", Hint: "You will sign in with it.", Type: "email", Required: true, Autocomplete: "username"})
 	}
+	if !reset {
+		f.Fields = append(f.Fields, &field{Name: "name", Label: "Your name", Hint: "Shown to other staff in the audit trail.", Type: "text", Max: 200, Autocomplete: "name"})
+	}
 	f.Fields = append(f.Fields,
-		&field{Name: "name", Label: "Your name", Hint: "Shown to other staff in the audit trail.", Type: "text", Max: 200, Autocomplete: "name"},
 		&field{Name: "password", Label: "New password", Hint: "At least 12 characters. A few unrelated words make a strong password that is easy to type.", Type: "password", Required: true, Autocomplete: "new-password"},
 		&field{Name: "confirm", Label: "New password again", Type: "password", Required: true, Autocomplete: "new-password"},
 	)
@@ -99,7 +102,8 @@ func (s *Server) setupPage(w http.ResponseWriter, r *http.Request, _ *auth.User)
 		s.pageError(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "setup", &view{Title: "Set up your account", Data: setupData{inv, setupForm(code, inv)}})
+	reset := s.isReset(r, inv)
+	s.render(w, r, http.StatusOK, "setup", &view{Title: "Set up your account", Data: setupData{inv, setupForm(code, inv, reset), reset}})
 }
 
 func (s *Server) setup(w http.ResponseWriter, r *http.Request, _ *auth.User) {
@@ -117,9 +121,10 @@ func (s *Server) setup(w http.ResponseWriter, r *http.Request, _ *auth.User) {
 		u, err = s.auth.AcceptInvitation(r.Context(), code, v.Get("email"), v.Get("name"), v.Get("password"))
 	}
 	if err != nil {
-		f := withValues(setupForm(code, inv), v)
+		reset := s.isReset(r, inv)
+		f := withValues(setupForm(code, inv, reset), v)
 		f.setError(err)
-		s.render(w, r, statusOf(psti.ErrorCode(err)), "setup", &view{Title: "Set up your account", Data: setupData{inv, f}})
+		s.render(w, r, statusOf(psti.ErrorCode(err)), "setup", &view{Title: "Set up your account", Data: setupData{inv, f, reset}})
 		return
 	}
 	if err := s.signIn(r.Context(), u); err != nil {
@@ -127,6 +132,16 @@ func (s *Server) setup(w http.ResponseWriter, r *http.Request, _ *auth.User) {
 		return
 	}
 	s.redirect(w, r, "/admin", "Your password is set and you are signed in.")
+}
+
+// isReset reports whether a setup link is for an address that already has
+// an account (so it sets a new password, and asks for nothing else).
+func (s *Server) isReset(r *http.Request, inv *auth.Invitation) bool {
+	if inv.Email == "" {
+		return false
+	}
+	_, err := s.store.UserByEmail(r.Context(), inv.Email)
+	return err == nil
 }
 
 func passwordForm() *form {

@@ -22,6 +22,7 @@ func (s *Server) registerPeoplePages() {
 	s.page("GET /admin/tokens", auth.Admin, s.tokensPage)
 	s.page("POST /admin/tokens", auth.Admin, s.createToken)
 	s.page("POST /admin/tokens/{id}/revoke", auth.Admin, s.revokeToken)
+	s.page("POST /admin/invitations/{id}/revoke", auth.Admin, s.revokeInvitation)
 	s.page("GET /admin/audit", auth.Viewer, s.auditPage)
 }
 
@@ -171,7 +172,7 @@ func tokenForm(users []*auth.User) *form {
 		{Name: "name", Label: "What it is for", Hint: "For example \"factory line 3\" or \"nightly export\".", Type: "text", Required: true, Max: 200},
 		{Name: "user_email", Label: "Acts for", Hint: "The token can do no more than this user can.", Type: "select", Options: opts, Required: true},
 		{Name: "role", Label: "Role", Type: "select", Value: "viewer", Options: roleOptions(), Required: true},
-		{Name: "expires_on", Label: "Stops working on", Hint: "Leave empty for a token that works until revoked.", Type: "date"},
+		{Name: "expires_on", Label: "Last day it works", Hint: "It works until the end of that day (UTC). Leave empty for a token that works until revoked.", Type: "date"},
 	}}
 }
 
@@ -257,6 +258,28 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, u *auth.Use
 	s.redirect(w, r, "/admin/tokens", "The token is revoked: it stopped working at once.")
 }
 
+func (s *Server) revokeInvitation(w http.ResponseWriter, r *http.Request, u *auth.User) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		s.errorPage(w, r, http.StatusNotFound, "There is no such setup link.")
+		return
+	}
+	if err := s.store.RevokeInvitation(r.Context(), userActor(u), id, s.cfg.Clock.Now()); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	s.redirect(w, r, "/admin/users", "The setup link is revoked: it no longer works.")
+}
+
+// hiddenFrom lists the kinds of audit entry a role may not read: the
+// people and access records are for admins.
+func hiddenFrom(role auth.Role) []string {
+	if role.Allows(auth.Admin) {
+		return nil
+	}
+	return []string{"user", "invitation", "token"}
+}
+
 type auditData struct {
 	Entries  []psti.AuditEntry
 	Entity   string
@@ -266,7 +289,7 @@ type auditData struct {
 
 func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, u *auth.User) {
 	q := r.URL.Query()
-	f := psti.AuditFilter{Entity: q.Get("entity"), Limit: 50}
+	f := psti.AuditFilter{Entity: q.Get("entity"), Limit: 50, Hide: hiddenFrom(u.Role)}
 	f.EntityID, _ = strconv.ParseInt(q.Get("entity_id"), 10, 64)
 	f.BeforeID, _ = strconv.ParseInt(q.Get("before_id"), 10, 64)
 	es, err := s.store.Audit(r.Context(), f)

@@ -33,7 +33,38 @@ type section struct {
 	Empty    string
 }
 
+type pagerData struct {
+	Showing  string
+	PrevHref string
+	NextHref string
+}
+
+// pager says which records a list page shows and links the pages around it.
+func pager(base string, archived bool, page, total int) pagerData {
+	q := func(n int) string {
+		v := url.Values{"page": {strconv.Itoa(n)}}
+		if archived {
+			v.Set("archived", "1")
+		}
+		return base + "?" + v.Encode()
+	}
+	first := (page-1)*pageSize + 1
+	last := min(page*pageSize, total)
+	d := pagerData{}
+	if total > pageSize || page > 1 {
+		d.Showing = fmt.Sprintf("Showing %d to %d of %d.", min(first, total), last, total)
+	}
+	if page > 1 {
+		d.PrevHref = q(page - 1)
+	}
+	if last < total {
+		d.NextHref = q(page + 1)
+	}
+	return d
+}
+
 type listData struct {
+	Pager      pagerData
 	Plural     string
 	NewHref    string
 	NewLabel   string
@@ -83,7 +114,15 @@ func (p *pageResource[T]) href(rec *T) string {
 func addPages[T any](s *Server, p *pageResource[T]) {
 	s.page("GET "+p.base(), auth.Viewer, func(w http.ResponseWriter, r *http.Request, u *auth.User) {
 		archived := r.URL.Query().Get("archived") == "1"
-		items, err := p.list(r.Context(), product.Filter{IncludeArchived: archived})
+		page, _ := strconv.Atoi(r.URL.Query().Get("page"))
+		page = max(page, 1)
+		f := product.Filter{IncludeArchived: archived, Limit: pageSize, Offset: (page - 1) * pageSize}
+		items, err := p.list(r.Context(), f)
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		total, err := s.store.Count(r.Context(), p.kind, f)
 		if err != nil {
 			s.pageError(w, r, err)
 			return
@@ -95,6 +134,7 @@ func addPages[T any](s *Server, p *pageResource[T]) {
 		}
 		d := listData{Plural: p.title, Archived: archived, Intro: p.intro,
 			Table: section{Headers: p.headers, Rows: rows, Empty: "There are no " + p.noun + " records yet."}}
+		d.Pager = pager(p.base(), archived, page, total)
 		if u.Role.Allows(auth.Editor) && p.blank != nil {
 			d.NewHref, d.NewLabel = p.base()+"/new", "Add a "+p.noun
 		}
@@ -282,6 +322,14 @@ func idFromQuery(r *http.Request, name string) int64 {
 	return id
 }
 
+// choices is the filter for the records a form offers: all of them,
+// archived included (the form shows an archived one only when the record
+// already points at it).
+var choices = product.Filter{IncludeArchived: true, Limit: product.MaxList}
+
+// pageSize is how many records a list page shows.
+const pageSize = 100
+
 func (s *Server) registerRegisterPages() {
 	st := s.store
 	s.page("GET /admin", auth.Viewer, s.dashboard)
@@ -340,7 +388,7 @@ func (s *Server) registerRegisterPages() {
 		get:     st.Brand, list: st.Brands, create: st.CreateBrand, update: st.UpdateBrand,
 		decode: decodeBrand, meta: func(b *product.Brand) *psti.Record { return &b.Record },
 		form: func(ctx context.Context, b *product.Brand) (*form, error) {
-			orgs, err := st.Organisations(ctx, product.Filter{})
+			orgs, err := st.Organisations(ctx, choices)
 			if err != nil {
 				return nil, err
 			}
@@ -389,11 +437,11 @@ func (s *Server) registerRegisterPages() {
 		get:     st.Product, list: st.Products, create: st.CreateProduct, update: st.UpdateProduct,
 		decode: decodeProduct, meta: func(p *product.Product) *psti.Record { return &p.Record },
 		form: func(ctx context.Context, p *product.Product) (*form, error) {
-			brands, err := st.Brands(ctx, product.Filter{})
+			brands, err := st.Brands(ctx, choices)
 			if err != nil {
 				return nil, err
 			}
-			makers, err := st.Manufacturers(ctx, product.Filter{})
+			makers, err := st.Manufacturers(ctx, choices)
 			if err != nil {
 				return nil, err
 			}
@@ -572,41 +620,34 @@ type dashboardData struct {
 func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, u *auth.User) {
 	ctx := r.Context()
 	d := dashboardData{}
-	count := func(label, href string, n int, err error) error {
-		d.Counts = append(d.Counts, cell{Text: fmt.Sprintf("%d %s", n, label), Href: href})
-		return err
-	}
-	orgs, err := s.store.Organisations(ctx, product.Filter{})
-	if err == nil {
-		err = count("organisations", "/admin/organisations", len(orgs), nil)
-	}
-	var makers []*product.Manufacturer
-	if err == nil {
-		makers, err = s.store.Manufacturers(ctx, product.Filter{})
-		err = count("manufacturers", "/admin/manufacturers", len(makers), err)
-	}
-	var brands []*product.Brand
-	if err == nil {
-		brands, err = s.store.Brands(ctx, product.Filter{})
-		err = count("brands", "/admin/brands", len(brands), err)
-	}
-	var products []*product.Product
-	if err == nil {
-		products, err = s.store.Products(ctx, product.Filter{})
-		err = count("products", "/admin/products", len(products), err)
-	}
-	if err != nil {
-		s.pageError(w, r, err)
-		return
+	n := map[product.Kind]int{}
+	for _, k := range []struct {
+		kind  product.Kind
+		label string
+		href  string
+	}{
+		{product.KindOrganisation, "organisations", "/admin/organisations"},
+		{product.KindManufacturer, "manufacturers", "/admin/manufacturers"},
+		{product.KindBrand, "brands", "/admin/brands"},
+		{product.KindProduct, "products", "/admin/products"},
+		{product.KindBatch, "batches", "/admin/batches"},
+	} {
+		c, err := s.store.Count(ctx, k.kind, product.Filter{})
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		n[k.kind] = c
+		d.Counts = append(d.Counts, cell{Text: fmt.Sprintf("%d %s", c, k.label), Href: k.href})
 	}
 	switch {
-	case len(orgs) == 0:
+	case n[product.KindOrganisation] == 0:
 		d.Setup = append(d.Setup, "Start by adding your organisation: its legal name and postal address.")
-	case len(makers) == 0:
+	case n[product.KindManufacturer] == 0:
 		d.Setup = append(d.Setup, "Add the manufacturers of your products (often your own organisation, and any contract manufacturer).")
-	case len(brands) == 0:
+	case n[product.KindBrand] == 0:
 		d.Setup = append(d.Setup, "Add the brands your products are sold under.")
-	case len(products) == 0:
+	case n[product.KindProduct] == 0:
 		d.Setup = append(d.Setup, "Add your first product, then its firmware versions and production batches.")
 	}
 	s.render(w, r, http.StatusOK, "dashboard", &view{Title: "Overview", User: u, Section: "admin", Data: d})

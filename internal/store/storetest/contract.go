@@ -51,6 +51,7 @@ func Run(t *testing.T, b Backend) {
 		{"AuditTrail", testAuditTrail},
 		{"HistoryIsKept", testHistoryIsKept},
 		{"Users", testUsers},
+		{"LastAdmin", testLastAdmin},
 		{"Tokens", testTokens},
 		{"Sessions", testSessions},
 		{"ConcurrentWrites", testConcurrentWrites},
@@ -269,6 +270,11 @@ func testConflicts(t *testing.T, b Backend) {
 	must(t, db.CreateVersion(ctx, editor, &product.Version{ProductID: s.Product.ID, Component: "firmware", Version: "1.0"}))
 	wantCode(t, db.CreateVersion(ctx, editor, &product.Version{ProductID: s.Product.ID, Component: "Firmware", Version: "1.0"}), psti.ECONFLICT, "version")
 	must(t, db.CreateVersion(ctx, editor, &product.Version{ProductID: s.Product.ID, Component: "companion app", Version: "1.0"}))
+	// Case is folded for ASCII letters only, the same way on every back
+	// end, so a database copied between them keeps its rules.
+	must(t, db.CreateBrand(ctx, editor, &product.Brand{OrganisationID: s.Org.ID, Name: "Énergie"}))
+	must(t, db.CreateBrand(ctx, editor, &product.Brand{OrganisationID: s.Org.ID, Name: "énergie"}))
+	wantCode(t, db.CreateBrand(ctx, editor, &product.Brand{OrganisationID: s.Org.ID, Name: "éNERGIE"}), psti.ECONFLICT, "name")
 }
 
 func testParents(t *testing.T, b Backend) {
@@ -347,9 +353,21 @@ func testProductLinks(t *testing.T, b Backend) {
 	// Another product may not reuse the GTIN.
 	p2 := &product.Product{BrandID: s.Brand.ID, Name: "Chime", Type: "door chime", ModelNumber: "CH-1",
 		Identifiers: []product.Identifier{{Scheme: "gtin", Value: "4006381333931"}}}
-	wantCode(t, db.CreateProduct(ctx, editor, p2), psti.ECONFLICT, "identifiers[0]")
+	err = db.CreateProduct(ctx, editor, p2)
+	wantCode(t, err, psti.ECONFLICT, "identifiers[0]")
+	if !strings.Contains(psti.ErrorMessage(err), fmt.Sprintf("used by product %d", s.Product.ID)) {
+		t.Fatalf("GTIN conflict does not name the product that has it: %v", err)
+	}
 	p2.Identifiers = []product.Identifier{{Scheme: "sku", Value: "ACME-DB200"}}
 	must(t, db.CreateProduct(ctx, editor, p2))
+	// A manufacturer already named may be archived: editing the product
+	// keeps it, and only newly named ones must be current.
+	_, err = db.SetArchived(ctx, editor, product.KindManufacturer, s.Makers[1].ID, true)
+	must(t, err)
+	got.Description = "edited while a manufacturer is archived"
+	must(t, db.UpdateProduct(ctx, editor, got))
+	other := &product.Product{BrandID: s.Brand.ID, Name: "New", Type: "plug", ModelNumber: "N1", ManufacturerIDs: []int64{s.Makers[1].ID}}
+	wantCode(t, db.CreateProduct(ctx, editor, other), psti.EINVALID, "manufacturer_ids")
 	// Updating replaces the links.
 	got.ManufacturerIDs = []int64{s.Makers[0].ID}
 	got.Identifiers = nil
@@ -545,6 +563,64 @@ func testUsers(t *testing.T, b Backend) {
 	must(t, err)
 	if len(users) != 2 || users[0].Email != "ada@example.com" || users[1].Email != "bob@example.com" {
 		t.Fatalf("users: %+v", users)
+	}
+
+	// A revoked setup link cannot be used.
+	inv4 := &auth.Invitation{Email: "carol@example.com", Role: auth.Viewer, CreatedAt: clock.Now(), ExpiresAt: clock.Now().Add(time.Hour)}
+	must(t, db.CreateInvitation(ctx, editor, inv4, []byte("hash-4")))
+	must(t, db.RevokeInvitation(ctx, editor, inv4.ID, clock.Now()))
+	got4, err := db.InvitationByHash(ctx, []byte("hash-4"))
+	must(t, err)
+	if got4.RevokedAt == nil {
+		t.Fatal("revoked setup link has no revoked_at")
+	}
+	_, err = db.AcceptInvitation(ctx, inv4.ID, &auth.User{Email: "carol@example.com", Role: auth.Viewer}, "h", clock.Now())
+	wantCode(t, err, psti.ECONFLICT, "")
+	wantCode(t, db.RevokeInvitation(ctx, editor, 999, clock.Now()), psti.ENOTFOUND, "")
+}
+
+// testLastAdmin has two admins demote each other at the same moment, many
+// times: whatever the interleaving, one enabled admin must remain.
+func testLastAdmin(t *testing.T, b Backend) {
+	db, clock := Open(t, b)
+	ctx := context.Background()
+	var admins []*auth.User
+	for i, email := range []string{"a@example.com", "b@example.com"} {
+		inv := &auth.Invitation{Email: email, Role: auth.Admin, CreatedAt: clock.Now(), ExpiresAt: clock.Now().Add(time.Hour)}
+		must(t, db.CreateInvitation(ctx, editor, inv, []byte{byte(i)}))
+		u, err := db.AcceptInvitation(ctx, inv.ID, &auth.User{Email: email, Role: auth.Admin}, "h", clock.Now())
+		must(t, err)
+		admins = append(admins, u)
+	}
+	for round := range 15 {
+		var wg sync.WaitGroup
+		for _, u := range admins {
+			wg.Go(func() {
+				cur, err := db.User(ctx, u.ID)
+				if err != nil {
+					return
+				}
+				cur.Role = auth.Editor
+				_ = db.UpdateUser(ctx, editor, cur)
+			})
+		}
+		wg.Wait()
+		us, err := db.Users(ctx)
+		must(t, err)
+		enabled := 0
+		for _, u := range us {
+			if u.Role == auth.Admin && !u.Disabled() {
+				enabled++
+			}
+		}
+		if enabled == 0 {
+			t.Fatalf("round %d: no enabled admin left", round)
+		}
+		// Make both admins again for the next round.
+		for _, u := range us {
+			u.Role = auth.Admin
+			must(t, db.UpdateUser(ctx, editor, u))
+		}
 	}
 	es, err := db.Audit(ctx, psti.AuditFilter{Entity: "user"})
 	must(t, err)
