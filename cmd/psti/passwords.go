@@ -1,0 +1,418 @@
+package main
+
+import (
+	"compress/gzip"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"reflect"
+	"runtime/debug"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/psti/psti/internal/passwords"
+)
+
+func passwordsCmd(a *app) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "passwords",
+		Short: "Audit a factory batch of default passwords, or generate compliant ones",
+		Args:  groupArgs,
+		RunE:  groupHelp,
+	}
+	c.AddCommand(auditCmd(a), generateCmd(a))
+	return c
+}
+
+// exitError carries an exit status other than 1 without a message of its own.
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return "exit status " + strconv.Itoa(e.code) }
+
+func auditCmd(a *app) *cobra.Command {
+	var o struct {
+		input, brand, model, product, declaration, format, report, findings string
+		workers                                                             int
+		set                                                                 []string
+	}
+	c := &cobra.Command{
+		Use:   "audit --input BATCH.csv",
+		Short: "Check a batch of default passwords against the PSTI password rules",
+		Long: `Check a factory batch of default passwords against UK PSTI Schedule 1
+paragraph 1: every password unique per device, not an incremental counter, not
+derived from identifiers (serial, MAC, IMEI) unless by keyed hashing, not based
+on public information, not easy to guess. Rules DP-01 to DP-15 run on every row
+or across the batch; "psti passwords audit --help" lists them with --format json.
+
+Input: CSV with a header row. Column "password" is required; any of serial, mac,
+imei, ssid, username, model and credential_type (admin, wifi_psk, web,
+pairing_pin, api_key, crypto_key) may appear, in any order. A password of
+"user-defined" marks a device that makes the user set one. "-" reads standard
+input; a name ending in .gz is read as gzip.
+
+Exit status: 0 every rule passes; 1 rows were flagged (any flagged row fails the
+batch, whether the rule found a violation or evidence for review; the report
+gives each rule's severity); 2 the input or options are unusable (the message
+names the file, line and column, and nothing is written).
+
+Thresholds are printed in the report and can be changed with --set, e.g.
+--set min_length=10 --set target_bits=70. Names: min_length, wifi_min_length,
+floor_bits, target_bits, wifi_floor_bits, mac_offset, chance, run_length,
+min_guesses_log10, guess_sample, near_duplicate_sample.`,
+		Example: `  psti passwords audit --input batch-2411.csv
+  psti passwords audit --input batch.csv.gz --brand Acme --model AC-200 \
+      --declaration manifest.json --report report.json --findings findings.jsonl
+  zcat batch.csv.gz | psti passwords audit --input - --format json`,
+		Args: exactArgs(0, "no arguments (use --input)"),
+		RunE: func(c *cobra.Command, _ []string) error {
+			if o.input == "" {
+				return usagef("--input BATCH.csv is required (use - for standard input)")
+			}
+			if o.format != "text" && o.format != "json" {
+				return usagef("--format must be text or json, not %q", o.format)
+			}
+			if o.workers < 0 {
+				return usagef("--workers must be 0 (one per core) or more")
+			}
+			th, err := thresholds(o.set)
+			if err != nil {
+				return err
+			}
+			cfg := passwords.Config{Brand: o.brand, Model: o.model, Product: o.product, Thresholds: th, Workers: o.workers, InputName: o.input}
+			if o.declaration != "" {
+				f, err := os.Open(o.declaration)
+				if err != nil {
+					return usagef("cannot read the declaration: %v", err)
+				}
+				cfg.Declaration, err = passwords.ReadDeclaration(f, o.declaration)
+				f.Close()
+				if err != nil {
+					return usageError{err}
+				}
+			}
+			in, size, closeIn, err := openInput(o.input)
+			if err != nil {
+				return err
+			}
+			defer closeIn()
+
+			// Outputs go to temporary files, renamed into place only when the
+			// audit has run to the end: an unusable input writes nothing.
+			var findingsOut *pendingFile
+			if o.findings != "" {
+				if findingsOut, err = newPendingFile(o.findings); err != nil {
+					return err
+				}
+				defer findingsOut.discard()
+				cfg.Findings = findingsOut
+			}
+			bar := progress(a.stderr, size)
+			if bar != nil {
+				cfg.Progress = func(rows int64) {
+					_ = bar.Set64(in.read())
+					bar.Describe(fmt.Sprintf("%s rows", thousands(rows)))
+				}
+			}
+			// Keep the heap near what the audit needs on very large batches.
+			debug.SetMemoryLimit(400 << 20)
+			rep, err := passwords.Audit(c.Context(), in, cfg)
+			if bar != nil {
+				_ = bar.Finish()
+				fmt.Fprintln(a.stderr)
+			}
+			var ie *passwords.InputError
+			if errors.As(err, &ie) {
+				return usageError{err}
+			}
+			if err != nil {
+				return err
+			}
+			if findingsOut != nil {
+				if err := findingsOut.commit(); err != nil {
+					return err
+				}
+			}
+			if o.report != "" {
+				p, err := newPendingFile(o.report)
+				if err != nil {
+					return err
+				}
+				defer p.discard()
+				enc := json.NewEncoder(p)
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(rep); err != nil {
+					return err
+				}
+				if err := p.commit(); err != nil {
+					return err
+				}
+			}
+			if o.format == "json" {
+				enc := json.NewEncoder(a.stdout)
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(rep); err != nil {
+					return err
+				}
+			} else {
+				writeReport(a.stdout, rep)
+			}
+			if rep.Verdict != "pass" {
+				return exitError{1}
+			}
+			return nil
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&o.input, "input", "", "batch CSV file (- for standard input; .gz is read as gzip)")
+	f.StringVar(&o.brand, "brand", "", "brand name; passwords must not contain it")
+	f.StringVar(&o.model, "model", "", "model name or number; passwords must not contain it")
+	f.StringVar(&o.product, "product", "", "product name; passwords must not contain it")
+	f.StringVar(&o.declaration, "declaration", "", "how the passwords were made (DP-15): a manifest from psti passwords generate, or the same JSON from another generator")
+	f.StringVar(&o.format, "format", "text", "report on standard output: text or json")
+	f.StringVar(&o.report, "report", "", "also write the full report as JSON to this file")
+	f.StringVar(&o.findings, "findings", "", "write one JSON line per flagged row to this file")
+	f.IntVar(&o.workers, "workers", 0, "rows checked in parallel (0: one per core)")
+	f.StringArrayVar(&o.set, "set", nil, "change a threshold, NAME=VALUE (repeatable)")
+	return c
+}
+
+// thresholds applies --set NAME=VALUE to the defaults, by the JSON names
+// the report prints.
+func thresholds(sets []string) (passwords.Thresholds, error) {
+	th := passwords.DefaultThresholds()
+	v := reflect.ValueOf(&th).Elem()
+	names := map[string]int{}
+	for i := range v.NumField() {
+		names[strings.Split(v.Type().Field(i).Tag.Get("json"), ",")[0]] = i
+	}
+	for _, s := range sets {
+		k, val, ok := strings.Cut(s, "=")
+		i, known := names[strings.TrimSpace(k)]
+		if !ok || !known {
+			var all []string
+			for n := range names {
+				all = append(all, n)
+			}
+			sort.Strings(all)
+			return th, usagef("--set %q: write NAME=VALUE with NAME one of %s", s, strings.Join(all, ", "))
+		}
+		fv := v.Field(i)
+		switch fv.Kind() {
+		case reflect.Int:
+			n, err := strconv.Atoi(strings.TrimSpace(val))
+			if err != nil || n < 0 {
+				return th, usagef("--set %s: %q is not a whole number", k, val)
+			}
+			fv.SetInt(int64(n))
+		case reflect.Float64:
+			x, err := strconv.ParseFloat(strings.TrimSpace(val), 64)
+			if err != nil || x < 0 || math.IsInf(x, 0) || math.IsNaN(x) {
+				return th, usagef("--set %s: %q is not a number", k, val)
+			}
+			fv.SetFloat(x)
+		}
+	}
+	if th.Chance <= 0 || th.Chance >= 1 {
+		return th, usagef("--set chance: must be between 0 and 1, e.g. 1e-12")
+	}
+	return th, nil
+}
+
+// input is the batch being read, with how many bytes of the file have
+// been read (for the progress bar).
+type input struct {
+	io.Reader
+	file *os.File
+	n    int64
+}
+
+func (in *input) read() int64 {
+	if in.file == nil {
+		return 0
+	}
+	pos, err := in.file.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return 0
+	}
+	return pos
+}
+
+// openInput opens a batch file, standard input for "-", and gzip for .gz.
+// size is the file's size for the progress bar (-1 when unknown).
+func openInput(name string) (*input, int64, func(), error) {
+	var f *os.File
+	size := int64(-1)
+	if name == "-" {
+		f = os.Stdin
+	} else {
+		var err error
+		if f, err = os.Open(name); err != nil {
+			return nil, 0, nil, usagef("cannot open the input: %v", err)
+		}
+		if st, err := f.Stat(); err == nil {
+			if st.IsDir() {
+				f.Close()
+				return nil, 0, nil, usagef("%s is a directory, not a batch file", name)
+			}
+			size = st.Size()
+		}
+	}
+	in := &input{Reader: f, file: f}
+	closeIn := func() {
+		if f != os.Stdin {
+			f.Close()
+		}
+	}
+	if name != "-" && size > 0 {
+		// Plain files are seekable: the bar follows the file position.
+	} else {
+		in.file = nil
+	}
+	if strings.HasSuffix(name, ".gz") {
+		zr, err := gzip.NewReader(f)
+		if err != nil {
+			closeIn()
+			return nil, 0, nil, usagef("%s: not a gzip file: %v", name, err)
+		}
+		in.Reader = zr
+	}
+	return in, size, closeIn, nil
+}
+
+// progress returns a bar on stderr when stderr is a terminal; nil otherwise.
+func progress(w io.Writer, size int64) *progressbar.ProgressBar {
+	f, ok := w.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return nil
+	}
+	return progressbar.NewOptions64(size,
+		progressbar.OptionSetWriter(w),
+		progressbar.OptionShowBytes(true),
+		progressbar.OptionSetPredictTime(true),
+		progressbar.OptionSetElapsedTime(true),
+		progressbar.OptionThrottle(200*time.Millisecond),
+		progressbar.OptionSetWidth(30),
+		progressbar.OptionSetDescription("auditing"),
+	)
+}
+
+// pendingFile is an output written to a temporary file beside its final
+// name and renamed into place on commit.
+type pendingFile struct {
+	*os.File
+	final string
+	done  bool
+}
+
+func newPendingFile(name string) (*pendingFile, error) {
+	dir := filepath.Dir(name)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(name)+".tmp-*")
+	if err != nil {
+		return nil, usagef("cannot write %s: %v", name, err)
+	}
+	return &pendingFile{File: f, final: name}, nil
+}
+
+func (p *pendingFile) commit() error {
+	if err := p.Sync(); err != nil {
+		return err
+	}
+	if err := p.Close(); err != nil {
+		return err
+	}
+	p.done = true
+	return os.Rename(p.Name(), p.final)
+}
+
+func (p *pendingFile) discard() {
+	if !p.done {
+		p.Close()
+		os.Remove(p.Name())
+	}
+}
+
+func thousands(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+// writeReport prints the report for a person.
+func writeReport(w io.Writer, r *passwords.Report) {
+	fmt.Fprintf(w, "%s\n\n", strings.ToUpper(r.Verdict[:1])+r.Verdict[1:]+": "+strings.SplitN(r.Summary, ": ", 2)[1])
+	fmt.Fprintf(w, "Input   %s (%s rows, %s audited, %s user-defined, %s excluded types)\n", r.Input.Name,
+		thousands(r.Rows), thousands(r.Audited), thousands(r.UserDefined), thousands(r.Excluded))
+	fmt.Fprintf(w, "SHA-256 %s\n\n", r.Input.SHA256)
+	for _, rr := range r.Rules {
+		mark := map[string]string{"passed": "pass", "flagged": "FLAG", "not_checked": "n/a ", "info": "info"}[rr.Status]
+		fmt.Fprintf(w, "%s  %s  %-4s  %s", mark, rr.ID, rr.Severity, rr.Title)
+		if rr.Count > 0 {
+			fmt.Fprintf(w, ": %s rows", thousands(rr.Count))
+			if rr.Warnings > 0 && rr.Warnings < rr.Count {
+				fmt.Fprintf(w, " (%s for review)", thousands(rr.Warnings))
+			}
+		}
+		fmt.Fprintln(w)
+		if rr.Note != "" {
+			fmt.Fprintf(w, "            %s\n", rr.Note)
+		}
+		for i, ex := range rr.Examples {
+			if i == 3 {
+				fmt.Fprintf(w, "            … see --report for up to 20 examples\n")
+				break
+			}
+			where := fmt.Sprintf("line %d", ex.Line)
+			if ex.Line == 0 {
+				where = "declaration"
+			}
+			if ex.Serial != "" {
+				where += " (" + ex.Serial + ")"
+			}
+			fmt.Fprintf(w, "            %s: %s\n", where, ex.Evidence)
+		}
+	}
+	b := r.Batch
+	fmt.Fprintf(w, "\nBatch\n")
+	fmt.Fprintf(w, "  duplicates: %s rows share a password, %s more differ only in case (a random batch of this keyspace: %.2g pairs)\n",
+		thousands(b.Duplicates.ExactRows), thousands(b.Duplicates.CaseRows), b.Duplicates.Expected)
+	for _, p := range append(b.Counters.Patterns, b.Derivations...) {
+		fmt.Fprintf(w, "  %s pattern: %s — %s rows (chance: %.2g)\n", p.Rule, p.Pattern, thousands(p.Rows), p.Expected)
+	}
+	for _, run := range b.Counters.Runs {
+		fmt.Fprintf(w, "  sorted run: %s\n", run)
+	}
+	for i, t := range b.Templates {
+		if i == 5 {
+			break
+		}
+		fmt.Fprintf(w, "  format: %s — %s rows, %.1f bits (%s)\n", t.Format, thousands(t.Rows), t.Bits, t.Verdict)
+	}
+	for _, d := range b.Dependence {
+		fmt.Fprintf(w, "  dependence: %s\n", d)
+	}
+	fmt.Fprintf(w, "  near-duplicates: %d pairs in a sample of %s rows (chance: %.2g)\n", b.NearDuplicates.Pairs, thousands(int64(b.NearDuplicates.Sample)), b.NearDuplicates.Expected)
+	for _, n := range r.Notes {
+		fmt.Fprintf(w, "\nNote: %s\n", n)
+	}
+	th, _ := json.Marshal(r.Thresholds)
+	fmt.Fprintf(w, "\nThresholds %s\n", th)
+	fmt.Fprintf(w, "Time       %.1f s, %s rows/s on %d workers\n", r.Performance.Seconds, thousands(int64(r.Performance.RowsPerSecond)), r.Performance.Workers)
+	var costs []string
+	for id, c := range r.Performance.Rules {
+		costs = append(costs, fmt.Sprintf("%s %s rows/s", id, thousands(int64(c.RowsPerSecond))))
+	}
+	sort.Strings(costs)
+	fmt.Fprintf(w, "Per rule   %s\n", strings.Join(costs, "; "))
+}
