@@ -68,6 +68,10 @@ type rowOut struct {
 	findings []finding
 	group    uint16 // frequent format (mask) group, 0 for none
 	length   uint8  // password length in bytes, capped at 64
+	norm     string // the password normalised, for the collector's comparisons
+	shapes   [3]shapeOf
+	snum     uint64
+	snumLen  int
 }
 
 // Audit reads a batch and judges it. It returns an *InputError when the
@@ -110,6 +114,7 @@ func Audit(ctx context.Context, in io.Reader, cfg Config) (*Report, error) {
 		first = append(first, r)
 	}
 	e.cal = calibrate(first, e.th)
+	e.cal.hashExtra = discoverHashes(e, first, cfg.Workers)
 
 	tmp, err := os.CreateTemp(cfg.TempDir, "psti-audit-*")
 	if err != nil {
@@ -295,11 +300,22 @@ func (st *state) runRules(w *worker, c *chunk) {
 		}
 		pw := c.rows[i].Password
 		o.length = uint8(min(len(pw), 64))
-		w.dups.add(xxhash.Sum64String(strings.ToLower(pw)), uint32(xxhash.Sum64String(pw)), uint32(c.rows[i].Line))
+		o.norm = ctxs[i].norm
+		o.shapes = shapes(o.norm)
+		o.snum, o.snumLen = ctxs[i].snum, ctxs[i].snumLen
+		if len(pw) <= 256 {
+			w.scratch = lowerInto(w.scratch[:0], pw)
+			w.dups.add(xxhash.Sum64(w.scratch), uint32(xxhash.Sum64String(pw)), uint32(c.rows[i].Line))
+		} else {
+			w.dups.add(xxhash.Sum64String(strings.ToLower(pw)), uint32(xxhash.Sum64String(pw)), uint32(c.rows[i].Line))
+		}
 		w.positions(pw)
-		if g, ok := st.e.cal.masks[mask(pw)]; ok {
-			o.group = g
-			w.groupPositions(g, pw)
+		if len(st.e.cal.masks) > 0 {
+			w.scratch = appendMask(w.scratch[:0], pw)
+			if g, ok := st.e.cal.masks[string(w.scratch)]; ok {
+				o.group = g
+				w.groupPositions(g, pw)
+			}
 		}
 	}
 	w.timers[dp04] += time.Since(t)

@@ -27,14 +27,15 @@ const (
 )
 
 type worker struct {
-	ctxs   []rowCtx
-	timers [numTimers]time.Duration
-	rows   int64
-	dups   dupSet
-	pos    [65][64][4]uint64 // by password length: characters seen at each position
-	count  [65]int64
-	gpos   map[uint16]*[64][4]uint64
-	gcount map[uint16]int64
+	scratch []byte
+	ctxs    []rowCtx
+	timers  [numTimers]time.Duration
+	rows    int64
+	dups    dupSet
+	pos     [65][64][4]uint64 // by password length: characters seen at each position
+	count   [65]int64
+	gpos    map[uint16]*[64][4]uint64
+	gcount  map[uint16]int64
 }
 
 func (w *worker) positions(pw string) {
@@ -80,10 +81,12 @@ type state struct {
 	collectTime time.Duration
 
 	// Samples for the rules too slow to run on every row.
-	rng     *rand.Rand
-	seen    int64
-	nearDup []sampled
-	guesses []sampled
+	rng      *rand.Rand
+	seen     int64
+	nearRes  *reservoir
+	guessRes *reservoir
+	nearDup  []sampled
+	guesses  []sampled
 
 	// Settled at the end, used by the final pass.
 	dups      []dupLine
@@ -114,10 +117,15 @@ type slot struct {
 	hasS   bool
 }
 
-const slotBits = 20
+// slotBits sizes the counter tables: 32,768 slots each, small enough to
+// stay in cache, large enough that the rows of a counter interleaved with
+// tens of thousands of others still meet.
+const slotBits = 15
 
 func newState(e *engine, workers int) *state {
 	st := &state{e: e, rng: rand.New(rand.NewPCG(1, 2))}
+	st.nearRes = newReservoir(e.th.NearDupSample, st.rng)
+	st.guessRes = newReservoir(e.th.GuessSample, st.rng)
 	for range workers {
 		st.workers = append(st.workers, &worker{gpos: map[uint16]*[64][4]uint64{}, gcount: map[uint16]int64{}})
 	}
@@ -155,13 +163,69 @@ func (st *state) collect(c *chunk, w *bufio.Writer) error {
 	return nil
 }
 
-// counters compares a row with the last row of the same shape (all but
-// the last four characters, all but the first four, or everything but the
-// digits) and with the row before it in the file.
+// shapeOf describes one way two passwords of a counter resemble each
+// other: everything but the last four characters is the same, or
+// everything but the first four, or everything but the digits.
+type shapeOf struct {
+	key    uint64 // hash of the kind, length and the fixed characters; 0 for none
+	varied [8]byte
+	n      uint8
+}
+
+var shapeWhat = [3]string{"the last 4 characters", "the first 4 characters", "the digits"}
+
+// shapes works out a row's counter shapes; the workers do this, so the
+// collector only compares.
+func shapes(n string) (out [3]shapeOf) {
+	if len(n) < 6 || len(n) > 64 {
+		return
+	}
+	set := func(k int, fixedKey uint64, varied string) {
+		out[k].key = fixedKey
+		out[k].n = uint8(copy(out[k].varied[:], varied))
+	}
+	set(0, hashShape(0, n[:len(n)-4], len(n)), n[len(n)-4:])
+	set(1, hashShape(1, n[4:], len(n)), n[:4])
+	// The digits: hash the password with each digit run replaced by '#'.
+	h := uint64(14695981039346656037)
+	mix := func(b byte) { h ^= uint64(b); h *= 1099511628211 }
+	mix(2)
+	mix(byte(len(n)))
+	var varied [8]byte
+	nv, runs := 0, 0
+	for i := 0; i < len(n); {
+		if !isDigit(n[i]) {
+			mix(n[i])
+			i++
+			continue
+		}
+		j := i
+		for j < len(n) && isDigit(n[j]) {
+			j++
+		}
+		if j-i < 2 || nv+(j-i) > len(varied) {
+			for ; i < j; i++ {
+				mix(n[i])
+			}
+			continue
+		}
+		mix('#')
+		nv += copy(varied[nv:], n[i:j])
+		runs++
+		i = j
+	}
+	if runs > 0 && nv < len(n) {
+		out[2].key = h | 1
+		out[2].varied = varied
+		out[2].n = uint8(nv)
+	}
+	return out
+}
+
+// counters compares a row with the last row of the same shape, and with
+// the row before it in the file (for runs in sorted order).
 func (st *state) counters(r *Row, o *rowOut) {
-	n := normalize(r.Password)
-	snum, snumLen := trailingNumber(r.Serial)
-	// Runs in sorted order: a counter in any clothing that keeps order.
+	n := o.norm
 	if st.prevPW != "" {
 		d := strings.Compare(n, st.prevPW)
 		if d != 0 && d == st.runDir {
@@ -174,67 +238,46 @@ func (st *state) counters(r *Row, o *rowOut) {
 		st.runFrom = r.Line
 	}
 	st.prevPW, st.prevLine = n, r.Line
-
-	if len(n) < 6 || len(n) > 64 {
-		return
-	}
-	type shape struct {
-		kind   int
-		fixed  string
-		varied string
-		what   string
-	}
-	shapes := make([]shape, 0, 3)
-	shapes = append(shapes, shape{0, n[:len(n)-4], n[len(n)-4:], "the last 4 characters"})
-	shapes = append(shapes, shape{1, n[4:], n[:4], "the first 4 characters"})
-	if ds := runs(n, isDigit, 2); len(ds) > 0 {
-		var fixed, varied []byte
-		last := 0
-		for _, d := range ds {
-			fixed = append(fixed, n[last:d.start]...)
-			fixed = append(fixed, '#')
-			varied = append(varied, n[d.start:d.end]...)
-			last = d.end
+	for kind := range o.shapes {
+		sh := &o.shapes[kind]
+		if sh.key == 0 {
+			continue
 		}
-		fixed = append(fixed, n[last:]...)
-		if len(varied) <= 8 && len(varied) < len(n) {
-			shapes = append(shapes, shape{2, string(fixed), string(varied), "the digits"})
-		}
-	}
-	for _, s := range shapes {
-		key := hashShape(s.kind, s.fixed, len(n))
-		sl := &st.slots[s.kind][key&(1<<slotBits-1)]
-		if sl.key == key && sl.n == uint8(len(s.varied)) {
+		sl := &st.slots[kind][sh.key&(1<<slotBits-1)]
+		if sl.key == sh.key && sl.n == sh.n {
 			st.pairs++
-			prev := string(sl.varied[:sl.n])
-			if f, ok := counterStep(prev, s.varied); ok && f.delta != 0 {
-				base, d := f.base, f.delta
-				text := fmt.Sprintf("line %d with %s counted up by %d (base %d)", sl.line, s.what, d, base)
-				var key string
-				var logP float64
-				switch {
-				case sl.hasS && snumLen > 0 && int64(snum)-int64(sl.snum) == d:
-					key = fmt.Sprintf("%s count with the serial number (base %d)", s.what, base)
-					logP = -float64(len(s.varied)) * math.Log10(float64(base))
-				case d > 0 && d <= 16:
-					key = fmt.Sprintf("%s count up in steps of %d (base %d)", s.what, d, base)
-					logP = -float64(len(s.varied)) * math.Log10(float64(base))
-				case d >= -16 && d < 0:
-					key = fmt.Sprintf("%s count down in steps of %d (base %d)", s.what, -d, base)
-					logP = -float64(len(s.varied)) * math.Log10(float64(base))
-				case d > 0 && d <= 1000:
-					key = fmt.Sprintf("%s count up in small steps (base %d)", s.what, base)
-					logP = math.Log10(1000) - float64(len(s.varied))*math.Log10(float64(base))
-				}
-				if key != "" && logP < 0 {
-					id := st.e.chains.internOver(dp05, key, logP, overPairs)
-					addFinding(o, finding{rule: dp05, chain: id, text: text})
-				}
+			if f, ok := counterStep(string(sl.varied[:sl.n]), string(sh.varied[:sh.n])); ok && f.delta != 0 {
+				st.counterFinding(o, kind, sl, f, int(sh.n))
 			}
 		}
-		*sl = slot{key: key, line: uint32(r.Line), n: uint8(len(s.varied)), snum: snum, hasS: snumLen > 0}
-		copy(sl.varied[:], s.varied)
+		*sl = slot{key: sh.key, line: uint32(r.Line), varied: sh.varied, n: sh.n, snum: o.snum, hasS: o.snumLen > 0}
 	}
+}
+
+func (st *state) counterFinding(o *rowOut, kind int, prev *slot, f step, width int) {
+	what := shapeWhat[kind]
+	base, d := f.base, f.delta
+	logStep := -float64(width) * math.Log10(float64(base))
+	var key string
+	logP := logStep
+	switch {
+	case prev.hasS && o.snumLen > 0 && int64(o.snum)-int64(prev.snum) == d:
+		key = fmt.Sprintf("%s count with the serial number (base %d)", what, base)
+	case d > 0 && d <= 16:
+		key = fmt.Sprintf("%s count up in steps of %d (base %d)", what, d, base)
+	case d >= -16 && d < 0:
+		key = fmt.Sprintf("%s count down in steps of %d (base %d)", what, -d, base)
+	case d > 0 && d <= 1000:
+		key = fmt.Sprintf("%s count up in small steps (base %d)", what, base)
+		logP = math.Log10(1000) + logStep
+	default:
+		return
+	}
+	if logP >= 0 {
+		return
+	}
+	id := st.e.chains.internOver(dp05, key, logP, overPairs)
+	addFinding(o, finding{rule: dp05, chain: id, text: fmt.Sprintf("line %d's password with %s counted up by %d (base %d)", prev.line, what, d, base)})
 }
 
 func addFinding(o *rowOut, f finding) {
@@ -297,32 +340,72 @@ func hashShape(kind int, fixed string, n int) uint64 {
 	return h | 1 // 0 marks an empty slot
 }
 
-// sample keeps a random sample of rows (reservoir sampling) for the
-// near-duplicate and guessability rules.
+// reservoir chooses a uniform random sample of k rows from a stream of
+// unknown length, by Li's "Algorithm L": it draws random numbers only when
+// a row is taken, not for every row.
+type reservoir struct {
+	k    int
+	w    float64
+	next int64 // the 1-based count of the next row to take
+	rng  *rand.Rand
+}
+
+func newReservoir(k int, rng *rand.Rand) *reservoir {
+	r := &reservoir{k: k, rng: rng, w: 1}
+	r.next = int64(k)
+	if k > 0 {
+		r.advance()
+	}
+	return r
+}
+
+func (r *reservoir) advance() {
+	r.w *= math.Exp(math.Log(r.rng.Float64()) / float64(r.k))
+	r.next += int64(math.Floor(math.Log(r.rng.Float64())/math.Log1p(-r.w))) + 1
+}
+
+// offer says where row number seen (1-based) goes: a slot index to fill
+// (or replace), or -1 to skip it.
+func (r *reservoir) offer(seen int64) int {
+	switch {
+	case r.k == 0:
+		return -1
+	case seen <= int64(r.k):
+		return int(seen - 1)
+	case seen == r.next:
+		r.advance()
+		return r.rng.IntN(r.k)
+	}
+	return -1
+}
+
+// sample keeps random samples of rows for the near-duplicate and
+// guessability rules.
 func (st *state) sample(r *Row) {
 	st.seen++
-	th := st.e.th
-	s := sampled{line: r.Line, pw: r.Password}
-	if len(st.nearDup) < th.NearDupSample {
-		st.nearDup = append(st.nearDup, s)
-	} else if j := st.rng.Int64N(st.seen); j < int64(th.NearDupSample) {
-		st.nearDup[j] = s
+	if i := st.nearRes.offer(st.seen); i >= 0 {
+		// A copy of the password: the row's own string shares memory with
+		// the whole CSV record.
+		s := sampled{line: r.Line, pw: strings.Clone(r.Password)}
+		if i == len(st.nearDup) {
+			st.nearDup = append(st.nearDup, s)
+		} else {
+			st.nearDup[i] = s
+		}
 	}
-	hint := func() []string {
-		var h []string
+	if i := st.guessRes.offer(st.seen); i >= 0 {
+		var hint []string
 		for _, v := range []string{r.Serial, r.MAC, normalize(r.MAC), r.IMEI, r.SSID, r.Username, r.Model} {
 			if v != "" {
-				h = append(h, v)
+				hint = append(hint, v)
 			}
 		}
-		return h
-	}
-	if len(st.guesses) < th.GuessSample {
-		s.hint = hint()
-		st.guesses = append(st.guesses, s)
-	} else if j := st.rng.Int64N(st.seen); j < int64(th.GuessSample) {
-		s.hint = hint()
-		st.guesses[j] = s
+		s := sampled{line: r.Line, pw: strings.Clone(r.Password), hint: hint}
+		if i == len(st.guesses) {
+			st.guesses = append(st.guesses, s)
+		} else {
+			st.guesses[i] = s
+		}
 	}
 }
 

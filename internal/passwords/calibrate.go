@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // calibration is what the first rows of a batch say about the whole of it:
@@ -26,6 +27,44 @@ type calibration struct {
 	masks    map[string]uint16
 	maskList []string
 	mapping  *mapping
+	// hashExtra lists, by hash input, the functions beyond the core set
+	// that matched on the calibration rows, to be tried on every row.
+	hashExtra map[string]int
+}
+
+var fnBits = map[string]int{"MD5": hMD5, "SHA-1": hSHA1, "SHA-256": hSHA256, "SHA-512": hSHA512, "CRC32": hCRC32}
+
+// discoverHashes tries every hash input and function on the calibration
+// rows (in parallel) and keeps those that matched, so that rare schemes
+// cost the rest of the batch nothing while any scheme present in the
+// first rows is looked for on every row.
+func discoverHashes(e *engine, rows []Row, workers int) map[string]int {
+	extra := map[string]int{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	per := (len(rows) + workers - 1) / max(workers, 1)
+	for w := range workers {
+		lo, hi := w*per, min((w+1)*per, len(rows))
+		if lo >= hi {
+			break
+		}
+		wg.Go(func() {
+			c := &rowCtx{e: e}
+			c.discover = true
+			c.hits = func(input, fn string) {
+				mu.Lock()
+				extra[input] |= fnBits[fn]
+				mu.Unlock()
+			}
+			for i := lo; i < hi; i++ {
+				if c.prepare(&rows[i]) {
+					c.checkHashes()
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return extra
 }
 
 // calibrationRows is how many rows calibration reads before the audit
@@ -33,20 +72,21 @@ type calibration struct {
 // enough to hold in memory.
 const calibrationRows = 65536
 
-// index maps each byte of s to its position in the batch alphabet.
-func (cal *calibration) index(s string) ([]byte, bool) {
-	if cal.size < 2 || cal.size > 256 {
-		return nil, false
+// indexInto appends to dst each byte of s as its position in the batch
+// alphabet, reporting false if s has a byte outside it.
+func (cal *calibration) indexInto(dst []byte, s string) bool {
+	if cal.size < 2 || cal.size > 256 || len(s) > cap(dst) {
+		return false
 	}
-	out := make([]byte, len(s))
+	dst = dst[:len(s)]
 	for i := 0; i < len(s); i++ {
 		p := cal.lookup[s[i]]
 		if p < 0 {
-			return nil, false
+			return false
 		}
-		out[i] = byte(p)
+		dst[i] = byte(p)
 	}
-	return out, true
+	return true
 }
 
 // frequent is how often a value must occur in the calibration rows to be
@@ -217,22 +257,22 @@ func sharedEnds(norms []string, need int, suffix bool) []string {
 
 // mask is a password's format: each character replaced by its class
 // (9 digit, a lower, A upper), other characters kept.
-func mask(p string) string {
-	b := make([]byte, len(p))
+func mask(p string) string { return string(appendMask(nil, p)) }
+
+func appendMask(b []byte, p string) []byte {
 	for i := 0; i < len(p); i++ {
 		c := p[i]
 		switch {
 		case c >= '0' && c <= '9':
-			b[i] = '9'
+			c = '9'
 		case c >= 'a' && c <= 'z':
-			b[i] = 'a'
+			c = 'a'
 		case c >= 'A' && c <= 'Z':
-			b[i] = 'A'
-		default:
-			b[i] = c
+			c = 'A'
 		}
+		b = append(b, c)
 	}
-	return string(b)
+	return b
 }
 
 // mapping is a fixed table from MAC hex digits to password characters,

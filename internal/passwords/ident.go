@@ -2,7 +2,6 @@ package passwords
 
 import (
 	"strconv"
-	"strings"
 )
 
 // Helpers that turn identifiers and passwords into the forms the rules
@@ -87,12 +86,30 @@ func runs(s string, keep func(byte) bool, min int) []run {
 // parseMAC reads a MAC address written as 12 hex digits, with or without
 // the usual separators, into its 48-bit value.
 func parseMAC(s string) (uint64, bool) {
-	n := normalize(s)
-	if len(n) != 12 || !allHex(n) {
-		return 0, false
+	var v uint64
+	digits := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		var d byte
+		switch {
+		case c >= '0' && c <= '9':
+			d = c - '0'
+		case c >= 'a' && c <= 'f':
+			d = c - 'a' + 10
+		case c >= 'A' && c <= 'F':
+			d = c - 'A' + 10
+		case c == ':' || c == '-' || c == '.' || c == '_' || c == ' ':
+			continue
+		default:
+			return 0, false
+		}
+		if digits == 12 {
+			return 0, false
+		}
+		v = v<<4 | uint64(d)
+		digits++
 	}
-	v, err := strconv.ParseUint(n, 16, 64)
-	return v, err == nil
+	return v, digits == 12
 }
 
 const mac48 = 1<<48 - 1
@@ -186,10 +203,12 @@ func gramMask(s string) uint64 {
 // unleet undoes the common character swaps people use to dress up words
 // (p@ssw0rd → password).
 func unleet(s string) string {
-	return leetReplacer.Replace(s)
+	b := make([]byte, len(s))
+	for i := 0; i < len(s); i++ {
+		b[i] = unleetByte(s[i])
+	}
+	return string(b)
 }
-
-var leetReplacer = strings.NewReplacer("4", "a", "@", "a", "3", "e", "0", "o", "1", "l", "!", "i", "5", "s", "$", "s", "7", "t", "+", "t", "8", "b", "9", "g", "6", "g", "2", "z")
 
 // span describes which characters of a rendering a match used, the way the
 // evidence shows it: "prefix(8)", "suffix(8)", "chars 3-10" or "whole".

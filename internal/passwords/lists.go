@@ -196,3 +196,75 @@ func DictionaryWords() *WordSet { return dictionaryWords() }
 // list order (dice rolls 11111 to 66666), for the passphrase generator.
 // The slice is shared by all callers and must not be modified.
 func EFFLargeWords() []string { return effLargeWords() }
+
+// Kinds of known word, as bits of knownTable's answer.
+const (
+	knownDefault = 1 << iota
+	knownCommon
+	knownWord
+)
+
+// knownTable answers, with one hash and one memory read, which of the
+// three lists (defaults, common passwords, dictionary words) hold a
+// lower-case string. The row rules ask it several times per password. Each
+// slot holds a hash with its low four bits replaced by the list flags and a
+// marker bit, so the flags come with the comparison.
+type knownTable struct {
+	seed  maphash.Seed
+	slots []uint64
+}
+
+const knownMarker = 8
+
+var knownWords = sync.OnceValue(func() *knownTable {
+	k := &knownTable{seed: maphash.MakeSeed()}
+	type entry struct {
+		h    uint64
+		flag uint64
+	}
+	var all []entry
+	for _, l := range []struct {
+		file string
+		flag uint64
+	}{{defaultsFile, knownDefault}, {commonFile, knownCommon}, {wordsFile, knownWord}} {
+		if err := readList(l.file, func(line []byte) {
+			all = append(all, entry{maphash.String(k.seed, strings.ToLower(string(line))) &^ 15, l.flag})
+		}); err != nil {
+			panic(fmt.Sprintf("passwords: embedded list: %v", err))
+		}
+	}
+	size := 16
+	for size < 2*len(all) {
+		size *= 2
+	}
+	k.slots = make([]uint64, size)
+	mask := uint64(size - 1)
+	for _, e := range all {
+		for i := (e.h >> 4) & mask; ; i = (i + 1) & mask {
+			if k.slots[i] == 0 {
+				k.slots[i] = e.h | knownMarker | e.flag
+				break
+			}
+			if k.slots[i]&^15 == e.h {
+				k.slots[i] |= e.flag
+				break
+			}
+		}
+	}
+	return k
+})
+
+// lookup returns the lists that hold b (which must be lower case).
+func (k *knownTable) lookup(b []byte) uint8 {
+	h := maphash.Bytes(k.seed, b) &^ 15
+	mask := uint64(len(k.slots) - 1)
+	for i := (h >> 4) & mask; ; i = (i + 1) & mask {
+		v := k.slots[i]
+		switch {
+		case v == 0:
+			return 0
+		case v&^15 == h:
+			return uint8(v & 7)
+		}
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"math"
+	"math/bits"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -48,7 +49,12 @@ type rowCtx struct {
 	snumLen  int
 	imei     string
 	findings []finding
-	nCands   float64 // comparisons made by the current rule, for the chance estimate
+	buf      []byte // scratch space reused across rows
+	hbuf     []byte
+	inputs   [16]hashInput
+	forms    [4]pwForms
+	discover bool                   // calibration: try every hash function
+	hits     func(input, fn string) // calibration: told of each match
 }
 
 // add records a match. nCand is how many comparisons of this shape the
@@ -84,7 +90,10 @@ func (c *rowCtx) flag(r rule, warn bool, text string) {
 // prepare fills the context for a row; it reports false for rows the
 // rules do not audit (user-defined passwords and excluded types).
 func (c *rowCtx) prepare(row *Row) bool {
-	*c = rowCtx{e: c.e, row: row, findings: c.findings[:0], cands: c.cands[:0]}
+	// Reset field by field: the scratch arrays are reused, not cleared.
+	c.row, c.typ, c.norm = row, "", ""
+	c.findings, c.cands, c.buf, c.hbuf = c.findings[:0], c.cands[:0], c.buf[:0], c.hbuf[:0]
+	c.mac, c.hasMAC, c.serial, c.snum, c.snumLen, c.imei = 0, false, "", 0, 0, ""
 	c.typ = row.Type
 	switch c.typ {
 	case TypeCryptoKey, TypePairingPIN, TypeAPIKey:
@@ -154,67 +163,145 @@ func (c *rowCtx) checkBasic() {
 // ---- DP-02 and DP-03 ----
 
 func (c *rowCtx) checkKnown() {
-	low := strings.ToLower(c.row.Password)
-	if DefaultPasswords().Has(low) {
-		c.flag(dp02, false, fmt.Sprintf("%q is a known default password used on many devices", c.row.Password))
-		return
+	pw := c.row.Password
+	if len(pw) > 64 {
+		return // no list holds anything this long
 	}
-	if CommonPasswords().Has(low) {
-		c.flag(dp03, false, fmt.Sprintf("%q is a common password", c.row.Password))
+	k := knownWords()
+	low := lowerInto(c.buf[:0], pw)
+	c.buf = low
+	switch f := k.lookup(low); {
+	case f&knownDefault != 0:
+		c.flag(dp02, false, fmt.Sprintf("%q is a known default password used on many devices", pw))
 		return
-	}
-	if len(low) >= 4 && DictionaryWords().Has(low) {
-		c.flag(dp03, false, fmt.Sprintf("%q is a dictionary word", c.row.Password))
+	case f&knownCommon != 0:
+		c.flag(dp03, false, fmt.Sprintf("%q is a common password", pw))
+		return
+	case f&knownWord != 0 && len(low) >= 4:
+		c.flag(dp03, false, fmt.Sprintf("%q is a dictionary word", pw))
 		return
 	}
 	// Disguised forms: the common password or word under a few changes
-	// people make. Each base must keep at least four letters.
-	for _, m := range mangles(low) {
-		if len(m.base) < 4 {
+	// people make. Each base must keep at least four characters.
+	var scratch [64]byte
+	for i := range numMangles {
+		base, how := mangle(low, i, scratch[:0])
+		if len(base) < 4 {
 			continue
 		}
-		if DefaultPasswords().Has(m.base) || CommonPasswords().Has(m.base) {
-			c.flag(dp03, true, fmt.Sprintf("common password %q %s", m.base, m.how))
+		f := k.lookup(base)
+		switch {
+		case f&(knownDefault|knownCommon) != 0:
+			c.flag(dp03, true, fmt.Sprintf("common password %q %s", base, how))
 			return
-		}
-		if len(m.base) >= 5 && DictionaryWords().Has(m.base) {
-			c.flag(dp03, true, fmt.Sprintf("dictionary word %q %s", m.base, m.how))
+		case f&knownWord != 0 && len(base) >= 5:
+			c.flag(dp03, true, fmt.Sprintf("dictionary word %q %s", base, how))
 			return
 		}
 	}
 }
 
-type mangled struct{ base, how string }
+// lowerInto appends s in lower case (ASCII letters) to b.
+func lowerInto(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b = append(b, c)
+	}
+	return b
+}
 
-// mangles undoes the usual disguises: digits or a year or punctuation
-// added at the end, letters swapped for look-alike symbols, the word
-// reversed.
-func mangles(low string) []mangled {
-	var out []mangled
-	base := strings.TrimRight(low, "!?.*#$%&@_-+=~")
-	punct := len(low) - len(base)
-	digits := len(base) - len(strings.TrimRight(base, "0123456789"))
-	if digits > 0 && digits <= 4 {
-		how := "with " + plural(digits, "digit") + " added"
-		if punct > 0 {
-			how = "with digits and symbols added"
+const numMangles = 5
+
+const trailing = "!?.*#$%&@_-+=~"
+
+// mangle undoes one of the usual disguises (digits, a year or symbols added
+// at the end, digits in front, letters swapped for look-alike symbols, the
+// word reversed), writing the base into scratch. It returns an empty base
+// when the disguise does not apply.
+func mangle(low []byte, which int, scratch []byte) ([]byte, string) {
+	n := len(low)
+	trimSym := n
+	for trimSym > 0 && strings.IndexByte(trailing, low[trimSym-1]) >= 0 {
+		trimSym--
+	}
+	switch which {
+	case 0: // digits (and symbols) at the end
+		d := trimSym
+		for d > 0 && isDigit(low[d-1]) {
+			d--
 		}
-		out = append(out, mangled{base[:len(base)-digits], how})
-	} else if punct > 0 && punct <= 3 {
-		out = append(out, mangled{base, "with symbols added"})
-	}
-	lead := len(low) - len(strings.TrimLeft(low, "0123456789"))
-	if lead > 0 && lead <= 4 {
-		out = append(out, mangled{low[lead:], "with " + plural(lead, "digit") + " in front"})
-	}
-	if u := unleet(low); u != low {
-		out = append(out, mangled{u, "with letters swapped for look-alike symbols"})
-		if d := strings.TrimRight(u, "0123456789!?.*#$%&@_-+=~"); d != u && len(u)-len(d) <= 4 {
-			out = append(out, mangled{d, "with look-alike symbols and an ending added"})
+		switch digits := trimSym - d; {
+		case digits > 0 && digits <= 4 && trimSym < n:
+			return low[:d], "with digits and symbols added"
+		case digits > 0 && digits <= 4:
+			return low[:d], "with " + plural(digits, "digit") + " added"
+		case digits == 0 && n-trimSym > 0 && n-trimSym <= 3:
+			return low[:trimSym], "with symbols added"
 		}
+	case 1: // digits in front
+		d := 0
+		for d < n && isDigit(low[d]) {
+			d++
+		}
+		if d > 0 && d <= 4 {
+			return low[d:], "with " + plural(d, "digit") + " in front"
+		}
+	case 2, 3: // look-alike symbols, then also an ending removed
+		changed := false
+		for _, c := range low {
+			u := unleetByte(c)
+			changed = changed || u != c
+			scratch = append(scratch, u)
+		}
+		if !changed {
+			return nil, ""
+		}
+		if which == 2 {
+			return scratch, "with letters swapped for look-alike symbols"
+		}
+		e := len(scratch)
+		for e > 0 && (isDigit(scratch[e-1]) || strings.IndexByte(trailing, scratch[e-1]) >= 0) {
+			e--
+		}
+		if e < len(scratch) && len(scratch)-e <= 4 {
+			return scratch[:e], "with look-alike symbols and an ending added"
+		}
+	case 4: // backwards
+		for i := n - 1; i >= 0; i-- {
+			scratch = append(scratch, low[i])
+		}
+		return scratch, "written backwards"
 	}
-	out = append(out, mangled{reverse(low), "written backwards"})
-	return out
+	return nil, ""
+}
+
+func unleetByte(c byte) byte {
+	switch c {
+	case '4', '@':
+		return 'a'
+	case '3':
+		return 'e'
+	case '0':
+		return 'o'
+	case '1':
+		return 'l'
+	case '!':
+		return 'i'
+	case '5', '$':
+		return 's'
+	case '7', '+':
+		return 't'
+	case '8':
+		return 'b'
+	case '9', '6':
+		return 'g'
+	case '2':
+		return 'z'
+	}
+	return c
 }
 
 func plural(n int, word string) string {
@@ -289,9 +376,20 @@ func (c *rowCtx) macMatches(cd candidate, a float64, k int) {
 	}
 	// The low part of the MAC as a number: in decimal, in base 36, offset
 	// by a little, or combined with a fixed value.
+	digits, hexs := allDigits(s), allHex(s)
+	var v36 uint64
+	base36 := false
+	if L >= 6 && L <= 12 && !digits && !hexs && isBase36(s) {
+		var err error
+		v36, err = strconv.ParseUint(s, 36, 64)
+		base36 = err == nil
+	}
+	if !digits && !hexs && !base36 {
+		return
+	}
 	for _, nib := range []int{4, 6, 8, 12} {
 		low := c.mac & (1<<(4*nib) - 1)
-		if allDigits(s) && L >= 6 {
+		if digits && L >= 6 {
 			if v, err := strconv.ParseUint(s, 10, 64); err == nil {
 				if d := int64(v) - int64(low); d >= -int64(k) && d <= int64(k) {
 					c.add(dp07, fmt.Sprintf("%sMAC→last %d hex digits as a number%s→decimal(%d)", cd.label, nib, offset(int(d)), L),
@@ -300,7 +398,7 @@ func (c *rowCtx) macMatches(cd candidate, a float64, k int) {
 				}
 			}
 		}
-		if allHex(s) && L == nib {
+		if hexs && L == nib {
 			v, _ := strconv.ParseUint(s, 16, 64)
 			x := v ^ low
 			mask := uint64(1)<<(4*nib) - 1
@@ -324,13 +422,11 @@ func (c *rowCtx) macMatches(cd candidate, a float64, k int) {
 				}
 			}
 		}
-		if L >= 6 && L <= 12 && isBase36(s) && !allDigits(s) && !allHex(s) {
-			if v, err := strconv.ParseUint(s, 36, 64); err == nil {
-				if d := int64(v) - int64(low); d >= -int64(k) && d <= int64(k) {
-					c.add(dp07, fmt.Sprintf("%sMAC→last %d hex digits as a number%s→base 36", cd.label, nib, offset(int(d))),
-						4*float64(2*k+1), log10Chance(a, L))
-					return
-				}
+		if base36 {
+			if d := int64(v36) - int64(low); d >= -int64(k) && d <= int64(k) {
+				c.add(dp07, fmt.Sprintf("%sMAC→last %d hex digits as a number%s→base 36", cd.label, nib, offset(int(d))),
+					4*float64(2*k+1), log10Chance(a, L))
+				return
 			}
 		}
 	}
@@ -349,27 +445,56 @@ func isBase36(s string) bool {
 // password, forwards or backwards.
 func (c *rowCtx) textMatches(r rule, cd candidate, id, name string, a float64) {
 	s := cd.s
-	if len(id) < 4 {
+	if len(id) < 4 || len(s) > 128 {
 		return
 	}
-	for _, f := range []struct {
-		how  string
-		text string
-	}{{"", id}, {"→reversed", reverse(id)}} {
-		if i := strings.Index(f.text, s); i >= 0 {
-			c.add(r, cd.label+name+f.how+"→"+span(i, len(s), len(f.text)), 2*float64(len(f.text)-len(s)+1), log10Chance(a, len(s)))
-			return
-		}
-		if len(s) < 6 || gramMask(s)&gramMask(f.text) == 0 {
-			continue
-		}
-		if n, ia, ib := longestCommon(s, f.text); n >= 6 {
-			positions := float64((len(s) - n + 1) * (len(f.text) - n + 1) * 2)
-			c.add(r, fmt.Sprintf("%scontains %s%s→%s at characters %d-%d", cd.label, name, f.how, span(ib, n, len(f.text)), ia+1, ia+n),
-				positions, log10Chance(a, n))
+	if i := strings.Index(id, s); i >= 0 {
+		c.add(r, cd.label+name+"→"+span(i, len(s), len(id)), 2*float64(len(id)-len(s)+1), log10Chance(a, len(s)))
+		return
+	}
+	var rbuf [128]byte
+	rs := rbuf[:len(s)]
+	for i := range len(s) {
+		rs[i] = s[len(s)-1-i]
+	}
+	if i := indexBytes(id, rs); i >= 0 {
+		c.add(r, cd.label+name+"→reversed→"+span(len(id)-i-len(s), len(s), len(id)), 2*float64(len(id)-len(s)+1), log10Chance(a, len(s)))
+		return
+	}
+	// A stretch of six or more: only worth the full comparison if some six
+	// characters of the password occur in the identifier, either way round.
+	if len(s) < 6 {
+		return
+	}
+	forward, backward := false, false
+	for i := 0; i+6 <= len(s) && !(forward && backward); i++ {
+		forward = forward || strings.Contains(id, s[i:i+6])
+		backward = backward || indexBytes(id, rs[i:i+6]) >= 0
+	}
+	if forward {
+		if n, ia, ib := longestCommon(s, id); n >= 6 {
+			c.add(r, fmt.Sprintf("%scontains %s→%s at characters %d-%d", cd.label, name, span(ib, n, len(id)), ia+1, ia+n),
+				float64((len(s)-n+1)*(len(id)-n+1)*2), log10Chance(a, n))
 			return
 		}
 	}
+	if backward {
+		rid := reverse(id)
+		if n, ia, ib := longestCommon(s, rid); n >= 6 {
+			c.add(r, fmt.Sprintf("%scontains %s→reversed→%s at characters %d-%d", cd.label, name, span(ib, n, len(id)), ia+1, ia+n),
+				float64((len(s)-n+1)*(len(id)-n+1)*2), log10Chance(a, n))
+		}
+	}
+}
+
+// indexBytes is strings.Index for a byte pattern, without converting.
+func indexBytes(s string, p []byte) int {
+	for i := 0; i+len(p) <= len(s); i++ {
+		if s[i] == p[0] && s[i:i+len(p)] == string(p) {
+			return i
+		}
+	}
+	return -1
 }
 
 // numberMatches looks for the identifier's trailing number, offset by a
@@ -395,57 +520,110 @@ func (c *rowCtx) numberMatches(cd candidate, num uint64, numLen int, name string
 
 // ---- DP-08: unkeyed hashes ----
 
-// hashInput is one thing the hash rule feeds to each hash function.
+// Hash functions, as bits of a hashInput's set.
+const (
+	hMD5 = 1 << iota
+	hSHA1
+	hSHA256
+	hSHA512
+	hCRC32
+	hAll    = hMD5 | hSHA1 | hSHA256 | hSHA512 | hCRC32
+	hCommon = hMD5 | hSHA1 | hSHA256
+)
+
+// hashInput is one thing the hash rule feeds to the hash functions in fns.
+// The inputs and functions are those vendors have used; the most used
+// inputs get every function, the rest the common ones, so the rule costs
+// a couple of microseconds a row.
 type hashInput struct {
 	name string
 	data []byte
-	all  bool // also SHA-512 (the slowest); for the most used inputs only
+	core int // functions tried on every row
+	all  int // functions tried on the calibration rows; kept for every row if one matched there
 }
 
+// hashInputs renders the row's identifiers into c.hbuf and returns them,
+// in c.inputs.
 func (c *rowCtx) hashInputs() []hashInput {
-	var in []hashInput
+	b := c.hbuf[:0]
+	in := c.inputs[:0]
+	mark := 0
+	done := func(name string, core, all int) {
+		in = append(in, hashInput{name, b[mark:len(b):len(b)], core, all | core})
+		mark = len(b)
+	}
 	if c.hasMAC {
-		lo := hex12(c.mac)
-		up := strings.ToUpper(lo)
-		colon := func(h string) string {
-			return h[0:2] + ":" + h[2:4] + ":" + h[4:6] + ":" + h[6:8] + ":" + h[8:10] + ":" + h[10:12]
+		m := c.mac
+		b = appendHex12(b, m, false)
+		done("MAC (lower-case hex)", hCommon, hAll)
+		b = appendHex12(b, m, true)
+		done("MAC (upper-case hex)", hMD5, hAll)
+		b = appendHex12(b, (m-1)&mac48, false)
+		done("MAC−1 (lower-case hex)", 0, hCommon)
+		b = appendHex12(b, (m+1)&mac48, false)
+		done("MAC+1 (lower-case hex)", 0, hCommon)
+		for i := 44; i >= 0; i -= 8 {
+			if i < 44 {
+				b = append(b, ':')
+			}
+			b = append(b, "0123456789abcdef"[(m>>uint(i))&0xf], "0123456789abcdef"[(m>>uint(i-4))&0xf])
 		}
-		var raw [8]byte
-		binary.BigEndian.PutUint64(raw[:], c.mac)
-		in = append(in,
-			hashInput{"MAC (lower-case hex)", []byte(lo), true},
-			hashInput{"MAC (upper-case hex)", []byte(up), false},
-			hashInput{"MAC (lower-case, with colons)", []byte(colon(lo)), false},
-			hashInput{"MAC−1 (lower-case hex)", []byte(hex12((c.mac - 1) & mac48)), false},
-			hashInput{"MAC+1 (lower-case hex)", []byte(hex12((c.mac + 1) & mac48)), false},
-			hashInput{"MAC (6 bytes)", raw[2:], false},
-		)
+		done("MAC (lower-case, with colons)", 0, hCommon)
 	}
 	if s := strings.TrimSpace(c.row.Serial); s != "" {
-		in = append(in, hashInput{"serial", []byte(s), true})
-		if l := strings.ToLower(s); l != s {
-			in = append(in, hashInput{"serial (lower case)", []byte(l), false})
+		b = append(b, s...)
+		done("serial", hCommon, hAll)
+		if hasUpper(s) {
+			b = lowerInto(b, s)
+			done("serial (lower case)", hMD5, hCommon)
 		}
 		if c.snumLen >= 3 {
-			in = append(in, hashInput{"serial's trailing number", []byte(strconv.FormatUint(c.snum, 10)), false})
+			b = strconv.AppendUint(b, c.snum, 10)
+			done("serial's trailing number", 0, hCommon)
 		}
 		if c.hasMAC {
-			in = append(in, hashInput{"serial + MAC", []byte(s + hex12(c.mac)), false})
+			b = appendHex12(append(b, s...), c.mac, false)
+			done("serial + MAC", hMD5, hCommon)
 		}
 		if m := c.e.model; m != "" {
-			in = append(in, hashInput{"model + serial", []byte(m + s), false})
+			b = append(append(b, m...), s...)
+			done("model + serial", 0, hCommon)
 		}
 	}
 	if c.imei != "" {
-		in = append(in, hashInput{"IMEI", []byte(c.imei), true})
+		b = append(b, c.imei...)
+		done("IMEI", hCommon, hAll)
 	}
 	if ssid := strings.TrimSpace(c.row.SSID); ssid != "" {
-		in = append(in, hashInput{"SSID", []byte(ssid), false})
+		b = append(b, ssid...)
+		done("SSID", hMD5|hSHA1, hCommon)
 		if c.hasMAC {
-			in = append(in, hashInput{"MAC + SSID", []byte(hex12(c.mac) + ssid), false})
+			b = append(appendHex12(b, c.mac, false), ssid...)
+			done("MAC + SSID", 0, hMD5|hSHA1)
 		}
 	}
+	c.hbuf = b
 	return in
+}
+
+func hasUpper(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 'A' && s[i] <= 'Z' {
+			return true
+		}
+	}
+	return false
+}
+
+func appendHex12(b []byte, v uint64, upper bool) []byte {
+	digits := "0123456789abcdef"
+	if upper {
+		digits = "0123456789ABCDEF"
+	}
+	for i := 44; i >= 0; i -= 4 {
+		b = append(b, digits[(v>>uint(i))&0xf])
+	}
+	return b
 }
 
 // pwForms are the password decoded every way the hash rule compares, made
@@ -458,15 +636,16 @@ type pwForms struct {
 	b64      []byte // base64 prefix decoded (standard and URL alphabets agree on alphanumerics)
 	b32      []byte
 	idx      []byte // characters as positions in the batch alphabet, for byte-mod mappings
+	store    [4][48]byte
 }
 
-func (c *rowCtx) forms(cd candidate) pwForms {
-	f := pwForms{s: cd.s, label: cd.label}
-	if len(cd.s) >= 8 && allHex(cd.s) {
-		n := len(cd.s) / 2 * 2
-		f.hexBytes = make([]byte, n/2)
-		for i := 0; i < n; i += 2 {
-			f.hexBytes[i/2] = unhex(cd.s[i])<<4 | unhex(cd.s[i+1])
+func (c *rowCtx) fillForms(f *pwForms, cd candidate) {
+	f.s, f.label, f.hexBytes, f.hexOdd, f.b64, f.b32, f.idx = cd.s, cd.label, nil, false, nil, nil, nil
+	if len(cd.s) >= 8 && len(cd.s) <= 96 && allHex(cd.s) {
+		n := len(cd.s) / 2
+		f.hexBytes = f.store[0][:n]
+		for i := 0; i < n; i++ {
+			f.hexBytes[i] = unhex(cd.s[2*i])<<4 | unhex(cd.s[2*i+1])
 		}
 		f.hexOdd = len(cd.s)%2 == 1
 	}
@@ -474,21 +653,31 @@ func (c *rowCtx) forms(cd candidate) pwForms {
 	if cd.label != "" {
 		raw = cd.s // the remainder is already normalised
 	}
-	if len(raw) >= 8 {
-		if b, err := base64.RawStdEncoding.DecodeString(raw[:len(raw)/4*4]); err == nil {
-			f.b64 = b
-		} else if b, err := base64.RawURLEncoding.DecodeString(raw[:len(raw)/4*4]); err == nil {
-			f.b64 = b
-		}
-		up := strings.ToUpper(raw)
-		if b, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(up[:len(up)/8*8]); err == nil {
-			f.b32 = b
-		}
-		if idx, ok := c.e.cal.index(raw); ok {
-			f.idx = idx
-		}
+	if len(raw) < 8 || len(raw) > 64 {
+		return
 	}
-	return f
+	var src [64]byte
+	n4 := len(raw) / 4 * 4
+	copy(src[:], raw[:n4])
+	if n, err := base64.RawStdEncoding.Decode(f.store[1][:], src[:n4]); err == nil {
+		f.b64 = f.store[1][:n]
+	} else if n, err := base64.RawURLEncoding.Decode(f.store[1][:], src[:n4]); err == nil {
+		f.b64 = f.store[1][:n]
+	}
+	n8 := len(raw) / 8 * 8
+	for i := 0; i < n8; i++ {
+		ch := raw[i]
+		if ch >= 'a' && ch <= 'z' {
+			ch -= 'a' - 'A'
+		}
+		src[i] = ch
+	}
+	if n, err := base32.StdEncoding.WithPadding(base32.NoPadding).Decode(f.store[2][:], src[:n8]); err == nil {
+		f.b32 = f.store[2][:n]
+	}
+	if c.e.cal.indexInto(f.store[3][:0], raw) {
+		f.idx = f.store[3][:len(raw)]
+	}
 }
 
 func unhex(c byte) byte {
@@ -499,42 +688,64 @@ func unhex(c byte) byte {
 }
 
 func (c *rowCtx) checkHashes() {
-	inputs := c.hashInputs()
-	if len(inputs) == 0 {
-		return
-	}
-	a := c.e.cal.alphabet
-	forms := make([]pwForms, 0, len(c.cands))
+	forms := c.forms[:0]
 	for _, cd := range c.cands {
-		if len(cd.s) >= 8 {
-			forms = append(forms, c.forms(cd))
+		if len(cd.s) >= 8 && len(forms) < len(c.forms) {
+			forms = forms[:len(forms)+1]
+			c.fillForms(&forms[len(forms)-1], cd)
 		}
 	}
 	if len(forms) == 0 {
 		return
 	}
-	nDigests := float64(len(inputs)*4 + 3)
+	inputs := c.hashInputs()
+	if len(inputs) == 0 {
+		return
+	}
+	a := c.e.cal.alphabet
+	// On the calibration rows every function is tried; afterwards the core
+	// ones, and those that matched there.
+	for i := range inputs {
+		if c.discover {
+			inputs[i].core = inputs[i].all
+		} else {
+			inputs[i].core |= c.e.cal.hashExtra[inputs[i].name] & inputs[i].all
+		}
+	}
+	nDigests := 0.0
 	for _, in := range inputs {
-		var buf [64]byte
-		m := md5.Sum(in.data)
-		if c.digestMatches(forms, "MD5", in.name, m[:], nDigests, a) {
-			return
+		nDigests += float64(bits.OnesCount(uint(in.core)))
+	}
+	var crc [4]byte
+	for _, in := range inputs {
+		fns := in.core
+		if fns&hMD5 != 0 {
+			d := md5.Sum(in.data)
+			if c.digestMatches(forms, "MD5", in.name, d[:], nDigests, a) {
+				return
+			}
 		}
-		s1 := sha1.Sum(in.data)
-		if c.digestMatches(forms, "SHA-1", in.name, s1[:], nDigests, a) {
-			return
+		if fns&hSHA1 != 0 {
+			d := sha1.Sum(in.data)
+			if c.digestMatches(forms, "SHA-1", in.name, d[:], nDigests, a) {
+				return
+			}
 		}
-		s2 := sha256.Sum256(in.data)
-		if c.digestMatches(forms, "SHA-256", in.name, s2[:], nDigests, a) {
-			return
+		if fns&hSHA256 != 0 {
+			d := sha256.Sum256(in.data)
+			if c.digestMatches(forms, "SHA-256", in.name, d[:], nDigests, a) {
+				return
+			}
 		}
-		binary.BigEndian.PutUint32(buf[:4], crc32.ChecksumIEEE(in.data))
-		if c.digestMatches(forms, "CRC32", in.name, buf[:4], nDigests, a) {
-			return
+		if fns&hCRC32 != 0 {
+			binary.BigEndian.PutUint32(crc[:], crc32.ChecksumIEEE(in.data))
+			if c.digestMatches(forms, "CRC32", in.name, crc[:], nDigests, a) {
+				return
+			}
 		}
-		if in.all {
-			s5 := sha512.Sum512(in.data)
-			if c.digestMatches(forms, "SHA-512", in.name, s5[:], nDigests, a) {
+		if fns&hSHA512 != 0 {
+			d := sha512.Sum512(in.data)
+			if c.digestMatches(forms, "SHA-512", in.name, d[:], nDigests, a) {
 				return
 			}
 		}
@@ -545,7 +756,18 @@ func (c *rowCtx) checkHashes() {
 // ways vendors have used: hex, Base64, Base32, bytes mapped onto the
 // password alphabet, and hex then Base64.
 func (c *rowCtx) digestMatches(forms []pwForms, fn, input string, d []byte, nDigests, a float64) bool {
-	for _, f := range forms {
+	if c.digestMatch(forms, fn, input, d, nDigests, a) {
+		if c.discover && c.hits != nil {
+			c.hits(input, fn)
+		}
+		return true
+	}
+	return false
+}
+
+func (c *rowCtx) digestMatch(forms []pwForms, fn, input string, d []byte, nDigests, a float64) bool {
+	for i := range forms {
+		f := &forms[i]
 		L := len(f.s)
 		chain := func(enc string) string { return f.label + fn + "(" + input + ")→" + enc }
 		if f.hexBytes != nil && len(f.hexBytes) <= len(d) {

@@ -116,9 +116,9 @@ func DefaultThresholds() Thresholds {
 		MACOffset:       16,
 		Chance:          1e-12,
 		RunLength:       20,
-		MinGuessesLog10: 10,
+		MinGuessesLog10: 8,
 		GuessSample:     5000,
-		NearDupSample:   1_000_000,
+		NearDupSample:   500_000,
 	}
 }
 
