@@ -1,7 +1,172 @@
 package main
 
-import "github.com/spf13/cobra"
+import (
+	"bytes"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/psti/psti/internal/passwords"
+)
 
 func generateCmd(a *app) *cobra.Command {
-	return &cobra.Command{Use: "generate", Short: "Generate compliant default passwords", RunE: func(*cobra.Command, []string) error { return nil }}
+	var o struct {
+		serials, out, alphabet, keyFile, label, custody, ctype, manifest, separator string
+		length, words                                                               int
+	}
+	c := &cobra.Command{
+		Use:   "generate --serials SERIALS.csv --out BATCH.csv",
+		Short: "Generate a unique, compliant default password for every device",
+		Long: `Generate a default password for every device in SERIALS.csv (a CSV with a
+header and a "serial" column; other columns such as mac are kept) and write the
+batch to --out with a password column added.
+
+By default each password is drawn from a cryptographically secure random
+generator, uniformly over the alphabet (rejection sampling: no character is more
+likely than another). With --hmac-key-file and --label, each password is instead
+derived from its serial with HMAC-SHA-256 under a secret key, so it can be
+derived again later from the serial; the key never appears in any output, only
+its fingerprint. Keep the key in a hardware security module or a key service,
+never on the devices.
+
+Passwords are unique in the batch. Settings below 64 bits are refused for Wi-Fi
+keys (they can be attacked offline) and below 40 bits for anything else.
+
+--manifest writes the declaration of how the batch was made (mechanism,
+alphabet, length, entropy, key fingerprint, row count, SHA-256 of the output):
+give it to "psti passwords audit --declaration". Before it reports success, the
+generator audits its own output with every rule.`,
+		Example: `  psti passwords generate --serials serials.csv --out batch.csv --manifest manifest.json
+  psti passwords generate --serials serials.csv --out wifi.csv --credential-type wifi_psk --length 16
+  psti passwords generate --serials serials.csv --out batch.csv --passphrase-words 5
+  psti passwords generate --serials serials.csv --out batch.csv \
+      --hmac-key-file /run/secrets/psti-key --label psti-v1/AC-200 --key-custody hsm`,
+		Args: exactArgs(0, "no arguments (use the flags)"),
+		RunE: func(c *cobra.Command, _ []string) error {
+			if o.serials == "" || o.out == "" {
+				return usagef("--serials and --out are required")
+			}
+			if _, err := os.Stat(o.out); err == nil {
+				return usagef("%s already exists; choose a new file, so no batch of passwords is overwritten", o.out)
+			}
+			g := passwords.GenerateConfig{AlphabetName: o.alphabet, Length: o.length, Words: o.words, Separator: o.separator,
+				Label: o.label, KeyCustody: o.custody, Type: o.ctype, Version: buildVersion()}
+			if o.ctype != "" && o.ctype != passwords.TypeAdmin && o.ctype != passwords.TypeWiFi && o.ctype != passwords.TypeWeb {
+				return usagef("--credential-type must be admin, wifi_psk or web (the other types are not passwords under PSTI)")
+			}
+			if (o.keyFile == "") != (o.label == "") {
+				return usagef("--hmac-key-file and --label go together: the label keeps each product's derivation apart")
+			}
+			if o.keyFile != "" {
+				key, err := readKey(o.keyFile)
+				if err != nil {
+					return usageError{err}
+				}
+				g.Key = key
+			}
+			if err := g.Check(passwords.DefaultThresholds()); err != nil {
+				return usageError{err}
+			}
+			in, _, closeIn, err := openInput(o.serials)
+			if err != nil {
+				return err
+			}
+			defer closeIn()
+			start := time.Now()
+			m, err := passwords.Generate(in, o.serials, o.out, g, nil)
+			var ie *passwords.InputError
+			if errors.As(err, &ie) {
+				return usageError{err}
+			}
+			if err != nil {
+				return err
+			}
+			genTime := time.Since(start)
+			fmt.Fprintf(a.stderr, "Generated %s passwords (%s, %.1f bits each) in %.1f s: %s\n", thousands(m.Rows), describeSettings(m), m.EntropyBits, genTime.Seconds(), o.out)
+
+			// The generator checks its own work with every rule. What the
+			// generation held is garbage now; hand it back first.
+			debug.FreeOSMemory()
+			debug.SetMemoryLimit(400 << 20)
+			f, err := os.Open(o.out)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			rep, err := passwords.Audit(c.Context(), f, passwords.Config{Declaration: m, InputName: o.out, Thresholds: passwords.DefaultThresholds()})
+			if err != nil {
+				return err
+			}
+			if o.manifest != "" {
+				p, err := newPendingFile(o.manifest)
+				if err != nil {
+					return err
+				}
+				defer p.discard()
+				enc := json.NewEncoder(p)
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(m); err != nil {
+					return err
+				}
+				if err := p.commit(); err != nil {
+					return err
+				}
+			}
+			if rep.Verdict != "pass" {
+				fmt.Fprintf(a.stderr, "The generated batch did NOT pass its own audit: %s\n", rep.Summary)
+				writeReport(a.stderr, rep)
+				return exitError{1}
+			}
+			fmt.Fprintf(a.stderr, "Self-audit passed: every rule, %s rows, in %.1f s.\n", thousands(rep.Rows), rep.Performance.Seconds)
+			if o.manifest != "" {
+				fmt.Fprintf(a.stderr, "Manifest (the declaration for psti passwords audit --declaration): %s\n", o.manifest)
+			}
+			return nil
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&o.serials, "serials", "", "CSV of devices with a \"serial\" column (required)")
+	f.StringVar(&o.out, "out", "", "the batch file to write (required; must not exist)")
+	f.IntVar(&o.length, "length", 12, "characters per password")
+	f.StringVar(&o.alphabet, "alphabet", "unambiguous", "unambiguous (no 0/O, 1/l/I), alphanumeric, lowercase or digits")
+	f.IntVar(&o.words, "passphrase-words", 0, "make passphrases of this many words from the EFF large list instead")
+	f.StringVar(&o.separator, "separator", "-", "between passphrase words")
+	f.StringVar(&o.keyFile, "hmac-key-file", "", "derive passwords from serials with HMAC-SHA-256 under this key (32+ bytes, raw or hex)")
+	f.StringVar(&o.label, "label", "", "domain-separation label for the keyed derivation, e.g. psti-v1/MODEL")
+	f.StringVar(&o.custody, "key-custody", "file", "where the key is kept, for the manifest: hsm, kms or file")
+	f.StringVar(&o.ctype, "credential-type", passwords.TypeAdmin, "admin, wifi_psk or web; Wi-Fi keys need at least 64 bits")
+	f.StringVar(&o.manifest, "manifest", "", "write the declaration of how the batch was made (JSON)")
+	return c
+}
+
+// readKey reads a key file: hex text (64 or more hex digits) or raw bytes.
+func readKey(name string) ([]byte, error) {
+	b, err := os.ReadFile(name)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read the key: %v", err)
+	}
+	if t := bytes.TrimSpace(b); len(t) >= 64 && len(t)%2 == 0 {
+		if k, err := hex.DecodeString(string(t)); err == nil {
+			return k, nil
+		}
+	}
+	return b, nil
+}
+
+func describeSettings(m *passwords.Declaration) string {
+	mech := "secure random"
+	if m.Mechanism != "csprng" {
+		mech = "HMAC-SHA-256 of the serial, key " + m.KeyID
+	}
+	if m.Words > 0 {
+		return fmt.Sprintf("%s, %d words", mech, m.Words)
+	}
+	return fmt.Sprintf("%s, %d × %s", mech, m.Length, strings.TrimSpace(m.AlphabetName))
 }
