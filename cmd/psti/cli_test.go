@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/psti/psti/internal/auth"
+	"github.com/psti/psti/internal/passwords"
 	"github.com/psti/psti/internal/product"
 	"github.com/psti/psti/internal/psti"
 	"github.com/psti/psti/internal/store"
@@ -708,7 +709,16 @@ func richSource(t *testing.T) (string, *storetest.Seed, string) {
 	if err := db.CreateVersion(ctx, psti.System("test"), &product.Version{ProductID: seed.Product.ID, Component: "firmware", Version: "2.4.1", ReleasedOn: "2026-02-27"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.CreateBatch(ctx, psti.System("test"), &product.Batch{ProductID: seed.Product.ID, Code: "B-1", Quantity: 10}); err != nil {
+	batch := &product.Batch{ProductID: seed.Product.ID, Code: "B-1", Quantity: 10}
+	if err := db.CreateBatch(ctx, psti.System("test"), batch); err != nil {
+		t.Fatal(err)
+	}
+	run := &passwords.Run{BatchID: batch.ID, FileName: "b.csv", FileBytes: 10, CreatedBy: "test"}
+	if err := db.CreateRun(ctx, psti.System("test"), run); err != nil {
+		t.Fatal(err)
+	}
+	run.State, run.Verdict, run.Report = passwords.RunDone, "pass", &passwords.Report{Verdict: "pass", Rows: 1}
+	if err := db.FinishRun(ctx, psti.System("test"), run); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.CommitSession(ctx, auth.Hash("session"), auth.Session{Data: []byte(`{"u":1}`), Expires: time.Now().Add(time.Hour)}); err != nil {

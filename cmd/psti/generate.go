@@ -79,6 +79,16 @@ generator audits its own output with every rule.`,
 				return err
 			}
 			defer closeIn()
+			// The manifest's file is made before the batch, so a manifest
+			// that cannot be written refuses the run instead of losing the
+			// declaration of a batch already written.
+			var manifestOut *pendingFile
+			if o.manifest != "" {
+				if manifestOut, err = newPendingFile(o.manifest); err != nil {
+					return err
+				}
+				defer manifestOut.discard()
+			}
 			start := time.Now()
 			m, err := passwords.Generate(in, o.serials, o.out, g, nil)
 			var ie *passwords.InputError
@@ -104,18 +114,13 @@ generator audits its own output with every rule.`,
 			if err != nil {
 				return err
 			}
-			if o.manifest != "" {
-				p, err := newPendingFile(o.manifest)
-				if err != nil {
-					return err
-				}
-				defer p.discard()
-				enc := json.NewEncoder(p)
+			if manifestOut != nil {
+				enc := json.NewEncoder(manifestOut)
 				enc.SetIndent("", "  ")
 				if err := enc.Encode(m); err != nil {
 					return err
 				}
-				if err := p.commit(); err != nil {
+				if err := manifestOut.commit(); err != nil {
 					return err
 				}
 			}

@@ -108,13 +108,19 @@ min_guesses_log10, guess_sample, near_duplicate_sample.`,
 
 			// Outputs go to temporary files, renamed into place only when the
 			// audit has run to the end: an unusable input writes nothing.
-			var findingsOut *pendingFile
+			var findingsOut, reportOut *pendingFile
 			if o.findings != "" {
 				if findingsOut, err = newPendingFile(o.findings); err != nil {
 					return err
 				}
 				defer findingsOut.discard()
 				cfg.Findings = findingsOut
+			}
+			if o.report != "" {
+				if reportOut, err = newPendingFile(o.report); err != nil {
+					return err
+				}
+				defer reportOut.discard()
 			}
 			bar := progress(a.stderr, size)
 			if bar != nil {
@@ -137,23 +143,20 @@ min_guesses_log10, guess_sample, near_duplicate_sample.`,
 			if err != nil {
 				return err
 			}
+			if reportOut != nil {
+				enc := json.NewEncoder(reportOut)
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(rep); err != nil {
+					return err
+				}
+			}
 			if findingsOut != nil {
 				if err := findingsOut.commit(); err != nil {
 					return err
 				}
 			}
-			if o.report != "" {
-				p, err := newPendingFile(o.report)
-				if err != nil {
-					return err
-				}
-				defer p.discard()
-				enc := json.NewEncoder(p)
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(rep); err != nil {
-					return err
-				}
-				if err := p.commit(); err != nil {
+			if reportOut != nil {
+				if err := reportOut.commit(); err != nil {
 					return err
 				}
 			}

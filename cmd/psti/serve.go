@@ -14,12 +14,13 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/psti/psti/internal/auth"
+	"github.com/psti/psti/internal/passwords"
 	"github.com/psti/psti/internal/psti"
 	"github.com/psti/psti/internal/web"
 )
 
 func serveCmd(a *app) *cobra.Command {
-	var addr string
+	var addr, workDir string
 	var grace time.Duration
 	c := &cobra.Command{
 		Use:   "serve",
@@ -39,15 +40,16 @@ SIGINT or SIGTERM stops it gracefully: requests in flight finish (for up to
   PSTI_DATABASE_URL=postgres://psti@db/psti psti serve`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, _ []string) error {
-			return a.serve(c.Context(), addr, grace)
+			return a.serve(c.Context(), addr, workDir, grace)
 		},
 	}
 	c.Flags().StringVar(&addr, "addr", env("PSTI_ADDR", "127.0.0.1:8080"), "address to listen on, host:port (env PSTI_ADDR)")
+	c.Flags().StringVar(&workDir, "work-dir", env("PSTI_WORK_DIR", ""), "where uploaded password batches wait for their audit; private to psti (env PSTI_WORK_DIR; default: the system's temporary directory)")
 	c.Flags().DurationVar(&grace, "shutdown-timeout", 30*time.Second, "how long requests in flight may take to finish on shutdown")
 	return c
 }
 
-func (a *app) serve(parent context.Context, addr string, grace time.Duration) error {
+func (a *app) serve(parent context.Context, addr, workDir string, grace time.Duration) error {
 	log, err := a.logger()
 	if err != nil {
 		return err
@@ -89,10 +91,14 @@ func (a *app) serve(parent context.Context, addr string, grace time.Duration) er
 		fmt.Fprintf(a.stderr, "\nNo users yet. To set up the first administrator, open this link (it works once, for 72 hours):\n\n    %s/setup/%s\n\n", base, code)
 	}
 
-	srv, err := web.New(web.Config{BaseURL: base, Version: buildVersion(), Logger: log, Clock: clock}, db, svc)
+	srv, err := web.New(web.Config{BaseURL: base, Version: buildVersion(), Logger: log, Clock: clock,
+		Audits: passwords.RunnerOptions{Dir: workDir}}, db, svc)
 	if err != nil {
 		return err
 	}
+	// Runs after the HTTP server has stopped: audits still running are
+	// recorded as stopped before the database closes.
+	defer srv.Close()
 	httpSrv := &http.Server{
 		Handler:           srv.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,

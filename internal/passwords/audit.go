@@ -70,6 +70,7 @@ type rowOut struct {
 	length   uint8  // password length in bytes, capped at 64
 	norm     string // the password normalised, for the collector's comparisons
 	shapes   [3]shapeOf
+	words    uint8 // format made of dictionary words, 0 for none
 	snum     uint64
 	snumLen  int
 }
@@ -302,6 +303,9 @@ func (st *state) runRules(w *worker, c *chunk) {
 		o.length = uint8(min(len(pw), 64))
 		o.norm = ctxs[i].norm
 		o.shapes = shapes(o.norm)
+		if o.words = wordFormat(o.norm); o.words != 0 {
+			w.wcount[o.words]++
+		}
 		o.snum, o.snumLen = ctxs[i].snum, ctxs[i].snumLen
 		if len(pw) <= 256 {
 			w.scratch = lowerInto(w.scratch[:0], pw)

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/binary"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"math"
 	"math/bits"
@@ -11,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -36,6 +38,7 @@ type worker struct {
 	count   [65]int64
 	gpos    map[uint16]*[64][4]uint64
 	gcount  map[uint16]int64
+	wcount  [numWordFormats]int64 // rows by word format
 }
 
 func (w *worker) positions(pw string) {
@@ -92,6 +95,7 @@ type state struct {
 	dups      []dupLine
 	failGroup map[uint16]Template
 	failLen   map[int]Template
+	failWords map[uint8]Template
 	near      map[int]int
 	weak      map[int]string
 	confirmed []bool
@@ -246,16 +250,28 @@ func (st *state) counters(r *Row, o *rowOut) {
 		sl := &st.slots[kind][sh.key&(1<<slotBits-1)]
 		if sl.key == sh.key && sl.n == sh.n {
 			st.pairs++
-			if f, ok := counterStep(string(sl.varied[:sl.n]), string(sh.varied[:sh.n])); ok && f.delta != 0 {
-				st.counterFinding(o, kind, sl, f, int(sh.n))
+			a, b := string(sl.varied[:sl.n]), string(sh.varied[:sh.n])
+			f, ok := counterStep(a, b)
+			if !ok || f.delta == 0 || !st.counterFinding(o, kind, sl, f, int(sh.n), false) {
+				// A counter written backwards: its fastest-changing
+				// character comes first.
+				if f, ok := counterStep(reverse(a), reverse(b)); ok && f.delta != 0 {
+					st.counterFinding(o, kind, sl, f, int(sh.n), true)
+				}
 			}
 		}
 		*sl = slot{key: sh.key, line: uint32(r.Line), varied: sh.varied, n: sh.n, snum: o.snum, hasS: o.snumLen > 0}
 	}
 }
 
-func (st *state) counterFinding(o *rowOut, kind int, prev *slot, f step, width int) {
+// counterFinding records the step f between the previous row of a shape
+// and this one if it looks like a counter (reversed: read backwards), and
+// reports whether it did.
+func (st *state) counterFinding(o *rowOut, kind int, prev *slot, f step, width int, reversed bool) bool {
 	what := shapeWhat[kind]
+	if reversed {
+		what += " written backwards"
+	}
 	base, d := f.base, f.delta
 	logStep := -float64(width) * math.Log10(float64(base))
 	var key string
@@ -271,13 +287,14 @@ func (st *state) counterFinding(o *rowOut, kind int, prev *slot, f step, width i
 		key = fmt.Sprintf("%s count up in small steps (base %d)", what, base)
 		logP = math.Log10(1000) + logStep
 	default:
-		return
+		return false
 	}
 	if logP >= 0 {
-		return
+		return false
 	}
 	id := st.e.chains.internOver(dp05, key, logP, overPairs)
 	addFinding(o, finding{rule: dp05, chain: id, text: fmt.Sprintf("line %d's password with %s counted up by %d (base %d)", prev.line, what, d, base)})
+	return true
 }
 
 func addFinding(o *rowOut, f finding) {
@@ -425,6 +442,7 @@ func writeRecord(w *bufio.Writer, r *Row, o *rowOut) error {
 	put(flags)
 	put(uint64(o.group))
 	put(uint64(o.length))
+	put(uint64(o.words))
 	put(uint64(len(o.findings)))
 	for _, f := range o.findings {
 		put(uint64(f.rule))
@@ -445,6 +463,7 @@ type record struct {
 	audited  bool
 	group    uint16
 	length   int
+	words    uint8
 	findings []finding
 }
 
@@ -478,6 +497,7 @@ func readRecord(r *bufio.Reader, rec *record) error {
 	rec.audited = get() == 1
 	rec.group = uint16(get())
 	rec.length = int(get())
+	rec.words = uint8(get())
 	n := int(get())
 	rec.findings = rec.findings[:0]
 	for range n {
@@ -595,6 +615,124 @@ func duplicates(sets []*dupSet) ([]dupLine, int64, int64) {
 }
 
 // ---- DP-11: keyspace ----
+
+// Word formats: a password made of one to three dictionary words, then up
+// to six digits, then up to two symbols (NETGEAR-style "zooyoung123").
+// Position by position it looks like a dozen free letters; its keyspace is
+// that of the words. A format code says how many words, digits and symbols.
+const (
+	maxFormatWords   = 3
+	maxFormatDigits  = 6
+	maxFormatSymbols = 2
+	numWordFormats   = 1 + maxFormatWords*(maxFormatDigits+1)*(maxFormatSymbols+1)
+)
+
+func wordFormatCode(words, digits, symbols int) uint8 {
+	return uint8(1 + ((words-1)*(maxFormatDigits+1)+digits)*(maxFormatSymbols+1) + symbols)
+}
+
+func wordFormatOf(code uint8) (words, digits, symbols int) {
+	c := int(code) - 1
+	symbols = c % (maxFormatSymbols + 1)
+	c /= maxFormatSymbols + 1
+	return c/(maxFormatDigits+1) + 1, c % (maxFormatDigits + 1), symbols
+}
+
+// wordFormat returns the word format of a normalised password, 0 for none.
+func wordFormat(n string) uint8 {
+	e, symbols, digits := len(n), 0, 0
+	for symbols < maxFormatSymbols && e > 0 && strings.IndexByte(trailing, n[e-1]) >= 0 {
+		e--
+		symbols++
+	}
+	for e > 0 && isDigit(n[e-1]) {
+		e--
+		digits++
+	}
+	letters := n[:e]
+	if digits > maxFormatDigits || len(letters) < 3 || len(letters) > maxFormatWords*maxWordLen {
+		return 0
+	}
+	for i := 0; i < len(letters); i++ {
+		if letters[i] < 'a' || letters[i] > 'z' {
+			return 0
+		}
+	}
+	if k := segmentWords(letters); k > 0 {
+		return wordFormatCode(k, digits, symbols)
+	}
+	return 0
+}
+
+// minWordLen and maxWordLen bound the dictionary's words.
+const minWordLen, maxWordLen = 3, 24
+
+// formatWords are the words, beyond the dictionary's, that word formats
+// may be made of: the EFF list's (American spellings, compounds), and
+// how many words there are in all.
+var formatWords = sync.OnceValues(func() (*WordSet, int) {
+	k := knownWords()
+	seed := maphash.MakeSeed()
+	var extra []uint64
+	for _, w := range EFFLargeWords() {
+		w = strings.ReplaceAll(w, "-", "")
+		if len(w) >= minWordLen && len(w) <= maxWordLen && k.lookupString(w)&knownWord == 0 {
+			extra = append(extra, maphash.String(seed, w))
+		}
+	}
+	set := newWordSet(seed, extra)
+	return set, k.words + set.Len()
+})
+
+// segmentWords returns the fewest words (at most three) of the dictionary
+// or the EFF list that spell s, or 0 when s is not made of at most three.
+func segmentWords(s string) int {
+	k := knownWords()
+	extra, _ := formatWords()
+	word := func(w string) bool {
+		return len(w) >= minWordLen && len(w) <= maxWordLen && (k.lookupString(w)&knownWord != 0 || extra.Has(w))
+	}
+	if word(s) {
+		return 1
+	}
+	var cuts [maxWordLen]int
+	nc := 0
+	for i := minWordLen; i <= len(s)-minWordLen && i <= maxWordLen; i++ {
+		if !word(s[:i]) {
+			continue
+		}
+		if word(s[i:]) {
+			return 2
+		}
+		cuts[nc] = i
+		nc++
+	}
+	for _, i := range cuts[:nc] {
+		for j := i + minWordLen; j <= len(s)-minWordLen && j-i <= maxWordLen; j++ {
+			if word(s[i:j]) && word(s[j:]) {
+				return 3
+			}
+		}
+	}
+	return 0
+}
+
+// wordKeyspace is the keyspace of a word format, taking every word of the
+// dictionary as possible in each place (the vendor's own lists are
+// smaller, so this is an upper bound), and a plain description.
+func wordKeyspace(code uint8) (float64, string) {
+	words, digits, symbols := wordFormatOf(code)
+	_, n := formatWords()
+	bits := float64(words)*math.Log2(float64(n)) + float64(digits)*math.Log2(10) + float64(symbols)*math.Log2(float64(len(trailing)))
+	desc := plural(words, "dictionary word")
+	if digits > 0 {
+		desc += " + " + plural(digits, "digit")
+	}
+	if symbols > 0 {
+		desc += " + " + plural(symbols, "symbol")
+	}
+	return bits, desc
+}
 
 // classBits is the keyspace of one position: the smallest familiar
 // character class that holds every character seen there.

@@ -57,8 +57,28 @@ func (g *GenerateConfig) Entropy() float64 {
 	return float64(g.Length) * math.Log2(float64(len(g.Alphabet)))
 }
 
-// Check refuses settings that would make weak passwords, saying why.
+// Check refuses settings that would make weak passwords, saying why. Call
+// it before Generate, which checks only that the settings make sense.
 func (g *GenerateConfig) Check(th Thresholds) error {
+	if err := g.normalise(); err != nil {
+		return err
+	}
+	bits := g.Entropy()
+	if g.Type == TypeWiFi && bits < 64 {
+		return fmt.Errorf("these settings give %.1f bits per password; a Wi-Fi key needs at least 64, because it can be attacked offline at billions of guesses a second. Use a longer length or more words", bits)
+	}
+	if bits < 40 {
+		return fmt.Errorf("these settings give %.1f bits per password; at least 40 are needed, and 64 are recommended. Use a longer length or more words", bits)
+	}
+	if g.Type == TypeWiFi && g.Words == 0 && g.Length < th.WiFiMinLength {
+		return fmt.Errorf("a Wi-Fi key must have at least %d characters", th.WiFiMinLength)
+	}
+	return nil
+}
+
+// normalise resolves the alphabet's name and checks that the settings make
+// sense, whatever their strength.
+func (g *GenerateConfig) normalise() error {
 	if g.AlphabetName != "" {
 		a, ok := Alphabets[g.AlphabetName]
 		if !ok {
@@ -79,7 +99,7 @@ func (g *GenerateConfig) Check(th Thresholds) error {
 			seen[c] = true
 		}
 		if g.Length < 1 || g.Length > 63 {
-			return fmt.Errorf("length %d is out of range: use 8 to 63", g.Length)
+			return fmt.Errorf("length %d is out of range: a password has 1 to 63 characters, and enough of them to reach the entropy floor", g.Length)
 		}
 	} else if g.Words < 1 || g.Words > 12 {
 		return fmt.Errorf("%d passphrase words is out of range: use 4 to 12", g.Words)
@@ -102,16 +122,6 @@ func (g *GenerateConfig) Check(th Thresholds) error {
 			return fmt.Errorf("key custody %q: use hsm, kms or file; a key kept on the device is not acceptable", g.KeyCustody)
 		}
 	}
-	bits := g.Entropy()
-	if g.Type == TypeWiFi && bits < 64 {
-		return fmt.Errorf("these settings give %.1f bits per password; a Wi-Fi key needs at least 64, because it can be attacked offline at billions of guesses a second. Use a longer length or more words", bits)
-	}
-	if bits < 40 {
-		return fmt.Errorf("these settings give %.1f bits per password; at least 40 are needed, and 64 are recommended. Use a longer length or more words", bits)
-	}
-	if g.Type == TypeWiFi && g.Words == 0 && g.Length < th.WiFiMinLength {
-		return fmt.Errorf("a Wi-Fi key must have at least %d characters", th.WiFiMinLength)
-	}
 	return nil
 }
 
@@ -133,6 +143,9 @@ func KeyID(key []byte) string {
 // the end by sorting 12 bytes a row, and the rare repeats are redrawn in a
 // second pass over the output.
 func Generate(in io.Reader, inName, outPath string, g GenerateConfig, progress func(rows int64)) (*Declaration, error) {
+	if err := g.normalise(); err != nil {
+		return nil, err
+	}
 	if g.Rand == nil {
 		g.Rand = rand.Reader
 	}

@@ -212,6 +212,7 @@ const (
 type knownTable struct {
 	seed  maphash.Seed
 	slots []uint64
+	words int // distinct dictionary words
 }
 
 const knownMarker = 8
@@ -243,9 +244,15 @@ var knownWords = sync.OnceValue(func() *knownTable {
 		for i := (e.h >> 4) & mask; ; i = (i + 1) & mask {
 			if k.slots[i] == 0 {
 				k.slots[i] = e.h | knownMarker | e.flag
+				if e.flag == knownWord {
+					k.words++
+				}
 				break
 			}
 			if k.slots[i]&^15 == e.h {
+				if e.flag == knownWord && k.slots[i]&knownWord == 0 {
+					k.words++
+				}
 				k.slots[i] |= e.flag
 				break
 			}
@@ -255,8 +262,13 @@ var knownWords = sync.OnceValue(func() *knownTable {
 })
 
 // lookup returns the lists that hold b (which must be lower case).
-func (k *knownTable) lookup(b []byte) uint8 {
-	h := maphash.Bytes(k.seed, b) &^ 15
+func (k *knownTable) lookup(b []byte) uint8 { return k.find(maphash.Bytes(k.seed, b)) }
+
+// lookupString is lookup for a string (which must be lower case).
+func (k *knownTable) lookupString(s string) uint8 { return k.find(maphash.String(k.seed, s)) }
+
+func (k *knownTable) find(h uint64) uint8 {
+	h &^= 15
 	mask := uint64(len(k.slots) - 1)
 	for i := (h >> 4) & mask; ; i = (i + 1) & mask {
 		v := k.slots[i]

@@ -65,6 +65,18 @@ func (e *InputError) Error() string {
 	return fmt.Sprintf("%s: %s", e.File, e.Msg)
 }
 
+// Plain says the same in words, for a page: "batch.csv, line 3, column 4:
+// …".
+func (e *InputError) Plain() string {
+	switch {
+	case e.Line > 0 && e.Column > 0:
+		return fmt.Sprintf("%s, line %d, column %d: %s", e.File, e.Line, e.Column, e.Msg)
+	case e.Line > 0:
+		return fmt.Sprintf("%s, line %d: %s", e.File, e.Line, e.Msg)
+	}
+	return fmt.Sprintf("%s: %s", e.File, e.Msg)
+}
+
 // Reader reads a batch file row by row. The file is CSV with a header row;
 // see the package documentation for its columns.
 type Reader struct {

@@ -227,6 +227,41 @@ func (st *state) finish(ctx context.Context, rd *Reader, cfg Config) *Report {
 			st.failLen[n] = tp
 		}
 	}
+	// Formats made of dictionary words, judged by the words' keyspace.
+	st.failWords = map[uint8]Template{}
+	var wCount [numWordFormats]int64
+	for _, w := range st.workers {
+		for code, k := range w.wcount {
+			wCount[code] += k
+		}
+	}
+	// A row whose words split differently (one long word, or three) is
+	// still of its batch's format: the rows are counted together. A random
+	// 12-character password spells dictionary words about once in a
+	// million, so a format needs one row in 10,000 as well as minRows.
+	var wTogether [maxFormatDigits + 1][maxFormatSymbols + 1]int64
+	for code, k := range wCount {
+		if code > 0 {
+			_, d, s := wordFormatOf(uint8(code))
+			wTogether[d][s] += k
+		}
+	}
+	_, dictWords := formatWords()
+	for code, k := range wCount {
+		if k == 0 {
+			continue
+		}
+		bits, desc := wordKeyspace(uint8(code))
+		tp := Template{Format: desc, Rows: k, Bits: round1(bits), Verdict: judge(bits),
+			Described: fmt.Sprintf("%s (any of %d dictionary words in each place)", desc, dictWords)}
+		if _, d, s := wordFormatOf(uint8(code)); wTogether[d][s] < max(minRows, st.audited/10000) {
+			tp.Verdict = "too_few_rows"
+		}
+		rep.Batch.Templates = append(rep.Batch.Templates, tp)
+		if tp.Verdict == "fail" || tp.Verdict == "review" {
+			st.failWords[uint8(code)] = tp
+		}
+	}
 	sort.Slice(rep.Batch.Templates, func(i, j int) bool { return rep.Batch.Templates[i].Rows > rep.Batch.Templates[j].Rows })
 	if len(rep.Batch.Templates) > 20 {
 		rep.Batch.Templates = rep.Batch.Templates[:20]
@@ -320,7 +355,7 @@ func (st *state) finish(ctx context.Context, rd *Reader, cfg Config) *Report {
 	// DP-15 and the notes.
 	if cfg.Declaration == nil {
 		rep.rule(dp15).Status = "not_checked"
-		rep.rule(dp15).Note = "No declaration was given (--declaration): how the passwords were made was not checked. The batch is judged on what the passwords show."
+		rep.rule(dp15).Note = "No declaration of how the passwords were made was given, so that was not checked. The batch is judged on what the passwords show."
 	} else {
 		for _, problem := range cfg.Declaration.check(st.e, rep) {
 			rr := rep.rule(dp15)
@@ -508,9 +543,19 @@ func (st *state) merge(r *bufio.Reader, w io.Writer, rep *Report) error {
 					final = append(final, finding{rule: dp05, text: fmt.Sprintf("lines %d-%d have passwords in sorted order, in step with manufacturing", st.runs[ri].from, st.runs[ri].to)})
 				}
 			}
-			if tp, ok := st.failGroup[rec.group]; ok && rec.group != 0 {
-				final = append(final, templateFinding(tp))
-			} else if tp, ok := st.failLen[rec.length]; ok && rec.group == 0 {
+			// The row's format: its frequent mask, or else its length;
+			// or the dictionary words it is made of, if that is smaller.
+			var tp Template
+			var low bool
+			if rec.group != 0 {
+				tp, low = st.failGroup[rec.group]
+			} else {
+				tp, low = st.failLen[rec.length]
+			}
+			if wt, ok := st.failWords[rec.words]; ok && rec.words != 0 && (!low || wt.Bits < tp.Bits) {
+				tp, low = wt, true
+			}
+			if low {
 				final = append(final, templateFinding(tp))
 			}
 			if other, ok := st.near[rec.line]; ok {

@@ -14,7 +14,7 @@ import (
 // table added by a migration must be added here too.
 var Tables = []string{
 	"organisations", "manufacturers", "brands", "products", "product_manufacturers", "product_identifiers",
-	"versions", "batches", "users", "invitations", "api_tokens", "sessions", "audit_log",
+	"versions", "batches", "password_audits", "users", "invitations", "api_tokens", "sessions", "audit_log",
 }
 
 // Counts is the number of rows in each table.

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/psti/psti/internal/auth"
+	"github.com/psti/psti/internal/passwords"
 	"github.com/psti/psti/internal/product"
 	"github.com/psti/psti/internal/psti"
 	"github.com/psti/psti/internal/store/storetest"
@@ -69,6 +70,10 @@ var access = []struct {
 	{"PUT", "/api/v1/batches/{id}", auth.Editor},
 	{"POST", "/api/v1/batches/{id}/archive", auth.Editor},
 	{"POST", "/api/v1/batches/{id}/unarchive", auth.Editor},
+	// Password audits: viewers read reports, editors upload batches.
+	{"POST", "/api/v1/password-audits", auth.Editor},
+	{"GET", "/api/v1/password-audits/{id}", auth.Viewer},
+	{"GET", "/api/v1/batches/{id}/password-audits", auth.Viewer},
 	// People and access over the API: admins only, apart from "who am I".
 	{"GET", "/api/v1/me", auth.Viewer},
 	{"GET", "/api/v1/users", auth.Admin},
@@ -129,6 +134,10 @@ var access = []struct {
 	{"GET", "/admin/batches/{id}", auth.Viewer},
 	{"POST", "/admin/batches/{id}", auth.Editor},
 	{"POST", "/admin/batches/{id}/archive", auth.Editor},
+	{"GET", "/admin/batches/{id}/password-audits/new", auth.Editor},
+	{"POST", "/admin/batches/{id}/password-audits", auth.Editor},
+	{"GET", "/admin/password-audits/{id}", auth.Viewer},
+	{"GET", "/admin/password-audits/{id}/report.json", auth.Viewer},
 	{"GET", "/admin/users", auth.Admin},
 	{"POST", "/admin/users/invite", auth.Admin},
 	{"GET", "/admin/users/{id}", auth.Admin},
@@ -193,12 +202,16 @@ func TestAccess(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = spareInvite
+	run := &passwords.Run{BatchID: b.ID, FileName: "batch.csv", FileBytes: 10, CreatedBy: "test"}
+	if err := e.db.CreateRun(ctx, psti.System("test"), run); err != nil {
+		t.Fatal(err)
+	}
 	invs, err := e.db.Invitations(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ids := map[string]int64{"invitations": invs[0].ID, "organisations": seed.Org.ID, "manufacturers": seed.Makers[0].ID, "brands": seed.Brand.ID,
-		"products": seed.Product.ID, "versions": v.ID, "batches": b.ID, "users": spare.ID, "tokens": spareToken.ID}
+		"products": seed.Product.ID, "versions": v.ID, "batches": b.ID, "password-audits": run.ID, "users": spare.ID, "tokens": spareToken.ID}
 
 	path := func(pattern string) string {
 		if pattern == "/" {
@@ -209,7 +222,7 @@ func TestAccess(t *testing.T) {
 		if strings.Contains(p, "{id}") {
 			var id int64
 			for kind, n := range ids {
-				if strings.Contains(p, "/"+kind+"/") {
+				if strings.Contains(p, "/"+kind+"/{id}") {
 					id = n
 				}
 			}

@@ -172,4 +172,5 @@ func (s *Server) registerPeopleAPI() {
 func (s *Server) registerAPI() {
 	s.registerRegisterAPI()
 	s.registerPeopleAPI()
+	s.registerPasswordsAPI()
 }

@@ -11,8 +11,10 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/psti/psti/internal/auth"
+	"github.com/psti/psti/internal/passwords"
 	"github.com/psti/psti/internal/psti"
 	"github.com/psti/psti/internal/store"
 	"github.com/psti/psti/internal/store/storetest"
@@ -29,6 +31,7 @@ type env struct {
 	ts     *httptest.Server
 	users  map[auth.Role]*auth.User
 	tokens map[auth.Role]string
+	work   string // where uploads wait for their audit
 }
 
 const testPassword = "correct horse battery staple"
@@ -38,17 +41,20 @@ var fastParams = auth.Params{Memory: 1024, Time: 1, Threads: 1}
 
 func newEnv(t testing.TB, b storetest.Backend) *env {
 	t.Helper()
-	db, _ := storetest.Open(t, b)
+	db, clock := storetest.Open(t, b)
 	svc := auth.NewService(db, psti.SystemClock{})
 	svc.Params = fastParams
+	work := t.TempDir()
 	srv, err := web.New(web.Config{BaseURL: "http://psti.test", Version: "test",
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, db, svc)
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Audits: passwords.RunnerOptions{Dir: work, Heartbeat: 50 * time.Millisecond, Clock: clock}}, db, svc)
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(srv.Close) // before the database closes
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
-	e := &env{t: t, db: db, svc: svc, srv: srv, ts: ts, users: map[auth.Role]*auth.User{}, tokens: map[auth.Role]string{}}
+	e := &env{t: t, db: db, svc: svc, srv: srv, ts: ts, users: map[auth.Role]*auth.User{}, tokens: map[auth.Role]string{}, work: work}
 	for _, r := range auth.Roles {
 		e.users[r] = e.addUser(string(r)+"@example.com", r)
 	}

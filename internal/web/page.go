@@ -43,6 +43,24 @@ var funcs = template.FuncMap{
 	},
 	"can":   func(u *auth.User, role string) bool { return u != nil && u.Role.Allows(auth.Role(role)) },
 	"lines": func(s string) []string { return strings.Split(s, "\n") },
+	"count": thousands,
+	"devices": func(n int64) string {
+		if n == 1 {
+			return "1 device"
+		}
+		return thousands(n) + " devices"
+	},
+	"size": func(n int64) string {
+		switch {
+		case n >= 10<<20:
+			return fmt.Sprintf("%d MB", n/1e6)
+		case n >= 1e6:
+			return fmt.Sprintf("%.1f MB", float64(n)/1e6)
+		case n >= 1e3:
+			return fmt.Sprintf("%d kB", n/1e3)
+		}
+		return fmt.Sprintf("%d bytes", n)
+	},
 }
 
 func loadTemplates() (*templates, error) {
@@ -124,8 +142,14 @@ type pageHandler func(w http.ResponseWriter, r *http.Request, u *auth.User)
 // session, bounds and parses submitted forms, sends people who are not
 // signed in to the sign-in page and refuses those whose role is too low.
 func (s *Server) page(pattern string, role auth.Role, h pageHandler) {
+	s.pageWith(pattern, role, false, h)
+}
+
+// pageWith is page; with upload set, a POST body is left for the handler to
+// stream instead of being read as a small form.
+func (s *Server) pageWith(pattern string, role auth.Role, upload bool, h pageHandler) {
 	inner := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodPost {
+		if r.Method == http.MethodPost && !upload {
 			r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
 			if err := r.ParseForm(); err != nil {
 				var tooBig *http.MaxBytesError
@@ -205,4 +229,5 @@ func (s *Server) registerPages() {
 	s.registerAuthPages()
 	s.registerRegisterPages()
 	s.registerPeoplePages()
+	s.registerPasswordPages()
 }

@@ -550,6 +550,10 @@ func (s *Server) registerRegisterPages() {
 		back: func(ctx context.Context, b *product.Batch) (string, string) {
 			return parentLabel(ctx, st.Product, b.ProductID, "product"), fmt.Sprintf("/admin/products/%d", b.ProductID)
 		},
+		sections: func(ctx context.Context, b *product.Batch) ([]section, error) {
+			sec, err := s.batchAuditSection(ctx, b)
+			return []section{sec}, err
+		},
 	})
 }
 
@@ -605,6 +609,11 @@ func quantity(n int64) string {
 	if n == 0 {
 		return "not known"
 	}
+	return thousands(n)
+}
+
+// thousands writes n with commas between groups of three digits.
+func thousands(n int64) string {
 	s := strconv.FormatInt(n, 10)
 	for i := len(s) - 3; i > 0; i -= 3 {
 		s = s[:i] + "," + s[i:]

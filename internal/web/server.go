@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/psti/psti/internal/auth"
+	"github.com/psti/psti/internal/passwords"
 	"github.com/psti/psti/internal/product"
 	"github.com/psti/psti/internal/psti"
 )
@@ -28,6 +29,7 @@ type Store interface {
 	product.Store
 	auth.Store
 	psti.AuditLog
+	passwords.RunStore
 	Ping(ctx context.Context) error
 }
 
@@ -40,6 +42,9 @@ type Config struct {
 	Version string
 	Logger  *slog.Logger
 	Clock   psti.Clock
+	// Audits configures the password audits run from the web (where
+	// uploads wait, how large they may be). The zero value is usable.
+	Audits passwords.RunnerOptions
 }
 
 // Route is one method and path the server answers, and the least role that
@@ -66,6 +71,7 @@ type Server struct {
 	metrics  *metrics
 	routes   []Route
 	handler  http.Handler
+	audits   *passwords.Runner
 }
 
 // New builds a server. It registers every route; Handler returns the result.
@@ -95,6 +101,13 @@ func New(cfg Config, st Store, svc *auth.Service) (*Server, error) {
 		metrics: newMetrics(),
 	}
 	s.sessions = newSessions(st, base.Scheme == "https", s.log)
+	if cfg.Audits.Logger == nil {
+		cfg.Audits.Logger = s.log
+	}
+	if cfg.Audits.Clock == nil {
+		cfg.Audits.Clock = cfg.Clock
+	}
+	s.audits = passwords.NewRunner(st, cfg.Audits)
 	s.api = s.newAPI()
 	s.registerAPI()
 	s.registerPages()
@@ -102,6 +115,11 @@ func New(cfg Config, st Store, svc *auth.Service) (*Server, error) {
 	s.handler = s.middleware(s.mux)
 	return s, nil
 }
+
+// Close stops the background work the server started: password audits
+// still running are recorded as stopped. Call it after the HTTP server has
+// shut down.
+func (s *Server) Close() { s.audits.Close() }
 
 // Handler returns the server's root handler.
 func (s *Server) Handler() http.Handler { return s.handler }

@@ -56,6 +56,7 @@ func Run(t *testing.T, b Backend) {
 		{"Sessions", testSessions},
 		{"ConcurrentWrites", testConcurrentWrites},
 		{"Copy", testCopy},
+		{"PasswordAudits", testPasswordAudits},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

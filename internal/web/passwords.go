@@ -1,0 +1,383 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
+
+	"github.com/psti/psti/internal/auth"
+	"github.com/psti/psti/internal/passwords"
+	"github.com/psti/psti/internal/product"
+	"github.com/psti/psti/internal/psti"
+)
+
+// Password audits from the web: an editor uploads a factory batch of
+// default passwords for a production batch; the server audits it in the
+// background (passwords.Runner) and keeps the report, not the file.
+
+// uploadDeadline is how long an upload may take to arrive. The server's
+// read timeout suits forms, not a file of tens of millions of rows.
+const uploadDeadline = time.Hour
+
+// maxDeclaration bounds an uploaded DP-15 declaration (a small JSON file).
+const maxDeclaration = 1 << 20
+
+// receiveBatch reads an uploaded batch: a multipart form, with the file in
+// "file" and an optional declaration (DP-15) in "declaration", or the file
+// itself as the whole body. The upload is kept until an audit takes it or
+// it is discarded.
+func (s *Server) receiveBatch(contentType string, body io.Reader, name string) (*passwords.Upload, *passwords.Declaration, error) {
+	mt, params, _ := mime.ParseMediaType(contentType)
+	switch {
+	case mt == "multipart/form-data":
+	case mt == "application/x-www-form-urlencoded":
+		return nil, nil, psti.Errorf(psti.EINVALID, "Send the batch file as multipart/form-data (field \"file\") or as the request body (text/csv, or application/gzip).")
+	default:
+		if name == "" {
+			name = "batch.csv"
+		}
+		u, err := s.audits.Receive(name, body)
+		return u, nil, err
+	}
+	mr := multipart.NewReader(body, params["boundary"])
+	var up *passwords.Upload
+	var decl *passwords.Declaration
+	fail := func(err error) (*passwords.Upload, *passwords.Declaration, error) {
+		up.Discard()
+		return nil, nil, err
+	}
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return fail(psti.Errorf(psti.EINVALID, "The form could not be read (%v). Choose the file and send it again.", err))
+		}
+		switch part.FormName() {
+		case "file":
+			if up != nil {
+				return fail(psti.FieldErrorf(psti.EINVALID, "file", "Send one batch file at a time."))
+			}
+			if part.FileName() == "" {
+				continue // a form sent without a file chosen
+			}
+			if up, err = s.audits.Receive(part.FileName(), part); err != nil {
+				return fail(psti.FieldErrorf(psti.EINVALID, "file", "%s", psti.ErrorMessage(err)))
+			}
+		case "declaration":
+			if part.FileName() == "" {
+				continue
+			}
+			d, err := passwords.ReadDeclaration(io.LimitReader(part, maxDeclaration), cleanName(part.FileName()))
+			if err != nil {
+				return fail(psti.FieldErrorf(psti.EINVALID, "declaration", "The declaration could not be used: %v", err))
+			}
+			decl = d
+		}
+		part.Close()
+	}
+	if up == nil {
+		return fail(psti.FieldErrorf(psti.EINVALID, "file", "Choose the batch file to audit: a CSV file with a password column, one row per device."))
+	}
+	return up, decl, nil
+}
+
+func cleanName(s string) string {
+	if i := strings.LastIndexAny(s, `/\`); i >= 0 {
+		s = s[i+1:]
+	}
+	return s
+}
+
+// startAudit checks the batch, receives the upload and starts its audit.
+func (s *Server) startAudit(ctx context.Context, a psti.Actor, batchID int64, contentType string, body io.Reader, name string) (*passwords.Run, error) {
+	b, err := s.store.Batch(ctx, batchID)
+	if err != nil {
+		return nil, err
+	}
+	if b.Archived() {
+		return nil, psti.FieldErrorf(psti.EINVALID, "batch_id", "Batch %s is archived; bring it back before auditing its passwords.", b.Code)
+	}
+	req := passwords.RunRequest{BatchID: b.ID}
+	if p, err := s.store.Product(ctx, b.ProductID); err == nil {
+		req.Model, req.Product = p.ModelNumber, p.Name
+		if br, err := s.store.Brand(ctx, p.BrandID); err == nil {
+			req.Brand = br.Name
+		}
+	}
+	up, decl, err := s.receiveBatch(contentType, body, name)
+	if err != nil {
+		return nil, err
+	}
+	defer up.Discard()
+	req.Declaration = decl
+	return s.audits.Start(ctx, a, req, up)
+}
+
+// ---- API ----
+
+// auditUploadIn takes the request body as it arrives: huma would read it
+// into memory, and a batch can be gigabytes.
+type auditUploadIn struct {
+	BatchID     int64  `query:"batch_id" required:"true" minimum:"1" doc:"The production batch the passwords belong to."`
+	FileName    string `query:"file_name" maxLength:"200" doc:"The file's name, for the report, when the body is the file itself."`
+	ContentType string `header:"Content-Type"`
+	body        io.Reader
+}
+
+func (in *auditUploadIn) Resolve(ctx huma.Context) []error {
+	in.body = ctx.BodyReader()
+	if _, w := humago.Unwrap(ctx); w != nil {
+		extendDeadlines(w)
+	}
+	return nil
+}
+
+// extendDeadlines gives an upload time to arrive, and its answer time to be
+// written after it.
+func extendDeadlines(w http.ResponseWriter) {
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(time.Now().Add(uploadDeadline))
+	_ = rc.SetWriteDeadline(time.Now().Add(uploadDeadline + time.Minute))
+}
+
+type runOut struct {
+	Location string `header:"Location" doc:"Where to poll the audit."`
+	Body     *passwords.Run
+}
+
+type runsIn struct {
+	ID int64 `path:"id" minimum:"1" doc:"Batch id."`
+}
+
+func (s *Server) registerPasswordsAPI() {
+	tags := []string{"Password audits"}
+	binary := &huma.Schema{Type: "string", Format: "binary"}
+	register(s, huma.Operation{OperationID: "create-password-audit", Method: http.MethodPost, Path: "/password-audits", Tags: tags,
+		Summary: "Audit a batch of default passwords",
+		Description: "Send the batch file (CSV with a header row and a password column; see psti passwords audit --help) as the body " +
+			"(text/csv, or application/gzip for a compressed file), or as multipart/form-data with the file in \"file\" and, optionally, " +
+			"the declaration of how the passwords were made (DP-15, the manifest of psti passwords generate) in \"declaration\". " +
+			"The audit runs in the background: poll the Location until state is done or failed. The file is deleted when the audit " +
+			"ends; only the report is kept.",
+		DefaultStatus: http.StatusAccepted,
+		Errors:        []int{http.StatusNotFound, http.StatusUnprocessableEntity}}, auth.Editor,
+		func(ctx context.Context, in *auditUploadIn) (*runOut, error) {
+			r, err := s.startAudit(ctx, actor(ctx), in.BatchID, in.ContentType, in.body, in.FileName)
+			if err != nil {
+				return nil, err
+			}
+			return &runOut{Location: fmt.Sprintf("%s/password-audits/%d", APIPrefix, r.ID), Body: r}, nil
+		})
+	// The body is described here, after registering, so that huma leaves
+	// it for the handler to stream instead of reading it into memory.
+	for _, item := range s.api.OpenAPI().Paths {
+		if op := item.Post; op != nil && op.OperationID == "create-password-audit" {
+			op.RequestBody = &huma.RequestBody{Required: true, Content: map[string]*huma.MediaType{
+				"text/csv":         {Schema: &huma.Schema{Type: "string"}},
+				"application/gzip": {Schema: binary},
+				"multipart/form-data": {Schema: &huma.Schema{Type: "object", Required: []string{"file"}, Properties: map[string]*huma.Schema{
+					"file": binary, "declaration": binary,
+				}}},
+			}}
+		}
+	}
+	register(s, huma.Operation{OperationID: "get-password-audit", Method: http.MethodGet, Path: "/password-audits/{id}", Tags: tags,
+		Summary:     "Read a password audit",
+		Description: "Its state and progress while it runs; the verdict and the full report when it is done; the reason when it failed.",
+		Errors:      []int{http.StatusNotFound}}, auth.Viewer,
+		func(ctx context.Context, in *idIn) (*itemOut[passwords.Run], error) {
+			r, err := s.audits.Run(ctx, in.ID)
+			return &itemOut[passwords.Run]{Body: r}, err
+		})
+	register(s, huma.Operation{OperationID: "list-batch-password-audits", Method: http.MethodGet, Path: "/batches/{id}/password-audits", Tags: tags,
+		Summary: "List a batch's password audits", Description: "Newest first, without their reports.",
+		Errors: []int{http.StatusNotFound}}, auth.Viewer,
+		func(ctx context.Context, in *runsIn) (*listOut[passwords.Run], error) {
+			if _, err := s.store.Batch(ctx, in.ID); err != nil {
+				return nil, err
+			}
+			rs, err := s.audits.Runs(ctx, in.ID, 0)
+			if rs == nil {
+				rs = []*passwords.Run{}
+			}
+			return &listOut[passwords.Run]{Body: rs}, err
+		})
+}
+
+// ---- pages ----
+
+type auditNewData struct {
+	Batch    *product.Batch
+	Product  string
+	Action   string
+	BackHref string
+	Error    string
+	Problems []psti.FieldError
+	MaxMiB   int64
+}
+
+type auditPageData struct {
+	Run       *passwords.Run
+	Batch     *product.Batch
+	Product   string
+	BackHref  string
+	Percent   int
+	Reading   bool // still reading rows (else working on the whole batch)
+	Flagged   []passwords.RuleResult
+	Passed    []passwords.RuleResult
+	Unchecked []passwords.RuleResult
+	Info      []passwords.RuleResult
+	Formats   []passwords.Template // the batch's formats with rows enough to judge
+	JSONHref  string
+}
+
+func (s *Server) registerPasswordPages() {
+	s.page("GET /admin/batches/{id}/password-audits/new", auth.Editor, func(w http.ResponseWriter, r *http.Request, u *auth.User) {
+		b, ok := getRecord(s, w, r, s.store.Batch)
+		if !ok {
+			return
+		}
+		s.showAuditNew(w, r, u, b, nil, http.StatusOK)
+	})
+	s.upload("POST /admin/batches/{id}/password-audits", auth.Editor, func(w http.ResponseWriter, r *http.Request, u *auth.User) {
+		b, ok := getRecord(s, w, r, s.store.Batch)
+		if !ok {
+			return
+		}
+		extendDeadlines(w)
+		run, err := s.startAudit(r.Context(), userActor(u), b.ID, r.Header.Get("Content-Type"), r.Body, "")
+		if err != nil {
+			if st := statusOf(psti.ErrorCode(err)); st == http.StatusInternalServerError || st == http.StatusNotImplemented {
+				s.pageError(w, r, err)
+				return
+			}
+			s.showAuditNew(w, r, u, b, err, statusOf(psti.ErrorCode(err)))
+			return
+		}
+		s.redirect(w, r, fmt.Sprintf("/admin/password-audits/%d", run.ID), "")
+	})
+	s.page("GET /admin/password-audits/{id}", auth.Viewer, func(w http.ResponseWriter, r *http.Request, u *auth.User) {
+		run, ok := getRecord(s, w, r, s.audits.Run)
+		if !ok {
+			return
+		}
+		d := auditPageData{Run: run, JSONHref: fmt.Sprintf("/admin/password-audits/%d/report.json", run.ID)}
+		if b, err := s.store.Batch(r.Context(), run.BatchID); err == nil {
+			d.Batch = b
+			d.Product = parentLabel(r.Context(), s.store.Product, b.ProductID, "product")
+			d.BackHref = fmt.Sprintf("/admin/batches/%d", b.ID)
+		}
+		d.Percent = int(run.Progress() * 100)
+		d.Reading = run.State == passwords.RunQueued || run.BytesRead < run.FileBytes
+		if rep := run.Report; rep != nil {
+			for _, tp := range rep.Batch.Templates {
+				if tp.Verdict != "too_few_rows" {
+					d.Formats = append(d.Formats, tp)
+				}
+			}
+			for _, rr := range rep.Rules {
+				switch rr.Status {
+				case "flagged":
+					d.Flagged = append(d.Flagged, rr)
+				case "not_checked":
+					d.Unchecked = append(d.Unchecked, rr)
+				case "info":
+					d.Info = append(d.Info, rr)
+				default:
+					d.Passed = append(d.Passed, rr)
+				}
+			}
+		}
+		title := "Password audit"
+		if d.Batch != nil {
+			title = "Password audit of batch " + d.Batch.Code
+		}
+		v := &view{Title: title, User: u, Section: "batches", Data: d}
+		if !run.Finished() {
+			w.Header().Set("Refresh", "2") // progress, without script
+		}
+		s.render(w, r, http.StatusOK, "password_audit", v)
+	})
+	s.page("GET /admin/password-audits/{id}/report.json", auth.Viewer, func(w http.ResponseWriter, r *http.Request, u *auth.User) {
+		run, ok := getRecord(s, w, r, s.audits.Run)
+		if !ok {
+			return
+		}
+		if run.Report == nil {
+			s.errorPage(w, r, http.StatusNotFound, "This audit has no report (yet): it is "+run.State+".")
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="password-audit-%d.json"`, run.ID))
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(run.Report)
+	})
+}
+
+func (s *Server) showAuditNew(w http.ResponseWriter, r *http.Request, u *auth.User, b *product.Batch, err error, status int) {
+	d := auditNewData{Batch: b, Action: fmt.Sprintf("/admin/batches/%d/password-audits", b.ID), BackHref: fmt.Sprintf("/admin/batches/%d", b.ID),
+		Product: parentLabel(r.Context(), s.store.Product, b.ProductID, "product"), MaxMiB: s.audits.MaxBytes() >> 20}
+	if err != nil {
+		d.Error = psti.ErrorMessage(err)
+		d.Problems = psti.ErrorFields(err)
+		if len(d.Problems) == 1 {
+			d.Error, d.Problems = d.Problems[0].Message, nil
+		}
+	}
+	s.render(w, r, status, "password_audit_new", &view{Title: "Audit the default passwords of batch " + b.Code, User: u, Section: "batches", Data: d})
+}
+
+// batchAuditSection lists a batch's password audits on its page.
+func (s *Server) batchAuditSection(ctx context.Context, b *product.Batch) (section, error) {
+	sec := section{Title: "Default password audits", Headers: []string{"Started", "File", "Devices", "Result"},
+		AddHref: fmt.Sprintf("/admin/batches/%d/password-audits/new", b.ID), AddLabel: "Audit this batch's default passwords",
+		Empty: "No audits yet. Upload the batch's default passwords to check them against the law's password rules."}
+	if b.Archived() {
+		sec.AddHref = ""
+	}
+	rs, err := s.audits.Runs(ctx, b.ID, 20)
+	if err != nil {
+		return sec, err
+	}
+	for _, r := range rs {
+		sec.Rows = append(sec.Rows, []cell{{Text: r.CreatedAt.UTC().Format("2 January 2006, 15:04 UTC"), Href: fmt.Sprintf("/admin/password-audits/%d", r.ID)},
+			{Text: r.FileName}, {Text: quantity(r.RowsRead)}, {Text: runResult(r)}})
+	}
+	return sec, nil
+}
+
+// runResult says in a few words how an audit stands.
+func runResult(r *passwords.Run) string {
+	switch r.State {
+	case passwords.RunDone:
+		if r.Verdict == "pass" {
+			return "Passed"
+		}
+		return "Failed"
+	case passwords.RunFailed:
+		return "Could not be audited"
+	case passwords.RunInterrupted:
+		return "Interrupted"
+	case passwords.RunQueued:
+		return "Waiting to start"
+	}
+	return fmt.Sprintf("Running (%d%%)", int(r.Progress()*100))
+}
+
+// upload registers a page that receives a file: like page, but the body is
+// left for the handler to stream, not parsed as a small form.
+func (s *Server) upload(pattern string, role auth.Role, h pageHandler) {
+	s.pageWith(pattern, role, true, h)
+}

@@ -1,0 +1,246 @@
+package web_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"mime/multipart"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/psti/psti/internal/auth"
+	"github.com/psti/psti/internal/passwords"
+	"github.com/psti/psti/internal/product"
+	"github.com/psti/psti/internal/psti"
+	"github.com/psti/psti/internal/store/storetest"
+)
+
+// batchCSV writes a batch of n devices; password makes each one's
+// password from its serial and MAC address.
+func batchCSV(n int, password func(i int, serial, mac string) string) string {
+	var b strings.Builder
+	b.WriteString("serial,mac,password\n")
+	for i := range n {
+		m := uint64(0x021a3c000000) + uint64(i)*4
+		mac := fmt.Sprintf("%02X:%02X:%02X:%02X:%02X:%02X", byte(m>>40), byte(m>>32), byte(m>>24), byte(m>>16), byte(m>>8), byte(m))
+		serial := fmt.Sprintf("AR200-%07d", i)
+		fmt.Fprintf(&b, "%s,%s,%s\n", serial, mac, password(i, serial, mac))
+	}
+	return b.String()
+}
+
+// randomPassword draws 12 characters from the unambiguous alphabet, each
+// uniformly (rejection sampling).
+func randomPassword(int, string, string) string {
+	const alphabet = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+	b := make([]byte, 12)
+	var x [1]byte
+	for i := range b {
+		for {
+			_, _ = rand.Read(x[:])
+			if int(x[0]) < 256-256%len(alphabet) {
+				break
+			}
+		}
+		b[i] = alphabet[int(x[0])%len(alphabet)]
+	}
+	return string(b)
+}
+
+// macTail is the TP-Link family: the last 8 hex digits of the MAC address.
+func macTail(_ int, _, mac string) string { return strings.ReplaceAll(mac, ":", "")[4:] }
+
+// waitRun polls an audit until it has finished.
+func waitRun(t *testing.T, e *env, id int64) *passwords.Run {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		var r passwords.Run
+		if st, body := e.json("GET", fmt.Sprintf("/api/v1/password-audits/%d", id), auth.Viewer, nil, &r); st != http.StatusOK {
+			t.Fatalf("polling audit %d: %d %s", id, st, body)
+		}
+		if r.State != passwords.RunQueued && r.State != passwords.RunRunning {
+			return &r
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("audit %d still %s", id, r.State)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func gz(s string) string {
+	var b bytes.Buffer
+	w := gzip.NewWriter(&b)
+	w.Write([]byte(s))
+	w.Close()
+	return b.String()
+}
+
+// form builds a multipart upload.
+func form(files map[string][2]string) (string, string) {
+	var b bytes.Buffer
+	w := multipart.NewWriter(&b)
+	for field, f := range files {
+		part, _ := w.CreateFormFile(field, f[0])
+		part.Write([]byte(f[1]))
+	}
+	w.Close()
+	return w.FormDataContentType(), b.String()
+}
+
+// TestPasswordAuditAPI uploads batches over the API, as a factory tool
+// would, on both back ends: the audit runs in the background, the report
+// names the rule that caught each problem, the upload is deleted, and
+// unusable uploads are refused with the reason.
+func TestPasswordAuditAPI(t *testing.T) {
+	for _, b := range storetest.Backends {
+		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, b)
+			ctx := context.Background()
+			seed := storetest.NewSeed(t, e.db)
+			batch := &product.Batch{ProductID: seed.Product.ID, Code: "B-2026-11"}
+			must(t, e.db.CreateBatch(ctx, psti.System("test"), batch))
+			upload := func(query, contentType, body string) (int, string, *passwords.Run) {
+				res, text := e.call("POST", "/api/v1/password-audits?"+query, e.tokens[auth.Editor], contentType, body)
+				var r passwords.Run
+				if res.StatusCode == http.StatusAccepted {
+					if err := json.Unmarshal([]byte(text), &r); err != nil {
+						t.Fatal(err)
+					}
+					if loc := res.Header.Get("Location"); loc != fmt.Sprintf("/api/v1/password-audits/%d", r.ID) {
+						t.Fatalf("Location %q for run %d", loc, r.ID)
+					}
+				}
+				return res.StatusCode, text, &r
+			}
+			bq := fmt.Sprintf("batch_id=%d", batch.ID)
+
+			// A derived batch fails, and the report says how.
+			st, text, r := upload(bq+"&file_name=line3.csv", "text/csv", batchCSV(3000, macTail))
+			if st != http.StatusAccepted || r.State != passwords.RunQueued || r.FileName != "line3.csv" || r.FileBytes == 0 || r.CreatedBy != "editor@example.com" {
+				t.Fatalf("upload: %d %s", st, text)
+			}
+			r = waitRun(t, e, r.ID)
+			if r.State != passwords.RunDone || r.Verdict != "fail" || r.Report == nil || r.RowsRead != 3000 || r.Progress() != 1 {
+				t.Fatalf("derived batch: %+v", r)
+			}
+			dp06 := ruleOf(t, r.Report, "DP-06")
+			if dp06.Count != 3000 || len(dp06.Examples) == 0 || dp06.Examples[0].Line < 2 || dp06.Examples[0].Serial == "" || !strings.Contains(dp06.Examples[0].Evidence, "MAC") {
+				t.Fatalf("DP-06 in the report: %+v", dp06)
+			}
+
+			// A random batch, compressed, passes.
+			st, text, r = upload(bq, "application/gzip", gz(batchCSV(3000, randomPassword)))
+			if st != http.StatusAccepted {
+				t.Fatalf("gzip upload: %d %s", st, text)
+			}
+			if r = waitRun(t, e, r.ID); r.Verdict != "pass" || r.Report.Rows != 3000 {
+				t.Fatalf("random batch: %+v %+v", r, r.Report)
+			}
+			if ruleOf(t, r.Report, "DP-15").Status != "not_checked" {
+				t.Fatal("DP-15 without a declaration must be not checked")
+			}
+
+			// A generated batch with its manifest, as a multipart form: the
+			// declaration is checked (DP-15).
+			dir := t.TempDir()
+			var serials strings.Builder
+			serials.WriteString("serial\n")
+			for i := range 2000 {
+				fmt.Fprintf(&serials, "AR200-%07d\n", i)
+			}
+			out := filepath.Join(dir, "batch.csv")
+			m, err := passwords.Generate(strings.NewReader(serials.String()), "serials.csv", out, passwords.GenerateConfig{Length: 12, AlphabetName: "unambiguous"}, nil)
+			must(t, err)
+			manifest, _ := json.Marshal(m)
+			batchFile, err := os.ReadFile(out)
+			must(t, err)
+			ct, body := form(map[string][2]string{"file": {`C:\factory\batch.csv`, string(batchFile)}, "declaration": {"manifest.json", string(manifest)}})
+			st, text, r = upload(bq, ct, body)
+			if st != http.StatusAccepted || r.FileName != "batch.csv" {
+				t.Fatalf("multipart upload: %d %s", st, text)
+			}
+			if r = waitRun(t, e, r.ID); r.Verdict != "pass" || ruleOf(t, r.Report, "DP-15").Status != "passed" || r.Report.Declaration == nil {
+				t.Fatalf("generated batch with its manifest: %+v", r.Report)
+			}
+
+			// A row the audit cannot read fails the run, naming the line.
+			st, _, r = upload(bq, "text/csv", "serial,password\nA1,Xk3mPq9rTz2w\nA2,\xff\xfebad\n")
+			if st != http.StatusAccepted {
+				t.Fatalf("upload with a bad row: %d", st)
+			}
+			if r = waitRun(t, e, r.ID); r.State != passwords.RunFailed || !strings.Contains(r.Problem, "line 3") || r.Report != nil {
+				t.Fatalf("bad row: %+v", r)
+			}
+
+			// Refused at once, with nothing kept.
+			archived := &product.Batch{ProductID: seed.Product.ID, Code: "OLD"}
+			must(t, e.db.CreateBatch(ctx, psti.System("test"), archived))
+			_, err = e.db.SetArchived(ctx, psti.System("test"), product.KindBatch, archived.ID, true)
+			must(t, err)
+			for _, c := range []struct {
+				name, query, ct, body string
+				status                int
+				says                  string
+			}{
+				{"no batch", "", "text/csv", "serial,password\nA,B\n", http.StatusUnprocessableEntity, "batch_id"},
+				{"unknown batch", "batch_id=99999", "text/csv", "serial,password\nA,B\n", http.StatusNotFound, "batch"},
+				{"archived batch", fmt.Sprintf("batch_id=%d", archived.ID), "text/csv", "serial,password\nA,B\n", http.StatusUnprocessableEntity, "archived"},
+				{"no password column", bq, "text/csv", "serial,pass\nA,B\n", http.StatusUnprocessableEntity, "password"},
+				{"empty file", bq, "text/csv", "", http.StatusUnprocessableEntity, "empty"},
+				{"a form, not a file", bq, "application/x-www-form-urlencoded", "password=x", http.StatusUnprocessableEntity, "multipart"},
+				{"multipart without the file", bq, "", "", http.StatusUnprocessableEntity, "Choose the batch file"},
+				{"damaged gzip", bq, "application/gzip", "\x1f\x8b\x08\x00garbage", http.StatusUnprocessableEntity, "gzip"},
+			} {
+				ct, body := c.ct, c.body
+				if c.name == "multipart without the file" {
+					ct, body = form(map[string][2]string{"declaration": {"manifest.json", string(manifest)}})
+				}
+				before := e.counts(t)
+				st, text, _ := upload(c.query, ct, body)
+				if st != c.status || !strings.Contains(text, c.says) {
+					t.Errorf("%s: %d %s, want %d saying %q", c.name, st, text, c.status, c.says)
+				}
+				if after := e.counts(t); after["password_audits"] != before["password_audits"] {
+					t.Errorf("%s: a run was stored", c.name)
+				}
+			}
+			if res, _ := e.call("POST", "/api/v1/password-audits?"+bq, e.tokens[auth.Viewer], "text/csv", "serial,password\nA,B\n"); res.StatusCode != http.StatusForbidden {
+				t.Errorf("a viewer uploaded a batch: %d", res.StatusCode)
+			}
+
+			// The runs are listed with the batch, newest first; no upload is
+			// left behind.
+			var list []passwords.Run
+			if st, text := e.json("GET", fmt.Sprintf("/api/v1/batches/%d/password-audits", batch.ID), auth.Viewer, nil, &list); st != http.StatusOK || len(list) != 4 || list[0].State != passwords.RunFailed || list[3].Verdict != "fail" || list[0].Report != nil {
+				t.Fatalf("list: %d %s", st, text)
+			}
+			if left, _ := filepath.Glob(filepath.Join(e.work, "*")); len(left) != 0 {
+				t.Fatalf("files left in the work directory: %v", left)
+			}
+			if st, _ := e.json("GET", "/api/v1/password-audits/99999", auth.Viewer, nil, nil); st != http.StatusNotFound {
+				t.Fatalf("unknown audit: %d", st)
+			}
+		})
+	}
+}
+
+func ruleOf(t *testing.T, rep *passwords.Report, id string) passwords.RuleResult {
+	t.Helper()
+	for _, r := range rep.Rules {
+		if r.ID == id {
+			return r
+		}
+	}
+	t.Fatalf("no rule %s in the report", id)
+	return passwords.RuleResult{}
+}
