@@ -373,7 +373,7 @@ wait:
 				return
 			case <-t.C:
 				r.BytesRead, r.RowsRead = counted.n.Load(), rows.Load()
-				if err := rn.store.UpdateRun(ctx, r); err != nil {
+				if err := rn.store.UpdateRun(ctx, r); err != nil && ctx.Err() == nil {
 					log.Warn("password audit: recording progress", "err", err)
 				}
 			}

@@ -26,6 +26,21 @@ var staticFiles embed.FS
 // maxFormBody bounds a submitted form. Forms hold a few fields of text.
 const maxFormBody = 64 << 10
 
+// sizeText says how large a file is, in the units people read.
+func sizeText(n int64) string {
+	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return fmt.Sprintf("%d GiB", n>>30)
+	case n >= 10e6:
+		return fmt.Sprintf("%d MB", n/1e6)
+	case n >= 1e6:
+		return fmt.Sprintf("%.1f MB", float64(n)/1e6)
+	case n >= 1e3:
+		return fmt.Sprintf("%d kB", n/1e3)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
 // templates holds one parsed set per page: the layout, the shared
 // partials, and the page itself.
 type templates struct {
@@ -50,17 +65,7 @@ var funcs = template.FuncMap{
 		}
 		return thousands(n) + " devices"
 	},
-	"size": func(n int64) string {
-		switch {
-		case n >= 10<<20:
-			return fmt.Sprintf("%d MB", n/1e6)
-		case n >= 1e6:
-			return fmt.Sprintf("%.1f MB", float64(n)/1e6)
-		case n >= 1e3:
-			return fmt.Sprintf("%d kB", n/1e3)
-		}
-		return fmt.Sprintf("%d bytes", n)
-	},
+	"size": sizeText,
 }
 
 func loadTemplates() (*templates, error) {

@@ -224,7 +224,7 @@ type auditNewData struct {
 	BackHref string
 	Error    string
 	Problems []psti.FieldError
-	MaxMiB   int64
+	MaxSize  string
 }
 
 type auditPageData struct {
@@ -275,7 +275,7 @@ func (s *Server) registerPasswordPages() {
 		d := auditPageData{Run: run, JSONHref: fmt.Sprintf("/admin/password-audits/%d/report.json", run.ID)}
 		if b, err := s.store.Batch(r.Context(), run.BatchID); err == nil {
 			d.Batch = b
-			d.Product = parentLabel(r.Context(), s.store.Product, b.ProductID, "product")
+			d.Product = s.productName(r.Context(), b.ProductID)
 			d.BackHref = fmt.Sprintf("/admin/batches/%d", b.ID)
 		}
 		d.Percent = int(run.Progress() * 100)
@@ -328,7 +328,7 @@ func (s *Server) registerPasswordPages() {
 
 func (s *Server) showAuditNew(w http.ResponseWriter, r *http.Request, u *auth.User, b *product.Batch, err error, status int) {
 	d := auditNewData{Batch: b, Action: fmt.Sprintf("/admin/batches/%d/password-audits", b.ID), BackHref: fmt.Sprintf("/admin/batches/%d", b.ID),
-		Product: parentLabel(r.Context(), s.store.Product, b.ProductID, "product"), MaxMiB: s.audits.MaxBytes() >> 20}
+		Product: s.productName(r.Context(), b.ProductID), MaxSize: sizeText(s.audits.MaxBytes())}
 	if err != nil {
 		d.Error = psti.ErrorMessage(err)
 		d.Problems = psti.ErrorFields(err)
@@ -337,6 +337,16 @@ func (s *Server) showAuditNew(w http.ResponseWriter, r *http.Request, u *auth.Us
 		}
 	}
 	s.render(w, r, status, "password_audit_new", &view{Title: "Audit the default passwords of batch " + b.Code, User: u, Section: "batches", Data: d})
+}
+
+// productName names a product as its pages do, or "the product" if it
+// cannot be read.
+func (s *Server) productName(ctx context.Context, id int64) string {
+	p, err := s.store.Product(ctx, id)
+	if err != nil {
+		return "the product"
+	}
+	return describe(p)
 }
 
 // batchAuditSection lists a batch's password audits on its page.

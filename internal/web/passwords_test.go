@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/psti/psti/internal/auth"
 	"github.com/psti/psti/internal/passwords"
 	"github.com/psti/psti/internal/product"
@@ -243,4 +245,81 @@ func ruleOf(t *testing.T, rep *passwords.Report, id string) passwords.RuleResult
 	}
 	t.Fatalf("no rule %s in the report", id)
 	return passwords.RuleResult{}
+}
+
+// TestBrowserPasswordAudit is an editor checking a factory batch in a real
+// browser: from the batch's page, upload the file, watch the audit run, and
+// read the report.
+func TestBrowserPasswordAudit(t *testing.T) {
+	e := newEnv(t, storetest.SQLite)
+	seed := storetest.NewSeed(t, e.db)
+	batch := &product.Batch{ProductID: seed.Product.ID, Code: "B-2026-11", Quantity: 20000}
+	must(t, e.db.CreateBatch(context.Background(), psti.System("test"), batch))
+	file := filepath.Join(t.TempDir(), "line3-november.csv")
+	must(t, os.WriteFile(file, []byte(batchCSV(20000, func(i int, serial, mac string) string {
+		if i%4 == 0 {
+			return macTail(i, serial, mac)
+		}
+		return randomPassword(i, serial, mac)
+	})), 0o600))
+
+	b := newBrowser(t, e.ts.URL)
+	b.open("/login")
+	b.fill(map[string]string{"email": "editor@example.com", "password": testPassword})
+	b.submit("main button[type=submit]", "/admin")
+	b.open(fmt.Sprintf("/admin/batches/%d", batch.ID))
+	if s := b.text("section.sub"); !strings.Contains(s, "No audits yet") {
+		t.Fatalf("batch page before any audit: %q", s)
+	}
+	b.do(chromedp.Click(chromedp.CSS(`a[href$="/password-audits/new"]`)))
+	b.do(chromedp.WaitVisible(chromedp.CSS(`input[type=file][name=file]`)))
+	b.screenshot("upload-form")
+	if s := b.text("main"); !strings.Contains(s, "What psti keeps") || !strings.Contains(s, "deleted when the audit ends") {
+		t.Fatalf("the upload page does not say what is kept: %q", s)
+	}
+
+	b.do(chromedp.SetUploadFiles(`input[name=file]`, []string{file}))
+	b.submit("main form button[type=submit]", "/admin/password-audits/")
+	// The page refreshes itself until the report is there.
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		v, _ := chromedp.Run(b.ctx, chromedp.Evaluate[string](`(document.querySelector('.verdict h2') || {}).textContent || ''`))
+		if v != "" {
+			break
+		}
+		if time.Now().After(deadline) {
+			b.screenshot("failure")
+			t.Fatal("the report did not appear")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	b.screenshot("report")
+	page := b.text("main")
+	for _, want := range []string{
+		"This batch fails",
+		"5,000 of 20,000 devices were flagged",
+		"DP-06: Derived from a product identifier",
+		"5,000 devices",
+		"line3-november.csv",
+		"uploaded by editor@example.com",
+		"psti kept this report, not the file",
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the report page does not say %q:\n%s", want, page)
+		}
+	}
+	// Examples name rows by line and serial (row i is on line i+2) and
+	// give the evidence.
+	ex, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`[...document.querySelectorAll('section.finding')].find(s => s.querySelector('h3').textContent.startsWith('DP-06')).querySelector('tbody tr').innerText`))
+	must(t, err)
+	if f := strings.Fields(ex); len(f) < 3 || f[0] != "2" || f[1] != "AR200-0000000" || !strings.Contains(ex, "MAC") {
+		t.Errorf("first DP-06 example: %q", ex)
+	}
+
+	// Back on the batch's page, the audit is listed with its result.
+	b.do(chromedp.Click(chromedp.CSS(`p.back a`)))
+	b.do(chromedp.WaitVisible(chromedp.CSS(`section.sub table`)))
+	if s := b.text("section.sub table"); !strings.Contains(s, "line3-november.csv") || !strings.Contains(s, "Failed") || !strings.Contains(s, "20,000") {
+		t.Fatalf("batch page lists: %q", s)
+	}
 }
