@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/psti/psti/internal/auth"
+	"github.com/psti/psti/internal/disclosure"
+	"github.com/psti/psti/internal/mail"
 	"github.com/psti/psti/internal/passwords"
 	"github.com/psti/psti/internal/product"
 	"github.com/psti/psti/internal/psti"
@@ -722,6 +724,25 @@ func richSource(t *testing.T) (string, *storetest.Seed, string) {
 		t.Fatal(err)
 	}
 	if err := db.CommitSession(ctx, auth.Hash("session"), auth.Session{Data: []byte(`{"u":1}`), Expires: time.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.EnqueueMail(ctx, mail.Message{To: "reporter@example.com", Subject: "Report received", Text: "Thank you.\n", Kind: "report-ack", Ref: "report:1"}); err != nil {
+		t.Fatal(err)
+	}
+	// A report with a file, resolved, with its advisory, under a policy.
+	if err := db.SavePolicy(ctx, psti.System("test"), disclosure.DefaultPolicy(seed.Org.ID)); err != nil {
+		t.Fatal(err)
+	}
+	reports := &disclosure.Service{Store: db, Register: db, Clock: psti.SystemClock{}, BaseURL: "http://psti.test"}
+	rep, _, err := reports.Submit(ctx, disclosure.Submission{Summary: "Open port", Details: "Telnet is open.", ProductID: seed.Product.ID,
+		Attachments: []disclosure.Attachment{{Name: "scan.txt", ContentType: "text/plain", Data: []byte("23/tcp open"), SHA256: "x"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := reports.Act(ctx, psti.System("test"), rep.ID, disclosure.Action{Kind: "close", Status: disclosure.StatusResolved}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := reports.Publish(ctx, db, psti.System("test"), rep.ID, disclosure.AdvisoryDraft{Title: "Telnet open", Summary: "Telnet was open.", Remedy: "Update."}); err != nil {
 		t.Fatal(err)
 	}
 	return url, seed, secret

@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"os"
 	"runtime/debug"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -40,6 +41,20 @@ func buildVersion() string {
 type usageError struct{ error }
 
 func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
+
+// envInt is env for a whole number; a value that is not one gives -1, which
+// the flag's own check then refuses.
+func envInt(name string, def int) int {
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil {
+		return -1
+	}
+	return n
+}
 
 // env returns the environment variable's value, or def.
 func env(name, def string) string {
@@ -146,6 +161,7 @@ Exit status: 0 success, 1 the work failed, 2 the command line or input is unusab
 		restoreCmd(a),
 		migrateDataCmd(a),
 		passwordsCmd(a),
+		securitytxtCmd(a),
 	)
 	return root
 }

@@ -68,7 +68,8 @@ names the file, line and column, and nothing is written).
 Thresholds are printed in the report and can be changed with --set, e.g.
 --set min_length=10 --set target_bits=70. Names: min_length, wifi_min_length,
 floor_bits, target_bits, wifi_floor_bits, mac_offset, chance, run_length,
-min_guesses_log10, guess_sample, near_duplicate_sample.`,
+dense_counter_rows, dense_counter_fill, min_guesses_log10, guess_sample,
+near_duplicate_sample.`,
 		Example: `  psti passwords audit --input batch-2411.csv
   psti passwords audit --input batch.csv.gz --brand Acme --model AC-200 \
       --declaration manifest.json --report report.json --findings findings.jsonl
@@ -231,12 +232,11 @@ func thresholds(sets []string) (passwords.Thresholds, error) {
 	return th, nil
 }
 
-// input is the batch being read, with how many bytes of the file have
-// been read (for the progress bar).
+// input is the batch being read, and the file under it, whose position
+// says how much has been read (for the progress bar).
 type input struct {
 	io.Reader
 	file *os.File
-	n    int64
 }
 
 func (in *input) read() int64 {
@@ -392,6 +392,14 @@ func writeReport(w io.Writer, r *passwords.Report) {
 		thousands(b.Duplicates.ExactRows), thousands(b.Duplicates.CaseRows), b.Duplicates.Expected)
 	for _, p := range append(b.Counters.Patterns, b.Derivations...) {
 		fmt.Fprintf(w, "  %s pattern: %s — %s rows (chance: %.2g)\n", p.Rule, p.Pattern, thousands(p.Rows), p.Expected)
+	}
+	for _, d := range b.Counters.Dense {
+		step := ""
+		if d.Step > 1 {
+			step = fmt.Sprintf(" in steps of %d", d.Step)
+		}
+		fmt.Fprintf(w, "  counter in any order: %s take values %s–%s%s, filling %.0f%% of them — %s rows (chance: below 10^%.0f)\n",
+			d.Varies, d.From, d.To, step, math.Floor(100*d.Fill), thousands(d.Rows), math.Ceil(d.Log10Chance))
 	}
 	for _, run := range b.Counters.Runs {
 		fmt.Fprintf(w, "  sorted run: %s\n", run)

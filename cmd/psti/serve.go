@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"os/signal"
 	"syscall"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/psti/psti/internal/auth"
+	"github.com/psti/psti/internal/mail"
 	"github.com/psti/psti/internal/passwords"
 	"github.com/psti/psti/internal/psti"
 	"github.com/psti/psti/internal/web"
@@ -22,6 +24,7 @@ import (
 func serveCmd(a *app) *cobra.Command {
 	var addr, workDir string
 	var grace time.Duration
+	var intakeRate int
 	c := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the web server: public pages, admin pages and the JSON API",
@@ -40,16 +43,24 @@ SIGINT or SIGTERM stops it gracefully: requests in flight finish (for up to
   PSTI_DATABASE_URL=postgres://psti@db/psti psti serve`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, _ []string) error {
-			return a.serve(c.Context(), addr, workDir, grace)
+			return a.serve(c.Context(), serveOptions{addr: addr, workDir: workDir, grace: grace, intakeRate: intakeRate})
 		},
 	}
 	c.Flags().StringVar(&addr, "addr", env("PSTI_ADDR", "127.0.0.1:8080"), "address to listen on, host:port (env PSTI_ADDR)")
 	c.Flags().StringVar(&workDir, "work-dir", env("PSTI_WORK_DIR", ""), "where uploaded password batches wait for their audit; private to psti (env PSTI_WORK_DIR; default: the system's temporary directory)")
+	c.Flags().IntVar(&intakeRate, "intake-rate", envInt("PSTI_INTAKE_RATE", 10), "security reports (and reporter messages) one address may send a minute; 0 lifts the limit, for load tests (env PSTI_INTAKE_RATE)")
 	c.Flags().DurationVar(&grace, "shutdown-timeout", 30*time.Second, "how long requests in flight may take to finish on shutdown")
 	return c
 }
 
-func (a *app) serve(parent context.Context, addr, workDir string, grace time.Duration) error {
+type serveOptions struct {
+	addr, workDir string
+	grace         time.Duration
+	intakeRate    int
+}
+
+func (a *app) serve(parent context.Context, o serveOptions) error {
+	addr, grace := o.addr, o.grace
 	log, err := a.logger()
 	if err != nil {
 		return err
@@ -91,8 +102,11 @@ func (a *app) serve(parent context.Context, addr, workDir string, grace time.Dur
 		fmt.Fprintf(a.stderr, "\nNo users yet. To set up the first administrator, open this link (it works once, for 72 hours):\n\n    %s/setup/%s\n\n", base, code)
 	}
 
+	if o.intakeRate < 0 {
+		return usagef("--intake-rate must be 0 (no limit) or more")
+	}
 	srv, err := web.New(web.Config{BaseURL: base, Version: buildVersion(), Logger: log, Clock: clock,
-		Audits: passwords.RunnerOptions{Dir: workDir}}, db, svc)
+		Audits: passwords.RunnerOptions{Dir: o.workDir}, IntakeRate: o.intakeRate}, db, svc)
 	if err != nil {
 		return err
 	}
@@ -110,6 +124,18 @@ func (a *app) serve(parent context.Context, addr, workDir string, grace time.Dur
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
 	go sweepSessions(ctx, db, log)
+	go srv.SweepReports(ctx, time.Minute)
+	if url := os.Getenv("PSTI_SMTP_URL"); url != "" {
+		sender, err := mail.New(db, mail.Config{URL: url, From: os.Getenv("PSTI_SMTP_FROM")}, clock, log)
+		if err != nil {
+			return usagef("PSTI_SMTP_URL: %v", err)
+		}
+		relay := sender.Relay()
+		log.Info("e-mail on", "relay", relay.String())
+		go sender.Run(ctx)
+	} else {
+		log.Info("e-mail off: set PSTI_SMTP_URL to send reporters their updates and staff their alerts; mail is kept queued meanwhile")
+	}
 
 	errc := make(chan error, 1)
 	go func() { errc <- httpSrv.Serve(ln) }()

@@ -15,6 +15,8 @@ import (
 var Tables = []string{
 	"organisations", "manufacturers", "brands", "products", "product_manufacturers", "product_identifiers",
 	"versions", "batches", "password_audits", "users", "invitations", "api_tokens", "sessions", "audit_log",
+	"disclosure_policies", "reports", "report_events", "report_attachments", "advisories",
+	"mail_outbox",
 }
 
 // Counts is the number of rows in each table.
@@ -151,7 +153,7 @@ func CopyAll(ctx context.Context, src, dst *DB, progress func(table string, rows
 // sequence on PostgreSQL).
 func hasID(table string) bool {
 	switch table {
-	case "product_manufacturers", "product_identifiers", "sessions":
+	case "product_manufacturers", "product_identifiers", "sessions", "disclosure_policies":
 		return false
 	}
 	return true

@@ -30,6 +30,7 @@ type DB struct {
 	url     string
 	path    string // the SQLite file; "" on PostgreSQL
 	unlock  func() // releases the SQLite file's shared lock
+	intake  intake // groups new security reports into shared commits
 }
 
 // Options change how a database is opened. The zero value is what psti serve
@@ -85,6 +86,7 @@ func Open(ctx context.Context, url string, opt Options) (*DB, error) {
 // Close closes the database. On SQLite the last connection to close folds
 // the write-ahead log back into the database file.
 func (db *DB) Close() error {
+	db.closeIntake()
 	var errs []error
 	if db.ro != nil {
 		errs = append(errs, db.ro.closeStmts())

@@ -7,8 +7,10 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/psti/psti/internal/auth"
+	"github.com/psti/psti/internal/disclosure"
 	"github.com/psti/psti/internal/passwords"
 	"github.com/psti/psti/internal/product"
 	"github.com/psti/psti/internal/psti"
@@ -74,6 +76,17 @@ var access = []struct {
 	{"POST", "/api/v1/password-audits", auth.Editor},
 	{"GET", "/api/v1/password-audits/{id}", auth.Viewer},
 	{"GET", "/api/v1/batches/{id}/password-audits", auth.Viewer},
+	// Security reports: anyone reports and follows a report with its
+	// receipt; staff read (viewers) and act (editors).
+	{"POST", "/api/v1/reports", auth.Public},
+	{"GET", "/api/v1/reports/status", auth.Public},
+	{"POST", "/api/v1/reports/status", auth.Public},
+	{"GET", "/api/v1/reports", auth.Viewer},
+	{"GET", "/api/v1/reports/{id}", auth.Viewer},
+	{"POST", "/api/v1/reports/{id}/actions", auth.Editor},
+	{"GET", "/api/v1/organisations/{id}/disclosure-policy", auth.Viewer},
+	{"PUT", "/api/v1/organisations/{id}/disclosure-policy", auth.Editor},
+	{"POST", "/api/v1/reports/{id}/advisory", auth.Editor},
 	// People and access over the API: admins only, apart from "who am I".
 	{"GET", "/api/v1/me", auth.Viewer},
 	{"GET", "/api/v1/users", auth.Admin},
@@ -138,6 +151,26 @@ var access = []struct {
 	{"POST", "/admin/batches/{id}/password-audits", auth.Editor},
 	{"GET", "/admin/password-audits/{id}", auth.Viewer},
 	{"GET", "/admin/password-audits/{id}/report.json", auth.Viewer},
+	{"GET", "/security", auth.Public},
+	{"GET", "/security/report", auth.Public},
+	{"POST", "/security/report", auth.Public},
+	{"GET", "/security/status", auth.Public},
+	{"POST", "/security/status", auth.Public},
+	{"POST", "/security/status/reply", auth.Public},
+	{"GET", "/admin/reports", auth.Viewer},
+	{"GET", "/admin/reports/{id}", auth.Viewer},
+	{"POST", "/admin/reports/{id}/actions", auth.Editor},
+	{"GET", "/admin/reports/{id}/attachments/{aid}", auth.Viewer},
+	{"GET", "/admin/security-policy", auth.Viewer},
+	{"POST", "/admin/reports/{id}/advisory", auth.Editor},
+	{"GET", "/security/advisories", auth.Public},
+	{"GET", "/security/advisories/{tracking}", auth.Public},
+	{"GET", "/.well-known/security.txt", auth.Public},
+	{"GET", "/security.txt", auth.Public},
+	{"GET", "/.well-known/csaf/provider-metadata.json", auth.Public},
+	{"GET", "/.well-known/csaf/{file}", auth.Public},
+	{"GET", "/.well-known/csaf/{year}/{file}", auth.Public},
+	{"POST", "/admin/security-policy", auth.Editor},
 	{"GET", "/admin/users", auth.Admin},
 	{"POST", "/admin/users/invite", auth.Admin},
 	{"GET", "/admin/users/{id}", auth.Admin},
@@ -202,6 +235,12 @@ func TestAccess(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = spareInvite
+	rep := &disclosure.Report{OrganisationID: seed.Org.ID, Summary: "s", Details: "d", Status: disclosure.StatusReceived, ReceivedAt: time.Now(),
+		Attachments: []disclosure.Attachment{{Name: "a.txt", ContentType: "text/plain", Data: []byte("a"), SHA256: "x"}}}
+	_, receiptHash := disclosure.NewReceipt()
+	if err := e.db.SubmitReport(ctx, rep, receiptHash, disclosure.Event{At: time.Now(), Kind: disclosure.EventReceived, Public: true}); err != nil {
+		t.Fatal(err)
+	}
 	run := &passwords.Run{BatchID: b.ID, FileName: "batch.csv", FileBytes: 10, CreatedBy: "test"}
 	if err := e.db.CreateRun(ctx, psti.System("test"), run); err != nil {
 		t.Fatal(err)
@@ -211,7 +250,7 @@ func TestAccess(t *testing.T) {
 		t.Fatal(err)
 	}
 	ids := map[string]int64{"invitations": invs[0].ID, "organisations": seed.Org.ID, "manufacturers": seed.Makers[0].ID, "brands": seed.Brand.ID,
-		"products": seed.Product.ID, "versions": v.ID, "batches": b.ID, "password-audits": run.ID, "users": spare.ID, "tokens": spareToken.ID}
+		"products": seed.Product.ID, "versions": v.ID, "batches": b.ID, "password-audits": run.ID, "reports": rep.ID, "users": spare.ID, "tokens": spareToken.ID}
 
 	path := func(pattern string) string {
 		if pattern == "/" {
@@ -219,6 +258,8 @@ func TestAccess(t *testing.T) {
 		}
 		p := strings.ReplaceAll(pattern, "{$}", "")
 		p = strings.ReplaceAll(p, "{code}", "not-a-real-setup-code")
+		p = strings.ReplaceAll(p, "{aid}", fmt.Sprint(rep.Attachments[0].ID))
+		p = strings.NewReplacer("{tracking}", "ACME-2026-0001", "{year}", "2026", "{file}", "index.txt").Replace(p)
 		if strings.Contains(p, "{id}") {
 			var id int64
 			for kind, n := range ids {

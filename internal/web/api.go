@@ -2,7 +2,10 @@ package web
 
 import (
 	"context"
+	"errors"
 	"net/http"
+	"path"
+	"reflect"
 	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -38,6 +41,7 @@ func (s *Server) newAPI() huma.API {
 	cfg.DocsPath = ""    // the bundled docs page loads scripts from elsewhere; the spec is enough
 	cfg.SchemasPath = "" // no $schema links in responses
 	cfg.CreateHooks = nil
+	cfg.Components.Schemas = huma.NewMapRegistry("#/components/schemas/", schemaName)
 	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
 		"bearer": {Type: "http", Scheme: "bearer", Description: "An API token made with `psti tokens create` or on the Tokens page."},
 	}
@@ -53,12 +57,27 @@ func (s *Server) newAPI() huma.API {
 	return api
 }
 
+// schemaName names a type in the API description. Types of the capability
+// packages whose short names would clash (passwords.Report and
+// disclosure.Report) carry their capability in the name.
+func schemaName(t reflect.Type, hint string) string {
+	name := huma.DefaultSchemaNamer(t, hint)
+	for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Array || t.Kind() == reflect.Map {
+		t = t.Elem()
+	}
+	prefix := map[string]string{"passwords": "PasswordAudit", "disclosure": "Security"}[path.Base(t.PkgPath())]
+	if prefix == "" || strings.HasPrefix(name, prefix) {
+		return name
+	}
+	return prefix + name
+}
+
 // apiAuth authenticates the bearer token, if any, and checks the
 // operation's role. A request with a bad token is refused even on a public
 // route, so a script with a revoked token finds out at once.
 func (s *Server) apiAuth(ctx huma.Context, next func(huma.Context)) {
 	var p *auth.Principal
-	if h := ctx.Header("Authorization"); h != "" {
+	if h := ctx.Header("Authorization"); h != "" && !receiptScheme(h) {
 		var err error
 		p, err = s.auth.Authenticate(ctx.Context(), h)
 		if err != nil {
@@ -121,8 +140,13 @@ func detailsOf(err error) []error {
 	return out
 }
 
-// apiError turns a domain error into a problem document.
+// apiError turns a domain error into a problem document. An error that is
+// one already (with its own status and headers) passes through.
 func (s *Server) apiError(err error) error {
+	var se huma.StatusError
+	if errors.As(err, &se) {
+		return err
+	}
 	code := psti.ErrorCode(err)
 	status := statusOf(code)
 	if status == http.StatusInternalServerError {

@@ -173,4 +173,5 @@ func (s *Server) registerAPI() {
 	s.registerRegisterAPI()
 	s.registerPeopleAPI()
 	s.registerPasswordsAPI()
+	s.registerReportsAPI()
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/psti/psti/internal/auth"
+	"github.com/psti/psti/internal/disclosure"
 	"github.com/psti/psti/internal/psti"
 )
 
@@ -25,6 +26,42 @@ var staticFiles embed.FS
 
 // maxFormBody bounds a submitted form. Forms hold a few fields of text.
 const maxFormBody = 64 << 10
+
+// eventText names a timeline event for staff.
+func eventText(kind string) string {
+	switch kind {
+	case disclosure.EventReceived:
+		return "report received"
+	case disclosure.EventAcknowledged:
+		return "acknowledged"
+	case disclosure.EventUpdate:
+		return "status update"
+	case disclosure.EventReporter:
+		return "message from the reporter"
+	case disclosure.EventNote:
+		return "note"
+	case disclosure.EventTriage:
+		return "triage"
+	case disclosure.EventClosed:
+		return "closed"
+	case disclosure.EventAdvisory:
+		return "advisory published"
+	case disclosure.EventReminder:
+		return "overdue alert"
+	}
+	return kind
+}
+
+// langName names a language tag in English, for pages.
+func langName(tag string) string {
+	names := map[string]string{"en": "English", "cy": "Welsh", "gd": "Scottish Gaelic", "ga": "Irish", "de": "German", "fr": "French",
+		"es": "Spanish", "it": "Italian", "nl": "Dutch", "pl": "Polish", "pt": "Portuguese", "zh": "Chinese", "ja": "Japanese", "ko": "Korean"}
+	base, _, _ := strings.Cut(strings.ToLower(tag), "-")
+	if n, ok := names[base]; ok {
+		return n
+	}
+	return tag
+}
 
 // sizeText says how large a file is, in the units people read.
 func sizeText(n int64) string {
@@ -56,9 +93,22 @@ var funcs = template.FuncMap{
 		}
 		return s
 	},
-	"can":   func(u *auth.User, role string) bool { return u != nil && u.Role.Allows(auth.Role(role)) },
-	"lines": func(s string) []string { return strings.Split(s, "\n") },
-	"count": thousands,
+	"can":        func(u *auth.User, role string) bool { return u != nil && u.Role.Allows(auth.Role(role)) },
+	"lines":      func(s string) []string { return strings.Split(s, "\n") },
+	"count":      thousands,
+	"langName":   langName,
+	"statusText": disclosure.StatusText,
+	"isOpen":     disclosure.Open,
+	"severities": func() []string { return disclosure.Severities },
+	"eventText":  eventText,
+	"fieldError": func(ps []psti.FieldError, field string) string {
+		for _, p := range ps {
+			if p.Field == field {
+				return p.Message
+			}
+		}
+		return ""
+	},
 	"devices": func(n int64) string {
 		if n == 1 {
 			return "1 device"
@@ -235,4 +285,7 @@ func (s *Server) registerPages() {
 	s.registerRegisterPages()
 	s.registerPeoplePages()
 	s.registerPasswordPages()
+	s.registerSecurityPages()
+	s.registerReportPages()
+	s.registerAdvisoryPages()
 }

@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/url"
 	"strings"
@@ -19,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/psti/psti/internal/auth"
+	"github.com/psti/psti/internal/disclosure"
 	"github.com/psti/psti/internal/passwords"
 	"github.com/psti/psti/internal/product"
 	"github.com/psti/psti/internal/psti"
@@ -30,6 +32,8 @@ type Store interface {
 	auth.Store
 	psti.AuditLog
 	passwords.RunStore
+	disclosure.Store
+	disclosure.AdvisoryStore
 	Ping(ctx context.Context) error
 }
 
@@ -45,6 +49,9 @@ type Config struct {
 	// Audits configures the password audits run from the web (where
 	// uploads wait, how large they may be). The zero value is usable.
 	Audits passwords.RunnerOptions
+	// IntakeRate is how many security reports (and reporter messages) one
+	// address may send a minute; 0 for no limit (load tests).
+	IntakeRate int
 }
 
 // Route is one method and path the server answers, and the least role that
@@ -72,6 +79,9 @@ type Server struct {
 	routes   []Route
 	handler  http.Handler
 	audits   *passwords.Runner
+	reports  *disclosure.Service
+	intake   *limiter // security reports and replies, per address
+	lookups  *limiter // receipt look-ups, per address
 }
 
 // New builds a server. It registers every route; Handler returns the result.
@@ -108,12 +118,53 @@ func New(cfg Config, st Store, svc *auth.Service) (*Server, error) {
 		cfg.Audits.Clock = cfg.Clock
 	}
 	s.audits = passwords.NewRunner(st, cfg.Audits)
+	s.reports = &disclosure.Service{Store: st, Register: st, Clock: cfg.Clock, BaseURL: base.String()}
+	if cfg.IntakeRate > 0 {
+		s.intake, s.lookups = newLimiter(cfg.IntakeRate), newLimiter(max(60, cfg.IntakeRate))
+	}
+	s.metrics.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "psti_reports_overdue",
+		Help: "Open security reports whose next promise (acknowledgement or status update) is overdue.",
+	}, func() float64 {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		n, err := st.CountOverdue(ctx, cfg.Clock.Now())
+		if err != nil {
+			s.log.Warn("counting overdue reports", "err", err)
+			return math.NaN()
+		}
+		return float64(n)
+	}))
 	s.api = s.newAPI()
 	s.registerAPI()
 	s.registerPages()
 	s.registerOps()
 	s.handler = s.middleware(s.mux)
 	return s, nil
+}
+
+// SweepReports alerts staff to new security reports and to promises that
+// fell due without being kept, every interval until ctx ends. Alerts go by
+// e-mail to each policy's alert address; the list pages and the
+// psti_reports_overdue metric show the same at any time.
+func (s *Server) SweepReports(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if n, err := s.reports.Sweep(ctx, s.base.String()); err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			s.log.Warn("alerting staff about security reports", "err", err)
+		} else if n > 0 {
+			s.log.Info("staff alerted about security reports", "reports", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // Close stops the background work the server started: password audits

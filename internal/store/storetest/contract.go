@@ -57,6 +57,8 @@ func Run(t *testing.T, b Backend) {
 		{"ConcurrentWrites", testConcurrentWrites},
 		{"Copy", testCopy},
 		{"PasswordAudits", testPasswordAudits},
+		{"Mail", testMail},
+		{"Reports", testReports},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,0 +1,505 @@
+package disclosure
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/psti/psti/internal/product"
+	"github.com/psti/psti/internal/psti"
+)
+
+// Register is what the service reads from the product register.
+type Register interface {
+	Organisation(ctx context.Context, id int64) (*product.Organisation, error)
+	Organisations(ctx context.Context, f product.Filter) ([]*product.Organisation, error)
+	Product(ctx context.Context, id int64) (*product.Product, error)
+	Brand(ctx context.Context, id int64) (*product.Brand, error)
+}
+
+// Service applies the rules of security-issue reporting: what a report
+// needs, who sees what, which changes are allowed, when each promise falls
+// due, and which e-mails a change sends.
+type Service struct {
+	Store    Store
+	Register Register
+	Clock    psti.Clock
+	// BaseURL is the public address, for links in e-mail.
+	BaseURL string
+}
+
+// reporter is the actor for what a reporter does: anonymous.
+var reporter = psti.System("reporter")
+
+// StatusPath is where a reporter reads a report's status.
+const StatusPath = "/security/status"
+
+// Submission is what a reporter sends.
+type Submission struct {
+	Summary      string
+	Details      string
+	ProductID    int64  // chosen from the list, or 0
+	ProductText  string // typed, when the product is not in the list
+	ContactEmail string
+	Credit       string
+	Attachments  []Attachment
+}
+
+// Submit stores a report and returns its receipt code. The report is
+// durably stored when it returns (PSTI-VR-02).
+func (s *Service) Submit(ctx context.Context, sub Submission) (*Report, string, error) {
+	now := s.Clock.Now()
+	r := &Report{Summary: strings.TrimSpace(sub.Summary), Details: strings.TrimSpace(sub.Details), ProductText: strings.TrimSpace(sub.ProductText),
+		ContactEmail: strings.TrimSpace(sub.ContactEmail), Credit: strings.TrimSpace(sub.Credit), Status: StatusReceived, ReceivedAt: now}
+	if err := r.Validate(); err != nil {
+		return nil, "", err
+	}
+	var total int64
+	for _, a := range sub.Attachments {
+		total += int64(len(a.Data))
+	}
+	if len(sub.Attachments) > MaxAttachment || total > MaxAttachments {
+		return nil, "", psti.FieldErrorf(psti.EINVALID, "attachments", "Attach at most %d files, %d MiB in all.", MaxAttachment, MaxAttachments>>20)
+	}
+	r.Attachments = sub.Attachments
+	if sub.ProductID > 0 {
+		p, err := s.Register.Product(ctx, sub.ProductID)
+		if err != nil || p.Archived() {
+			return nil, "", psti.FieldErrorf(psti.EINVALID, "product_id", "Choose a product from the list, or type its name.")
+		}
+		r.ProductID = p.ID
+		if b, err := s.Register.Brand(ctx, p.BrandID); err == nil {
+			r.OrganisationID = b.OrganisationID
+		}
+	}
+	pol, err := s.policyFor(ctx, r.OrganisationID)
+	if err != nil {
+		return nil, "", err
+	}
+	r.OrganisationID = pol.OrganisationID
+	r.DueWhat, r.Due = due(pol, r)
+	code, hash := NewReceipt()
+	var mails []Mail
+	if r.ContactEmail != "" {
+		mails = append(mails, Mail{To: r.ContactEmail, Kind: "report-received",
+			Subject: "We have received your security report",
+			Text: fmt.Sprintf("Thank you for your report “%s”.\n\nIt has been stored, and a person will acknowledge it within %d working days. "+
+				"We will tell you how it is going at least every %d days until it is resolved.\n\n"+
+				"Your receipt code is %s\nWith it you can read the status of your report and reply at %s%s\n\n"+
+				"Keep the code to yourself: anyone who has it can read your report.\n",
+				r.Summary, pol.AckWorkingDays, pol.UpdateEveryDays, code, s.BaseURL, StatusPath)})
+	}
+	e := Event{At: now, Kind: EventReceived, Public: true, Status: StatusReceived}
+	if err := s.Store.SubmitReport(ctx, r, hash, e, mails...); err != nil {
+		return nil, "", err
+	}
+	return r, code, nil
+}
+
+// policyFor is the policy a report comes under: its organisation's, or the
+// first one published.
+func (s *Service) policyFor(ctx context.Context, orgID int64) (*Policy, error) {
+	if orgID > 0 {
+		if p, err := s.Store.Policy(ctx, orgID); err == nil {
+			return p, nil
+		} else if psti.ErrorCode(err) != psti.ENOTFOUND {
+			return nil, err
+		}
+	}
+	ps, err := s.Store.Policies(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(ps) > 0 {
+		return ps[0], nil
+	}
+	// No policy written yet: the defaults, under the first organisation.
+	orgs, err := s.Register.Organisations(ctx, product.Filter{Limit: 1})
+	if err != nil {
+		return nil, err
+	}
+	p := DefaultPolicy(orgID)
+	if len(orgs) > 0 && orgID == 0 {
+		p.OrganisationID = orgs[0].ID
+	}
+	return p, nil
+}
+
+func due(pol *Policy, r *Report) (string, *time.Time) {
+	what, t, ok := pol.Promises.NextDue(pol.WorkingDays(), r)
+	if !ok {
+		return "", nil
+	}
+	return what, &t
+}
+
+// Status is the reporter's view of a report: the report as sent, its
+// status and the public timeline, with nothing about staff.
+type Status struct {
+	Summary      string        `json:"summary"`
+	Product      string        `json:"product,omitempty"`
+	Status       string        `json:"status" enum:"received,acknowledged,investigating,resolved,duplicate,not_a_vulnerability"`
+	StatusText   string        `json:"status_text"`
+	ReceivedAt   time.Time     `json:"received_at"`
+	Acknowledged *time.Time    `json:"acknowledged_at,omitempty"`
+	NextBy       *time.Time    `json:"next_update_by,omitempty" doc:"When you will hear from us next at the latest, while the report is open."`
+	NextWhat     string        `json:"next_update,omitempty"`
+	Organisation string        `json:"organisation,omitempty"`
+	Timeline     []PublicEvent `json:"timeline"`
+}
+
+// ReporterStatus reads a report by its receipt code. A wrong code is
+// ENOTFOUND, whatever is wrong with it.
+func (s *Service) ReporterStatus(ctx context.Context, code string) (*Status, error) {
+	r, err := s.byReceipt(ctx, code)
+	if err != nil {
+		return nil, err
+	}
+	events, err := s.Store.Events(ctx, r.ID)
+	if err != nil {
+		return nil, err
+	}
+	st := &Status{Summary: r.Summary, Status: r.Status, StatusText: StatusText(r.Status), ReceivedAt: r.ReceivedAt,
+		Acknowledged: r.AcknowledgedAt, NextBy: r.Due, NextWhat: r.DueWhat, Product: r.ProductText}
+	if r.ProductID > 0 {
+		if p, err := s.Register.Product(ctx, r.ProductID); err == nil {
+			st.Product = p.Name + " (" + p.ModelNumber + ")"
+		}
+	}
+	if o, err := s.Register.Organisation(ctx, r.OrganisationID); err == nil {
+		st.Organisation = o.LegalName
+	}
+	st.Timeline = []PublicEvent{}
+	for _, e := range events {
+		if !e.Public {
+			continue
+		}
+		from := "us"
+		if e.Kind == EventReporter || e.Kind == EventReceived {
+			from = "you"
+		}
+		st.Timeline = append(st.Timeline, PublicEvent{At: e.At, Kind: e.Kind, Status: e.Status, Body: e.Body, From: from})
+	}
+	return st, nil
+}
+
+var errNoReceipt = psti.Errorf(psti.ENOTFOUND, "There is no report with that receipt code. Check the code: it has 32 letters and digits, in four groups.")
+
+func (s *Service) byReceipt(ctx context.Context, code string) (*Report, error) {
+	h := ReceiptHash(code)
+	if h == nil {
+		return nil, errNoReceipt
+	}
+	r, err := s.Store.ReportByReceipt(ctx, h)
+	if psti.ErrorCode(err) == psti.ENOTFOUND {
+		return nil, errNoReceipt
+	}
+	return r, err
+}
+
+// Reply adds the reporter's message to the report.
+func (s *Service) Reply(ctx context.Context, code, body string) error {
+	body = strings.TrimSpace(body)
+	var p psti.Problems
+	p.LongText("message", "Message", body, true, MaxMessage)
+	if err := p.Err(); err != nil {
+		return err
+	}
+	return s.retry(ctx, func() error {
+		r, err := s.byReceipt(ctx, code)
+		if err != nil {
+			return err
+		}
+		e := Event{At: s.Clock.Now(), Kind: EventReporter, Public: true, Status: r.Status, Body: body}
+		return s.Store.SaveReport(ctx, reporter, r, e)
+	})
+}
+
+// retry runs fn again when someone else changed the report meanwhile: a
+// reporter's message must not be lost to a staff change.
+func (s *Service) retry(ctx context.Context, fn func() error) error {
+	var err error
+	for range 5 {
+		if err = fn(); psti.ErrorCode(err) != psti.ECONFLICT {
+			return err
+		}
+	}
+	return err
+}
+
+// Action is a staff change to a report.
+type Action struct {
+	Kind     string // acknowledge, update, note, triage, close
+	Revision int64  // the revision the person saw; 0 to skip the check
+	Body     string
+	// Status: for update, investigating (or empty to keep the status); for
+	// close, resolved, duplicate or not_a_vulnerability.
+	Status      string
+	DuplicateOf int64
+	// Triage: nil leaves a field as it is.
+	Severity   *string
+	CVSS       *string
+	AssigneeID *int64
+	ProductID  *int64
+}
+
+// Act applies a staff action to a report and returns it as saved. Public
+// messages (acknowledge, update, close) go to the reporter by e-mail too,
+// if they left an address.
+func (s *Service) Act(ctx context.Context, a psti.Actor, id int64, act Action) (*Report, error) {
+	r, err := s.Store.Report(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if act.Revision != 0 && act.Revision != r.Revision {
+		return nil, psti.Errorf(psti.ECONFLICT, "Someone else changed this report since you opened it (revision %d, now %d). Read it again first.", act.Revision, r.Revision)
+	}
+	now := s.Clock.Now()
+	body := strings.TrimSpace(act.Body)
+	e := Event{At: now, Kind: act.Kind, AuthorID: a.UserID, Author: a.Label, Body: body}
+	var pr psti.Problems
+	switch act.Kind {
+	case "acknowledge":
+		if r.AcknowledgedAt != nil {
+			return nil, psti.Errorf(psti.ECONFLICT, "This report was acknowledged already, on %s.", psti.LongDate(*r.AcknowledgedAt))
+		}
+		if !Open(r.Status) {
+			return nil, psti.Errorf(psti.ECONFLICT, "This report is closed.")
+		}
+		if body == "" {
+			body = "Thank you for your report. We have read it and are looking into it."
+		}
+		pr.LongText("body", "Message", body, true, MaxMessage)
+		r.AcknowledgedAt, r.LastUpdateAt, r.Status = &now, &now, StatusAcknowledged
+		e.Kind, e.Public, e.Body = EventAcknowledged, true, body
+	case "update":
+		if !Open(r.Status) {
+			return nil, psti.Errorf(psti.ECONFLICT, "This report is closed: reopen it by posting nothing; closed reports get no more updates.")
+		}
+		pr.LongText("body", "Message", body, true, MaxMessage)
+		switch act.Status {
+		case "", r.Status:
+		case StatusInvestigating, StatusAcknowledged:
+			r.Status = act.Status
+		default:
+			pr.Add("status", "An update leaves the report open: choose investigating, or close the report instead.")
+		}
+		if r.AcknowledgedAt == nil {
+			// A status update acknowledges the report too.
+			r.AcknowledgedAt = &now
+			if r.Status == StatusReceived {
+				r.Status = StatusAcknowledged
+			}
+		}
+		r.LastUpdateAt = &now
+		e.Kind, e.Public = EventUpdate, true
+	case "note":
+		pr.LongText("body", "Note", body, true, MaxMessage)
+		e.Kind = EventNote
+	case "triage":
+		var changes []string
+		if act.Severity != nil && *act.Severity != r.Severity {
+			if !validSeverity(*act.Severity) {
+				pr.Add("severity", "Severity is none, low, medium, high or critical.")
+			}
+			changes = append(changes, fmt.Sprintf("severity %s → %s", orNone(r.Severity), orNone(*act.Severity)))
+			r.Severity = *act.Severity
+		}
+		if act.CVSS != nil && strings.TrimSpace(*act.CVSS) != r.CVSS {
+			v := strings.TrimSpace(*act.CVSS)
+			if v != "" {
+				if err := CheckCVSS(v); err != nil {
+					pr.Add("cvss_vector", "%v", err)
+				}
+			}
+			changes = append(changes, "CVSS vector "+orNone(v))
+			r.CVSS = v
+		}
+		if act.AssigneeID != nil && *act.AssigneeID != r.AssigneeID {
+			changes = append(changes, fmt.Sprintf("assigned to user %d", *act.AssigneeID))
+			r.AssigneeID = *act.AssigneeID
+		}
+		if act.ProductID != nil && *act.ProductID != r.ProductID {
+			if *act.ProductID != 0 {
+				if _, err := s.Register.Product(ctx, *act.ProductID); err != nil {
+					pr.Add("product_id", "There is no product with id %d.", *act.ProductID)
+				}
+			}
+			changes = append(changes, fmt.Sprintf("linked to product %d", *act.ProductID))
+			r.ProductID = *act.ProductID
+		}
+		if len(changes) == 0 {
+			return r, nil
+		}
+		e.Kind, e.Body = EventTriage, strings.Join(changes, "; ")
+	case "close":
+		if !Open(r.Status) {
+			return nil, psti.Errorf(psti.ECONFLICT, "This report is closed already.")
+		}
+		switch act.Status {
+		case StatusResolved, StatusNotVulnerability:
+		case StatusDuplicate:
+			if act.DuplicateOf <= 0 || act.DuplicateOf >= r.ID {
+				pr.Add("duplicate_of", "Give the number of the earlier report this one duplicates.")
+			} else if _, err := s.Store.Report(ctx, act.DuplicateOf); err != nil {
+				pr.Add("duplicate_of", "There is no report %d.", act.DuplicateOf)
+			}
+			r.DuplicateOf = act.DuplicateOf
+		default:
+			pr.Add("status", "Close a report as resolved, duplicate or not_a_vulnerability.")
+		}
+		if body == "" {
+			body = closingWords(act.Status)
+		}
+		pr.LongText("body", "Message", body, true, MaxMessage)
+		if r.AcknowledgedAt == nil {
+			r.AcknowledgedAt = &now
+		}
+		r.Status, r.ClosedAt, r.LastUpdateAt = act.Status, &now, &now
+		e.Kind, e.Public, e.Body = EventClosed, true, body
+	default:
+		pr.Add("kind", "Unknown action %q: acknowledge, update, note, triage or close.", act.Kind)
+	}
+	if err := pr.Err(); err != nil {
+		return nil, err
+	}
+	e.Status = r.Status
+	pol, err := s.policyFor(ctx, r.OrganisationID)
+	if err != nil {
+		return nil, err
+	}
+	r.DueWhat, r.Due = due(pol, r)
+	var mails []Mail
+	if e.Public && r.ContactEmail != "" {
+		mails = append(mails, s.reporterMail(r, e))
+	}
+	if err := s.Store.SaveReport(ctx, a, r, e, mails...); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+func (s *Service) reporterMail(r *Report, e Event) Mail {
+	subject := "Update on your security report"
+	switch e.Kind {
+	case EventAcknowledged:
+		subject = "Your security report has been acknowledged"
+	case EventClosed:
+		subject = "Your security report is closed: " + StatusText(r.Status)
+	}
+	text := fmt.Sprintf("About your report “%s”:\n\n%s\n\nStatus: %s\n", r.Summary, e.Body, StatusText(r.Status))
+	if r.Due != nil {
+		text += fmt.Sprintf("You will hear from us again by %s at the latest.\n", psti.LongDate(*r.Due))
+	}
+	text += fmt.Sprintf("\nRead the whole history and reply with your receipt code at %s%s\n", s.BaseURL, StatusPath)
+	return Mail{To: r.ContactEmail, Subject: subject, Text: text, Kind: "report-" + e.Kind, Ref: fmt.Sprintf("report:%d", r.ID)}
+}
+
+func closingWords(status string) string {
+	switch status {
+	case StatusResolved:
+		return "The issue you reported is resolved. Thank you for telling us about it."
+	case StatusDuplicate:
+		return "This issue had already been reported to us, and it is being dealt with under the earlier report. Thank you for telling us."
+	}
+	return "We looked into your report carefully and found that it is not a security vulnerability. Thank you for telling us; if you disagree, reply with what we may have missed."
+}
+
+func validSeverity(s string) bool {
+	for _, v := range Severities {
+		if s == v {
+			return true
+		}
+	}
+	return false
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+// CheckCVSS checks the form of a CVSS 3.1 or 4.0 vector: its prefix and
+// that every metric is a known abbreviation with a one-letter value, given
+// once.
+func CheckCVSS(v string) error {
+	var required []string
+	switch {
+	case strings.HasPrefix(v, "CVSS:3.1/"), strings.HasPrefix(v, "CVSS:3.0/"):
+		required = []string{"AV", "AC", "PR", "UI", "S", "C", "I", "A"}
+	case strings.HasPrefix(v, "CVSS:4.0/"):
+		required = []string{"AV", "AC", "AT", "PR", "UI", "VC", "VI", "VA", "SC", "SI", "SA"}
+	default:
+		return fmt.Errorf("a CVSS vector starts with CVSS:3.1/ or CVSS:4.0/")
+	}
+	seen := map[string]bool{}
+	for _, part := range strings.Split(v[9:], "/") {
+		k, val, ok := strings.Cut(part, ":")
+		if !ok || k == "" || len(val) != 1 || val[0] < 'A' || val[0] > 'Z' {
+			return fmt.Errorf("%q is not a metric such as AV:N", part)
+		}
+		if seen[k] {
+			return fmt.Errorf("metric %s is given twice", k)
+		}
+		seen[k] = true
+	}
+	for _, k := range required {
+		if !seen[k] {
+			return fmt.Errorf("the base metric %s is missing", k)
+		}
+	}
+	return nil
+}
+
+// Sweep tells staff about new reports and about promises that fell due
+// without being kept: one e-mail per organisation with an alert address,
+// listing them. It returns how many reports it alerted about.
+func (s *Service) Sweep(ctx context.Context, staffURL string) (int, error) {
+	now := s.Clock.Now()
+	fresh, overdue, err := s.Store.PendingAlerts(ctx, now, 200)
+	if err != nil || len(fresh)+len(overdue) == 0 {
+		return 0, err
+	}
+	byOrg := map[int64]*strings.Builder{}
+	line := func(orgID int64, format string, args ...any) {
+		b := byOrg[orgID]
+		if b == nil {
+			b = &strings.Builder{}
+			byOrg[orgID] = b
+		}
+		fmt.Fprintf(b, format, args...)
+	}
+	for _, r := range overdue {
+		line(r.OrganisationID, "OVERDUE: report %d “%s”: the %s was due by %s.\n  %s/admin/reports/%d\n",
+			r.ID, r.Summary, r.DueWhat, r.Due.UTC().Format("2 January 2006, 15:04 UTC"), staffURL, r.ID)
+	}
+	for _, r := range fresh {
+		line(r.OrganisationID, "New: report %d “%s”, received %s.\n  %s/admin/reports/%d\n",
+			r.ID, r.Summary, r.ReceivedAt.UTC().Format("2 January 2006, 15:04 UTC"), staffURL, r.ID)
+	}
+	var mails []Mail
+	for orgID, b := range byOrg {
+		pol, err := s.policyFor(ctx, orgID)
+		if err != nil {
+			return 0, err
+		}
+		if pol.AlertTo == "" {
+			continue
+		}
+		subject := "Security reports need attention"
+		if len(overdue) == 0 {
+			subject = "New security reports"
+		}
+		mails = append(mails, Mail{To: pol.AlertTo, Subject: subject, Kind: "staff-alert",
+			Text: "These security reports need attention:\n\n" + b.String() +
+				fmt.Sprintf("\nThe promises you publish: acknowledge within %d working days; a status update at least every %d days.\n",
+					pol.AckWorkingDays, pol.UpdateEveryDays)})
+	}
+	if err := s.Store.MarkAlerted(ctx, fresh, overdue, now, mails...); err != nil {
+		return 0, err
+	}
+	return len(fresh) + len(overdue), nil
+}

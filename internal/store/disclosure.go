@@ -1,0 +1,655 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/psti/psti/internal/disclosure"
+	"github.com/psti/psti/internal/mail"
+	"github.com/psti/psti/internal/psti"
+)
+
+// ---- security-issue reports (disclosure.Store) ----
+
+const reportCols = `id, organisation_id, product_id, product_text, summary, details, contact_email, credit, status, severity, cvss,
+	assignee_id, duplicate_of, received_at, acknowledged_at, last_update_at, closed_at, due_at, due_what, revision, updated_at`
+
+func scanReport(row interface{ Scan(...any) error }) (*disclosure.Report, error) {
+	r := &disclosure.Report{}
+	var org, prod, assignee, dup sql.NullInt64
+	err := row.Scan(&r.ID, &org, &prod, &r.ProductText, &r.Summary, &r.Details, &r.ContactEmail, &r.Credit, &r.Status, &r.Severity, &r.CVSS,
+		&assignee, &dup, &r.ReceivedAt, &r.AcknowledgedAt, &r.LastUpdateAt, &r.ClosedAt, &r.Due, &r.DueWhat, &r.Revision, &r.UpdatedAt)
+	if err != nil {
+		return nil, err
+	}
+	r.OrganisationID, r.ProductID, r.AssigneeID, r.DuplicateOf = org.Int64, prod.Int64, assignee.Int64, dup.Int64
+	return r, nil
+}
+
+func mails(ms []disclosure.Mail) []mail.Message {
+	out := make([]mail.Message, len(ms))
+	for i, m := range ms {
+		out[i] = mail.Message{To: m.To, Subject: m.Subject, Text: m.Text, Kind: m.Kind, Ref: m.Ref}
+	}
+	return out
+}
+
+// intake groups the reports that arrive together into one transaction, so
+// that one flush to disk makes many reports durable: each submitter still
+// waits until its own report is committed.
+type intake struct {
+	once    sync.Once
+	in      chan *submission
+	stop    chan struct{}
+	stopped chan struct{}
+}
+
+type submission struct {
+	ctx   context.Context
+	r     *disclosure.Report
+	hash  []byte
+	e     disclosure.Event
+	mails []disclosure.Mail
+	done  chan error
+}
+
+// maxGroup bounds how many reports one transaction commits.
+const maxGroup = 256
+
+// SubmitReport stores a new report and returns once it is durably
+// committed, together with any others that arrived at the same time.
+func (db *DB) SubmitReport(ctx context.Context, r *disclosure.Report, receiptHash []byte, e disclosure.Event, ms ...disclosure.Mail) error {
+	db.intake.once.Do(func() {
+		db.intake.in = make(chan *submission, 4*maxGroup)
+		db.intake.stop = make(chan struct{})
+		db.intake.stopped = make(chan struct{})
+		go db.commitReports()
+	})
+	s := &submission{ctx: context.WithoutCancel(ctx), r: r, hash: receiptHash, e: e, mails: ms, done: make(chan error, 1)}
+	select {
+	case db.intake.in <- s:
+	case <-db.intake.stop:
+		return psti.Errorf(psti.EUNAVAILABLE, "The server is stopping; send the report again in a moment.")
+	}
+	select {
+	case err := <-s.done:
+		return err
+	case <-db.intake.stopped:
+		// The committer ended after taking the report: it answered, or
+		// the report was not stored.
+		select {
+		case err := <-s.done:
+			return err
+		default:
+			return psti.Errorf(psti.EUNAVAILABLE, "The server is stopping; send the report again in a moment.")
+		}
+	}
+}
+
+// closeIntake stops the committer after it has committed what it holds.
+func (db *DB) closeIntake() {
+	if db.intake.in == nil {
+		return
+	}
+	close(db.intake.stop)
+	<-db.intake.stopped
+}
+
+func (db *DB) commitReports() {
+	defer close(db.intake.stopped)
+	group := make([]*submission, 0, maxGroup)
+	for {
+		group = group[:0]
+		select {
+		case s := <-db.intake.in:
+			group = append(group, s)
+		case <-db.intake.stop:
+			// Commit what is already waiting, then end.
+			for {
+				select {
+				case s := <-db.intake.in:
+					group = append(group, s)
+					if len(group) == maxGroup {
+						db.commitGroup(group)
+						group = group[:0]
+					}
+					continue
+				default:
+				}
+				break
+			}
+			if len(group) > 0 {
+				db.commitGroup(group)
+			}
+			return
+		}
+	more:
+		for len(group) < maxGroup {
+			select {
+			case s := <-db.intake.in:
+				group = append(group, s)
+			default:
+				break more
+			}
+		}
+		db.commitGroup(group)
+	}
+}
+
+// commitGroup commits a group in one transaction. If that fails, each
+// report is tried on its own, so one bad report cannot sink the others.
+func (db *DB) commitGroup(group []*submission) {
+	if len(group) > 1 {
+		if err := db.insertReports(group); err == nil {
+			for _, s := range group {
+				s.done <- nil
+			}
+			return
+		}
+	}
+	for _, s := range group {
+		s.done <- db.insertReports([]*submission{s})
+	}
+}
+
+func (db *DB) insertReports(group []*submission) error {
+	ctx := group[0].ctx
+	tx, err := db.rw.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: unable to begin a transaction: %w", err)
+	}
+	defer tx.Rollback()
+	now := db.now()
+	insReport, err := tx.PrepareContext(ctx, `INSERT INTO reports (receipt_hash, organisation_id, product_id, product_text, summary, details,
+		contact_email, credit, status, received_at, due_at, due_what, revision, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1, $10) RETURNING id`)
+	if err != nil {
+		return fmt.Errorf("store: unable to prepare report insert: %w", err)
+	}
+	defer insReport.Close()
+	insEvent, err := tx.PrepareContext(ctx, insertEventSQL)
+	if err != nil {
+		return fmt.Errorf("store: unable to prepare event insert: %w", err)
+	}
+	defer insEvent.Close()
+	for _, s := range group {
+		r := s.r
+		r.ReceivedAt = r.ReceivedAt.UTC().Truncate(time.Microsecond)
+		r.Due = usec(r.Due)
+		err := insReport.QueryRowContext(ctx, s.hash, nullInt(r.OrganisationID), nullInt(r.ProductID), r.ProductText, r.Summary, r.Details,
+			r.ContactEmail, r.Credit, r.Status, r.ReceivedAt, r.Due, r.DueWhat).Scan(&r.ID)
+		if err != nil {
+			return fmt.Errorf("store: unable to store report: %w", err)
+		}
+		r.Revision, r.UpdatedAt = 1, r.ReceivedAt
+		s.e.ReportID = r.ID
+		if err := insertEvent(ctx, insEvent.ExecContext, &s.e); err != nil {
+			return err
+		}
+		for i := range r.Attachments {
+			a := &r.Attachments[i]
+			err := tx.QueryRowContext(ctx, `INSERT INTO report_attachments (report_id, name, content_type, size, sha256, data)
+				VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, r.ID, a.Name, a.ContentType, int64(len(a.Data)), a.SHA256, a.Data).Scan(&a.ID)
+			if err != nil {
+				return fmt.Errorf("store: unable to store attachment: %w", err)
+			}
+			a.Size = int64(len(a.Data))
+		}
+		for i := range s.mails {
+			s.mails[i].Ref = fmt.Sprintf("report:%d", r.ID)
+		}
+		if err := db.enqueueMail(ctx, tx, now, mails(s.mails)...); err != nil {
+			return err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: unable to commit reports: %w", err)
+	}
+	return nil
+}
+
+const insertEventSQL = `INSERT INTO report_events (report_id, at, kind, public, status, body, author_id, author)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`
+
+// insertEvent appends e with exec, a prepared insertEventSQL or a
+// transaction's ExecContext bound to it.
+func insertEvent(ctx context.Context, exec func(ctx context.Context, args ...any) (sql.Result, error), e *disclosure.Event) error {
+	e.At = e.At.UTC().Truncate(time.Microsecond)
+	public := 0
+	if e.Public {
+		public = 1
+	}
+	if _, err := exec(ctx, e.ReportID, e.At, e.Kind, public, e.Status, e.Body, nullInt(e.AuthorID), e.Author); err != nil {
+		return fmt.Errorf("store: unable to add to report %d's timeline: %w", e.ReportID, err)
+	}
+	return nil
+}
+
+// ReportByReceipt finds a report by its receipt's hash. The hash is looked
+// up through the unique index; the code itself is never stored.
+func (db *DB) ReportByReceipt(ctx context.Context, hash []byte) (*disclosure.Report, error) {
+	r, err := scanReport(db.ro.QueryRowContext(ctx, `SELECT `+reportCols+` FROM reports WHERE receipt_hash = $1`, hash))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, psti.Errorf(psti.ENOTFOUND, "There is no report with that receipt code.")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: unable to read a report: %w", err)
+	}
+	return r, nil
+}
+
+func (db *DB) report(ctx context.Context, q querier, id int64, lock string) (*disclosure.Report, error) {
+	r, err := scanReport(q.QueryRowContext(ctx, `SELECT `+reportCols+` FROM reports WHERE id = $1`+lock, id))
+	if err := notFound(err, "report", id); err != nil {
+		return nil, err
+	}
+	rows, err := q.QueryContext(ctx, `SELECT id, name, content_type, size, sha256 FROM report_attachments WHERE report_id = $1 ORDER BY id`, id)
+	if err != nil {
+		return nil, fmt.Errorf("store: unable to list attachments: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var a disclosure.Attachment
+		if err := rows.Scan(&a.ID, &a.Name, &a.ContentType, &a.Size, &a.SHA256); err != nil {
+			return nil, fmt.Errorf("store: unable to read attachment: %w", err)
+		}
+		r.Attachments = append(r.Attachments, a)
+	}
+	return r, rows.Err()
+}
+
+// Report returns one report.
+func (db *DB) Report(ctx context.Context, id int64) (*disclosure.Report, error) {
+	return db.report(ctx, db.ro, id, "")
+}
+
+// Reports lists reports: the earliest due first, then the newest.
+func (db *DB) Reports(ctx context.Context, f disclosure.Filter) ([]*disclosure.Report, error) {
+	if f.Limit <= 0 || f.Limit > 1000 {
+		f.Limit = 100
+	}
+	var where []string
+	var args []any
+	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
+	switch f.Status {
+	case "":
+	case "open":
+		where = append(where, `status IN ('received', 'acknowledged', 'investigating')`)
+	default:
+		where = append(where, `status = `+arg(f.Status))
+	}
+	if f.ProductID > 0 {
+		where = append(where, `product_id = `+arg(f.ProductID))
+	}
+	if f.Assignee > 0 {
+		where = append(where, `assignee_id = `+arg(f.Assignee))
+	}
+	if !f.Overdue.IsZero() {
+		where = append(where, `due_at < `+arg(f.Overdue.UTC()))
+	}
+	q := `SELECT ` + reportCols + ` FROM reports`
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	q += ` ORDER BY CASE WHEN due_at IS NULL THEN 1 ELSE 0 END, due_at, id DESC LIMIT ` + arg(f.Limit) + ` OFFSET ` + arg(f.Offset)
+	rows, err := db.ro.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: unable to list reports: %w", err)
+	}
+	defer rows.Close()
+	var out []*disclosure.Report
+	for rows.Next() {
+		r, err := scanReport(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: unable to read report: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// Events returns a report's timeline, oldest first.
+func (db *DB) Events(ctx context.Context, reportID int64) ([]disclosure.Event, error) {
+	rows, err := db.ro.QueryContext(ctx, `SELECT id, report_id, at, kind, public, status, body, author_id, author
+		FROM report_events WHERE report_id = $1 ORDER BY id`, reportID)
+	if err != nil {
+		return nil, fmt.Errorf("store: unable to read report %d's timeline: %w", reportID, err)
+	}
+	defer rows.Close()
+	var out []disclosure.Event
+	for rows.Next() {
+		var e disclosure.Event
+		var public int
+		var author sql.NullInt64
+		if err := rows.Scan(&e.ID, &e.ReportID, &e.At, &e.Kind, &public, &e.Status, &e.Body, &author, &e.Author); err != nil {
+			return nil, fmt.Errorf("store: unable to read an event: %w", err)
+		}
+		e.Public, e.AuthorID = public == 1, author.Int64
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// Attachment returns one of a report's attachments, with its content.
+func (db *DB) Attachment(ctx context.Context, reportID, id int64) (*disclosure.Attachment, error) {
+	var a disclosure.Attachment
+	err := db.ro.QueryRowContext(ctx, `SELECT id, name, content_type, size, sha256, data FROM report_attachments WHERE report_id = $1 AND id = $2`,
+		reportID, id).Scan(&a.ID, &a.Name, &a.ContentType, &a.Size, &a.SHA256, &a.Data)
+	if err := notFound(err, "attachment", id); err != nil {
+		return nil, err
+	}
+	return &a, nil
+}
+
+// SaveReport writes a changed report with its new timeline event and the
+// e-mail the change causes, if nobody changed the report meanwhile.
+func (db *DB) SaveReport(ctx context.Context, a psti.Actor, r *disclosure.Report, e disclosure.Event, ms ...disclosure.Mail) error {
+	return db.write(ctx, a, func(tx *sql.Tx, now time.Time) (*change, error) {
+		before, err := db.report(ctx, tx, r.ID, db.dialect.forUpdate)
+		if err != nil {
+			return nil, err
+		}
+		if before.Revision != r.Revision {
+			return nil, psti.Errorf(psti.ECONFLICT, "Report %d changed meanwhile (revision %d, now %d).", r.ID, r.Revision, before.Revision)
+		}
+		r.Revision, r.UpdatedAt = before.Revision+1, now
+		r.AcknowledgedAt, r.LastUpdateAt, r.ClosedAt, r.Due = usec(r.AcknowledgedAt), usec(r.LastUpdateAt), usec(r.ClosedAt), usec(r.Due)
+		_, err = tx.ExecContext(ctx, `UPDATE reports SET product_id = $1, status = $2, severity = $3, cvss = $4, assignee_id = $5, duplicate_of = $6,
+			acknowledged_at = $7, last_update_at = $8, closed_at = $9, due_at = $10, due_what = $11, revision = $12, updated_at = $13
+			WHERE id = $14`,
+			nullInt(r.ProductID), r.Status, r.Severity, r.CVSS, nullInt(r.AssigneeID), nullInt(r.DuplicateOf),
+			r.AcknowledgedAt, r.LastUpdateAt, r.ClosedAt, r.Due, r.DueWhat, r.Revision, now, r.ID)
+		if err != nil {
+			return nil, fmt.Errorf("store: unable to save report %d: %w", r.ID, err)
+		}
+		e.ReportID = r.ID
+		exec := func(ctx context.Context, args ...any) (sql.Result, error) {
+			return tx.ExecContext(ctx, insertEventSQL, args...)
+		}
+		if err := insertEvent(ctx, exec, &e); err != nil {
+			return nil, err
+		}
+		for i := range ms {
+			ms[i].Ref = fmt.Sprintf("report:%d", r.ID)
+		}
+		if err := db.enqueueMail(ctx, tx, now, mails(ms)...); err != nil {
+			return nil, err
+		}
+		return &change{e.Kind, "report", r.ID, reportSummary(before), reportSummary(r)}, nil
+	})
+}
+
+// reportSummary is what the audit trail keeps of a report: its state, not
+// what the reporter wrote.
+func reportSummary(r *disclosure.Report) any {
+	return struct {
+		Status      string `json:"status"`
+		Severity    string `json:"severity,omitempty"`
+		CVSS        string `json:"cvss_vector,omitempty"`
+		ProductID   int64  `json:"product_id,omitempty"`
+		AssigneeID  int64  `json:"assignee_id,omitempty"`
+		DuplicateOf int64  `json:"duplicate_of,omitempty"`
+	}{r.Status, r.Severity, r.CVSS, r.ProductID, r.AssigneeID, r.DuplicateOf}
+}
+
+// PendingAlerts returns reports staff have not been told of, and open
+// reports overdue without staff being told.
+func (db *DB) PendingAlerts(ctx context.Context, now time.Time, limit int) (fresh, overdue []*disclosure.Report, err error) {
+	list := func(q string, args ...any) ([]*disclosure.Report, error) {
+		rows, err := db.ro.QueryContext(ctx, q, args...)
+		if err != nil {
+			return nil, fmt.Errorf("store: unable to list reports to alert: %w", err)
+		}
+		defer rows.Close()
+		var out []*disclosure.Report
+		for rows.Next() {
+			r, err := scanReport(rows)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, r)
+		}
+		return out, rows.Err()
+	}
+	if fresh, err = list(`SELECT `+reportCols+` FROM reports WHERE staff_alerted_at IS NULL ORDER BY id LIMIT $1`, limit); err != nil {
+		return nil, nil, err
+	}
+	overdue, err = list(`SELECT `+reportCols+` FROM reports WHERE due_at < $1 AND status IN ('received', 'acknowledged', 'investigating')
+		AND (overdue_alerted_for IS NULL OR overdue_alerted_for <> due_at) ORDER BY due_at LIMIT $2`, now.UTC(), limit)
+	return fresh, overdue, err
+}
+
+// MarkAlerted records that staff were told of fresh and overdue reports.
+func (db *DB) MarkAlerted(ctx context.Context, fresh, overdue []*disclosure.Report, at time.Time, ms ...disclosure.Mail) error {
+	return db.write(ctx, psti.System("alerts"), func(tx *sql.Tx, now time.Time) (*change, error) {
+		for _, r := range fresh {
+			if _, err := tx.ExecContext(ctx, `UPDATE reports SET staff_alerted_at = $1 WHERE id = $2`, now, r.ID); err != nil {
+				return nil, fmt.Errorf("store: unable to mark report %d: %w", r.ID, err)
+			}
+		}
+		exec := func(ctx context.Context, args ...any) (sql.Result, error) {
+			return tx.ExecContext(ctx, insertEventSQL, args...)
+		}
+		for _, r := range overdue {
+			if r.Due == nil {
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE reports SET overdue_alerted_for = $1 WHERE id = $2`, usec(r.Due), r.ID); err != nil {
+				return nil, fmt.Errorf("store: unable to mark report %d: %w", r.ID, err)
+			}
+			e := disclosure.Event{ReportID: r.ID, At: at, Kind: disclosure.EventReminder, Status: r.Status,
+				Body: fmt.Sprintf("The %s was due by %s: staff were alerted.", r.DueWhat, r.Due.UTC().Format("2 January 2006, 15:04 UTC"))}
+			if err := insertEvent(ctx, exec, &e); err != nil {
+				return nil, err
+			}
+		}
+		if err := db.enqueueMail(ctx, tx, now, mails(ms)...); err != nil {
+			return nil, err
+		}
+		return nil, nil
+	})
+}
+
+// CountOverdue counts open reports whose promise is overdue.
+func (db *DB) CountOverdue(ctx context.Context, now time.Time) (int, error) {
+	var n int
+	err := db.ro.QueryRowContext(ctx, `SELECT COUNT(*) FROM reports WHERE due_at < $1 AND status IN ('received', 'acknowledged', 'investigating')`, now.UTC()).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("store: unable to count overdue reports: %w", err)
+	}
+	return n, nil
+}
+
+// ---- policies ----
+
+// Policy returns an organisation's disclosure policy.
+func (db *DB) Policy(ctx context.Context, orgID int64) (*disclosure.Policy, error) {
+	return db.policy(ctx, db.ro, orgID)
+}
+
+func (db *DB) policy(ctx context.Context, q querier, orgID int64) (*disclosure.Policy, error) {
+	var doc string
+	var rev int64
+	var updated time.Time
+	err := q.QueryRowContext(ctx, `SELECT doc, revision, updated_at FROM disclosure_policies WHERE organisation_id = $1`, orgID).Scan(&doc, &rev, &updated)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, psti.Errorf(psti.ENOTFOUND, "Organisation %d has no disclosure policy yet.", orgID)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: unable to read a policy: %w", err)
+	}
+	p := &disclosure.Policy{}
+	if err := json.Unmarshal([]byte(doc), p); err != nil {
+		return nil, fmt.Errorf("store: unable to decode the policy of organisation %d: %w", orgID, err)
+	}
+	p.OrganisationID, p.Revision, p.UpdatedAt = orgID, rev, updated
+	return p, nil
+}
+
+// Policies lists every organisation's policy, oldest organisation first.
+func (db *DB) Policies(ctx context.Context) ([]*disclosure.Policy, error) {
+	rows, err := db.ro.QueryContext(ctx, `SELECT organisation_id FROM disclosure_policies ORDER BY organisation_id`)
+	if err != nil {
+		return nil, fmt.Errorf("store: unable to list policies: %w", err)
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	var out []*disclosure.Policy
+	for _, id := range ids {
+		p, err := db.Policy(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// SavePolicy creates or replaces an organisation's policy.
+func (db *DB) SavePolicy(ctx context.Context, a psti.Actor, p *disclosure.Policy) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	return db.write(ctx, a, func(tx *sql.Tx, now time.Time) (*change, error) {
+		if err := parent(ctx, tx, "organisations", "organisation_id", "organisation", p.OrganisationID); err != nil {
+			return nil, err
+		}
+		doc, err := json.Marshal(p)
+		if err != nil {
+			return nil, err
+		}
+		before, err := db.policy(ctx, tx, p.OrganisationID)
+		switch {
+		case psti.ErrorCode(err) == psti.ENOTFOUND:
+			p.Revision, p.UpdatedAt = 1, now
+			if _, err := tx.ExecContext(ctx, `INSERT INTO disclosure_policies (organisation_id, revision, updated_at, doc) VALUES ($1, 1, $2, $3)`,
+				p.OrganisationID, now, string(doc)); err != nil {
+				return nil, fmt.Errorf("store: unable to save the policy: %w", err)
+			}
+			return &change{psti.ActionCreate, "disclosure_policy", p.OrganisationID, nil, p}, nil
+		case err != nil:
+			return nil, err
+		}
+		if p.Revision != 0 && p.Revision != before.Revision {
+			return nil, psti.Errorf(psti.ECONFLICT, "Someone else changed the policy since you opened it. Read it again first.")
+		}
+		p.Revision, p.UpdatedAt = before.Revision+1, now
+		if _, err := tx.ExecContext(ctx, `UPDATE disclosure_policies SET revision = $1, updated_at = $2, doc = $3 WHERE organisation_id = $4`,
+			p.Revision, now, string(doc), p.OrganisationID); err != nil {
+			return nil, fmt.Errorf("store: unable to save the policy: %w", err)
+		}
+		return &change{psti.ActionUpdate, "disclosure_policy", p.OrganisationID, before, p}, nil
+	})
+}
+
+// ---- advisories ----
+
+const advisoryCols = `id, tracking_id, report_id, organisation_id, title, summary, remedy, fixed_in, product, severity, cvss, credit, published_at, csaf`
+
+func scanAdvisory(row interface{ Scan(...any) error }) (*disclosure.Advisory, error) {
+	a := &disclosure.Advisory{}
+	var org sql.NullInt64
+	var doc string
+	if err := row.Scan(&a.ID, &a.TrackingID, &a.ReportID, &org, &a.Title, &a.Summary, &a.Remedy, &a.FixedIn, &a.Product, &a.Severity, &a.CVSS,
+		&a.Credit, &a.PublishedAt, &doc); err != nil {
+		return nil, err
+	}
+	a.OrganisationID, a.CSAF = org.Int64, []byte(doc)
+	return a, nil
+}
+
+// PublishAdvisory numbers, builds and stores an advisory with its timeline
+// event and e-mail.
+func (db *DB) PublishAdvisory(ctx context.Context, a psti.Actor, adv *disclosure.Advisory, prefix string, build func() error, e *disclosure.Event, ms ...disclosure.Mail) error {
+	return db.write(ctx, a, func(tx *sql.Tx, now time.Time) (*change, error) {
+		if _, err := db.report(ctx, tx, adv.ReportID, db.dialect.forUpdate); err != nil {
+			return nil, err
+		}
+		var existing int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM advisories WHERE report_id = $1`, adv.ReportID).Scan(&existing); err != nil {
+			return nil, fmt.Errorf("store: unable to check advisories: %w", err)
+		}
+		if existing > 0 {
+			return nil, psti.Errorf(psti.ECONFLICT, "An advisory about report %d is published already.", adv.ReportID)
+		}
+		stem := fmt.Sprintf("%s-%d-", prefix, adv.PublishedAt.Year())
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM advisories WHERE tracking_id LIKE $1`, stem+"%").Scan(&n); err != nil {
+			return nil, fmt.Errorf("store: unable to number the advisory: %w", err)
+		}
+		adv.TrackingID = fmt.Sprintf("%s%04d", stem, n+1)
+		if err := build(); err != nil {
+			return nil, err
+		}
+		adv.PublishedAt = adv.PublishedAt.UTC().Truncate(time.Microsecond)
+		err := tx.QueryRowContext(ctx, `INSERT INTO advisories (tracking_id, report_id, organisation_id, title, summary, remedy, fixed_in, product,
+			severity, cvss, credit, published_at, csaf) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
+			adv.TrackingID, adv.ReportID, nullInt(adv.OrganisationID), adv.Title, adv.Summary, adv.Remedy, adv.FixedIn, adv.Product,
+			adv.Severity, adv.CVSS, adv.Credit, adv.PublishedAt, string(adv.CSAF)).Scan(&adv.ID)
+		if err != nil {
+			return nil, fmt.Errorf("store: unable to publish the advisory: %w", err)
+		}
+		e.ReportID = adv.ReportID
+		exec := func(ctx context.Context, args ...any) (sql.Result, error) {
+			return tx.ExecContext(ctx, insertEventSQL, args...)
+		}
+		if err := insertEvent(ctx, exec, e); err != nil {
+			return nil, err
+		}
+		for i := range ms {
+			ms[i].Ref = fmt.Sprintf("report:%d", adv.ReportID)
+		}
+		if err := db.enqueueMail(ctx, tx, now, mails(ms)...); err != nil {
+			return nil, err
+		}
+		return &change{psti.ActionCreate, "advisory", adv.ID, nil, struct {
+			TrackingID string `json:"tracking_id"`
+			ReportID   int64  `json:"report_id"`
+			Title      string `json:"title"`
+		}{adv.TrackingID, adv.ReportID, adv.Title}}, nil
+	})
+}
+
+// Advisories lists published advisories, newest first.
+func (db *DB) Advisories(ctx context.Context) ([]*disclosure.Advisory, error) {
+	rows, err := db.ro.QueryContext(ctx, `SELECT `+advisoryCols+` FROM advisories ORDER BY published_at DESC, id DESC`)
+	if err != nil {
+		return nil, fmt.Errorf("store: unable to list advisories: %w", err)
+	}
+	defer rows.Close()
+	var out []*disclosure.Advisory
+	for rows.Next() {
+		a, err := scanAdvisory(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: unable to read an advisory: %w", err)
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// AdvisoryByTracking returns one advisory by its tracking id, in any case.
+func (db *DB) AdvisoryByTracking(ctx context.Context, id string) (*disclosure.Advisory, error) {
+	a, err := scanAdvisory(db.ro.QueryRowContext(ctx, `SELECT `+advisoryCols+` FROM advisories WHERE `+db.dialect.Fold("tracking_id")+` = $1`, strings.ToLower(id)))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, psti.Errorf(psti.ENOTFOUND, "There is no advisory %s.", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: unable to read advisory %s: %w", id, err)
+	}
+	return a, nil
+}

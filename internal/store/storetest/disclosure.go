@@ -1,0 +1,161 @@
+package storetest
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/psti/psti/internal/disclosure"
+	"github.com/psti/psti/internal/psti"
+)
+
+// testReports: reports are stored durably with their receipt's hash and
+// first event, many at once; changes are revision-checked and appended to
+// the timeline with their e-mail; nothing is deleted.
+func testReports(t *testing.T, b Backend) {
+	db, clock := Open(t, b)
+	ctx := context.Background()
+	s := NewSeed(t, db)
+
+	// Many reporters at once: each gets its own report back.
+	const n = 300
+	var wg sync.WaitGroup
+	ids := make([]int64, n)
+	hashes := make([][]byte, n)
+	errs := make(chan error, n)
+	for i := range n {
+		wg.Go(func() {
+			_, h := disclosure.NewReceipt()
+			hashes[i] = h
+			r := &disclosure.Report{OrganisationID: s.Org.ID, Summary: fmt.Sprintf("report %d", i), Details: "details", Status: disclosure.StatusReceived, ReceivedAt: clock.Now()}
+			var ms []disclosure.Mail
+			if i%50 == 0 {
+				r.ContactEmail = fmt.Sprintf("r%d@example.com", i)
+				ms = append(ms, disclosure.Mail{To: r.ContactEmail, Subject: "received", Text: "thanks", Kind: "report-received"})
+			}
+			if i == 7 {
+				r.Attachments = []disclosure.Attachment{{Name: "poc.py", ContentType: "text/x-python", SHA256: "abc", Data: []byte("print(1)")}}
+			}
+			err := db.SubmitReport(ctx, r, h, disclosure.Event{At: clock.Now(), Kind: disclosure.EventReceived, Public: true, Status: r.Status}, ms...)
+			ids[i] = r.ID
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		must(t, err)
+	}
+	seen := map[int64]bool{}
+	for i, id := range ids {
+		if id == 0 || seen[id] {
+			t.Fatalf("report %d got id %d", i, id)
+		}
+		seen[id] = true
+		r, err := db.ReportByReceipt(ctx, hashes[i])
+		must(t, err)
+		if r.ID != id || r.Summary != fmt.Sprintf("report %d", i) || r.Revision != 1 || r.Status != disclosure.StatusReceived {
+			t.Fatalf("report %d read back by receipt: %+v", i, r)
+		}
+	}
+	if _, err := db.ReportByReceipt(ctx, bytes.Repeat([]byte{1}, 32)); psti.ErrorCode(err) != psti.ENOTFOUND {
+		t.Fatalf("unknown receipt: %v", err)
+	}
+	queued, _, _, err := db.MailStats(ctx)
+	must(t, err)
+	if queued != n/50 {
+		t.Fatalf("%d mails queued, want %d", queued, n/50)
+	}
+	withFile, err := db.Report(ctx, ids[7])
+	must(t, err)
+	if len(withFile.Attachments) != 1 || withFile.Attachments[0].Size != 8 || withFile.Attachments[0].Data != nil {
+		t.Fatalf("attachments listed: %+v", withFile.Attachments)
+	}
+	a, err := db.Attachment(ctx, ids[7], withFile.Attachments[0].ID)
+	must(t, err)
+	if string(a.Data) != "print(1)" || a.Name != "poc.py" {
+		t.Fatalf("attachment: %+v", a)
+	}
+	if _, err := db.Attachment(ctx, ids[8], withFile.Attachments[0].ID); psti.ErrorCode(err) != psti.ENOTFOUND {
+		t.Fatalf("another report's attachment: %v", err)
+	}
+
+	// A change, then a stale one.
+	clock.Add(time.Hour)
+	r, err := db.Report(ctx, ids[0])
+	must(t, err)
+	now := clock.Now()
+	due := now.Add(30 * 24 * time.Hour)
+	r.Status, r.AcknowledgedAt, r.LastUpdateAt, r.Due, r.DueWhat = disclosure.StatusAcknowledged, &now, &now, &due, "status update"
+	stale := *r
+	must(t, db.SaveReport(ctx, editor, r, disclosure.Event{At: now, Kind: disclosure.EventAcknowledged, Public: true, Status: r.Status, Body: "Thanks", Author: editor.Label, AuthorID: editor.UserID},
+		disclosure.Mail{To: "r0@example.com", Subject: "ack", Text: "ack", Kind: "report-acknowledged"}))
+	if r.Revision != 2 {
+		t.Fatalf("revision after saving: %d", r.Revision)
+	}
+	stale.Status = disclosure.StatusResolved
+	wantCode(t, db.SaveReport(ctx, editor, &stale, disclosure.Event{At: now, Kind: disclosure.EventClosed, Public: true}), psti.ECONFLICT, "")
+	got, err := db.Report(ctx, ids[0])
+	must(t, err)
+	if got.Status != disclosure.StatusAcknowledged || got.AcknowledgedAt == nil || !got.AcknowledgedAt.Equal(now) || got.Due == nil || !got.Due.Equal(due) {
+		t.Fatalf("after acknowledging: %+v", got)
+	}
+	es, err := db.Events(ctx, ids[0])
+	must(t, err)
+	if len(es) != 2 || es[0].Kind != disclosure.EventReceived || es[1].Kind != disclosure.EventAcknowledged || !es[1].Public || es[1].Author != editor.Label {
+		t.Fatalf("timeline: %+v", es)
+	}
+	trail, err := db.Audit(ctx, psti.AuditFilter{Entity: "report", EntityID: ids[0]})
+	must(t, err)
+	if len(trail) != 1 || trail[0].Actor.Label != editor.Label {
+		t.Fatalf("audit trail: %+v", trail)
+	}
+	if queued, _, _, _ := db.MailStats(ctx); queued != n/50+1 {
+		t.Fatalf("mail after acknowledging: %d queued", queued)
+	}
+
+	// Lists: open reports with the earliest due first.
+	open, err := db.Reports(ctx, disclosure.Filter{Status: "open", Limit: 1000})
+	must(t, err)
+	if len(open) != n {
+		t.Fatalf("%d open reports, want %d", len(open), n)
+	}
+	overdue, err := db.Reports(ctx, disclosure.Filter{Overdue: due.Add(time.Second)})
+	must(t, err)
+	if len(overdue) != 1 || overdue[0].ID != ids[0] {
+		t.Fatalf("overdue: %d", len(overdue))
+	}
+
+	// Policies.
+	p := disclosure.DefaultPolicy(s.Org.ID)
+	p.Contact = "security@acme.example"
+	must(t, db.SavePolicy(ctx, editor, p))
+	p.AckWorkingDays = 3
+	must(t, db.SavePolicy(ctx, editor, p))
+	gotP, err := db.Policy(ctx, s.Org.ID)
+	must(t, err)
+	if gotP.Revision != 2 || gotP.AckWorkingDays != 3 || gotP.Contact != "security@acme.example" || len(gotP.Languages) != 1 {
+		t.Fatalf("policy: %+v", gotP)
+	}
+	p.Revision = 1
+	wantCode(t, db.SavePolicy(ctx, editor, p), psti.ECONFLICT, "")
+	p.Languages = []string{"de"}
+	p.Revision = 0
+	wantCode(t, db.SavePolicy(ctx, editor, p), psti.EINVALID, "languages")
+
+	// Reports and their timelines are kept.
+	c := raw(t, db)
+	for _, stmt := range []string{
+		fmt.Sprintf(`DELETE FROM reports WHERE id = %d`, ids[5]),
+		`UPDATE report_events SET body = 'changed'`,
+		`DELETE FROM report_events`,
+		`DELETE FROM report_attachments`,
+	} {
+		if _, err := c.ExecContext(ctx, stmt); err == nil {
+			t.Errorf("%s: the database allowed it", stmt)
+		}
+	}
+}

@@ -1,0 +1,265 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
+
+	"github.com/psti/psti/internal/auth"
+	"github.com/psti/psti/internal/disclosure"
+)
+
+// Security-issue reports over JSON: the public intake and status (no
+// account: the receipt code is the reporter's key), and the staff side.
+
+// clientOf captures the address a request came from, for rate limits.
+type clientOf struct {
+	client string
+}
+
+func (c *clientOf) Resolve(ctx huma.Context) []error {
+	if r, _ := humago.Unwrap(ctx); r != nil {
+		c.client = clientAddr(r)
+	}
+	return nil
+}
+
+type reportIn struct {
+	clientOf
+	Body struct {
+		Summary      string `json:"summary" minLength:"1" maxLength:"200" doc:"One line: what is wrong."`
+		Details      string `json:"details" minLength:"1" maxLength:"20000" doc:"What happened, and how to reproduce it."`
+		Product      string `json:"product,omitempty" maxLength:"200" doc:"The product, as you would name it (brand, model)."`
+		ContactEmail string `json:"contact_email,omitempty" maxLength:"254" doc:"Optional. If given, we write to you there; if not, the receipt is your only way back to the report."`
+		Credit       string `json:"credit,omitempty" maxLength:"200" doc:"Optional. How to credit you if an advisory is published."`
+	}
+}
+
+type receiptOut struct {
+	Body struct {
+		Receipt   string `json:"receipt" doc:"Keep it: with it you can read the report's status and reply. It is shown only now."`
+		StatusURL string `json:"status_url" doc:"Where a person reads the status (enter the receipt there). Scripts: GET /api/v1/reports/status with Authorization: Receipt <code>."`
+	}
+}
+
+type receiptIn struct {
+	clientOf
+	Authorization string `header:"Authorization" required:"true" doc:"Receipt <code>: the code given when the report was sent."`
+}
+
+func (in *receiptIn) code() string { return receiptCode(in.Authorization) }
+
+// receiptCode reads the code of an "Authorization: Receipt <code>" header.
+func receiptCode(h string) string {
+	scheme, code, _ := strings.Cut(strings.TrimSpace(h), " ")
+	if !strings.EqualFold(scheme, "Receipt") {
+		return ""
+	}
+	return strings.TrimSpace(code)
+}
+
+type replyIn struct {
+	clientOf
+	Authorization string `header:"Authorization" required:"true" doc:"Receipt <code>: the code given when the report was sent."`
+	Body          struct {
+		Message string `json:"message" minLength:"1" maxLength:"10000"`
+	}
+}
+
+type statusOut struct {
+	Body *disclosure.Status
+}
+
+type reportListIn struct {
+	Status    string `query:"status" enum:"open,received,acknowledged,investigating,resolved,duplicate,not_a_vulnerability" doc:"Only reports in this status; open for every open one."`
+	ProductID int64  `query:"product_id" minimum:"0"`
+	Assignee  int64  `query:"assignee_id" minimum:"0"`
+	Overdue   bool   `query:"overdue" doc:"Only open reports whose next promise is overdue."`
+	Limit     int    `query:"limit" minimum:"1" maximum:"1000" default:"100"`
+	Offset    int    `query:"offset" minimum:"0"`
+}
+
+type reportOut struct {
+	Body struct {
+		*disclosure.Report
+		Events []disclosure.Event `json:"events"`
+	}
+}
+
+type actionIn struct {
+	ID   int64 `path:"id" minimum:"1"`
+	Body struct {
+		Kind        string  `json:"kind" enum:"acknowledge,update,note,triage,close"`
+		Revision    int64   `json:"revision,omitempty" minimum:"0" doc:"The revision you read; the action is refused (409) if the report changed since."`
+		Body        string  `json:"body,omitempty" maxLength:"10000" doc:"The message: to the reporter for acknowledge, update and close; internal for note."`
+		Status      string  `json:"status,omitempty" enum:",acknowledged,investigating,resolved,duplicate,not_a_vulnerability"`
+		DuplicateOf int64   `json:"duplicate_of,omitempty" minimum:"0"`
+		Severity    *string `json:"severity,omitempty" enum:",none,low,medium,high,critical"`
+		CVSS        *string `json:"cvss_vector,omitempty" maxLength:"200"`
+		AssigneeID  *int64  `json:"assignee_id,omitempty" minimum:"0"`
+		ProductID   *int64  `json:"product_id,omitempty" minimum:"0"`
+	}
+}
+
+type advisoryIn struct {
+	ID   int64 `path:"id" minimum:"1" doc:"Report id."`
+	Body struct {
+		Title          string `json:"title" maxLength:"200"`
+		Summary        string `json:"summary" maxLength:"20000" doc:"What the problem is, for the public."`
+		Remedy         string `json:"remedy" maxLength:"5000" doc:"What users should do."`
+		FixedIn        string `json:"fixed_in,omitempty" maxLength:"100"`
+		CreditReporter bool   `json:"credit_reporter,omitempty" doc:"Credit the reporter as they asked to be credited."`
+	}
+}
+
+type advisoryOut struct {
+	Location string `header:"Location"`
+	Body     struct {
+		*disclosure.Advisory
+		CSAFURL string `json:"csaf_url"`
+	}
+}
+
+type policyIn struct {
+	ID   int64 `path:"id" minimum:"1" doc:"Organisation id."`
+	Body *disclosure.Policy
+}
+
+type policyOut struct {
+	Body *disclosure.Policy
+}
+
+// tooMany is the answer to a client over its rate.
+func tooMany(wait time.Duration) error {
+	return huma.ErrorWithHeaders(huma.Error429TooManyRequests(fmt.Sprintf("Too many requests from your address: wait %d seconds, then try again.", int(wait.Seconds()))),
+		http.Header{"Retry-After": {strconv.Itoa(int(wait.Seconds()))}})
+}
+
+func (s *Server) registerReportsAPI() {
+	tags := []string{"Security reports"}
+	register(s, huma.Operation{OperationID: "create-report", Method: http.MethodPost, Path: "/reports", Tags: tags,
+		Summary: "Report a security issue",
+		Description: "No account and no personal information is needed. The answer (201) comes only once the report is stored durably; " +
+			"it carries the receipt code, which is the reporter's way back to the report. At most a few reports a minute are accepted " +
+			"from one address (429 with Retry-After).",
+		DefaultStatus: http.StatusCreated, Errors: []int{http.StatusUnprocessableEntity, http.StatusTooManyRequests}}, auth.Public,
+		func(ctx context.Context, in *reportIn) (*receiptOut, error) {
+			if ok, wait := s.intake.allow(in.client, time.Now()); !ok {
+				return nil, tooMany(wait)
+			}
+			_, code, err := s.reports.Submit(ctx, disclosure.Submission{Summary: in.Body.Summary, Details: in.Body.Details,
+				ProductText: in.Body.Product, ContactEmail: in.Body.ContactEmail, Credit: in.Body.Credit})
+			if err != nil {
+				return nil, err
+			}
+			out := &receiptOut{}
+			out.Body.Receipt, out.Body.StatusURL = code, s.link(disclosure.StatusPath)
+			return out, nil
+		})
+	register(s, huma.Operation{OperationID: "get-report-status", Method: http.MethodGet, Path: "/reports/status", Tags: tags,
+		Summary:     "Read a report's status with its receipt",
+		Description: "The status, when you will hear next at the latest, and the timeline of acknowledgement, status updates and messages.",
+		Errors:      []int{http.StatusNotFound, http.StatusTooManyRequests}}, auth.Public,
+		func(ctx context.Context, in *receiptIn) (*statusOut, error) {
+			if ok, wait := s.lookups.allow(in.client, time.Now()); !ok {
+				return nil, tooMany(wait)
+			}
+			st, err := s.reports.ReporterStatus(ctx, in.code())
+			return &statusOut{Body: st}, err
+		})
+	register(s, huma.Operation{OperationID: "reply-to-report", Method: http.MethodPost, Path: "/reports/status", Tags: tags,
+		Summary: "Add a message to a report, with its receipt", DefaultStatus: http.StatusOK,
+		Errors: []int{http.StatusNotFound, http.StatusUnprocessableEntity, http.StatusTooManyRequests}}, auth.Public,
+		func(ctx context.Context, in *replyIn) (*statusOut, error) {
+			if ok, wait := s.intake.allow(in.client, time.Now()); !ok {
+				return nil, tooMany(wait)
+			}
+			code := receiptCode(in.Authorization)
+			if err := s.reports.Reply(ctx, code, in.Body.Message); err != nil {
+				return nil, err
+			}
+			st, err := s.reports.ReporterStatus(ctx, code)
+			return &statusOut{Body: st}, err
+		})
+
+	register(s, huma.Operation{OperationID: "list-reports", Method: http.MethodGet, Path: "/reports", Tags: tags,
+		Summary: "List security reports", Description: "Reports whose next promise falls due soonest come first."}, auth.Viewer,
+		func(ctx context.Context, in *reportListIn) (*listOut[disclosure.Report], error) {
+			f := disclosure.Filter{Status: in.Status, ProductID: in.ProductID, Assignee: in.Assignee, Limit: in.Limit, Offset: in.Offset}
+			if in.Overdue {
+				f.Status, f.Overdue = "open", s.cfg.Clock.Now()
+			}
+			rs, err := s.store.Reports(ctx, f)
+			if rs == nil {
+				rs = []*disclosure.Report{}
+			}
+			return &listOut[disclosure.Report]{Body: rs}, err
+		})
+	register(s, huma.Operation{OperationID: "get-report", Method: http.MethodGet, Path: "/reports/{id}", Tags: tags,
+		Summary: "Read a security report with its whole timeline", Errors: []int{http.StatusNotFound}}, auth.Viewer,
+		func(ctx context.Context, in *idIn) (*reportOut, error) {
+			r, err := s.store.Report(ctx, in.ID)
+			if err != nil {
+				return nil, err
+			}
+			es, err := s.store.Events(ctx, in.ID)
+			out := &reportOut{}
+			out.Body.Report, out.Body.Events = r, es
+			return out, err
+		})
+	register(s, huma.Operation{OperationID: "act-on-report", Method: http.MethodPost, Path: "/reports/{id}/actions", Tags: tags,
+		Summary: "Acknowledge, update, annotate, triage or close a report",
+		Description: "acknowledge, update and close send their message to the reporter (on the status page, and by e-mail if they gave an address); " +
+			"note is internal; triage sets severity, CVSS vector, assignee and product.",
+		Errors: []int{http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity}}, auth.Editor,
+		func(ctx context.Context, in *actionIn) (*itemOut[disclosure.Report], error) {
+			b := in.Body
+			r, err := s.reports.Act(ctx, actor(ctx), in.ID, disclosure.Action{Kind: b.Kind, Revision: b.Revision, Body: b.Body, Status: b.Status,
+				DuplicateOf: b.DuplicateOf, Severity: b.Severity, CVSS: b.CVSS, AssigneeID: b.AssigneeID, ProductID: b.ProductID})
+			return &itemOut[disclosure.Report]{Body: r}, err
+		})
+	register(s, huma.Operation{OperationID: "publish-advisory", Method: http.MethodPost, Path: "/reports/{id}/advisory", Tags: tags,
+		Summary:       "Publish an advisory about a resolved report",
+		Description:   "Published at once as a page and a CSAF 2.0 document (checked against the CSAF schema); it never changes afterwards. The reporter is told.",
+		DefaultStatus: http.StatusCreated, Errors: []int{http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity}}, auth.Editor,
+		func(ctx context.Context, in *advisoryIn) (*advisoryOut, error) {
+			a, err := s.reports.Publish(ctx, s.store, actor(ctx), in.ID, disclosure.AdvisoryDraft{Title: in.Body.Title, Summary: in.Body.Summary,
+				Remedy: in.Body.Remedy, FixedIn: in.Body.FixedIn, CreditThem: in.Body.CreditReporter})
+			if err != nil {
+				return nil, err
+			}
+			out := &advisoryOut{Location: s.link("/security/advisories/" + a.TrackingID)}
+			out.Body.Advisory, out.Body.CSAFURL = a, s.link("/.well-known/csaf/"+a.CSAFPath())
+			return out, nil
+		})
+	register(s, huma.Operation{OperationID: "get-disclosure-policy", Method: http.MethodGet, Path: "/organisations/{id}/disclosure-policy", Tags: tags,
+		Summary: "Read an organisation's vulnerability disclosure policy", Errors: []int{http.StatusNotFound}}, auth.Viewer,
+		func(ctx context.Context, in *idIn) (*policyOut, error) {
+			p, err := s.store.Policy(ctx, in.ID)
+			return &policyOut{Body: p}, err
+		})
+	register(s, huma.Operation{OperationID: "put-disclosure-policy", Method: http.MethodPut, Path: "/organisations/{id}/disclosure-policy", Tags: tags,
+		Summary: "Write an organisation's vulnerability disclosure policy", Description: "It is published at once at /security and in security.txt.",
+		Errors: []int{http.StatusConflict, http.StatusUnprocessableEntity}}, auth.Editor,
+		func(ctx context.Context, in *policyIn) (*policyOut, error) {
+			p := in.Body
+			p.OrganisationID = in.ID
+			if err := s.store.SavePolicy(ctx, actor(ctx), p); err != nil {
+				return nil, err
+			}
+			return &policyOut{Body: p}, nil
+		})
+}
+
+// receiptScheme reports whether an Authorization header carries a receipt
+// rather than an API token.
+func receiptScheme(h string) bool {
+	scheme, _, _ := strings.Cut(strings.TrimSpace(h), " ")
+	return strings.EqualFold(scheme, "Receipt")
+}
