@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/psti/psti/internal/product"
@@ -27,6 +28,30 @@ type Service struct {
 	Clock    psti.Clock
 	// BaseURL is the public address, for links in e-mail.
 	BaseURL string
+
+	// Policies are read on every report, so they are kept for a moment:
+	// a change made through SavePolicy is seen at once, one made by
+	// another server within policyTTL.
+	mu       sync.Mutex
+	policies map[int64]policyEntry
+	first    *policyEntry // the policy of reports with no organisation
+}
+
+type policyEntry struct {
+	p    *Policy
+	cal  *Calendar
+	read time.Time
+}
+
+const policyTTL = 2 * time.Second
+
+// SavePolicy saves an organisation's policy and forgets the copies kept.
+func (s *Service) SavePolicy(ctx context.Context, a psti.Actor, p *Policy) error {
+	err := s.Store.SavePolicy(ctx, a, p)
+	s.mu.Lock()
+	s.policies, s.first = nil, nil
+	s.mu.Unlock()
+	return err
 }
 
 // reporter is the actor for what a reporter does: anonymous.
@@ -73,12 +98,12 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (*Report, string, 
 			r.OrganisationID = b.OrganisationID
 		}
 	}
-	pol, err := s.policyFor(ctx, r.OrganisationID)
+	pol, cal, err := s.policyFor(ctx, r.OrganisationID)
 	if err != nil {
 		return nil, "", err
 	}
 	r.OrganisationID = pol.OrganisationID
-	r.DueWhat, r.Due = due(pol, r)
+	r.DueWhat, r.Due = due(pol, cal, r)
 	code, hash := NewReceipt()
 	var mails []Mail
 	if r.ContactEmail != "" {
@@ -97,9 +122,38 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (*Report, string, 
 	return r, code, nil
 }
 
-// policyFor is the policy a report comes under: its organisation's, or the
-// first one published.
-func (s *Service) policyFor(ctx context.Context, orgID int64) (*Policy, error) {
+// policyFor is the policy a report comes under, with its calendar: its
+// organisation's, or the first one published.
+func (s *Service) policyFor(ctx context.Context, orgID int64) (*Policy, *Calendar, error) {
+	now := time.Now()
+	s.mu.Lock()
+	e, ok := s.policies[orgID]
+	if orgID == 0 && s.first != nil {
+		e, ok = *s.first, true
+	}
+	s.mu.Unlock()
+	if ok && now.Sub(e.read) < policyTTL {
+		return e.p, e.cal, nil
+	}
+	p, err := s.readPolicy(ctx, orgID)
+	if err != nil {
+		return nil, nil, err
+	}
+	e = policyEntry{p: p, cal: p.WorkingDays(), read: now}
+	s.mu.Lock()
+	if s.policies == nil {
+		s.policies = map[int64]policyEntry{}
+	}
+	if orgID == 0 {
+		s.first = &e
+	} else {
+		s.policies[orgID] = e
+	}
+	s.mu.Unlock()
+	return e.p, e.cal, nil
+}
+
+func (s *Service) readPolicy(ctx context.Context, orgID int64) (*Policy, error) {
 	if orgID > 0 {
 		if p, err := s.Store.Policy(ctx, orgID); err == nil {
 			return p, nil
@@ -126,8 +180,8 @@ func (s *Service) policyFor(ctx context.Context, orgID int64) (*Policy, error) {
 	return p, nil
 }
 
-func due(pol *Policy, r *Report) (string, *time.Time) {
-	what, t, ok := pol.Promises.NextDue(pol.WorkingDays(), r)
+func due(pol *Policy, cal *Calendar, r *Report) (string, *time.Time) {
+	what, t, ok := pol.Promises.NextDue(cal, r)
 	if !ok {
 		return "", nil
 	}
@@ -365,11 +419,11 @@ func (s *Service) Act(ctx context.Context, a psti.Actor, id int64, act Action) (
 		return nil, err
 	}
 	e.Status = r.Status
-	pol, err := s.policyFor(ctx, r.OrganisationID)
+	pol, cal, err := s.policyFor(ctx, r.OrganisationID)
 	if err != nil {
 		return nil, err
 	}
-	r.DueWhat, r.Due = due(pol, r)
+	r.DueWhat, r.Due = due(pol, cal, r)
 	var mails []Mail
 	if e.Public && r.ContactEmail != "" {
 		mails = append(mails, s.reporterMail(r, e))
@@ -482,7 +536,7 @@ func (s *Service) Sweep(ctx context.Context, staffURL string) (int, error) {
 	}
 	var mails []Mail
 	for orgID, b := range byOrg {
-		pol, err := s.policyFor(ctx, orgID)
+		pol, _, err := s.policyFor(ctx, orgID)
 		if err != nil {
 			return 0, err
 		}

@@ -158,6 +158,9 @@ func (db *DB) commitGroup(group []*submission) {
 	}
 }
 
+// insertReports stores a group of new reports in one transaction: one
+// statement for all the reports, one for their first events, then any
+// attachments and e-mail.
 func (db *DB) insertReports(group []*submission) error {
 	ctx := group[0].ctx
 	tx, err := db.rw.BeginTx(ctx, nil)
@@ -166,32 +169,78 @@ func (db *DB) insertReports(group []*submission) error {
 	}
 	defer tx.Rollback()
 	now := db.now()
-	insReport, err := tx.PrepareContext(ctx, `INSERT INTO reports (receipt_hash, organisation_id, product_id, product_text, summary, details,
-		contact_email, credit, status, received_at, due_at, due_what, revision, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1, $10) RETURNING id`)
-	if err != nil {
-		return fmt.Errorf("store: unable to prepare report insert: %w", err)
-	}
-	defer insReport.Close()
-	insEvent, err := tx.PrepareContext(ctx, insertEventSQL)
-	if err != nil {
-		return fmt.Errorf("store: unable to prepare event insert: %w", err)
-	}
-	defer insEvent.Close()
-	for _, s := range group {
+
+	const reportFields = 13
+	var q strings.Builder
+	q.WriteString(`INSERT INTO reports (receipt_hash, organisation_id, product_id, product_text, summary, details,
+		contact_email, credit, status, received_at, due_at, due_what, updated_at, revision) VALUES `)
+	args := make([]any, 0, reportFields*len(group))
+	byHash := make(map[string]*submission, len(group))
+	for i, s := range group {
 		r := s.r
 		r.ReceivedAt = r.ReceivedAt.UTC().Truncate(time.Microsecond)
 		r.Due = usec(r.Due)
-		err := insReport.QueryRowContext(ctx, s.hash, nullInt(r.OrganisationID), nullInt(r.ProductID), r.ProductText, r.Summary, r.Details,
-			r.ContactEmail, r.Credit, r.Status, r.ReceivedAt, r.Due, r.DueWhat).Scan(&r.ID)
-		if err != nil {
-			return fmt.Errorf("store: unable to store report: %w", err)
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString("(" + placeholders(len(args)+1, reportFields) + ", 1)")
+		args = append(args, s.hash, nullInt(r.OrganisationID), nullInt(r.ProductID), r.ProductText, r.Summary, r.Details,
+			r.ContactEmail, r.Credit, r.Status, r.ReceivedAt, r.Due, r.DueWhat, r.ReceivedAt)
+		byHash[string(s.hash)] = s
+	}
+	// The ids come back with the receipt hashes they belong to: the order
+	// of RETURNING rows is not promised.
+	q.WriteString(` RETURNING id, receipt_hash`)
+	rows, err := tx.QueryContext(ctx, q.String(), args...)
+	if err != nil {
+		return fmt.Errorf("store: unable to store reports: %w", err)
+	}
+	for rows.Next() {
+		var id int64
+		var hash []byte
+		if err := rows.Scan(&id, &hash); err != nil {
+			rows.Close()
+			return fmt.Errorf("store: unable to store reports: %w", err)
+		}
+		if s := byHash[string(hash)]; s != nil {
+			s.r.ID = id
+		}
+	}
+	if err := rows.Close(); err != nil {
+		return fmt.Errorf("store: unable to store reports: %w", err)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: unable to store reports: %w", err)
+	}
+
+	const eventFields = 8
+	q.Reset()
+	q.WriteString(`INSERT INTO report_events (report_id, at, kind, public, status, body, author_id, author) VALUES `)
+	args = args[:0]
+	for i, s := range group {
+		r := s.r
+		if r.ID == 0 {
+			return fmt.Errorf("store: report %d of the group got no id", i)
 		}
 		r.Revision, r.UpdatedAt = 1, r.ReceivedAt
-		s.e.ReportID = r.ID
-		if err := insertEvent(ctx, insEvent.ExecContext, &s.e); err != nil {
-			return err
+		e := &s.e
+		e.ReportID, e.At = r.ID, e.At.UTC().Truncate(time.Microsecond)
+		if i > 0 {
+			q.WriteString(", ")
 		}
+		q.WriteString("(" + placeholders(len(args)+1, eventFields) + ")")
+		public := 0
+		if e.Public {
+			public = 1
+		}
+		args = append(args, e.ReportID, e.At, e.Kind, public, e.Status, e.Body, nullInt(e.AuthorID), e.Author)
+	}
+	if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
+		return fmt.Errorf("store: unable to start the reports' timelines: %w", err)
+	}
+
+	for _, s := range group {
+		r := s.r
 		for i := range r.Attachments {
 			a := &r.Attachments[i]
 			err := tx.QueryRowContext(ctx, `INSERT INTO report_attachments (report_id, name, content_type, size, sha256, data)
@@ -200,6 +249,9 @@ func (db *DB) insertReports(group []*submission) error {
 				return fmt.Errorf("store: unable to store attachment: %w", err)
 			}
 			a.Size = int64(len(a.Data))
+		}
+		if len(s.mails) == 0 {
+			continue
 		}
 		for i := range s.mails {
 			s.mails[i].Ref = fmt.Sprintf("report:%d", r.ID)

@@ -250,7 +250,7 @@ func (s *Server) registerReportsAPI() {
 		func(ctx context.Context, in *policyIn) (*policyOut, error) {
 			p := in.Body
 			p.OrganisationID = in.ID
-			if err := s.store.SavePolicy(ctx, actor(ctx), p); err != nil {
+			if err := s.reports.SavePolicy(ctx, actor(ctx), p); err != nil {
 				return nil, err
 			}
 			return &policyOut{Body: p}, nil

@@ -2,13 +2,20 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/psti/psti/internal/auth"
+	"github.com/psti/psti/internal/disclosure"
 	"github.com/psti/psti/internal/product"
 	"github.com/psti/psti/internal/psti"
 	"github.com/psti/psti/internal/store/storetest"
@@ -60,6 +67,95 @@ func BenchmarkProductList(b *testing.B) {
 				}
 			})
 			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "req/s")
+		})
+	}
+}
+
+// BenchmarkIntake measures security reports sent over the public API by 32
+// clients at once, each waiting for its receipt, on each back end: a report
+// is answered only once it is durably committed (SQLite with
+// synchronous=FULL), so commits are grouped. "bare" is a handler that
+// decodes the same JSON and answers with a receipt but stores nothing: the
+// ceiling set by HTTP and JSON alone on this machine.
+//
+//	PSTI_TEST_DATABASE_URL=… go test -run '^$' -bench BenchmarkIntake -benchtime 20000x ./internal/web/
+func BenchmarkIntake(b *testing.B) {
+	body := `{"summary": "Camera video visible without a password", "details": "Open http://camera.local/live on the home network and the video plays; no password is asked. Firmware 2.0.1.", "product": "Acme Cam 2"}`
+	run := func(b *testing.B, url string) {
+		tr := &http.Transport{MaxIdleConnsPerHost: 64, MaxConnsPerHost: 64}
+		client := &http.Client{Transport: tr}
+		const clients = 32
+		lat := make([][]time.Duration, clients)
+		var next atomic.Int64
+		b.ResetTimer()
+		start := time.Now()
+		var wg sync.WaitGroup
+		for c := range clients {
+			wg.Go(func() {
+				for next.Add(1) <= int64(b.N) {
+					t0 := time.Now()
+					res, err := client.Post(url, "application/json", strings.NewReader(body))
+					if err != nil {
+						b.Error(err)
+						return
+					}
+					_, _ = io.Copy(io.Discard, res.Body)
+					res.Body.Close()
+					if res.StatusCode != http.StatusCreated {
+						b.Errorf("status %d", res.StatusCode)
+						return
+					}
+					lat[c] = append(lat[c], time.Since(t0))
+				}
+			})
+		}
+		wg.Wait()
+		elapsed := time.Since(start)
+		b.StopTimer()
+		var all []time.Duration
+		for _, l := range lat {
+			all = append(all, l...)
+		}
+		slices.Sort(all)
+		if len(all) == 0 {
+			return
+		}
+		b.ReportMetric(float64(len(all))/elapsed.Seconds(), "reports/s")
+		b.ReportMetric(float64(all[len(all)/2].Microseconds())/1000, "p50-ms")
+		b.ReportMetric(float64(all[len(all)*99/100].Microseconds())/1000, "p99-ms")
+		b.ReportMetric(0, "ns/op")
+	}
+	b.Run("bare", func(b *testing.B) {
+		ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			var in struct {
+				Summary, Details, Product string
+			}
+			if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&in); err != nil || in.Summary == "" {
+				http.Error(w, "bad", http.StatusBadRequest)
+				return
+			}
+			code, _ := disclosure.NewReceipt()
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusCreated)
+			_ = json.NewEncoder(w).Encode(map[string]string{"receipt": code, "status_url": "http://psti.test/security/status"})
+		}))
+		defer ts.Close()
+		run(b, ts.URL)
+	})
+	for _, backend := range storetest.Backends {
+		b.Run(backend.Name, func(b *testing.B) {
+			e := newEnv(b, backend)
+			storetest.NewSeed(b, e.db)
+			run(b, e.ts.URL+"/api/v1/reports")
+			if b.N > 0 {
+				n, err := e.db.Counts(context.Background())
+				if err != nil {
+					b.Fatal(err)
+				}
+				if n["reports"] < int64(b.N) {
+					b.Fatalf("%d reports stored for %d receipts", n["reports"], b.N)
+				}
+			}
 		})
 	}
 }

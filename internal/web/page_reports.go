@@ -77,16 +77,35 @@ func plural(n int, one, many string) string {
 	return many
 }
 
-func (s *Server) reportRow(r *http.Request, rep *disclosure.Report, names map[int64]string) reportRow {
+// calendars gives each organisation's working-day calendar, reading each
+// policy once per page.
+type calendars struct {
+	s   *Server
+	r   *http.Request
+	got map[int64]*disclosure.Calendar
+}
+
+func (c *calendars) of(orgID int64) *disclosure.Calendar {
+	if cal, ok := c.got[orgID]; ok {
+		return cal
+	}
+	cal := disclosure.EnglandAndWales()
+	if p, err := c.s.store.Policy(c.r.Context(), orgID); err == nil {
+		cal = p.WorkingDays()
+	}
+	if c.got == nil {
+		c.got = map[int64]*disclosure.Calendar{}
+	}
+	c.got[orgID] = cal
+	return cal
+}
+
+func (s *Server) reportRow(cals *calendars, rep *disclosure.Report, names map[int64]string) reportRow {
 	row := reportRow{Report: rep, Product: rep.ProductText}
 	if n, ok := names[rep.ProductID]; ok {
 		row.Product = n
 	}
-	cal := disclosure.EnglandAndWales()
-	if p, err := s.store.Policy(r.Context(), rep.OrganisationID); err == nil {
-		cal = p.WorkingDays()
-	}
-	row.DueText, row.DueCSS = dueText(rep, s.cfg.Clock.Now(), cal)
+	row.DueText, row.DueCSS = dueText(rep, s.cfg.Clock.Now(), cals.of(rep.OrganisationID))
 	return row
 }
 
@@ -113,11 +132,12 @@ func (s *Server) registerReportPages() {
 			return
 		}
 		d := reportsData{Filter: filter}
+		cals := &calendars{s: s, r: r}
 		for _, rep := range reps {
 			if filter == "closed" && disclosure.Open(rep.Status) {
 				continue
 			}
-			row := s.reportRow(r, rep, names)
+			row := s.reportRow(cals, rep, names)
 			if row.DueCSS == "due-over" {
 				d.Overdue++
 			}
@@ -177,7 +197,7 @@ func (s *Server) registerReportPages() {
 	s.page("POST /admin/security-policy", auth.Editor, func(w http.ResponseWriter, r *http.Request, u *auth.User) {
 		p, err := decodePolicy(r.PostForm)
 		if err == nil {
-			err = s.store.SavePolicy(r.Context(), userActor(u), p)
+			err = s.reports.SavePolicy(r.Context(), userActor(u), p)
 		}
 		if err != nil {
 			s.showPolicyForm(w, r, u, p, err, statusOf(psti.ErrorCode(err)))
@@ -232,7 +252,7 @@ func (s *Server) showReport(w http.ResponseWriter, r *http.Request, u *auth.User
 		s.pageError(w, r, err)
 		return
 	}
-	d := reportPageData{reportRow: s.reportRow(r, rep, names), Events: events, Editor: u.Role.Allows(auth.Editor), Error: problem}
+	d := reportPageData{reportRow: s.reportRow(&calendars{s: s, r: r}, rep, names), Events: events, Editor: u.Role.Allows(auth.Editor), Error: problem}
 	for id, n := range names {
 		d.Products = append(d.Products, productChoice{ID: id, Name: n})
 	}
