@@ -128,7 +128,7 @@ type advisoryOut struct {
 
 type policyIn struct {
 	ID   int64 `path:"id" minimum:"1" doc:"Organisation id."`
-	Body *disclosure.Policy
+	Body disclosure.Policy
 }
 
 type policyOut struct {
@@ -248,7 +248,7 @@ func (s *Server) registerReportsAPI() {
 		Summary: "Write an organisation's vulnerability disclosure policy", Description: "It is published at once at /security and in security.txt.",
 		Errors: []int{http.StatusConflict, http.StatusUnprocessableEntity}}, auth.Editor,
 		func(ctx context.Context, in *policyIn) (*policyOut, error) {
-			p := in.Body
+			p := &in.Body
 			p.OrganisationID = in.ID
 			if err := s.reports.SavePolicy(ctx, actor(ctx), p); err != nil {
 				return nil, err

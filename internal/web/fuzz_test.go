@@ -28,12 +28,15 @@ func FuzzAPIBody(f *testing.F) {
 		`{"product_id": 1, "code": "B", "quantity": 1e3, "first_produced": "2026-01-01"}`,
 		`{"organisation_id": 1, "name": "\u202e"}`,
 		`[]`, `null`, `{"name": {"$gt": ""}}`, "\x00", `{"brand_id": 99999999999999999999}`,
+		`{"summary": "s", "details": "d", "contact_email": "a@b.example"}`, `{"message": "hello"}`,
+		`{"ack_working_days": 5, "update_every_days": 30, "scope": "s", "safe_harbour": "h", "languages": ["en"], "calendar": "2027-12-24 closed"}`,
 	} {
 		f.Add(s, uint8(0))
 		f.Add(s, uint8(3))
 	}
 	paths := []string{"POST /api/v1/products", "POST /api/v1/batches", "POST /api/v1/brands", "PUT /api/v1/products/1",
-		"PUT /api/v1/batches/1", "POST /api/v1/organisations", "POST /api/v1/versions", "POST /api/v1/tokens", "POST /api/v1/invitations"}
+		"PUT /api/v1/batches/1", "POST /api/v1/organisations", "POST /api/v1/versions", "POST /api/v1/tokens", "POST /api/v1/invitations",
+		"POST /api/v1/reports", "POST /api/v1/reports/status", "PUT /api/v1/organisations/1/disclosure-policy"}
 	f.Fuzz(func(t *testing.T, body string, route uint8) {
 		method, path, _ := strings.Cut(paths[int(route)%len(paths)], " ")
 		before := e.counts(t)
@@ -106,6 +109,49 @@ func FuzzUpload(f *testing.F) {
 			if after["password_audits"] != before["password_audits"] {
 				t.Fatalf("refused upload (%d) stored a run", rec.Code)
 			}
+		}
+	})
+}
+
+// FuzzReportForm sends arbitrary bodies to the public report form, as a
+// multipart form or as a plain one. Whatever arrives, the answer is never
+// a server error; a report is stored exactly when the receipt page says so.
+func FuzzReportForm(f *testing.F) {
+	e := newEnv(f, storetest.SQLite)
+	storetest.NewSeed(f, e.db)
+	h := e.srv.Handler()
+	const boundary = "XyZ"
+	part := func(name, value string) string {
+		return "--XyZ\r\nContent-Disposition: form-data; name=\"" + name + "\"\r\n\r\n" + value + "\r\n"
+	}
+	for _, s := range []string{
+		part("summary", "Open port") + part("details", "Telnet answers.") + "--XyZ--\r\n",
+		part("summary", "x") + part("details", "y") + part("website", "spam") + "--XyZ--\r\n",
+		part("summary", "x") + "--XyZ\r\nContent-Disposition: form-data; name=\"attachments\"; filename=\"a.txt\"\r\nContent-Type: text/plain\r\n\r\nhello\r\n--XyZ--\r\n",
+		"summary=x&details=y", "", "--XyZ--", "\x00\xff",
+	} {
+		f.Add(s, true)
+		f.Add(s, false)
+	}
+	f.Fuzz(func(t *testing.T, body string, multipart bool) {
+		before := e.counts(t)["reports"]
+		req := httptest.NewRequest("POST", "/security/report", strings.NewReader(body))
+		req.RemoteAddr = "192.0.2.1:1234"
+		if multipart {
+			req.Header.Set("Content-Type", "multipart/form-data; boundary="+boundary)
+		} else {
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		stored := e.counts(t)["reports"] - before
+		switch {
+		case rec.Code >= 500:
+			t.Fatalf("form %q: status %d", body, rec.Code)
+		case rec.Code == http.StatusOK && (stored != 1 || !strings.Contains(rec.Body.String(), "Your receipt code")):
+			t.Fatalf("answered 200 with %d reports stored", stored)
+		case rec.Code != http.StatusOK && stored != 0:
+			t.Fatalf("refused (%d) but stored %d reports", rec.Code, stored)
 		}
 	})
 }

@@ -1,0 +1,378 @@
+package disclosure_test
+
+import (
+	"context"
+	"encoding/base64"
+	"io"
+	"log"
+	"log/slog"
+	"mime"
+	"mime/quotedprintable"
+	"net"
+	netmail "net/mail"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
+
+	"github.com/psti/psti/internal/disclosure"
+	"github.com/psti/psti/internal/mail"
+	"github.com/psti/psti/internal/psti"
+	"github.com/psti/psti/internal/store"
+	"github.com/psti/psti/internal/store/storetest"
+)
+
+var staff = psti.Actor{UserID: 1, Label: "staff@acme.example"}
+
+func must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// setup is a service over a real database, at a time the test moves.
+func setup(t *testing.T, at time.Time, edit func(*disclosure.Policy)) (*disclosure.Service, *store.DB, *storetest.Clock) {
+	t.Helper()
+	db, clock := storetest.Open(t, storetest.SQLite)
+	clock.Add(at.Sub(clock.Now()))
+	seed := storetest.NewSeed(t, db)
+	s := &disclosure.Service{Store: db, Register: db, Clock: clock, BaseURL: "https://psti.example"}
+	p := disclosure.DefaultPolicy(seed.Org.ID)
+	p.AlertTo = "security-team@acme.example"
+	if edit != nil {
+		edit(p)
+	}
+	must(t, s.SavePolicy(context.Background(), staff, p))
+	return s, db, clock
+}
+
+func london(s string) time.Time {
+	loc, _ := time.LoadLocation("Europe/London")
+	t, err := time.ParseInLocation("2006-01-02 15:04", s, loc)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+// TestPromises: the acknowledgement falls due after so many working days
+// (weekends and bank holidays skipped), then a status update every so many
+// days after the last, until the report is closed.
+func TestPromises(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		received string
+		calendar string
+		ackDue   string // London time
+	}{
+		{"Wednesday before Easter", "2026-04-01 14:00", "", "2026-04-11 00:00"},
+		{"Friday evening", "2026-06-05 23:30", "", "2026-06-13 00:00"},
+		{"Saturday", "2026-06-06 10:00", "", "2026-06-13 00:00"},
+		{"before Christmas", "2026-12-23 14:00", "", "2027-01-05 00:00"},
+		{"clocks go forward, then Easter", "2026-03-27 12:00", "", "2026-04-08 00:00"},
+		{"own closure", "2026-06-01 09:00", "2026-06-03 Staff day", "2026-06-10 00:00"},
+		{"works on a bank holiday", "2026-05-22 09:00", "2026-05-25 open", "2026-05-30 00:00"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ctx := context.Background()
+			s, db, clock := setup(t, london(c.received), func(p *disclosure.Policy) { p.Calendar = c.calendar })
+			r, code, err := s.Submit(ctx, disclosure.Submission{Summary: "Open telnet", Details: "Port 23 answers with a root shell."})
+			must(t, err)
+			if r.DueWhat != "acknowledgement" || r.Due == nil || !r.Due.Equal(london(c.ackDue)) {
+				t.Fatalf("acknowledgement due %v, want %v", r.Due, london(c.ackDue))
+			}
+			st, err := s.ReporterStatus(ctx, code)
+			must(t, err)
+			if st.NextBy == nil || !st.NextBy.Equal(*r.Due) {
+				t.Fatalf("the reporter is told %v", st.NextBy)
+			}
+
+			clock.Add(26 * time.Hour)
+			ack := clock.Now()
+			r, err = s.Act(ctx, staff, r.ID, disclosure.Action{Kind: "acknowledge"})
+			must(t, err)
+			if r.DueWhat != "status update" || !r.Due.Equal(ack.Add(30*24*time.Hour)) {
+				t.Fatalf("after acknowledging: %s due %v", r.DueWhat, r.Due)
+			}
+			clock.Add(10 * 24 * time.Hour)
+			upd := clock.Now()
+			r, err = s.Act(ctx, staff, r.ID, disclosure.Action{Kind: "update", Body: "We can reproduce it.", Status: disclosure.StatusInvestigating})
+			must(t, err)
+			if !r.Due.Equal(upd.Add(30 * 24 * time.Hour)) {
+				t.Fatalf("after an update: due %v", r.Due)
+			}
+			// A note is not an update: the clock does not move.
+			clock.Add(24 * time.Hour)
+			r, err = s.Act(ctx, staff, r.ID, disclosure.Action{Kind: "note", Body: "checking with the firmware team"})
+			must(t, err)
+			if !r.Due.Equal(upd.Add(30 * 24 * time.Hour)) {
+				t.Fatalf("a note moved the clock: %v", r.Due)
+			}
+			r, err = s.Act(ctx, staff, r.ID, disclosure.Action{Kind: "close", Status: disclosure.StatusResolved})
+			must(t, err)
+			if r.Due != nil || r.DueWhat != "" {
+				t.Fatalf("a closed report still has a promise due: %v", r.Due)
+			}
+			got, err := db.Report(ctx, r.ID)
+			must(t, err)
+			if got.Due != nil || got.Status != disclosure.StatusResolved {
+				t.Fatalf("stored: %+v", got)
+			}
+		})
+	}
+}
+
+// TestOverdueAlerts: staff hear of new reports and of a promise missed,
+// once each, by e-mail to the policy's alert address; the metric counts
+// what is overdue; the reporter never sees the alert.
+func TestOverdueAlerts(t *testing.T) {
+	ctx := context.Background()
+	s, db, clock := setup(t, london("2026-06-01 09:00"), nil)
+	r, code, err := s.Submit(ctx, disclosure.Submission{Summary: "Weak TLS", Details: "The app accepts any certificate."})
+	must(t, err)
+	n, err := s.Sweep(ctx, "https://psti.example")
+	must(t, err)
+	if n != 1 {
+		t.Fatalf("first sweep alerted about %d reports", n)
+	}
+	if n, _ := s.Sweep(ctx, "https://psti.example"); n != 0 {
+		t.Fatalf("second sweep alerted again about %d", n)
+	}
+	if over, _ := db.CountOverdue(ctx, clock.Now()); over != 0 {
+		t.Fatalf("overdue before the due time: %d", over)
+	}
+
+	clock.Add(r.Due.Sub(clock.Now()) + time.Minute)
+	if over, _ := db.CountOverdue(ctx, clock.Now()); over != 1 {
+		t.Fatalf("overdue after the due time: %d", over)
+	}
+	n, err = s.Sweep(ctx, "https://psti.example")
+	must(t, err)
+	if n != 1 {
+		t.Fatalf("overdue sweep alerted about %d", n)
+	}
+	if n, _ := s.Sweep(ctx, "https://psti.example"); n != 0 {
+		t.Fatalf("the overdue alert was sent twice")
+	}
+	es, err := db.Events(ctx, r.ID)
+	must(t, err)
+	if last := es[len(es)-1]; last.Kind != disclosure.EventReminder || last.Public {
+		t.Fatalf("timeline after the alert: %+v", last)
+	}
+	st, err := s.ReporterStatus(ctx, code)
+	must(t, err)
+	for _, e := range st.Timeline {
+		if e.Kind == disclosure.EventReminder || strings.Contains(e.Body, "alerted") {
+			t.Fatalf("the reporter sees the staff alert: %+v", e)
+		}
+	}
+
+	// The outbox holds the two alerts for the team, and nothing for the
+	// reporter, who left no address.
+	sender, relay := startRelay(t, db, clock)
+	_, err = sender.SendDue(ctx)
+	must(t, err)
+	got := relay.messages()
+	if len(got) != 2 || got[0].to != "security-team@acme.example" || !strings.Contains(got[0].data, "New: report") ||
+		!strings.Contains(got[1].data, "OVERDUE: report") || !strings.Contains(got[1].data, "acknowledgement was due") {
+		t.Fatalf("alerts sent: %+v", got)
+	}
+
+	// Acknowledging late clears the overdue promise.
+	_, err = s.Act(ctx, staff, r.ID, disclosure.Action{Kind: "acknowledge"})
+	must(t, err)
+	if over, _ := db.CountOverdue(ctx, clock.Now()); over != 0 {
+		t.Fatalf("still overdue after acknowledging: %d", over)
+	}
+}
+
+// TestReporterMail: a reporter who leaves an address is written to when the
+// report arrives and at every public step, through a real SMTP server; a
+// relay that is down delays the mail but loses none of it.
+func TestReporterMail(t *testing.T) {
+	ctx := context.Background()
+	s, db, clock := setup(t, london("2026-06-01 09:00"), func(p *disclosure.Policy) { p.AlertTo = "" })
+	r, code, err := s.Submit(ctx, disclosure.Submission{Summary: "Default password", Details: "admin/admin works.", ContactEmail: "finder@example.net"})
+	must(t, err)
+	sender, relay := startRelay(t, db, clock)
+	relay.down()
+	_, err = s.Act(ctx, staff, r.ID, disclosure.Action{Kind: "acknowledge", Body: "Thanks: we are looking into it."})
+	must(t, err)
+	_, err = s.Act(ctx, staff, r.ID, disclosure.Action{Kind: "note", Body: "INTERNAL ONLY"})
+	must(t, err)
+	_, err = s.Act(ctx, staff, r.ID, disclosure.Action{Kind: "close", Status: disclosure.StatusResolved, Body: "Fixed in 1.4."})
+	must(t, err)
+	st, err := sender.SendDue(ctx)
+	must(t, err)
+	if st.Sent != 0 || len(relay.messages()) != 0 {
+		t.Fatalf("sent with the relay down: %+v", st)
+	}
+	relay.up()
+	clock.Add(time.Hour) // past the first retry
+	_, err = sender.SendDue(ctx)
+	must(t, err)
+	got := relay.messages()
+	if len(got) != 3 {
+		t.Fatalf("%d mails delivered, want 3 (received, acknowledged, closed)", len(got))
+	}
+	all := ""
+	for _, m := range got {
+		if m.to != "finder@example.net" {
+			t.Errorf("mail to %q", m.to)
+		}
+		all += m.data
+	}
+	for _, want := range []string{code, "acknowledged", "Thanks: we are looking into it.", "Fixed in 1.4.", "https://psti.example/security/status"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("the reporter's mail does not say %q", want)
+		}
+	}
+	if strings.Contains(all, "INTERNAL ONLY") || strings.Contains(all, "staff@acme.example") {
+		t.Error("the reporter's mail reveals an internal note or a staff member")
+	}
+}
+
+// TestReceiptCodes: codes carry 160 bits, are forgiving to type, and are
+// never stored.
+func TestReceiptCodes(t *testing.T) {
+	seen := map[string]bool{}
+	for range 1000 {
+		code, hash := disclosure.NewReceipt()
+		if len(code) != 35 || strings.Count(code, "-") != 3 || seen[code] || len(hash) != 32 {
+			t.Fatalf("receipt %q", code)
+		}
+		seen[code] = true
+		typed := strings.ToLower(strings.ReplaceAll(code, "-", " "))
+		typed = strings.NewReplacer("o", "0", "i", "1").Replace(typed)
+		if string(disclosure.ReceiptHash(typed)) != string(hash) {
+			t.Fatalf("%q typed as %q does not match", code, typed)
+		}
+	}
+	for _, bad := range []string{"", "ABC", strings.Repeat("A", 31), strings.Repeat("A", 33), strings.Repeat("!", 32)} {
+		if disclosure.ReceiptHash(bad) != nil {
+			t.Errorf("%q accepted as a receipt", bad)
+		}
+	}
+}
+
+func FuzzReceiptHash(f *testing.F) {
+	code, _ := disclosure.NewReceipt()
+	for _, s := range []string{code, "", "----", strings.Repeat("a", 100), "ÄÖÜ", "\x00"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		h := disclosure.ReceiptHash(s)
+		if h != nil && len(h) != 32 {
+			t.Fatalf("hash of %d bytes", len(h))
+		}
+	})
+}
+
+// ---- a real SMTP server on loopback ----
+
+type message struct{ to, data string }
+
+type relay struct {
+	t    *testing.T
+	mu   sync.Mutex
+	addr string
+	msgs []message
+	srv  *smtp.Server
+	ln   net.Listener
+}
+
+func startRelay(t *testing.T, outbox mail.Outbox, clock psti.Clock) (*mail.Sender, *relay) {
+	r := &relay{t: t, addr: "127.0.0.1:0"}
+	r.up()
+	sender, err := mail.New(outbox, mail.Config{URL: "smtp+insecure://" + r.addr, From: "psti@acme.example", Timeout: 2 * time.Second},
+		clock, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	must(t, err)
+	return sender, r
+}
+
+func (r *relay) up() {
+	r.t.Helper()
+	var ln net.Listener
+	var err error
+	for range 50 {
+		if ln, err = net.Listen("tcp", r.addr); err == nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	must(r.t, err)
+	r.addr = ln.Addr().String()
+	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &session{r: r}, nil }))
+	srv.Domain, srv.ErrorLog = "relay.test", log.New(io.Discard, "", 0)
+	r.mu.Lock()
+	r.srv, r.ln = srv, ln
+	r.mu.Unlock()
+	go srv.Serve(ln)
+	r.t.Cleanup(r.down)
+}
+
+// down stops listening: closing the listener itself, so that a server
+// still starting cannot take it up.
+func (r *relay) down() {
+	r.mu.Lock()
+	srv, ln := r.srv, r.ln
+	r.srv, r.ln = nil, nil
+	r.mu.Unlock()
+	if ln != nil {
+		ln.Close()
+	}
+	if srv != nil {
+		srv.Close()
+	}
+}
+
+func (r *relay) messages() []message {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]message(nil), r.msgs...)
+}
+
+type session struct {
+	r  *relay
+	to string
+}
+
+func (s *session) Mail(string, *smtp.MailOptions) error { return nil }
+func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	s.to = to
+	return nil
+}
+func (s *session) Data(r io.Reader) error {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	s.r.mu.Lock()
+	s.r.msgs = append(s.r.msgs, message{to: s.to, data: decode(string(b))})
+	s.r.mu.Unlock()
+	return nil
+}
+func (s *session) Reset()        { s.to = "" }
+func (s *session) Logout() error { return nil }
+
+// decode reads a delivered message as the reporter's mail program would:
+// its headers, and its body with the transfer encoding undone.
+func decode(raw string) string {
+	m, err := netmail.ReadMessage(strings.NewReader(raw))
+	if err != nil {
+		return raw
+	}
+	var body io.Reader = m.Body
+	switch strings.ToLower(m.Header.Get("Content-Transfer-Encoding")) {
+	case "quoted-printable":
+		body = quotedprintable.NewReader(m.Body)
+	case "base64":
+		body = base64.NewDecoder(base64.StdEncoding, m.Body)
+	}
+	b, _ := io.ReadAll(body)
+	subject, _ := new(mime.WordDecoder).DecodeHeader(m.Header.Get("Subject"))
+	return "Subject: " + subject + "\n\n" + string(b)
+}
