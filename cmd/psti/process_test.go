@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/psti/psti/internal/auth"
+	"github.com/psti/psti/internal/disclosure"
 	"github.com/psti/psti/internal/product"
 	"github.com/psti/psti/internal/psti"
 	"github.com/psti/psti/internal/store"
@@ -66,9 +67,9 @@ type server struct {
 
 // startServer runs psti serve on a free loopback port and waits until it
 // says where it listens.
-func startServer(t *testing.T, dbURL string) *server {
+func startServer(t *testing.T, dbURL string, args ...string) *server {
 	t.Helper()
-	cmd := exec.Command(binary(t), "serve", "--addr", "127.0.0.1:0", "--database-url", dbURL, "--log-level", "info")
+	cmd := exec.Command(binary(t), append([]string{"serve", "--addr", "127.0.0.1:0", "--database-url", dbURL, "--log-level", "info"}, args...)...)
 	cmd.Env = append(os.Environ(), "PSTI_BASE_URL=")
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
@@ -232,6 +233,87 @@ func TestKillLosesNothing(t *testing.T) {
 				t.Fatal("no audit entries survived")
 			}
 			t.Logf("%d acknowledged writes, all present after kill -9", len(acked))
+		})
+	}
+}
+
+// TestKillKeepsEveryReceipt kills the server with SIGKILL while 32
+// reporters send security reports as fast as they can, then checks that
+// every report the server gave a receipt for can be read back with it, on
+// both back ends: a receipt is given only after the report is durable.
+func TestKillKeepsEveryReceipt(t *testing.T) {
+	for _, b := range storetest.Backends {
+		t.Run(b.Name, func(t *testing.T) {
+			dbURL := b.URL(t)
+			srv := startServer(t, dbURL, "--intake-rate", "0")
+			var mu sync.Mutex
+			receipts := map[string]string{}
+			stop := make(chan struct{})
+			var wg sync.WaitGroup
+			client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+			for w := range 32 {
+				wg.Go(func() {
+					for i := 0; ; i++ {
+						select {
+						case <-stop:
+							return
+						default:
+						}
+						summary := fmt.Sprintf("report %d-%d", w, i)
+						res, err := client.Post(srv.base+"/api/v1/reports", "application/json",
+							strings.NewReader(fmt.Sprintf(`{"summary": %q, "details": "Telnet answers on port 23."}`, summary)))
+						if err != nil {
+							return // the server is gone
+						}
+						var r struct{ Receipt string }
+						err = json.NewDecoder(res.Body).Decode(&r)
+						res.Body.Close()
+						if res.StatusCode != http.StatusCreated || err != nil || r.Receipt == "" {
+							return
+						}
+						mu.Lock()
+						receipts[r.Receipt] = summary
+						mu.Unlock()
+					}
+				})
+			}
+			deadline := time.Now().Add(20 * time.Second)
+			for {
+				mu.Lock()
+				n := len(receipts)
+				mu.Unlock()
+				if n >= 2000 || time.Now().After(deadline) {
+					break
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+			if err := srv.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+				t.Fatal(err)
+			}
+			<-srv.done
+			close(stop)
+			wg.Wait()
+
+			mu.Lock()
+			defer mu.Unlock()
+			if len(receipts) < 200 {
+				t.Fatalf("only %d receipts before the kill; the test proves little\n%s", len(receipts), srv.log())
+			}
+			db, err := store.Open(context.Background(), dbURL, store.Options{})
+			if err != nil {
+				t.Fatalf("reopening after kill -9: %v", err)
+			}
+			defer db.Close()
+			for code, summary := range receipts {
+				r, err := db.ReportByReceipt(context.Background(), disclosure.ReceiptHash(code))
+				if err != nil {
+					t.Fatalf("report %q, receipt %s, is lost: %v", summary, code, err)
+				}
+				if r.Summary != summary {
+					t.Fatalf("receipt %s reads report %q, given for %q", code, r.Summary, summary)
+				}
+			}
+			t.Logf("%d receipts given, every report present after kill -9", len(receipts))
 		})
 	}
 }
