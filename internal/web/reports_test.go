@@ -326,12 +326,26 @@ func TestBrowserSecurityReport(t *testing.T) {
 	poc := filepath.Join(t.TempDir(), "poc.html")
 	must(t, os.WriteFile(poc, []byte("<script>alert('x')</script>"), 0o600))
 
+	// Staff set their promises: 3 working days to acknowledge.
+	staff := newBrowser(t, e.ts.URL)
+	staff.open("/login")
+	staff.fill(map[string]string{"email": "editor@example.com", "password": testPassword})
+	staff.submit("main button[type=submit]", "/admin")
+	staff.open("/admin/security-policy")
+	staff.fill(map[string]string{"ack_working_days": "3", "languages": "en, cy", "contact": "security@acme.example"})
+	staff.submit("main form button[type=submit]", "/admin/security-policy")
+	if f := staff.text(".flash"); !strings.Contains(f, "published") {
+		t.Fatalf("after saving the policy: %q", f)
+	}
+	staff.screenshot("policy-form")
+
 	b := newBrowser(t, e.ts.URL)
 	b.open("/")
 	b.do(chromedp.Click(chromedp.CSS(`main a[href="/security"]`)))
 	b.do(chromedp.WaitVisible(chromedp.CSS(`a[href="/security/report"]`)))
-	if page := b.text("main"); !strings.Contains(page, "within 5 working days") || !strings.Contains(page, "at least every 30 days") {
-		t.Fatalf("the policy does not say when reporters hear back: %q", page)
+	if page := b.text("main"); !strings.Contains(page, "within 3 working days") || !strings.Contains(page, "at least every 30 days") ||
+		!strings.Contains(page, "English, Welsh") || !strings.Contains(page, "security@acme.example") {
+		t.Fatalf("the policy does not say when reporters hear back, in what language and where: %q", page)
 	}
 	b.screenshot("policy")
 	b.open("/security/report")
@@ -349,10 +363,6 @@ func TestBrowserSecurityReport(t *testing.T) {
 	b.screenshot("receipt")
 
 	// Staff acknowledge.
-	staff := newBrowser(t, e.ts.URL)
-	staff.open("/login")
-	staff.fill(map[string]string{"email": "editor@example.com", "password": testPassword})
-	staff.submit("main button[type=submit]", "/admin")
 	staff.open("/admin/reports")
 	if row := staff.text("main table tbody tr"); !strings.Contains(row, "Doorbell video") || !strings.Contains(row, "Acknowledgement due") {
 		t.Fatalf("staff list: %q", row)
