@@ -211,6 +211,8 @@ func TestUsageErrors(t *testing.T) {
 		{"migrate-data without --to", []string{"migrate-data", "--from", "sqlite:a.db"}, "--to"},
 		{"serve with an argument", []string{"serve", "now"}, "(got 1"},
 		{"serve bad log level", []string{"serve", "--log-level", "loud", "--addr", "127.0.0.1:0"}, "--log-level"},
+		{"serve bad proxy", []string{"serve", "--trusted-proxies", "10.0.0.0/8,proxy.local", "--addr", "127.0.0.1:0"}, "\"proxy.local\" is not an address"},
+		{"serve negative intake rate", []string{"serve", "--intake-rate", "-1", "--addr", "127.0.0.1:0"}, "--intake-rate"},
 		{"bad database URL", []string{"users", "list", "--database-url", "mysql://db/psti"}, "must start with sqlite: or postgres://"},
 		{"database URL naming a directory", []string{"tokens", "list", "--database-url", "sqlite:data/"}, "does not name an SQLite file"},
 	}

@@ -7,7 +7,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
+	"strings"
 	"os/signal"
 	"syscall"
 	"time"
@@ -25,6 +27,7 @@ func serveCmd(a *app) *cobra.Command {
 	var addr, workDir string
 	var grace time.Duration
 	var intakeRate int
+	var proxies string
 	c := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the web server: public pages, admin pages and the JSON API",
@@ -43,12 +46,13 @@ SIGINT or SIGTERM stops it gracefully: requests in flight finish (for up to
   PSTI_DATABASE_URL=postgres://psti@db/psti psti serve`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, _ []string) error {
-			return a.serve(c.Context(), serveOptions{addr: addr, workDir: workDir, grace: grace, intakeRate: intakeRate})
+			return a.serve(c.Context(), serveOptions{addr: addr, workDir: workDir, grace: grace, intakeRate: intakeRate, proxies: proxies})
 		},
 	}
 	c.Flags().StringVar(&addr, "addr", env("PSTI_ADDR", "127.0.0.1:8080"), "address to listen on, host:port (env PSTI_ADDR)")
 	c.Flags().StringVar(&workDir, "work-dir", env("PSTI_WORK_DIR", ""), "where uploaded password batches wait for their audit; private to psti (env PSTI_WORK_DIR; default: the system's temporary directory)")
 	c.Flags().IntVar(&intakeRate, "intake-rate", envInt("PSTI_INTAKE_RATE", 10), "security reports (and reporter messages) one address may send a minute; 0 lifts the limit, for load tests (env PSTI_INTAKE_RATE)")
+	c.Flags().StringVar(&proxies, "trusted-proxies", env("PSTI_TRUSTED_PROXIES", ""), "addresses or networks of your reverse proxies, comma-separated (e.g. 127.0.0.1,::1): their X-Forwarded-For names the client for rate limits and logs (env PSTI_TRUSTED_PROXIES)")
 	c.Flags().DurationVar(&grace, "shutdown-timeout", 30*time.Second, "how long requests in flight may take to finish on shutdown")
 	return c
 }
@@ -57,10 +61,18 @@ type serveOptions struct {
 	addr, workDir string
 	grace         time.Duration
 	intakeRate    int
+	proxies       string
 }
 
 func (a *app) serve(parent context.Context, o serveOptions) error {
 	addr, grace := o.addr, o.grace
+	if o.intakeRate < 0 {
+		return usagef("--intake-rate must be 0 (no limit) or more")
+	}
+	trusted, err := parseProxies(o.proxies)
+	if err != nil {
+		return err
+	}
 	log, err := a.logger()
 	if err != nil {
 		return err
@@ -102,11 +114,9 @@ func (a *app) serve(parent context.Context, o serveOptions) error {
 		fmt.Fprintf(a.stderr, "\nNo users yet. To set up the first administrator, open this link (it works once, for 72 hours):\n\n    %s/setup/%s\n\n", base, code)
 	}
 
-	if o.intakeRate < 0 {
-		return usagef("--intake-rate must be 0 (no limit) or more")
-	}
+
 	srv, err := web.New(web.Config{BaseURL: base, Version: buildVersion(), Logger: log, Clock: clock,
-		Audits: passwords.RunnerOptions{Dir: o.workDir}, IntakeRate: o.intakeRate}, db, svc)
+		Audits: passwords.RunnerOptions{Dir: o.workDir}, IntakeRate: o.intakeRate, TrustedProxies: trusted}, db, svc)
 	if err != nil {
 		return err
 	}
@@ -158,6 +168,28 @@ func (a *app) serve(parent context.Context, o serveOptions) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// parseProxies reads --trusted-proxies: addresses (a single host) or
+// networks in CIDR form.
+func parseProxies(s string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(f); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(f)
+		if err != nil {
+			return nil, usagef("--trusted-proxies: %q is not an address or network (write 127.0.0.1 or 10.0.0.0/8)", f)
+		}
+		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+	}
+	return out, nil
 }
 
 // sweepSessions removes expired sessions every hour.

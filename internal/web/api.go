@@ -23,7 +23,10 @@ const maxAPIBody = 1 << 20
 
 type ctxKey int
 
-const principalKey ctxKey = iota
+const (
+	principalKey ctxKey = iota
+	clientKey           // the client's address, when it came through a trusted proxy
+)
 
 // principal returns who the request acts as, or nil for an anonymous one.
 func principal(ctx context.Context) *auth.Principal {

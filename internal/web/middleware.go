@@ -1,7 +1,9 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
+	"net/netip"
 	"net/http"
 	"runtime/debug"
 	"strings"
@@ -25,6 +27,9 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 	}))
 	h := csrf.Handler(next)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if len(s.cfg.TrustedProxies) > 0 {
+			r = r.WithContext(context.WithValue(r.Context(), clientKey, forwardedFor(r, s.cfg.TrustedProxies)))
+		}
 		start := time.Now()
 		rec := &recorder{ResponseWriter: w, status: http.StatusOK}
 		securityHeaders(rec.Header(), isAPI(r))
@@ -78,15 +83,57 @@ func logPath(r *http.Request) string {
 
 func isAPI(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/api/") }
 
-// clientAddr is the address a request came from, for throttling and logs.
-// Behind a reverse proxy every request comes from the proxy; see
-// docs/operations.md for why psti does not trust X-Forwarded-For by default.
+// clientAddr is the address a request came from, for throttling and logs:
+// the one the middleware worked out (see forwardedFor), or the peer's.
 func clientAddr(r *http.Request) string {
+	if a, ok := r.Context().Value(clientKey).(string); ok {
+		return a
+	}
+	return peerAddr(r)
+}
+
+func peerAddr(r *http.Request) string {
 	host := r.RemoteAddr
 	if i := strings.LastIndexByte(host, ':'); i > 0 {
 		host = host[:i]
 	}
 	return strings.Trim(host, "[]")
+}
+
+// forwardedFor is the client's address when the request came through one
+// of the trusted proxies: the last address in X-Forwarded-For that is not
+// itself a trusted proxy. From anyone else the header is ignored, because
+// any client can write it (see docs/operations.md).
+func forwardedFor(r *http.Request, trusted []netip.Prefix) string {
+	peer := peerAddr(r)
+	if len(trusted) == 0 || !isTrusted(peer, trusted) {
+		return peer
+	}
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			return peer // a malformed chain: trust none of it
+		}
+		if !isTrusted(a.String(), trusted) {
+			return a.Unmap().String()
+		}
+	}
+	return peer
+}
+
+func isTrusted(addr string, trusted []netip.Prefix) bool {
+	a, err := netip.ParseAddr(addr)
+	if err != nil {
+		return false
+	}
+	a = a.Unmap()
+	for _, p := range trusted {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
 }
 
 // recorder remembers the status and size of a response.

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -417,5 +418,59 @@ func TestBrowserSecurityReport(t *testing.T) {
 	must(t, err)
 	if len(reps) != 1 || reps[0].Status != disclosure.StatusResolved || reps[0].ContactEmail != "" {
 		t.Fatalf("stored: %+v", reps)
+	}
+}
+
+// TestTrustedProxies: behind a trusted proxy, each client has its own
+// intake limit, named by X-Forwarded-For; from anyone else the header is
+// ignored, so it cannot be used to escape the limit.
+func TestTrustedProxies(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		trusted string
+		ownEach bool // each forwarded client has its own limit
+	}{
+		{"loopback proxy trusted", "127.0.0.1/32", true},
+		{"another proxy trusted", "10.0.0.0/8", false},
+		{"none trusted", "", false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			db, _ := storetest.Open(t, storetest.SQLite)
+			cfg := web.Config{BaseURL: "http://psti.test", Version: "test", IntakeRate: 2, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+			if c.trusted != "" {
+				cfg.TrustedProxies = []netip.Prefix{netip.MustParsePrefix(c.trusted)}
+			}
+			srv, err := web.New(cfg, db, auth.NewService(db, psti.SystemClock{}))
+			must(t, err)
+			t.Cleanup(srv.Close)
+			ts := httptest.NewServer(srv.Handler())
+			t.Cleanup(ts.Close)
+			post := func(xff string) int {
+				req, _ := http.NewRequest("POST", ts.URL+"/api/v1/reports", strings.NewReader(`{"summary": "s", "details": "d"}`))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("X-Forwarded-For", xff)
+				res, err := http.DefaultClient.Do(req)
+				must(t, err)
+				res.Body.Close()
+				return res.StatusCode
+			}
+			// Client A uses up its limit.
+			for range 2 {
+				if st := post("198.51.100.7"); st != http.StatusCreated {
+					t.Fatalf("within the limit: %d", st)
+				}
+			}
+			if st := post("198.51.100.7"); st != http.StatusTooManyRequests {
+				t.Fatalf("client A over its limit: %d", st)
+			}
+			// Client B, through the same proxy; and A pretending to be B by
+			// adding an address in front.
+			if st := post("198.51.100.8"); (st == http.StatusCreated) != c.ownEach {
+				t.Fatalf("client B: %d (own limit %v)", st, c.ownEach)
+			}
+			if st := post("198.51.100.9, 198.51.100.7"); st != http.StatusTooManyRequests {
+				t.Fatalf("client A with a forged hop: %d", st)
+			}
+		})
 	}
 }

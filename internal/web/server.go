@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -49,6 +50,9 @@ type Config struct {
 	// Audits configures the password audits run from the web (where
 	// uploads wait, how large they may be). The zero value is usable.
 	Audits passwords.RunnerOptions
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For header
+	// names the client, for rate limits, throttling and logs.
+	TrustedProxies []netip.Prefix
 	// IntakeRate is how many security reports (and reporter messages) one
 	// address may send a minute; 0 for no limit (load tests).
 	IntakeRate int
