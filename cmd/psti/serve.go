@@ -9,8 +9,8 @@ import (
 	"net/http"
 	"net/netip"
 	"os"
-	"strings"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -113,7 +113,6 @@ func (a *app) serve(parent context.Context, o serveOptions) error {
 	} else if ok {
 		fmt.Fprintf(a.stderr, "\nNo users yet. To set up the first administrator, open this link (it works once, for 72 hours):\n\n    %s/setup/%s\n\n", base, code)
 	}
-
 
 	srv, err := web.New(web.Config{BaseURL: base, Version: buildVersion(), Logger: log, Clock: clock,
 		Audits: passwords.RunnerOptions{Dir: o.workDir}, IntakeRate: o.intakeRate, TrustedProxies: trusted}, db, svc)

@@ -3,8 +3,8 @@ package web
 import (
 	"context"
 	"encoding/json"
-	"net/netip"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"strings"
 	"time"
