@@ -48,6 +48,34 @@ type intake struct {
 	in      chan *submission
 	stop    chan struct{}
 	stopped chan struct{}
+	// stmts holds the group inserts prepared so far, by kind and group
+	// size: parsing them again for every group would cost more than the
+	// insert.
+	stmts map[stmtKey]*sql.Stmt
+}
+
+type stmtKey struct {
+	table string
+	n     int
+}
+
+// groupStmt returns the prepared insert of n rows into table. It must be
+// called outside a transaction: on SQLite the one write connection is the
+// transaction's while it lasts.
+func (db *DB) groupStmt(ctx context.Context, table string, n int, build func() string) (*sql.Stmt, error) {
+	if db.intake.stmts == nil {
+		db.intake.stmts = map[stmtKey]*sql.Stmt{}
+	}
+	k := stmtKey{table, n}
+	st := db.intake.stmts[k]
+	if st == nil {
+		var err error
+		if st, err = db.rw.PrepareContext(ctx, build()); err != nil {
+			return nil, fmt.Errorf("store: unable to prepare the insert into %s: %w", table, err)
+		}
+		db.intake.stmts[k] = st
+	}
+	return st, nil
 }
 
 type submission struct {
@@ -99,6 +127,9 @@ func (db *DB) closeIntake() {
 	}
 	close(db.intake.stop)
 	<-db.intake.stopped
+	for _, st := range db.intake.stmts {
+		st.Close()
+	}
 }
 
 func (db *DB) commitReports() {
@@ -163,6 +194,40 @@ func (db *DB) commitGroup(group []*submission) {
 // attachments and e-mail.
 func (db *DB) insertReports(group []*submission) error {
 	ctx := group[0].ctx
+	const reportFields, eventFields = 13, 8
+	// The ids come back with the receipt hashes they belong to: the order
+	// of RETURNING rows is not promised.
+	insReports, err := db.groupStmt(ctx, "reports", len(group), func() string {
+		var q strings.Builder
+		q.WriteString(`INSERT INTO reports (receipt_hash, organisation_id, product_id, product_text, summary, details,
+		contact_email, credit, status, received_at, due_at, due_what, updated_at, revision) VALUES `)
+		for i := range group {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("(" + placeholders(i*reportFields+1, reportFields) + ", 1)")
+		}
+		q.WriteString(` RETURNING id, receipt_hash`)
+		return q.String()
+	})
+	if err != nil {
+		return err
+	}
+	insEvents, err := db.groupStmt(ctx, "report_events", len(group), func() string {
+		var q strings.Builder
+		q.WriteString(`INSERT INTO report_events (report_id, at, kind, public, status, body, author_id, author) VALUES `)
+		for i := range group {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("(" + placeholders(i*eventFields+1, eventFields) + ")")
+		}
+		return q.String()
+	})
+	if err != nil {
+		return err
+	}
+
 	tx, err := db.rw.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: unable to begin a transaction: %w", err)
@@ -170,28 +235,17 @@ func (db *DB) insertReports(group []*submission) error {
 	defer tx.Rollback()
 	now := db.now()
 
-	const reportFields = 13
-	var q strings.Builder
-	q.WriteString(`INSERT INTO reports (receipt_hash, organisation_id, product_id, product_text, summary, details,
-		contact_email, credit, status, received_at, due_at, due_what, updated_at, revision) VALUES `)
 	args := make([]any, 0, reportFields*len(group))
 	byHash := make(map[string]*submission, len(group))
-	for i, s := range group {
+	for _, s := range group {
 		r := s.r
 		r.ReceivedAt = r.ReceivedAt.UTC().Truncate(time.Microsecond)
 		r.Due = usec(r.Due)
-		if i > 0 {
-			q.WriteString(", ")
-		}
-		q.WriteString("(" + placeholders(len(args)+1, reportFields) + ", 1)")
 		args = append(args, s.hash, nullInt(r.OrganisationID), nullInt(r.ProductID), r.ProductText, r.Summary, r.Details,
 			r.ContactEmail, r.Credit, r.Status, r.ReceivedAt, r.Due, r.DueWhat, r.ReceivedAt)
 		byHash[string(s.hash)] = s
 	}
-	// The ids come back with the receipt hashes they belong to: the order
-	// of RETURNING rows is not promised.
-	q.WriteString(` RETURNING id, receipt_hash`)
-	rows, err := tx.QueryContext(ctx, q.String(), args...)
+	rows, err := tx.StmtContext(ctx, insReports).QueryContext(ctx, args...)
 	if err != nil {
 		return fmt.Errorf("store: unable to store reports: %w", err)
 	}
@@ -213,9 +267,6 @@ func (db *DB) insertReports(group []*submission) error {
 		return fmt.Errorf("store: unable to store reports: %w", err)
 	}
 
-	const eventFields = 8
-	q.Reset()
-	q.WriteString(`INSERT INTO report_events (report_id, at, kind, public, status, body, author_id, author) VALUES `)
 	args = args[:0]
 	for i, s := range group {
 		r := s.r
@@ -225,17 +276,13 @@ func (db *DB) insertReports(group []*submission) error {
 		r.Revision, r.UpdatedAt = 1, r.ReceivedAt
 		e := &s.e
 		e.ReportID, e.At = r.ID, e.At.UTC().Truncate(time.Microsecond)
-		if i > 0 {
-			q.WriteString(", ")
-		}
-		q.WriteString("(" + placeholders(len(args)+1, eventFields) + ")")
 		public := 0
 		if e.Public {
 			public = 1
 		}
 		args = append(args, e.ReportID, e.At, e.Kind, public, e.Status, e.Body, nullInt(e.AuthorID), e.Author)
 	}
-	if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
+	if _, err := tx.StmtContext(ctx, insEvents).ExecContext(ctx, args...); err != nil {
 		return fmt.Errorf("store: unable to start the reports' timelines: %w", err)
 	}
 
