@@ -474,3 +474,34 @@ func TestTrustedProxies(t *testing.T) {
 		})
 	}
 }
+
+// TestOverdueMetric: /metrics counts the open reports whose promise is
+// overdue, for alerting.
+func TestOverdueMetric(t *testing.T) {
+	e := newEnv(t, storetest.SQLite)
+	ctx := context.Background()
+	metric := func() string {
+		res, err := http.Get(e.ts.URL + "/metrics")
+		must(t, err)
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		for _, l := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(l, "psti_reports_overdue ") {
+				return strings.TrimPrefix(l, "psti_reports_overdue ")
+			}
+		}
+		return "missing"
+	}
+	if m := metric(); m != "0" {
+		t.Fatalf("psti_reports_overdue with no reports: %s", m)
+	}
+	for i, due := range []time.Duration{-time.Hour, -48 * time.Hour, time.Hour} {
+		d := time.Now().Add(due)
+		r := &disclosure.Report{Summary: fmt.Sprint("r", i), Details: "d", Status: disclosure.StatusReceived, ReceivedAt: time.Now().Add(-100 * time.Hour), Due: &d, DueWhat: "acknowledgement"}
+		_, h := disclosure.NewReceipt()
+		must(t, e.db.SubmitReport(ctx, r, h, disclosure.Event{At: r.ReceivedAt, Kind: disclosure.EventReceived, Public: true}))
+	}
+	if m := metric(); m != "2" {
+		t.Fatalf("psti_reports_overdue with two overdue reports: %s", m)
+	}
+}
