@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/psti/psti/internal/auth"
+	"github.com/psti/psti/internal/disclosure"
 	"github.com/psti/psti/internal/product"
 	"github.com/psti/psti/internal/psti"
 )
@@ -658,6 +659,27 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, u *auth.User)
 		d.Setup = append(d.Setup, "Add the brands your products are sold under.")
 	case n[product.KindProduct] == 0:
 		d.Setup = append(d.Setup, "Add your first product, then its firmware versions and production batches.")
+	}
+	open, err := s.store.Reports(ctx, disclosure.Filter{Status: "open", Limit: 1000})
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	overdue, err := s.store.CountOverdue(ctx, s.cfg.Clock.Now())
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	text := fmt.Sprintf("%d open security reports", len(open))
+	if overdue > 0 {
+		text += fmt.Sprintf(", %d overdue", overdue)
+		d.Setup = append(d.Setup, fmt.Sprintf("%d security %s overdue: the law asks you to keep the promises you publish. See Security reports.", overdue, plural(overdue, "report is", "reports are")))
+	}
+	d.Counts = append(d.Counts, cell{Text: text, Href: "/admin/reports"})
+	if n[product.KindOrganisation] > 0 {
+		if ps, err := s.store.Policies(ctx); err == nil && len(ps) == 0 {
+			d.Setup = append(d.Setup, "Check your vulnerability disclosure policy (under Security reports): it says how fast you answer reporters, and it is public at /security.")
+		}
 	}
 	s.render(w, r, http.StatusOK, "dashboard", &view{Title: "Overview", User: u, Section: "admin", Data: d})
 }
