@@ -57,43 +57,6 @@ func randomMAC(t testing.TB) string {
 	return strings.Join(parts, ":")
 }
 
-// suffixOnlyInOwnHex reports whether the last 8 hex digits of mac appear in
-// no rendering of the address or of its neighbours (within the default
-// mac_offset, 16) other than the address's own hex: as hex, byte-reversed
-// hex or reversed hex. For about one address in 10,000 they also appear in
-// a neighbour's byte-reversed form (e.g. E6:39:16:46:16:39), and the audit
-// then names that chain instead of the suffix.
-func suffixOnlyInOwnHex(t testing.TB, mac string) bool {
-	t.Helper()
-	b, err := hex.DecodeString(strings.ReplaceAll(mac, ":", ""))
-	if err != nil || len(b) != 6 {
-		t.Fatalf("bad MAC %q", mac)
-	}
-	var v uint64
-	for _, x := range b {
-		v = v<<8 | uint64(x)
-	}
-	render := func(v uint64) string { return fmt.Sprintf("%012x", v&(1<<48-1)) }
-	own := render(v)
-	suffix := own[4:]
-	for d := -16; d <= 16; d++ {
-		m := uint64(int64(v) + int64(d))
-		var rev uint64
-		for i := range 6 {
-			rev = rev<<8 | (m>>(8*i))&0xff
-		}
-		h := render(m)
-		hr := []byte(h)
-		slices.Reverse(hr)
-		for _, r := range []string{h, render(rev), string(hr)} {
-			if i := strings.Index(r, suffix); i >= 0 && !(d == 0 && r == own && i == 4) {
-				return false
-			}
-		}
-	}
-	return true
-}
-
 // randomSerial returns a serial that follows no order with the rows.
 func randomSerial(t testing.TB) string {
 	t.Helper()
@@ -337,10 +300,11 @@ func TestPasswordsAuditVerdicts(t *testing.T) {
 	clean := cleanDevices(t, n)
 
 	macSuffix := cleanDevices(t, n)
+	// This address also holds its last 8 hex digits in its neighbours'
+	// byte-reversed renderings (MAC-16 written backwards is
+	// 29:16:46:16:39:E6); the row must still be named for its own suffix.
+	macSuffix[n/2].mac = "E6:39:16:46:16:39"
 	for i := range macSuffix {
-		for !suffixOnlyInOwnHex(t, macSuffix[i].mac) {
-			macSuffix[i].mac = randomMAC(t)
-		}
 		hexMAC := strings.ReplaceAll(macSuffix[i].mac, ":", "")
 		macSuffix[i].password = hexMAC[len(hexMAC)-8:]
 	}

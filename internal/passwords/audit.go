@@ -69,7 +69,7 @@ type rowOut struct {
 	group    uint16 // frequent format (mask) group, 0 for none
 	length   uint8  // password length in bytes, capped at 64
 	norm     string // the password normalised, for the collector's comparisons
-	shapes   [3]shapeOf
+	shapes   [numShapes]shapeOf
 	words    uint8 // format made of dictionary words, 0 for none
 	snum     uint64
 	snumLen  int
@@ -224,7 +224,13 @@ func Audit(ctx context.Context, in io.Reader, cfg Config) (*Report, error) {
 	// The batch rules, then one pass over the working file to write the
 	// findings and fill the report.
 	st.inputSHA = hex.EncodeToString(counting.h.Sum(nil))
-	rep := st.finish(ctx, rd, cfg)
+	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
+	rep, err := st.finish(ctx, rd, cfg, tmp)
+	if err != nil {
+		return nil, err
+	}
 	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
 		return nil, err
 	}

@@ -73,7 +73,10 @@ type state struct {
 	excluded int64
 
 	// DP-05: counters, in file order.
-	slots       [3][]slot
+	slots       [numShapes][]slot
+	segments    []denseSeg                   // stretches of a shape's numbers, kept when a slot is reused
+	segMin      uint32                       // the fewest rows a stretch needs to be kept
+	dense       [numShapes]map[uint64]string // shapes whose numbers fill their range: the evidence
 	pairs       int64
 	prevPW      string
 	runDir      int
@@ -111,7 +114,8 @@ type sampled struct {
 }
 
 // slot remembers the last row whose password had a given shape, so the
-// next one can be compared with it.
+// next one can be compared with it, and what the shape's numbers have
+// covered so far.
 type slot struct {
 	key    uint64
 	line   uint32
@@ -119,6 +123,7 @@ type slot struct {
 	n      uint8
 	snum   uint64
 	hasS   bool
+	nums   denseStats
 }
 
 // slotBits sizes the counter tables: 32,768 slots each, small enough to
@@ -136,6 +141,7 @@ func newState(e *engine, workers int) *state {
 	for i := range st.slots {
 		st.slots[i] = make([]slot, 1<<slotBits)
 	}
+	st.segMin = uint32(max(2, min(16, e.th.DenseRows)))
 	return st
 }
 
@@ -169,18 +175,39 @@ func (st *state) collect(c *chunk, w *bufio.Writer) error {
 
 // shapeOf describes one way two passwords of a counter resemble each
 // other: everything but the last four characters is the same, or
-// everything but the first four, or everything but the digits.
+// everything but the first four, or everything but the digits, or (for
+// passwords ending in eight hex digits) everything but the last eight.
 type shapeOf struct {
 	key    uint64 // hash of the kind, length and the fixed characters; 0 for none
 	varied [8]byte
 	n      uint8
+	num    uint8  // numDec (only digits, so also numHex), numHex: the varied characters are a number
+	val    uint64 // their value: in decimal when numDec, else in hex
 }
 
-var shapeWhat = [3]string{"the last 4 characters", "the first 4 characters", "the digits"}
+// The shape kinds.
+const (
+	shapeLast4 = iota
+	shapeFirst4
+	shapeDigits
+	shapeLast8
+	numShapes
+)
+
+var shapeWhat = [numShapes]string{"the last 4 characters", "the first 4 characters", "the digits", "the last 8 characters"}
+
+// denseWhat names the numbers of each shape as the counters in any order
+// read them.
+var denseWhat = [numShapes]string{"the last 4 characters", "the first 4 characters", "the digits", "the last 8 characters read backwards"}
+
+const (
+	numDec = 1 << iota
+	numHex
+)
 
 // shapes works out a row's counter shapes; the workers do this, so the
 // collector only compares.
-func shapes(n string) (out [3]shapeOf) {
+func shapes(n string) (out [numShapes]shapeOf) {
 	if len(n) < 6 || len(n) > 64 {
 		return
 	}
@@ -188,8 +215,8 @@ func shapes(n string) (out [3]shapeOf) {
 		out[k].key = fixedKey
 		out[k].n = uint8(copy(out[k].varied[:], varied))
 	}
-	set(0, hashShape(0, n[:len(n)-4], len(n)), n[len(n)-4:])
-	set(1, hashShape(1, n[4:], len(n)), n[:4])
+	set(shapeLast4, hashShape(0, n[:len(n)-4], len(n)), n[len(n)-4:])
+	set(shapeFirst4, hashShape(1, n[4:], len(n)), n[:4])
 	// The digits: hash the password with each digit run replaced by '#'.
 	h := uint64(14695981039346656037)
 	mix := func(b byte) { h ^= uint64(b); h *= 1099511628211 }
@@ -219,11 +246,49 @@ func shapes(n string) (out [3]shapeOf) {
 		i = j
 	}
 	if runs > 0 && nv < len(n) {
-		out[2].key = h | 1
-		out[2].varied = varied
-		out[2].n = uint8(nv)
+		out[shapeDigits].key = h | 1
+		out[shapeDigits].varied = varied
+		out[shapeDigits].n = uint8(nv)
+	}
+	if len(n) >= 10 && allHex(n[len(n)-8:]) {
+		set(shapeLast8, hashShape(5, n[:len(n)-8], len(n)), n[len(n)-8:])
+	}
+	for k := range out {
+		out[k].number(k == shapeLast8)
 	}
 	return out
+}
+
+// number reads the varied characters as a number, in decimal and in hex;
+// backwards, the last character is the most significant. The last eight
+// characters are read backwards: read forwards, a counter there is seen
+// by the shapes of its last four characters and of its digits.
+func (s *shapeOf) number(backwards bool) {
+	if s.key == 0 || s.n == 0 {
+		return
+	}
+	var dec, hex uint64
+	num := uint8(numDec | numHex)
+	for i := range int(s.n) {
+		c := s.varied[i]
+		if backwards {
+			c = s.varied[int(s.n)-1-i]
+		}
+		switch {
+		case c >= '0' && c <= '9':
+			dec = dec*10 + uint64(c-'0')
+			hex = hex<<4 | uint64(c-'0')
+		case c >= 'a' && c <= 'f':
+			num &^= numDec
+			hex = hex<<4 | uint64(c-'a'+10)
+		default:
+			return
+		}
+	}
+	s.num, s.val = num, hex
+	if num&numDec != 0 {
+		s.val = dec
+	}
 }
 
 // counters compares a row with the last row of the same shape, and with
@@ -248,6 +313,7 @@ func (st *state) counters(r *Row, o *rowOut) {
 			continue
 		}
 		sl := &st.slots[kind][sh.key&(1<<slotBits-1)]
+		nums := sl.nums
 		if sl.key == sh.key && sl.n == sh.n {
 			st.pairs++
 			a, b := string(sl.varied[:sl.n]), string(sh.varied[:sh.n])
@@ -259,8 +325,14 @@ func (st *state) counters(r *Row, o *rowOut) {
 					st.counterFinding(o, kind, sl, f, int(sh.n), true)
 				}
 			}
+			nums.add(sh)
+		} else {
+			if sl.key != 0 && sl.nums.base != 0 && sl.nums.count >= st.segMin {
+				st.segments = append(st.segments, denseSeg{key: sl.key, kind: uint8(kind), width: sl.n, denseStats: sl.nums})
+			}
+			nums.start(sh)
 		}
-		*sl = slot{key: sh.key, line: uint32(r.Line), varied: sh.varied, n: sh.n, snum: o.snum, hasS: o.snumLen > 0}
+		*sl = slot{key: sh.key, line: uint32(r.Line), varied: sh.varied, n: sh.n, snum: o.snum, hasS: o.snumLen > 0, nums: nums}
 	}
 }
 
@@ -454,6 +526,21 @@ func writeRecord(w *bufio.Writer, r *Row, o *rowOut) error {
 		put(uint64(f.chain))
 		str(f.text)
 	}
+	// The shapes whose varied characters are a number, for the counters
+	// found at the end (DP-05).
+	mask := byte(0)
+	for k := range o.shapes {
+		if o.shapes[k].num != 0 {
+			mask |= 1 << k
+		}
+	}
+	w.WriteByte(mask)
+	for k := range o.shapes {
+		if mask&(1<<k) != 0 {
+			binary.LittleEndian.PutUint64(b[:8], o.shapes[k].key)
+			w.Write(b[:8])
+		}
+	}
 	return nil
 }
 
@@ -465,9 +552,10 @@ type record struct {
 	length   int
 	words    uint8
 	findings []finding
+	shapes   [numShapes]uint64 // keys of the numeric shapes, 0 for others
 }
 
-func readRecord(r *bufio.Reader, rec *record) error {
+func readRecord(r *bufio.Reader, rec *record) (err error) {
 	get := func() uint64 {
 		v, err := binary.ReadUvarint(r)
 		if err != nil {
@@ -506,6 +594,20 @@ func readRecord(r *bufio.Reader, rec *record) error {
 		f.chain = int32(get())
 		f.text = str()
 		rec.findings = append(rec.findings, f)
+	}
+	mask, rerr := r.ReadByte()
+	if rerr != nil {
+		panic(rerr)
+	}
+	var kb [8]byte
+	for k := range rec.shapes {
+		rec.shapes[k] = 0
+		if mask&(1<<k) != 0 {
+			if _, err := io.ReadFull(r, kb[:]); err != nil {
+				panic(err)
+			}
+			rec.shapes[k] = binary.LittleEndian.Uint64(kb[:])
+		}
 	}
 	return err
 }

@@ -199,8 +199,11 @@ func TestHeldBack(t *testing.T) {
 	low := func(name string, pw func(r *rand.Rand) string) heldCase {
 		return heldCase{name: "low keyspace: " + name, min: 1, verdict: "fail", build: func() *heldBatch {
 			return wholeBatch(5000, 31, name, "DP-11", func(_ int, _ device, r *rand.Rand) string { return pw(r) })
-		}}
+		}, check: checkNotDense}
 	}
+	// Counter values handed out in an order that has nothing to do with the
+	// rows or their serials.
+	perm := chacha(27).Perm(5000)
 	eff := EFFLargeWords()
 	words100 := smallWords()
 	if len(words100) != 100 {
@@ -244,6 +247,18 @@ func TestHeldBack(t *testing.T) {
 			return b.shuffled(26)
 		}},
 
+		counter("handed out in random order", func(i int, _ device) string { return "Acme" + strconv.Itoa(1_000_000+perm[i]) }),
+		counter("hex, handed out in random order", func(i int, _ device) string { return fmt.Sprintf("Kx9Q%06X", 0x3a0000+perm[i]) }),
+		counter("step 3, handed out in random order", func(i int, _ device) string { return fmt.Sprintf("Acme%07d", 1_000_000+3*perm[i]) }),
+		counter("in random order, in the middle of a template", func(i int, _ device) string { return fmt.Sprintf("AB%06dXY", 300000+perm[i]) }),
+		counter("hex written backwards after a fixed prefix", func(i int, _ device) string {
+			return "kx9q" + reverse(fmt.Sprintf("%08x", 0x3a7f12c0+i))
+		}),
+		counter("hex written backwards, handed out in random order", func(i int, _ device) string {
+			return "kx9q" + reverse(fmt.Sprintf("%08x", 0x3a7f12c0+perm[i]))
+		}),
+		{name: "counter in random order, hidden among clean rows with duplicates", min: 1, verdict: "fail", build: hiddenCounterBatch},
+
 		low("template + 4 random digits", func(r *rand.Rand) string { return fmt.Sprintf("ACME-%04d", r.IntN(10000)) }),
 		low("6 random lower-case letters", func(r *rand.Rand) string { return randomPassword(r, 6, "abcdefghijklmnopqrstuvwxyz") }),
 		low("8-digit PIN", func(r *rand.Rand) string { return fmt.Sprintf("%08d", r.IntN(100_000_000)) }),
@@ -256,6 +271,16 @@ func TestHeldBack(t *testing.T) {
 		low("two of 1,000 EFF words + 3 digits", func(r *rand.Rand) string {
 			return eff[r.IntN(1000)] + eff[3000+r.IntN(1000)] + fmt.Sprintf("%03d", r.IntN(1000))
 		}),
+		low("template + 4 random digits from 1000-9999", func(r *rand.Rand) string { return fmt.Sprintf("ACME-%04d", 1000+r.IntN(9000)) }),
+		low("template + 6 random hex digits", func(r *rand.Rand) string { return fmt.Sprintf("Kx9Q%06x", r.IntN(1<<24)) }),
+		{name: "low keyspace: template + 6 distinct random digits", min: 1, verdict: "fail", build: func() *heldBatch {
+			idx := chacha(32).Perm(1_000_000)
+			return wholeBatch(5000, 32, "6 distinct random digits", "DP-11", func(i int, _ device, _ *rand.Rand) string {
+				return fmt.Sprintf("ACME-%06d", idx[i])
+			})
+		}, check: checkNotDense},
+
+		{name: "MAC last 8 hex, random MACs", build: macSuffixBatch, min: 1, verdict: "fail", check: checkMACSuffix},
 
 		{name: "duplicates injected", build: duplicatesBatch, min: 1, verdict: "fail", check: checkDuplicates},
 		{name: "user-defined only", build: func() *heldBatch {
@@ -303,6 +328,72 @@ func checkMixed(t *testing.T, b *heldBatch, rep *Report, _ map[int]findingLine) 
 	}
 	if derived < len(b.pw)/10 || rep.Flagged != int64(derived) {
 		t.Errorf("%d rows flagged, %d derived of %d", rep.Flagged, derived, len(b.pw))
+	}
+}
+
+// checkNotDense: random numbers, however few their possible values, are
+// not taken for a counter handed out in random order.
+func checkNotDense(t *testing.T, _ *heldBatch, rep *Report, _ map[int]findingLine) {
+	if d := rep.Batch.Counters.Dense; len(d) > 0 {
+		t.Errorf("random numbers reported as a counter: %+v", d)
+	}
+}
+
+// hiddenCounterBatch hides 1,000 rows of a counter handed out in random
+// order among 19,000 clean rows, 400 of which share one password: the
+// duplicates elsewhere must not hide the counter.
+func hiddenCounterBatch() *heldBatch {
+	r := chacha(29)
+	perm := r.Perm(1000)
+	b := newHeldBatch()
+	k := 0
+	for i, d := range devices(20000, 28) {
+		switch {
+		case i%20 == 7:
+			b.add(d, fmt.Sprintf("Wifi-%06d", 250000+perm[k]), "counter in random order, hidden", "DP-05")
+			k++
+		case i%50 == 3:
+			b.add(d, "Tz4uW8qNc3Hm", "universal default repeated", "DP-04")
+		case i%2 == 0:
+			b.add(d, cleanRandom(r), "clean random", "")
+		default:
+			b.add(d, hmacPassword(d), "clean HMAC-keyed", "")
+		}
+	}
+	return b
+}
+
+// macSuffixOdd is the row of macSuffixBatch whose MAC, E6:39:16:46:16:39,
+// also holds its last 8 hex digits in every neighbour's byte-reversed
+// rendering (MAC-16 is E6:39:16:46:16:29, written backwards
+// 29:16:46:16:39:E6).
+const macSuffixOdd = 1234
+
+// macSuffixBatch is 2,000 devices with random MAC addresses whose password
+// is the last 8 hex digits of the address, in upper case.
+func macSuffixBatch() *heldBatch {
+	r := chacha(92)
+	b := newHeldBatch()
+	for i, d := range devices(2000, 92) {
+		d.m = r.Uint64() & mac48 &^ (1 << 40) // unicast
+		if i == macSuffixOdd {
+			d.m = 0xE63916461639
+		}
+		h := strings.ToUpper(hex12(d.m))
+		d.mac = h[0:2] + ":" + h[2:4] + ":" + h[4:6] + ":" + h[6:8] + ":" + h[8:10] + ":" + h[10:12]
+		d.ssid = "AcmeCam-" + h[8:]
+		b.add(d, h[4:], "MAC last 8 hex, random MACs", "DP-06")
+	}
+	return b
+}
+
+// checkMACSuffix: the row whose suffix also appears in its neighbours'
+// renderings is named for its own hex suffix, the derivation the batch
+// shares.
+func checkMACSuffix(t *testing.T, b *heldBatch, _ *Report, lines map[int]findingLine) {
+	fl := lines[b.line(macSuffixOdd)]
+	if b.pw[macSuffixOdd] != "16461639" || !strings.Contains(fl.Evidence, "DP-06: MAC→hex→suffix(8)") {
+		t.Errorf("line %d %q: %v %s", b.line(macSuffixOdd), b.pw[macSuffixOdd], fl.Rules, fl.Evidence)
 	}
 }
 

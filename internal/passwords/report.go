@@ -87,10 +87,11 @@ type DuplicateStats struct {
 
 // CounterStats summarises the counter rule.
 type CounterStats struct {
-	PairsCompared int64       `json:"pairs_compared" doc:"Pairs of rows of the same shape the counter rule compared."`
-	Patterns      []Pattern   `json:"patterns,omitempty"`
-	SortedRuns    []lineRange `json:"-"`
-	Runs          []string    `json:"sorted_runs,omitempty" doc:"Stretches of rows whose passwords are in sorted order."`
+	PairsCompared int64          `json:"pairs_compared" doc:"Pairs of rows of the same shape the counter rule compared."`
+	Patterns      []Pattern      `json:"patterns,omitempty"`
+	Dense         []DenseCounter `json:"dense,omitempty" doc:"Shapes of password whose numbers fill their range: counters, in whatever order they were handed out."`
+	SortedRuns    []lineRange    `json:"-"`
+	Runs          []string       `json:"sorted_runs,omitempty" doc:"Stretches of rows whose passwords are in sorted order."`
 }
 
 // Pattern is a confirmed pattern and how many rows show it.
@@ -131,8 +132,9 @@ type RuleCost struct {
 	RowsPerSecond float64 `json:"rows_per_second" doc:"Rows the rule handles per second of one core."`
 }
 
-// finish runs the batch rules after every row has been read.
-func (st *state) finish(ctx context.Context, rd *Reader, cfg Config) *Report {
+// finish runs the batch rules after every row has been read. work is the
+// working file, read from its start when a rule needs it.
+func (st *state) finish(ctx context.Context, rd *Reader, cfg Config, work io.Reader) (*Report, error) {
 	st.endRun()
 	th := st.e.th
 	rep := &Report{Rows: st.rows, Audited: st.audited, UserDefined: st.skipped, Excluded: st.excluded, Thresholds: th,
@@ -291,6 +293,14 @@ func (st *state) finish(ctx context.Context, rd *Reader, cfg Config) *Report {
 		}
 		rep.Batch.Counters.Runs = append(rep.Batch.Counters.Runs, fmt.Sprintf("lines %d-%d", r.from, r.to))
 	}
+	// DP-05: counters in any order.
+	t = time.Now()
+	dense, err := st.denseCounters(work, rep.Batch.Duplicates.ExactRows+rep.Batch.Duplicates.CaseRows)
+	if err != nil {
+		return nil, err
+	}
+	rep.Batch.Counters.Dense = dense
+	st.collectTime += time.Since(t)
 
 	// DP-12 and DP-13 on their samples.
 	t = time.Now()
@@ -379,7 +389,7 @@ func (st *state) finish(ctx context.Context, rd *Reader, cfg Config) *Report {
 	if len(rd.Ignored()) > 0 {
 		rep.Notes = append(rep.Notes, "Columns not used by the audit: "+strings.Join(rd.Ignored(), ", ")+".")
 	}
-	return rep
+	return rep, nil
 }
 
 func (rep *Report) rule(r rule) *RuleResult { return &rep.Rules[rep.ruleIndex[r]] }
@@ -521,6 +531,9 @@ func (st *state) merge(r *bufio.Reader, w io.Writer, rep *Report) error {
 			if f.chain > 0 && !st.confirmed[f.chain] {
 				continue
 			}
+			if hasRule(final, f.rule) {
+				continue // a row's derivations come most plausible first: one is evidence enough
+			}
 			final = append(final, f)
 		}
 		if rec.audited {
@@ -541,6 +554,11 @@ func (st *state) merge(r *bufio.Reader, w io.Writer, rep *Report) error {
 			if ri < len(st.runs) && st.runs[ri].from <= rec.line && rec.line <= st.runs[ri].to {
 				if !hasRule(final, dp05) {
 					final = append(final, finding{rule: dp05, text: fmt.Sprintf("lines %d-%d have passwords in sorted order, in step with manufacturing", st.runs[ri].from, st.runs[ri].to)})
+				}
+			}
+			if !hasRule(final, dp05) {
+				if text, ok := st.denseEvidence(&rec); ok {
+					final = append(final, finding{rule: dp05, text: text})
 				}
 			}
 			// The row's format: its frequent mask, or else its length;

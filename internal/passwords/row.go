@@ -57,25 +57,51 @@ type rowCtx struct {
 	hits     func(input, fn string) // calibration: told of each match
 }
 
+// maxAlternatives is how many weak derivations of one rule a row keeps.
+// A password can match more than one rendering of its identifiers (the
+// last 8 hex digits of a MAC may also appear in a neighbouring address
+// written backwards); each is counted towards its own pattern, and the
+// batch decides which one many rows share.
+const maxAlternatives = 4
+
 // add records a match. nCand is how many comparisons of this shape the
 // rule made on the row; logSpecific is log10 of the chance that a random
 // password produces this exact match. A match whose chance across all
-// comparisons is below the threshold is reported outright; a weaker one is
-// kept as a pattern, reported only if it recurs across the batch far more
-// often than chance allows.
-func (c *rowCtx) add(r rule, text string, nCand float64, logSpecific float64) {
+// comparisons is below the threshold is reported outright (and replaces
+// any weak evidence for the rule); a weaker one is kept as a pattern,
+// reported only if it recurs across the batch far more often than chance
+// allows. Weak matches are kept in the order they are added, the most
+// plausible first. add reports whether the rule now has outright evidence,
+// so that callers can stop looking.
+func (c *rowCtx) add(r rule, text string, nCand float64, logSpecific float64) bool {
+	weak := 0
 	for _, f := range c.findings {
-		if f.rule == r {
-			return // one piece of evidence per rule is enough
+		if f.rule != r {
+			continue
 		}
+		if f.chain == 0 {
+			return true // outright evidence is enough
+		}
+		if f.text == text {
+			return false
+		}
+		weak++
 	}
 	logRow := math.Log10(math.Max(nCand, 1)) + logSpecific
 	switch {
 	case logRow < c.e.logChance:
-		c.findings = append(c.findings, finding{rule: r, text: text})
-	case logRow < -2:
+		keep := c.findings[:0]
+		for _, f := range c.findings {
+			if f.rule != r {
+				keep = append(keep, f)
+			}
+		}
+		c.findings = append(keep, finding{rule: r, text: text})
+		return true
+	case logRow < -2 && weak < maxAlternatives:
 		c.findings = append(c.findings, finding{rule: r, text: text, chain: c.e.chains.intern(r, text, logSpecific)})
 	}
+	return false
 }
 
 func (c *rowCtx) flag(r rule, warn bool, text string) {
@@ -336,43 +362,70 @@ func (c *rowCtx) checkIdentifiers() {
 
 // macMatches looks for the password among renderings of the device's MAC
 // address and its neighbours (devices own several consecutive addresses).
+// The most plausible derivations are tried first: the device's own address
+// before its neighbours (nearest first), plain hex before the reversed
+// renderings. Every match is recorded, not only the first: a password that
+// is the device's own hex suffix can also turn up in a neighbour's reversed
+// rendering, and only the batch can tell which derivation the rows share.
 func (c *rowCtx) macMatches(cd candidate, a float64, k int) {
 	s := cd.s
 	L := len(s)
 	forms := float64(3 * (2*k + 1))
+	var texts [3][12]byte
+	render := func(m uint64) {
+		putHex12(&texts[0], m)
+		putHex12(&texts[1], byteReversed(m))
+		for i := range 12 {
+			texts[2][i] = texts[0][11-i]
+		}
+	}
+	formNames := [3]string{"hex", "byte-reversed→hex", "hex→reversed"}
 	if allHex(s) && L <= 12 {
 		// The whole password is a stretch of a hex rendering.
 		windows := float64(13 - L)
-		for d := -k; d <= k; d++ {
-			m := (c.mac + uint64(d)) & mac48
-			for _, f := range []struct {
-				name string
-				text string
-			}{{"hex", hex12(m)}, {"byte-reversed→hex", hex12(byteReversed(m))}, {"hex→reversed", reverse(hex12(m))}} {
-				if i := strings.Index(f.text, s); i >= 0 {
-					c.add(dp06, cd.label+"MAC"+offset(d)+"→"+f.name+"→"+span(i, L, 12), forms*windows, log10Chance(a, L))
-					return
+		found := false
+		for j := 0; j <= 2*k; j++ {
+			d := nearestFirst(j)
+			render((c.mac + uint64(d)) & mac48)
+			for f := range texts {
+				if i := indexIn(texts[f][:], s); i >= 0 {
+					found = true
+					if c.add(dp06, cd.label+"MAC"+offset(d)+"→"+formNames[f]+"→"+span(i, L, 12), forms*windows, log10Chance(a, L)) {
+						return
+					}
+				}
+			}
+		}
+		if found {
+			return
+		}
+	}
+	// A long stretch of the MAC inside a longer password.
+	found := false
+	for _, r := range runs(s, isHex, 8) {
+		h := s[r.start:r.end]
+		for j := 0; j <= 2*k; j++ {
+			d := nearestFirst(j)
+			render((c.mac + uint64(d)) & mac48)
+			for f := range 2 {
+				// A common stretch of 8 or more holds one of the
+				// rendering's five stretches of 8: look for those first.
+				if !holdsWindow(h, texts[f][:], 8) {
+					continue
+				}
+				if n, ia, ib := longestCommon(h, string(texts[f][:])); n >= 8 {
+					found = true
+					positions := float64(L - n + 1)
+					if c.add(dp06, fmt.Sprintf("%scontains MAC%s→%s→%s at characters %d-%d", cd.label, offset(d), formNames[f], span(ib, n, 12), r.start+ia+1, r.start+ia+n),
+						positions*forms*float64(13-n), log10Chance(a, n)) {
+						return
+					}
 				}
 			}
 		}
 	}
-	// A long stretch of the MAC inside a longer password.
-	for _, r := range runs(s, isHex, 8) {
-		h := s[r.start:r.end]
-		for d := -k; d <= k; d++ {
-			m := (c.mac + uint64(d)) & mac48
-			for _, f := range []struct {
-				name string
-				text string
-			}{{"hex", hex12(m)}, {"byte-reversed→hex", hex12(byteReversed(m))}} {
-				if n, ia, ib := longestCommon(h, f.text); n >= 8 {
-					positions := float64(L - n + 1)
-					c.add(dp06, fmt.Sprintf("%scontains MAC%s→%s→%s at characters %d-%d", cd.label, offset(d), f.name, span(ib, n, 12), r.start+ia+1, r.start+ia+n),
-						positions*forms*float64(13-n), log10Chance(a, n))
-					return
-				}
-			}
-		}
+	if found {
+		return
 	}
 	// The low part of the MAC as a number: in decimal, in base 36, offset
 	// by a little, or combined with a fixed value.

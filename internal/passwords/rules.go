@@ -100,6 +100,8 @@ type Thresholds struct {
 	MACOffset       int     `json:"mac_offset" doc:"MAC addresses within this distance of the device's own are tried (devices own several)."`
 	Chance          float64 `json:"chance" doc:"A match is reported only if a random password would produce it less often than this (per row, or for a pattern across the batch)."`
 	RunLength       int     `json:"run_length" doc:"This many consecutive passwords in sorted order count as a counter (DP-05)."`
+	DenseRows       int     `json:"dense_counter_rows" doc:"Passwords of one shape (the same but for one number) need this many rows before their numbers are checked for filling their range, as a counter's do in any order (DP-05)."`
+	DenseFill       float64 `json:"dense_counter_fill" doc:"The numbers of a shape count as a counter in any order when their distinct values fill at least this share of their range, and random values would do so less often than chance (DP-05)."`
 	MinGuessesLog10 float64 `json:"min_guesses_log10" doc:"zxcvbn estimates below 10^this many guesses need review (DP-13)."`
 	GuessSample     int     `json:"guess_sample" doc:"Rows checked with zxcvbn, chosen at random (DP-13)."`
 	NearDupSample   int     `json:"near_duplicate_sample" doc:"Rows compared pairwise for near-duplicates, chosen at random (DP-12)."`
@@ -116,6 +118,8 @@ func DefaultThresholds() Thresholds {
 		MACOffset:       16,
 		Chance:          1e-12,
 		RunLength:       20,
+		DenseRows:       100,
+		DenseFill:       0.5,
 		MinGuessesLog10: 8,
 		GuessSample:     5000,
 		NearDupSample:   500_000,

@@ -1,0 +1,342 @@
+package passwords
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+)
+
+// DP-05 for counters handed out in any order. The rules that compare a row
+// with the previous one of its shape see a counter only when its rows come
+// roughly in order. Whatever the order, a counter's numbers fill their
+// range: 5,000 passwords "Acme1000000" … "Acme1004999" use every number
+// from the least to the greatest, once. Random numbers cannot do that:
+// drawn from the whole keyspace they spread over it, and drawn from a
+// narrow range they repeat long before they fill it. For every shape (the
+// same template with one numeric field), the collector keeps how many rows
+// it has, its least and greatest number and the step that divides every
+// difference; at the end, a shape whose numbers a random source would
+// produce less often than the chance threshold is a counter.
+
+// denseStats is what the collector keeps about the numbers of one shape.
+// A few words per shape, however many rows it has.
+type denseStats struct {
+	count  uint32
+	base   uint8 // 10 or 16 while every value is a number in that base; 0 otherwise
+	lo, hi uint64
+	step   uint64 // greatest common divisor of the differences between values; 0 while all are equal
+}
+
+// start begins the statistics of a shape with its first row.
+func (d *denseStats) start(sh *shapeOf) {
+	*d = denseStats{count: 1}
+	switch {
+	case sh.num&numDec != 0:
+		d.base, d.lo, d.hi = 10, sh.val, sh.val
+	case sh.num&numHex != 0:
+		d.base, d.lo, d.hi = 16, sh.val, sh.val
+	}
+}
+
+// add counts one more row of the shape.
+func (d *denseStats) add(sh *shapeOf) {
+	if d.count < math.MaxUint32 {
+		d.count++
+	}
+	if d.base == 0 {
+		return
+	}
+	switch {
+	case d.base == 10 && sh.num&numDec != 0:
+		d.include(sh.val)
+	case sh.num&numDec != 0:
+		d.include(decAsHex(sh.val))
+	case sh.num&numHex != 0:
+		if d.base == 10 {
+			d.toHex()
+		}
+		d.include(sh.val)
+	default:
+		d.base = 0
+	}
+}
+
+func (d *denseStats) include(v uint64) {
+	if v < d.lo {
+		d.step = gcd(d.step, d.lo-v)
+		d.lo = v
+	} else {
+		d.step = gcd(d.step, v-d.lo)
+	}
+	d.hi = max(d.hi, v)
+}
+
+// toHex reads the values kept in decimal as hex instead: a shape whose
+// first rows happened to hold only digits turned out to be hex. The step
+// between them is lost and taken as 1, which can only make the values look
+// sparser than they are.
+func (d *denseStats) toHex() {
+	d.base, d.lo, d.hi = 16, decAsHex(d.lo), decAsHex(d.hi)
+	if d.lo != d.hi {
+		d.step = 1
+	}
+}
+
+// merge adds the statistics of another stretch of the same shape.
+func (d *denseStats) merge(o denseStats) {
+	if d.count == 0 {
+		*d = o
+		return
+	}
+	d.count = uint32(min(uint64(d.count)+uint64(o.count), math.MaxUint32))
+	if d.base == 0 || o.base == 0 {
+		d.base = 0
+		return
+	}
+	if d.base != o.base {
+		if d.base == 10 {
+			d.toHex()
+		}
+		if o.base == 10 {
+			o.toHex()
+		}
+	}
+	d.include(o.lo)
+	d.include(o.hi)
+	d.step = gcd(d.step, o.step)
+}
+
+// decAsHex is the number whose hex digits are v's decimal digits.
+func decAsHex(v uint64) uint64 {
+	var h uint64
+	for shift := 0; v > 0; shift += 4 {
+		h |= (v % 10) << shift
+		v /= 10
+	}
+	return h
+}
+
+func gcd(a, b uint64) uint64 {
+	for b != 0 {
+		if b == 1 {
+			return 1
+		}
+		a, b = b, a%b
+	}
+	return a
+}
+
+// denseSeg is the statistics of one shape over a stretch of the batch: a
+// slot is reused when another shape hashes to it, and the stretches of a
+// shape are added up at the end.
+type denseSeg struct {
+	key   uint64
+	kind  uint8
+	width uint8 // characters in the numeric field
+	denseStats
+}
+
+// DenseCounter is a shape of password whose numbers fill their range: a
+// counter, in whatever order its values were handed out.
+type DenseCounter struct {
+	Varies      string  `json:"varies" doc:"What differs between the passwords of the shape, e.g. the digits."`
+	Rows        int64   `json:"rows"`
+	From        string  `json:"from" doc:"The least value, as written in the passwords."`
+	To          string  `json:"to" doc:"The greatest value."`
+	Step        uint64  `json:"step" doc:"Every difference between values is a multiple of this."`
+	Fill        float64 `json:"fill" doc:"Share of the values from..to (in steps of step) that distinct rows take."`
+	Log10Chance float64 `json:"log10_chance" doc:"log10 of a bound on the chance that random values of this shape would fill their range like this."`
+}
+
+// denseCounters decides which shapes' numbers fill their range. work is the
+// working file: when the batch has duplicate passwords, it is read once to
+// count each candidate shape's duplicate rows, so that duplicates elsewhere
+// in the batch do not hide a counter.
+func (st *state) denseCounters(work io.Reader, dupRows int64) ([]DenseCounter, error) {
+	th := st.e.th
+	segs := st.segments
+	st.segments = nil
+	for kind := range st.slots {
+		for i := range st.slots[kind] {
+			sl := &st.slots[kind][i]
+			if sl.key != 0 && sl.nums.base != 0 && sl.nums.count >= 2 {
+				segs = append(segs, denseSeg{key: sl.key, kind: uint8(kind), width: sl.n, denseStats: sl.nums})
+			}
+		}
+	}
+	slices.SortFunc(segs, func(a, b denseSeg) int {
+		if a.kind != b.kind {
+			return int(a.kind) - int(b.kind)
+		}
+		switch {
+		case a.key < b.key:
+			return -1
+		case a.key > b.key:
+			return 1
+		}
+		return 0
+	})
+	var cands []denseSeg
+	for i := 0; i < len(segs); {
+		m := segs[i]
+		j := i + 1
+		for ; j < len(segs) && segs[j].kind == m.kind && segs[j].key == m.key; j++ {
+			m.merge(segs[j].denseStats)
+		}
+		if m.base != 0 && int64(m.count) >= int64(max(th.DenseRows, 2)) {
+			cands = append(cands, m)
+		}
+		i = j
+	}
+	if len(cands) == 0 {
+		return nil, nil
+	}
+	dups := make([]int64, len(cands))
+	if dupRows > 0 {
+		if err := st.shapeDuplicates(work, cands, dups); err != nil {
+			return nil, err
+		}
+	}
+	// Every candidate is a test: the chance threshold is shared out among them.
+	logTests := math.Log10(float64(len(cands)))
+	var out []DenseCounter
+	for i, c := range cands {
+		logP, fill := denseChance(c, dups[i])
+		if fill < th.DenseFill || logP+logTests >= st.e.logChance {
+			continue
+		}
+		from, to := c.format(c.lo), c.format(c.hi)
+		values := fmt.Sprintf("values %s–%s", from, to)
+		if c.step > 1 {
+			values += fmt.Sprintf(" in steps of %d", c.step)
+		}
+		if st.dense[c.kind] == nil {
+			st.dense[c.kind] = map[uint64]string{}
+		}
+		st.dense[c.kind][c.key] = fmt.Sprintf("%s: %s fill %.0f%% of their range over %d rows: a counter, in whatever order it was handed out",
+			denseWhat[c.kind], values, math.Floor(100*fill), c.count)
+		out = append(out, DenseCounter{Varies: denseWhat[c.kind], Rows: int64(c.count), From: from, To: to, Step: max(c.step, 1),
+			Fill: round3(fill), Log10Chance: round1(math.Max(logP, -1e6))})
+	}
+	slices.SortFunc(out, func(a, b DenseCounter) int { return int(b.Rows - a.Rows) })
+	return out, nil
+}
+
+func (c *denseSeg) format(v uint64) string {
+	if c.base == 16 {
+		return fmt.Sprintf("%0*x", c.width, v)
+	}
+	return fmt.Sprintf("%0*d", c.width, v)
+}
+
+// denseChance bounds the chance that random values would make a shape's
+// numbers look as they do, as log10, and says what share of their range
+// the distinct values fill. dups is how many of the shape's rows share
+// their password with another row (so at least count-dups values are
+// distinct).
+//
+// Random values can look like this in two ways, and the bound is the
+// larger of the two:
+//
+//   - drawn from the whole keyspace (base^width), all of them landed within
+//     hi-lo+1 of each other: at most count·(span/keyspace)^(count-1);
+//   - drawn from any range, they repeated no more than dups times although
+//     they were packed into (hi-lo)/step+1 possible values. Drawing them one
+//     by one, while there have been at most dups repeats, the i-th value
+//     repeats an earlier one with chance at least (i-dups)/cells; the number
+//     of repeats is at least a sum of independent such trials, whose lower
+//     tail the Chernoff bound limits: exp(-μ)·(eμ/dups)^dups. A factor count
+//     covers where the range starts.
+//
+// Values that share a step (every 3rd number) are rare at random in
+// themselves: 2^-(count-2) is added for that.
+func denseChance(c denseSeg, dups int64) (logP, fill float64) {
+	n := float64(c.count)
+	step := max(c.step, 1)
+	cells := float64((c.hi-c.lo)/step) + 1
+	distinct := n - float64(min(dups, int64(c.count)))
+	fill = math.Min(1, distinct/cells)
+
+	keyspace := math.Pow(float64(c.base), float64(c.width))
+	span := float64(c.hi-c.lo) + 1
+	inSpan := math.Log10(n) + (n-1)*math.Log10(math.Min(1, span/keyspace))
+
+	var fewRepeats float64
+	if distinct > cells {
+		fewRepeats = math.Inf(-1) // more distinct values than the range holds: cannot happen
+	} else {
+		m := distinct - 1
+		mu := m * (m + 1) / (2 * cells)
+		d := n - distinct
+		switch {
+		case d == 0:
+			fewRepeats = -mu / math.Ln10
+		case d < mu:
+			fewRepeats = (-mu + d*(1+math.Log(mu/d))) / math.Ln10
+		}
+		fewRepeats += math.Log10(n)
+	}
+	logP = math.Max(inSpan, fewRepeats)
+	if step > 1 {
+		shared := -(n - 2) * math.Log10(2)
+		logP = math.Max(logP, shared) + math.Log10(2)
+	}
+	return logP, fill
+}
+
+// shapeDuplicates reads the working file and counts, for each candidate
+// shape, its rows that share their password with another row.
+func (st *state) shapeDuplicates(work io.Reader, cands []denseSeg, dups []int64) error {
+	var index [numShapes]map[uint64]int
+	for i, c := range cands {
+		if index[c.kind] == nil {
+			index[c.kind] = map[uint64]int{}
+		}
+		index[c.kind][c.key] = i
+	}
+	r := bufio.NewReaderSize(work, 1<<20)
+	var rec record
+	di := 0
+	for {
+		err := readRecord(r, &rec)
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		for di < len(st.dups) && int(st.dups[di].line) < rec.line {
+			di++
+		}
+		if di == len(st.dups) {
+			return nil
+		}
+		if int(st.dups[di].line) != rec.line {
+			continue
+		}
+		for kind, key := range rec.shapes {
+			if key == 0 || index[kind] == nil {
+				continue
+			}
+			if i, ok := index[kind][key]; ok {
+				dups[i]++
+			}
+		}
+	}
+}
+
+// denseEvidence is the evidence against a row whose shape's numbers fill
+// their range, if any; the digits are looked at first, as they usually hold
+// the whole number.
+func (st *state) denseEvidence(rec *record) (string, bool) {
+	for _, kind := range [...]int{shapeDigits, shapeLast8, shapeLast4, shapeFirst4} {
+		if key := rec.shapes[kind]; key != 0 && st.dense[kind] != nil {
+			if text, ok := st.dense[kind][key]; ok {
+				return text, true
+			}
+		}
+	}
+	return "", false
+}
