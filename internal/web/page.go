@@ -97,6 +97,8 @@ var funcs = template.FuncMap{
 	"lines":      func(s string) []string { return strings.Split(s, "\n") },
 	"count":      thousands,
 	"langName":   langName,
+	"capital":    capital,
+	"percent":    func(f float64) float64 { return f * 100 },
 	"statusText": disclosure.StatusText,
 	"isOpen":     disclosure.Open,
 	"severities": func() []string { return disclosure.Severities },
