@@ -141,6 +141,55 @@ func editorToken(t *testing.T, dbURL string) string {
 	return secret
 }
 
+// killDuringWrites has clients goroutines write to srv as fast as they can,
+// lets the writes pile up until enough are acknowledged (or 20 s pass), then
+// kills the server with SIGKILL mid-stream and waits for every client to
+// stop. write makes a client's ith write and says what the server
+// acknowledged; false means it acknowledged nothing and the client stops.
+// The result is every write acknowledged, key to value.
+func killDuringWrites[K comparable](t *testing.T, srv *server, clients, enough int, write func(client, i int) (key K, value string, ok bool)) map[K]string {
+	t.Helper()
+	var mu sync.Mutex
+	acked := map[K]string{}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for c := range clients {
+		wg.Go(func() {
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				key, value, ok := write(c, i)
+				if !ok {
+					return
+				}
+				mu.Lock()
+				acked[key] = value
+				mu.Unlock()
+			}
+		})
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		mu.Lock()
+		n := len(acked)
+		mu.Unlock()
+		if n >= enough || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := srv.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-srv.done
+	close(stop)
+	wg.Wait()
+	return acked
+}
+
 // TestKillLosesNothing kills the server with SIGKILL while 16 clients are
 // writing, then checks that every record the server acknowledged is in the
 // database, on both back ends.
@@ -151,63 +200,29 @@ func TestKillLosesNothing(t *testing.T) {
 			token := editorToken(t, dbURL)
 			srv := startServer(t, dbURL)
 
-			var mu sync.Mutex
-			acked := map[int64]string{}
-			stop := make(chan struct{})
-			var wg sync.WaitGroup
 			client := &http.Client{Timeout: 10 * time.Second}
-			for w := range 16 {
-				wg.Go(func() {
-					for i := 0; ; i++ {
-						select {
-						case <-stop:
-							return
-						default:
-						}
-						name := fmt.Sprintf("maker %d-%d", w, i)
-						req, _ := http.NewRequest("POST", srv.base+"/api/v1/manufacturers",
-							strings.NewReader(fmt.Sprintf(`{"name": %q, "address": "1 Street"}`, name)))
-						req.Header.Set("Authorization", "Bearer "+token)
-						req.Header.Set("Content-Type", "application/json")
-						res, err := client.Do(req)
-						if err != nil {
-							return // the server is gone
-						}
-						var m product.Manufacturer
-						err = json.NewDecoder(res.Body).Decode(&m)
-						res.Body.Close()
-						if res.StatusCode != http.StatusCreated || err != nil {
-							if res.StatusCode != http.StatusCreated {
-								t.Errorf("status %d while writing", res.StatusCode)
-							}
-							return
-						}
-						mu.Lock()
-						acked[m.ID] = name
-						mu.Unlock()
-					}
-				})
-			}
-			// Let writes pile up, then kill mid-stream.
-			deadline := time.Now().Add(20 * time.Second)
-			for {
-				mu.Lock()
-				n := len(acked)
-				mu.Unlock()
-				if n >= 300 || time.Now().After(deadline) {
-					break
+			acked := killDuringWrites(t, srv, 16, 300, func(w, i int) (int64, string, bool) {
+				name := fmt.Sprintf("maker %d-%d", w, i)
+				req, _ := http.NewRequest("POST", srv.base+"/api/v1/manufacturers",
+					strings.NewReader(fmt.Sprintf(`{"name": %q, "address": "1 Street"}`, name)))
+				req.Header.Set("Authorization", "Bearer "+token)
+				req.Header.Set("Content-Type", "application/json")
+				res, err := client.Do(req)
+				if err != nil {
+					return 0, "", false // the server is gone
 				}
-				time.Sleep(10 * time.Millisecond)
-			}
-			if err := srv.cmd.Process.Signal(syscall.SIGKILL); err != nil {
-				t.Fatal(err)
-			}
-			<-srv.done
-			close(stop)
-			wg.Wait()
+				var m product.Manufacturer
+				err = json.NewDecoder(res.Body).Decode(&m)
+				res.Body.Close()
+				if res.StatusCode != http.StatusCreated || err != nil {
+					if res.StatusCode != http.StatusCreated {
+						t.Errorf("status %d while writing", res.StatusCode)
+					}
+					return 0, "", false
+				}
+				return m.ID, name, true
+			})
 
-			mu.Lock()
-			defer mu.Unlock()
 			if len(acked) < 50 {
 				t.Fatalf("only %d writes were acknowledged before the kill; the test proves little\n%s", len(acked), srv.log())
 			}
@@ -246,56 +261,23 @@ func TestKillKeepsEveryReceipt(t *testing.T) {
 		t.Run(b.Name, func(t *testing.T) {
 			dbURL := b.URL(t)
 			srv := startServer(t, dbURL, "--intake-rate", "0")
-			var mu sync.Mutex
-			receipts := map[string]string{}
-			stop := make(chan struct{})
-			var wg sync.WaitGroup
 			client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
-			for w := range 32 {
-				wg.Go(func() {
-					for i := 0; ; i++ {
-						select {
-						case <-stop:
-							return
-						default:
-						}
-						summary := fmt.Sprintf("report %d-%d", w, i)
-						res, err := client.Post(srv.base+"/api/v1/reports", "application/json",
-							strings.NewReader(fmt.Sprintf(`{"summary": %q, "details": "Telnet answers on port 23."}`, summary)))
-						if err != nil {
-							return // the server is gone
-						}
-						var r struct{ Receipt string }
-						err = json.NewDecoder(res.Body).Decode(&r)
-						res.Body.Close()
-						if res.StatusCode != http.StatusCreated || err != nil || r.Receipt == "" {
-							return
-						}
-						mu.Lock()
-						receipts[r.Receipt] = summary
-						mu.Unlock()
-					}
-				})
-			}
-			deadline := time.Now().Add(20 * time.Second)
-			for {
-				mu.Lock()
-				n := len(receipts)
-				mu.Unlock()
-				if n >= 2000 || time.Now().After(deadline) {
-					break
+			receipts := killDuringWrites(t, srv, 32, 2000, func(w, i int) (string, string, bool) {
+				summary := fmt.Sprintf("report %d-%d", w, i)
+				res, err := client.Post(srv.base+"/api/v1/reports", "application/json",
+					strings.NewReader(fmt.Sprintf(`{"summary": %q, "details": "Telnet answers on port 23."}`, summary)))
+				if err != nil {
+					return "", "", false // the server is gone
 				}
-				time.Sleep(5 * time.Millisecond)
-			}
-			if err := srv.cmd.Process.Signal(syscall.SIGKILL); err != nil {
-				t.Fatal(err)
-			}
-			<-srv.done
-			close(stop)
-			wg.Wait()
+				var r struct{ Receipt string }
+				err = json.NewDecoder(res.Body).Decode(&r)
+				res.Body.Close()
+				if res.StatusCode != http.StatusCreated || err != nil || r.Receipt == "" {
+					return "", "", false
+				}
+				return r.Receipt, summary, true
+			})
 
-			mu.Lock()
-			defer mu.Unlock()
 			if len(receipts) < 200 {
 				t.Fatalf("only %d receipts before the kill; the test proves little\n%s", len(receipts), srv.log())
 			}

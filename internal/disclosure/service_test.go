@@ -2,23 +2,15 @@ package disclosure_test
 
 import (
 	"context"
-	"encoding/base64"
 	"io"
-	"log"
 	"log/slog"
-	"mime"
-	"mime/quotedprintable"
-	"net"
-	netmail "net/mail"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/emersion/go-smtp"
-
 	"github.com/psti/psti/internal/disclosure"
 	"github.com/psti/psti/internal/mail"
+	"github.com/psti/psti/internal/mail/mailtest"
 	"github.com/psti/psti/internal/psti"
 	"github.com/psti/psti/internal/store"
 	"github.com/psti/psti/internal/store/storetest"
@@ -175,10 +167,13 @@ func TestOverdueAlerts(t *testing.T) {
 	sender, relay := startRelay(t, db, clock)
 	_, err = sender.SendDue(ctx)
 	must(t, err)
-	got := relay.messages()
-	if len(got) != 2 || got[0].to != "security-team@acme.example" || !strings.Contains(got[0].data, "New: report") ||
-		!strings.Contains(got[1].data, "OVERDUE: report") || !strings.Contains(got[1].data, "acknowledgement was due") {
-		t.Fatalf("alerts sent: %+v", got)
+	got := relay.Received()
+	if len(got) != 2 || len(got[0].To) != 1 || got[0].To[0] != "security-team@acme.example" || !strings.Contains(got[0].Text(), "New: report") ||
+		!strings.Contains(got[1].Text(), "OVERDUE: report") || !strings.Contains(got[1].Text(), "acknowledgement was due") {
+		for _, m := range got {
+			t.Logf("alert to %q:\n%s", m.To, m.Text())
+		}
+		t.Fatalf("%d alerts sent; want a new-report alert and an overdue alert, to the team", len(got))
 	}
 
 	// Acknowledging late clears the overdue promise.
@@ -198,7 +193,7 @@ func TestReporterMail(t *testing.T) {
 	r, code, err := s.Submit(ctx, disclosure.Submission{Summary: "Default password", Details: "admin/admin works.", ContactEmail: "finder@example.net"})
 	must(t, err)
 	sender, relay := startRelay(t, db, clock)
-	relay.down()
+	relay.Stop()
 	_, err = s.Act(ctx, staff, r.ID, disclosure.Action{Kind: "acknowledge", Body: "Thanks: we are looking into it."})
 	must(t, err)
 	_, err = s.Act(ctx, staff, r.ID, disclosure.Action{Kind: "note", Body: "INTERNAL ONLY"})
@@ -207,23 +202,23 @@ func TestReporterMail(t *testing.T) {
 	must(t, err)
 	st, err := sender.SendDue(ctx)
 	must(t, err)
-	if st.Sent != 0 || len(relay.messages()) != 0 {
+	if st.Sent != 0 || len(relay.Received()) != 0 {
 		t.Fatalf("sent with the relay down: %+v", st)
 	}
-	relay.up()
+	relay.Start()
 	clock.Add(time.Hour) // past the first retry
 	_, err = sender.SendDue(ctx)
 	must(t, err)
-	got := relay.messages()
+	got := relay.Received()
 	if len(got) != 3 {
 		t.Fatalf("%d mails delivered, want 3 (received, acknowledged, closed)", len(got))
 	}
 	all := ""
 	for _, m := range got {
-		if m.to != "finder@example.net" {
-			t.Errorf("mail to %q", m.to)
+		if len(m.To) != 1 || m.To[0] != "finder@example.net" {
+			t.Errorf("mail to %q", m.To)
 		}
-		all += m.data
+		all += m.Text()
 	}
 	for _, want := range []string{code, "acknowledged", "Thanks: we are looking into it.", "Fixed in 1.4.", "https://psti.example/security/status"} {
 		if !strings.Contains(all, want) {
@@ -271,108 +266,14 @@ func FuzzReceiptHash(f *testing.F) {
 	})
 }
 
-// ---- a real SMTP server on loopback ----
-
-type message struct{ to, data string }
-
-type relay struct {
-	t    *testing.T
-	mu   sync.Mutex
-	addr string
-	msgs []message
-	srv  *smtp.Server
-	ln   net.Listener
-}
-
-func startRelay(t *testing.T, outbox mail.Outbox, clock psti.Clock) (*mail.Sender, *relay) {
-	r := &relay{t: t, addr: "127.0.0.1:0"}
-	r.up()
-	sender, err := mail.New(outbox, mail.Config{URL: "smtp+insecure://" + r.addr, From: "psti@acme.example", Timeout: 2 * time.Second},
+// startRelay is a real SMTP server on loopback and a sender that writes to
+// it from the outbox.
+func startRelay(t *testing.T, outbox mail.Outbox, clock psti.Clock) (*mail.Sender, *mailtest.Relay) {
+	t.Helper()
+	r := mailtest.New(t)
+	r.Start()
+	sender, err := mail.New(outbox, mail.Config{URL: "smtp+insecure://" + r.Addr(), From: "psti@acme.example", Timeout: 2 * time.Second},
 		clock, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	must(t, err)
 	return sender, r
-}
-
-func (r *relay) up() {
-	r.t.Helper()
-	var ln net.Listener
-	var err error
-	for range 50 {
-		if ln, err = net.Listen("tcp", r.addr); err == nil {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	must(r.t, err)
-	r.addr = ln.Addr().String()
-	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &session{r: r}, nil }))
-	srv.Domain, srv.ErrorLog = "relay.test", log.New(io.Discard, "", 0)
-	r.mu.Lock()
-	r.srv, r.ln = srv, ln
-	r.mu.Unlock()
-	go srv.Serve(ln)
-	r.t.Cleanup(r.down)
-}
-
-// down stops listening: closing the listener itself, so that a server
-// still starting cannot take it up.
-func (r *relay) down() {
-	r.mu.Lock()
-	srv, ln := r.srv, r.ln
-	r.srv, r.ln = nil, nil
-	r.mu.Unlock()
-	if ln != nil {
-		ln.Close()
-	}
-	if srv != nil {
-		srv.Close()
-	}
-}
-
-func (r *relay) messages() []message {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]message(nil), r.msgs...)
-}
-
-type session struct {
-	r  *relay
-	to string
-}
-
-func (s *session) Mail(string, *smtp.MailOptions) error { return nil }
-func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
-	s.to = to
-	return nil
-}
-func (s *session) Data(r io.Reader) error {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	s.r.mu.Lock()
-	s.r.msgs = append(s.r.msgs, message{to: s.to, data: decode(string(b))})
-	s.r.mu.Unlock()
-	return nil
-}
-func (s *session) Reset()        { s.to = "" }
-func (s *session) Logout() error { return nil }
-
-// decode reads a delivered message as the reporter's mail program would:
-// its headers, and its body with the transfer encoding undone.
-func decode(raw string) string {
-	m, err := netmail.ReadMessage(strings.NewReader(raw))
-	if err != nil {
-		return raw
-	}
-	var body io.Reader = m.Body
-	switch strings.ToLower(m.Header.Get("Content-Transfer-Encoding")) {
-	case "quoted-printable":
-		body = quotedprintable.NewReader(m.Body)
-	case "base64":
-		body = base64.NewDecoder(base64.StdEncoding, m.Body)
-	}
-	b, _ := io.ReadAll(body)
-	subject, _ := new(mime.WordDecoder).DecodeHeader(m.Header.Get("Subject"))
-	return "Subject: " + subject + "\n\n" + string(b)
 }

@@ -12,7 +12,6 @@ import (
 	"database/sql"
 	"fmt"
 	"io"
-	"log"
 	"log/slog"
 	"math/big"
 	"mime"
@@ -24,186 +23,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/emersion/go-sasl"
-	"github.com/emersion/go-smtp"
-
 	"github.com/psti/psti/internal/mail"
+	"github.com/psti/psti/internal/mail/mailtest"
 	"github.com/psti/psti/internal/store"
 	"github.com/psti/psti/internal/store/storetest"
 )
-
-// ---- a real SMTP server on loopback ----
-
-// received is one message as the relay got it.
-type received struct {
-	From string   // envelope sender
-	To   []string // envelope recipients
-	Data []byte
-	TLS  bool   // the session was encrypted
-	User string // who logged in, if anyone
-}
-
-// relay is an SMTP server on 127.0.0.1 that keeps what it receives. It can
-// be stopped and started again on the same port, refuse recipients, speak
-// TLS (STARTTLS or from the start) and require a login.
-type relay struct {
-	t        *testing.T
-	addr     string
-	tls      *tls.Config // offered with STARTTLS, or spoken from the start if implicit
-	implicit bool
-	auth     map[string]string // user → password; nil means no login
-
-	mu       sync.Mutex
-	msgs     []received
-	refuse   map[string]bool // recipients answered 550
-	sessions int             // connections accepted
-	open     int             // connections not yet closed
-	srv      *smtp.Server
-}
-
-func newRelay(t *testing.T) *relay {
-	return &relay{t: t, addr: "127.0.0.1:0", refuse: map[string]bool{}}
-}
-
-// start listens (on the port used before, after a stop).
-func (r *relay) start() {
-	r.t.Helper()
-	var ln net.Listener
-	var err error
-	// The port was closed a moment ago; binding it again may take a few tries.
-	for range 50 {
-		if ln, err = net.Listen("tcp", r.addr); err == nil {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	if err != nil {
-		r.t.Fatalf("listening on %s: %v", r.addr, err)
-	}
-	if r.implicit {
-		ln = tls.NewListener(ln, r.tls)
-	}
-	r.addr = ln.Addr().String()
-	srv := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
-		r.mu.Lock()
-		r.sessions++
-		r.open++
-		r.mu.Unlock()
-		return &session{r: r, c: c}, nil
-	}))
-	srv.Domain = "relay.test"
-	srv.ReadTimeout, srv.WriteTimeout = 10*time.Second, 10*time.Second
-	srv.ErrorLog = log.New(io.Discard, "", 0)
-	srv.AllowInsecureAuth = false
-	if !r.implicit {
-		srv.TLSConfig = r.tls
-	}
-	r.mu.Lock()
-	r.srv = srv
-	r.mu.Unlock()
-	go srv.Serve(ln)
-	r.t.Cleanup(r.stop)
-}
-
-// stop closes the listener and every connection: the relay is down.
-func (r *relay) stop() {
-	r.mu.Lock()
-	srv := r.srv
-	r.srv = nil
-	r.mu.Unlock()
-	if srv != nil {
-		srv.Close()
-	}
-}
-
-func (r *relay) received() []received {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]received(nil), r.msgs...)
-}
-
-type session struct {
-	r    *relay
-	c    *smtp.Conn
-	from string
-	to   []string
-	user string
-}
-
-func (s *session) AuthMechanisms() []string {
-	if s.r.auth == nil {
-		return nil
-	}
-	return []string{sasl.Plain}
-}
-
-func (s *session) Auth(mech string) (sasl.Server, error) {
-	return sasl.NewPlainServer(func(identity, user, pass string) error {
-		if want, ok := s.r.auth[user]; !ok || want != pass {
-			return smtp.ErrAuthFailed
-		}
-		s.user = user
-		return nil
-	}), nil
-}
-
-func (s *session) Mail(from string, _ *smtp.MailOptions) error {
-	if s.r.auth != nil && s.user == "" {
-		return smtp.ErrAuthRequired
-	}
-	s.from = from
-	return nil
-}
-
-func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
-	s.r.mu.Lock()
-	refused := s.r.refuse[to]
-	s.r.mu.Unlock()
-	if refused {
-		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "No such user here"}
-	}
-	s.to = append(s.to, to)
-	return nil
-}
-
-func (s *session) Data(r io.Reader) error {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	_, isTLS := s.c.TLSConnectionState()
-	s.r.mu.Lock()
-	s.r.msgs = append(s.r.msgs, received{From: s.from, To: s.to, Data: b, TLS: isTLS, User: s.user})
-	s.r.mu.Unlock()
-	return nil
-}
-
-func (s *session) Reset() { s.from, s.to = "", nil }
-func (s *session) Logout() error {
-	s.r.mu.Lock()
-	s.r.open--
-	s.r.mu.Unlock()
-	return nil
-}
-
-// waitClosed waits for the sender to close every connection: a sender that
-// gave up on a session must not leave it for the relay to time out.
-func (r *relay) waitClosed() {
-	r.t.Helper()
-	deadline := time.Now().Add(3 * time.Second)
-	for {
-		r.mu.Lock()
-		open := r.open
-		r.mu.Unlock()
-		if open == 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			r.t.Fatalf("%d connections left open", open)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
 
 // ---- helpers ----
 
@@ -324,15 +148,15 @@ func parse(t *testing.T, data []byte) parsed {
 		ContentType: m.Header.Get("Content-Type"), AutoSubmitted: m.Header.Get("Auto-Submitted"), Date: date}
 }
 
-func insecureURL(r *relay) string {
-	return "smtp+insecure://" + r.addr + "?from=psti@example.com"
+func insecureURL(r *mailtest.Relay) string {
+	return "smtp+insecure://" + r.Addr() + "?from=psti@example.com"
 }
 
 // ---- tests ----
 
 func TestDelivers(t *testing.T) {
-	r := newRelay(t)
-	r.start()
+	r := mailtest.New(t)
+	r.Start()
 	db, clock, s, _ := setup(t, insecureURL(r), mail.Config{})
 	long := strings.Repeat("A line longer than any mail line should be, with accents: é à ü. ", 5)
 	text := "Dear reporter,\n\nWe received your report about the doorbell. It costs café — £5.\n" + long + "\n\n-- \nAcme security team\n"
@@ -345,7 +169,7 @@ func TestDelivers(t *testing.T) {
 	if st != (mail.Stats{Sent: 2}) {
 		t.Fatalf("pass: %+v, want 2 sent", st)
 	}
-	got := r.received()
+	got := r.Received()
 	if len(got) != 2 {
 		t.Fatalf("relay received %d messages, want 2", len(got))
 	}
@@ -383,7 +207,7 @@ func TestDelivers(t *testing.T) {
 	if st := sendDue(t, s); st != (mail.Stats{}) {
 		t.Fatalf("second pass: %+v", st)
 	}
-	if n := len(r.received()); n != 2 {
+	if n := len(r.Received()); n != 2 {
 		t.Fatalf("relay has %d messages after the second pass", n)
 	}
 	if q, f, _, err := db.MailStats(context.Background()); err != nil || q != 0 || f != 0 {
@@ -397,10 +221,10 @@ func TestDelivers(t *testing.T) {
 // TestRelayDown: while the relay is down nothing is lost; attempts back off
 // (1, 2, 4 minutes …), and everything goes out once it is back.
 func TestRelayDown(t *testing.T) {
-	r := newRelay(t)
-	r.start()
+	r := mailtest.New(t)
+	r.Start()
 	db, clock, s, logs := setup(t, insecureURL(r), mail.Config{})
-	r.stop()
+	r.Stop()
 	for i := range 3 {
 		enqueue(t, db, msg(fmt.Sprintf("r%d@example.com", i), "Update", "Status: fixed.\n"))
 	}
@@ -428,7 +252,7 @@ func TestRelayDown(t *testing.T) {
 			}
 		}
 	}
-	if len(r.received()) != 0 {
+	if len(r.Received()) != 0 {
 		t.Fatal("the relay was down but received mail")
 	}
 	if q, _, oldest, err := db.MailStats(context.Background()); err != nil || q != 3 || !oldest.Equal(queued) {
@@ -442,11 +266,11 @@ func TestRelayDown(t *testing.T) {
 	}
 
 	// Back: each message is delivered, once.
-	r.start()
+	r.Start()
 	if st := sendDue(t, s); st != (mail.Stats{Sent: 3}) {
 		t.Fatalf("pass after the relay came back: %+v", st)
 	}
-	got := r.received()
+	got := r.Received()
 	if len(got) != 3 {
 		t.Fatalf("relay received %d messages, want 3", len(got))
 	}
@@ -471,9 +295,9 @@ func TestRelayDown(t *testing.T) {
 // TestGivesUp: a message the relay never takes is retried at most hourly
 // and given up MaxAge after it was queued, with an error in the log.
 func TestGivesUp(t *testing.T) {
-	r := newRelay(t)
-	r.start()
-	r.refuse["gone@example.com"] = true
+	r := mailtest.New(t)
+	r.Start()
+	r.Refuse("gone@example.com")
 	db, clock, s, logs := setup(t, insecureURL(r), mail.Config{})
 	enqueue(t, db, msg("gone@example.com", "Update", "Status: fixed.\n"))
 	queued := clock.Now()
@@ -524,7 +348,7 @@ func TestGivesUp(t *testing.T) {
 	if st := sendDue(t, s); st != (mail.Stats{}) {
 		t.Fatalf("a pass after giving up: %+v", st)
 	}
-	if len(r.received()) != 0 {
+	if len(r.Received()) != 0 {
 		t.Fatal("the refused message was delivered")
 	}
 }
@@ -532,9 +356,9 @@ func TestGivesUp(t *testing.T) {
 // TestRefusedRecipient: a relay that refuses one recipient takes the
 // others, over the same connection.
 func TestRefusedRecipient(t *testing.T) {
-	r := newRelay(t)
-	r.start()
-	r.refuse["nobody@example.com"] = true
+	r := mailtest.New(t)
+	r.Start()
+	r.Refuse("nobody@example.com")
 	db, _, s, _ := setup(t, insecureURL(r), mail.Config{})
 	enqueue(t, db,
 		msg("first@example.com", "One", "1"),
@@ -543,13 +367,13 @@ func TestRefusedRecipient(t *testing.T) {
 	if st := sendDue(t, s); st != (mail.Stats{Sent: 2, Retried: 1}) {
 		t.Fatalf("pass: %+v", st)
 	}
-	r.waitClosed()
-	got := r.received()
+	r.WaitClosed()
+	got := r.Received()
 	if len(got) != 2 || got[0].To[0] != "first@example.com" || got[1].To[0] != "third@example.com" {
 		t.Fatalf("relay received %+v", got)
 	}
-	if r.sessions != 1 { // read after waitClosed: no race
-		t.Fatalf("%d connections for one batch", r.sessions)
+	if n := r.Sessions(); n != 1 {
+		t.Fatalf("%d connections for one batch", n)
 	}
 	if row := outboxRow(t, db, "nobody@example.com"); row.State != "queued" || !strings.Contains(row.LastError, "550") {
 		t.Fatalf("refused message: %+v", row)
@@ -559,8 +383,8 @@ func TestRefusedRecipient(t *testing.T) {
 // TestRun: Run sends when kicked, without waiting for its interval, and
 // stops with its context.
 func TestRun(t *testing.T) {
-	r := newRelay(t)
-	r.start()
+	r := mailtest.New(t)
+	r.Start()
 	db, _, s, _ := setup(t, insecureURL(r), mail.Config{Interval: time.Hour, Batch: 2})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -574,9 +398,9 @@ func TestRun(t *testing.T) {
 	}
 	s.Kick()
 	deadline := time.Now().Add(10 * time.Second)
-	for len(r.received()) < 5 {
+	for len(r.Received()) < 5 {
 		if time.Now().After(deadline) {
-			t.Fatalf("after a kick the relay has %d of 5 messages", len(r.received()))
+			t.Fatalf("after a kick the relay has %d of 5 messages", len(r.Received()))
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -626,18 +450,18 @@ func TestTLS(t *testing.T) {
 		implicit bool
 	}{{"smtp", false}, {"smtps", true}} {
 		t.Run(tc.scheme, func(t *testing.T) {
-			r := newRelay(t)
-			r.tls = &tls.Config{Certificates: []tls.Certificate{cert}}
-			r.implicit = tc.implicit
-			r.auth = map[string]string{"psti": "p@ss:w/rd"}
-			r.start()
-			url := tc.scheme + "://psti:p%40ss%3Aw%2Frd@" + r.addr + "?from=psti@example.com"
+			r := mailtest.New(t)
+			r.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+			r.Implicit = tc.implicit
+			r.Auth = map[string]string{"psti": "p@ss:w/rd"}
+			r.Start()
+			url := tc.scheme + "://psti:p%40ss%3Aw%2Frd@" + r.Addr() + "?from=psti@example.com"
 
 			// An unknown certificate is refused: nothing is sent.
 			db, _, s, _ := setup(t, url, mail.Config{})
 			enqueue(t, db, msg("a@example.com", "S", "T"))
-			if st := sendDue(t, s); st != (mail.Stats{Retried: 1}) || len(r.received()) != 0 {
-				t.Fatalf("with an untrusted certificate: %+v, %d received", st, len(r.received()))
+			if st := sendDue(t, s); st != (mail.Stats{Retried: 1}) || len(r.Received()) != 0 {
+				t.Fatalf("with an untrusted certificate: %+v, %d received", st, len(r.Received()))
 			}
 			if row := outboxRow(t, db, "a@example.com"); !strings.Contains(row.LastError, "certificate") {
 				t.Fatalf("error recorded: %q", row.LastError)
@@ -648,7 +472,7 @@ func TestTLS(t *testing.T) {
 			if st := sendDue(t, s); st != (mail.Stats{Sent: 1}) {
 				t.Fatalf("pass: %+v (%s)", st, outboxRow(t, db, "a@example.com").LastError)
 			}
-			got := r.received()
+			got := r.Received()
 			if len(got) != 1 || !got[0].TLS || got[0].User != "psti" {
 				t.Fatalf("received %+v", got)
 			}
@@ -656,13 +480,13 @@ func TestTLS(t *testing.T) {
 			// A wrong password is a failed attempt, retried later.
 			db, _, s, _ = setup(t, strings.Replace(url, "p%40ss", "wrong", 1), mail.Config{TLS: &tls.Config{RootCAs: pool}})
 			enqueue(t, db, msg("b@example.com", "S", "T"))
-			if st := sendDue(t, s); st != (mail.Stats{Retried: 1}) || len(r.received()) != 1 {
+			if st := sendDue(t, s); st != (mail.Stats{Retried: 1}) || len(r.Received()) != 1 {
 				t.Fatalf("with a wrong password: %+v", st)
 			}
 			if row := outboxRow(t, db, "b@example.com"); !strings.Contains(row.LastError, "535") {
 				t.Fatalf("error recorded: %q", row.LastError)
 			}
-			r.waitClosed()
+			r.WaitClosed()
 		})
 	}
 }
@@ -670,17 +494,17 @@ func TestTLS(t *testing.T) {
 // TestStartTLSRequired: smtp:// does not fall back to sending in the clear
 // when the relay offers no STARTTLS.
 func TestStartTLSRequired(t *testing.T) {
-	r := newRelay(t)
-	r.start()
-	db, _, s, _ := setup(t, "smtp://"+r.addr+"?from=psti@example.com", mail.Config{})
+	r := mailtest.New(t)
+	r.Start()
+	db, _, s, _ := setup(t, "smtp://"+r.Addr()+"?from=psti@example.com", mail.Config{})
 	enqueue(t, db, msg("a@example.com", "S", "T"))
-	if st := sendDue(t, s); st != (mail.Stats{Retried: 1}) || len(r.received()) != 0 {
-		t.Fatalf("without STARTTLS: %+v, %d received", st, len(r.received()))
+	if st := sendDue(t, s); st != (mail.Stats{Retried: 1}) || len(r.Received()) != 0 {
+		t.Fatalf("without STARTTLS: %+v, %d received", st, len(r.Received()))
 	}
 	if row := outboxRow(t, db, "a@example.com"); !strings.Contains(row.LastError, "STARTTLS") {
 		t.Fatalf("error recorded: %q", row.LastError)
 	}
-	r.waitClosed()
+	r.WaitClosed()
 }
 
 func TestNewRefusesBadConfig(t *testing.T) {

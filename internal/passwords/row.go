@@ -915,7 +915,7 @@ func (c *rowCtx) checkPublic() {
 		words = append(words, word{"the model", s})
 	}
 	for _, w := range c.e.public {
-		words = append(words, word{w.name, w.text})
+		words = append(words, word(w))
 	}
 	if len(words) == 0 {
 		return
