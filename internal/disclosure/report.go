@@ -261,8 +261,9 @@ type Store interface {
 	// MarkAlerted records that staff were told, with the e-mail that tells
 	// them, and notes each overdue alert on the report's timeline.
 	MarkAlerted(ctx context.Context, fresh, overdue []*Report, at time.Time, mails ...Mail) error
-	// CountOverdue counts open reports whose promise fell due before now.
-	CountOverdue(ctx context.Context, now time.Time) (int, error)
+	// CountReports counts the reports f selects, its limit and offset
+	// aside: Filter{Overdue: now} counts the overdue ones.
+	CountReports(ctx context.Context, f Filter) (int, error)
 	// Policy returns an organisation's disclosure policy; ENOTFOUND if it
 	// has none yet.
 	Policy(ctx context.Context, organisationID int64) (*Policy, error)

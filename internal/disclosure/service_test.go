@@ -133,12 +133,12 @@ func TestOverdueAlerts(t *testing.T) {
 	if n, _ := s.Sweep(ctx, "https://psti.example"); n != 0 {
 		t.Fatalf("second sweep alerted again about %d", n)
 	}
-	if over, _ := db.CountOverdue(ctx, clock.Now()); over != 0 {
+	if over, _ := db.CountReports(ctx, disclosure.Filter{Overdue: clock.Now()}); over != 0 {
 		t.Fatalf("overdue before the due time: %d", over)
 	}
 
 	clock.Add(r.Due.Sub(clock.Now()) + time.Minute)
-	if over, _ := db.CountOverdue(ctx, clock.Now()); over != 1 {
+	if over, _ := db.CountReports(ctx, disclosure.Filter{Overdue: clock.Now()}); over != 1 {
 		t.Fatalf("overdue after the due time: %d", over)
 	}
 	n, err = s.Sweep(ctx, "https://psti.example")
@@ -179,7 +179,7 @@ func TestOverdueAlerts(t *testing.T) {
 	// Acknowledging late clears the overdue promise.
 	_, err = s.Act(ctx, staff, r.ID, disclosure.Action{Kind: "acknowledge"})
 	must(t, err)
-	if over, _ := db.CountOverdue(ctx, clock.Now()); over != 0 {
+	if over, _ := db.CountReports(ctx, disclosure.Filter{Overdue: clock.Now()}); over != 0 {
 		t.Fatalf("still overdue after acknowledging: %d", over)
 	}
 }

@@ -274,13 +274,8 @@ func (db *DB) insertReports(group []*submission) error {
 			return fmt.Errorf("store: report %d of the group got no id", i)
 		}
 		r.Revision, r.UpdatedAt = 1, r.ReceivedAt
-		e := &s.e
-		e.ReportID, e.At = r.ID, e.At.UTC().Truncate(time.Microsecond)
-		public := 0
-		if e.Public {
-			public = 1
-		}
-		args = append(args, e.ReportID, e.At, e.Kind, public, e.Status, e.Body, nullInt(e.AuthorID), e.Author)
+		s.e.ReportID = r.ID
+		args = append(args, eventArgs(&s.e)...)
 	}
 	if _, err := tx.StmtContext(ctx, insEvents).ExecContext(ctx, args...); err != nil {
 		return fmt.Errorf("store: unable to start the reports' timelines: %w", err)
@@ -297,13 +292,7 @@ func (db *DB) insertReports(group []*submission) error {
 			}
 			a.Size = int64(len(a.Data))
 		}
-		if len(s.mails) == 0 {
-			continue
-		}
-		for i := range s.mails {
-			s.mails[i].Ref = fmt.Sprintf("report:%d", r.ID)
-		}
-		if err := db.enqueueMail(ctx, tx, now, mails(s.mails)...); err != nil {
+		if err := db.queueReportMail(ctx, tx, now, r.ID, s.mails); err != nil {
 			return err
 		}
 	}
@@ -313,21 +302,37 @@ func (db *DB) insertReports(group []*submission) error {
 	return nil
 }
 
-const insertEventSQL = `INSERT INTO report_events (report_id, at, kind, public, status, body, author_id, author)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`
-
-// insertEvent appends e with exec, a prepared insertEventSQL or a
-// transaction's ExecContext bound to it.
-func insertEvent(ctx context.Context, exec func(ctx context.Context, args ...any) (sql.Result, error), e *disclosure.Event) error {
+// eventArgs are an event's values in the column order of report_events,
+// its time as the database keeps it.
+func eventArgs(e *disclosure.Event) []any {
 	e.At = e.At.UTC().Truncate(time.Microsecond)
 	public := 0
 	if e.Public {
 		public = 1
 	}
-	if _, err := exec(ctx, e.ReportID, e.At, e.Kind, public, e.Status, e.Body, nullInt(e.AuthorID), e.Author); err != nil {
+	return []any{e.ReportID, e.At, e.Kind, public, e.Status, e.Body, nullInt(e.AuthorID), e.Author}
+}
+
+// addEvent appends e to its report's timeline, and queues the e-mail about
+// the report (ms, whose Ref it sets), inside tx.
+func (db *DB) addEvent(ctx context.Context, tx *sql.Tx, now time.Time, e *disclosure.Event, ms ...disclosure.Mail) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO report_events (report_id, at, kind, public, status, body, author_id, author)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, eventArgs(e)...)
+	if err != nil {
 		return fmt.Errorf("store: unable to add to report %d's timeline: %w", e.ReportID, err)
 	}
-	return nil
+	return db.queueReportMail(ctx, tx, now, e.ReportID, ms)
+}
+
+// queueReportMail queues the e-mail about a report inside tx.
+func (db *DB) queueReportMail(ctx context.Context, tx *sql.Tx, now time.Time, reportID int64, ms []disclosure.Mail) error {
+	if len(ms) == 0 {
+		return nil
+	}
+	for i := range ms {
+		ms[i].Ref = fmt.Sprintf("report:%d", reportID)
+	}
+	return db.enqueueMail(ctx, tx, now, mails(ms)...)
 }
 
 // ReportByReceipt finds a report by its receipt's hash. The hash is looked
@@ -368,18 +373,19 @@ func (db *DB) Report(ctx context.Context, id int64) (*disclosure.Report, error) 
 	return db.report(ctx, db.ro, id, "")
 }
 
-// Reports lists reports: the earliest due first, then the newest.
-func (db *DB) Reports(ctx context.Context, f disclosure.Filter) ([]*disclosure.Report, error) {
-	if f.Limit <= 0 || f.Limit > 1000 {
-		f.Limit = 100
-	}
+// openStatuses is the SQL for a report still owed updates (disclosure.Open).
+const openStatuses = `status IN ('received', 'acknowledged', 'investigating')`
+
+// reportWhere is the WHERE clause that selects f's reports, with its
+// arguments.
+func reportWhere(f disclosure.Filter) (string, []any) {
 	var where []string
 	var args []any
 	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
-	switch f.Status {
-	case "":
-	case "open":
-		where = append(where, `status IN ('received', 'acknowledged', 'investigating')`)
+	switch {
+	case f.Status == "" && f.Overdue.IsZero():
+	case f.Status == "open", f.Status == "":
+		where = append(where, openStatuses) // an overdue report is an open one
 	default:
 		where = append(where, `status = `+arg(f.Status))
 	}
@@ -392,11 +398,35 @@ func (db *DB) Reports(ctx context.Context, f disclosure.Filter) ([]*disclosure.R
 	if !f.Overdue.IsZero() {
 		where = append(where, `due_at < `+arg(f.Overdue.UTC()))
 	}
-	q := `SELECT ` + reportCols + ` FROM reports`
-	if len(where) > 0 {
-		q += ` WHERE ` + strings.Join(where, " AND ")
+	if len(where) == 0 {
+		return "", nil
 	}
-	q += ` ORDER BY CASE WHEN due_at IS NULL THEN 1 ELSE 0 END, due_at, id DESC LIMIT ` + arg(f.Limit) + ` OFFSET ` + arg(f.Offset)
+	return ` WHERE ` + strings.Join(where, " AND "), args
+}
+
+// Reports lists reports: the earliest due first, then the newest.
+func (db *DB) Reports(ctx context.Context, f disclosure.Filter) ([]*disclosure.Report, error) {
+	if f.Limit <= 0 || f.Limit > 1000 {
+		f.Limit = 100
+	}
+	where, args := reportWhere(f)
+	n := len(args)
+	return db.queryReports(ctx, `SELECT `+reportCols+` FROM reports`+where+
+		fmt.Sprintf(` ORDER BY CASE WHEN due_at IS NULL THEN 1 ELSE 0 END, due_at, id DESC LIMIT $%d OFFSET $%d`, n+1, n+2),
+		append(args, f.Limit, f.Offset)...)
+}
+
+// CountReports counts the reports f selects (its limit and offset aside).
+func (db *DB) CountReports(ctx context.Context, f disclosure.Filter) (int, error) {
+	where, args := reportWhere(f)
+	var n int
+	if err := db.ro.QueryRowContext(ctx, `SELECT COUNT(*) FROM reports`+where, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: unable to count reports: %w", err)
+	}
+	return n, nil
+}
+
+func (db *DB) queryReports(ctx context.Context, q string, args ...any) ([]*disclosure.Report, error) {
 	rows, err := db.ro.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to list reports: %w", err)
@@ -468,16 +498,7 @@ func (db *DB) SaveReport(ctx context.Context, a psti.Actor, r *disclosure.Report
 			return nil, fmt.Errorf("store: unable to save report %d: %w", r.ID, err)
 		}
 		e.ReportID = r.ID
-		exec := func(ctx context.Context, args ...any) (sql.Result, error) {
-			return tx.ExecContext(ctx, insertEventSQL, args...)
-		}
-		if err := insertEvent(ctx, exec, &e); err != nil {
-			return nil, err
-		}
-		for i := range ms {
-			ms[i].Ref = fmt.Sprintf("report:%d", r.ID)
-		}
-		if err := db.enqueueMail(ctx, tx, now, mails(ms)...); err != nil {
+		if err := db.addEvent(ctx, tx, now, &e, ms...); err != nil {
 			return nil, err
 		}
 		return &change{e.Kind, "report", r.ID, reportSummary(before), reportSummary(r)}, nil
@@ -500,26 +521,10 @@ func reportSummary(r *disclosure.Report) any {
 // PendingAlerts returns reports staff have not been told of, and open
 // reports overdue without staff being told.
 func (db *DB) PendingAlerts(ctx context.Context, now time.Time, limit int) (fresh, overdue []*disclosure.Report, err error) {
-	list := func(q string, args ...any) ([]*disclosure.Report, error) {
-		rows, err := db.ro.QueryContext(ctx, q, args...)
-		if err != nil {
-			return nil, fmt.Errorf("store: unable to list reports to alert: %w", err)
-		}
-		defer rows.Close()
-		var out []*disclosure.Report
-		for rows.Next() {
-			r, err := scanReport(rows)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, r)
-		}
-		return out, rows.Err()
-	}
-	if fresh, err = list(`SELECT `+reportCols+` FROM reports WHERE staff_alerted_at IS NULL ORDER BY id LIMIT $1`, limit); err != nil {
+	if fresh, err = db.queryReports(ctx, `SELECT `+reportCols+` FROM reports WHERE staff_alerted_at IS NULL ORDER BY id LIMIT $1`, limit); err != nil {
 		return nil, nil, err
 	}
-	overdue, err = list(`SELECT `+reportCols+` FROM reports WHERE due_at < $1 AND status IN ('received', 'acknowledged', 'investigating')
+	overdue, err = db.queryReports(ctx, `SELECT `+reportCols+` FROM reports WHERE due_at < $1 AND `+openStatuses+`
 		AND (overdue_alerted_for IS NULL OR overdue_alerted_for <> due_at) ORDER BY due_at LIMIT $2`, now.UTC(), limit)
 	return fresh, overdue, err
 }
@@ -532,9 +537,6 @@ func (db *DB) MarkAlerted(ctx context.Context, fresh, overdue []*disclosure.Repo
 				return nil, fmt.Errorf("store: unable to mark report %d: %w", r.ID, err)
 			}
 		}
-		exec := func(ctx context.Context, args ...any) (sql.Result, error) {
-			return tx.ExecContext(ctx, insertEventSQL, args...)
-		}
 		for _, r := range overdue {
 			if r.Due == nil {
 				continue
@@ -544,7 +546,7 @@ func (db *DB) MarkAlerted(ctx context.Context, fresh, overdue []*disclosure.Repo
 			}
 			e := disclosure.Event{ReportID: r.ID, At: at, Kind: disclosure.EventReminder, Status: r.Status,
 				Body: fmt.Sprintf("The %s was due by %s: staff were alerted.", r.DueWhat, r.Due.UTC().Format("2 January 2006, 15:04 UTC"))}
-			if err := insertEvent(ctx, exec, &e); err != nil {
+			if err := db.addEvent(ctx, tx, now, &e); err != nil {
 				return nil, err
 			}
 		}
@@ -553,16 +555,6 @@ func (db *DB) MarkAlerted(ctx context.Context, fresh, overdue []*disclosure.Repo
 		}
 		return nil, nil
 	})
-}
-
-// CountOverdue counts open reports whose promise is overdue.
-func (db *DB) CountOverdue(ctx context.Context, now time.Time) (int, error) {
-	var n int
-	err := db.ro.QueryRowContext(ctx, `SELECT COUNT(*) FROM reports WHERE due_at < $1 AND status IN ('received', 'acknowledged', 'investigating')`, now.UTC()).Scan(&n)
-	if err != nil {
-		return 0, fmt.Errorf("store: unable to count overdue reports: %w", err)
-	}
-	return n, nil
 }
 
 // ---- policies ----
@@ -703,16 +695,7 @@ func (db *DB) PublishAdvisory(ctx context.Context, a psti.Actor, adv *disclosure
 			return nil, fmt.Errorf("store: unable to publish the advisory: %w", err)
 		}
 		e.ReportID = adv.ReportID
-		exec := func(ctx context.Context, args ...any) (sql.Result, error) {
-			return tx.ExecContext(ctx, insertEventSQL, args...)
-		}
-		if err := insertEvent(ctx, exec, e); err != nil {
-			return nil, err
-		}
-		for i := range ms {
-			ms[i].Ref = fmt.Sprintf("report:%d", adv.ReportID)
-		}
-		if err := db.enqueueMail(ctx, tx, now, mails(ms)...); err != nil {
+		if err := db.addEvent(ctx, tx, now, e, ms...); err != nil {
 			return nil, err
 		}
 		return &change{psti.ActionCreate, "advisory", adv.ID, nil, struct {

@@ -660,17 +660,17 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, u *auth.User)
 	case n[product.KindProduct] == 0:
 		d.Setup = append(d.Setup, "Add your first product, then its firmware versions and production batches.")
 	}
-	open, err := s.store.Reports(ctx, disclosure.Filter{Status: "open", Limit: 1000})
+	open, err := s.store.CountReports(ctx, disclosure.Filter{Status: "open"})
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
-	overdue, err := s.store.CountOverdue(ctx, s.cfg.Clock.Now())
+	overdue, err := s.store.CountReports(ctx, disclosure.Filter{Overdue: s.cfg.Clock.Now()})
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
-	text := fmt.Sprintf("%d open security reports", len(open))
+	text := fmt.Sprintf("%d open security reports", open)
 	if overdue > 0 {
 		text += fmt.Sprintf(", %d overdue", overdue)
 		d.Setup = append(d.Setup, fmt.Sprintf("%d security %s overdue: the law asks you to keep the promises you publish. See Security reports.", overdue, plural(overdue, "report is", "reports are")))

@@ -132,7 +132,7 @@ func New(cfg Config, st Store, svc *auth.Service) (*Server, error) {
 	}, func() float64 {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
-		n, err := st.CountOverdue(ctx, cfg.Clock.Now())
+		n, err := st.CountReports(ctx, disclosure.Filter{Overdue: cfg.Clock.Now()})
 		if err != nil {
 			s.log.Warn("counting overdue reports", "err", err)
 			return math.NaN()
