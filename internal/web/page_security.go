@@ -124,9 +124,7 @@ func (s *Server) registerSecurityPages() {
 	})
 	s.page("POST /security/status/reply", auth.Public, func(w http.ResponseWriter, r *http.Request, u *auth.User) {
 		code := r.PostForm.Get("receipt")
-		if ok, wait := s.intake.allow(clientAddr(r), time.Now()); !ok {
-			w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())))
-			s.errorPage(w, r, http.StatusTooManyRequests, fmt.Sprintf("Too many messages from your address. Wait %d seconds, then send it again.", int(wait.Seconds())))
+		if s.overLimit(w, r, s.intake, "Too many messages from your address. Wait %d seconds, then send it again.") {
 			return
 		}
 		if err := s.reports.Reply(r.Context(), code, r.PostForm.Get("message")); err != nil {
@@ -141,11 +139,22 @@ func (s *Server) registerSecurityPages() {
 	})
 }
 
+// overLimit answers 429 with Retry-After and a page saying how long to wait
+// (msg has one %d, for the seconds) when the client is over limit l.
+func (s *Server) overLimit(w http.ResponseWriter, r *http.Request, l *limiter, msg string) bool {
+	ok, wait := l.allow(clientAddr(r), time.Now())
+	if ok {
+		return false
+	}
+	secs := int(wait.Seconds())
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	s.errorPage(w, r, http.StatusTooManyRequests, fmt.Sprintf(msg, secs))
+	return true
+}
+
 func (s *Server) showStatus(w http.ResponseWriter, r *http.Request, u *auth.User, code string, sent bool) {
 	w.Header().Set("Cache-Control", "no-store")
-	if ok, wait := s.lookups.allow(clientAddr(r), time.Now()); !ok {
-		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())))
-		s.errorPage(w, r, http.StatusTooManyRequests, fmt.Sprintf("Too many attempts from your address. Wait %d seconds, then try again.", int(wait.Seconds())))
+	if s.overLimit(w, r, s.lookups, "Too many attempts from your address. Wait %d seconds, then try again.") {
 		return
 	}
 	st, err := s.reports.ReporterStatus(r.Context(), code)
@@ -183,9 +192,7 @@ func (s *Server) showReportForm(w http.ResponseWriter, r *http.Request, u *auth.
 // submitReport reads the report form as it streams in: its text fields,
 // and attachments up to the limit in all.
 func (s *Server) submitReport(w http.ResponseWriter, r *http.Request, u *auth.User) {
-	if ok, wait := s.intake.allow(clientAddr(r), time.Now()); !ok {
-		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())))
-		s.errorPage(w, r, http.StatusTooManyRequests, fmt.Sprintf("Too many reports from your address. Wait %d seconds, then send it again; what you wrote is still in the form if you go back.", int(wait.Seconds())))
+	if s.overLimit(w, r, s.intake, "Too many reports from your address. Wait %d seconds, then send it again; what you wrote is still in the form if you go back.") {
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxReportForm)

@@ -282,6 +282,14 @@ func TestReportIntakeLimits(t *testing.T) {
 	if ra := limited.Header.Get("Retry-After"); ra == "" || ra == "0" {
 		t.Fatalf("429 without a useful Retry-After: %q", ra)
 	}
+	// The report form shares the limit, and says how long to wait.
+	res, err := http.PostForm(ts.URL+"/security/report", map[string][]string{"summary": {"s"}, "details": {"d"}})
+	must(t, err)
+	page, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" || !strings.Contains(string(page), "Wait ") {
+		t.Fatalf("report form over the limit: %d %q", res.StatusCode, res.Header.Get("Retry-After"))
+	}
 }
 
 // TestSecurityTxt: the served file is valid RFC 9116, made from the live
