@@ -161,23 +161,32 @@ func (s *Service) readPolicy(ctx context.Context, orgID int64) (*Policy, error) 
 			return nil, err
 		}
 	}
-	ps, err := s.Store.Policies(ctx)
+	ps, err := s.Published(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if len(ps) > 0 {
-		return ps[0], nil
+	if ps[0].Revision == 0 && orgID > 0 {
+		return DefaultPolicy(orgID), nil // none written yet: the defaults, under the report's organisation
 	}
-	// No policy written yet: the defaults, under the first organisation.
+	return ps[0], nil
+}
+
+// Published returns the policies in force: every one written, or, before
+// any is, the defaults under the first organisation. It never returns none.
+func (s *Service) Published(ctx context.Context) ([]*Policy, error) {
+	ps, err := s.Store.Policies(ctx)
+	if err != nil || len(ps) > 0 {
+		return ps, err
+	}
 	orgs, err := s.Register.Organisations(ctx, product.Filter{Limit: 1})
 	if err != nil {
 		return nil, err
 	}
-	p := DefaultPolicy(orgID)
-	if len(orgs) > 0 && orgID == 0 {
+	p := DefaultPolicy(0)
+	if len(orgs) > 0 {
 		p.OrganisationID = orgs[0].ID
 	}
-	return p, nil
+	return []*Policy{p}, nil
 }
 
 func due(pol *Policy, cal *Calendar, r *Report) (string, *time.Time) {

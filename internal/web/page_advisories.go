@@ -120,13 +120,12 @@ func (s *Server) registerAdvisoryPages() {
 	})
 }
 
-// publisherName names the publisher of advisories: the first organisation.
+// publisherName names the publisher of advisories: the organisation of the
+// first policy in force.
 func (s *Server) publisherName(r *http.Request) string {
-	if pols, err := s.policies(r.Context()); err == nil {
-		for _, p := range pols {
-			if p.Organisation != "" {
-				return p.Organisation
-			}
+	if pols, err := s.reports.Published(r.Context()); err == nil {
+		if o, err := s.store.Organisation(r.Context(), pols[0].OrganisationID); err == nil {
+			return o.LegalName
 		}
 	}
 	return s.base.Host
@@ -134,7 +133,7 @@ func (s *Server) publisherName(r *http.Request) string {
 
 // securityTxt makes security.txt from the live policies.
 func (s *Server) securityTxt(r *http.Request) ([]byte, error) {
-	pols, err := s.policies(r.Context())
+	pols, err := s.reports.Published(r.Context())
 	if err != nil {
 		return nil, err
 	}

@@ -43,7 +43,6 @@ type reportFormData struct {
 	Products []productChoice
 	Error    string
 	Problems []psti.FieldError
-	Policies []policyView
 }
 
 type productChoice struct {
@@ -58,23 +57,11 @@ type statusPageData struct {
 	Sent    bool
 }
 
-// policies returns every published policy, or the default one under the
-// first organisation when none has been written.
+// policies returns the policies in force, as the policy page shows them.
 func (s *Server) policies(ctx context.Context) ([]policyView, error) {
-	ps, err := s.store.Policies(ctx)
+	ps, err := s.reports.Published(ctx)
 	if err != nil {
 		return nil, err
-	}
-	if len(ps) == 0 {
-		orgs, err := s.store.Organisations(ctx, product.Filter{Limit: 1})
-		if err != nil {
-			return nil, err
-		}
-		var id int64
-		if len(orgs) > 0 {
-			id = orgs[0].ID
-		}
-		ps = []*disclosure.Policy{disclosure.DefaultPolicy(id)}
 	}
 	now := s.cfg.Clock.Now()
 	out := make([]policyView, 0, len(ps))
@@ -175,10 +162,6 @@ func (s *Server) showReportForm(w http.ResponseWriter, r *http.Request, u *auth.
 	}
 	for _, p := range ps {
 		d.Products = append(d.Products, productChoice{ID: p.ID, Name: describe(p)})
-	}
-	if d.Policies, lerr = s.policies(r.Context()); lerr != nil {
-		s.pageError(w, r, lerr)
-		return
 	}
 	if err != nil {
 		d.Error, d.Problems = psti.ErrorMessage(err), psti.ErrorFields(err)
