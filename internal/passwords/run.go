@@ -9,8 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -194,7 +192,7 @@ func (rn *Runner) Receive(fileName string, body io.Reader) (*Upload, error) {
 	if rn.ctx.Err() != nil {
 		return nil, psti.Errorf(psti.EUNAVAILABLE, "The server is stopping; upload the batch again in a moment.")
 	}
-	name := cleanFileName(fileName)
+	name := psti.FileName(fileName, "batch.csv")
 	f, err := os.CreateTemp(rn.opt.Dir, "psti-upload-*")
 	if err != nil {
 		return nil, fmt.Errorf("passwords: unable to keep the upload: %w", err)
@@ -293,23 +291,6 @@ func (g gzipReader) Read(p []byte) (int, error) {
 		err = fmt.Errorf("the compressed (gzip) data is damaged: %w", err)
 	}
 	return n, err
-}
-
-func cleanFileName(s string) string {
-	s = filepath.Base(strings.ReplaceAll(s, `\`, "/"))
-	s = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return -1
-		}
-		return r
-	}, s)
-	if s == "" || s == "." || s == "/" {
-		return "batch.csv"
-	}
-	if len(s) > 200 {
-		s = s[:200]
-	}
-	return s
 }
 
 // countReader counts the bytes read through it.

@@ -138,3 +138,30 @@ func ParseDate(s string) (time.Time, error) {
 func LongDate(t time.Time) string {
 	return t.Format("2 January 2006")
 }
+
+// MaxFileName bounds a file name kept from an upload, in bytes.
+const MaxFileName = 200
+
+// FileName is the name of an uploaded file as psti keeps and shows it: the
+// last part of whatever path the sender gave (with / or \), valid UTF-8,
+// without control characters, at most MaxFileName bytes; fallback when
+// nothing is left.
+func FileName(s, fallback string) string {
+	if i := strings.LastIndexAny(s, `/\`); i >= 0 {
+		s = s[i+1:]
+	}
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || r == utf8.RuneError {
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(s, ""))
+	for len(s) > MaxFileName {
+		_, size := utf8.DecodeLastRuneInString(s)
+		s = s[:len(s)-size]
+	}
+	if s == "" || s == "." || s == ".." {
+		return fallback
+	}
+	return s
+}

@@ -85,3 +85,23 @@ func TestLongDate(t *testing.T) {
 		t.Fatal(got)
 	}
 }
+
+func TestFileName(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"batch.csv", "batch.csv"},
+		{`C:\factory\line 3\batch.csv`, "batch.csv"},
+		{"/etc/passwd", "passwd"},
+		{"../../x.gz", "x.gz"},
+		{"poc\x00\r\n.html", "poc.html"},
+		{"caf\xe9.txt", "caf.txt"},
+		{"café — £5.txt", "café — £5.txt"},
+		{"", "fallback"},
+		{"dir/", "fallback"},
+		{"..", "fallback"},
+		{strings.Repeat("é", 150), strings.Repeat("é", 100)},
+	} {
+		if got := FileName(c.in, "fallback"); got != c.want {
+			t.Errorf("FileName(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}

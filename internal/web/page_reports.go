@@ -3,6 +3,7 @@ package web
 import (
 	"cmp"
 	"fmt"
+	"mime"
 	"net/http"
 	"slices"
 	"strconv"
@@ -186,7 +187,11 @@ func (s *Server) registerReportPages() {
 		// Never shown inline: whatever the file claims to be, it is
 		// downloaded, and the browser may not guess otherwise.
 		w.Header().Set("Content-Type", "application/octet-stream")
-		w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", safeFileName(a.Name)))
+		disposition := mime.FormatMediaType("attachment", map[string]string{"filename": psti.FileName(a.Name, "attachment")})
+		if disposition == "" {
+			disposition = "attachment"
+		}
+		w.Header().Set("Content-Disposition", disposition)
 		w.Header().Set("Content-Security-Policy", "default-src 'none'; sandbox")
 		w.Header().Set("Cache-Control", "private, no-store")
 		_, _ = w.Write(a.Data)
@@ -216,19 +221,6 @@ func fieldList(err error) string {
 		return ""
 	}
 	return " " + strings.Join(parts, " ")
-}
-
-func safeFileName(s string) string {
-	s = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || r == '"' || r == '\\' || r == '/' {
-			return '_'
-		}
-		return r
-	}, s)
-	if s == "" {
-		return "attachment"
-	}
-	return s
 }
 
 func (s *Server) showReport(w http.ResponseWriter, r *http.Request, u *auth.User, problem string, status int) {

@@ -230,7 +230,7 @@ func (s *Server) submitReport(w http.ResponseWriter, r *http.Request, u *auth.Us
 					return
 				}
 				sum := sha256.Sum256(data)
-				atts = append(atts, disclosure.Attachment{Name: cleanName(part.FileName()), ContentType: attachmentType(part.Header.Get("Content-Type")), Data: data, SHA256: hex.EncodeToString(sum[:])})
+				atts = append(atts, disclosure.Attachment{Name: psti.FileName(part.FileName(), "attachment"), ContentType: attachmentType(part.Header.Get("Content-Type")), Data: data, SHA256: hex.EncodeToString(sum[:])})
 				continue
 			}
 			v, err := io.ReadAll(io.LimitReader(part, 64<<10))

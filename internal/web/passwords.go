@@ -8,7 +8,6 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -78,7 +77,7 @@ func (s *Server) receiveBatch(contentType string, body io.Reader, name string) (
 			if part.FileName() == "" {
 				continue
 			}
-			d, err := passwords.ReadDeclaration(io.LimitReader(part, maxDeclaration), cleanName(part.FileName()))
+			d, err := passwords.ReadDeclaration(io.LimitReader(part, maxDeclaration), psti.FileName(part.FileName(), "declaration.json"))
 			if err != nil {
 				return fail(psti.FieldErrorf(psti.EINVALID, "declaration", "The declaration could not be used: %v", err))
 			}
@@ -90,13 +89,6 @@ func (s *Server) receiveBatch(contentType string, body io.Reader, name string) (
 		return fail(psti.FieldErrorf(psti.EINVALID, "file", "Choose the batch file to audit: a CSV file with a password column, one row per device."))
 	}
 	return up, decl, nil
-}
-
-func cleanName(s string) string {
-	if i := strings.LastIndexAny(s, `/\`); i >= 0 {
-		s = s[i+1:]
-	}
-	return s
 }
 
 // startAudit checks the batch, receives the upload and starts its audit.

@@ -1,14 +1,18 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
+	"mime"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"net/textproto"
 	"os"
 	"path/filepath"
 	"strings"
@@ -511,5 +515,53 @@ func TestOverdueMetric(t *testing.T) {
 	}
 	if m := metric(); m != "2" {
 		t.Fatalf("psti_reports_overdue with two overdue reports: %s", m)
+	}
+}
+
+// TestReportAttachments: a file sent with a report keeps a clean name
+// (whatever path, bytes or quotes the sender's name carried) and is only
+// ever downloaded, on both back ends.
+func TestReportAttachments(t *testing.T) {
+	for _, b := range storetest.Backends {
+		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, b)
+			var body bytes.Buffer
+			w := multipart.NewWriter(&body)
+			w.WriteField("summary", "Stored XSS")
+			w.WriteField("details", "See the file.")
+			h := textproto.MIMEHeader{}
+			h.Set("Content-Disposition", "form-data; name=\"attachments\"; filename=\"C:\\\\work\\\\po\\\"c \xffcafé.html\"")
+			h.Set("Content-Type", "text/html")
+			part, _ := w.CreatePart(h)
+			part.Write([]byte("<script>alert(1)</script>"))
+			w.Close()
+			res, err := http.Post(e.ts.URL+"/security/report", w.FormDataContentType(), &body)
+			must(t, err)
+			res.Body.Close()
+			if res.StatusCode != http.StatusOK {
+				t.Fatalf("sending the report: %d", res.StatusCode)
+			}
+			reps, err := e.db.Reports(context.Background(), disclosure.Filter{})
+			must(t, err)
+			rep, err := e.db.Report(context.Background(), reps[0].ID)
+			must(t, err)
+			if len(rep.Attachments) != 1 {
+				t.Fatalf("attachments: %+v", rep.Attachments)
+			}
+			a := rep.Attachments[0]
+			if a.Name != `po"c café.html` || a.Size != 25 {
+				t.Fatalf("attachment kept as %q (%d bytes)", a.Name, a.Size)
+			}
+			res, err = e.browser(auth.Viewer).Get(fmt.Sprintf("%s/admin/reports/%d/attachments/%d", e.ts.URL, rep.ID, a.ID))
+			must(t, err)
+			got, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			disp, params, err := mime.ParseMediaType(res.Header.Get("Content-Disposition"))
+			if err != nil || disp != "attachment" || params["filename"] != a.Name || res.Header.Get("Content-Type") != "application/octet-stream" ||
+				string(got) != "<script>alert(1)</script>" {
+				t.Fatalf("download: %q %q %v %q", res.Header.Get("Content-Disposition"), res.Header.Get("Content-Type"), err, got)
+			}
+		})
 	}
 }
