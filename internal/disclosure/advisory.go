@@ -173,6 +173,8 @@ type AdvisoryStore interface {
 	PublishAdvisory(ctx context.Context, a psti.Actor, adv *Advisory, prefix string, build func() error, e *Event, mails ...Mail) error
 	// Advisories lists published advisories, newest first.
 	Advisories(ctx context.Context) ([]*Advisory, error)
+	// AdvisoryOf returns the advisory made from a report; ENOTFOUND if none.
+	AdvisoryOf(ctx context.Context, reportID int64) (*Advisory, error)
 	// AdvisoryByTracking returns one advisory; ENOTFOUND if none.
 	AdvisoryByTracking(ctx context.Context, trackingID string) (*Advisory, error)
 }

@@ -724,6 +724,18 @@ func (db *DB) Advisories(ctx context.Context) ([]*disclosure.Advisory, error) {
 	return out, rows.Err()
 }
 
+// AdvisoryOf returns the advisory made from a report.
+func (db *DB) AdvisoryOf(ctx context.Context, reportID int64) (*disclosure.Advisory, error) {
+	a, err := scanAdvisory(db.ro.QueryRowContext(ctx, `SELECT `+advisoryCols+` FROM advisories WHERE report_id = $1`, reportID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, psti.Errorf(psti.ENOTFOUND, "No advisory has been published about report %d.", reportID)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: unable to read the advisory of report %d: %w", reportID, err)
+	}
+	return a, nil
+}
+
 // AdvisoryByTracking returns one advisory by its tracking id, in any case.
 func (db *DB) AdvisoryByTracking(ctx context.Context, id string) (*disclosure.Advisory, error) {
 	a, err := scanAdvisory(db.ro.QueryRowContext(ctx, `SELECT `+advisoryCols+` FROM advisories WHERE `+db.dialect.Fold("tracking_id")+` = $1`, strings.ToLower(id)))

@@ -509,7 +509,7 @@ func (s *Server) registerRegisterPages() {
 			return &product.Version{}
 		},
 		rows: func(ctx context.Context, vs []*product.Version) ([][]cell, error) {
-			names, err := nameMap(ctx, st.Products, func(p *product.Product) (int64, string) { return p.ID, describe(p) })
+			names, err := productNames(ctx, st)
 			if err != nil {
 				return nil, err
 			}
@@ -536,7 +536,7 @@ func (s *Server) registerRegisterPages() {
 			return &product.Batch{ProductID: idFromQuery(r, "product_id")}
 		},
 		rows: func(ctx context.Context, bs []*product.Batch) ([][]cell, error) {
-			names, err := nameMap(ctx, st.Products, func(p *product.Product) (int64, string) { return p.ID, describe(p) })
+			names, err := productNames(ctx, st)
 			if err != nil {
 				return nil, err
 			}
@@ -566,6 +566,12 @@ func parentLabel[T any](ctx context.Context, get func(context.Context, int64) (*
 		return kind
 	}
 	return describe(rec) + " (" + kind + ")"
+}
+
+// productNames maps every product (archived too) to its name as pages show
+// it.
+func productNames(ctx context.Context, st product.Store) (map[int64]string, error) {
+	return nameMap(ctx, st.Products, func(p *product.Product) (int64, string) { return p.ID, describe(p) })
 }
 
 // nameMap lists every record of a kind (archived too) and maps id to name.

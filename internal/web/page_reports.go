@@ -127,7 +127,7 @@ func (s *Server) registerReportPages() {
 			s.pageError(w, r, err)
 			return
 		}
-		names, err := nameMap(r.Context(), s.store.Products, func(p *product.Product) (int64, string) { return p.ID, describe(p) })
+		names, err := productNames(r.Context(), s.store)
 		if err != nil {
 			s.pageError(w, r, err)
 			return
@@ -239,7 +239,7 @@ func (s *Server) showReport(w http.ResponseWriter, r *http.Request, u *auth.User
 		s.pageError(w, r, err)
 		return
 	}
-	names, err := nameMap(r.Context(), s.store.Products, func(p *product.Product) (int64, string) { return p.ID, describe(p) })
+	names, err := productNames(r.Context(), s.store)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
@@ -255,12 +255,11 @@ func (s *Server) showReport(w http.ResponseWriter, r *http.Request, u *auth.User
 			return
 		}
 	}
-	if advs, err := s.store.Advisories(r.Context()); err == nil {
-		for _, a := range advs {
-			if a.ReportID == rep.ID {
-				d.Advisory = a
-			}
-		}
+	if a, err := s.store.AdvisoryOf(r.Context(), rep.ID); err == nil {
+		d.Advisory = a
+	} else if psti.ErrorCode(err) != psti.ENOTFOUND {
+		s.pageError(w, r, err)
+		return
 	}
 	if rep.AssigneeID != 0 {
 		if a, err := s.store.User(r.Context(), rep.AssigneeID); err == nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -146,13 +147,50 @@ func testReports(t *testing.T, b Backend) {
 	p.Revision = 0
 	wantCode(t, db.SavePolicy(ctx, editor, p), psti.EINVALID, "languages")
 
-	// Reports and their timelines are kept.
+	// An advisory: numbered per prefix and year, built with its number,
+	// one per report, found by report and by tracking id in any case.
+	if _, err := db.AdvisoryOf(ctx, ids[0]); psti.ErrorCode(err) != psti.ENOTFOUND {
+		t.Fatalf("advisory of a report without one: %v", err)
+	}
+	publish := func(reportID int64) (*disclosure.Advisory, error) {
+		adv := &disclosure.Advisory{ReportID: reportID, OrganisationID: s.Org.ID, Title: "T", Summary: "S", Remedy: "R", Product: "P", PublishedAt: clock.Now()}
+		e := &disclosure.Event{At: clock.Now(), Kind: disclosure.EventAdvisory, Public: true}
+		err := db.PublishAdvisory(ctx, editor, adv, "ACME", func() error {
+			adv.CSAF, e.Body = []byte(`{"id": "`+adv.TrackingID+`"}`), adv.TrackingID
+			return nil
+		}, e)
+		return adv, err
+	}
+	a1, err := publish(ids[0])
+	must(t, err)
+	a2, err := publish(ids[1])
+	must(t, err)
+	year := clock.Now().Year()
+	if a1.TrackingID != fmt.Sprintf("ACME-%d-0001", year) || a2.TrackingID != fmt.Sprintf("ACME-%d-0002", year) || string(a1.CSAF) != `{"id": "`+a1.TrackingID+`"}` {
+		t.Fatalf("advisories: %s %s %s", a1.TrackingID, a2.TrackingID, a1.CSAF)
+	}
+	if _, err := publish(ids[0]); psti.ErrorCode(err) != psti.ECONFLICT {
+		t.Fatalf("a second advisory about one report: %v", err)
+	}
+	if got, err := db.AdvisoryOf(ctx, ids[1]); err != nil || got.TrackingID != a2.TrackingID {
+		t.Fatalf("advisory of report %d: %+v %v", ids[1], got, err)
+	}
+	if got, err := db.AdvisoryByTracking(ctx, strings.ToLower(a1.TrackingID)); err != nil || got.ReportID != ids[0] {
+		t.Fatalf("advisory by tracking id: %+v %v", got, err)
+	}
+	if all, err := db.Advisories(ctx); err != nil || len(all) != 2 {
+		t.Fatalf("advisories: %d %v", len(all), err)
+	}
+
+	// Reports, their timelines and advisories are kept.
 	c := raw(t, db)
 	for _, stmt := range []string{
 		fmt.Sprintf(`DELETE FROM reports WHERE id = %d`, ids[5]),
 		`UPDATE report_events SET body = 'changed'`,
 		`DELETE FROM report_events`,
 		`DELETE FROM report_attachments`,
+		`UPDATE advisories SET title = 'changed'`,
+		`DELETE FROM advisories`,
 	} {
 		if _, err := c.ExecContext(ctx, stmt); err == nil {
 			t.Errorf("%s: the database allowed it", stmt)
