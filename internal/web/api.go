@@ -3,10 +3,13 @@ package web
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"path"
 	"reflect"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
@@ -52,7 +55,10 @@ func (s *Server) newAPI() huma.API {
 	for _, p := range []string{"/openapi.json", "/openapi-3.0.json", "/openapi.yaml", "/openapi-3.0.yaml"} {
 		s.routes = append(s.routes, Route{Method: http.MethodGet, Pattern: APIPrefix + p, Role: auth.Public, API: true})
 	}
-	api.UseMiddleware(s.apiAuth)
+	// The rate limit comes first, so every request to a limited route
+	// counts, whatever the answer: one refused for a bad token or a body
+	// that does not validate costs the sender as much as one accepted.
+	api.UseMiddleware(s.apiLimit, s.apiAuth)
 	// Unknown API paths answer in the API's own language.
 	s.handle(APIPrefix+"/", auth.Public, true, func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, http.StatusNotFound, "There is no API route "+r.Method+" "+r.URL.Path+". The routes are listed in "+APIPrefix+"/openapi.json.")
@@ -99,6 +105,28 @@ func (s *Server) apiAuth(ctx huma.Context, next func(huma.Context)) {
 			s.writeAPIError(ctx, psti.Errorf(psti.EFORBIDDEN, "This route needs the %s role; this token acts as %s.", role, p.Role))
 			return
 		}
+	}
+	next(ctx)
+}
+
+// apiLimit refuses a request to a rate-limited operation (its metadata
+// names the limiter under "limit") when its client is over the limit,
+// before anything else about the request is looked at.
+func (s *Server) apiLimit(ctx huma.Context, next func(huma.Context)) {
+	l, _ := ctx.Operation().Metadata["limit"].(*limiter)
+	if l == nil {
+		next(ctx)
+		return
+	}
+	client := ""
+	if r, _ := humago.Unwrap(ctx); r != nil {
+		client = clientAddr(r)
+	}
+	if ok, wait := l.allow(client, time.Now()); !ok {
+		secs := int(wait.Seconds())
+		ctx.SetHeader("Retry-After", strconv.Itoa(secs))
+		_ = huma.WriteErr(s.api, ctx, http.StatusTooManyRequests, fmt.Sprintf("Too many requests from your address: wait %d seconds, then try again.", secs))
+		return
 	}
 	next(ctx)
 }
@@ -165,7 +193,10 @@ func (s *Server) apiError(err error) error {
 // register adds an API operation that needs at least role, and records its
 // route. Handlers return domain errors; they are mapped here.
 func register[I, O any](s *Server, op huma.Operation, role auth.Role, h func(context.Context, *I) (*O, error)) {
-	op.Metadata = map[string]any{"role": role}
+	if op.Metadata == nil {
+		op.Metadata = map[string]any{}
+	}
+	op.Metadata["role"] = role
 	op.MaxBodyBytes = maxAPIBody
 	if role != auth.Public {
 		op.Security = []map[string][]string{{"bearer": {}}}

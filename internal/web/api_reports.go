@@ -2,14 +2,10 @@ package web
 
 import (
 	"context"
-	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/danielgtaylor/huma/v2"
-	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
 	"github.com/psti/psti/internal/auth"
 	"github.com/psti/psti/internal/disclosure"
@@ -18,20 +14,7 @@ import (
 // Security-issue reports over JSON: the public intake and status (no
 // account: the receipt code is the reporter's key), and the staff side.
 
-// clientOf captures the address a request came from, for rate limits.
-type clientOf struct {
-	client string
-}
-
-func (c *clientOf) Resolve(ctx huma.Context) []error {
-	if r, _ := humago.Unwrap(ctx); r != nil {
-		c.client = clientAddr(r)
-	}
-	return nil
-}
-
 type reportIn struct {
-	clientOf
 	Body struct {
 		Summary      string `json:"summary" minLength:"1" maxLength:"200" doc:"One line: what is wrong."`
 		Details      string `json:"details" minLength:"1" maxLength:"20000" doc:"What happened, and how to reproduce it."`
@@ -49,7 +32,6 @@ type receiptOut struct {
 }
 
 type receiptIn struct {
-	clientOf
 	Authorization string `header:"Authorization" required:"true" doc:"Receipt <code>: the code given when the report was sent."`
 }
 
@@ -65,7 +47,6 @@ func receiptCode(h string) string {
 }
 
 type replyIn struct {
-	clientOf
 	Authorization string `header:"Authorization" required:"true" doc:"Receipt <code>: the code given when the report was sent."`
 	Body          struct {
 		Message string `json:"message" minLength:"1" maxLength:"10000"`
@@ -135,12 +116,6 @@ type policyOut struct {
 	Body *disclosure.Policy
 }
 
-// tooMany is the answer to a client over its rate.
-func tooMany(wait time.Duration) error {
-	return huma.ErrorWithHeaders(huma.Error429TooManyRequests(fmt.Sprintf("Too many requests from your address: wait %d seconds, then try again.", int(wait.Seconds()))),
-		http.Header{"Retry-After": {strconv.Itoa(int(wait.Seconds()))}})
-}
-
 func (s *Server) registerReportsAPI() {
 	tags := []string{"Security reports"}
 	register(s, huma.Operation{OperationID: "create-report", Method: http.MethodPost, Path: "/reports", Tags: tags,
@@ -148,11 +123,9 @@ func (s *Server) registerReportsAPI() {
 		Description: "No account and no personal information is needed. The answer (201) comes only once the report is stored durably; " +
 			"it carries the receipt code, which is the reporter's way back to the report. At most a few reports a minute are accepted " +
 			"from one address (429 with Retry-After).",
-		DefaultStatus: http.StatusCreated, Errors: []int{http.StatusUnprocessableEntity, http.StatusTooManyRequests}}, auth.Public,
+		DefaultStatus: http.StatusCreated, Errors: []int{http.StatusUnprocessableEntity, http.StatusTooManyRequests},
+		Metadata: map[string]any{"limit": s.intake}}, auth.Public,
 		func(ctx context.Context, in *reportIn) (*receiptOut, error) {
-			if ok, wait := s.intake.allow(in.client, time.Now()); !ok {
-				return nil, tooMany(wait)
-			}
 			_, code, err := s.reports.Submit(ctx, disclosure.Submission{Summary: in.Body.Summary, Details: in.Body.Details,
 				ProductText: in.Body.Product, ContactEmail: in.Body.ContactEmail, Credit: in.Body.Credit})
 			if err != nil {
@@ -165,21 +138,15 @@ func (s *Server) registerReportsAPI() {
 	register(s, huma.Operation{OperationID: "get-report-status", Method: http.MethodGet, Path: "/reports/status", Tags: tags,
 		Summary:     "Read a report's status with its receipt",
 		Description: "The status, when you will hear next at the latest, and the timeline of acknowledgement, status updates and messages.",
-		Errors:      []int{http.StatusNotFound, http.StatusTooManyRequests}}, auth.Public,
+		Errors:      []int{http.StatusNotFound, http.StatusTooManyRequests}, Metadata: map[string]any{"limit": s.lookups}}, auth.Public,
 		func(ctx context.Context, in *receiptIn) (*statusOut, error) {
-			if ok, wait := s.lookups.allow(in.client, time.Now()); !ok {
-				return nil, tooMany(wait)
-			}
 			st, err := s.reports.ReporterStatus(ctx, in.code())
 			return &statusOut{Body: st}, err
 		})
 	register(s, huma.Operation{OperationID: "reply-to-report", Method: http.MethodPost, Path: "/reports/status", Tags: tags,
 		Summary: "Add a message to a report, with its receipt", DefaultStatus: http.StatusOK,
-		Errors: []int{http.StatusNotFound, http.StatusUnprocessableEntity, http.StatusTooManyRequests}}, auth.Public,
+		Errors: []int{http.StatusNotFound, http.StatusUnprocessableEntity, http.StatusTooManyRequests}, Metadata: map[string]any{"limit": s.intake}}, auth.Public,
 		func(ctx context.Context, in *replyIn) (*statusOut, error) {
-			if ok, wait := s.intake.allow(in.client, time.Now()); !ok {
-				return nil, tooMany(wait)
-			}
 			code := receiptCode(in.Authorization)
 			if err := s.reports.Reply(ctx, code, in.Body.Message); err != nil {
 				return nil, err

@@ -199,14 +199,28 @@ type pageHandler func(w http.ResponseWriter, r *http.Request, u *auth.User)
 // session, bounds and parses submitted forms, sends people who are not
 // signed in to the sign-in page and refuses those whose role is too low.
 func (s *Server) page(pattern string, role auth.Role, h pageHandler) {
-	s.pageWith(pattern, role, false, h)
+	s.pageWith(pattern, role, pageOpts{}, h)
 }
 
-// pageWith is page; with upload set, a POST body is left for the handler to
-// stream instead of being read as a small form.
-func (s *Server) pageWith(pattern string, role auth.Role, upload bool, h pageHandler) {
+// pageOpts are the ways a page may differ from the plain one.
+type pageOpts struct {
+	// upload leaves a POST body for the handler to stream instead of
+	// reading it as a small form.
+	upload bool
+	// limit, when set, refuses a client over its rate before anything
+	// else is read, so that every request counts, whatever the answer;
+	// limitMsg says so, with one %d for the seconds to wait.
+	limit    *limiter
+	limitMsg string
+}
+
+// pageWith is page, with options.
+func (s *Server) pageWith(pattern string, role auth.Role, o pageOpts, h pageHandler) {
 	inner := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodPost && !upload {
+		if o.limit != nil && s.overLimit(w, r, o.limit, o.limitMsg) {
+			return
+		}
+		if r.Method == http.MethodPost && !o.upload {
 			r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
 			if err := r.ParseForm(); err != nil {
 				var tooBig *http.MaxBytesError

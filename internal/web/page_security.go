@@ -102,18 +102,18 @@ func (s *Server) registerSecurityPages() {
 	s.page("GET /security/report", auth.Public, func(w http.ResponseWriter, r *http.Request, u *auth.User) {
 		s.showReportForm(w, r, u, map[string]string{}, nil, http.StatusOK)
 	})
-	s.upload("POST /security/report", auth.Public, s.submitReport)
+	s.pageWith("POST /security/report", auth.Public, pageOpts{upload: true, limit: s.intake,
+		limitMsg: "Too many reports from your address. Wait %d seconds, then send it again; what you wrote is still in the form if you go back."}, s.submitReport)
 	s.page("GET /security/status", auth.Public, func(w http.ResponseWriter, r *http.Request, u *auth.User) {
 		s.render(w, r, http.StatusOK, "security_status", &view{Title: "Your report", User: u, Data: statusPageData{}})
 	})
-	s.page("POST /security/status", auth.Public, func(w http.ResponseWriter, r *http.Request, u *auth.User) {
+	s.pageWith("POST /security/status", auth.Public, pageOpts{limit: s.lookups,
+		limitMsg: "Too many attempts from your address. Wait %d seconds, then try again."}, func(w http.ResponseWriter, r *http.Request, u *auth.User) {
 		s.showStatus(w, r, u, r.PostForm.Get("receipt"), false)
 	})
-	s.page("POST /security/status/reply", auth.Public, func(w http.ResponseWriter, r *http.Request, u *auth.User) {
+	s.pageWith("POST /security/status/reply", auth.Public, pageOpts{limit: s.intake,
+		limitMsg: "Too many messages from your address. Wait %d seconds, then send it again."}, func(w http.ResponseWriter, r *http.Request, u *auth.User) {
 		code := r.PostForm.Get("receipt")
-		if s.overLimit(w, r, s.intake, "Too many messages from your address. Wait %d seconds, then send it again.") {
-			return
-		}
 		if err := s.reports.Reply(r.Context(), code, r.PostForm.Get("message")); err != nil {
 			d := statusPageData{Receipt: code, Error: psti.ErrorMessage(err)}
 			if st, serr := s.reports.ReporterStatus(r.Context(), code); serr == nil {
@@ -141,9 +141,6 @@ func (s *Server) overLimit(w http.ResponseWriter, r *http.Request, l *limiter, m
 
 func (s *Server) showStatus(w http.ResponseWriter, r *http.Request, u *auth.User, code string, sent bool) {
 	w.Header().Set("Cache-Control", "no-store")
-	if s.overLimit(w, r, s.lookups, "Too many attempts from your address. Wait %d seconds, then try again.") {
-		return
-	}
 	st, err := s.reports.ReporterStatus(r.Context(), code)
 	if err != nil {
 		s.render(w, r, statusOf(psti.ErrorCode(err)), "security_status", &view{Title: "Your report", User: u,
@@ -175,9 +172,6 @@ func (s *Server) showReportForm(w http.ResponseWriter, r *http.Request, u *auth.
 // submitReport reads the report form as it streams in: its text fields,
 // and attachments up to the limit in all.
 func (s *Server) submitReport(w http.ResponseWriter, r *http.Request, u *auth.User) {
-	if s.overLimit(w, r, s.intake, "Too many reports from your address. Wait %d seconds, then send it again; what you wrote is still in the form if you go back.") {
-		return
-	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxReportForm)
 	values := map[string]string{}
 	var atts []disclosure.Attachment

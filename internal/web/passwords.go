@@ -381,5 +381,5 @@ func runResult(r *passwords.Run) string {
 // upload registers a page that receives a file: like page, but the body is
 // left for the handler to stream, not parsed as a small form.
 func (s *Server) upload(pattern string, role auth.Role, h pageHandler) {
-	s.pageWith(pattern, role, true, h)
+	s.pageWith(pattern, role, pageOpts{upload: true}, h)
 }

@@ -1,0 +1,129 @@
+package web_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/psti/psti/internal/auth"
+	"github.com/psti/psti/internal/psti"
+	"github.com/psti/psti/internal/store/storetest"
+	"github.com/psti/psti/internal/web"
+)
+
+// limitedServer is a server with an intake limit of rate a minute (and the
+// look-up limit that follows from it: 60 a minute).
+func limitedServer(t *testing.T, rate int) *httptest.Server {
+	t.Helper()
+	db, _ := storetest.Open(t, storetest.SQLite)
+	svc := auth.NewService(db, psti.SystemClock{})
+	srv, err := web.New(web.Config{BaseURL: "http://psti.test", Version: "test", IntakeRate: rate,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, db, svc)
+	must(t, err)
+	t.Cleanup(srv.Close)
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(ts.Close)
+	return ts
+}
+
+func send(t *testing.T, method, url, auth, ct, body string) (*http.Response, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	must(t, err)
+	if ct != "" {
+		req.Header.Set("Content-Type", ct)
+	}
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
+	}
+	res, err := http.DefaultClient.Do(req)
+	must(t, err)
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res, string(b)
+}
+
+// TestProblemsStaySmall: a body of thousands of unknown fields gets a short
+// answer that lists a bounded number of problems and never repeats what
+// was sent. Each problem used to carry the whole body, so the answer grew
+// with the square of the field count (4,000 fields: 200 MB).
+func TestProblemsStaySmall(t *testing.T) {
+	ts := limitedServer(t, 0)
+	const marker = "ECHOED-VALUE"
+	for _, path := range []string{"/api/v1/reports", "/api/v1/reports/status"} {
+		var b strings.Builder
+		b.WriteString(`{"summary": "s", "details": "d", "message": "m"`)
+		for i := range 4000 {
+			fmt.Fprintf(&b, `, "f%05d": %q`, i, marker)
+		}
+		b.WriteString("}")
+		auth := ""
+		if strings.HasSuffix(path, "/status") {
+			auth = "Receipt " + strings.Repeat("a", 32)
+		}
+		res, body := send(t, "POST", ts.URL+path, auth, "application/json", b.String())
+		if res.StatusCode != http.StatusUnprocessableEntity {
+			t.Fatalf("%s: %d, want 422", path, res.StatusCode)
+		}
+		if len(body) > 8<<10 {
+			t.Errorf("%s: the answer to a %d-byte body is %d bytes", path, b.Len(), len(body))
+		}
+		if strings.Contains(body, marker) {
+			t.Errorf("%s: the answer repeats a value that was sent", path)
+		}
+		var p struct {
+			Errors []struct{ Message, Location string }
+		}
+		must(t, json.Unmarshal([]byte(body), &p))
+		if n := len(p.Errors); n < 2 || n > 21 || !strings.Contains(p.Errors[n-1].Message, "more problems") {
+			t.Errorf("%s: %d problems listed, the last %+v; want at most 20 and a count of the rest", path, n, p.Errors[n-1])
+		}
+	}
+}
+
+// TestPublicLimitsCountEveryRequest: requests refused for a malformed
+// Authorization header or a body that does not validate count toward a
+// public route's limit as much as accepted ones do.
+func TestPublicLimitsCountEveryRequest(t *testing.T) {
+	ts := limitedServer(t, 2)
+	// Look-ups: 60 a minute. Every kind of refusal counts.
+	kinds := []struct{ auth, body string }{
+		{"Bearer not-a-token", ""}, // 401
+		{"Receipt " + "x", ""},     // no such receipt
+		{"", ""},                   // no header at all: 422
+		{"Receipt !!junk!!", ""},   // not a code
+	}
+	for i := range 60 {
+		k := kinds[i%len(kinds)]
+		res, body := send(t, "GET", ts.URL+"/api/v1/reports/status", k.auth, "", "")
+		if res.StatusCode == http.StatusTooManyRequests || res.StatusCode >= 500 {
+			t.Fatalf("look-up %d (%q): %d %s", i+1, k.auth, res.StatusCode, body)
+		}
+	}
+	res, _ := send(t, "GET", ts.URL+"/api/v1/reports/status", "Receipt "+strings.Repeat("a", 32), "", "")
+	if res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" {
+		t.Fatalf("the 61st look-up of the minute: %d, want 429 with Retry-After", res.StatusCode)
+	}
+	// Intake: 2 a minute; a refused reply and a refused report use both.
+	if res, body := send(t, "POST", ts.URL+"/api/v1/reports/status", "Receipt "+strings.Repeat("a", 32), "application/json", `{"message": ""}`); res.StatusCode != 422 {
+		t.Fatalf("empty reply: %d %s", res.StatusCode, body)
+	}
+	if res, body := send(t, "POST", ts.URL+"/api/v1/reports", "Bearer nonsense", "application/json", `{"summary": "s", "details": "d"}`); res.StatusCode != 401 {
+		t.Fatalf("report with a bad token: %d %s", res.StatusCode, body)
+	}
+	if res, body := send(t, "POST", ts.URL+"/api/v1/reports", "", "application/json", `{"summary": "s", "details": "d"}`); res.StatusCode != 429 {
+		t.Fatalf("a report after two refused requests, with a limit of 2: %d %s", res.StatusCode, body)
+	}
+	// The pages share the limit, and refuse before reading the form.
+	res, err := http.Post(ts.URL+"/security/status/reply", "application/x-www-form-urlencoded", strings.NewReader("%zz"))
+	must(t, err)
+	res.Body.Close()
+	if res.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("reply page over the limit with an unreadable form: %d", res.StatusCode)
+	}
+}

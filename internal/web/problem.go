@@ -1,0 +1,73 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"unicode/utf8"
+
+	"github.com/danielgtaylor/huma/v2"
+)
+
+// Problem documents (RFC 9457) are the API's only error answer. Whatever
+// arrives, an answer stays small: a problem never repeats the request's
+// values, lists at most maxProblemDetails problems, and quotes at most
+// maxProblemText bytes of any message or location. Without these bounds a
+// body of a few thousand unknown fields, each reported with the whole body
+// as its value, made an answer that grew with the square of the body.
+const (
+	maxProblemDetails = 20
+	maxProblemText    = 200
+)
+
+func init() {
+	// huma builds every error it answers (validation, unreadable JSON,
+	// wrong content type, body too large) through NewError, and so do
+	// this package's handlers: one place bounds them all.
+	huma.NewError = newProblem
+}
+
+// newProblem is huma.NewError with the bounds above.
+func newProblem(status int, msg string, errs ...error) huma.StatusError {
+	p := &huma.ErrorModel{Status: status, Title: http.StatusText(status), Detail: clip(msg)}
+	if status >= 500 {
+		// The causes of a server error are for the operator's log, not
+		// for the client.
+		return p
+	}
+	more := 0
+	for _, err := range errs {
+		if err == nil {
+			continue
+		}
+		if len(p.Errors) == maxProblemDetails {
+			more++
+			continue
+		}
+		// A detail's own Error method prints its value: never call it.
+		var d huma.ErrorDetail
+		if ed, ok := err.(huma.ErrorDetailer); ok {
+			if got := ed.ErrorDetail(); got != nil {
+				d = *got
+			}
+		} else {
+			d.Message = err.Error()
+		}
+		p.Errors = append(p.Errors, &huma.ErrorDetail{Message: clip(d.Message), Location: clip(d.Location)})
+	}
+	if more > 0 {
+		p.Errors = append(p.Errors, &huma.ErrorDetail{Message: fmt.Sprintf("%d more problems were found but are not listed; correct those above and send the request again.", more)})
+	}
+	return p
+}
+
+// clip shortens s to at most maxProblemText bytes of valid UTF-8.
+func clip(s string) string {
+	if len(s) <= maxProblemText {
+		return s
+	}
+	s = s[:maxProblemText]
+	for len(s) > 0 && !utf8.ValidString(s) {
+		s = s[:len(s)-1]
+	}
+	return s + "…"
+}
