@@ -32,12 +32,15 @@ func TestThrottleAccountBurst(t *testing.T) {
 	w := th.Wait(acct, client, t0)
 	between(t, "after 5 failures", w, 60*time.Second, 62*time.Second)
 
-	// The limit is per account: the same client may try another account,
-	// and the same account is limited from any client.
+	// The limit is per account and address: the same client may try
+	// another account, and another address that has not been guessing
+	// may still try this account (the owner is never locked out).
 	if w := th.Wait("bob@example.com", client, t0); w != 0 {
 		t.Fatalf("other account from the same client: Wait = %v, want 0", w)
 	}
-	between(t, "same account from another client", th.Wait(acct, "198.51.100.7", t0), 60*time.Second, 62*time.Second)
+	if w := th.Wait(acct, "198.51.100.7", t0); w != 0 {
+		t.Fatalf("same account from another client: Wait = %v, want 0", w)
+	}
 
 	// Waits shrink as time passes, and end once a token is back.
 	prev := w
@@ -158,11 +161,60 @@ func TestThrottleConcurrent(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	// 400 failures at one instant: every account and the client are
-	// limited, and no failure was lost to a race (which -race would show).
+	// 400 failures at one instant: every account is limited from the
+	// client, and no failure was lost to a race (which -race would show);
+	// another address is not.
 	for g := range 8 {
 		acct := fmt.Sprintf("user%d@example.com", g)
-		between(t, acct, th.Wait(acct, "another client", t0), 60*time.Second, 62*time.Second)
+		between(t, acct, th.Wait(acct, "client", t0), 60*time.Second, 62*time.Second)
+		between(t, acct+" from another client", th.Wait(acct, "another client", t0), 0, 0)
 	}
 	between(t, "the client", th.Wait("new@example.com", "client", t0), 10*time.Second, 12*time.Second)
+}
+
+// TestThrottleDistributedGuessing: an account guessed at from many
+// addresses stops each guessing address after its first failure, while an
+// address that has not been guessing still gets through.
+func TestThrottleDistributedGuessing(t *testing.T) {
+	th := auth.NewThrottle()
+	const acct = "ada@example.com"
+	// Ten addresses fail once each: the account's own burst of 10 is used.
+	for i := range 10 {
+		th.Fail(acct, fmt.Sprintf("203.0.113.%d", i), t0)
+	}
+	for i := range 10 {
+		between(t, "a guessing address", th.Wait(acct, fmt.Sprintf("203.0.113.%d", i), t0), 59*time.Second, 62*time.Second)
+	}
+	if w := th.Wait(acct, "192.0.2.1", t0); w != 0 {
+		t.Fatalf("the owner's address during the attack: Wait = %v, want 0", w)
+	}
+	// A new guessing address gets exactly one attempt, not five.
+	refund, _, ok := th.Attempt(acct, "198.51.100.50", t0)
+	if !ok || refund == nil {
+		t.Fatal("a new address was refused its first attempt")
+	}
+	if _, w, ok := th.Attempt(acct, "198.51.100.50", t0); ok || w <= 0 {
+		t.Fatalf("a second attempt from an address that just failed, during an attack: ok=%v wait=%v", ok, w)
+	}
+	// Attempts that succeed are given back: the owner may sign in again
+	// and again.
+	for range 20 {
+		refund, _, ok := th.Attempt(acct, "192.0.2.1", t0)
+		if !ok {
+			t.Fatal("the owner's address was refused")
+		}
+		refund()
+	}
+}
+
+// TestThrottleFloodDoesNotLockOut: a flood of distinct addresses and
+// account names keeps memory bounded and never refuses a clean attempt.
+func TestThrottleFloodDoesNotLockOut(t *testing.T) {
+	th := auth.NewThrottle()
+	for i := range 250_000 {
+		th.Fail(fmt.Sprintf("u%d@example.com", i), fmt.Sprintf("10.%d.%d.%d", i>>16&255, i>>8&255, i&255), t0)
+	}
+	if _, w, ok := th.Attempt("ada@example.com", "192.0.2.1", t0); !ok {
+		t.Fatalf("a clean attempt after a flood was refused for %v", w)
+	}
 }

@@ -1,12 +1,15 @@
 package web_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -125,5 +128,54 @@ func TestPublicLimitsCountEveryRequest(t *testing.T) {
 	res.Body.Close()
 	if res.StatusCode != http.StatusTooManyRequests {
 		t.Fatalf("reply page over the limit with an unreadable form: %d", res.StatusCode)
+	}
+}
+
+// TestNoStaffLockout: wrong passwords for an administrator sent from other
+// addresses, as many as anyone likes, never stop the administrator signing
+// in from their own address; the guessing address itself is refused.
+func TestNoStaffLockout(t *testing.T) {
+	db, _ := storetest.Open(t, storetest.SQLite)
+	svc := auth.NewService(db, psti.SystemClock{})
+	svc.Params = fastParams
+	srv, err := web.New(web.Config{BaseURL: "http://psti.test", Version: "test", TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")},
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, db, svc)
+	must(t, err)
+	t.Cleanup(srv.Close)
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(ts.Close)
+	code, _, err := svc.Invite(context.Background(), psti.System("test"), "admin@example.com", auth.Admin)
+	must(t, err)
+	_, err = svc.AcceptInvitation(context.Background(), code, "", "", testPassword)
+	must(t, err)
+	signIn := func(from, password string) int {
+		req, _ := http.NewRequest("POST", ts.URL+"/login", strings.NewReader(url.Values{"email": {"admin@example.com"}, "password": {password}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("X-Forwarded-For", from)
+		res, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
+		must(t, err)
+		res.Body.Close()
+		return res.StatusCode
+	}
+	// One address guesses until refused; forty others guess once each.
+	refused := false
+	for range 8 {
+		if signIn("203.0.113.1", "wrong password") == http.StatusTooManyRequests {
+			refused = true
+		}
+	}
+	if !refused {
+		t.Fatal("eight wrong passwords from one address were all checked")
+	}
+	for i := range 40 {
+		if st := signIn(fmt.Sprintf("198.51.100.%d", i), "wrong password"); st >= 500 {
+			t.Fatalf("guess %d: %d", i, st)
+		}
+	}
+	if st := signIn("203.0.113.1", testPassword); st != http.StatusTooManyRequests {
+		t.Fatalf("the right password from the guessing address: %d, want 429", st)
+	}
+	if st := signIn("192.0.2.10", testPassword); st != http.StatusSeeOther {
+		t.Fatalf("the administrator from their own address during the attack: %d, want 303 (signed in)", st)
 	}
 }
