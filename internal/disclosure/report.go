@@ -254,6 +254,12 @@ type Store interface {
 	// and the e-mail it causes: ECONFLICT if the report changed meanwhile.
 	// It bumps r.Revision.
 	SaveReport(ctx context.Context, a psti.Actor, r *Report, e Event, mails ...Mail) error
+	// AppendEvent adds e to report id's timeline, with the e-mail it
+	// causes, whatever the report's revision: it changes nothing else
+	// about the report, so it never conflicts. The event takes the
+	// report's current status; the revision is bumped, so a person
+	// acting on what they read before sees that something was added.
+	AppendEvent(ctx context.Context, a psti.Actor, id int64, e Event, mails ...Mail) error
 	// PendingAlerts returns reports staff have not been told about (up to
 	// limit), and open reports whose promise fell due before now without
 	// staff being told.

@@ -269,26 +269,13 @@ func (s *Service) Reply(ctx context.Context, code, body string) error {
 	if err := p.Err(); err != nil {
 		return err
 	}
-	return s.retry(ctx, func() error {
-		r, err := s.byReceipt(ctx, code)
-		if err != nil {
-			return err
-		}
-		e := Event{At: s.Clock.Now(), Kind: EventReporter, Public: true, Status: r.Status, Body: body}
-		return s.Store.SaveReport(ctx, reporter, r, e)
-	})
-}
-
-// retry runs fn again when someone else changed the report meanwhile: a
-// reporter's message must not be lost to a staff change.
-func (s *Service) retry(ctx context.Context, fn func() error) error {
-	var err error
-	for range 5 {
-		if err = fn(); psti.ErrorCode(err) != psti.ECONFLICT {
-			return err
-		}
+	r, err := s.byReceipt(ctx, code)
+	if err != nil {
+		return err
 	}
-	return err
+	// A message is an append: however many arrive at once, from the
+	// reporter or alongside staff changes, each is stored.
+	return s.Store.AppendEvent(ctx, reporter, r.ID, Event{At: s.Clock.Now(), Kind: EventReporter, Public: true, Body: body})
 }
 
 // Action is a staff change to a report.

@@ -505,6 +505,25 @@ func (db *DB) SaveReport(ctx context.Context, a psti.Actor, r *disclosure.Report
 	})
 }
 
+// AppendEvent adds an event to a report's timeline without a revision
+// check; see disclosure.Store.
+func (db *DB) AppendEvent(ctx context.Context, a psti.Actor, id int64, e disclosure.Event, ms ...disclosure.Mail) error {
+	return db.write(ctx, a, func(tx *sql.Tx, now time.Time) (*change, error) {
+		r, err := db.report(ctx, tx, id, db.dialect.forUpdate)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE reports SET revision = revision + 1, updated_at = $1 WHERE id = $2`, now, id); err != nil {
+			return nil, fmt.Errorf("store: unable to save report %d: %w", id, err)
+		}
+		e.ReportID, e.Status = id, r.Status
+		if err := db.addEvent(ctx, tx, now, &e, ms...); err != nil {
+			return nil, err
+		}
+		return &change{e.Kind, "report", id, reportSummary(r), reportSummary(r)}, nil
+	})
+}
+
 // reportSummary is what the audit trail keeps of a report: its state, not
 // what the reporter wrote.
 func reportSummary(r *disclosure.Report) any {

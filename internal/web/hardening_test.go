@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/psti/psti/internal/auth"
@@ -177,5 +178,51 @@ func TestNoStaffLockout(t *testing.T) {
 	}
 	if st := signIn("192.0.2.10", testPassword); st != http.StatusSeeOther {
 		t.Fatalf("the administrator from their own address during the attack: %d, want 303 (signed in)", st)
+	}
+}
+
+// TestConcurrentReplies: a reporter's messages are appends: many sent at
+// once are all stored, on both back ends, and no answer shows an internal
+// id or revision.
+func TestConcurrentReplies(t *testing.T) {
+	for _, b := range storetest.Backends {
+		t.Run(b.Name, func(t *testing.T) {
+			e := newEnv(t, b)
+			rc := e.report(t, map[string]string{"summary": "Open telnet port", "details": "Port 23 answers with a root shell."})
+			const n = 30
+			var wg sync.WaitGroup
+			answers := make(chan string, n)
+			for i := range n {
+				wg.Go(func() {
+					req, _ := http.NewRequest("POST", e.ts.URL+"/api/v1/reports/status", strings.NewReader(fmt.Sprintf(`{"message": "message %d"}`, i)))
+					req.Header.Set("Authorization", "Receipt "+rc.Receipt)
+					req.Header.Set("Content-Type", "application/json")
+					res, err := http.DefaultClient.Do(req)
+					if err != nil {
+						answers <- err.Error()
+						return
+					}
+					b, _ := io.ReadAll(res.Body)
+					res.Body.Close()
+					answers <- fmt.Sprintf("%d %s", res.StatusCode, b)
+				})
+			}
+			wg.Wait()
+			close(answers)
+			for a := range answers {
+				if !strings.HasPrefix(a, "200 ") {
+					t.Errorf("a reply sent alongside others: %s", a)
+				}
+				if strings.Contains(a, "revision") || strings.Contains(a, `"id"`) {
+					t.Errorf("a public answer shows internal ids: %s", a)
+				}
+			}
+			_, text := e.status(t, rc.Receipt)
+			for i := range n {
+				if !strings.Contains(text, fmt.Sprintf("message %d\"", i)) {
+					t.Errorf("message %d is missing from the timeline", i)
+				}
+			}
+		})
 	}
 }

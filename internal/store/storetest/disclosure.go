@@ -118,6 +118,28 @@ func testReports(t *testing.T, b Backend) {
 		t.Fatalf("mail after acknowledging: %d queued", queued)
 	}
 
+	// Appending needs no revision: many at once, alongside a staff change,
+	// all are kept; each takes the report's status and bumps its revision.
+	var aw sync.WaitGroup
+	appendErrs := make(chan error, 20)
+	for i := range 20 {
+		aw.Go(func() {
+			appendErrs <- db.AppendEvent(ctx, psti.System("reporter"), ids[0], disclosure.Event{At: now, Kind: disclosure.EventReporter, Public: true, Body: fmt.Sprintf("message %d", i)})
+		})
+	}
+	aw.Wait()
+	close(appendErrs)
+	for err := range appendErrs {
+		must(t, err)
+	}
+	if es, err := db.Events(ctx, ids[0]); err != nil || len(es) != 22 || es[21].Status != disclosure.StatusAcknowledged {
+		t.Fatalf("timeline after 20 messages at once: %d events, %v", len(es), err)
+	}
+	if got, _ := db.Report(ctx, ids[0]); got.Revision != 22 || got.Status != disclosure.StatusAcknowledged {
+		t.Fatalf("report after 20 messages: revision %d, status %s", got.Revision, got.Status)
+	}
+	wantCode(t, db.AppendEvent(ctx, psti.System("reporter"), 1<<40, disclosure.Event{At: now, Kind: disclosure.EventReporter, Public: true, Body: "x"}), psti.ENOTFOUND, "")
+
 	// Lists: open reports with the earliest due first.
 	open, err := db.Reports(ctx, disclosure.Filter{Status: "open", Limit: 1000})
 	must(t, err)
