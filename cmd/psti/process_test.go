@@ -19,6 +19,7 @@ import (
 
 	"github.com/psti/psti/internal/auth"
 	"github.com/psti/psti/internal/disclosure"
+	"github.com/psti/psti/internal/mail/mailtest"
 	"github.com/psti/psti/internal/product"
 	"github.com/psti/psti/internal/psti"
 	"github.com/psti/psti/internal/store"
@@ -69,8 +70,14 @@ type server struct {
 // says where it listens.
 func startServer(t *testing.T, dbURL string, args ...string) *server {
 	t.Helper()
+	return startServerEnv(t, dbURL, nil, args...)
+}
+
+// startServerEnv is startServer with more environment variables.
+func startServerEnv(t *testing.T, dbURL string, env []string, args ...string) *server {
+	t.Helper()
 	cmd := exec.Command(binary(t), append([]string{"serve", "--addr", "127.0.0.1:0", "--database-url", dbURL, "--log-level", "info"}, args...)...)
-	cmd.Env = append(os.Environ(), "PSTI_BASE_URL=")
+	cmd.Env = append(append(os.Environ(), "PSTI_BASE_URL="), env...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -426,4 +433,64 @@ func BenchmarkStartup(b *testing.B) {
 		_ = cmd.Wait()
 	}
 	b.ReportMetric(float64(ready.Microseconds())/1000/float64(runs), "ms-to-ready")
+}
+
+// TestTwoServersOneDatabase starts two servers together on one PostgreSQL
+// database holding 40 reports staff have not heard of: between them they
+// alert staff of each report exactly once, and their two mail senders, on
+// one outbox, send each alert once. (Two sweeps at the very same instant
+// are tested in internal/disclosure, TestSweepOnTwoServers.)
+func TestTwoServersOneDatabase(t *testing.T) {
+	dbURL := storetest.PostgresURL(t)
+	ctx := context.Background()
+	db, err := store.Open(ctx, dbURL, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seed := storetest.NewSeed(t, db)
+	svc := &disclosure.Service{Store: db, Register: db, Clock: psti.SystemClock{}, BaseURL: "http://psti.test"}
+	p := disclosure.DefaultPolicy(seed.Org.ID)
+	p.AlertTo = "security-team@acme.example"
+	if err := svc.SavePolicy(ctx, psti.System("test"), p); err != nil {
+		t.Fatal(err)
+	}
+	const n = 40
+	for i := range n {
+		if _, _, err := svc.Submit(ctx, disclosure.Submission{Summary: fmt.Sprintf("Problem %02d", i), Details: "details"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+
+	relay := mailtest.New(t)
+	relay.Start()
+	env := []string{"PSTI_SMTP_URL=smtp+insecure://" + relay.Addr() + "?from=psti@acme.example"}
+	var wg sync.WaitGroup
+	var servers [2]*server
+	for i := range servers {
+		wg.Go(func() { servers[i] = startServerEnv(t, dbURL, env) })
+	}
+	wg.Wait()
+
+	text := func() string {
+		var b strings.Builder
+		for _, m := range relay.Received() {
+			b.WriteString(m.Text())
+		}
+		return b.String()
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for strings.Count(text(), "New: report") < n && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+	}
+	time.Sleep(2 * time.Second) // time for a second alert, if one were coming
+	all := text()
+	for i := range n {
+		if c := strings.Count(all, fmt.Sprintf("“Problem %02d”", i)); c != 1 {
+			t.Errorf("report “Problem %02d” is in %d staff alerts, want 1", i, c)
+		}
+	}
+	if t.Failed() {
+		t.Logf("first server:\n%s\nsecond server:\n%s", servers[0].log(), servers[1].log())
+	}
 }

@@ -264,9 +264,13 @@ type Store interface {
 	// limit), and open reports whose promise fell due before now without
 	// staff being told.
 	PendingAlerts(ctx context.Context, now time.Time, limit int) (fresh, overdue []*Report, err error)
-	// MarkAlerted records that staff were told, with the e-mail that tells
-	// them, and notes each overdue alert on the report's timeline.
-	MarkAlerted(ctx context.Context, fresh, overdue []*Report, at time.Time, mails ...Mail) error
+	// ClaimAlerts records that staff are told of fresh and overdue
+	// reports, each only if no one (another server sweeping the same
+	// database) has recorded it since it was read, notes each overdue
+	// alert on the report's timeline, and queues the e-mail compose makes
+	// from the reports claimed, all in one transaction. It returns how
+	// many reports were claimed; compose is not called when none were.
+	ClaimAlerts(ctx context.Context, fresh, overdue []*Report, at time.Time, compose func(fresh, overdue []*Report) ([]Mail, error)) (int, error)
 	// CountReports counts the reports f selects, its limit and offset
 	// aside: Filter{Overdue: now} counts the overdue ones.
 	CountReports(ctx context.Context, f Filter) (int, error)

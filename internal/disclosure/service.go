@@ -513,16 +513,30 @@ func (s *Service) Sweep(ctx context.Context, staffURL string) (int, error) {
 	if err != nil || len(fresh)+len(overdue) == 0 {
 		return 0, err
 	}
+	// Several servers may sweep one database: the mail is written from
+	// the reports this sweep claims, so each report is told of once.
+	return s.Store.ClaimAlerts(ctx, fresh, overdue, now, func(fresh, overdue []*Report) ([]Mail, error) {
+		return s.alertMail(ctx, staffURL, fresh, overdue)
+	})
+}
+
+// alertMail is the e-mail to each organisation's alert address about its
+// fresh and overdue reports.
+func (s *Service) alertMail(ctx context.Context, staffURL string, fresh, overdue []*Report) ([]Mail, error) {
 	byOrg := map[int64]*strings.Builder{}
+	var orgs []int64
 	line := func(orgID int64, format string, args ...any) {
 		b := byOrg[orgID]
 		if b == nil {
 			b = &strings.Builder{}
 			byOrg[orgID] = b
+			orgs = append(orgs, orgID)
 		}
 		fmt.Fprintf(b, format, args...)
 	}
+	late := map[int64]bool{}
 	for _, r := range overdue {
+		late[r.OrganisationID] = true
 		line(r.OrganisationID, "OVERDUE: report %d “%s”: the %s was due by %s.\n  %s/admin/reports/%d\n",
 			r.ID, r.Summary, r.DueWhat, r.Due.UTC().Format("2 January 2006, 15:04 UTC"), staffURL, r.ID)
 	}
@@ -531,25 +545,22 @@ func (s *Service) Sweep(ctx context.Context, staffURL string) (int, error) {
 			r.ID, r.Summary, r.ReceivedAt.UTC().Format("2 January 2006, 15:04 UTC"), staffURL, r.ID)
 	}
 	var mails []Mail
-	for orgID, b := range byOrg {
+	for _, orgID := range orgs {
 		pol, _, err := s.policyFor(ctx, orgID)
 		if err != nil {
-			return 0, err
+			return nil, err
 		}
 		if pol.AlertTo == "" {
 			continue
 		}
-		subject := "Security reports need attention"
-		if len(overdue) == 0 {
-			subject = "New security reports"
+		subject := "New security reports"
+		if late[orgID] {
+			subject = "Security reports need attention"
 		}
 		mails = append(mails, Mail{To: pol.AlertTo, Subject: subject, Kind: "staff-alert",
-			Text: "These security reports need attention:\n\n" + b.String() +
+			Text: "These security reports need attention:\n\n" + byOrg[orgID].String() +
 				fmt.Sprintf("\nThe promises you publish: acknowledge within %d working days; a status update at least every %d days.\n",
 					pol.AckWorkingDays, pol.UpdateEveryDays)})
 	}
-	if err := s.Store.MarkAlerted(ctx, fresh, overdue, now, mails...); err != nil {
-		return 0, err
-	}
-	return len(fresh) + len(overdue), nil
+	return mails, nil
 }

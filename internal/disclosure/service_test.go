@@ -2,9 +2,11 @@ package disclosure_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -276,4 +278,79 @@ func startRelay(t *testing.T, outbox mail.Outbox, clock psti.Clock) (*mail.Sende
 		clock, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	must(t, err)
 	return sender, r
+}
+
+// TestSweepOnTwoServers: two servers sweeping one database at the same
+// moment tell staff of each report exactly once, new and overdue alike, on
+// both back ends.
+func TestSweepOnTwoServers(t *testing.T) {
+	for _, b := range storetest.Backends {
+		t.Run(b.Name, func(t *testing.T) {
+			ctx := context.Background()
+			url := b.URL(t)
+			clock := &storetest.Clock{}
+			clock.Add(london("2026-06-01 09:00").Sub(clock.Now()))
+			var svcs [2]*disclosure.Service
+			var dbs [2]*store.DB
+			for i := range dbs {
+				db, err := store.Open(ctx, url, store.Options{Clock: clock})
+				must(t, err)
+				t.Cleanup(func() { db.Close() })
+				dbs[i] = db
+				svcs[i] = &disclosure.Service{Store: db, Register: db, Clock: clock, BaseURL: "https://psti.example"}
+			}
+			seed := storetest.NewSeed(t, dbs[0])
+			p := disclosure.DefaultPolicy(seed.Org.ID)
+			p.AlertTo = "security-team@acme.example"
+			must(t, svcs[0].SavePolicy(ctx, staff, p))
+			const n = 40
+			for i := range n {
+				_, _, err := svcs[i%2].Submit(ctx, disclosure.Submission{Summary: fmt.Sprintf("Problem %02d", i), Details: "details"})
+				must(t, err)
+			}
+			sweepBoth := func() int {
+				var wg sync.WaitGroup
+				var counts [2]int
+				for i := range svcs {
+					wg.Go(func() {
+						c, err := svcs[i].Sweep(ctx, "https://psti.example")
+						if err != nil {
+							t.Errorf("server %d: %v", i, err)
+						}
+						counts[i] = c
+					})
+				}
+				wg.Wait()
+				return counts[0] + counts[1]
+			}
+			if got := sweepBoth(); got != n {
+				t.Fatalf("two sweeps at once claimed %d new reports, want %d", got, n)
+			}
+			clock.Add(30 * 24 * time.Hour) // every acknowledgement is overdue
+			if got := sweepBoth(); got != n {
+				t.Fatalf("two sweeps at once claimed %d overdue reports, want %d", got, n)
+			}
+			if got := sweepBoth(); got != 0 {
+				t.Fatalf("later sweeps claimed %d again", got)
+			}
+			sender, relay := startRelay(t, dbs[0], clock)
+			_, err := sender.SendDue(ctx)
+			must(t, err)
+			var all strings.Builder
+			for _, m := range relay.Received() {
+				all.WriteString(m.Text())
+			}
+			for i := range n {
+				if c := strings.Count(all.String(), fmt.Sprintf("“Problem %02d”", i)); c != 2 {
+					t.Fatalf("report “Problem %02d” is in %d alert lines, want 2 (one new, one overdue)", i, c)
+				}
+			}
+			if c := strings.Count(all.String(), "New: report"); c != n {
+				t.Errorf("%d new-report lines, want %d", c, n)
+			}
+			if c := strings.Count(all.String(), "OVERDUE: report"); c != n {
+				t.Errorf("%d overdue lines, want %d", c, n)
+			}
+		})
+	}
 }

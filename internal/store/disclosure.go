@@ -1,11 +1,13 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -548,32 +550,68 @@ func (db *DB) PendingAlerts(ctx context.Context, now time.Time, limit int) (fres
 	return fresh, overdue, err
 }
 
-// MarkAlerted records that staff were told of fresh and overdue reports.
-func (db *DB) MarkAlerted(ctx context.Context, fresh, overdue []*disclosure.Report, at time.Time, ms ...disclosure.Mail) error {
-	return db.write(ctx, psti.System("alerts"), func(tx *sql.Tx, now time.Time) (*change, error) {
+// ClaimAlerts records that staff are told of the reports no one else has
+// claimed meanwhile; see disclosure.Store. Each mark is a conditional
+// update: of two servers sweeping at once, the second finds the rows
+// already marked (on PostgreSQL it waits for the first one's commit, then
+// sees its marks) and claims nothing. Rows are marked in id order, so two
+// sweeps never wait on each other in a cycle.
+func (db *DB) ClaimAlerts(ctx context.Context, fresh, overdue []*disclosure.Report, at time.Time, compose func(fresh, overdue []*disclosure.Report) ([]disclosure.Mail, error)) (int, error) {
+	byID := func(a, b *disclosure.Report) int { return cmp.Compare(a.ID, b.ID) }
+	fresh, overdue = slices.SortedFunc(slices.Values(fresh), byID), slices.SortedFunc(slices.Values(overdue), byID)
+	claimed := 0
+	err := db.write(ctx, psti.System("alerts"), func(tx *sql.Tx, now time.Time) (*change, error) {
+		claimed = 0
+		var newOnes, lateOnes []*disclosure.Report
 		for _, r := range fresh {
-			if _, err := tx.ExecContext(ctx, `UPDATE reports SET staff_alerted_at = $1 WHERE id = $2`, now, r.ID); err != nil {
+			res, err := tx.ExecContext(ctx, `UPDATE reports SET staff_alerted_at = $1 WHERE id = $2 AND staff_alerted_at IS NULL`, now, r.ID)
+			if err != nil {
 				return nil, fmt.Errorf("store: unable to mark report %d: %w", r.ID, err)
+			}
+			if n, err := res.RowsAffected(); err != nil {
+				return nil, err
+			} else if n == 1 {
+				newOnes = append(newOnes, r)
 			}
 		}
 		for _, r := range overdue {
 			if r.Due == nil {
 				continue
 			}
-			if _, err := tx.ExecContext(ctx, `UPDATE reports SET overdue_alerted_for = $1 WHERE id = $2`, usec(r.Due), r.ID); err != nil {
+			res, err := tx.ExecContext(ctx, `UPDATE reports SET overdue_alerted_for = $1
+				WHERE id = $2 AND due_at = $1 AND (overdue_alerted_for IS NULL OR overdue_alerted_for <> $1)`, usec(r.Due), r.ID)
+			if err != nil {
 				return nil, fmt.Errorf("store: unable to mark report %d: %w", r.ID, err)
 			}
+			if n, err := res.RowsAffected(); err != nil {
+				return nil, err
+			} else if n == 0 {
+				continue
+			}
+			lateOnes = append(lateOnes, r)
 			e := disclosure.Event{ReportID: r.ID, At: at, Kind: disclosure.EventReminder, Status: r.Status,
 				Body: fmt.Sprintf("The %s was due by %s: staff were alerted.", r.DueWhat, r.Due.UTC().Format("2 January 2006, 15:04 UTC"))}
 			if err := db.addEvent(ctx, tx, now, &e); err != nil {
 				return nil, err
 			}
 		}
+		claimed = len(newOnes) + len(lateOnes)
+		if claimed == 0 {
+			return nil, nil
+		}
+		ms, err := compose(newOnes, lateOnes)
+		if err != nil {
+			return nil, err
+		}
 		if err := db.enqueueMail(ctx, tx, now, mails(ms)...); err != nil {
 			return nil, err
 		}
 		return nil, nil
 	})
+	if err != nil {
+		return 0, err
+	}
+	return claimed, nil
 }
 
 // ---- policies ----
