@@ -881,3 +881,50 @@ func TestRedact(t *testing.T) {
 		}
 	}
 }
+
+// TestServeRefusesBadSettings: a setting psti serve cannot use stops it
+// before anything is written (no database, no setup link), with exit 2 and
+// the setting's name; several bad ones are named together.
+func TestServeRefusesBadSettings(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		want []string
+	}{
+		{"base URL", map[string]string{"PSTI_BASE_URL": "psti.example.com"}, []string{"PSTI_BASE_URL", "https://"}},
+		{"base URL with a query", map[string]string{"PSTI_BASE_URL": "https://psti.example.com/?x=1"}, []string{"PSTI_BASE_URL"}},
+		{"SMTP URL", map[string]string{"PSTI_SMTP_URL": "mail.example.com:25"}, []string{"PSTI_SMTP_URL"}},
+		{"SMTP URL without a sender", map[string]string{"PSTI_SMTP_URL": "smtp://mail.example.com"}, []string{"PSTI_SMTP_URL", "from="}},
+		{"SMTP sender without a relay", map[string]string{"PSTI_SMTP_FROM": "psti@example.com"}, []string{"PSTI_SMTP_FROM"}},
+		{"intake rate", map[string]string{"PSTI_INTAKE_RATE": "abc"}, []string{"PSTI_INTAKE_RATE", `"abc"`}},
+		{"negative intake rate", map[string]string{"PSTI_INTAKE_RATE": "-5"}, []string{"PSTI_INTAKE_RATE"}},
+		{"listening address", map[string]string{"PSTI_ADDR": "localhost"}, []string{"PSTI_ADDR", "host:port"}},
+		{"port", map[string]string{"PSTI_ADDR": "127.0.0.1:http-alt"}, []string{"PSTI_ADDR", "port"}},
+		{"missing work folder", map[string]string{"PSTI_WORK_DIR": "/nonexistent/psti-work"}, []string{"PSTI_WORK_DIR", "does not exist"}},
+		{"work folder is a file", map[string]string{"PSTI_WORK_DIR": "/etc/hostname"}, []string{"PSTI_WORK_DIR", "not a folder"}},
+		{"proxies", map[string]string{"PSTI_TRUSTED_PROXIES": "proxy.local"}, []string{"PSTI_TRUSTED_PROXIES"}},
+		{"log format", map[string]string{"PSTI_LOG_FORMAT": "xml"}, []string{"log-format"}},
+		{"three at once", map[string]string{"PSTI_BASE_URL": "ftp://x", "PSTI_INTAKE_RATE": "ten", "PSTI_SMTP_URL": "smtp://"},
+			[]string{"3 settings", "PSTI_BASE_URL", "PSTI_INTAKE_RATE", "PSTI_SMTP_URL"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, k := range []string{"PSTI_BASE_URL", "PSTI_SMTP_URL", "PSTI_SMTP_FROM", "PSTI_INTAKE_RATE", "PSTI_ADDR", "PSTI_WORK_DIR", "PSTI_TRUSTED_PROXIES", "PSTI_LOG_FORMAT"} {
+				t.Setenv(k, "")
+			}
+			t.Setenv("PSTI_ADDR", "127.0.0.1:0")
+			for k, v := range tc.env {
+				t.Setenv(k, v)
+			}
+			dir := t.TempDir()
+			r := cli(t, "serve", "--database-url", "sqlite:"+filepath.Join(dir, "data", "psti.db"))
+			wantExit(t, r, 2)
+			wantContains(t, "stderr", r.stderr, tc.want...)
+			if strings.Contains(r.stderr, "/setup/") || r.stdout != "" {
+				t.Fatalf("a refused start printed a setup link or output:\n%v", r)
+			}
+			if names := dirNames(t, dir); len(names) != 0 {
+				t.Fatalf("a refused start wrote to the data folder: %v", names)
+			}
+		})
+	}
+}

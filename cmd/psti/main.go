@@ -15,7 +15,6 @@ import (
 	"log/slog"
 	"os"
 	"runtime/debug"
-	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -42,20 +41,6 @@ type usageError struct{ error }
 
 func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
 
-// envInt is env for a whole number; a value that is not one gives -1, which
-// the flag's own check then refuses.
-func envInt(name string, def int) int {
-	v := os.Getenv(name)
-	if v == "" {
-		return def
-	}
-	n, err := strconv.Atoi(strings.TrimSpace(v))
-	if err != nil {
-		return -1
-	}
-	return n
-}
-
 // env returns the environment variable's value, or def.
 func env(name, def string) string {
 	if v, ok := os.LookupEnv(name); ok && v != "" {
@@ -77,7 +62,7 @@ type app struct {
 func (a *app) logger() (*slog.Logger, error) {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(a.logLevel)); err != nil {
-		return nil, usagef("--log-level must be debug, info, warn or error, not %q", a.logLevel)
+		return nil, usagef("PSTI_LOG_LEVEL (--log-level): must be debug, info, warn or error, not %q", a.logLevel)
 	}
 	opts := &slog.HandlerOptions{Level: level}
 	switch a.logFormat {
@@ -86,7 +71,7 @@ func (a *app) logger() (*slog.Logger, error) {
 	case "json":
 		return slog.New(slog.NewJSONHandler(a.stderr, opts)), nil
 	}
-	return nil, usagef("--log-format must be text or json, not %q", a.logFormat)
+	return nil, usagef("PSTI_LOG_FORMAT (--log-format): must be text or json, not %q", a.logFormat)
 }
 
 // open opens the configured database, migrating it.

@@ -10,7 +10,6 @@ import (
 	"net/netip"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 	"time"
 
@@ -24,10 +23,7 @@ import (
 )
 
 func serveCmd(a *app) *cobra.Command {
-	var addr, workDir string
-	var grace time.Duration
-	var intakeRate int
-	var proxies string
+	var o serveFlags
 	c := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the web server: public pages, admin pages and the JSON API",
@@ -35,6 +31,9 @@ func serveCmd(a *app) *cobra.Command {
 listens on --addr. On an empty database it prints a one-time setup link for the
 first administrator: open it to choose your password. There is no default
 password.
+
+Every setting is checked before anything is written: a value psti cannot use
+stops it at once (exit status 2), naming each such setting and why.
 
 Health: /healthz (process up), /readyz (database reachable), /metrics
 (Prometheus). API description: /api/v1/openapi.json.
@@ -46,33 +45,61 @@ SIGINT or SIGTERM stops it gracefully: requests in flight finish (for up to
   PSTI_DATABASE_URL=postgres://psti@db/psti psti serve`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, _ []string) error {
-			return a.serve(c.Context(), serveOptions{addr: addr, workDir: workDir, grace: grace, intakeRate: intakeRate, proxies: proxies})
+			cfg, err := o.check(a)
+			if err != nil {
+				return err
+			}
+			return a.serve(c.Context(), cfg)
 		},
 	}
-	c.Flags().StringVar(&addr, "addr", env("PSTI_ADDR", "127.0.0.1:8080"), "address to listen on, host:port (env PSTI_ADDR)")
-	c.Flags().StringVar(&workDir, "work-dir", env("PSTI_WORK_DIR", ""), "where uploaded password batches wait for their audit; private to psti (env PSTI_WORK_DIR; default: the system's temporary directory)")
-	c.Flags().IntVar(&intakeRate, "intake-rate", envInt("PSTI_INTAKE_RATE", 10), "security reports (and reporter messages) one address may send a minute; 0 lifts the limit, for load tests (env PSTI_INTAKE_RATE)")
-	c.Flags().StringVar(&proxies, "trusted-proxies", env("PSTI_TRUSTED_PROXIES", ""), "addresses or networks of your reverse proxies, comma-separated (e.g. 127.0.0.1,::1): their X-Forwarded-For names the client for rate limits and logs (env PSTI_TRUSTED_PROXIES)")
-	c.Flags().DurationVar(&grace, "shutdown-timeout", 30*time.Second, "how long requests in flight may take to finish on shutdown")
+	f := c.Flags()
+	f.StringVar(&o.addr, "addr", env("PSTI_ADDR", "127.0.0.1:8080"), "address to listen on, host:port (env PSTI_ADDR)")
+	f.StringVar(&o.workDir, "work-dir", env("PSTI_WORK_DIR", ""), "where uploaded password batches wait for their audit; private to psti (env PSTI_WORK_DIR; default: the system's temporary directory)")
+	f.StringVar(&o.intakeRate, "intake-rate", env("PSTI_INTAKE_RATE", "10"), "security reports (and reporter messages) one address may send a minute, on each server; 0 lifts the limit, for load tests (env PSTI_INTAKE_RATE)")
+	f.StringVar(&o.proxies, "trusted-proxies", env("PSTI_TRUSTED_PROXIES", ""), "addresses or networks of your reverse proxies, comma-separated (e.g. 127.0.0.1,::1): their X-Forwarded-For names the client for rate limits and logs (env PSTI_TRUSTED_PROXIES)")
+	f.DurationVar(&o.grace, "shutdown-timeout", 30*time.Second, "how long requests in flight may take to finish on shutdown")
 	return c
 }
 
-type serveOptions struct {
-	addr, workDir string
-	grace         time.Duration
-	intakeRate    int
-	proxies       string
+// serveFlags are psti serve's settings as given.
+type serveFlags struct {
+	addr, workDir, intakeRate, proxies string
+	grace                              time.Duration
 }
 
-func (a *app) serve(parent context.Context, o serveOptions) error {
+// serveConfig is psti serve's settings, checked.
+type serveConfig struct {
+	addr, base, workDir string
+	grace               time.Duration
+	intakeRate          int
+	trusted             []netip.Prefix
+	smtpURL, smtpFrom   string
+}
+
+// check checks every setting of psti serve, returning them all checked or
+// a usage error that lists each one that is wrong.
+func (o serveFlags) check(a *app) (serveConfig, error) {
+	var p problems
+	cfg := serveConfig{addr: o.addr, base: a.baseURL, workDir: o.workDir, grace: o.grace,
+		smtpURL: os.Getenv("PSTI_SMTP_URL"), smtpFrom: os.Getenv("PSTI_SMTP_FROM")}
+	checkAddr(&p, setting{"addr", "PSTI_ADDR"}, o.addr)
+	checkBaseURL(&p, setting{"base-url", "PSTI_BASE_URL"}, a.baseURL)
+	checkDatabaseURL(&p, setting{"database-url", "PSTI_DATABASE_URL"}, a.databaseURL)
+	if _, err := a.logger(); err != nil {
+		p = append(p, err.Error())
+	}
+	checkWorkDir(&p, setting{"work-dir", "PSTI_WORK_DIR"}, o.workDir)
+	cfg.intakeRate = int(wholeNumber(&p, setting{"intake-rate", "PSTI_INTAKE_RATE"}, o.intakeRate, 0))
+	cfg.trusted = parseProxies(&p, setting{"trusted-proxies", "PSTI_TRUSTED_PROXIES"}, o.proxies)
+	checkMail(&p, cfg.smtpURL, cfg.smtpFrom)
+	if o.grace < 0 {
+		p.add(setting{flag: "shutdown-timeout"}, "must not be negative")
+	}
+	return cfg, p.err()
+}
+
+func (a *app) serve(parent context.Context, o serveConfig) error {
 	addr, grace := o.addr, o.grace
-	if o.intakeRate < 0 {
-		return usagef("--intake-rate must be 0 (no limit) or more")
-	}
-	trusted, err := parseProxies(o.proxies)
-	if err != nil {
-		return err
-	}
 	log, err := a.logger()
 	if err != nil {
 		return err
@@ -88,7 +115,7 @@ func (a *app) serve(parent context.Context, o serveOptions) error {
 		return fmt.Errorf("cannot listen on %s: %w", addr, err)
 	}
 	defer ln.Close()
-	base := a.baseURL
+	base := o.base
 	if base == "" {
 		base = "http://" + displayAddr(ln.Addr().String())
 	}
@@ -115,7 +142,7 @@ func (a *app) serve(parent context.Context, o serveOptions) error {
 	}
 
 	srv, err := web.New(web.Config{BaseURL: base, Version: buildVersion(), Logger: log, Clock: clock,
-		Audits: passwords.RunnerOptions{Dir: o.workDir}, IntakeRate: o.intakeRate, TrustedProxies: trusted}, db, svc)
+		Audits: passwords.RunnerOptions{Dir: o.workDir}, IntakeRate: o.intakeRate, TrustedProxies: o.trusted}, db, svc)
 	if err != nil {
 		return err
 	}
@@ -134,8 +161,8 @@ func (a *app) serve(parent context.Context, o serveOptions) error {
 	}
 	go sweepSessions(ctx, db, log)
 	go srv.SweepReports(ctx, time.Minute)
-	if url := os.Getenv("PSTI_SMTP_URL"); url != "" {
-		sender, err := mail.New(db, mail.Config{URL: url, From: os.Getenv("PSTI_SMTP_FROM")}, clock, log)
+	if o.smtpURL != "" {
+		sender, err := mail.New(db, mail.Config{URL: o.smtpURL, From: o.smtpFrom}, clock, log)
 		if err != nil {
 			return usagef("PSTI_SMTP_URL: %v", err)
 		}
@@ -167,28 +194,6 @@ func (a *app) serve(parent context.Context, o serveOptions) error {
 	}
 	log.Info("stopped")
 	return nil
-}
-
-// parseProxies reads --trusted-proxies: addresses (a single host) or
-// networks in CIDR form.
-func parseProxies(s string) ([]netip.Prefix, error) {
-	var out []netip.Prefix
-	for _, f := range strings.Split(s, ",") {
-		f = strings.TrimSpace(f)
-		if f == "" {
-			continue
-		}
-		if p, err := netip.ParsePrefix(f); err == nil {
-			out = append(out, p.Masked())
-			continue
-		}
-		a, err := netip.ParseAddr(f)
-		if err != nil {
-			return nil, usagef("--trusted-proxies: %q is not an address or network (write 127.0.0.1 or 10.0.0.0/8)", f)
-		}
-		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
-	}
-	return out, nil
 }
 
 // sweepSessions removes expired sessions every hour.

@@ -234,6 +234,13 @@ type Sender struct {
 	sent, retried, failed atomic.Uint64
 }
 
+// Check checks a configuration as New does, without an outbox: for
+// refusing a bad setting before anything else starts.
+func Check(cfg Config) error {
+	_, err := New(nil, cfg, nil, nil)
+	return err
+}
+
 // New returns a sender for outbox with the relay and sender's address in
 // cfg. It checks the configuration but does not connect: a relay that is
 // down when psti starts only delays mail. clock must tell the same time as
