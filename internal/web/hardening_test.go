@@ -226,3 +226,73 @@ func TestConcurrentReplies(t *testing.T) {
 		})
 	}
 }
+
+// TestHeaders: every answer that may carry a secret or personal data is
+// marked no-store; the static folder is not listed; HSTS is sent when the
+// installation is reached over https, and not otherwise.
+func TestHeaders(t *testing.T) {
+	e := newEnv(t, storetest.SQLite)
+	rc := e.report(t, map[string]string{"summary": "Open telnet port", "details": "Port 23 answers with a root shell."})
+	check := func(what string, res *http.Response) {
+		t.Helper()
+		if cc := res.Header.Get("Cache-Control"); cc != "no-store" && cc != "private, no-store" {
+			t.Errorf("%s: Cache-Control %q, want no-store", what, cc)
+		}
+		if h := res.Header.Get("Strict-Transport-Security"); h != "" {
+			t.Errorf("%s: HSTS over plain http: %q", what, h)
+		}
+	}
+	for _, c := range []struct {
+		method, path string
+		role         auth.Role
+		body         string
+	}{
+		{"POST", "/api/v1/reports", auth.Public, `{"summary": "s", "details": "d"}`},
+		{"GET", "/api/v1/users", auth.Admin, ""},
+		{"GET", "/api/v1/tokens", auth.Admin, ""},
+		{"POST", "/api/v1/tokens", auth.Admin, fmt.Sprintf(`{"name": "ci", "role": "viewer", "user_id": %d}`, e.users[auth.Viewer].ID)},
+		{"GET", "/api/v1/reports", auth.Viewer, ""},
+		{"GET", "/api/v1/reports/1", auth.Viewer, ""},
+		{"GET", "/api/v1/audit", auth.Admin, ""},
+		{"GET", "/api/v1/reports/1", auth.Public, ""}, // a refusal, too
+	} {
+		res, body := e.call(c.method, c.path, e.tokens[c.role], "application/json", c.body)
+		if res.StatusCode >= 500 {
+			t.Fatalf("%s %s: %d %s", c.method, c.path, res.StatusCode, body)
+		}
+		check(c.method+" "+c.path, res)
+	}
+	req, _ := http.NewRequest("GET", e.ts.URL+"/api/v1/reports/status", nil)
+	req.Header.Set("Authorization", "Receipt "+rc.Receipt)
+	res, err := http.DefaultClient.Do(req)
+	must(t, err)
+	res.Body.Close()
+	check("the reporter's status", res)
+
+	for _, p := range []string{"/static/", "/static", "/static/.", "/static/nothing.css"} {
+		res, body := e.call("GET", p, "", "", "")
+		if res.StatusCode != http.StatusNotFound || strings.Contains(body, `href="style.css"`) {
+			t.Errorf("GET %s: %d, want 404 without a listing:\n%.300s", p, res.StatusCode, body)
+		}
+	}
+	if res, _ := e.call("GET", "/static/style.css", "", "", ""); res.StatusCode != 200 || !strings.HasPrefix(res.Header.Get("Cache-Control"), "public") {
+		t.Errorf("the style sheet: %d, Cache-Control %q", res.StatusCode, res.Header.Get("Cache-Control"))
+	}
+
+	// Over https, HSTS with the configured age; without one, none.
+	for _, c := range []struct {
+		age  int
+		want string
+	}{{31536000, "max-age=31536000"}, {600, "max-age=600"}, {0, ""}} {
+		db, _ := storetest.Open(t, storetest.SQLite)
+		srv, err := web.New(web.Config{BaseURL: "https://psti.example", Version: "test", HSTSMaxAge: c.age,
+			Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, db, auth.NewService(db, psti.SystemClock{}))
+		must(t, err)
+		rec := httptest.NewRecorder()
+		srv.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/security", nil))
+		srv.Close()
+		if got := rec.Header().Get("Strict-Transport-Security"); got != c.want {
+			t.Errorf("HSTS with max-age %d: %q, want %q", c.age, got, c.want)
+		}
+	}
+}

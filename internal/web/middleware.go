@@ -33,6 +33,9 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		start := time.Now()
 		rec := &recorder{ResponseWriter: w, status: http.StatusOK}
 		securityHeaders(rec.Header(), isAPI(r))
+		if s.hsts != "" {
+			rec.Header().Set("Strict-Transport-Security", s.hsts)
+		}
 		defer func() {
 			if p := recover(); p != nil {
 				s.log.Error("panic serving request", "method", r.Method, "path", logPath(r), "panic", p, "stack", string(debug.Stack()))
@@ -70,6 +73,11 @@ func securityHeaders(h http.Header, api bool) {
 	h.Set("Referrer-Policy", "same-origin")
 	h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()")
 	h.Set("Cross-Origin-Opener-Policy", "same-origin")
+	// Answers carry receipts, tokens, reports and people's details: none
+	// may be kept by a browser or a proxy. The few that are public and
+	// the same for everyone (style sheet, security.txt, advisories) say
+	// so themselves.
+	h.Set("Cache-Control", "no-store")
 }
 
 // logPath is the request path as logged: secrets that travel in paths

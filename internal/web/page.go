@@ -285,6 +285,12 @@ func (s *Server) registerStatic() {
 	sub, _ := fs.Sub(staticFiles, "static")
 	files := http.StripPrefix("/static/", http.FileServer(http.FS(sub)))
 	s.handle("GET /static/", auth.Public, false, func(w http.ResponseWriter, r *http.Request) {
+		// Files only: a folder is not listed.
+		name := strings.TrimPrefix(r.URL.Path, "/static/")
+		if fi, err := fs.Stat(sub, name); err != nil || fi.IsDir() || name == "" || strings.HasSuffix(name, "/") {
+			s.errorPage(w, r, http.StatusNotFound, "There is no page at this address. Check the address, or start from the front page.")
+			return
+		}
 		w.Header().Set("Cache-Control", "public, max-age=3600")
 		files.ServeHTTP(w, r)
 	})

@@ -56,6 +56,10 @@ type Config struct {
 	// IntakeRate is how many security reports (and reporter messages) one
 	// address may send a minute; 0 for no limit (load tests).
 	IntakeRate int
+	// HSTSMaxAge is how long, in seconds, browsers are told to reach this
+	// installation only over https (Strict-Transport-Security), when
+	// BaseURL is https; 0 sends no such header.
+	HSTSMaxAge int
 }
 
 // Route is one method and path the server answers, and the least role that
@@ -84,6 +88,7 @@ type Server struct {
 	handler  http.Handler
 	audits   *passwords.Runner
 	reports  *disclosure.Service
+	hsts     string   // the Strict-Transport-Security header, or ""
 	intake   *limiter // security reports and replies, per address
 	lookups  *limiter // receipt look-ups, per address
 }
@@ -115,6 +120,9 @@ func New(cfg Config, st Store, svc *auth.Service) (*Server, error) {
 		metrics: newMetrics(),
 	}
 	s.sessions = newSessions(st, base.Scheme == "https", s.log)
+	if base.Scheme == "https" && cfg.HSTSMaxAge > 0 {
+		s.hsts = fmt.Sprintf("max-age=%d", cfg.HSTSMaxAge)
+	}
 	if cfg.Audits.Logger == nil {
 		cfg.Audits.Logger = s.log
 	}
