@@ -737,7 +737,7 @@ func richSource(t *testing.T) (string, *storetest.Seed, string) {
 	}
 	reports := &disclosure.Service{Store: db, Register: db, Clock: psti.SystemClock{}, BaseURL: "http://psti.test"}
 	rep, _, err := reports.Submit(ctx, disclosure.Submission{Summary: "Open port", Details: "Telnet is open.", ProductID: seed.Product.ID,
-		Attachments: []disclosure.Attachment{{Name: "scan.txt", ContentType: "text/plain", Data: []byte("23/tcp open"), SHA256: "x"}}})
+		Attachments: []disclosure.Attachment{{Name: "scan.txt", ContentType: "text/plain", Size: 11, Content: strings.NewReader("23/tcp open"), SHA256: "x"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -904,11 +904,15 @@ func TestServeRefusesBadSettings(t *testing.T) {
 		{"work folder is a file", map[string]string{"PSTI_WORK_DIR": "/etc/hostname"}, []string{"PSTI_WORK_DIR", "not a folder"}},
 		{"proxies", map[string]string{"PSTI_TRUSTED_PROXIES": "proxy.local"}, []string{"PSTI_TRUSTED_PROXIES"}},
 		{"log format", map[string]string{"PSTI_LOG_FORMAT": "xml"}, []string{"log-format"}},
+		{"attachment ceiling", map[string]string{"PSTI_ATTACHMENTS_TOTAL": "lots"}, []string{"PSTI_ATTACHMENTS_TOTAL", "4GiB"}},
+		{"attachments per address", map[string]string{"PSTI_ATTACHMENTS_PER_ADDRESS": "-1MiB"}, []string{"PSTI_ATTACHMENTS_PER_ADDRESS"}},
+		{"HSTS", map[string]string{"PSTI_HSTS_MAX_AGE": "a year"}, []string{"PSTI_HSTS_MAX_AGE"}},
 		{"three at once", map[string]string{"PSTI_BASE_URL": "ftp://x", "PSTI_INTAKE_RATE": "ten", "PSTI_SMTP_URL": "smtp://"},
 			[]string{"3 settings", "PSTI_BASE_URL", "PSTI_INTAKE_RATE", "PSTI_SMTP_URL"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			for _, k := range []string{"PSTI_BASE_URL", "PSTI_SMTP_URL", "PSTI_SMTP_FROM", "PSTI_INTAKE_RATE", "PSTI_ADDR", "PSTI_WORK_DIR", "PSTI_TRUSTED_PROXIES", "PSTI_LOG_FORMAT"} {
+			for _, k := range []string{"PSTI_BASE_URL", "PSTI_SMTP_URL", "PSTI_SMTP_FROM", "PSTI_INTAKE_RATE", "PSTI_ADDR", "PSTI_WORK_DIR", "PSTI_TRUSTED_PROXIES", "PSTI_LOG_FORMAT",
+				"PSTI_ATTACHMENTS_TOTAL", "PSTI_ATTACHMENTS_PER_ADDRESS", "PSTI_HSTS_MAX_AGE"} {
 				t.Setenv(k, "")
 			}
 			t.Setenv("PSTI_ADDR", "127.0.0.1:0")

@@ -57,6 +57,8 @@ SIGINT or SIGTERM stops it gracefully: requests in flight finish (for up to
 	f.StringVar(&o.workDir, "work-dir", env("PSTI_WORK_DIR", ""), "where uploaded password batches wait for their audit; private to psti (env PSTI_WORK_DIR; default: the system's temporary directory)")
 	f.StringVar(&o.intakeRate, "intake-rate", env("PSTI_INTAKE_RATE", "10"), "security reports (and reporter messages) one address may send a minute, on each server; 0 lifts the limit, for load tests (env PSTI_INTAKE_RATE)")
 	f.StringVar(&o.proxies, "trusted-proxies", env("PSTI_TRUSTED_PROXIES", ""), "addresses or networks of your reverse proxies, comma-separated (e.g. 127.0.0.1,::1): their X-Forwarded-For names the client for rate limits and logs (env PSTI_TRUSTED_PROXIES)")
+	f.StringVar(&o.attachPerAddress, "attachments-per-address", env("PSTI_ATTACHMENTS_PER_ADDRESS", "100MiB"), "how much one address may send in files with security reports in a day, on each server; 0 for no limit (env PSTI_ATTACHMENTS_PER_ADDRESS)")
+	f.StringVar(&o.attachTotal, "attachments-total", env("PSTI_ATTACHMENTS_TOTAL", "10GiB"), "the most all files sent with security reports may come to; past it, reports are taken without files; 0 for no limit (env PSTI_ATTACHMENTS_TOTAL)")
 	f.StringVar(&o.hsts, "hsts-max-age", env("PSTI_HSTS_MAX_AGE", "31536000"), "when the base URL is https, how many seconds browsers are told to come back only over https (Strict-Transport-Security); 0 sends no such header (env PSTI_HSTS_MAX_AGE)")
 	f.DurationVar(&o.grace, "shutdown-timeout", 30*time.Second, "how long requests in flight may take to finish on shutdown")
 	return c
@@ -65,6 +67,7 @@ SIGINT or SIGTERM stops it gracefully: requests in flight finish (for up to
 // serveFlags are psti serve's settings as given.
 type serveFlags struct {
 	addr, workDir, intakeRate, proxies, hsts string
+	attachPerAddress, attachTotal            string
 	grace                                    time.Duration
 }
 
@@ -74,6 +77,8 @@ type serveConfig struct {
 	grace               time.Duration
 	intakeRate          int
 	hstsMaxAge          int
+	attachPerAddress    int64
+	attachTotal         int64
 	trusted             []netip.Prefix
 	smtpURL, smtpFrom   string
 }
@@ -92,6 +97,8 @@ func (o serveFlags) check(a *app) (serveConfig, error) {
 	}
 	checkWorkDir(&p, setting{"work-dir", "PSTI_WORK_DIR"}, o.workDir)
 	cfg.intakeRate = int(wholeNumber(&p, setting{"intake-rate", "PSTI_INTAKE_RATE"}, o.intakeRate, 0))
+	cfg.attachPerAddress = size(&p, setting{"attachments-per-address", "PSTI_ATTACHMENTS_PER_ADDRESS"}, o.attachPerAddress)
+	cfg.attachTotal = size(&p, setting{"attachments-total", "PSTI_ATTACHMENTS_TOTAL"}, o.attachTotal)
 	cfg.hstsMaxAge = int(wholeNumber(&p, setting{"hsts-max-age", "PSTI_HSTS_MAX_AGE"}, o.hsts, 0))
 	cfg.trusted = parseProxies(&p, setting{"trusted-proxies", "PSTI_TRUSTED_PROXIES"}, o.proxies)
 	checkMail(&p, cfg.smtpURL, cfg.smtpFrom)
@@ -145,7 +152,8 @@ func (a *app) serve(parent context.Context, o serveConfig) error {
 	}
 
 	srv, err := web.New(web.Config{BaseURL: base, Version: buildVersion(), Logger: log, Clock: clock,
-		Audits: passwords.RunnerOptions{Dir: o.workDir}, IntakeRate: o.intakeRate, TrustedProxies: o.trusted, HSTSMaxAge: o.hstsMaxAge}, db, svc)
+		Audits: passwords.RunnerOptions{Dir: o.workDir}, IntakeRate: o.intakeRate, TrustedProxies: o.trusted, HSTSMaxAge: o.hstsMaxAge,
+		WorkDir: o.workDir, AttachmentsPerAddress: o.attachPerAddress, AttachmentsTotal: o.attachTotal}, db, svc)
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base32"
+	"io"
 	"strings"
 	"time"
 
@@ -112,7 +113,10 @@ type Attachment struct {
 	ContentType string `json:"content_type"`
 	Size        int64  `json:"size"`
 	SHA256      string `json:"sha256"`
-	Data        []byte `json:"-"`
+	// Content is the file itself, when a report is submitted: the store
+	// reads it from the start, a piece at a time (and may read it again
+	// to retry), so a large file need not be held in memory.
+	Content io.ReadSeeker `json:"-"`
 }
 
 // Event kinds on a report's timeline.
@@ -248,8 +252,13 @@ type Store interface {
 	Reports(ctx context.Context, f Filter) ([]*Report, error)
 	// Events returns a report's timeline, oldest first.
 	Events(ctx context.Context, reportID int64) ([]Event, error)
-	// Attachment returns one attachment with its content.
+	// Attachment describes one attachment; ENOTFOUND unless it belongs to
+	// the report.
 	Attachment(ctx context.Context, reportID, id int64) (*Attachment, error)
+	// WriteAttachment writes an attachment's content to w.
+	WriteAttachment(ctx context.Context, reportID, id int64, w io.Writer) error
+	// AttachmentBytes is the size of every attachment kept.
+	AttachmentBytes(ctx context.Context) (int64, error)
 	// SaveReport writes r, which was read at r.Revision, with a new event
 	// and the e-mail it causes: ECONFLICT if the report changed meanwhile.
 	// It bumps r.Revision.

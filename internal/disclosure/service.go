@@ -82,7 +82,7 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (*Report, string, 
 	}
 	var total int64
 	for _, a := range sub.Attachments {
-		total += int64(len(a.Data))
+		total += a.Size
 	}
 	if len(sub.Attachments) > MaxAttachment || total > MaxAttachments {
 		return nil, "", psti.FieldErrorf(psti.EINVALID, "attachments", "Attach at most %d files, %d MiB in all.", MaxAttachment, MaxAttachments>>20)

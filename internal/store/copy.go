@@ -15,7 +15,7 @@ import (
 var Tables = []string{
 	"organisations", "manufacturers", "brands", "products", "product_manufacturers", "product_identifiers",
 	"versions", "batches", "password_audits", "users", "invitations", "api_tokens", "sessions", "audit_log",
-	"disclosure_policies", "reports", "report_events", "report_attachments", "advisories",
+	"disclosure_policies", "reports", "report_events", "report_attachments", "report_attachment_chunks", "advisories",
 	"mail_outbox",
 }
 
@@ -153,7 +153,7 @@ func CopyAll(ctx context.Context, src, dst *DB, progress func(table string, rows
 // sequence on PostgreSQL).
 func hasID(table string) bool {
 	switch table {
-	case "product_manufacturers", "product_identifiers", "sessions", "disclosure_policies":
+	case "product_manufacturers", "product_identifiers", "sessions", "disclosure_policies", "report_attachment_chunks":
 		return false
 	}
 	return true
@@ -169,6 +169,20 @@ func copyTable(ctx context.Context, from, to querier, table string) (int64, erro
 	if err != nil {
 		return 0, err
 	}
+	types, err := rows.ColumnTypes()
+	if err != nil {
+		return 0, err
+	}
+	// Every byte column psti has is NOT NULL, but an empty one is read
+	// back as a nil slice, which would be written as NULL: it is written
+	// as empty.
+	blob := make([]bool, len(cols))
+	for i, ct := range types {
+		switch strings.ToUpper(ct.DatabaseTypeName()) {
+		case "BLOB", "BYTEA":
+			blob[i] = true
+		}
+	}
 	insert := fmt.Sprintf(`INSERT INTO %s (%s) VALUES (%s)`, table, strings.Join(cols, ", "), placeholders(1, len(cols)))
 	var n int64
 	vals := make([]any, len(cols))
@@ -179,6 +193,11 @@ func copyTable(ctx context.Context, from, to querier, table string) (int64, erro
 	for rows.Next() {
 		if err := rows.Scan(ptrs...); err != nil {
 			return n, fmt.Errorf("store: unable to read a row of %s: %w", table, err)
+		}
+		for i := range vals {
+			if b, _ := vals[i].([]byte); blob[i] && b == nil {
+				vals[i] = []byte{}
+			}
 		}
 		if _, err := to.ExecContext(ctx, insert, vals...); err != nil {
 			return n, fmt.Errorf("store: unable to write row %d of %s: %w", n+1, table, err)

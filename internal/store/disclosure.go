@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"sync"
@@ -286,13 +287,9 @@ func (db *DB) insertReports(group []*submission) error {
 	for _, s := range group {
 		r := s.r
 		for i := range r.Attachments {
-			a := &r.Attachments[i]
-			err := tx.QueryRowContext(ctx, `INSERT INTO report_attachments (report_id, name, content_type, size, sha256, data)
-				VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, r.ID, a.Name, a.ContentType, int64(len(a.Data)), a.SHA256, a.Data).Scan(&a.ID)
-			if err != nil {
-				return fmt.Errorf("store: unable to store attachment: %w", err)
+			if err := db.insertAttachment(ctx, tx, r.ID, &r.Attachments[i]); err != nil {
+				return err
 			}
-			a.Size = int64(len(a.Data))
 		}
 		if err := db.queueReportMail(ctx, tx, now, r.ID, s.mails); err != nil {
 			return err
@@ -300,6 +297,48 @@ func (db *DB) insertReports(group []*submission) error {
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("store: unable to commit reports: %w", err)
+	}
+	return nil
+}
+
+// chunkSize is the most of an attachment kept in one row: the most that
+// is held in memory at once while a file is stored or read back.
+const chunkSize = 1 << 20
+
+// insertAttachment stores a's description and then its content, read from
+// the start in pieces of chunkSize, inside tx; it sets a's id and size.
+func (db *DB) insertAttachment(ctx context.Context, tx *sql.Tx, reportID int64, a *disclosure.Attachment) error {
+	if a.Content == nil {
+		return fmt.Errorf("store: attachment %q has no content", a.Name)
+	}
+	// The content may have been read by an earlier try of the same group.
+	if _, err := a.Content.Seek(0, io.SeekStart); err != nil {
+		return fmt.Errorf("store: unable to read attachment %q: %w", a.Name, err)
+	}
+	err := tx.QueryRowContext(ctx, `INSERT INTO report_attachments (report_id, name, content_type, size, sha256, data)
+		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, reportID, a.Name, a.ContentType, a.Size, a.SHA256, []byte{}).Scan(&a.ID)
+	if err != nil {
+		return fmt.Errorf("store: unable to store attachment: %w", err)
+	}
+	buf := make([]byte, chunkSize)
+	var size int64
+	for seq := 0; ; seq++ {
+		n, err := io.ReadFull(a.Content, buf)
+		if n > 0 {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO report_attachment_chunks (attachment_id, seq, data) VALUES ($1, $2, $3)`, a.ID, seq, buf[:n]); err != nil {
+				return fmt.Errorf("store: unable to store attachment: %w", err)
+			}
+			size += int64(n)
+		}
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("store: unable to read attachment %q: %w", a.Name, err)
+		}
+	}
+	if size != a.Size {
+		return fmt.Errorf("store: attachment %q has %d bytes, not the %d described", a.Name, size, a.Size)
 	}
 	return nil
 }
@@ -467,15 +506,47 @@ func (db *DB) Events(ctx context.Context, reportID int64) ([]disclosure.Event, e
 	return out, rows.Err()
 }
 
-// Attachment returns one of a report's attachments, with its content.
+// Attachment describes one of a report's attachments.
 func (db *DB) Attachment(ctx context.Context, reportID, id int64) (*disclosure.Attachment, error) {
 	var a disclosure.Attachment
-	err := db.ro.QueryRowContext(ctx, `SELECT id, name, content_type, size, sha256, data FROM report_attachments WHERE report_id = $1 AND id = $2`,
-		reportID, id).Scan(&a.ID, &a.Name, &a.ContentType, &a.Size, &a.SHA256, &a.Data)
+	err := db.ro.QueryRowContext(ctx, `SELECT id, name, content_type, size, sha256 FROM report_attachments WHERE report_id = $1 AND id = $2`,
+		reportID, id).Scan(&a.ID, &a.Name, &a.ContentType, &a.Size, &a.SHA256)
 	if err := notFound(err, "attachment", id); err != nil {
 		return nil, err
 	}
 	return &a, nil
+}
+
+// WriteAttachment writes the content of one of a report's attachments to
+// w, a piece at a time.
+func (db *DB) WriteAttachment(ctx context.Context, reportID, id int64, w io.Writer) error {
+	if _, err := db.Attachment(ctx, reportID, id); err != nil {
+		return err
+	}
+	rows, err := db.ro.QueryContext(ctx, `SELECT data FROM report_attachment_chunks WHERE attachment_id = $1 ORDER BY seq`, id)
+	if err != nil {
+		return fmt.Errorf("store: unable to read attachment %d: %w", id, err)
+	}
+	defer rows.Close()
+	var data []byte
+	for rows.Next() {
+		if err := rows.Scan(&data); err != nil {
+			return fmt.Errorf("store: unable to read attachment %d: %w", id, err)
+		}
+		if _, err := w.Write(data); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// AttachmentBytes is the size of every report attachment kept.
+func (db *DB) AttachmentBytes(ctx context.Context) (int64, error) {
+	var n int64
+	if err := db.ro.QueryRowContext(ctx, `SELECT COALESCE(SUM(size), 0) FROM report_attachments`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: unable to add up attachments: %w", err)
+	}
+	return n, nil
 }
 
 // SaveReport writes a changed report with its new timeline event and the

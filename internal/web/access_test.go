@@ -236,7 +236,7 @@ func TestAccess(t *testing.T) {
 	}
 	_ = spareInvite
 	rep := &disclosure.Report{OrganisationID: seed.Org.ID, Summary: "s", Details: "d", Status: disclosure.StatusReceived, ReceivedAt: time.Now(),
-		Attachments: []disclosure.Attachment{{Name: "a.txt", ContentType: "text/plain", Data: []byte("a"), SHA256: "x"}}}
+		Attachments: []disclosure.Attachment{{Name: "a.txt", ContentType: "text/plain", Size: 1, Content: strings.NewReader("a"), SHA256: "x"}}}
 	_, receiptHash := disclosure.NewReceipt()
 	if err := e.db.SubmitReport(ctx, rep, receiptHash, disclosure.Event{At: time.Now(), Kind: disclosure.EventReceived, Public: true}); err != nil {
 		t.Fatal(err)

@@ -1,20 +1,26 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/psti/psti/internal/auth"
+	"github.com/psti/psti/internal/disclosure"
 	"github.com/psti/psti/internal/psti"
 	"github.com/psti/psti/internal/store/storetest"
 	"github.com/psti/psti/internal/web"
@@ -294,5 +300,119 @@ func TestHeaders(t *testing.T) {
 		if got := rec.Header().Get("Strict-Transport-Security"); got != c.want {
 			t.Errorf("HSTS with max-age %d: %q, want %q", c.age, got, c.want)
 		}
+	}
+}
+
+// TestAttachmentBudgets: one address may send so much in files a day, and
+// the store keeps so much in all; past either the report is refused
+// politely (429 with Retry-After, or 413), saying what to do, and nothing
+// is stored or left behind in the work folder. Files arrive a piece at a
+// time and are read back whole.
+func TestAttachmentBudgets(t *testing.T) {
+	db, _ := storetest.Open(t, storetest.SQLite)
+	work := t.TempDir()
+	srv, err := web.New(web.Config{BaseURL: "http://psti.test", Version: "test", WorkDir: work,
+		AttachmentsPerAddress: 3 << 20, AttachmentsTotal: 5 << 20,
+		TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")},
+		Logger:         slog.New(slog.NewTextHandler(io.Discard, nil))}, db, auth.NewService(db, psti.SystemClock{}))
+	must(t, err)
+	t.Cleanup(srv.Close)
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(ts.Close)
+	reports := func() int64 {
+		c, err := db.Counts(context.Background())
+		must(t, err)
+		return c["reports"]
+	}
+	// The address is the one a proxy we trust names.
+	send := func(addr string, sizes ...int) (*http.Response, string) {
+		t.Helper()
+		var body bytes.Buffer
+		w := multipart.NewWriter(&body)
+		w.WriteField("summary", "Firmware leaks keys")
+		w.WriteField("details", "See the files.")
+		for i, n := range sizes {
+			part, err := w.CreateFormFile("attachments", fmt.Sprintf("file%d.bin", i))
+			must(t, err)
+			part.Write(bytes.Repeat([]byte{byte('a' + i)}, n))
+		}
+		w.Close()
+		req, _ := http.NewRequest("POST", ts.URL+"/security/report", &body)
+		req.Header.Set("Content-Type", w.FormDataContentType())
+		req.Header.Set("X-Forwarded-For", addr)
+		res, err := http.DefaultClient.Do(req)
+		must(t, err)
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res, string(b)
+	}
+	// 2 MiB in two files, then 1 MiB more: the address's 3 MiB are used.
+	if res, body := send("192.0.2.1", 1<<20+5, 1<<20-5); res.StatusCode != 200 {
+		t.Fatalf("2 MiB of files: %d %.300s", res.StatusCode, body)
+	}
+	if res, _ := send("192.0.2.1", 1<<20); res.StatusCode != 200 {
+		t.Fatalf("the third MiB: %d", res.StatusCode)
+	}
+	res, body := send("192.0.2.1", 10)
+	if res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" || !strings.Contains(body, "without them") {
+		t.Fatalf("past the address's day: %d %q %.500s", res.StatusCode, res.Header.Get("Retry-After"), body)
+	}
+	if n := reports(); n != 2 {
+		t.Fatalf("%d reports stored, want 2", n)
+	}
+	// The same report without files is taken.
+	if res, _ := send("192.0.2.1"); res.StatusCode != 200 {
+		t.Fatalf("a report without files, past the address's day: %d", res.StatusCode)
+	}
+	// A report refused for another reason gives the address's share back:
+	// after 2 MiB refused, 2 MiB more are taken (past 3 MiB otherwise).
+	var bad bytes.Buffer
+	w := multipart.NewWriter(&bad)
+	w.WriteField("summary", "")
+	part, _ := w.CreateFormFile("attachments", "x.bin")
+	part.Write(make([]byte, 2<<20))
+	w.Close()
+	req, _ := http.NewRequest("POST", ts.URL+"/security/report", &bad)
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	req.Header.Set("X-Forwarded-For", "203.0.113.5")
+	res, err = http.DefaultClient.Do(req)
+	must(t, err)
+	res.Body.Close()
+	if res.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("a report without a summary: %d", res.StatusCode)
+	}
+	if res, body := send("203.0.113.5", 2<<20); res.StatusCode != 200 {
+		t.Fatalf("2 MiB after 2 MiB refused, with a day's share of 3 MiB: %d %.300s", res.StatusCode, body)
+	}
+	if n := reports(); n != 4 {
+		t.Fatalf("%d reports stored, want 4", n)
+	}
+	// The store now keeps 5 MiB: its ceiling. Any more is refused.
+	res, body = send("198.51.100.1", 1)
+	if res.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(body, "cannot take more files") {
+		t.Fatalf("past the store's ceiling: %d %.500s", res.StatusCode, body)
+	}
+	if names, _ := os.ReadDir(work); len(names) != 0 {
+		t.Fatalf("files left in the work folder: %v", names)
+	}
+	// Read back whole.
+	reps, err := db.Reports(context.Background(), disclosure.Filter{Limit: 10})
+	must(t, err)
+	var total int64
+	for _, r := range reps {
+		full, err := db.Report(context.Background(), r.ID)
+		must(t, err)
+		for _, a := range full.Attachments {
+			var got bytes.Buffer
+			must(t, db.WriteAttachment(context.Background(), r.ID, a.ID, &got))
+			sum := sha256.Sum256(got.Bytes())
+			if int64(got.Len()) != a.Size || hex.EncodeToString(sum[:]) != a.SHA256 {
+				t.Fatalf("attachment %s read back as %d bytes (%x), kept as %d (%s)", a.Name, got.Len(), sum, a.Size, a.SHA256)
+			}
+			total += a.Size
+		}
+	}
+	if total != 5<<20 {
+		t.Fatalf("%d bytes of attachments kept, want %d", total, 5<<20)
 	}
 }

@@ -194,7 +194,10 @@ func (s *Server) registerReportPages() {
 		w.Header().Set("Content-Disposition", disposition)
 		w.Header().Set("Content-Security-Policy", "default-src 'none'; sandbox")
 		w.Header().Set("Cache-Control", "private, no-store")
-		_, _ = w.Write(a.Data)
+		w.Header().Set("Content-Length", strconv.FormatInt(a.Size, 10))
+		if err := s.store.WriteAttachment(r.Context(), id, aid, w); err != nil {
+			s.log.Error("sending an attachment", "report", id, "attachment", aid, "err", err)
+		}
 	})
 	s.page("GET /admin/security-policy", auth.Viewer, func(w http.ResponseWriter, r *http.Request, u *auth.User) {
 		s.showPolicyForm(w, r, u, nil, nil, http.StatusOK)

@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"mime/multipart"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -170,15 +172,17 @@ func (s *Server) showReportForm(w http.ResponseWriter, r *http.Request, u *auth.
 }
 
 // submitReport reads the report form as it streams in: its text fields,
-// and attachments up to the limit in all.
+// and attachments, each kept in a private file while it arrives, up to the
+// limit in all.
 func (s *Server) submitReport(w http.ResponseWriter, r *http.Request, u *auth.User) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxReportForm)
 	values := map[string]string{}
-	var atts []disclosure.Attachment
-	var total int64
+	in := &attachmentsIn{s: s, client: clientAddr(r)}
+	defer in.discard()
 	fail := func(status int, msg string) {
 		s.showReportForm(w, r, u, values, psti.Errorf(psti.EINVALID, "%s", msg), status)
 	}
+	tooLarge := fmt.Sprintf("The report with its files is larger than %d MiB. Leave out the largest files and describe them instead.", disclosure.MaxAttachments>>20)
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if mt == "application/x-www-form-urlencoded" {
 		if err := r.ParseForm(); err != nil {
@@ -201,7 +205,7 @@ func (s *Server) submitReport(w http.ResponseWriter, r *http.Request, u *auth.Us
 			}
 			var tooBig *http.MaxBytesError
 			if errors.As(err, &tooBig) {
-				fail(http.StatusRequestEntityTooLarge, fmt.Sprintf("The report with its files is larger than %d MiB. Leave out the largest files and describe them instead.", disclosure.MaxAttachments>>20))
+				fail(http.StatusRequestEntityTooLarge, tooLarge)
 				return
 			}
 			if err != nil {
@@ -213,18 +217,22 @@ func (s *Server) submitReport(w http.ResponseWriter, r *http.Request, u *auth.Us
 				if part.FileName() == "" {
 					continue
 				}
-				data, err := io.ReadAll(io.LimitReader(part, disclosure.MaxAttachments-total+1))
-				if err != nil {
-					fail(http.StatusRequestEntityTooLarge, fmt.Sprintf("The report with its files is larger than %d MiB. Leave out the largest files and describe them instead.", disclosure.MaxAttachments>>20))
+				if err := in.receive(r.Context(), part); err != nil {
+					var refused *refusal
+					if errors.As(err, &refused) {
+						if refused.wait > 0 {
+							w.Header().Set("Retry-After", strconv.Itoa(int(refused.wait.Seconds())))
+						}
+						fail(refused.status, refused.msg)
+						return
+					}
+					if errors.As(err, &tooBig) {
+						fail(http.StatusRequestEntityTooLarge, tooLarge)
+						return
+					}
+					s.pageError(w, r, err)
 					return
 				}
-				total += int64(len(data))
-				if total > disclosure.MaxAttachments {
-					fail(http.StatusRequestEntityTooLarge, fmt.Sprintf("The files together are larger than %d MiB. Leave out the largest and describe them instead.", disclosure.MaxAttachments>>20))
-					return
-				}
-				sum := sha256.Sum256(data)
-				atts = append(atts, disclosure.Attachment{Name: psti.FileName(part.FileName(), "attachment"), ContentType: attachmentType(part.Header.Get("Content-Type")), Data: data, SHA256: hex.EncodeToString(sum[:])})
 				continue
 			}
 			v, err := io.ReadAll(io.LimitReader(part, 64<<10))
@@ -235,6 +243,14 @@ func (s *Server) submitReport(w http.ResponseWriter, r *http.Request, u *auth.Us
 			values[name] = string(v)
 		}
 	}
+	// The address's share of the day's attachments is taken only now that
+	// every file is here, and given back if the report is not stored.
+	if !in.take() {
+		w.Header().Set("Retry-After", strconv.Itoa(int(in.wait.Seconds())))
+		fail(http.StatusTooManyRequests, in.addressMsg())
+		return
+	}
+	atts := in.atts
 	// The honeypot: a field people do not see. Software that fills in
 	// every field fills it in.
 	if strings.TrimSpace(values["website"]) != "" {
@@ -249,6 +265,7 @@ func (s *Server) submitReport(w http.ResponseWriter, r *http.Request, u *auth.Us
 	rep, code, err := s.reports.Submit(r.Context(), disclosure.Submission{Summary: values["summary"], Details: details, ProductID: pid,
 		ProductText: values["product"], ContactEmail: values["contact_email"], Credit: values["credit"], Attachments: atts})
 	if err != nil {
+		in.giveBack()
 		if psti.ErrorCode(err) != psti.EINVALID {
 			s.pageError(w, r, err)
 			return
@@ -273,4 +290,132 @@ func attachmentType(ct string) string {
 		return mt
 	}
 	return "application/octet-stream"
+}
+
+// attachmentsIn receives a report's attachments, each into a private file
+// in the work folder as it arrives, so that memory holds none of them,
+// and within three bounds: the most one report may carry, what the
+// sender's address may still send today, and what the store may still
+// take in all.
+type attachmentsIn struct {
+	s      *Server
+	client string
+	atts   []disclosure.Attachment
+	files  []*os.File
+	total  int64
+	// Set at the first file: how much may arrive, and what to say past it.
+	limited bool
+	limit   int64
+	over    *refusal
+	wait    time.Duration // until the address's day ends
+	taken   int64
+}
+
+// refusal is a polite no, with its status and what to tell the person.
+type refusal struct {
+	status int
+	msg    string
+	wait   time.Duration
+}
+
+func (r *refusal) Error() string { return r.msg }
+
+func (in *attachmentsIn) addressMsg() string {
+	return fmt.Sprintf("Your address has sent as many files today as this site takes from one address in a day (%s). "+
+		"Send the report without them, describing each file, and we will ask you for them; or try again in %s.",
+		sizeText(in.s.cfg.AttachmentsPerAddress), waitText(in.wait))
+}
+
+// bounds works out, at the first file, how much may arrive in all.
+func (in *attachmentsIn) bounds(ctx context.Context) error {
+	in.limited = true
+	in.limit = disclosure.MaxAttachments
+	in.over = &refusal{status: http.StatusRequestEntityTooLarge,
+		msg: fmt.Sprintf("The files together are larger than %d MiB. Leave out the largest and describe them instead.", disclosure.MaxAttachments>>20)}
+	left, wait := in.s.attached.left(in.client, time.Now())
+	in.wait = wait
+	if left < in.limit {
+		in.limit, in.over = left, &refusal{status: http.StatusTooManyRequests, msg: in.addressMsg(), wait: wait}
+	}
+	if ceiling := in.s.cfg.AttachmentsTotal; ceiling > 0 {
+		used, err := in.s.store.AttachmentBytes(ctx)
+		if err != nil {
+			return err
+		}
+		if left := max(0, ceiling-used); left < in.limit {
+			in.limit, in.over = left, &refusal{status: http.StatusRequestEntityTooLarge,
+				msg: "This site cannot take more files just now. Send the report without them, describing each file, and we will ask you for them."}
+		}
+	}
+	return nil
+}
+
+// receive keeps one file.
+func (in *attachmentsIn) receive(ctx context.Context, part *multipart.Part) error {
+	if !in.limited {
+		if err := in.bounds(ctx); err != nil {
+			return err
+		}
+	}
+	if len(in.atts) == disclosure.MaxAttachment {
+		return &refusal{status: http.StatusRequestEntityTooLarge,
+			msg: fmt.Sprintf("Attach at most %d files. Put several into one archive, or leave some out and describe them.", disclosure.MaxAttachment)}
+	}
+	f, err := os.CreateTemp(in.s.cfg.WorkDir, "psti-attachment-*")
+	if err != nil {
+		return fmt.Errorf("web: unable to keep an attachment: %w", err)
+	}
+	in.files = append(in.files, f)
+	h := sha256.New()
+	n, err := io.Copy(io.MultiWriter(f, h), io.LimitReader(part, in.limit-in.total+1))
+	in.total += n
+	if err != nil {
+		return err
+	}
+	if in.total > in.limit {
+		return in.over
+	}
+	in.atts = append(in.atts, disclosure.Attachment{Name: psti.FileName(part.FileName(), "attachment"),
+		ContentType: attachmentType(part.Header.Get("Content-Type")), Size: n, SHA256: hex.EncodeToString(h.Sum(nil)), Content: f})
+	return nil
+}
+
+// take counts the files against the address's share of the day.
+func (in *attachmentsIn) take() bool {
+	if in.total == 0 {
+		return true
+	}
+	now := time.Now()
+	if !in.s.attached.take(in.client, in.total, now) {
+		_, in.wait = in.s.attached.left(in.client, now)
+		return false
+	}
+	in.taken = in.total
+	return true
+}
+
+// giveBack returns the share taken, when the report was not stored.
+func (in *attachmentsIn) giveBack() {
+	in.s.attached.give(in.client, in.taken)
+	in.taken = 0
+}
+
+// discard removes the files: once the report is stored they are in the
+// database; if it was not, they are not wanted.
+func (in *attachmentsIn) discard() {
+	for _, f := range in.files {
+		f.Close()
+		os.Remove(f.Name())
+	}
+}
+
+// waitText says how long to wait, roughly, in words.
+func waitText(d time.Duration) string {
+	switch {
+	case d >= 90*time.Minute:
+		return fmt.Sprintf("about %d hours", int(d.Hours()+0.5))
+	case d > time.Minute:
+		return fmt.Sprintf("about %d minutes", int(d.Minutes()+0.5))
+	}
+	return "a minute"
 }

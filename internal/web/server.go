@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
@@ -56,6 +57,13 @@ type Config struct {
 	// IntakeRate is how many security reports (and reporter messages) one
 	// address may send a minute; 0 for no limit (load tests).
 	IntakeRate int
+	// WorkDir is where files being received wait while they arrive
+	// (report attachments); "" means the system's temporary directory.
+	WorkDir string
+	// AttachmentsPerAddress is how many bytes of report attachments one
+	// address may send a day, on each server; AttachmentsTotal is the most
+	// all attachments kept may come to. 0 for no limit.
+	AttachmentsPerAddress, AttachmentsTotal int64
 	// HSTSMaxAge is how long, in seconds, browsers are told to reach this
 	// installation only over https (Strict-Transport-Security), when
 	// BaseURL is https; 0 sends no such header.
@@ -91,6 +99,7 @@ type Server struct {
 	hsts     string   // the Strict-Transport-Security header, or ""
 	intake   *limiter // security reports and replies, per address
 	lookups  *limiter // receipt look-ups, per address
+	attached *quota   // attachment bytes, per address and day
 }
 
 // New builds a server. It registers every route; Handler returns the result.
@@ -100,6 +109,12 @@ func New(cfg Config, st Store, svc *auth.Service) (*Server, error) {
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = psti.SystemClock{}
+	}
+	if cfg.WorkDir == "" {
+		cfg.WorkDir = os.TempDir()
+	}
+	if cfg.Audits.Dir == "" {
+		cfg.Audits.Dir = cfg.WorkDir
 	}
 	base, err := url.Parse(strings.TrimRight(cfg.BaseURL, "/"))
 	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
@@ -131,6 +146,7 @@ func New(cfg Config, st Store, svc *auth.Service) (*Server, error) {
 	}
 	s.audits = passwords.NewRunner(st, cfg.Audits)
 	s.reports = &disclosure.Service{Store: st, Register: st, Clock: cfg.Clock, BaseURL: base.String()}
+	s.attached = newQuota(cfg.AttachmentsPerAddress)
 	if cfg.IntakeRate > 0 {
 		s.intake, s.lookups = newLimiter(cfg.IntakeRate), newLimiter(max(60, cfg.IntakeRate))
 	}

@@ -21,6 +21,11 @@ func testReports(t *testing.T, b Backend) {
 	ctx := context.Background()
 	s := NewSeed(t, db)
 
+	// An attachment of a few pieces, with a pattern that shows their order.
+	big := make([]byte, 2<<20+12345)
+	for i := range big {
+		big[i] = byte(i * 7 / 1000)
+	}
 	// Many reporters at once: each gets its own report back.
 	const n = 300
 	var wg sync.WaitGroup
@@ -38,7 +43,8 @@ func testReports(t *testing.T, b Backend) {
 				ms = append(ms, disclosure.Mail{To: r.ContactEmail, Subject: "received", Text: "thanks", Kind: "report-received"})
 			}
 			if i == 7 {
-				r.Attachments = []disclosure.Attachment{{Name: "poc.py", ContentType: "text/x-python", SHA256: "abc", Data: []byte("print(1)")}}
+				r.Attachments = []disclosure.Attachment{{Name: "poc.py", ContentType: "text/x-python", SHA256: "abc", Size: 8, Content: strings.NewReader("print(1)")},
+					{Name: "capture.pcap", ContentType: "application/octet-stream", SHA256: "def", Size: int64(len(big)), Content: bytes.NewReader(big)}}
 			}
 			err := db.SubmitReport(ctx, r, h, disclosure.Event{At: clock.Now(), Kind: disclosure.EventReceived, Public: true, Status: r.Status}, ms...)
 			ids[i] = r.ID
@@ -72,14 +78,25 @@ func testReports(t *testing.T, b Backend) {
 	}
 	withFile, err := db.Report(ctx, ids[7])
 	must(t, err)
-	if len(withFile.Attachments) != 1 || withFile.Attachments[0].Size != 8 || withFile.Attachments[0].Data != nil {
+	if len(withFile.Attachments) != 2 || withFile.Attachments[0].Size != 8 || withFile.Attachments[1].Size != int64(len(big)) {
 		t.Fatalf("attachments listed: %+v", withFile.Attachments)
 	}
 	a, err := db.Attachment(ctx, ids[7], withFile.Attachments[0].ID)
 	must(t, err)
-	if string(a.Data) != "print(1)" || a.Name != "poc.py" {
-		t.Fatalf("attachment: %+v", a)
+	var content bytes.Buffer
+	must(t, db.WriteAttachment(ctx, ids[7], a.ID, &content))
+	if content.String() != "print(1)" || a.Name != "poc.py" || a.Size != 8 {
+		t.Fatalf("attachment: %+v %q", a, content.String())
 	}
+	content.Reset()
+	must(t, db.WriteAttachment(ctx, ids[7], withFile.Attachments[1].ID, &content))
+	if !bytes.Equal(content.Bytes(), big) {
+		t.Fatalf("the attachment of %d bytes read back as %d bytes, or in another order", len(big), content.Len())
+	}
+	if n, err := db.AttachmentBytes(ctx); err != nil || n != int64(8+len(big)) {
+		t.Fatalf("attachment bytes: %d %v", n, err)
+	}
+	wantCode(t, db.WriteAttachment(ctx, ids[8], a.ID, &content), psti.ENOTFOUND, "")
 	if _, err := db.Attachment(ctx, ids[8], withFile.Attachments[0].ID); psti.ErrorCode(err) != psti.ENOTFOUND {
 		t.Fatalf("another report's attachment: %v", err)
 	}
