@@ -73,6 +73,8 @@ type rowOut struct {
 	words    uint8 // format made of dictionary words, 0 for none
 	snum     uint64
 	snumLen  int
+	fold     uint64 // hash of the password in lower case (DP-04)
+	exact    uint32 // 32 bits of the hash of the password as given
 }
 
 // Audit reads a batch and judges it. It returns an *InputError when the
@@ -125,6 +127,8 @@ func Audit(ctx context.Context, in io.Reader, cfg Config) (*Report, error) {
 	defer tmp.Close()
 
 	st := newState(e, cfg.Workers)
+	st.spill = newDupSpill(cfg.TempDir)
+	defer st.spill.remove()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
@@ -315,10 +319,11 @@ func (st *state) runRules(w *worker, c *chunk) {
 		o.snum, o.snumLen = ctxs[i].snum, ctxs[i].snumLen
 		if len(pw) <= 256 {
 			w.scratch = lowerInto(w.scratch[:0], pw)
-			w.dups.add(xxhash.Sum64(w.scratch), uint32(xxhash.Sum64String(pw)), uint32(c.rows[i].Line))
+			o.fold = xxhash.Sum64(w.scratch)
 		} else {
-			w.dups.add(xxhash.Sum64String(strings.ToLower(pw)), uint32(xxhash.Sum64String(pw)), uint32(c.rows[i].Line))
+			o.fold = xxhash.Sum64String(strings.ToLower(pw))
 		}
+		o.exact = uint32(xxhash.Sum64String(pw))
 		w.positions(pw)
 		if len(st.e.cal.masks) > 0 {
 			w.scratch = appendMask(w.scratch[:0], pw)

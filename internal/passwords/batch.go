@@ -9,7 +9,6 @@ import (
 	"math"
 	"math/bits"
 	"math/rand/v2"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -33,7 +32,6 @@ type worker struct {
 	ctxs    []rowCtx
 	timers  [numTimers]time.Duration
 	rows    int64
-	dups    dupSet
 	pos     [65][64][4]uint64 // by password length: characters seen at each position
 	count   [65]int64
 	gpos    map[uint16]*[64][4]uint64
@@ -94,8 +92,10 @@ type state struct {
 	nearDup  []sampled
 	guesses  []sampled
 
+	// The duplicate index (DP-04), on disk.
+	spill *dupSpill
+
 	// Settled at the end, used by the final pass.
-	dups      []dupLine
 	failGroup map[uint16]Template
 	failLen   map[int]Template
 	failWords map[uint8]Template
@@ -156,6 +156,9 @@ func (st *state) collect(c *chunk, w *bufio.Writer) error {
 			st.audited++
 			st.counters(r, o)
 			st.sample(r)
+			if err := st.spill.add(o.fold, o.exact, uint32(r.Line)); err != nil {
+				return err
+			}
 		} else if len(o.findings) > 0 {
 			st.excluded++
 		} else {
@@ -610,110 +613,6 @@ func readRecord(r *bufio.Reader, rec *record) (err error) {
 		}
 	}
 	return err
-}
-
-// ---- DP-04: duplicates ----
-
-// dupEntry is one row in the duplicate index: the hash of its password in
-// lower case, 32 bits of the hash as given, and its line. 16 bytes a row.
-type dupEntry struct {
-	fold  uint64
-	exact uint32
-	line  uint32
-}
-
-// dupSet keeps entries in 256 buckets by hash, each a list of fixed-size
-// blocks, so it grows without copying and sorts bucket by bucket.
-type dupSet struct {
-	buckets [256][][]dupEntry
-}
-
-const dupBlock = 4096
-
-func (d *dupSet) add(fold uint64, exact, line uint32) {
-	b := &d.buckets[fold>>56]
-	if len(*b) == 0 || len((*b)[len(*b)-1]) == dupBlock {
-		*b = append(*b, make([]dupEntry, 0, dupBlock))
-	}
-	last := &(*b)[len(*b)-1]
-	*last = append(*last, dupEntry{fold, exact, line})
-}
-
-// dupLine is a row that shares its password with another.
-type dupLine struct {
-	line  uint32
-	other uint32 // another row with the same password
-	exact bool   // the same as given (else: the same but for letter case)
-	size  int32  // rows in the group
-}
-
-// duplicates finds every row whose password another row shares, exactly
-// or but for letter case, returning them sorted by line, with the number of
-// exact duplicate pairs.
-func duplicates(sets []*dupSet) ([]dupLine, int64, int64) {
-	var out []dupLine
-	var exactRows, foldRows int64
-	for b := range 256 {
-		var all []dupEntry
-		for _, s := range sets {
-			for _, blk := range s.buckets[b] {
-				all = append(all, blk...)
-			}
-			s.buckets[b] = nil
-		}
-		slices.SortFunc(all, func(x, y dupEntry) int {
-			if x.fold != y.fold {
-				if x.fold < y.fold {
-					return -1
-				}
-				return 1
-			}
-			if x.exact != y.exact {
-				if x.exact < y.exact {
-					return -1
-				}
-				return 1
-			}
-			return int(x.line) - int(y.line)
-		})
-		for i := 0; i < len(all); {
-			j := i
-			for j < len(all) && all[j].fold == all[i].fold {
-				j++
-			}
-			if j-i > 1 {
-				// Within a case-folded group, runs of equal exact hashes
-				// are exact duplicates; the rest differ only in case.
-				for k := i; k < j; {
-					m := k
-					for m < j && all[m].exact == all[k].exact {
-						m++
-					}
-					for x := k; x < m; x++ {
-						if m-k > 1 {
-							other := all[k].line
-							if x == k {
-								other = all[k+1].line
-							}
-							out = append(out, dupLine{all[x].line, other, true, int32(m - k)})
-							exactRows++
-						} else {
-							other := all[i].line
-							if x == i {
-								other = all[j-1].line
-							}
-							out = append(out, dupLine{all[x].line, other, false, int32(j - i)})
-							foldRows++
-						}
-					}
-					k = m
-				}
-			}
-			i = j
-		}
-	}
-	slices.SortFunc(out, func(a, b dupLine) int { return int(a.line) - int(b.line) })
-	return out, exactRows, foldRows
 }
 
 // ---- DP-11: keyspace ----

@@ -296,24 +296,24 @@ func (st *state) shapeDuplicates(work io.Reader, cands []denseSeg, dups []int64)
 		}
 		index[c.kind][c.key] = i
 	}
+	dupLines, err := st.spill.lines()
+	if err != nil {
+		return err
+	}
 	r := bufio.NewReaderSize(work, 1<<20)
 	var rec record
-	di := 0
 	for {
 		err := readRecord(r, &rec)
 		if err == io.EOF {
-			return nil
+			return dupLines.err
 		}
 		if err != nil {
 			return err
 		}
-		for di < len(st.dups) && int(st.dups[di].line) < rec.line {
-			di++
-		}
-		if di == len(st.dups) {
-			return nil
-		}
-		if int(st.dups[di].line) != rec.line {
+		if _, ok := dupLines.at(rec.line); !ok {
+			if dupLines.done() {
+				return dupLines.err
+			}
 			continue
 		}
 		for kind, key := range rec.shapes {

@@ -157,11 +157,11 @@ func (st *state) finish(ctx context.Context, rd *Reader, cfg Config, work io.Rea
 
 	// DP-04.
 	t := time.Now()
-	sets := make([]*dupSet, len(st.workers))
-	for i, w := range st.workers {
-		sets[i] = &w.dups
+	exact, folded, err := st.spill.find(len(st.workers))
+	if err != nil {
+		return nil, err
 	}
-	st.dups, rep.Batch.Duplicates.ExactRows, rep.Batch.Duplicates.CaseRows = duplicates(sets)
+	rep.Batch.Duplicates.ExactRows, rep.Batch.Duplicates.CaseRows = exact, folded
 	timers[dp04] += time.Since(t)
 
 	// DP-11: every frequent format, and every length, judged by keyspace.
@@ -513,8 +513,11 @@ func (st *state) merge(r *bufio.Reader, w io.Writer, rep *Report) error {
 	if w != nil {
 		out = bufio.NewWriterSize(w, 1<<20)
 	}
+	dups, err := st.spill.lines()
+	if err != nil {
+		return err
+	}
 	var rec record
-	di := 0
 	ri := 0
 	var line []byte
 	var final []finding
@@ -537,11 +540,7 @@ func (st *state) merge(r *bufio.Reader, w io.Writer, rep *Report) error {
 			final = append(final, f)
 		}
 		if rec.audited {
-			for di < len(st.dups) && int(st.dups[di].line) < rec.line {
-				di++
-			}
-			if di < len(st.dups) && int(st.dups[di].line) == rec.line {
-				d := st.dups[di]
+			if d, ok := dups.at(rec.line); ok {
 				if d.exact {
 					final = append(final, finding{rule: dp04, text: fmt.Sprintf("same password as line %d (%d rows share it)", d.other, d.size)})
 				} else {
@@ -611,6 +610,9 @@ func (st *state) merge(r *bufio.Reader, w io.Writer, rep *Report) error {
 				return err
 			}
 		}
+	}
+	if dups.err != nil {
+		return dups.err
 	}
 	if out != nil {
 		return out.Flush()
