@@ -494,3 +494,52 @@ func TestTwoServersOneDatabase(t *testing.T) {
 		t.Logf("first server:\n%s\nsecond server:\n%s", servers[0].log(), servers[1].log())
 	}
 }
+
+// TestWorkFolder: each server works in its own folder inside the work
+// folder, removed when it stops; a server starting removes what servers
+// killed before it left behind, and never another running server's files
+// or anything else there. It also takes the memory limit it is given.
+func TestWorkFolder(t *testing.T) {
+	work := t.TempDir()
+	// What a killed server left: a folder whose lock nobody holds.
+	stale := filepath.Join(work, "psti-work-123")
+	if err := os.MkdirAll(stale, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{".lock", "psti-upload-1", "psti-audit-dups-2"} {
+		if err := os.WriteFile(filepath.Join(stale, f), []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A command-line audit's working file, which is none of the server's business.
+	cli := filepath.Join(work, "psti-audit-77")
+	if err := os.WriteFile(cli, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"PSTI_WORK_DIR=" + work, "PSTI_MEMORY_LIMIT=1GiB"}
+	first := startServerEnv(t, "sqlite:"+filepath.Join(t.TempDir(), "psti.db"), env)
+	if _, err := os.Stat(stale); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("the stale work folder is still there: %v", err)
+	}
+	if !strings.Contains(first.log(), "memory limit set") || !strings.Contains(first.log(), "bytes=1073741824") {
+		t.Errorf("the memory limit is not in the log:\n%s", first.log())
+	}
+	mine, _ := filepath.Glob(filepath.Join(work, "psti-work-*"))
+	if len(mine) != 1 {
+		t.Fatalf("work folders after the first start: %v", mine)
+	}
+	second := startServerEnv(t, "sqlite:"+filepath.Join(t.TempDir(), "psti.db"), env)
+	if _, err := os.Stat(mine[0]); err != nil {
+		t.Fatalf("a second server removed the first one's folder: %v", err)
+	}
+	for _, s := range []*server{first, second} {
+		if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+		<-s.done
+	}
+	left, _ := filepath.Glob(filepath.Join(work, "*"))
+	if len(left) != 1 || left[0] != cli {
+		t.Fatalf("after both stopped, the work folder holds %v; want only %s", left, cli)
+	}
+}

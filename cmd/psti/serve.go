@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -59,6 +60,10 @@ SIGINT or SIGTERM stops it gracefully: requests in flight finish (for up to
 	f.StringVar(&o.proxies, "trusted-proxies", env("PSTI_TRUSTED_PROXIES", ""), "addresses or networks of your reverse proxies, comma-separated (e.g. 127.0.0.1,::1): their X-Forwarded-For names the client for rate limits and logs (env PSTI_TRUSTED_PROXIES)")
 	f.StringVar(&o.attachPerAddress, "attachments-per-address", env("PSTI_ATTACHMENTS_PER_ADDRESS", "100MiB"), "how much one address may send in files with security reports in a day, on each server; 0 for no limit (env PSTI_ATTACHMENTS_PER_ADDRESS)")
 	f.StringVar(&o.attachTotal, "attachments-total", env("PSTI_ATTACHMENTS_TOTAL", "10GiB"), "the most all files sent with security reports may come to; past it, reports are taken without files; 0 for no limit (env PSTI_ATTACHMENTS_TOTAL)")
+	f.StringVar(&o.memory, "memory-limit", env("PSTI_MEMORY_LIMIT", "auto"), "the memory the server aims to stay within, e.g. 2GiB: near it, work slows down rather than the process being killed; auto takes GOMEMLIMIT, or 90% of the container's limit; 0 for none (env PSTI_MEMORY_LIMIT)")
+	f.StringVar(&o.auditRows, "audit-max-rows", env("PSTI_AUDIT_MAX_ROWS", "40000000"), "the most devices one uploaded password batch may list (env PSTI_AUDIT_MAX_ROWS)")
+	f.StringVar(&o.auditUpload, "audit-max-upload", env("PSTI_AUDIT_MAX_UPLOAD", "4GiB"), "the largest password batch file that may be uploaded, as sent (env PSTI_AUDIT_MAX_UPLOAD)")
+	f.StringVar(&o.auditExpanded, "audit-max-expanded", env("PSTI_AUDIT_MAX_EXPANDED", "16GiB"), "the largest an uploaded password batch may be once decompressed (env PSTI_AUDIT_MAX_EXPANDED)")
 	f.StringVar(&o.hsts, "hsts-max-age", env("PSTI_HSTS_MAX_AGE", "31536000"), "when the base URL is https, how many seconds browsers are told to come back only over https (Strict-Transport-Security); 0 sends no such header (env PSTI_HSTS_MAX_AGE)")
 	f.DurationVar(&o.grace, "shutdown-timeout", 30*time.Second, "how long requests in flight may take to finish on shutdown")
 	return c
@@ -68,6 +73,8 @@ SIGINT or SIGTERM stops it gracefully: requests in flight finish (for up to
 type serveFlags struct {
 	addr, workDir, intakeRate, proxies, hsts string
 	attachPerAddress, attachTotal            string
+	memory, auditRows, auditUpload           string
+	auditExpanded                            string
 	grace                                    time.Duration
 }
 
@@ -79,6 +86,9 @@ type serveConfig struct {
 	hstsMaxAge          int
 	attachPerAddress    int64
 	attachTotal         int64
+	memoryLimit         int64 // -1: leave GOMEMLIMIT's
+	memoryFrom          string
+	audits              passwords.RunnerOptions
 	trusted             []netip.Prefix
 	smtpURL, smtpFrom   string
 }
@@ -99,6 +109,10 @@ func (o serveFlags) check(a *app) (serveConfig, error) {
 	cfg.intakeRate = int(wholeNumber(&p, setting{"intake-rate", "PSTI_INTAKE_RATE"}, o.intakeRate, 0))
 	cfg.attachPerAddress = size(&p, setting{"attachments-per-address", "PSTI_ATTACHMENTS_PER_ADDRESS"}, o.attachPerAddress)
 	cfg.attachTotal = size(&p, setting{"attachments-total", "PSTI_ATTACHMENTS_TOTAL"}, o.attachTotal)
+	cfg.memoryLimit, cfg.memoryFrom = memoryLimit(&p, setting{"memory-limit", "PSTI_MEMORY_LIMIT"}, o.memory)
+	cfg.audits.MaxRows = wholeNumber(&p, setting{"audit-max-rows", "PSTI_AUDIT_MAX_ROWS"}, o.auditRows, 1)
+	cfg.audits.MaxBytes = size(&p, setting{"audit-max-upload", "PSTI_AUDIT_MAX_UPLOAD"}, o.auditUpload)
+	cfg.audits.MaxExpanded = size(&p, setting{"audit-max-expanded", "PSTI_AUDIT_MAX_EXPANDED"}, o.auditExpanded)
 	cfg.hstsMaxAge = int(wholeNumber(&p, setting{"hsts-max-age", "PSTI_HSTS_MAX_AGE"}, o.hsts, 0))
 	cfg.trusted = parseProxies(&p, setting{"trusted-proxies", "PSTI_TRUSTED_PROXIES"}, o.proxies)
 	checkMail(&p, cfg.smtpURL, cfg.smtpFrom)
@@ -130,6 +144,24 @@ func (a *app) serve(parent context.Context, o serveConfig) error {
 		base = "http://" + displayAddr(ln.Addr().String())
 	}
 
+	switch {
+	case o.memoryLimit > 0:
+		debug.SetMemoryLimit(o.memoryLimit)
+		log.Info("memory limit set", "bytes", o.memoryLimit, "from", o.memoryFrom)
+	case o.memoryLimit == 0:
+		log.Info("no memory limit: set PSTI_MEMORY_LIMIT (e.g. 2GiB) so that work slows down rather than the process being killed when memory runs short")
+	default:
+		log.Info("memory limit set", "from", o.memoryFrom)
+	}
+	work, releaseWork, removed, err := privateWorkDir(o.workDir)
+	if err != nil {
+		return err
+	}
+	defer releaseWork()
+	if removed > 0 {
+		log.Info("removed the files of servers that stopped without cleaning up", "folders", removed)
+	}
+
 	db, err := a.open(ctx)
 	if err != nil {
 		return err
@@ -152,8 +184,8 @@ func (a *app) serve(parent context.Context, o serveConfig) error {
 	}
 
 	srv, err := web.New(web.Config{BaseURL: base, Version: buildVersion(), Logger: log, Clock: clock,
-		Audits: passwords.RunnerOptions{Dir: o.workDir}, IntakeRate: o.intakeRate, TrustedProxies: o.trusted, HSTSMaxAge: o.hstsMaxAge,
-		WorkDir: o.workDir, AttachmentsPerAddress: o.attachPerAddress, AttachmentsTotal: o.attachTotal}, db, svc)
+		Audits: o.audits, IntakeRate: o.intakeRate, TrustedProxies: o.trusted, HSTSMaxAge: o.hstsMaxAge,
+		WorkDir: work, AttachmentsPerAddress: o.attachPerAddress, AttachmentsTotal: o.attachTotal}, db, svc)
 	if err != nil {
 		return err
 	}

@@ -191,3 +191,33 @@ func checkMail(p *problems, smtpURL, from string) {
 		p.add(setting{env: "PSTI_SMTP_URL"}, "%s", strings.TrimPrefix(err.Error(), "mail: "))
 	}
 }
+
+// memoryLimit reads the Go memory limit: a size, 0 (none), or auto: what
+// GOMEMLIMIT says if it is set, else 90% of the memory the process's
+// control group may use, if it is limited, else none. Under the limit the
+// garbage collector works harder as memory fills, so pressure slows work
+// down instead of the system killing the process.
+func memoryLimit(p *problems, s setting, v string) (limit int64, from string) {
+	v = strings.TrimSpace(v)
+	if v != "auto" {
+		if v == "0" || v == "off" {
+			return 0, "none"
+		}
+		return size(p, s, v), "setting"
+	}
+	if os.Getenv("GOMEMLIMIT") != "" {
+		return -1, "GOMEMLIMIT"
+	}
+	for _, f := range []string{"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		n, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+		if err != nil || n <= 0 || n >= 1<<60 { // "max", or unlimited
+			continue
+		}
+		return n / 10 * 9, "control group"
+	}
+	return 0, "none"
+}

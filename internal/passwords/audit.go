@@ -29,6 +29,8 @@ type Config struct {
 	Declaration *Declaration
 	Thresholds  Thresholds
 	Workers     int // 0: one per core
+	// MaxRows, when not 0, refuses a batch of more rows (an *InputError).
+	MaxRows int64
 	// Findings, if not nil, receives one JSON object per flagged row.
 	Findings io.Writer
 	// Progress, if not nil, is called now and then with the rows read so
@@ -166,6 +168,9 @@ func Audit(ctx context.Context, in io.Reader, cfg Config) (*Report, error) {
 				err := rd.Read(&r)
 				if err == io.EOF {
 					break
+				}
+				if err == nil && cfg.MaxRows > 0 && rowsRead.Load()+int64(len(rows)) >= cfg.MaxRows {
+					err = &InputError{File: cfg.InputName, Line: r.Line, Msg: fmt.Sprintf("the batch has more than %d rows, the most this audit takes at a time: split it", cfg.MaxRows)}
 				}
 				if err != nil {
 					readErr = err

@@ -2,6 +2,7 @@ package passwords
 
 import (
 	"bufio"
+	"bytes"
 	"compress/gzip"
 	"context"
 	"errors"
@@ -9,6 +10,8 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -95,8 +98,16 @@ type RunnerOptions struct {
 	// Dir is where uploaded files wait for their audit (and the audits'
 	// working files); "" means the system's temporary directory.
 	Dir string
-	// MaxBytes bounds an upload; 0 means 4 GiB.
+	// MaxBytes bounds an upload as sent; 0 means 4 GiB.
 	MaxBytes int64
+	// MaxExpanded bounds an upload once decompressed; 0 means 16 GiB.
+	MaxExpanded int64
+	// MaxRows bounds the devices of one upload; 0 means 40 million, which
+	// lets a real batch of 30 million devices through.
+	MaxRows int64
+	// Workers is how many cores an audit uses; 0 means all but one, so
+	// that the server keeps one for its requests while an audit runs.
+	Workers int
 	// Slots is how many audits may run at once; 0 means one (an audit
 	// already uses every core).
 	Slots      int
@@ -133,6 +144,15 @@ func NewRunner(st RunStore, opt RunnerOptions) *Runner {
 	if opt.MaxBytes <= 0 {
 		opt.MaxBytes = 4 << 30
 	}
+	if opt.MaxExpanded <= 0 {
+		opt.MaxExpanded = 16 << 30
+	}
+	if opt.MaxRows <= 0 {
+		opt.MaxRows = 40_000_000
+	}
+	if opt.Workers <= 0 {
+		opt.Workers = max(1, runtime.GOMAXPROCS(0)-1)
+	}
 	if opt.Slots <= 0 {
 		opt.Slots = 1
 	}
@@ -157,6 +177,9 @@ func NewRunner(st RunStore, opt RunnerOptions) *Runner {
 
 // MaxBytes is the largest upload the runner accepts.
 func (rn *Runner) MaxBytes() int64 { return rn.opt.MaxBytes }
+
+// MaxRows is the most devices one upload may list.
+func (rn *Runner) MaxRows() int64 { return rn.opt.MaxRows }
 
 // Upload is a batch file received for an audit, kept in a private file
 // until its audit has run. Discard it if no audit is started.
@@ -214,7 +237,7 @@ func (rn *Runner) Receive(fileName string, body io.Reader) (*Upload, error) {
 	if u.bytes == 0 {
 		return nil, psti.Errorf(psti.EINVALID, "%s is empty: a batch needs a header line and one row per device.", name)
 	}
-	if err := checkHeader(f, name); err != nil {
+	if err := rn.inspect(f, name); err != nil {
 		var ie *InputError
 		if errors.As(err, &ie) {
 			return nil, psti.Errorf(psti.EINVALID, "%s", ie.Plain())
@@ -251,9 +274,12 @@ func (rn *Runner) Start(ctx context.Context, a psti.Actor, req RunRequest, u *Up
 	return &queued, nil
 }
 
-// checkHeader reads the upload's header line, so a file that is not a batch
-// is refused while its sender waits, then rewinds.
-func checkHeader(f *os.File, name string) error {
+// inspect reads the upload through once, while its sender waits: its
+// header must be a batch's, and once decompressed it must stay within the
+// runner's size and row limits. A small compressed file that would expand
+// to billions of rows is refused here, before it takes the audit slot. Rows
+// are counted as lines, which is never fewer. It rewinds the file.
+func (rn *Runner) inspect(f *os.File, name string) error {
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return err
 	}
@@ -262,11 +288,61 @@ func checkHeader(f *os.File, name string) error {
 		return fmt.Errorf("%s: %v", name, err)
 	}
 	defer closeIn()
-	if _, err := NewReader(in, name); err != nil {
+	counted := &lineCounter{r: in}
+	if _, err := NewReader(counted, name); err != nil {
 		return err
+	}
+	buf := make([]byte, 256<<10)
+	for {
+		_, err := counted.Read(buf)
+		if counted.bytes > rn.opt.MaxExpanded {
+			return psti.Errorf(psti.EINVALID, "%s is larger than the %s this server audits once it is decompressed. Audit it with the command line (psti passwords audit), or split it.", name, sizeWords(rn.opt.MaxExpanded))
+		}
+		if counted.lines > rn.opt.MaxRows+1 { // the header is a line too
+			return psti.Errorf(psti.EINVALID, "%s lists more than %s devices; this server audits at most %s at a time. Split the batch, or audit it with the command line (psti passwords audit).", name, count(rn.opt.MaxRows), count(rn.opt.MaxRows))
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %v", name, err)
+		}
 	}
 	_, err = f.Seek(0, io.SeekStart)
 	return err
+}
+
+// lineCounter counts the bytes and line ends read through it.
+type lineCounter struct {
+	r            io.Reader
+	bytes, lines int64
+}
+
+func (c *lineCounter) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.bytes += int64(n)
+	c.lines += int64(bytes.Count(p[:n], []byte{'\n'}))
+	return n, err
+}
+
+// sizeWords says an amount of data in the units people read.
+func sizeWords(n int64) string {
+	if n >= 1<<30 && n%(1<<30) == 0 {
+		return fmt.Sprintf("%d GiB", n>>30)
+	}
+	if n >= 1<<20 {
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// count writes a whole number with thousands separated.
+func count(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
 
 // decompressed reads gzip when the file starts with gzip's magic number.
@@ -362,6 +438,7 @@ wait:
 	})
 	log.Info("password audit started", "file", r.FileName, "bytes", r.FileBytes)
 	rep, err := Audit(ctx, in, Config{
+		Workers: rn.opt.Workers, MaxRows: rn.opt.MaxRows,
 		Brand: req.Brand, Model: req.Model, Product: req.Product,
 		Declaration: req.Declaration, Thresholds: rn.opt.Thresholds,
 		Progress: func(n int64) { rows.Store(n) }, TempDir: rn.opt.Dir, InputName: r.FileName,

@@ -1,6 +1,7 @@
 package passwords_test
 
 import (
+	"compress/gzip"
 	"context"
 	"fmt"
 	"io"
@@ -253,5 +254,40 @@ func TestRunnerRefuses(t *testing.T) {
 	}
 	if _, err := os.Stat(dir); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestRunnerRefusesBombs: a small compressed upload that expands past the
+// runner's limits, in rows or in bytes, is refused while its sender waits,
+// before it takes the audit slot, and nothing is kept; a batch just within
+// them is taken.
+func TestRunnerRefusesBombs(t *testing.T) {
+	dir := t.TempDir()
+	rn, _, _, _ := runnerEnv(t, passwords.RunnerOptions{Dir: dir, MaxRows: 1000, MaxExpanded: 64 << 10})
+	gz := func(s string) string {
+		var b strings.Builder
+		zw := gzip.NewWriter(&b)
+		zw.Write([]byte(s))
+		zw.Close()
+		return b.String()
+	}
+	long := "serial,password\n" + strings.Repeat("A,"+strings.Repeat("x", 200)+"\n", 400)
+	for _, c := range []struct{ name, body, says string }{
+		{"1001 rows, compressed", gz(randomBatch(1001)), "more than 1,000 devices"},
+		{"1001 rows", randomBatch(1001), "more than 1,000 devices"},
+		{"80 KB once expanded", gz(long), "decompressed"},
+	} {
+		up, err := rn.Receive(c.name, strings.NewReader(c.body))
+		if psti.ErrorCode(err) != psti.EINVALID || !strings.Contains(psti.ErrorMessage(err), c.says) || up != nil {
+			t.Errorf("%s: %v", c.name, err)
+		}
+	}
+	up, err := rn.Receive("1000 rows", strings.NewReader(gz(randomBatch(1000))))
+	if err != nil {
+		t.Fatalf("a batch of 1,000 rows, the limit: %v", err)
+	}
+	up.Discard()
+	if left := leftFiles(t, dir); len(left) != 0 {
+		t.Fatalf("left behind: %v", left)
 	}
 }
