@@ -31,7 +31,9 @@ func serveCmd(a *app) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the web server: public pages, admin pages and the JSON API",
-		Long: `Run the web server. It applies any pending database migrations first, then
+		Long: `Run the web server. It checks the database first: an SQLite file that fails
+SQLite's quick integrity check is refused (exit status 1) with a message that
+says how to restore a backup. It then applies any pending migrations, and
 listens on --addr. On an empty database it prints a one-time setup link for the
 first administrator: open it to choose your password. There is no default
 password.
@@ -83,16 +85,11 @@ func (a *app) serve(parent context.Context, o serveOptions) error {
 	ctx, stop := signal.NotifyContext(parent, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("cannot listen on %s: %w", addr, err)
-	}
-	defer ln.Close()
-	base := a.baseURL
-	if base == "" {
-		base = "http://" + displayAddr(ln.Addr().String())
-	}
-
+	// The database first: one that is damaged (or newer than this psti) is
+	// refused before anything listens, so that nothing reports the server
+	// ready, and before a setup link is printed for a database that may hold
+	// users after all.
+	opened := time.Now()
 	db, err := a.open(ctx)
 	if err != nil {
 		return err
@@ -104,7 +101,17 @@ func (a *app) serve(parent context.Context, o serveOptions) error {
 			log.Info("database closed")
 		}
 	}()
-	log.Info("database ready", "backend", db.Backend(), "url", redact(a.databaseURL))
+	log.Info("database ready", "backend", db.Backend(), "url", redact(a.databaseURL), "took", time.Since(opened).Round(time.Millisecond))
+
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("cannot listen on %s: %w", addr, err)
+	}
+	defer ln.Close()
+	base := a.baseURL
+	if base == "" {
+		base = "http://" + displayAddr(ln.Addr().String())
+	}
 
 	clock := psti.SystemClock{}
 	svc := auth.NewService(db, clock)

@@ -16,6 +16,8 @@ import (
 	"github.com/pressly/goose/v3"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/psti/psti/internal/psti"
 )
 
 // dialect holds everything that differs between SQLite and PostgreSQL. The
@@ -118,7 +120,7 @@ func sqliteDSN(path string, immediate bool) string {
 	return path + "?" + v.Encode()
 }
 
-func (db *DB) openSQLite(path string) error {
+func (db *DB) openSQLite(ctx context.Context, path string, quickCheck bool) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return fmt.Errorf("store: unable to create the data directory: %w", err)
 	}
@@ -144,10 +146,37 @@ func (db *DB) openSQLite(path string) error {
 	ro.SetMaxIdleConns(n)
 	db.rw, db.ro = rw, newPool(ro)
 	// Create the file and switch it to WAL before readers race to do so.
-	if _, err := rw.Exec(`PRAGMA user_version`); err != nil {
+	if _, err := rw.ExecContext(ctx, `PRAGMA user_version`); err != nil {
+		if isDamage(err) {
+			return db.damaged([]string{err.Error()})
+		}
 		return fmt.Errorf("store: unable to open %s: %w", path, err)
 	}
+	if quickCheck {
+		// Before anything reads or writes records: a damaged file answers
+		// some queries and fails others, so a server started on one looks
+		// ready and fails later, on whatever touches the damage, and every
+		// write risks losing more.
+		problems, err := integrity(ctx, db.rw, "quick_check", maxDamageLines+1)
+		if err != nil {
+			return fmt.Errorf("store: unable to check %s: %w", path, err)
+		}
+		if len(problems) > 0 {
+			return db.damaged(problems)
+		}
+	}
 	return nil
+}
+
+// isDamage reports whether err is SQLite saying that the file is damaged
+// or is not a database at all.
+func isDamage(err error) bool {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	code := se.Code() & 0xff // the primary code, without the extended part
+	return code == sqlite3.SQLITE_CORRUPT || code == sqlite3.SQLITE_NOTADB
 }
 
 // isUnique reports whether err is a violated uniqueness constraint.
@@ -180,4 +209,70 @@ func (d *dialect) resetSequence(ctx context.Context, q querier, table string) er
 	_, err := q.ExecContext(ctx, fmt.Sprintf(
 		`SELECT setval(pg_get_serial_sequence('%s', 'id'), COALESCE(MAX(id), 1), MAX(id) IS NOT NULL) FROM %s`, table, table))
 	return err
+}
+
+// maxDamageLines bounds how much of SQLite's account of a damaged file an
+// error quotes: the first lines say what is wrong, and a file with many
+// damaged pages would otherwise give thousands.
+const maxDamageLines = 5
+
+// integrity runs SQLite's quick_check or integrity_check and returns what
+// it found wrong, a finding a line: nothing when the file is sound, about
+// limit findings at most otherwise. SQLite failing with a damaged-file error
+// is itself a finding.
+func integrity(ctx context.Context, q querier, pragma string, limit int) ([]string, error) {
+	rows, err := q.QueryContext(ctx, fmt.Sprintf(`PRAGMA %s(%d)`, pragma, limit))
+	if err != nil {
+		if isDamage(err) {
+			return []string{err.Error()}, nil
+		}
+		return nil, err
+	}
+	defer rows.Close()
+	var found []string
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			return nil, err
+		}
+		// A row may hold several findings, a line each, under a heading
+		// that names the schema ("*** in database main ***").
+		for l := range strings.SplitSeq(line, "\n") {
+			if l = strings.TrimSpace(l); l != "" && l != "ok" && !strings.HasPrefix(l, "*** in database") {
+				found = append(found, l)
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		if isDamage(err) {
+			return append(found, err.Error()), nil
+		}
+		return nil, err
+	}
+	return found, nil
+}
+
+// damaged is the refusal of a damaged SQLite file: the first lines of what
+// SQLite found (more than maxDamageLines are cut short), and how to bring
+// back a backup.
+func (db *DB) damaged(problems []string) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "The database file %s is damaged. SQLite reports:\n", db.path)
+	for i, p := range problems {
+		if i == maxDamageLines {
+			b.WriteString("    …and more (psti check lists up to 100)\n")
+			break
+		}
+		fmt.Fprintf(&b, "    %s\n", clip(p, 200))
+	}
+	fmt.Fprintf(&b, `psti will not use it: what it reads there may be wrong, and what it writes
+may make the damage worse. Bring back your latest backup (a file made by
+psti backup) with:
+
+    psti restore --from BACKUP --database-url %s
+
+Restore checks the backup before putting it in place, and moves the damaged
+file aside (as %s.before-restore-<date and time>) rather
+than deleting it. Changes made since that backup are not in it.`, db.url, db.path)
+	return &psti.Error{Code: psti.EDAMAGED, Message: b.String()}
 }

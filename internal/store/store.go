@@ -40,11 +40,16 @@ type Options struct {
 	// NoMigrate opens without applying migrations (for inspecting a database
 	// that a newer psti wrote).
 	NoMigrate bool
+	// NoQuickCheck opens an SQLite database without first checking that its
+	// file is sound. Only psti check sets it: it runs the full check itself,
+	// and must be able to report on a damaged file rather than refuse it.
+	NoQuickCheck bool
 }
 
 // Open connects to the database at url, creating it (for SQLite) and
 // applying migrations unless told not to. url is "sqlite:PATH" or a
-// postgres:// URL; see ParseURL.
+// postgres:// URL; see ParseURL. An SQLite file that fails SQLite's quick
+// check is refused with an EDAMAGED error that says how to restore it.
 func Open(ctx context.Context, url string, opt Options) (*DB, error) {
 	d, target, err := ParseURL(url)
 	if err != nil {
@@ -56,7 +61,8 @@ func Open(ctx context.Context, url string, opt Options) (*DB, error) {
 	}
 	if d.sqlite {
 		db.path = target
-		if err := db.openSQLite(target); err != nil {
+		if err := db.openSQLite(ctx, target, !opt.NoQuickCheck); err != nil {
+			db.Close()
 			return nil, err
 		}
 	} else {

@@ -1,0 +1,98 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/psti/psti/internal/psti"
+	"github.com/psti/psti/internal/store"
+	"github.com/psti/psti/internal/store/storetest"
+)
+
+// TestOpenRefusesDamagedFile overwrites 20 pages in the middle of a
+// database, as a failing disk might: opening it is refused with an error
+// that names the file, quotes SQLite (a few lines, not all) and says how to
+// restore, and the file is left as it was.
+func TestOpenRefusesDamagedFile(t *testing.T) {
+	url := storetest.Damaged(t, 20)
+	path := strings.TrimPrefix(url, "sqlite:")
+	before, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	db, err := store.Open(context.Background(), url, store.Options{})
+	if err == nil {
+		db.Close()
+		t.Fatal("a database with 20 overwritten pages opened without complaint")
+	}
+	if psti.ErrorCode(err) != psti.EDAMAGED {
+		t.Fatalf("error code %q, want %q: %v", psti.ErrorCode(err), psti.EDAMAGED, err)
+	}
+	msg := psti.ErrorMessage(err)
+	for _, want := range []string{path + " is damaged", "psti restore --from BACKUP --database-url " + url, path + ".before-restore-"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("the message lacks %q:\n%s", want, msg)
+		}
+	}
+	report, _, _ := strings.Cut(msg, "psti will not use it")
+	if quoted := strings.Count(report, "\n    "); quoted != 6 || !strings.Contains(report, "Tree ") || !strings.Contains(report, "and more") {
+		t.Errorf("want five lines of SQLite's report and a line saying there is more, got %d lines:\n%s", quoted, msg)
+	}
+	after, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(after) != string(before) {
+		t.Error("opening a damaged file changed it")
+	}
+
+	// Without the check the file opens, as it did before there was one, and
+	// fails later, on whatever reads the damaged pages.
+	unchecked, err := store.Open(context.Background(), url, store.Options{NoQuickCheck: true})
+	if err != nil {
+		t.Fatalf("the damage is meant to be where opening does not see it: %v", err)
+	}
+	_, err = unchecked.Counts(context.Background())
+	unchecked.Close()
+	if err == nil {
+		t.Fatal("the damaged pages were never read: the test proves nothing")
+	}
+
+	// Refusing did not leave the file's lock held: a restore could go ahead.
+	bak := filepath.Join(t.TempDir(), "psti.db")
+	good, err := store.Open(context.Background(), storetest.SQLite.URL(t), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer good.Close()
+	if _, err := good.Backup(context.Background(), bak); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := store.Restore(context.Background(), url, bak, time.Now()); err != nil {
+		t.Fatalf("restore over the refused file: %v", err)
+	}
+}
+
+// TestOpenRefusesWhatIsNotADatabase: a file whose first page is gone is
+// refused in the same words.
+func TestOpenRefusesWhatIsNotADatabase(t *testing.T) {
+	url := storetest.SQLite.URL(t)
+	path := strings.TrimPrefix(url, "sqlite:")
+	if err := os.WriteFile(path, []byte(strings.Repeat("not a database\n", 1000)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := store.Open(context.Background(), url, store.Options{})
+	if psti.ErrorCode(err) != psti.EDAMAGED || !strings.Contains(psti.ErrorMessage(err), "psti restore --from BACKUP") {
+		t.Fatalf("want a damaged-file error saying how to restore, got %v", err)
+	}
+	var pe *psti.Error
+	if !errors.As(err, &pe) {
+		t.Fatalf("%T is not a *psti.Error", err)
+	}
+}
