@@ -80,7 +80,7 @@ func CheckBackup(ctx context.Context, path string) (Counts, error) {
 	if version > latest {
 		return nil, psti.Errorf(psti.EINVALID, "%s has schema version %d, newer than this psti knows (%d).", path, version, latest)
 	}
-	return countTables(ctx, c)
+	return countTables(ctx, c, Tables)
 }
 
 // Restore replaces the SQLite database at path with a backup. The server

@@ -42,9 +42,10 @@ func (c Counts) Total() int64 {
 	return n
 }
 
-func countTables(ctx context.Context, q querier) (Counts, error) {
+// countTables counts the rows of each of tables.
+func countTables(ctx context.Context, q querier, tables []string) (Counts, error) {
 	c := Counts{}
-	for _, t := range Tables {
+	for _, t := range tables {
 		var n int64
 		if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+t).Scan(&n); err != nil {
 			return nil, fmt.Errorf("store: unable to count %s: %w", t, err)
@@ -55,7 +56,7 @@ func countTables(ctx context.Context, q querier) (Counts, error) {
 }
 
 // Counts returns the number of rows in every table.
-func (db *DB) Counts(ctx context.Context) (Counts, error) { return countTables(ctx, db.ro) }
+func (db *DB) Counts(ctx context.Context) (Counts, error) { return countTables(ctx, db.ro, Tables) }
 
 // SchemaTables lists the tables that exist in the database, apart from the
 // migration tool's own.
@@ -108,7 +109,7 @@ func CopyAll(ctx context.Context, src, dst *DB, progress func(table string, rows
 		return nil, fmt.Errorf("store: unable to read the source: %w", err)
 	}
 	defer rtx.Rollback()
-	want, err := countTables(ctx, rtx)
+	want, err := countTables(ctx, rtx, Tables)
 	if err != nil {
 		return nil, err
 	}

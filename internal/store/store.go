@@ -12,6 +12,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"runtime"
 	"strings"
 	"sync"
@@ -44,6 +46,10 @@ type Options struct {
 	// file is sound. Only psti check sets it: it runs the full check itself,
 	// and must be able to report on a damaged file rather than refuse it.
 	NoQuickCheck bool
+	// MustExist refuses (ENOTFOUND) an SQLite file that does not exist,
+	// rather than create an empty database there: for commands that read
+	// what is there.
+	MustExist bool
 }
 
 // Open connects to the database at url, creating it (for SQLite) and
@@ -61,6 +67,9 @@ func Open(ctx context.Context, url string, opt Options) (*DB, error) {
 	}
 	if d.sqlite {
 		db.path = target
+		if _, err := os.Stat(target); opt.MustExist && errors.Is(err, fs.ErrNotExist) {
+			return nil, psti.Errorf(psti.ENOTFOUND, "There is no database at %s.", target)
+		}
 		if err := db.openSQLite(ctx, target, !opt.NoQuickCheck); err != nil {
 			db.Close()
 			return nil, err
