@@ -38,7 +38,8 @@ listens on --addr. On an empty database it prints a one-time setup link for the
 first administrator: open it to choose your password. There is no default
 password.
 
-Health: /healthz (process up), /readyz (database reachable), /metrics
+Health: /healthz (process up), /readyz (the database answers and takes a
+write; 503 saying why when not, for example when the disk is full), /metrics
 (Prometheus). API description: /api/v1/openapi.json.
 
 SIGINT or SIGTERM stops it gracefully: requests in flight finish (for up to

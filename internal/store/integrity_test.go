@@ -168,3 +168,29 @@ func BenchmarkIntegrity(b *testing.B) {
 		}
 	})
 }
+
+// TestCheckWritePostgres: the write check commits on PostgreSQL, and fails
+// on a session that may only read, as on a standby.
+func TestCheckWritePostgres(t *testing.T) {
+	ctx := context.Background()
+	url := storetest.PostgresURL(t)
+	db, err := store.Open(ctx, url, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for range 3 {
+		if err := db.CheckWrite(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ro, err := store.Open(ctx, url+"&default_transaction_read_only=on", store.Options{NoMigrate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	err = ro.CheckWrite(ctx)
+	if psti.ErrorCode(err) != psti.EUNAVAILABLE || !strings.Contains(psti.ErrorMessage(err), "read-only") {
+		t.Fatalf("want an EUNAVAILABLE error saying read-only, got %v", err)
+	}
+}
