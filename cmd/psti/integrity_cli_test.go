@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -199,4 +200,35 @@ func TestCheckHelp(t *testing.T) {
 	wantExit(t, r, 0)
 	wantContains(t, "check --help", r.stdout, "integrity_check", "foreign_key_check", "pg_amcheck", "psti restore --from BACKUP", "Exit status", "Examples:")
 	wantContains(t, "psti --help", cli(t, "--help").stdout, "check ")
+}
+
+// TestMigrateDataRefusesATargetInUse: a target that a psti process has open
+// is refused too, and the source is left alone.
+func TestMigrateDataRefusesATargetInUse(t *testing.T) {
+	src, _ := seeded(t)
+	dst := storetest.SQLite.URL(t)
+	live := openDB(t, dst)
+	defer live.Close()
+	before := counts(t, src)
+	r := cli(t, "migrate-data", "--from", src, "--to", dst)
+	wantExit(t, r, 1)
+	wantContains(t, "stderr", r.stderr, "The target database "+dst+" is open in another psti process")
+	if c, err := live.Counts(context.Background()); err != nil || c.Total() != 0 {
+		t.Fatalf("a refused copy wrote to the target: %v %v", c, err)
+	}
+	if after := counts(t, src); !reflect.DeepEqual(after, before) {
+		t.Fatalf("a refused copy changed the source: %v -> %v", before, after)
+	}
+}
+
+// TestMigrateDataRefusesAMissingSource: a source file that is not there is
+// not made, empty, and copied as if it were a database.
+func TestMigrateDataRefusesAMissingSource(t *testing.T) {
+	dir, out := t.TempDir(), t.TempDir()
+	r := cli(t, "migrate-data", "--from", "sqlite:"+filepath.Join(dir, "psti.db"), "--to", "sqlite:"+filepath.Join(out, "psti.db"))
+	wantExit(t, r, 1)
+	wantContains(t, "stderr", r.stderr, "There is no database at "+filepath.Join(dir, "psti.db"))
+	if a, b := dirNames(t, dir), dirNames(t, out); len(a)+len(b) != 0 {
+		t.Fatalf("a refused copy made files: %v %v", a, b)
+	}
 }

@@ -105,7 +105,7 @@ func Restore(ctx context.Context, url, backup string, now time.Time) (Counts, st
 	}
 	unlock, err := lockFile(path+".lock", true)
 	if err != nil {
-		if errors.Is(err, errLocked) {
+		if errors.Is(err, ErrInUse) {
 			return nil, "", psti.Errorf(psti.ECONFLICT, "The database %s is open in another psti process. Stop the server, then run the restore again.", path)
 		}
 		return nil, "", err

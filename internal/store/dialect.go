@@ -68,6 +68,23 @@ func (d *dialect) Fold(col string) string {
 	return "translate(" + col + ", 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
 }
 
+// The advisory locks psti takes on PostgreSQL (each belongs to one
+// database). They are the only ones, and their keys must not collide:
+//
+//   - 7270001, in the one-number key space, for a transaction
+//     (pg_advisory_xact_lock): lockUsers. Installations in other schemas of
+//     the same database share it, which costs them nothing that matters.
+//   - (7270002, hashtext(current_database() || '.' || current_schema())), in
+//     the two-number key space, for a session: openLock, which every psti
+//     process holds while it has the database open. It must be per schema:
+//     one database may hold several psti installations in schemas of their
+//     own (the tests do just that), and each is opened on its own.
+
+// openLock is the SQL that names a database's open lock, after the function
+// that takes it. A schema missing from the search path gives the empty name
+// rather than NULL, which would take no lock at all.
+const openLock = `(7270002, hashtext(current_database() || '.' || COALESCE(current_schema(), '')))`
+
 // lockUsers serialises the transactions that must see every other's
 // change to users (keeping an enabled admin; creating the first one). On
 // SQLite write transactions are serialised already.
@@ -77,6 +94,48 @@ func (d *dialect) lockUsers(ctx context.Context, tx querier) error {
 	}
 	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7270001)`)
 	return err
+}
+
+// lockPostgres takes the database's open lock on a connection of its own,
+// held until Close: shared, as every psti process does (waiting while an
+// exclusive holder has it), or exclusive without waiting, failing with
+// ErrInUse while any other process holds it. It is what the SQLite file's
+// lock is there: it keeps psti migrate-data from reading a database that a
+// server is still writing.
+func (db *DB) lockPostgres(ctx context.Context, url string, exclusive bool) error {
+	pool, err := sql.Open("pgx", url)
+	if err != nil {
+		return fmt.Errorf("store: unable to open PostgreSQL: %w", err)
+	}
+	pool.SetMaxOpenConns(1)
+	conn, err := pool.Conn(ctx)
+	if err != nil {
+		pool.Close()
+		return fmt.Errorf("store: unable to connect to PostgreSQL: %w", err)
+	}
+	// Closing the pool ends the session, and PostgreSQL then lets go of
+	// its session locks.
+	release := func() {
+		conn.Close()
+		pool.Close()
+	}
+	if exclusive {
+		var ok bool
+		var schema string
+		if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock`+openLock+`, current_schema()`).Scan(&ok, &schema); err != nil {
+			release()
+			return fmt.Errorf("store: unable to lock the database: %w", err)
+		}
+		if !ok {
+			release()
+			return &psti.Error{Code: psti.ECONFLICT, Message: fmt.Sprintf("The database (schema %s) is open in another psti process.", schema), Err: ErrInUse}
+		}
+	} else if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock_shared`+openLock); err != nil {
+		release()
+		return fmt.Errorf("store: unable to lock the database: %w", err)
+	}
+	db.unlock = release
+	return nil
 }
 
 // DefaultURL is where psti keeps its data when no database URL is given: an
@@ -126,11 +185,14 @@ func sqliteDSN(path string, immediate bool) string {
 	return path + "?" + v.Encode()
 }
 
-func (db *DB) openSQLite(ctx context.Context, path string, quickCheck bool) error {
+func (db *DB) openSQLite(ctx context.Context, path string, exclusive, quickCheck bool) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return fmt.Errorf("store: unable to create the data directory: %w", err)
 	}
-	unlock, err := lockFile(path+".lock", false)
+	unlock, err := lockFile(path+".lock", exclusive)
+	if errors.Is(err, ErrInUse) {
+		return &psti.Error{Code: psti.ECONFLICT, Message: fmt.Sprintf("The database %s is open in another psti process.", path), Err: err}
+	}
 	if err != nil {
 		return err
 	}

@@ -194,3 +194,59 @@ func TestCheckWritePostgres(t *testing.T) {
 		t.Fatalf("want an EUNAVAILABLE error saying read-only, got %v", err)
 	}
 }
+
+// TestOpenExclusive: an Exclusive open is refused, at once, while another
+// opener has the database, and goes through once it is closed; while it
+// holds the database, other openers wait. On both back ends.
+func TestOpenExclusive(t *testing.T) {
+	for _, b := range storetest.Backends {
+		t.Run(b.Name, func(t *testing.T) {
+			ctx := context.Background()
+			url := b.URL(t)
+			other, err := store.Open(ctx, url, store.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Another opener of the same database does not stand in the way.
+			shared, err := store.Open(ctx, url, store.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			shared.Close()
+
+			start := time.Now()
+			_, err = store.Open(ctx, url, store.Options{Exclusive: true})
+			if !errors.Is(err, store.ErrInUse) || psti.ErrorCode(err) != psti.ECONFLICT {
+				other.Close()
+				t.Fatalf("an exclusive open beside another: %v", err)
+			}
+			if d := time.Since(start); d > 2*time.Second {
+				t.Errorf("the refusal took %v: it must not wait", d)
+			}
+			other.Close()
+
+			alone, err := store.Open(ctx, url, store.Options{Exclusive: true})
+			if err != nil {
+				t.Fatalf("an exclusive open once the other is closed: %v", err)
+			}
+			opened := make(chan error, 1)
+			go func() {
+				db, err := store.Open(ctx, url, store.Options{})
+				if err == nil {
+					db.Close()
+				}
+				opened <- err
+			}()
+			select {
+			case err := <-opened:
+				alone.Close()
+				t.Fatalf("another open went ahead beside an exclusive one: %v", err)
+			case <-time.After(300 * time.Millisecond):
+			}
+			alone.Close()
+			if err := <-opened; err != nil {
+				t.Fatalf("the waiting open, once the exclusive one closed: %v", err)
+			}
+		})
+	}
+}

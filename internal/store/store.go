@@ -31,7 +31,7 @@ type DB struct {
 	clock   psti.Clock
 	url     string
 	path    string // the SQLite file; "" on PostgreSQL
-	unlock  func() // releases the SQLite file's shared lock
+	unlock  func() // releases the lock every opener holds; see lockFile and lockPostgres
 	intake  intake // groups new security reports into shared commits
 }
 
@@ -50,7 +50,17 @@ type Options struct {
 	// rather than create an empty database there: for commands that read
 	// what is there.
 	MustExist bool
+	// Exclusive opens the database for this process alone: Open refuses at
+	// once, with an ECONFLICT error that wraps ErrInUse, while any other
+	// psti process has it open, and psti processes that open it meanwhile
+	// wait until it is closed. psti migrate-data opens its source and
+	// target so, so that nothing writes to either during the copy.
+	Exclusive bool
 }
+
+// ErrInUse is wrapped by the error of an Exclusive Open, or a restore, that
+// another psti process is in the way of.
+var ErrInUse = errors.New("store: the database is open in another psti process")
 
 // Open connects to the database at url, creating it (for SQLite) and
 // applying migrations unless told not to. url is "sqlite:PATH" or a
@@ -70,7 +80,7 @@ func Open(ctx context.Context, url string, opt Options) (*DB, error) {
 		if _, err := os.Stat(target); opt.MustExist && errors.Is(err, fs.ErrNotExist) {
 			return nil, psti.Errorf(psti.ENOTFOUND, "There is no database at %s.", target)
 		}
-		if err := db.openSQLite(ctx, target, !opt.NoQuickCheck); err != nil {
+		if err := db.openSQLite(ctx, target, opt.Exclusive, !opt.NoQuickCheck); err != nil {
 			db.Close()
 			return nil, err
 		}
@@ -88,6 +98,12 @@ func Open(ctx context.Context, url string, opt Options) (*DB, error) {
 	if err := db.Ping(ctx); err != nil {
 		db.Close()
 		return nil, err
+	}
+	if !d.sqlite {
+		if err := db.lockPostgres(ctx, target, opt.Exclusive); err != nil {
+			db.Close()
+			return nil, err
+		}
 	}
 	if !opt.NoMigrate {
 		if err := db.migrate(ctx); err != nil {
