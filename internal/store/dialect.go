@@ -339,8 +339,9 @@ psti backup) with:
 
     psti restore --from BACKUP --database-url %s
 
-Restore checks the backup before putting it in place, and moves the damaged
-file aside (as %s.before-restore-<date and time>) rather
-than deleting it. Changes made since that backup are not in it.`, db.url, db.path)
+Nothing else needs doing first. Restore checks the backup before putting it
+in place, refuses while another psti process has this database open, and
+moves the damaged file aside (as %s.before-restore-<date and time>)
+rather than deleting it. Changes made since that backup are not in it.`, db.url, db.path)
 	return &psti.Error{Code: psti.EDAMAGED, Message: b.String()}
 }
