@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"path/filepath"
@@ -306,8 +307,10 @@ outgrows one machine (it works the other way too). The target is migrated first
 and must be empty. The copy is one transaction: it lands whole or not at all.
 Afterwards each table's row count is compared with the source and printed.
 
-Stop the server before copying, so nothing is written to the source meanwhile;
-then start it again with PSTI_DATABASE_URL set to the target.`,
+Stop the server before copying: migrate-data refuses (exit status 1) while any
+other psti process has the source or the target open, so that nothing is
+written to either meanwhile, and psti processes started during the copy wait
+for it to end. Then start the server with PSTI_DATABASE_URL set to the target.`,
 		Example: `  psti migrate-data --from sqlite:psti-data/psti.db --to postgres://psti@db.internal/psti`,
 		Args:    exactArgs(0, "no arguments (use --from and --to)"),
 		RunE: func(c *cobra.Command, _ []string) error {
@@ -323,12 +326,22 @@ then start it again with PSTI_DATABASE_URL set to the target.`,
 				return usagef("--from and --to name the same database")
 			}
 			ctx := c.Context()
-			src, err := store.Open(ctx, from, store.Options{})
+			// Both for this process alone: a server still writing to the
+			// source would go on acknowledging records the copy never sees,
+			// and one writing to the target would mix with the copy. The
+			// source is refused before the target is touched.
+			src, err := store.Open(ctx, from, store.Options{Exclusive: true, MustExist: true})
+			if errors.Is(err, store.ErrInUse) {
+				return psti.Errorf(psti.ECONFLICT, "The database %s is open in another psti process. Stop the server, then run migrate-data again.", redact(from))
+			}
 			if err != nil {
 				return fmt.Errorf("source: %w", err)
 			}
 			defer src.Close()
-			dst, err := store.Open(ctx, to, store.Options{})
+			dst, err := store.Open(ctx, to, store.Options{Exclusive: true})
+			if errors.Is(err, store.ErrInUse) {
+				return psti.Errorf(psti.ECONFLICT, "The target database %s is open in another psti process. Stop it (start the server on the target only after the copy), then run migrate-data again.", redact(to))
+			}
 			if err != nil {
 				return fmt.Errorf("target: %w", err)
 			}

@@ -208,6 +208,8 @@ func TestUsageErrors(t *testing.T) {
 		{"backup with an argument", []string{"backup", "--out", "x.db", "y.db"}, "(got 1"},
 		{"restore without --from", []string{"restore"}, "--from"},
 		{"restore with an argument", []string{"restore", "backup.db"}, "(got 1"},
+		{"check with an argument", []string{"check", "psti.db"}, "psti check needs no arguments (got 1"},
+		{"check a bad database URL", []string{"check", "--database-url", "psti.db"}, "must start with sqlite: or postgres://"},
 		{"migrate-data without --to", []string{"migrate-data", "--from", "sqlite:a.db"}, "--to"},
 		{"serve with an argument", []string{"serve", "now"}, "(got 1"},
 		{"serve bad log level", []string{"serve", "--log-level", "loud", "--addr", "127.0.0.1:0"}, "--log-level"},

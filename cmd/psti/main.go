@@ -144,6 +144,7 @@ Exit status: 0 success, 1 the work failed, 2 the command line or input is unusab
 		tokensCmd(a),
 		backupCmd(a),
 		restoreCmd(a),
+		checkCmd(a),
 		migrateDataCmd(a),
 		passwordsCmd(a),
 		securitytxtCmd(a),

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"syscall"
@@ -541,5 +542,54 @@ func TestWorkFolder(t *testing.T) {
 	left, _ := filepath.Glob(filepath.Join(work, "*"))
 	if len(left) != 1 || left[0] != cli {
 		t.Fatalf("after both stopped, the work folder holds %v; want only %s", left, cli)
+	}
+}
+
+// TestMigrateDataRefusesASourceInUse runs psti serve on the source, and
+// checks that migrate-data refuses to copy it (exit 1, nothing written to
+// the target) while the server runs, and copies it whole once the server
+// has stopped; on both back ends.
+func TestMigrateDataRefusesASourceInUse(t *testing.T) {
+	for _, b := range storetest.Backends {
+		t.Run(b.Name, func(t *testing.T) {
+			src := b.URL(t)
+			db := openDB(t, src)
+			storetest.NewSeed(t, db)
+			db.Close()
+			srv := startServer(t, src)
+			res, err := http.Post(srv.base+"/api/v1/reports", "application/json", strings.NewReader(`{"summary": "Telnet open", "details": "Port 23."}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			if res.StatusCode != http.StatusCreated {
+				t.Fatalf("a report to the running server: %d", res.StatusCode)
+			}
+
+			dir := t.TempDir()
+			dst := "sqlite:" + filepath.Join(dir, "psti.db")
+			r := cli(t, "migrate-data", "--from", src, "--to", dst)
+			wantExit(t, r, 1)
+			wantContains(t, "stderr", r.stderr, "is open in another psti process", "Stop the server, then run migrate-data again")
+			if names := dirNames(t, dir); len(names) != 0 {
+				t.Fatalf("a refused copy wrote to the target: %v", names)
+			}
+
+			if err := srv.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+				t.Fatal(err)
+			}
+			if err := <-srv.done; err != nil {
+				t.Fatalf("psti serve: %v\n%s", err, srv.log())
+			}
+			r = cli(t, "migrate-data", "--from", src, "--to", dst)
+			wantExit(t, r, 0)
+			want := counts(t, src)
+			if want["reports"] != 1 {
+				t.Fatalf("the source holds %d reports, want the 1 sent", want["reports"])
+			}
+			if got := counts(t, dst); !reflect.DeepEqual(got, want) {
+				t.Fatalf("the copy holds %v, the source %v", got, want)
+			}
+		})
 	}
 }

@@ -28,7 +28,9 @@ func serveCmd(a *app) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the web server: public pages, admin pages and the JSON API",
-		Long: `Run the web server. It applies any pending database migrations first, then
+		Long: `Run the web server. It checks the database first: an SQLite file that fails
+SQLite's quick integrity check is refused (exit status 1) with a message that
+says how to restore a backup. It then applies any pending migrations, and
 listens on --addr. On an empty database it prints a one-time setup link for the
 first administrator: open it to choose your password. There is no default
 password.
@@ -36,7 +38,8 @@ password.
 Every setting is checked before anything is written: a value psti cannot use
 stops it at once (exit status 2), naming each such setting and why.
 
-Health: /healthz (process up), /readyz (database reachable), /metrics
+Health: /healthz (process up), /readyz (the database answers and takes a
+write; 503 saying why when not, for example when the disk is full), /metrics
 (Prometheus). API description: /api/v1/openapi.json.
 
 SIGINT or SIGTERM stops it gracefully: requests in flight finish (for up to
@@ -134,34 +137,11 @@ func (a *app) serve(parent context.Context, o serveConfig) error {
 	ctx, stop := signal.NotifyContext(parent, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("cannot listen on %s: %w", addr, err)
-	}
-	defer ln.Close()
-	base := o.base
-	if base == "" {
-		base = "http://" + displayAddr(ln.Addr().String())
-	}
-
-	switch {
-	case o.memoryLimit > 0:
-		debug.SetMemoryLimit(o.memoryLimit)
-		log.Info("memory limit set", "bytes", o.memoryLimit, "from", o.memoryFrom)
-	case o.memoryLimit == 0:
-		log.Info("no memory limit: set PSTI_MEMORY_LIMIT (e.g. 2GiB) so that work slows down rather than the process being killed when memory runs short")
-	default:
-		log.Info("memory limit set", "from", o.memoryFrom)
-	}
-	work, releaseWork, removed, err := privateWorkDir(o.workDir)
-	if err != nil {
-		return err
-	}
-	defer releaseWork()
-	if removed > 0 {
-		log.Info("removed the files of servers that stopped without cleaning up", "folders", removed)
-	}
-
+	// The database first: one that is damaged (or newer than this psti) is
+	// refused before anything listens, so that nothing reports the server
+	// ready, and before a setup link is printed for a database that may hold
+	// users after all.
+	opened := time.Now()
 	db, err := a.open(ctx)
 	if err != nil {
 		return err
@@ -173,7 +153,34 @@ func (a *app) serve(parent context.Context, o serveConfig) error {
 			log.Info("database closed")
 		}
 	}()
-	log.Info("database ready", "backend", db.Backend(), "url", redact(a.databaseURL))
+	log.Info("database ready", "backend", db.Backend(), "url", redact(a.databaseURL), "took", time.Since(opened).Round(time.Millisecond))
+	switch {
+	case o.memoryLimit > 0:
+		debug.SetMemoryLimit(o.memoryLimit)
+		log.Info("memory limit set", "bytes", o.memoryLimit, "from", o.memoryFrom)
+	case o.memoryLimit == 0:
+		log.Info("no memory limit: set PSTI_MEMORY_LIMIT (e.g. 2GiB) so that work slows down rather than the process being killed when memory runs short")
+	default:
+		log.Info("memory limit set", "from", o.memoryFrom)
+	}
+
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("cannot listen on %s: %w", addr, err)
+	}
+	defer ln.Close()
+	base := o.base
+	if base == "" {
+		base = "http://" + displayAddr(ln.Addr().String())
+	}
+	work, releaseWork, removed, err := privateWorkDir(o.workDir)
+	if err != nil {
+		return err
+	}
+	defer releaseWork()
+	if removed > 0 {
+		log.Info("removed the files of servers that stopped without cleaning up", "folders", removed)
+	}
 
 	clock := psti.SystemClock{}
 	svc := auth.NewService(db, clock)

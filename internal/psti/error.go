@@ -23,6 +23,7 @@ const (
 	ETOOMANY      Code = "too_many"      // throttled; try again later
 	EINTERNAL     Code = "internal"      // anything else; the message is not shown
 	EUNAVAILABLE  Code = "not_available" // refused in this configuration (e.g. a back end)
+	EDAMAGED      Code = "damaged"       // stored data failed an integrity check; a backup must be restored
 )
 
 // Error is the error type of the domain. Message is written for the person

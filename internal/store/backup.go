@@ -80,7 +80,7 @@ func CheckBackup(ctx context.Context, path string) (Counts, error) {
 	if version > latest {
 		return nil, psti.Errorf(psti.EINVALID, "%s has schema version %d, newer than this psti knows (%d).", path, version, latest)
 	}
-	return countTables(ctx, c)
+	return countTables(ctx, c, Tables)
 }
 
 // Restore replaces the SQLite database at path with a backup. The server
@@ -105,7 +105,7 @@ func Restore(ctx context.Context, url, backup string, now time.Time) (Counts, st
 	}
 	unlock, err := lockFile(path+".lock", true)
 	if err != nil {
-		if errors.Is(err, errLocked) {
+		if errors.Is(err, ErrInUse) {
 			return nil, "", psti.Errorf(psti.ECONFLICT, "The database %s is open in another psti process. Stop the server, then run the restore again.", path)
 		}
 		return nil, "", err

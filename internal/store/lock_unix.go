@@ -9,13 +9,10 @@ import (
 	"syscall"
 )
 
-// errLocked is returned when another process holds a lock that the caller
-// needs for itself alone.
-var errLocked = errors.New("store: the database is in use by another psti process (is the server running?)")
-
 // lockFile takes an advisory lock on path: shared for every process that
-// opens the database, exclusive (and without waiting) for a restore, so that
-// a restore cannot replace the file under a running server.
+// opens the database, exclusive (and without waiting, failing with
+// ErrInUse) for a restore or the source of a copy, so that neither replaces
+// or reads the file under a running server.
 func lockFile(path string, exclusive bool) (func(), error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
@@ -28,7 +25,7 @@ func lockFile(path string, exclusive bool) (func(), error) {
 	if err := syscall.Flock(int(f.Fd()), how); err != nil {
 		f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, errLocked
+			return nil, ErrInUse
 		}
 		return nil, fmt.Errorf("store: unable to lock %s: %w", path, err)
 	}

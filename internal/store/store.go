@@ -12,6 +12,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"runtime"
 	"strings"
 	"sync"
@@ -29,7 +31,7 @@ type DB struct {
 	clock   psti.Clock
 	url     string
 	path    string // the SQLite file; "" on PostgreSQL
-	unlock  func() // releases the SQLite file's shared lock
+	unlock  func() // releases the lock every opener holds; see lockFile and lockPostgres
 	intake  intake // groups new security reports into shared commits
 }
 
@@ -40,11 +42,30 @@ type Options struct {
 	// NoMigrate opens without applying migrations (for inspecting a database
 	// that a newer psti wrote).
 	NoMigrate bool
+	// NoQuickCheck opens an SQLite database without first checking that its
+	// file is sound. Only psti check sets it: it runs the full check itself,
+	// and must be able to report on a damaged file rather than refuse it.
+	NoQuickCheck bool
+	// MustExist refuses (ENOTFOUND) an SQLite file that does not exist,
+	// rather than create an empty database there: for commands that read
+	// what is there.
+	MustExist bool
+	// Exclusive opens the database for this process alone: Open refuses at
+	// once, with an ECONFLICT error that wraps ErrInUse, while any other
+	// psti process has it open, and psti processes that open it meanwhile
+	// wait until it is closed. psti migrate-data opens its source and
+	// target so, so that nothing writes to either during the copy.
+	Exclusive bool
 }
+
+// ErrInUse is wrapped by the error of an Exclusive Open, or a restore, that
+// another psti process is in the way of.
+var ErrInUse = errors.New("store: the database is open in another psti process")
 
 // Open connects to the database at url, creating it (for SQLite) and
 // applying migrations unless told not to. url is "sqlite:PATH" or a
-// postgres:// URL; see ParseURL.
+// postgres:// URL; see ParseURL. An SQLite file that fails SQLite's quick
+// check is refused with an EDAMAGED error that says how to restore it.
 func Open(ctx context.Context, url string, opt Options) (*DB, error) {
 	d, target, err := ParseURL(url)
 	if err != nil {
@@ -56,7 +77,11 @@ func Open(ctx context.Context, url string, opt Options) (*DB, error) {
 	}
 	if d.sqlite {
 		db.path = target
-		if err := db.openSQLite(target); err != nil {
+		if _, err := os.Stat(target); opt.MustExist && errors.Is(err, fs.ErrNotExist) {
+			return nil, psti.Errorf(psti.ENOTFOUND, "There is no database at %s.", target)
+		}
+		if err := db.openSQLite(ctx, target, opt.Exclusive, !opt.NoQuickCheck); err != nil {
+			db.Close()
 			return nil, err
 		}
 	} else {
@@ -73,6 +98,12 @@ func Open(ctx context.Context, url string, opt Options) (*DB, error) {
 	if err := db.Ping(ctx); err != nil {
 		db.Close()
 		return nil, err
+	}
+	if !d.sqlite {
+		if err := db.lockPostgres(ctx, target, opt.Exclusive); err != nil {
+			db.Close()
+			return nil, err
+		}
 	}
 	if !opt.NoMigrate {
 		if err := db.migrate(ctx); err != nil {

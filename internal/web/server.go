@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
@@ -37,6 +38,7 @@ type Store interface {
 	disclosure.Store
 	disclosure.AdvisoryStore
 	Ping(ctx context.Context) error
+	CheckWrite(ctx context.Context) error
 }
 
 // Config is what the server needs to know about where it runs.
@@ -100,6 +102,34 @@ type Server struct {
 	intake   *limiter // security reports and replies, per address
 	lookups  *limiter // receipt look-ups, per address
 	attached *quota   // attachment bytes, per address and day
+	writable probe    // the last write check, for /readyz
+}
+
+// probe keeps the result of the store's write check for a second, so that
+// however often /readyz is asked, the database commits at most one check a
+// second: the route is public, and each check is a flush to disk.
+type probe struct {
+	mu  sync.Mutex
+	at  time.Time
+	err error
+}
+
+// checkWrite runs the store's write check, or returns the result of one
+// made in the last second. Requests that arrive while a check runs wait for
+// it and share its result.
+func (s *Server) checkWrite(ctx context.Context) error {
+	s.writable.mu.Lock()
+	defer s.writable.mu.Unlock()
+	if !s.writable.at.IsZero() && time.Since(s.writable.at) < time.Second {
+		return s.writable.err
+	}
+	// Not the request's context: a client that hangs up must not leave a
+	// failure behind for the others to read.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	defer cancel()
+	err := s.store.CheckWrite(ctx)
+	s.writable.at, s.writable.err = time.Now(), err
+	return err
 }
 
 // New builds a server. It registers every route; Handler returns the result.
@@ -229,6 +259,14 @@ func (s *Server) registerOps() {
 			s.log.Warn("readiness check failed", "err", err)
 			w.WriteHeader(http.StatusServiceUnavailable)
 			fmt.Fprintln(w, "database unavailable")
+			return
+		}
+		// A database that answers but cannot write (a full disk) would
+		// accept every request and fail each one that changes something.
+		if err := s.checkWrite(ctx); err != nil {
+			s.log.Warn("readiness check failed", "err", err)
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprintln(w, "not ready: "+psti.ErrorMessage(err))
 			return
 		}
 		fmt.Fprintln(w, "ready")
