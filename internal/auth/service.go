@@ -90,7 +90,9 @@ func withHashing(ctx context.Context, fn func()) error {
 // disabled account.
 func (s *Service) SignIn(ctx context.Context, email, password, client string) (*User, error) {
 	email = NormalizeEmail(email)
-	if len(email) > 254 || len(password) > 4*MaxPasswordLen {
+	var pr psti.Problems
+	pr.Text("email", "E-mail address", email, false, 254)
+	if len(email) > 254 || len(password) > 4*MaxPasswordLen || pr.Err() != nil {
 		return nil, errSignIn // never a real account; not worth a bucket
 	}
 	now := s.now()

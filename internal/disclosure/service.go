@@ -7,9 +7,15 @@ import (
 	"sync"
 	"time"
 
+	"github.com/psti/psti/internal/auth"
 	"github.com/psti/psti/internal/product"
 	"github.com/psti/psti/internal/psti"
 )
+
+// Users is what the service reads of the people who use psti.
+type Users interface {
+	User(ctx context.Context, id int64) (*auth.User, error)
+}
 
 // Register is what the service reads from the product register.
 type Register interface {
@@ -25,7 +31,9 @@ type Register interface {
 type Service struct {
 	Store    Store
 	Register Register
-	Clock    psti.Clock
+	// Users finds the people reports are assigned to; nil skips the check.
+	Users Users
+	Clock psti.Clock
 	// BaseURL is the public address, for links in e-mail.
 	BaseURL string
 
@@ -367,6 +375,13 @@ func (s *Service) Act(ctx context.Context, a psti.Actor, id int64, act Action) (
 			r.CVSS = v
 		}
 		if act.AssigneeID != nil && *act.AssigneeID != r.AssigneeID {
+			if *act.AssigneeID != 0 && s.Users != nil {
+				if _, err := s.Users.User(ctx, *act.AssigneeID); psti.ErrorCode(err) == psti.ENOTFOUND {
+					pr.Add("assignee_id", "There is no user with id %d.", *act.AssigneeID)
+				} else if err != nil {
+					return nil, err
+				}
+			}
 			changes = append(changes, fmt.Sprintf("assigned to user %d", *act.AssigneeID))
 			r.AssigneeID = *act.AssigneeID
 		}

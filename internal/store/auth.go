@@ -313,7 +313,7 @@ func (db *DB) TokenByHash(ctx context.Context, hash []byte) (*auth.Token, *auth.
 // Tokens lists tokens, newest first: every token when userID is 0.
 func (db *DB) Tokens(ctx context.Context, userID int64) ([]*auth.Token, error) {
 	rows, err := db.ro.QueryContext(ctx, `SELECT `+tokenCols+` FROM api_tokens t JOIN users u ON u.id = t.user_id
-		WHERE ($1 = 0 OR t.user_id = $1) ORDER BY t.id DESC`, userID)
+		WHERE (CAST($1 AS BIGINT) = 0 OR t.user_id = CAST($1 AS BIGINT)) ORDER BY t.id DESC`, userID)
 	return collect(rows, err, "tokens", scanToken)
 }
 

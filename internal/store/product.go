@@ -249,7 +249,7 @@ func (db *DB) Brand(ctx context.Context, id int64) (*product.Brand, error) {
 func (db *DB) Brands(ctx context.Context, f product.Filter) ([]*product.Brand, error) {
 	limit, offset := listArgs(f)
 	rows, err := db.ro.QueryContext(ctx, `SELECT `+brandCols+` FROM brands
-		WHERE ($1 = 0 OR organisation_id = $1) AND ($2 OR archived_at IS NULL)
+		WHERE (CAST($1 AS BIGINT) = 0 OR organisation_id = CAST($1 AS BIGINT)) AND ($2 OR archived_at IS NULL)
 		ORDER BY lower(name), id LIMIT $3 OFFSET $4`, f.ParentID, f.IncludeArchived, limit, offset)
 	return collect(rows, err, "brands", scanBrand)
 }
@@ -388,7 +388,7 @@ func (db *DB) Product(ctx context.Context, id int64) (*product.Product, error) {
 func (db *DB) Products(ctx context.Context, f product.Filter) ([]*product.Product, error) {
 	limit, offset := listArgs(f)
 	rows, err := db.ro.QueryContext(ctx, `SELECT `+productCols+` FROM products
-		WHERE ($1 = 0 OR brand_id = $1) AND ($2 OR archived_at IS NULL)
+		WHERE (CAST($1 AS BIGINT) = 0 OR brand_id = CAST($1 AS BIGINT)) AND ($2 OR archived_at IS NULL)
 		ORDER BY lower(name), lower(model_number), id LIMIT $3 OFFSET $4`, f.ParentID, f.IncludeArchived, limit, offset)
 	ps, err := collect(rows, err, "products", scanProduct)
 	if err != nil {
@@ -539,7 +539,7 @@ func (db *DB) Version(ctx context.Context, id int64) (*product.Version, error) {
 func (db *DB) Versions(ctx context.Context, f product.Filter) ([]*product.Version, error) {
 	limit, offset := listArgs(f)
 	rows, err := db.ro.QueryContext(ctx, `SELECT `+versionCols+` FROM versions
-		WHERE ($1 = 0 OR product_id = $1) AND ($2 OR archived_at IS NULL)
+		WHERE (CAST($1 AS BIGINT) = 0 OR product_id = CAST($1 AS BIGINT)) AND ($2 OR archived_at IS NULL)
 		ORDER BY released_on DESC, id DESC LIMIT $3 OFFSET $4`, f.ParentID, f.IncludeArchived, limit, offset)
 	return collect(rows, err, "versions", scanVersion)
 }
@@ -619,7 +619,7 @@ func (db *DB) Batch(ctx context.Context, id int64) (*product.Batch, error) {
 func (db *DB) Batches(ctx context.Context, f product.Filter) ([]*product.Batch, error) {
 	limit, offset := listArgs(f)
 	rows, err := db.ro.QueryContext(ctx, `SELECT `+batchCols+` FROM batches
-		WHERE ($1 = 0 OR product_id = $1) AND ($2 OR archived_at IS NULL)
+		WHERE (CAST($1 AS BIGINT) = 0 OR product_id = CAST($1 AS BIGINT)) AND ($2 OR archived_at IS NULL)
 		ORDER BY first_produced DESC, id DESC LIMIT $3 OFFSET $4`, f.ParentID, f.IncludeArchived, limit, offset)
 	return collect(rows, err, "batches", scanBatch)
 }
@@ -692,7 +692,7 @@ func (db *DB) Count(ctx context.Context, kind product.Kind, f product.Filter) (i
 	}
 	where := `($1 = 0) AND ($2 OR archived_at IS NULL)`
 	if col := parentColumn[kind]; col != "" {
-		where = `($1 = 0 OR ` + col + ` = $1) AND ($2 OR archived_at IS NULL)`
+		where = `(CAST($1 AS BIGINT) = 0 OR ` + col + ` = CAST($1 AS BIGINT)) AND ($2 OR archived_at IS NULL)`
 	}
 	var n int
 	if err := db.ro.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+table+` WHERE `+where, f.ParentID, f.IncludeArchived).Scan(&n); err != nil {

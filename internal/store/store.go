@@ -306,7 +306,7 @@ func (db *DB) Audit(ctx context.Context, f psti.AuditFilter) ([]psti.AuditEntry,
 	rows, err := db.ro.QueryContext(ctx, `
 		SELECT id, at, actor_user_id, actor_token_id, actor_label, action, entity, entity_id, before, after
 		FROM audit_log
-		WHERE ($1 = '' OR entity = $1) AND ($2 = 0 OR entity_id = $2) AND ($3 = 0 OR id < $3)
+		WHERE ($1 = '' OR entity = $1) AND (CAST($2 AS BIGINT) = 0 OR entity_id = CAST($2 AS BIGINT)) AND (CAST($3 AS BIGINT) = 0 OR id < CAST($3 AS BIGINT))
 			AND ($5 = '' OR ',' || $5 || ',' NOT LIKE '%,' || entity || ',%')
 		ORDER BY id DESC
 		LIMIT $4`, f.Entity, f.EntityID, f.BeforeID, f.Limit, hide)

@@ -203,6 +203,20 @@ func register[I, O any](s *Server, op huma.Operation, role auth.Role, h func(con
 		op.Description = strings.TrimSpace(op.Description + " Needs the " + string(role) + " role or higher.")
 		op.Errors = append(op.Errors, http.StatusUnauthorized, http.StatusForbidden)
 	}
+	// Every answer an operation can give is documented, refusals included.
+	if _, ok := reflect.TypeFor[I]().FieldByName("Body"); ok {
+		// JSON that cannot be read, or none; a body over maxAPIBody; a
+		// body that is not JSON.
+		op.Errors = append(op.Errors, http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType)
+	}
+	if role == auth.Public {
+		// An Authorization header that is not a receipt must be a valid
+		// token, even here; and forms sent from another site are refused.
+		op.Errors = append(op.Errors, http.StatusUnauthorized)
+		if op.Method != http.MethodGet && op.Method != http.MethodHead {
+			op.Errors = append(op.Errors, http.StatusForbidden)
+		}
+	}
 	s.routes = append(s.routes, Route{Method: op.Method, Pattern: APIPrefix + op.Path, Role: role, API: true})
 	huma.Register(s.api, op, func(ctx context.Context, in *I) (*O, error) {
 		out, err := h(ctx, in)

@@ -139,6 +139,11 @@ func (s *Server) registerPeopleAPI() {
 	register(s, huma.Operation{OperationID: "create-token", Method: http.MethodPost, Path: "/tokens", Tags: tags,
 		Summary: "Make an API token", DefaultStatus: http.StatusCreated, Errors: []int{http.StatusNotFound, http.StatusUnprocessableEntity}}, auth.Admin,
 		func(ctx context.Context, in *tokenIn) (*tokenOut, error) {
+			var pr psti.Problems
+			pr.Email("user_email", "The owner's e-mail address", auth.NormalizeEmail(in.Body.UserEmail), true)
+			if err := pr.Err(); err != nil {
+				return nil, err
+			}
 			u, err := s.store.UserByEmail(ctx, auth.NormalizeEmail(in.Body.UserEmail))
 			if err != nil {
 				return nil, err
@@ -159,6 +164,11 @@ func (s *Server) registerPeopleAPI() {
 	register(s, huma.Operation{OperationID: "list-audit", Method: http.MethodGet, Path: "/audit", Tags: []string{"Audit trail"},
 		Summary: "Read the audit trail, newest first"}, auth.Viewer,
 		func(ctx context.Context, in *auditIn) (*listOut[psti.AuditEntry], error) {
+			var pr psti.Problems
+			pr.Text("entity", "The kind of record", in.Entity, false, 50)
+			if err := pr.Err(); err != nil {
+				return nil, err
+			}
 			es, err := s.store.Audit(ctx, psti.AuditFilter{Entity: in.Entity, EntityID: in.EntityID, BeforeID: in.BeforeID, Limit: in.Limit,
 				Hide: hiddenFrom(principal(ctx).Role)})
 			out := make([]*psti.AuditEntry, len(es))

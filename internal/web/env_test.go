@@ -41,12 +41,19 @@ var fastParams = auth.Params{Memory: 1024, Time: 1, Threads: 1}
 
 func newEnv(t testing.TB, b storetest.Backend) *env {
 	t.Helper()
+	return newEnvLogging(t, b, io.Discard)
+}
+
+// newEnvLogging is newEnv with the server's warnings and errors written to
+// log.
+func newEnvLogging(t testing.TB, b storetest.Backend, log io.Writer) *env {
+	t.Helper()
 	db, clock := storetest.Open(t, b)
 	svc := auth.NewService(db, psti.SystemClock{})
 	svc.Params = fastParams
 	work := t.TempDir()
 	srv, err := web.New(web.Config{BaseURL: "http://psti.test", Version: "test",
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Logger: slog.New(slog.NewTextHandler(log, &slog.HandlerOptions{Level: slog.LevelWarn})),
 		Audits: passwords.RunnerOptions{Dir: work, Heartbeat: 50 * time.Millisecond, Clock: clock}}, db, svc)
 	if err != nil {
 		t.Fatal(err)

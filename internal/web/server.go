@@ -175,7 +175,7 @@ func New(cfg Config, st Store, svc *auth.Service) (*Server, error) {
 		cfg.Audits.Clock = cfg.Clock
 	}
 	s.audits = passwords.NewRunner(st, cfg.Audits)
-	s.reports = &disclosure.Service{Store: st, Register: st, Clock: cfg.Clock, BaseURL: base.String()}
+	s.reports = &disclosure.Service{Store: st, Register: st, Users: st, Clock: cfg.Clock, BaseURL: base.String()}
 	s.attached = newQuota(cfg.AttachmentsPerAddress)
 	if cfg.IntakeRate > 0 {
 		s.intake, s.lookups = newLimiter(cfg.IntakeRate), newLimiter(max(60, cfg.IntakeRate))
