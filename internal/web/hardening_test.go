@@ -18,9 +18,12 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/psti/psti/internal/auth"
 	"github.com/psti/psti/internal/disclosure"
+	"github.com/psti/psti/internal/passwords"
+	"github.com/psti/psti/internal/product"
 	"github.com/psti/psti/internal/psti"
 	"github.com/psti/psti/internal/store/storetest"
 	"github.com/psti/psti/internal/web"
@@ -415,4 +418,53 @@ func TestAttachmentBudgets(t *testing.T) {
 	if total != 5<<20 {
 		t.Fatalf("%d bytes of attachments kept, want %d", total, 5<<20)
 	}
+}
+
+// TestServingDuringAudit: while a password audit runs, the server goes on
+// answering: the audit leaves it a core, and its memory is bounded.
+func TestServingDuringAudit(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, storetest.SQLite)
+	ctx := context.Background()
+	seed := storetest.NewSeed(t, e.db)
+	batch := &product.Batch{ProductID: seed.Product.ID, Code: "B-BIG"}
+	must(t, e.db.CreateBatch(ctx, psti.System("test"), batch))
+	res, text := e.call("POST", fmt.Sprintf("/api/v1/password-audits?batch_id=%d", batch.ID), e.tokens[auth.Editor], "application/gzip",
+		gz(batchCSV(300_000, randomPassword)))
+	if res.StatusCode != http.StatusAccepted {
+		t.Fatalf("upload: %d %s", res.StatusCode, text)
+	}
+	var run passwords.Run
+	must(t, json.Unmarshal([]byte(text), &run))
+	client := &http.Client{Timeout: 5 * time.Second}
+	answered := 0
+	for {
+		var r passwords.Run
+		e.json("GET", fmt.Sprintf("/api/v1/password-audits/%d", run.ID), auth.Viewer, nil, &r)
+		if r.Finished() {
+			if r.State != passwords.RunDone {
+				t.Fatalf("the audit ended %s: %s", r.State, r.Problem)
+			}
+			break
+		}
+		if r.State != passwords.RunRunning {
+			time.Sleep(20 * time.Millisecond)
+			continue
+		}
+		req, _ := http.NewRequest("GET", e.ts.URL+"/api/v1/products", nil)
+		req.Header.Set("Authorization", "Bearer "+e.tokens[auth.Viewer])
+		res, err := client.Do(req)
+		if err != nil {
+			t.Fatalf("a request while the audit ran: %v", err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("a request while the audit ran: %d", res.StatusCode)
+		}
+		answered++
+	}
+	if answered == 0 {
+		t.Fatal("the audit ended before any request could be made while it ran; the test proves nothing")
+	}
+	t.Logf("%d requests answered while the audit ran", answered)
 }
