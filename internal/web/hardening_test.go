@@ -468,3 +468,22 @@ func TestServingDuringAudit(t *testing.T) {
 	}
 	t.Logf("%d requests answered while the audit ran", answered)
 }
+
+// TestAPIInputWords: a value of the wrong type is refused naming the field
+// and what it takes, not the server's own types; a media type is read
+// whatever its letter case.
+func TestAPIInputWords(t *testing.T) {
+	e := newEnv(t, storetest.SQLite)
+	seed := storetest.NewSeed(t, e.db)
+	for _, v := range []string{"1e3", "9223372036854775808"} {
+		res, body := e.call("POST", "/api/v1/brands", e.tokens[auth.Editor], "application/json", fmt.Sprintf(`{"organisation_id": %s, "name": "Acme Garden"}`, v))
+		if res.StatusCode != http.StatusUnprocessableEntity || strings.Contains(body, "Go ") || strings.Contains(body, "brandIn") ||
+			!strings.Contains(body, `"location":"body.organisation_id"`) || !strings.Contains(body, "whole number") {
+			t.Errorf("organisation_id %s: %d %s", v, res.StatusCode, body)
+		}
+	}
+	res, body := e.call("POST", "/api/v1/brands", e.tokens[auth.Editor], "APPLICATION/JSON; Charset=UTF-8", fmt.Sprintf(`{"organisation_id": %d, "name": "Acme Garden"}`, seed.Org.ID))
+	if res.StatusCode != http.StatusCreated {
+		t.Errorf("APPLICATION/JSON: %d %s", res.StatusCode, body)
+	}
+}

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"mime"
 	"net/http"
 	"net/netip"
 	"runtime/debug"
@@ -29,6 +30,15 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if len(s.cfg.TrustedProxies) > 0 {
 			r = r.WithContext(context.WithValue(r.Context(), clientKey, forwardedFor(r, s.cfg.TrustedProxies)))
+		}
+		if isAPI(r) {
+			// Media types are case-insensitive (RFC 9110): APPLICATION/JSON
+			// is JSON, though the API's decoder only knows the lower case.
+			if ct := r.Header.Get("Content-Type"); ct != "" {
+				if mt, params, err := mime.ParseMediaType(ct); err == nil {
+					r.Header.Set("Content-Type", mime.FormatMediaType(mt, params))
+				}
+			}
 		}
 		start := time.Now()
 		rec := &recorder{ResponseWriter: w, status: http.StatusOK}

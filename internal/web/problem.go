@@ -3,6 +3,8 @@ package web
 import (
 	"fmt"
 	"net/http"
+	"regexp"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -52,6 +54,7 @@ func newProblem(status int, msg string, errs ...error) huma.StatusError {
 		} else {
 			d.Message = err.Error()
 		}
+		d.Message, d.Location = plainUnmarshal(d.Message, d.Location)
 		p.Errors = append(p.Errors, &huma.ErrorDetail{Message: clip(d.Message), Location: clip(d.Location)})
 	}
 	if more > 0 {
@@ -70,4 +73,33 @@ func clip(s string) string {
 		s = s[:len(s)-1]
 	}
 	return s + "…"
+}
+
+// goUnmarshal matches the decoder's message for a value of the wrong type
+// (a number too large, or written 1e3, for a whole number), which names
+// the server's own types.
+var goUnmarshal = regexp.MustCompile(`^json: cannot unmarshal (\w+)(?: "?[^ ]*"?)? into Go (?:struct field \w+\.([\w.]+)|value) of type (\S+)`)
+
+// plainUnmarshal says such a problem in the API's words: which field, and
+// what it takes.
+func plainUnmarshal(msg, loc string) (string, string) {
+	m := goUnmarshal.FindStringSubmatch(msg)
+	if m == nil {
+		return msg, loc
+	}
+	if m[2] != "" {
+		loc = "body." + m[2]
+	}
+	want := "a value of another type"
+	switch t := strings.TrimPrefix(m[3], "*"); {
+	case strings.HasPrefix(t, "int"), strings.HasPrefix(t, "uint"):
+		want = "a whole number, written with digits only, of at most 18 digits"
+	case strings.HasPrefix(t, "float"):
+		want = "a number"
+	case t == "string":
+		want = "text"
+	case t == "bool":
+		want = "true or false"
+	}
+	return "expected " + want, loc
 }
