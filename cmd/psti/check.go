@@ -42,12 +42,9 @@ Exit status: 0 the database is sound; 1 it is damaged, or cannot be checked;
   psti check >/dev/null || echo "psti: the database needs attention" | mail -s psti ops@example.com`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, _ []string) error {
-			if _, _, err := store.ParseURL(a.databaseURL); err != nil {
-				return usageError{err}
-			}
 			// Not migrated, and not quick-checked: the check must change
 			// nothing, and must describe a damaged file rather than refuse it.
-			db, err := store.Open(c.Context(), a.databaseURL, store.Options{NoMigrate: true, NoQuickCheck: true, MustExist: true})
+			db, err := a.openWith(c.Context(), store.Options{NoMigrate: true, NoQuickCheck: true, MustExist: true})
 			if err != nil {
 				return err
 			}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
 
 	"github.com/psti/psti/internal/passwords"
@@ -99,7 +100,7 @@ generator audits its own output with every rule.`,
 				return err
 			}
 			genTime := time.Since(start)
-			fmt.Fprintf(a.stderr, "Generated %s passwords (%s, %.1f bits each) in %.1f s: %s\n", thousands(m.Rows), describeSettings(m), m.EntropyBits, genTime.Seconds(), o.out)
+			fmt.Fprintf(a.stderr, "Generated %s passwords (%s, %.1f bits each) in %.1f s: %s\n", humanize.Comma(m.Rows), describeSettings(m), m.EntropyBits, genTime.Seconds(), o.out)
 
 			// The generator checks its own work with every rule. What the
 			// generation held is garbage now; hand it back first.
@@ -129,7 +130,7 @@ generator audits its own output with every rule.`,
 				writeReport(a.stderr, rep)
 				return exitError{1}
 			}
-			fmt.Fprintf(a.stderr, "Self-audit passed: every rule, %s rows, in %.1f s.\n", thousands(rep.Rows), rep.Performance.Seconds)
+			fmt.Fprintf(a.stderr, "Self-audit passed: every rule, %s rows, in %.1f s.\n", humanize.Comma(rep.Rows), rep.Performance.Seconds)
 			if o.manifest != "" {
 				fmt.Fprintf(a.stderr, "Manifest (the declaration for psti passwords audit --declaration): %s\n", o.manifest)
 			}

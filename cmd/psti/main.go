@@ -76,10 +76,16 @@ func (a *app) logger() (*slog.Logger, error) {
 
 // open opens the configured database, migrating it.
 func (a *app) open(ctx context.Context) (*store.DB, error) {
+	return a.openWith(ctx, store.Options{})
+}
+
+// openWith opens the configured database with opt; a database URL of the
+// wrong form is a usage error.
+func (a *app) openWith(ctx context.Context, opt store.Options) (*store.DB, error) {
 	if _, _, err := store.ParseURL(a.databaseURL); err != nil {
 		return nil, usageError{err}
 	}
-	return store.Open(ctx, a.databaseURL, store.Options{})
+	return store.Open(ctx, a.databaseURL, opt)
 }
 
 func newRoot(stdout, stderr io.Writer) *cobra.Command {

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dustin/go-humanize"
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -127,7 +128,7 @@ near_duplicate_sample.`,
 			if bar != nil {
 				cfg.Progress = func(rows int64) {
 					_ = bar.Set64(in.read())
-					bar.Describe(fmt.Sprintf("%s rows", thousands(rows)))
+					bar.Describe(fmt.Sprintf("%s rows", humanize.Comma(rows)))
 				}
 			}
 			// Keep the heap near what the audit needs on very large batches.
@@ -344,27 +345,19 @@ func (p *pendingFile) discard() {
 	}
 }
 
-func thousands(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
-}
-
 // writeReport prints the report for a person.
 func writeReport(w io.Writer, r *passwords.Report) {
 	fmt.Fprintf(w, "%s\n\n", strings.ToUpper(r.Verdict[:1])+r.Verdict[1:]+": "+strings.SplitN(r.Summary, ": ", 2)[1])
 	fmt.Fprintf(w, "Input   %s (%s rows, %s audited, %s user-defined, %s excluded types)\n", r.Input.Name,
-		thousands(r.Rows), thousands(r.Audited), thousands(r.UserDefined), thousands(r.Excluded))
+		humanize.Comma(r.Rows), humanize.Comma(r.Audited), humanize.Comma(r.UserDefined), humanize.Comma(r.Excluded))
 	fmt.Fprintf(w, "SHA-256 %s\n\n", r.Input.SHA256)
 	for _, rr := range r.Rules {
 		mark := map[string]string{"passed": "pass", "flagged": "FLAG", "not_checked": "n/a ", "info": "info"}[rr.Status]
 		fmt.Fprintf(w, "%s  %s  %-4s  %s", mark, rr.ID, rr.Severity, rr.Title)
 		if rr.Count > 0 {
-			fmt.Fprintf(w, ": %s rows", thousands(rr.Count))
+			fmt.Fprintf(w, ": %s rows", humanize.Comma(rr.Count))
 			if rr.Warnings > 0 && rr.Warnings < rr.Count {
-				fmt.Fprintf(w, " (%s for review)", thousands(rr.Warnings))
+				fmt.Fprintf(w, " (%s for review)", humanize.Comma(rr.Warnings))
 			}
 		}
 		fmt.Fprintln(w)
@@ -389,9 +382,9 @@ func writeReport(w io.Writer, r *passwords.Report) {
 	b := r.Batch
 	fmt.Fprintf(w, "\nBatch\n")
 	fmt.Fprintf(w, "  duplicates: %s rows share a password, %s more differ only in case (a random batch of this keyspace: %.2g pairs)\n",
-		thousands(b.Duplicates.ExactRows), thousands(b.Duplicates.CaseRows), b.Duplicates.Expected)
+		humanize.Comma(b.Duplicates.ExactRows), humanize.Comma(b.Duplicates.CaseRows), b.Duplicates.Expected)
 	for _, p := range append(b.Counters.Patterns, b.Derivations...) {
-		fmt.Fprintf(w, "  %s pattern: %s — %s rows (chance: %.2g)\n", p.Rule, p.Pattern, thousands(p.Rows), p.Expected)
+		fmt.Fprintf(w, "  %s pattern: %s — %s rows (chance: %.2g)\n", p.Rule, p.Pattern, humanize.Comma(p.Rows), p.Expected)
 	}
 	for _, d := range b.Counters.Dense {
 		step := ""
@@ -399,7 +392,7 @@ func writeReport(w io.Writer, r *passwords.Report) {
 			step = fmt.Sprintf(" in steps of %d", d.Step)
 		}
 		fmt.Fprintf(w, "  counter in any order: %s take values %s–%s%s, filling %.0f%% of them — %s rows (chance: below 10^%.0f)\n",
-			d.Varies, d.From, d.To, step, math.Floor(100*d.Fill), thousands(d.Rows), math.Ceil(d.Log10Chance))
+			d.Varies, d.From, d.To, step, math.Floor(100*d.Fill), humanize.Comma(d.Rows), math.Ceil(d.Log10Chance))
 	}
 	for _, run := range b.Counters.Runs {
 		fmt.Fprintf(w, "  sorted run: %s\n", run)
@@ -408,21 +401,21 @@ func writeReport(w io.Writer, r *passwords.Report) {
 		if i == 5 {
 			break
 		}
-		fmt.Fprintf(w, "  format: %s — %s rows, %.1f bits (%s)\n", t.Format, thousands(t.Rows), t.Bits, t.Verdict)
+		fmt.Fprintf(w, "  format: %s — %s rows, %.1f bits (%s)\n", t.Format, humanize.Comma(t.Rows), t.Bits, t.Verdict)
 	}
 	for _, d := range b.Dependence {
 		fmt.Fprintf(w, "  dependence: %s\n", d)
 	}
-	fmt.Fprintf(w, "  near-duplicates: %d pairs in a sample of %s rows (chance: %.2g)\n", b.NearDuplicates.Pairs, thousands(int64(b.NearDuplicates.Sample)), b.NearDuplicates.Expected)
+	fmt.Fprintf(w, "  near-duplicates: %d pairs in a sample of %s rows (chance: %.2g)\n", b.NearDuplicates.Pairs, humanize.Comma(int64(b.NearDuplicates.Sample)), b.NearDuplicates.Expected)
 	for _, n := range r.Notes {
 		fmt.Fprintf(w, "\nNote: %s\n", n)
 	}
 	th, _ := json.Marshal(r.Thresholds)
 	fmt.Fprintf(w, "\nThresholds %s\n", th)
-	fmt.Fprintf(w, "Time       %.1f s, %s rows/s on %d workers\n", r.Performance.Seconds, thousands(int64(r.Performance.RowsPerSecond)), r.Performance.Workers)
+	fmt.Fprintf(w, "Time       %.1f s, %s rows/s on %d workers\n", r.Performance.Seconds, humanize.Comma(int64(r.Performance.RowsPerSecond)), r.Performance.Workers)
 	var costs []string
 	for id, c := range r.Performance.Rules {
-		costs = append(costs, fmt.Sprintf("%s %s rows/s", id, thousands(int64(c.RowsPerSecond))))
+		costs = append(costs, fmt.Sprintf("%s %s rows/s", id, humanize.Comma(int64(c.RowsPerSecond))))
 	}
 	sort.Strings(costs)
 	fmt.Fprintf(w, "Per rule   %s\n", strings.Join(costs, "; "))

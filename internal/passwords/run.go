@@ -11,10 +11,11 @@ import (
 	"log/slog"
 	"os"
 	"runtime"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/dustin/go-humanize"
 
 	"github.com/psti/psti/internal/psti"
 )
@@ -296,10 +297,10 @@ func (rn *Runner) inspect(f *os.File, name string) error {
 	for {
 		_, err := counted.Read(buf)
 		if counted.bytes > rn.opt.MaxExpanded {
-			return psti.Errorf(psti.EINVALID, "%s is larger than the %s this server audits once it is decompressed. Audit it with the command line (psti passwords audit), or split it.", name, sizeWords(rn.opt.MaxExpanded))
+			return psti.Errorf(psti.EINVALID, "%s is larger than the %s this server audits once it is decompressed. Audit it with the command line (psti passwords audit), or split it.", name, humanize.IBytes(uint64(rn.opt.MaxExpanded)))
 		}
 		if counted.lines > rn.opt.MaxRows+1 { // the header is a line too
-			return psti.Errorf(psti.EINVALID, "%s lists more than %s devices; this server audits at most %s at a time. Split the batch, or audit it with the command line (psti passwords audit).", name, count(rn.opt.MaxRows), count(rn.opt.MaxRows))
+			return psti.Errorf(psti.EINVALID, "%s lists more than %s devices; this server audits at most %s at a time. Split the batch, or audit it with the command line (psti passwords audit).", name, humanize.Comma(rn.opt.MaxRows), humanize.Comma(rn.opt.MaxRows))
 		}
 		if err == io.EOF {
 			break
@@ -323,26 +324,6 @@ func (c *lineCounter) Read(p []byte) (int, error) {
 	c.bytes += int64(n)
 	c.lines += int64(bytes.Count(p[:n], []byte{'\n'}))
 	return n, err
-}
-
-// sizeWords says an amount of data in the units people read.
-func sizeWords(n int64) string {
-	if n >= 1<<30 && n%(1<<30) == 0 {
-		return fmt.Sprintf("%d GiB", n>>30)
-	}
-	if n >= 1<<20 {
-		return fmt.Sprintf("%d MiB", n>>20)
-	}
-	return fmt.Sprintf("%d bytes", n)
-}
-
-// count writes a whole number with thousands separated.
-func count(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
 }
 
 // decompressed reads gzip when the file starts with gzip's magic number.

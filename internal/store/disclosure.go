@@ -306,7 +306,8 @@ func (db *DB) insertReports(group []*submission) error {
 const chunkSize = 1 << 20
 
 // insertAttachment stores a's description and then its content, read from
-// the start in pieces of chunkSize, inside tx; it sets a's id and size.
+// the start in pieces of chunkSize, inside tx; it sets a's id, and refuses
+// content whose length is not a.Size.
 func (db *DB) insertAttachment(ctx context.Context, tx *sql.Tx, reportID int64, a *disclosure.Attachment) error {
 	if a.Content == nil {
 		return fmt.Errorf("store: attachment %q has no content", a.Name)

@@ -139,12 +139,13 @@ func (s *Server) registerPeopleAPI() {
 	register(s, huma.Operation{OperationID: "create-token", Method: http.MethodPost, Path: "/tokens", Tags: tags,
 		Summary: "Make an API token", DefaultStatus: http.StatusCreated, Errors: []int{http.StatusNotFound, http.StatusUnprocessableEntity}}, auth.Admin,
 		func(ctx context.Context, in *tokenIn) (*tokenOut, error) {
+			email := auth.NormalizeEmail(in.Body.UserEmail)
 			var pr psti.Problems
-			pr.Email("user_email", "The owner's e-mail address", auth.NormalizeEmail(in.Body.UserEmail), true)
+			pr.Email("user_email", "The owner's e-mail address", email, true)
 			if err := pr.Err(); err != nil {
 				return nil, err
 			}
-			u, err := s.store.UserByEmail(ctx, auth.NormalizeEmail(in.Body.UserEmail))
+			u, err := s.store.UserByEmail(ctx, email)
 			if err != nil {
 				return nil, err
 			}

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dustin/go-humanize"
+
 	"github.com/psti/psti/internal/auth"
 	"github.com/psti/psti/internal/disclosure"
 	"github.com/psti/psti/internal/psti"
@@ -95,7 +97,7 @@ var funcs = template.FuncMap{
 	},
 	"can":        func(u *auth.User, role string) bool { return u != nil && u.Role.Allows(auth.Role(role)) },
 	"lines":      func(s string) []string { return strings.Split(s, "\n") },
-	"count":      thousands,
+	"count":      humanize.Comma,
 	"langName":   langName,
 	"capital":    capital,
 	"percent":    func(f float64) float64 { return f * 100 },
@@ -115,7 +117,7 @@ var funcs = template.FuncMap{
 		if n == 1 {
 			return "1 device"
 		}
-		return thousands(n) + " devices"
+		return humanize.Comma(n) + " devices"
 	},
 	"size": sizeText,
 }

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/dustin/go-humanize"
+
 	"github.com/psti/psti/internal/auth"
 	"github.com/psti/psti/internal/disclosure"
 	"github.com/psti/psti/internal/product"
@@ -616,16 +618,7 @@ func quantity(n int64) string {
 	if n == 0 {
 		return "not known"
 	}
-	return thousands(n)
-}
-
-// thousands writes n with commas between groups of three digits.
-func thousands(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
+	return humanize.Comma(n)
 }
 
 type dashboardData struct {
