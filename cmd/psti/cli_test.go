@@ -733,6 +733,9 @@ func richSource(t *testing.T) (string, *storetest.Seed, string) {
 	if err := db.EnqueueMail(ctx, mail.Message{To: "reporter@example.com", Subject: "Report received", Text: "Thank you.\n", Kind: "report-ack", Ref: "report:1"}); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := db.InstallationKey(ctx, "fingerprints", 32); err != nil {
+		t.Fatal(err)
+	}
 	// A report with a file, resolved, with its advisory, under a policy.
 	if err := db.SavePolicy(ctx, psti.System("test"), disclosure.DefaultPolicy(seed.Org.ID)); err != nil {
 		t.Fatal(err)

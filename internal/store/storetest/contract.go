@@ -59,6 +59,7 @@ func Run(t *testing.T, b Backend) {
 		{"PasswordAudits", testPasswordAudits},
 		{"Mail", testMail},
 		{"Reports", testReports},
+		{"InstallationKeys", testInstallationKeys},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -743,6 +744,8 @@ func CheckCopy(t *testing.T, src, dst *store.DB) {
 		must(t, err)
 		must(t, src.CreateToken(ctx, editor, &auth.Token{UserID: u.ID, Name: "t", Role: auth.Viewer, Hint: "psti_x"}, []byte("th")))
 		must(t, src.CommitSession(ctx, []byte("s"), auth.Session{Data: []byte("d"), Expires: time.Now().Add(time.Hour)}))
+		_, err = src.InstallationKey(ctx, "fingerprints", 32)
+		must(t, err)
 	}
 	want, err := src.Counts(ctx)
 	must(t, err)
@@ -764,6 +767,14 @@ func CheckCopy(t *testing.T, src, dst *store.DB) {
 	must(t, err)
 	if len(ea) != len(eb) || ea[0].ID != eb[0].ID || string(ea[0].After) != string(eb[0].After) || !ea[0].At.Equal(eb[0].At) {
 		t.Fatalf("audit trail differs after copy")
+	}
+	// The installation's keys travel with it: what they signed stays checkable.
+	ka, err := src.InstallationKey(ctx, "fingerprints", 32)
+	must(t, err)
+	kb, err := dst.InstallationKey(ctx, "fingerprints", 32)
+	must(t, err)
+	if string(ka) != string(kb) {
+		t.Fatal("the installation key changed in the copy")
 	}
 	// New records get ids after the copied ones.
 	m := &product.Manufacturer{Name: "New", Address: "Addr"}

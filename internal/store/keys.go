@@ -1,0 +1,49 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"errors"
+	"fmt"
+)
+
+// InstallationKey returns this installation's secret key of the given name,
+// making it (size random bytes) the first time it is asked for. Two servers
+// asking at once get the same key: the first insert wins and both read it
+// back. A key is never changed or deleted afterwards (the table refuses
+// it), so what it fingerprinted or signed can always be checked.
+func (db *DB) InstallationKey(ctx context.Context, name string, size int) ([]byte, error) {
+	if name == "" || size < 16 || size > 1024 {
+		return nil, fmt.Errorf("store: installation key %q of %d bytes is not a key psti makes", name, size)
+	}
+	read := func() ([]byte, error) {
+		var key []byte
+		err := db.rw.QueryRowContext(ctx, `SELECT secret FROM installation_keys WHERE name = $1`, name).Scan(&key)
+		return key, err
+	}
+	key, err := read()
+	if err == nil {
+		return checkKey(name, key, size)
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("store: unable to read installation key %q: %w", name, err)
+	}
+	fresh := make([]byte, size)
+	_, _ = rand.Read(fresh) // never fails
+	if _, err := db.rw.ExecContext(ctx, `INSERT INTO installation_keys (name, secret, created_at) VALUES ($1, $2, $3)
+		ON CONFLICT (name) DO NOTHING`, name, fresh, db.now()); err != nil {
+		return nil, fmt.Errorf("store: unable to keep installation key %q: %w", name, err)
+	}
+	if key, err = read(); err != nil {
+		return nil, fmt.Errorf("store: unable to read installation key %q: %w", name, err)
+	}
+	return checkKey(name, key, size)
+}
+
+func checkKey(name string, key []byte, size int) ([]byte, error) {
+	if len(key) != size {
+		return nil, fmt.Errorf("store: installation key %q has %d bytes, not %d: it was made for something else", name, len(key), size)
+	}
+	return key, nil
+}
