@@ -68,7 +68,7 @@ names the file, line and column, and nothing is written).
 
 Thresholds are printed in the report and can be changed with --set, e.g.
 --set min_length=10 --set target_bits=70. Names: min_length, wifi_min_length,
-floor_bits, target_bits, wifi_floor_bits, mac_offset, chance, run_length,
+floor_bits, target_bits, wifi_floor_bits, mac_offset, chance, batch_chance, run_length,
 dense_counter_rows, dense_counter_fill, min_guesses_log10, guess_sample,
 near_duplicate_sample.`,
 		Example: `  psti passwords audit --input batch-2411.csv

@@ -527,6 +527,7 @@ func writeRecord(w *bufio.Writer, r *Row, o *rowOut) error {
 		}
 		put(v)
 		put(uint64(f.chain))
+		put(uint64(math.Round(-float64(f.logRow) * 1000)))
 		str(f.text)
 	}
 	// The shapes whose varied characters are a number, for the counters
@@ -595,6 +596,7 @@ func readRecord(r *bufio.Reader, rec *record) (err error) {
 		f := finding{rule: rule(get())}
 		f.warn = get() == 1
 		f.chain = int32(get())
+		f.logRow = -float32(get()) / 1000
 		f.text = str()
 		rec.findings = append(rec.findings, f)
 	}

@@ -124,15 +124,6 @@ func hex12(v uint64) string {
 	return string(b[:])
 }
 
-// putHex12 writes v as 12 lower-case hex digits into b.
-func putHex12(b *[12]byte, v uint64) {
-	const digits = "0123456789abcdef"
-	for i := 11; i >= 0; i-- {
-		b[i] = digits[v&0xf]
-		v >>= 4
-	}
-}
-
 // nearestFirst is the j-th offset in the order 0, -1, +1, -2, +2, …: the
 // device's own address first, then its neighbours, nearest first.
 func nearestFirst(j int) int {
@@ -141,26 +132,6 @@ func nearestFirst(j int) int {
 		return -d
 	}
 	return d
-}
-
-// indexIn is strings.Index of s in b, without converting b.
-func indexIn(b []byte, s string) int {
-	for i := 0; i+len(s) <= len(b); i++ {
-		if string(b[i:i+len(s)]) == s {
-			return i
-		}
-	}
-	return -1
-}
-
-// holdsWindow reports whether s contains any n consecutive bytes of text.
-func holdsWindow(s string, text []byte, n int) bool {
-	for i := 0; i+n <= len(text); i++ {
-		if indexBytes(s, text[i:i+n]) >= 0 {
-			return true
-		}
-	}
-	return false
 }
 
 // byteReversed is a MAC with its six bytes in the opposite order.

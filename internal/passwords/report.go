@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/dustin/go-humanize"
 	"github.com/trustelem/zxcvbn"
 )
 
@@ -73,6 +74,7 @@ type BatchStats struct {
 	NearDuplicates NearDupStats   `json:"near_duplicates"`
 	Derivations    []Pattern      `json:"derivations,omitempty" doc:"Patterns of derivation found across many rows."`
 	Alphabet       int            `json:"alphabet" doc:"Distinct characters (ignoring case) in the first rows' passwords."`
+	ChanceFlags    float64        `json:"expected_chance_flags" doc:"At most this many rows of a random batch of the same size and format would be flagged by coincidence by the rules that compare passwords with identifiers and public information (DP-06 to DP-10). A single row is flagged only when this stays below the batch_chance threshold."`
 	SharedPrefixes []string       `json:"shared_prefixes,omitempty"`
 	SharedSuffixes []string       `json:"shared_suffixes,omitempty"`
 }
@@ -148,6 +150,11 @@ func (st *state) finish(ctx context.Context, rd *Reader, cfg Config, work io.Rea
 	cal := st.e.cal
 	rep.Batch.Alphabet = int(cal.alphabet)
 	rep.Batch.SharedPrefixes, rep.Batch.SharedSuffixes = cal.prefixes, cal.suffixes
+	if st.audited > 0 {
+		// Single rows are flagged below BatchChance/(rows × hypotheses)
+		// each; patterns below Chance each. Together:
+		rep.Batch.ChanceFlags = th.BatchChance + float64(len(st.e.chains.list))*th.Chance
+	}
 	var timers [numTimers]time.Duration
 	for _, w := range st.workers {
 		for i, t := range w.timers {
@@ -531,11 +538,16 @@ func (st *state) merge(r *bufio.Reader, w io.Writer, rep *Report) error {
 		}
 		final = final[:0]
 		for _, f := range rec.findings {
-			if f.chain > 0 && !st.confirmed[f.chain] {
+			if f.chain > 0 && !st.confirmed[f.chain] && !st.single(f.logRow) {
 				continue
 			}
 			if hasRule(final, f.rule) {
 				continue // a row's derivations come most plausible first: one is evidence enough
+			}
+			if f.chain > 0 && !st.confirmed[f.chain] {
+				// Kept on its own strength: say how strong.
+				f.text += fmt.Sprintf(" (a random batch of this size would show a match this strong by chance about once in %s batches)",
+					oneIn(float64(st.audited)*rowHypotheses*math.Pow(10, float64(f.logRow))))
 			}
 			final = append(final, f)
 		}
@@ -618,6 +630,28 @@ func (st *state) merge(r *bufio.Reader, w io.Writer, rep *Report) error {
 		return out.Flush()
 	}
 	return nil
+}
+
+// single reports whether a match is strong enough on its own: a random
+// batch of this size would show one as strong on any row, by coincidence,
+// less often than Thresholds.BatchChance (PSTI-PW-04: one row derived from
+// its own identifier is a violation, whatever the batch's size).
+func (st *state) single(logRow float32) bool {
+	return float64(st.audited)*rowHypotheses*math.Pow(10, float64(logRow)) < st.e.th.BatchChance
+}
+
+// oneIn writes 1/p for the evidence: "2,000", "3 million", "10^15".
+func oneIn(p float64) string {
+	n := 1 / p
+	switch {
+	case n < 1e6:
+		return humanize.Comma(int64(math.Round(n)))
+	case n < 1e9:
+		return fmt.Sprintf("%.0f million", n/1e6)
+	case n < 1e12:
+		return fmt.Sprintf("%.0f billion", n/1e9)
+	}
+	return fmt.Sprintf("10^%.0f", math.Floor(math.Log10(n)))
 }
 
 func hasRule(fs []finding, r rule) bool {

@@ -22,10 +22,18 @@ import (
 
 // finding is one rule's evidence against one row.
 type finding struct {
-	rule  rule
-	warn  bool   // evidence for review under a FAIL rule (e.g. a disguised common password)
-	chain int32  // > 0: weak evidence, kept only if the same pattern is confirmed across the batch
-	text  string // the evidence, e.g. "MAC→+1→hex→suffix(8)"
+	rule rule
+	warn bool // evidence for review under a FAIL rule (e.g. a disguised common password)
+	// chain names the pattern of a match (the rule and its evidence text);
+	// logRow is log10 of the chance that a random password of the row's
+	// length and the batch's alphabet would match like this, all the row's
+	// comparisons counted. A match is kept when its pattern is confirmed
+	// across the batch, or when it is strong enough on its own for a batch
+	// of this size (Thresholds.BatchChance). Findings of the rules that
+	// judge a row outright (DP-01 to DP-03) have neither.
+	chain  int32
+	logRow float32
+	text   string // the evidence, e.g. "MAC→+1→hex→suffix(8)"
 }
 
 // candidate is a form of the password the identifier rules compare: the
@@ -65,21 +73,24 @@ type rowCtx struct {
 const maxAlternatives = 4
 
 // add records a match. nCand is how many comparisons of this shape the
-// rule made on the row; logSpecific is log10 of the chance that a random
-// password produces this exact match. A match whose chance across all
-// comparisons is below the threshold is reported outright (and replaces
-// any weak evidence for the rule); a weaker one is kept as a pattern,
-// reported only if it recurs across the batch far more often than chance
-// allows. Weak matches are kept in the order they are added, the most
-// plausible first. add reports whether the rule now has outright evidence,
-// so that callers can stop looking.
+// rule made on the row (the inverse of the weight the rule gives this
+// hypothesis); logSpecific is log10 of the chance that a random password
+// produces this exact match. Every match is kept with its chance across the
+// row's comparisons (logRow) and counted towards its pattern; the end of
+// the audit decides, knowing the batch's size, which to report: a match
+// strong enough on its own for a batch of that size, or one whose pattern
+// recurs across the batch far more often than chance allows. A match that
+// would be strong enough for any batch (logRow below log10 of the Chance
+// threshold) replaces the rule's other evidence on the row and ends the
+// rule's search (add reports true); weaker ones are kept in the order they
+// are added, the most plausible first.
 func (c *rowCtx) add(r rule, text string, nCand float64, logSpecific float64) bool {
 	weak := 0
 	for _, f := range c.findings {
 		if f.rule != r {
 			continue
 		}
-		if f.chain == 0 {
+		if f.logRow < float32(c.e.logChance) {
 			return true // outright evidence is enough
 		}
 		if f.text == text {
@@ -96,10 +107,10 @@ func (c *rowCtx) add(r rule, text string, nCand float64, logSpecific float64) bo
 				keep = append(keep, f)
 			}
 		}
-		c.findings = append(keep, finding{rule: r, text: text})
+		c.findings = append(keep, finding{rule: r, text: text, logRow: float32(logRow), chain: c.e.chains.intern(r, text, logSpecific)})
 		return true
 	case logRow < -2 && weak < maxAlternatives:
-		c.findings = append(c.findings, finding{rule: r, text: text, chain: c.e.chains.intern(r, text, logSpecific)})
+		c.findings = append(c.findings, finding{rule: r, text: text, logRow: float32(logRow), chain: c.e.chains.intern(r, text, logSpecific)})
 	}
 	return false
 }
@@ -360,39 +371,74 @@ func (c *rowCtx) checkIdentifiers() {
 	}
 }
 
+// macForms are the ways a MAC address has been written out as 12 hex
+// digits: as is, bytes in the opposite order, every digit in the opposite
+// order, and each byte's two digits swapped.
+var macFormNames = [...]string{"hex", "byte-reversed→hex", "hex→reversed", "nibble-swapped→hex"}
+
+const numMACForms = len(macFormNames)
+
+func macForm(f int, m uint64) uint64 {
+	switch f {
+	case 1:
+		return byteReversed(m)
+	case 2:
+		return nibbleSwapped(byteReversed(m))
+	case 3:
+		return nibbleSwapped(m)
+	}
+	return m
+}
+
+// nibbleSwapped swaps the two hex digits of each byte of a MAC.
+func nibbleSwapped(m uint64) uint64 { return (m>>4)&0x0f0f0f0f0f0f | (m&0x0f0f0f0f0f0f)<<4 }
+
+// macWeight is how many comparisons a match of the MAC at offset d in form
+// f counts as (the inverse of the weight of that hypothesis): the device's
+// own address in plain hex is the derivation vendors use most, so it has a
+// quarter of the rule's weight; its other forms share a quarter; the
+// neighbours (offsets 1 to k either way) in all forms share the rest.
+func macWeight(d, f, k int) float64 {
+	switch {
+	case d == 0 && f == 0:
+		return 4
+	case d == 0:
+		return 4 * float64(numMACForms-1)
+	}
+	return 2 * float64(numMACForms) * float64(2*k)
+}
+
 // macMatches looks for the password among renderings of the device's MAC
 // address and its neighbours (devices own several consecutive addresses).
+// The renderings are compared as numbers, a few machine instructions each.
 // The most plausible derivations are tried first: the device's own address
-// before its neighbours (nearest first), plain hex before the reversed
-// renderings. Every match is recorded, not only the first: a password that
-// is the device's own hex suffix can also turn up in a neighbour's reversed
-// rendering, and only the batch can tell which derivation the rows share.
+// before its neighbours (nearest first), plain hex before the others. Every
+// match is recorded, not only the first: a password that is the device's
+// own hex suffix can also turn up in a neighbour's reversed rendering, and
+// only the batch can tell which derivation the rows share.
 func (c *rowCtx) macMatches(cd candidate, a float64, k int) {
 	s := cd.s
 	L := len(s)
-	forms := float64(3 * (2*k + 1))
-	var texts [3][12]byte
-	render := func(m uint64) {
-		putHex12(&texts[0], m)
-		putHex12(&texts[1], byteReversed(m))
-		for i := range 12 {
-			texts[2][i] = texts[0][11-i]
-		}
-	}
-	formNames := [3]string{"hex", "byte-reversed→hex", "hex→reversed"}
 	if allHex(s) && L <= 12 {
 		// The whole password is a stretch of a hex rendering.
+		v, _ := strconv.ParseUint(s, 16, 64)
+		mask := uint64(1)<<(4*L) - 1
 		windows := float64(13 - L)
 		found := false
 		for j := 0; j <= 2*k; j++ {
 			d := nearestFirst(j)
-			render((c.mac + uint64(d)) & mac48)
-			for f := range texts {
-				if i := indexIn(texts[f][:], s); i >= 0 {
+			m := (c.mac + uint64(d)) & mac48
+			for f := range numMACForms {
+				F := macForm(f, m)
+				for i := 0; i <= 12-L; i++ {
+					if (F>>(4*(12-L-i)))&mask != v {
+						continue
+					}
 					found = true
-					if c.add(dp06, cd.label+"MAC"+offset(d)+"→"+formNames[f]+"→"+span(i, L, 12), forms*windows, log10Chance(a, L)) {
+					if c.add(dp06, cd.label+"MAC"+offset(d)+"→"+macFormNames[f]+"→"+span(i, L, 12), macWeight(d, f, k)*windows, log10Chance(a, L)) {
 						return
 					}
+					break
 				}
 			}
 		}
@@ -400,24 +446,36 @@ func (c *rowCtx) macMatches(cd candidate, a float64, k int) {
 			return
 		}
 	}
-	// A long stretch of the MAC inside a longer password.
+	// A long stretch of the MAC inside a longer password: any common
+	// stretch of 8 or more holds one of the rendering's five stretches of
+	// 8, so those are looked up among the password's (a 64-bit filter
+	// first), and only a hit is measured exactly.
 	found := false
 	for _, r := range runs(s, isHex, 8) {
 		h := s[r.start:r.end]
+		var filter uint64
+		for i := 0; i+8 <= len(h); i++ {
+			w, _ := strconv.ParseUint(h[i:i+8], 16, 32)
+			filter |= 1 << (uint32(w) * 2654435761 >> 26)
+		}
 		for j := 0; j <= 2*k; j++ {
 			d := nearestFirst(j)
-			render((c.mac + uint64(d)) & mac48)
-			for f := range 2 {
-				// A common stretch of 8 or more holds one of the
-				// rendering's five stretches of 8: look for those first.
-				if !holdsWindow(h, texts[f][:], 8) {
+			m := (c.mac + uint64(d)) & mac48
+			for f := range numMACForms {
+				F := macForm(f, m)
+				hit := false
+				for i := 0; i <= 4 && !hit; i++ {
+					w := uint32(F >> (4 * (4 - i)))
+					hit = filter&(1<<(w*2654435761>>26)) != 0
+				}
+				if !hit {
 					continue
 				}
-				if n, ia, ib := longestCommon(h, string(texts[f][:])); n >= 8 {
+				if n, ia, ib := longestCommon(h, hex12(F)); n >= 8 {
 					found = true
 					positions := float64(L - n + 1)
-					if c.add(dp06, fmt.Sprintf("%scontains MAC%s→%s→%s at characters %d-%d", cd.label, offset(d), formNames[f], span(ib, n, 12), r.start+ia+1, r.start+ia+n),
-						positions*forms*float64(13-n), log10Chance(a, n)) {
+					if c.add(dp06, fmt.Sprintf("%scontains MAC%s→%s→%s at characters %d-%d", cd.label, offset(d), macFormNames[f], span(ib, n, 12), r.start+ia+1, r.start+ia+n),
+						positions*macWeight(d, f, k)*float64(13-n), log10Chance(a, n)) {
 						return
 					}
 				}

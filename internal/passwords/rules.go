@@ -98,7 +98,8 @@ type Thresholds struct {
 	TargetBits      float64 `json:"target_bits" doc:"Keyspace below this many bits needs review (DP-11)."`
 	WiFiFloorBits   float64 `json:"wifi_floor_bits" doc:"Keyspace floor for Wi-Fi keys, which can be attacked offline."`
 	MACOffset       int     `json:"mac_offset" doc:"MAC addresses within this distance of the device's own are tried (devices own several)."`
-	Chance          float64 `json:"chance" doc:"A match is reported only if a random password would produce it less often than this (per row, or for a pattern across the batch)."`
+	Chance          float64 `json:"chance" doc:"A pattern of matches across the batch is reported only if random passwords would produce it less often than this."`
+	BatchChance     float64 `json:"batch_chance" doc:"A match on a single row is reported when a random batch of the same size and format would show one as strong, on any row, less often than this (DP-06 to DP-10): so one bad row is enough, and a flag is never a coin toss."`
 	RunLength       int     `json:"run_length" doc:"This many consecutive passwords in sorted order count as a counter (DP-05)."`
 	DenseRows       int     `json:"dense_counter_rows" doc:"Passwords of one shape (the same but for one number) need this many rows before their numbers are checked for filling their range, as a counter's do in any order (DP-05)."`
 	DenseFill       float64 `json:"dense_counter_fill" doc:"The numbers of a shape count as a counter in any order when their distinct values fill at least this share of their range, and random values would do so less often than chance (DP-05)."`
@@ -117,6 +118,7 @@ func DefaultThresholds() Thresholds {
 		WiFiFloorBits:   64,
 		MACOffset:       16,
 		Chance:          1e-12,
+		BatchChance:     1e-3,
 		RunLength:       20,
 		DenseRows:       100,
 		DenseFill:       0.5,
@@ -125,6 +127,13 @@ func DefaultThresholds() Thresholds {
 		NearDupSample:   500_000,
 	}
 }
+
+// rowHypotheses bounds how many separately weighted families of comparison
+// (rule × candidate form of the password × identifier) can flag one row.
+// Each family's comparisons are weighted to sum to one, so a random row is
+// flagged by coincidence with probability at most rowHypotheses × the
+// per-family threshold, and a random batch of N rows at most N times that.
+const rowHypotheses = 16
 
 // log10Chance is log10 of the probability that a random string of length n
 // over an alphabet of a symbols equals one given string.

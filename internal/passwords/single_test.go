@@ -1,0 +1,59 @@
+package passwords
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+// TestOneBadRowIsEnough: a single row whose password is its own identifier
+// rendered fails the batch, by the identifier rule, on its line, among 299
+// random rows or among 99,999 (PSTI-PW-04: every device's password is
+// judged, not only families of them). The same batches without the bad row
+// pass, and the report bounds the coincidental flags below batch_chance.
+func TestOneBadRowIsEnough(t *testing.T) {
+	bad := []struct {
+		name, rule string
+		pw         func(d device) string
+	}{
+		{"last 8 hex digits of its MAC", "DP-06", func(d device) string { return strings.ToUpper(hex12(d.m)[4:]) }},
+		{"last 9 hex digits of its MAC", "DP-06", func(d device) string { return hex12(d.m)[3:] }},
+		{"its serial number", "DP-06", func(d device) string { return d.serial }},
+		{"its IMEI's last 8 digits", "DP-06", func(d device) string { return d.imei[7:] }},
+		{"its MAC, nibbles swapped", "DP-06", func(d device) string { return hex12(nibbleSwapped(d.m)) }},
+		{"a fixed prefix and its MAC's last 8", "DP-06", func(d device) string { return "wifi-" + hex12(d.m)[4:] }},
+		{"its MAC's low 3 bytes in decimal", "DP-07", func(d device) string { return fmt.Sprintf("%08d", d.m&0xffffff) }},
+	}
+	for _, size := range []int{300, 100_000} {
+		ds := devices(size, 11)
+		r := rand.New(rand.NewPCG(5, uint64(size)))
+		clean := make([]string, size)
+		for i := range clean {
+			clean[i] = randomPassword(r, 12, unambiguous)
+		}
+		at := size * 2 / 3
+		rep, lines := runAudit(t, batchCSV(ds, func(i int, _ device) string { return clean[i] }), Config{})
+		if rep.Verdict != "pass" || len(lines) != 0 {
+			t.Fatalf("%d random rows: verdict %s, %d flagged", size, rep.Verdict, len(lines))
+		}
+		if b := rep.Batch.ChanceFlags; b <= 0 || b >= 0.0011 {
+			t.Errorf("%d random rows: expected coincidental flags %g, want in (0, 0.001]", size, b)
+		}
+		for _, c := range bad {
+			t.Run(fmt.Sprintf("%s among %d", c.name, size-1), func(t *testing.T) {
+				rep, lines := runAudit(t, batchCSV(ds, func(i int, d device) string {
+					if i == at {
+						return c.pw(d)
+					}
+					return clean[i]
+				}), Config{})
+				fl, ok := lines[at+2]
+				if rep.Verdict != "fail" || !ok || len(lines) != 1 || !contains(fl.Rules, c.rule) {
+					t.Fatalf("verdict %s, %d rows flagged, line %d: %+v", rep.Verdict, len(lines), at+2, fl)
+				}
+				t.Logf("%s", fl.Evidence)
+			})
+		}
+	}
+}
