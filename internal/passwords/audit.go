@@ -48,6 +48,7 @@ type engine struct {
 	th        Thresholds
 	logChance float64
 	cal       *calibration
+	plan      *hashPlan
 	chains    *chainTable
 	public    []publicWord
 	model     string
@@ -119,7 +120,9 @@ func Audit(ctx context.Context, in io.Reader, cfg Config) (*Report, error) {
 		first = append(first, r)
 	}
 	e.cal = calibrate(first, e.th)
-	e.cal.hashExtra = discoverHashes(e, first, cfg.Workers)
+	e.plan = newHashPlan([]string{cfg.Brand, cfg.Model, cfg.Product})
+	learnTables(e, first)
+	discoverHashes(e, first, cfg.Workers)
 
 	tmp, err := os.CreateTemp(cfg.TempDir, "psti-audit-*")
 	if err != nil {

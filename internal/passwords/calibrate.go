@@ -7,7 +7,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 )
 
 // calibration is what the first rows of a batch say about the whole of it:
@@ -27,44 +26,6 @@ type calibration struct {
 	masks    map[string]uint16
 	maskList []string
 	mapping  *mapping
-	// hashExtra lists, by hash input, the functions beyond the core set
-	// that matched on the calibration rows, to be tried on every row.
-	hashExtra map[string]int
-}
-
-var fnBits = map[string]int{"MD5": hMD5, "SHA-1": hSHA1, "SHA-256": hSHA256, "SHA-512": hSHA512, "CRC32": hCRC32}
-
-// discoverHashes tries every hash input and function on the calibration
-// rows (in parallel) and keeps those that matched, so that rare schemes
-// cost the rest of the batch nothing while any scheme present in the
-// first rows is looked for on every row.
-func discoverHashes(e *engine, rows []Row, workers int) map[string]int {
-	extra := map[string]int{}
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	per := (len(rows) + workers - 1) / max(workers, 1)
-	for w := range workers {
-		lo, hi := w*per, min((w+1)*per, len(rows))
-		if lo >= hi {
-			break
-		}
-		wg.Go(func() {
-			c := &rowCtx{e: e}
-			c.discover = true
-			c.hits = func(input, fn string) {
-				mu.Lock()
-				extra[input] |= fnBits[fn]
-				mu.Unlock()
-			}
-			for i := lo; i < hi; i++ {
-				if c.prepare(&rows[i]) {
-					c.checkHashes()
-				}
-			}
-		})
-	}
-	wg.Wait()
-	return extra
 }
 
 // calibrationRows is how many rows calibration reads before the audit
@@ -164,13 +125,26 @@ func calibrate(rows []Row, th Thresholds) *calibration {
 				ds[int64((v-low)&mask)]++
 			}
 		}
+		// A constant is learnt from as few as three devices when random
+		// values would repeat that often less than once in a million
+		// batches, over every value they could take: so that a scheme
+		// used on a few devices only is seen too (PSTI-PW-04).
+		values := math.Pow(16, float64(nib))
+		tried := 0
+		for _, k := range xs {
+			tried += k
+		}
+		lambda := float64(tried) / values
+		enough := func(k int) bool {
+			return k >= need || poissonTailBelow(int64(k), lambda, 1e-6/values)
+		}
 		for x, k := range xs {
-			if k >= need && x != 0 && x != mask {
+			if enough(k) && x != 0 && x != mask {
 				cal.xor[nib] = append(cal.xor[nib], x)
 			}
 		}
 		for d, k := range ds {
-			if k >= need && d != 0 {
+			if enough(k) && d != 0 {
 				cal.diff[nib] = append(cal.diff[nib], d)
 			}
 		}

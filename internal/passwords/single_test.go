@@ -57,3 +57,33 @@ func TestOneBadRowIsEnough(t *testing.T) {
 		}
 	}
 }
+
+// TestFewRowsShareAConstant: a vendor constant XORed with (or added to)
+// the MAC on a handful of devices is learnt from those devices and flags
+// each of them, and nothing else, among random rows (PSTI-PW-04).
+func TestFewRowsShareAConstant(t *testing.T) {
+	ds := devices(1000, 12)
+	r := rand.New(rand.NewPCG(8, 8))
+	bad := map[int]bool{17: true, 230: true, 480: true, 731: true, 905: true}
+	for name, pw := range map[string]func(device) string{
+		"XOR":  func(d device) string { return hex12(d.m ^ 0x5a3c96e1f00d) },
+		"plus": func(d device) string { return hex12((d.m + 0x1234abcd) & mac48)[4:] },
+	} {
+		t.Run(name, func(t *testing.T) {
+			rep, lines := runAudit(t, batchCSV(ds, func(i int, d device) string {
+				if bad[i] {
+					return pw(d)
+				}
+				return randomPassword(r, 12, unambiguous)
+			}), Config{})
+			if rep.Verdict != "fail" || len(lines) != len(bad) {
+				t.Fatalf("verdict %s, %d rows flagged, want the %d bad ones", rep.Verdict, len(lines), len(bad))
+			}
+			for i := range bad {
+				if fl := lines[i+2]; !contains(fl.Rules, "DP-07") {
+					t.Errorf("line %d: %+v", i+2, fl)
+				}
+			}
+		})
+	}
+}
