@@ -26,6 +26,7 @@ type calibration struct {
 	masks    map[string]uint16
 	maskList []string
 	mapping  *mapping
+	subst    []substitution
 }
 
 // calibrationRows is how many rows calibration reads before the audit
@@ -172,6 +173,7 @@ func calibrate(rows []Row, th Thresholds) *calibration {
 	}
 
 	cal.mapping = learnMapping(norms, macs, hasMAC)
+	cal.subst = learnSubstitutions(rows)
 	return cal
 }
 

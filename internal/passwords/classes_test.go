@@ -149,3 +149,25 @@ func TestDerivationClasses(t *testing.T) {
 		})
 	}
 }
+
+func substitute(s, from, to string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if j := strings.IndexByte(from, c); j >= 0 {
+			b[i] = to[j]
+		}
+	}
+	return string(b)
+}
+
+func init() {
+	derivationClasses = append(derivationClasses,
+		derivationClass{"MAC hex through one fixed table", "DP-07", func(d device) string {
+			return substitute(hex12(d.m), "0123456789abcdef", "qWeRtYuIoPaSdFgH")
+		}},
+		derivationClass{"serial reversed through one fixed table, last 12", "DP-07", func(d device) string {
+			s := reverse(normalize(d.serial))
+			return substitute(s, "0123456789acs", "K7mQ2xZp9RbVw")[:12]
+		}},
+	)
+}

@@ -344,6 +344,9 @@ func plural(n int, word string) string {
 func (c *rowCtx) checkIdentifiers() {
 	a := c.e.cal.alphabet
 	k := c.e.th.MACOffset
+	if len(c.e.cal.subst) > 0 {
+		c.checkSubstitutions()
+	}
 	for _, cd := range c.cands {
 		s := cd.s
 		if len(s) < 4 {
