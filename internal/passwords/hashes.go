@@ -196,7 +196,7 @@ func hashSpecs(public []string) []inputSpec {
 		}
 	}
 	serial := func(c *rowCtx) string { return strings.TrimSpace(c.row.Serial) }
-	add("MAC as written", fnsCommon, func(c *rowCtx, b []byte) ([]byte, bool) {
+	add("MAC as written", 0, func(c *rowCtx, b []byte) ([]byte, bool) {
 		if !c.hasMAC {
 			return b, false
 		}
@@ -331,6 +331,8 @@ type hashPlan struct {
 	fns    []uint16 // by spec: functions tried on every row
 	tables map[pairKey][]*charTable
 	deep   map[pairKey]bool // compared every way, not only the cheap ones
+	all    []int            // every spec
+	active []int            // the specs with functions to try on every row, once discovery is over
 	nPairs float64          // input and function pairs tried on a discovery row
 }
 
@@ -341,6 +343,9 @@ func newHashPlan(public []string) *hashPlan {
 		p.fns[i] = s.core
 	}
 	p.nPairs = float64(len(p.specs) * int(numFns))
+	for i := range p.specs {
+		p.all = append(p.all, i)
+	}
 	return p
 }
 
@@ -350,7 +355,11 @@ func (c *rowCtx) hashInputs() []hashInput {
 	plan := c.e.plan
 	b := c.hbuf[:0]
 	in := c.inputs[:0]
-	for i := range plan.specs {
+	active := plan.active
+	if c.discover || active == nil {
+		active = plan.all
+	}
+	for _, i := range active {
 		fns := plan.fns[i]
 		if c.discover {
 			fns = fnsAll
@@ -387,7 +396,7 @@ type pwForms struct {
 }
 
 func (c *rowCtx) fillForms(f *pwForms, cd candidate) {
-	*f = pwForms{s: cd.s, label: cd.label, raw: c.row.Password, store: f.store}
+	f.s, f.label, f.raw, f.hexBytes, f.hexOdd, f.b64, f.b32, f.idx, f.num = cd.s, cd.label, c.row.Password, nil, false, nil, nil, nil, number{}
 	if cd.label != "" {
 		f.raw = cd.s // the remainder is already normalised
 	}
@@ -400,7 +409,7 @@ func (c *rowCtx) fillForms(f *pwForms, cd candidate) {
 		}
 		f.hexOdd = len(s)%2 == 1
 	}
-	if len(s) >= 6 && len(s) <= 160 {
+	if len(s) >= 6 && len(s) <= 160 && (c.discover || len(c.e.plan.deep) > 0) {
 		switch {
 		case allDigits(s):
 			f.num = readNumber(s, 10)
@@ -517,7 +526,7 @@ func (c *rowCtx) digestMatch(forms []pwForms, k pairKey, d []byte, nDigests floa
 				if hexSuffix(d, f.s) {
 					return found(fmt.Sprintf("hex→suffix(%d)", L), 2, log10Chance(a, L))
 				}
-				if L >= 10 {
+				if L >= 10 && deep {
 					if i := hexIndex(d, f.s); i > 0 {
 						return found(fmt.Sprintf("hex→chars %d-%d", i+1, i+L), float64(2*len(d)-L+1), log10Chance(a, L))
 					}
@@ -1010,6 +1019,12 @@ func discoverHashes(e *engine, rows []Row, workers int) {
 	for k := range found {
 		e.plan.fns[k.spec] |= 1 << k.fn
 		e.plan.deep[k] = true
+	}
+	e.plan.active = []int{}
+	for i, fns := range e.plan.fns {
+		if fns != 0 {
+			e.plan.active = append(e.plan.active, i)
+		}
 	}
 }
 

@@ -402,6 +402,42 @@ func macWeight(d, f, k int) float64 {
 	return 2 * float64(numMACForms) * float64(2*k)
 }
 
+// mayHoldMAC reports whether s could hold 8 or more consecutive digits of
+// a rendering of the MAC or a neighbour: every stretch of 8 of the 12
+// digits covers digits 5 to 8, which are the same for every neighbour (but
+// where the low 16 bits carry over), so s must hold those four digits as
+// one of the renderings writes them. Most passwords are ruled out here, in
+// a few dozen comparisons.
+func (c *rowCtx) mayHoldMAC(s string, k int) bool {
+	var cores [12]uint16
+	n := 0
+	for _, m := range [3]uint64{c.mac, (c.mac - uint64(k)) & mac48, (c.mac + uint64(k)) & mac48} {
+		for f := range numMACForms {
+			core := uint16(macForm(f, m) >> 16)
+			dup := false
+			for _, x := range cores[:n] {
+				dup = dup || x == core
+			}
+			if !dup {
+				cores[n] = core
+				n++
+			}
+		}
+	}
+	for i := 0; i+4 <= len(s); i++ {
+		if !isHex(s[i]) || !isHex(s[i+1]) || !isHex(s[i+2]) || !isHex(s[i+3]) {
+			continue
+		}
+		w := uint16(unhex(s[i]))<<12 | uint16(unhex(s[i+1]))<<8 | uint16(unhex(s[i+2]))<<4 | uint16(unhex(s[i+3]))
+		for _, x := range cores[:n] {
+			if x == w {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // macMatches looks for the password among renderings of the device's MAC
 // address and its neighbours (devices own several consecutive addresses).
 // The renderings are compared as numbers, a few machine instructions each.
@@ -413,71 +449,10 @@ func macWeight(d, f, k int) float64 {
 func (c *rowCtx) macMatches(cd candidate, a float64, k int) {
 	s := cd.s
 	L := len(s)
-	if allHex(s) && L <= 12 {
-		// The whole password is a stretch of a hex rendering.
-		v, _ := strconv.ParseUint(s, 16, 64)
-		mask := uint64(1)<<(4*L) - 1
-		windows := float64(13 - L)
-		found := false
-		for j := 0; j <= 2*k; j++ {
-			d := nearestFirst(j)
-			m := (c.mac + uint64(d)) & mac48
-			for f := range numMACForms {
-				F := macForm(f, m)
-				for i := 0; i <= 12-L; i++ {
-					if (F>>(4*(12-L-i)))&mask != v {
-						continue
-					}
-					found = true
-					if c.add(dp06, cd.label+"MAC"+offset(d)+"→"+macFormNames[f]+"→"+span(i, L, 12), macWeight(d, f, k)*windows, log10Chance(a, L)) {
-						return
-					}
-					break
-				}
-			}
-		}
-		if found {
+	if L < 8 || c.mayHoldMAC(s, k) {
+		if c.macStretches(cd, a, k) {
 			return
 		}
-	}
-	// A long stretch of the MAC inside a longer password: any common
-	// stretch of 8 or more holds one of the rendering's five stretches of
-	// 8, so those are looked up among the password's (a 64-bit filter
-	// first), and only a hit is measured exactly.
-	found := false
-	for _, r := range runs(s, isHex, 8) {
-		h := s[r.start:r.end]
-		var filter uint64
-		for i := 0; i+8 <= len(h); i++ {
-			w, _ := strconv.ParseUint(h[i:i+8], 16, 32)
-			filter |= 1 << (uint32(w) * 2654435761 >> 26)
-		}
-		for j := 0; j <= 2*k; j++ {
-			d := nearestFirst(j)
-			m := (c.mac + uint64(d)) & mac48
-			for f := range numMACForms {
-				F := macForm(f, m)
-				hit := false
-				for i := 0; i <= 4 && !hit; i++ {
-					w := uint32(F >> (4 * (4 - i)))
-					hit = filter&(1<<(w*2654435761>>26)) != 0
-				}
-				if !hit {
-					continue
-				}
-				if n, ia, ib := longestCommon(h, hex12(F)); n >= 8 {
-					found = true
-					positions := float64(L - n + 1)
-					if c.add(dp06, fmt.Sprintf("%scontains MAC%s→%s→%s at characters %d-%d", cd.label, offset(d), macFormNames[f], span(ib, n, 12), r.start+ia+1, r.start+ia+n),
-						positions*macWeight(d, f, k)*float64(13-n), log10Chance(a, n)) {
-						return
-					}
-				}
-			}
-		}
-	}
-	if found {
-		return
 	}
 	// The low part of the MAC as a number: in decimal, in base 36, offset
 	// by a little, or combined with a fixed value.
@@ -535,6 +510,90 @@ func (c *rowCtx) macMatches(cd candidate, a float64, k int) {
 			}
 		}
 	}
+}
+
+// macStretches looks for the password, or a long stretch of it, among the
+// hex renderings of the MAC and its neighbours; it reports whether any
+// matched.
+func (c *rowCtx) macStretches(cd candidate, a float64, k int) bool {
+	s := cd.s
+	L := len(s)
+	var wins [56]uint32
+	if allHex(s) && L <= 12 {
+		// The whole password is a stretch of a hex rendering.
+		v, _ := strconv.ParseUint(s, 16, 64)
+		mask := uint64(1)<<(4*L) - 1
+		windows := float64(13 - L)
+		found := false
+		for j := 0; j <= 2*k; j++ {
+			d := nearestFirst(j)
+			m := (c.mac + uint64(d)) & mac48
+			for f := range numMACForms {
+				F := macForm(f, m)
+				for i := 0; i <= 12-L; i++ {
+					if (F>>(4*(12-L-i)))&mask != v {
+						continue
+					}
+					found = true
+					if c.add(dp06, cd.label+"MAC"+offset(d)+"→"+macFormNames[f]+"→"+span(i, L, 12), macWeight(d, f, k)*windows, log10Chance(a, L)) {
+						return true
+					}
+					break
+				}
+			}
+		}
+		if found {
+			return true
+		}
+	}
+	// A long stretch of the MAC inside a longer password: any common
+	// stretch of 8 or more holds one of the rendering's five stretches of
+	// 8, so those are looked up among the password's (through a 64-bit
+	// filter, then exactly), and only a hit is measured.
+	found := false
+	for _, r := range runs(s, isHex, 8) {
+		h := s[r.start:r.end]
+		nw := 0
+		var filter uint64
+		for i := 0; i+8 <= len(h) && nw < len(wins); i++ {
+			w, _ := strconv.ParseUint(h[i:i+8], 16, 32)
+			wins[nw] = uint32(w)
+			nw++
+			filter |= 1 << (uint32(w) * 2654435761 >> 26)
+		}
+		for j := 0; j <= 2*k; j++ {
+			d := nearestFirst(j)
+			m := (c.mac + uint64(d)) & mac48
+			for f := range numMACForms {
+				F := macForm(f, m)
+				hit := false
+				for i := 0; i <= 4 && !hit; i++ {
+					w := uint32(F >> (4 * (4 - i)))
+					if filter&(1<<(w*2654435761>>26)) == 0 {
+						continue
+					}
+					for _, x := range wins[:nw] {
+						if x == w {
+							hit = true
+							break
+						}
+					}
+				}
+				if !hit {
+					continue
+				}
+				if n, ia, ib := longestCommon(h, hex12(F)); n >= 8 {
+					found = true
+					positions := float64(L - n + 1)
+					if c.add(dp06, fmt.Sprintf("%scontains MAC%s→%s→%s at characters %d-%d", cd.label, offset(d), macFormNames[f], span(ib, n, 12), r.start+ia+1, r.start+ia+n),
+						positions*macWeight(d, f, k)*float64(13-n), log10Chance(a, n)) {
+						return true
+					}
+				}
+			}
+		}
+	}
+	return found
 }
 
 func isBase36(s string) bool {
