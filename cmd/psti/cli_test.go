@@ -723,6 +723,13 @@ func richSource(t *testing.T) (string, *storetest.Seed, string) {
 	if err := db.CreateRun(ctx, psti.System("test"), run); err != nil {
 		t.Fatal(err)
 	}
+	run.State = passwords.RunRunning
+	if err := db.UpdateRun(ctx, run); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SaveFingerprints(ctx, run.ID, bytes.NewReader([]byte("fingerprints"))); err != nil {
+		t.Fatal(err)
+	}
 	run.State, run.Verdict, run.Report = passwords.RunDone, "pass", &passwords.Report{Verdict: "pass", Rows: 1}
 	if err := db.FinishRun(ctx, psti.System("test"), run); err != nil {
 		t.Fatal(err)

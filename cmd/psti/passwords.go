@@ -31,7 +31,7 @@ func passwordsCmd(a *app) *cobra.Command {
 		Args:  groupArgs,
 		RunE:  groupHelp,
 	}
-	c.AddCommand(auditCmd(a), generateCmd(a))
+	c.AddCommand(auditCmd(a), generateCmd(a), fingerprintsCmd(a))
 	return c
 }
 
@@ -44,7 +44,7 @@ func auditCmd(a *app) *cobra.Command {
 	var o struct {
 		input, brand, model, product, declaration, format, report, findings string
 		workers                                                             int
-		set                                                                 []string
+		set, previous                                                       []string
 	}
 	c := &cobra.Command{
 		Use:   "audit --input BATCH.csv",
@@ -70,11 +70,20 @@ Thresholds are printed in the report and can be changed with --set, e.g.
 --set min_length=10 --set target_bits=70. Names: min_length, wifi_min_length,
 floor_bits, target_bits, wifi_floor_bits, mac_offset, chance, batch_chance, run_length,
 dense_counter_rows, dense_counter_fill, min_guesses_log10, guess_sample,
-near_duplicate_sample.`,
+near_duplicate_sample.
+
+Earlier batches (PSTI: unique for each product of a class or type): --previous
+FILE, repeatable, compares the batch with an earlier batch of the same product,
+given as the fingerprint file "psti passwords fingerprints" wrote or as the batch
+file itself. A device whose password a device of an earlier batch has is flagged
+under DP-04, naming that batch. No password is kept: fingerprints are keyed with
+this installation's secret key (in the database, --database-url), and a
+fingerprint file from another installation is refused (exit status 2).`,
 		Example: `  psti passwords audit --input batch-2411.csv
   psti passwords audit --input batch.csv.gz --brand Acme --model AC-200 \
       --declaration manifest.json --report report.json --findings findings.jsonl
-  zcat batch.csv.gz | psti passwords audit --input - --format json`,
+  zcat batch.csv.gz | psti passwords audit --input - --format json
+  psti passwords audit --input batch-2501.csv --previous batch-2411.fp --previous batch-2447.csv`,
 		Args: exactArgs(0, "no arguments (use --input)"),
 		RunE: func(c *cobra.Command, _ []string) error {
 			if o.input == "" {
@@ -101,6 +110,17 @@ near_duplicate_sample.`,
 				if err != nil {
 					return usageError{err}
 				}
+			}
+			if len(o.previous) > 0 {
+				if cfg.Fingerprints, err = a.fingerprinter(c.Context()); err != nil {
+					return err
+				}
+				sets, done, err := earlierSets(c.Context(), o.previous, cfg.Fingerprints, "")
+				if err != nil {
+					return err
+				}
+				defer done()
+				cfg.Earlier = sets
 			}
 			in, size, closeIn, err := openInput(o.input)
 			if err != nil {
@@ -188,6 +208,7 @@ near_duplicate_sample.`,
 	f.StringVar(&o.findings, "findings", "", "write one JSON line per flagged row to this file")
 	f.IntVar(&o.workers, "workers", 0, "rows checked in parallel (0: one per core)")
 	f.StringArrayVar(&o.set, "set", nil, "change a threshold, NAME=VALUE (repeatable)")
+	f.StringArrayVar(&o.previous, "previous", nil, "an earlier batch of the same product: its fingerprint file or the batch file (repeatable)")
 	return c
 }
 
@@ -383,6 +404,7 @@ func writeReport(w io.Writer, r *passwords.Report) {
 	fmt.Fprintf(w, "\nBatch\n")
 	fmt.Fprintf(w, "  duplicates: %s rows share a password, %s more differ only in case (a random batch of this keyspace: %.2g pairs)\n",
 		humanize.Comma(b.Duplicates.ExactRows), humanize.Comma(b.Duplicates.CaseRows), b.Duplicates.Expected)
+	writeEarlier(w, r)
 	for _, p := range append(b.Counters.Patterns, b.Derivations...) {
 		fmt.Fprintf(w, "  %s pattern: %s — %s rows (chance: %.2g)\n", p.Rule, p.Pattern, humanize.Comma(p.Rows), p.Expected)
 	}

@@ -41,6 +41,16 @@ type Config struct {
 	TempDir string
 	// InputName is how the input is named in the report.
 	InputName string
+	// Fingerprints makes the keyed fingerprints of the passwords, with the
+	// installation's key. It is needed for Earlier and FingerprintsOut.
+	Fingerprints *Fingerprinter
+	// Earlier are earlier batches of the same product: a row whose password
+	// a device of one of them has is flagged under DP-04 (PSTI-PW-01).
+	Earlier []EarlierSet
+	// FingerprintsOut, if not nil, receives this batch's fingerprint file,
+	// labelled Batch, for later audits to compare with.
+	FingerprintsOut io.Writer
+	Batch           string
 }
 
 // engine is one audit's shared, read-only state.
@@ -78,6 +88,7 @@ type rowOut struct {
 	snumLen  int
 	fold     uint64 // hash of the password in lower case (DP-04)
 	exact    uint32 // 32 bits of the hash of the password as given
+	print    print  // keyed fingerprint, when comparing with earlier batches (DP-04)
 }
 
 // Audit reads a batch and judges it. It returns an *InputError when the
@@ -134,6 +145,10 @@ func Audit(ctx context.Context, in io.Reader, cfg Config) (*Report, error) {
 	st := newState(e, cfg.Workers)
 	st.spill = newDupSpill(cfg.TempDir)
 	defer st.spill.remove()
+	if st.prints, err = newEarlierState(cfg); err != nil {
+		return nil, err
+	}
+	defer st.prints.close()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
@@ -243,10 +258,18 @@ func Audit(ctx context.Context, in io.Reader, cfg Config) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	if st.prints != nil {
+		if err := st.prints.finish(ctx, st, cfg, rep); err != nil {
+			return nil, err
+		}
+	}
 	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
 		return nil, err
 	}
 	if err := st.merge(bufio.NewReaderSize(tmp, 1<<20), cfg.Findings, rep); err != nil {
+		return nil, err
+	}
+	if err := st.prints.err(); err != nil {
 		return nil, err
 	}
 	rep.Input.Bytes = counting.n.Load()
@@ -340,6 +363,9 @@ func (st *state) runRules(w *worker, c *chunk) {
 				w.groupPositions(g, pw)
 			}
 		}
+	}
+	if st.prints != nil {
+		st.fingerprintChunk(c)
 	}
 	w.timers[dp04] += time.Since(t)
 	w.rows += int64(n)

@@ -94,6 +94,8 @@ type state struct {
 
 	// The duplicate index (DP-04), on disk.
 	spill *dupSpill
+	// The comparison with earlier batches (DP-04); nil when there is none.
+	prints *earlierState
 
 	// Settled at the end, used by the final pass.
 	failGroup map[uint16]Template
@@ -158,6 +160,11 @@ func (st *state) collect(c *chunk, w *bufio.Writer) error {
 			st.sample(r)
 			if err := st.spill.add(o.fold, o.exact, uint32(r.Line)); err != nil {
 				return err
+			}
+			if st.prints != nil {
+				if err := st.prints.spill.add(o.print, uint32(r.Line)); err != nil {
+					return err
+				}
 			}
 		} else if len(o.findings) > 0 {
 			st.excluded++

@@ -85,6 +85,8 @@ type DuplicateStats struct {
 	CaseRows     int64   `json:"case_rows" doc:"Rows whose password another row has but for letter case."`
 	Expected     float64 `json:"expected_pairs" doc:"Duplicate pairs a random batch of this size and keyspace would have."`
 	KeyspaceBits float64 `json:"keyspace_bits"`
+	// PSTI-PW-01 across batches.
+	Earlier []EarlierBatch `json:"earlier_batches,omitempty" doc:"Earlier batches of the same product whose passwords were compared with this batch's."`
 }
 
 // CounterStats summarises the counter rule.
@@ -558,6 +560,9 @@ func (st *state) merge(r *bufio.Reader, w io.Writer, rep *Report) error {
 				} else {
 					final = append(final, finding{rule: dp04, warn: true, text: fmt.Sprintf("same password as line %d but for letter case", d.other)})
 				}
+			}
+			if f, ok := st.prints.finding(rec.line); ok {
+				final = append(final, f)
 			}
 			for ri < len(st.runs) && st.runs[ri].to < rec.line {
 				ri++

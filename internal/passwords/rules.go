@@ -63,7 +63,7 @@ var Rules = [numRules]Rule{
 	{"DP-03", "Common, breached or dictionary password", Fail, "row", "PSTI-PW-05",
 		"The password is a common or breached password or a dictionary word. Disguised forms (\"p@ssw0rd\", a word with digits added) are reported for review."},
 	{"DP-04", "Not unique", Fail, "batch", "PSTI-PW-01",
-		"Two or more devices in the batch have the same password. Each device must have its own. Passwords that differ only in letter case are reported for review."},
+		"Two or more devices in the batch have the same password, or a device has the same password as a device in an earlier batch of the same product. Each device must have its own. Passwords that differ only in letter case are reported for review (within the batch)."},
 	{"DP-05", "Incremental counter", Fail, "batch", "PSTI-PW-02",
 		"Passwords follow a counter: each is the previous one with a small part stepped up, or they run in order with the devices."},
 	{"DP-06", "Derived from a product identifier", Fail, "row", "PSTI-PW-04",

@@ -88,7 +88,8 @@ type RunStore interface {
 
 // RunRequest is what an audit from the web needs besides the file.
 type RunRequest struct {
-	BatchID int64
+	BatchID   int64
+	BatchCode string // how later audits name the batch
 	// Public words the passwords must not contain (DP-09).
 	Brand, Model, Product string
 	Declaration           *Declaration // DP-15; nil when none was given
@@ -418,12 +419,21 @@ wait:
 		}
 	})
 	log.Info("password audit started", "file", r.FileName, "bytes", r.FileBytes)
-	rep, err := Audit(ctx, in, Config{
+	cfg := Config{
 		Workers: rn.opt.Workers, MaxRows: rn.opt.MaxRows,
 		Brand: req.Brand, Model: req.Model, Product: req.Product,
 		Declaration: req.Declaration, Thresholds: rn.opt.Thresholds,
 		Progress: func(n int64) { rows.Store(n) }, TempDir: rn.opt.Dir, InputName: r.FileName,
-	})
+	}
+	prints, err := rn.earlier(ctx, req, &cfg)
+	defer prints.discard()
+	var rep *Report
+	if err == nil {
+		rep, err = Audit(ctx, in, cfg)
+	}
+	if err == nil {
+		err = prints.save(ctx, r.ID)
+	}
 	close(done)
 	beat.Wait()
 	r.BytesRead, r.RowsRead = counted.n.Load(), rows.Load()

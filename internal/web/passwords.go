@@ -100,7 +100,7 @@ func (s *Server) startAudit(ctx context.Context, a psti.Actor, batchID int64, co
 	if b.Archived() {
 		return nil, psti.FieldErrorf(psti.EINVALID, "batch_id", "Batch %s is archived; bring it back before auditing its passwords.", b.Code)
 	}
-	req := passwords.RunRequest{BatchID: b.ID}
+	req := passwords.RunRequest{BatchID: b.ID, BatchCode: b.Code}
 	if p, err := s.store.Product(ctx, b.ProductID); err == nil {
 		req.Model, req.Product = p.ModelNumber, p.Name
 		if br, err := s.store.Brand(ctx, p.BrandID); err == nil {

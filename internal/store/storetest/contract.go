@@ -60,6 +60,7 @@ func Run(t *testing.T, b Backend) {
 		{"Mail", testMail},
 		{"Reports", testReports},
 		{"InstallationKeys", testInstallationKeys},
+		{"PasswordFingerprints", testPasswordFingerprints},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
