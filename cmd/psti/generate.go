@@ -34,8 +34,13 @@ generator, uniformly over the alphabet (rejection sampling: no character is more
 likely than another). With --hmac-key-file and --label, each password is instead
 derived from its serial with HMAC-SHA-256 under a secret key, so it can be
 derived again later from the serial; the key never appears in any output, only
-its fingerprint. Keep the key in a hardware security module or a key service,
-never on the devices.
+its fingerprint. --key-custody must say where the key is kept, and has no
+default, so the manifest never claims a place nobody stated: hsm or kms means
+the key never leaves the key store named, which releases it only to this run
+(for example through a secrets mount that is gone afterwards); file means it
+sits in a file on a factory system, which is allowed, and the audit report says
+what that means (anyone who copies the file can work out every password). A key
+on the devices is refused.
 
 Passwords are unique in the batch. Settings below 64 bits are refused for Wi-Fi
 keys (they can be attacked offline) and below 40 bits for anything else.
@@ -146,7 +151,7 @@ generator audits its own output with every rule.`,
 	f.StringVar(&o.separator, "separator", "-", "between passphrase words")
 	f.StringVar(&o.keyFile, "hmac-key-file", "", "derive passwords from serials with HMAC-SHA-256 under this key (32+ bytes, raw or hex)")
 	f.StringVar(&o.label, "label", "", "domain-separation label for the keyed derivation, e.g. psti-v1/MODEL")
-	f.StringVar(&o.custody, "key-custody", "file", "where the key is kept, for the manifest: hsm, kms or file")
+	f.StringVar(&o.custody, "key-custody", "", "where the key is kept, for the manifest (required with --hmac-key-file): hsm or kms (the key never leaves that key store except to this run) or file (a file on a factory system)")
 	f.StringVar(&o.ctype, "credential-type", passwords.TypeAdmin, "admin, wifi_psk or web; Wi-Fi keys need at least 64 bits")
 	f.StringVar(&o.manifest, "manifest", "", "write the declaration of how the batch was made (JSON)")
 	return c

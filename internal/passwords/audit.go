@@ -240,6 +240,9 @@ func Audit(ctx context.Context, in io.Reader, cfg Config) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.Declaration != nil {
+		cfg.Declaration.explain(rep)
+	}
 	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
 		return nil, err
 	}

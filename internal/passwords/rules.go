@@ -85,7 +85,7 @@ var Rules = [numRules]Rule{
 	{"DP-14", "Not a password under PSTI (excluded type)", Info, "row", "PSTI-PW-06",
 		"Cryptographic keys, pairing PINs of non-IP protocols and API keys are not passwords for paragraph 1. They are counted, not audited."},
 	{"DP-15", "Generation mechanism declared, key kept off the device", Fail, "process", "PSTI-PW-04, PSTI-PW-08",
-		"How the passwords were made cannot be proved from the passwords alone. The declaration must name a secure random generator, or a keyed hash whose key is kept in a hardware security module or key service, never on the device."},
+		"How the passwords were made cannot be proved from the passwords alone. The declaration must name a secure random generator, or an encryption method or keyed hashing algorithm accepted as good industry practice (for example HMAC-SHA-256, KMAC, AES-CMAC or AES-SIV) whose key is kept off the device: in a hardware security module, a key service, or a file on a factory system (allowed, with a note saying what that means)."},
 }
 
 // Thresholds are the numbers the rules use. They are printed in every
