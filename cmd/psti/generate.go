@@ -64,8 +64,10 @@ generator audits its own output with every rule.`,
 			}
 			g := passwords.GenerateConfig{AlphabetName: o.alphabet, Length: o.length, Words: o.words, Separator: o.separator,
 				Label: o.label, KeyCustody: o.custody, Type: o.ctype, Version: buildVersion()}
-			if o.ctype != "" && o.ctype != passwords.TypeAdmin && o.ctype != passwords.TypeWiFi && o.ctype != passwords.TypeWeb {
-				return usagef("--credential-type must be admin, wifi_psk or web (the other types are not passwords under PSTI)")
+			switch o.ctype {
+			case "", passwords.TypeAdmin, passwords.TypeWiFi, passwords.TypeWeb, passwords.TypePairingPIN:
+			default:
+				return usagef("--credential-type must be admin, wifi_psk, web or pairing_pin (a PIN that pairs over Wi-Fi or IP); %q is not a password under PSTI Schedule 1 paragraph 1(4), or not a type psti knows", o.ctype)
 			}
 			if (o.keyFile == "") != (o.label == "") {
 				return usagef("--hmac-key-file and --label go together: the label keeps each product's derivation apart")
@@ -152,7 +154,7 @@ generator audits its own output with every rule.`,
 	f.StringVar(&o.keyFile, "hmac-key-file", "", "derive passwords from serials with HMAC-SHA-256 under this key (32+ bytes, raw or hex)")
 	f.StringVar(&o.label, "label", "", "domain-separation label for the keyed derivation, e.g. psti-v1/MODEL")
 	f.StringVar(&o.custody, "key-custody", "", "where the key is kept, for the manifest (required with --hmac-key-file): hsm or kms (the key never leaves that key store except to this run) or file (a file on a factory system)")
-	f.StringVar(&o.ctype, "credential-type", passwords.TypeAdmin, "admin, wifi_psk or web; Wi-Fi keys need at least 64 bits")
+	f.StringVar(&o.ctype, "credential-type", passwords.TypeAdmin, "admin, wifi_psk, web or pairing_pin (pairs over Wi-Fi or IP); Wi-Fi keys need at least 64 bits")
 	f.StringVar(&o.manifest, "manifest", "", "write the declaration of how the batch was made (JSON)")
 	return c
 }

@@ -18,6 +18,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/psti/psti/internal/passwords"
 )
 
 // unambiguous is the alphabet of the test batches: no 0/O, 1/l/I.
@@ -209,6 +211,7 @@ func readFindings(t *testing.T, path string) map[int]findingLine {
 type auditReport struct {
 	Verdict     string         `json:"verdict"`
 	Summary     string         `json:"summary"`
+	Covers      string         `json:"covers"`
 	Rows        int64          `json:"rows"`
 	Audited     int64          `json:"audited"`
 	UserDefined int64          `json:"user_defined"`
@@ -291,6 +294,71 @@ func wantMissing(t *testing.T, paths ...string) {
 			t.Fatalf("%s was written (stat: %v)", p, err)
 		}
 	}
+}
+
+// typedCSV is n rows of one credential type, every password made by pw.
+func typedCSV(n int, typ string, pw func(i int) string) []byte {
+	var b bytes.Buffer
+	b.WriteString("serial,password,credential_type\n")
+	for i := range n {
+		fmt.Fprintf(&b, "SN%07d,%s,%s\n", i, pw(i), typ)
+	}
+	return b.Bytes()
+}
+
+// TestPasswordsAuditExcludedTypes: the para 1(4) exclusions are claims the
+// audit checks (PSTI-PW-06), and a batch with nothing to audit says so.
+func TestPasswordsAuditExcludedTypes(t *testing.T) {
+	d := t.TempDir()
+	t.Run("1,000 API keys all letmein", func(t *testing.T) {
+		in := writeFile(t, filepath.Join(d, "letmein.csv"), typedCSV(1000, "api_key", func(int) string { return "letmein" }))
+		report := filepath.Join(d, "letmein.json")
+		r := cli(t, "passwords", "audit", "--input", in, "--report", report)
+		wantAuditExit(t, r, 1)
+		wantContains(t, "stdout", r.stdout, "Fail:", "no password was audited", "label is not accepted")
+		rep := readReport(t, report)
+		if rep.Verdict != "fail" || rep.Audited != 0 || rep.Flagged != 1000 {
+			t.Fatalf("verdict %q, %d audited, %d flagged; want fail, 0, 1000", rep.Verdict, rep.Audited, rep.Flagged)
+		}
+	})
+	t.Run("only random crypto keys", func(t *testing.T) {
+		in := writeFile(t, filepath.Join(d, "keys.csv"), typedCSV(1000, "crypto_key", func(int) string {
+			b := make([]byte, 32)
+			_, _ = rand.Read(b)
+			return hex.EncodeToString(b)
+		}))
+		report := filepath.Join(d, "keys.json")
+		r := cli(t, "passwords", "audit", "--input", in, "--report", report)
+		wantAuditExit(t, r, 0)
+		wantContains(t, "stdout", r.stdout, "Pass: nothing was checked", "no password was audited")
+		if strings.Contains(r.stdout, "no rule flagged any of the 0") {
+			t.Fatalf("a batch with nothing audited reads as a plain pass:\n%s", r.stdout)
+		}
+		if rep := readReport(t, report); rep.Verdict != "pass" || !strings.HasPrefix(rep.Summary, "Nothing was checked") {
+			t.Fatalf("verdict %q, summary %q", rep.Verdict, rep.Summary)
+		}
+	})
+	// Para 1(1): every report says a pass covers this file's passwords, not
+	// every password of the product; the text and the JSON alike.
+	t.Run("what a pass covers", func(t *testing.T) {
+		in := writeFile(t, filepath.Join(d, "clean.csv"), batchCSV(cleanDevices(t, 500)))
+		report := filepath.Join(d, "clean.json")
+		r := cli(t, "passwords", "audit", "--input", in, "--report", report)
+		wantAuditExit(t, r, 0)
+		wantContains(t, "stdout", r.stdout, "Pass: no rule flagged", passwords.Coverage)
+		if rep := readReport(t, report); rep.Covers != passwords.Coverage {
+			t.Fatalf("the JSON report covers %q", rep.Covers)
+		}
+	})
+	t.Run("pairing PINs over IP are audited", func(t *testing.T) {
+		pins := func(i int) string { return fmt.Sprintf("%06d", (i*7919)%1000000) }
+		in := writeFile(t, filepath.Join(d, "ip.csv"), typedCSV(500, "pairing_pin", pins))
+		wantAuditExit(t, cli(t, "passwords", "audit", "--input", in), 1)
+		in = writeFile(t, filepath.Join(d, "ble.csv"), typedCSV(500, "pairing_pin_non_ip", pins))
+		r := cli(t, "passwords", "audit", "--input", in)
+		wantAuditExit(t, r, 0)
+		wantContains(t, "stdout", r.stdout, "nothing was checked", "500 excluded")
+	})
 }
 
 // TestPasswordsAuditVerdicts runs the audit on clean and flagged batches and
@@ -889,7 +957,8 @@ func TestPasswordsGenerate(t *testing.T) {
 			{"short key", []string{"--hmac-key-file", shortKey, "--label", "psti-v1/X"}, []string{"32"}},
 			{"key on the device", []string{"--hmac-key-file", keyFile, "--label", "psti-v1/X", "--key-custody", "device"}, []string{"device"}},
 			{"unknown alphabet", []string{"--alphabet", "emoji"}, []string{"emoji"}},
-			{"pairing pin", []string{"--credential-type", "pairing_pin"}, []string{"--credential-type"}},
+			{"non-IP pairing pin", []string{"--credential-type", "pairing_pin_non_ip"}, []string{"--credential-type", "1(4)"}},
+			{"api key", []string{"--credential-type", "api_key"}, []string{"--credential-type"}},
 			{"no serial column", []string{"--serials", badSerials}, []string{"noserial.csv", `"serial"`}},
 			{"manifest in a missing directory", []string{"--manifest", filepath.Join(d, "missing", "m.json")}, []string{"cannot write"}},
 		}
