@@ -31,7 +31,7 @@ func passwordsCmd(a *app) *cobra.Command {
 		Args:  groupArgs,
 		RunE:  groupHelp,
 	}
-	c.AddCommand(auditCmd(a), generateCmd(a))
+	c.AddCommand(auditCmd(a), generateCmd(a), verifyManifestCmd(a), manifestKeyCmd(a))
 	return c
 }
 
@@ -82,7 +82,7 @@ dense_counter_rows, dense_counter_fill, min_guesses_log10, guess_sample,
 near_duplicate_sample.`,
 		Example: `  psti passwords audit --input batch-2411.csv
   psti passwords audit --input batch.csv.gz --brand Acme --model AC-200 \
-      --declaration manifest.json --report report.json --findings findings.jsonl
+      --manifest manifest.json --report report.json --findings findings.jsonl
   zcat batch.csv.gz | psti passwords audit --input - --format json`,
 		Args: exactArgs(0, "no arguments (use --input)"),
 		RunE: func(c *cobra.Command, _ []string) error {
@@ -191,7 +191,8 @@ near_duplicate_sample.`,
 	f.StringVar(&o.brand, "brand", "", "brand name; passwords must not contain it")
 	f.StringVar(&o.model, "model", "", "model name or number; passwords must not contain it")
 	f.StringVar(&o.product, "product", "", "product name; passwords must not contain it")
-	f.StringVar(&o.declaration, "declaration", "", "how the passwords were made (DP-15): a manifest from psti passwords generate, or the same JSON from another generator")
+	f.StringVar(&o.declaration, "manifest", "", "how the passwords were made (DP-15): the manifest from psti passwords generate, or the same JSON from another generator")
+	f.StringVar(&o.declaration, "declaration", "", "the same as --manifest")
 	f.StringVar(&o.format, "format", "text", "report on standard output: text or json")
 	f.StringVar(&o.report, "report", "", "also write the full report as JSON to this file")
 	f.StringVar(&o.findings, "findings", "", "write one JSON line per flagged row to this file")

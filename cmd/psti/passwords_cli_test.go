@@ -820,7 +820,7 @@ func TestPasswordsGenerate(t *testing.T) {
 		t.Parallel()
 		d := t.TempDir()
 		out, man := filepath.Join(d, "batch.csv"), filepath.Join(d, "manifest.json")
-		r := cli(t, "passwords", "generate", "--serials", serials, "--out", out, "--manifest", man)
+		r := cli(t, "passwords", "generate", "--serials", serials, "--out", out, "--manifest", man, "--database-url", "sqlite:"+filepath.Join(d, "psti.db"))
 		wantExit(t, r, 0)
 		wantContains(t, "stderr", r.stderr, "Self-audit passed")
 		checkGenerated(t, out, man, n, "csprng")
@@ -885,7 +885,7 @@ func TestPasswordsGenerate(t *testing.T) {
 		gen := func(name, label string) (string, string, result) {
 			out, man := filepath.Join(d, name+".csv"), filepath.Join(d, name+".json")
 			r := cli(t, "passwords", "generate", "--serials", serials, "--out", out, "--manifest", man,
-				"--hmac-key-file", keyFile, "--label", label, "--key-custody", "hsm")
+				"--hmac-key-file", keyFile, "--label", label, "--key-custody", "hsm", "--database-url", "sqlite:"+filepath.Join(d, "psti.db"))
 			wantExit(t, r, 0)
 			return out, man, r
 		}
@@ -988,4 +988,91 @@ func mustRead(t *testing.T, path string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestPasswordsManifest: the manifest records the model, the batch, the
+// standard relied on and the self-audit, is signed with the installation's
+// key, and verifies offline; any change to it fails (PSTI-PW-04, DP-15).
+func TestPasswordsManifest(t *testing.T) {
+	d := t.TempDir()
+	db := "sqlite:" + filepath.Join(d, "psti.db")
+	serials := serialsCSV(t, d, 1000)
+	out, man, report := filepath.Join(d, "batch.csv"), filepath.Join(d, "manifest.json"), filepath.Join(d, "self-audit.json")
+	r := cli(t, "passwords", "generate", "--serials", serials, "--out", out, "--manifest", man, "--report", report,
+		"--model", "AC-200", "--batch", "B-2411", "--standard", "en-303-645", "--database-url", db)
+	wantExit(t, r, 0)
+
+	var m map[string]any
+	if err := json.Unmarshal(mustRead(t, man), &m); err != nil {
+		t.Fatal(err)
+	}
+	audit, _ := m["audit"].(map[string]any)
+	if m["model"] != "AC-200" || m["batch"] != "B-2411" || !strings.Contains(fmt.Sprint(m["standard"]), "EN 303 645 V2.1.1") ||
+		!strings.Contains(fmt.Sprint(m["standard"]), "5.1-1 and 5.1-2") || audit["verdict"] != "pass" || audit["report_sha256"] != hexSum(t, report) {
+		t.Fatalf("manifest %v (report SHA-256 %s)", m, hexSum(t, report))
+	}
+	r = cli(t, "passwords", "manifest-key", "--database-url", db)
+	wantExit(t, r, 0)
+	key := strings.TrimSpace(r.stdout)
+	if !strings.HasPrefix(key, "ed25519:") || m["public_key"] != key {
+		t.Fatalf("manifest-key printed %q; the manifest carries %v", key, m["public_key"])
+	}
+	// The installation's key does not change.
+	if r := cli(t, "passwords", "manifest-key", "--database-url", db); strings.TrimSpace(r.stdout) != key {
+		t.Fatalf("the key changed: %q then %q", key, r.stdout)
+	}
+
+	// Valid, with and without the key pinned; no database needed.
+	r = cli(t, "passwords", "verify-manifest", man)
+	wantExit(t, r, 0)
+	wantContains(t, "stdout", r.stdout, "Valid:", "AC-200", "B-2411", "1,000", "EN 303 645", "pass", key)
+	r = cli(t, "passwords", "verify-manifest", man, "--public-key", key)
+	wantExit(t, r, 0)
+	wantContains(t, "stdout", r.stdout, "the key expected")
+
+	// The audit takes the manifest under either name.
+	wantAuditExit(t, cli(t, "passwords", "audit", "--input", out, "--manifest", man), 0)
+	wantAuditExit(t, cli(t, "passwords", "audit", "--input", out, "--declaration", man), 0)
+
+	// Another installation's key expected: exit 1.
+	other := cli(t, "passwords", "manifest-key", "--database-url", "sqlite:"+filepath.Join(d, "other.db"))
+	wantExit(t, other, 0)
+	r = cli(t, "passwords", "verify-manifest", man, "--public-key", strings.TrimSpace(other.stdout))
+	wantExit(t, r, 1)
+	wantContains(t, "stderr", r.stderr, "not with the key expected")
+
+	// Any field changed: exit 1.
+	orig := string(mustRead(t, man))
+	for _, tamper := range []struct{ old, new string }{
+		{`"model": "AC-200"`, `"model": "AC-300"`},
+		{`"batch": "B-2411"`, `"batch": "B-2412"`},
+		{`"rows": 1000`, `"rows": 1001`},
+		{`"verdict": "pass"`, `"verdict": "fail"`},
+		{`"mechanism": "csprng"`, `"mechanism": "CSPRNG"`},
+		{`"sha256": "`, `"sha256": "0`},
+		{`"report_sha256": "`, `"report_sha256": "f`},
+		{`"format": "psti-password-manifest/1",`, `"format": "psti-password-manifest/1", "note": "added",`},
+		{`  "model": "AC-200",` + "\n", ``},
+	} {
+		changed := strings.Replace(orig, tamper.old, tamper.new, 1)
+		if changed == orig {
+			t.Fatalf("tamper %q changed nothing", tamper.old)
+		}
+		r := cli(t, "passwords", "verify-manifest", writeFile(t, filepath.Join(d, "tampered.json"), []byte(changed)))
+		if r.code != 1 || !strings.Contains(r.stderr, "NOT VALID") {
+			t.Fatalf("tampered (%s → %s): %v", tamper.old, tamper.new, r)
+		}
+	}
+	// Unusable input: exit 2.
+	for name, data := range map[string]string{"not JSON": "hello", "unsigned": `{"format":"psti-password-manifest/1","mechanism":"csprng"}`} {
+		r := cli(t, "passwords", "verify-manifest", writeFile(t, filepath.Join(d, "bad.json"), []byte(data)))
+		if r.code != 2 {
+			t.Fatalf("%s: %v", name, r)
+		}
+	}
+	wantExit(t, cli(t, "passwords", "verify-manifest", filepath.Join(d, "missing.json")), 2)
+	wantExit(t, cli(t, "passwords", "verify-manifest", man, "--public-key", "not-a-key"), 2)
+	// --model without --manifest, and an unknown standard: refused.
+	wantExit(t, cli(t, "passwords", "generate", "--serials", serials, "--out", filepath.Join(d, "x.csv"), "--model", "AC-200"), 2)
+	wantExit(t, cli(t, "passwords", "generate", "--serials", serials, "--out", filepath.Join(d, "x.csv"), "--manifest", filepath.Join(d, "x.json"), "--standard", "iso-9001", "--database-url", db), 2)
 }

@@ -31,6 +31,14 @@ type Declaration struct {
 	Rows           int64   `json:"rows,omitempty" doc:"Rows in the batch file."`
 	SHA256         string  `json:"sha256,omitempty" doc:"SHA-256 of the batch file, in hex."`
 	CreatedAt      string  `json:"created_at,omitempty"`
+
+	// The signed manifest's record (see manifest.go).
+	Model     string         `json:"model,omitempty" doc:"The product's model."`
+	Batch     string         `json:"batch,omitempty" doc:"The production batch's code."`
+	Standard  string         `json:"standard,omitempty" doc:"The standard relied on, where it is the deemed route: ETSI EN 303 645 V2.1.1 provisions 5.1-1 and 5.1-2 (PSTI Schedule 2 para 1)."`
+	Audit     *ManifestAudit `json:"audit,omitempty" doc:"The generator's own audit of the batch: verdict and the SHA-256 of its report."`
+	PublicKey string         `json:"public_key,omitempty" doc:"The installation's Ed25519 public key, ed25519:BASE64, that signed the manifest."`
+	Signature string         `json:"signature,omitempty" doc:"Ed25519 signature, in Base64, over the RFC 8785 canonical form of every other field."`
 }
 
 // ManifestFormat names the declaration format.
