@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"crypto/ed25519"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -20,6 +22,7 @@ import (
 func generateCmd(a *app) *cobra.Command {
 	var o struct {
 		serials, out, alphabet, keyFile, label, custody, ctype, manifest, separator string
+		model, batch, standard, report                                              string
 		length, words                                                               int
 	}
 	c := &cobra.Command{
@@ -34,17 +37,32 @@ generator, uniformly over the alphabet (rejection sampling: no character is more
 likely than another). With --hmac-key-file and --label, each password is instead
 derived from its serial with HMAC-SHA-256 under a secret key, so it can be
 derived again later from the serial; the key never appears in any output, only
-its fingerprint. Keep the key in a hardware security module or a key service,
-never on the devices.
+its fingerprint. --key-custody must say where the key is kept, and has no
+default, so the manifest never claims a place nobody stated: hsm or kms means
+the key never leaves the key store named, which releases it only to this run
+(for example through a secrets mount that is gone afterwards); file means it
+sits in a file on a factory system, which is allowed, and the audit report says
+what that means (anyone who copies the file can work out every password). A key
+on the devices is refused.
 
 Passwords are unique in the batch. Settings below 64 bits are refused for Wi-Fi
 keys (they can be attacked offline) and below 40 bits for anything else.
 
---manifest writes the declaration of how the batch was made (mechanism,
-alphabet, length, entropy, key fingerprint, row count, SHA-256 of the output):
-give it to "psti passwords audit --declaration". Before it reports success, the
-generator audits its own output with every rule.`,
-		Example: `  psti passwords generate --serials serials.csv --out batch.csv --manifest manifest.json
+Before it reports success, the generator audits its own output with every rule;
+--report keeps that audit's report (JSON).
+
+--manifest writes the declaration of how the batch was made (DP-15: mechanism,
+alphabet, length, entropy, key fingerprint, row count, SHA-256 of the output),
+with the product's model (--model) and batch code (--batch), the standard
+relied on where it is the deemed route (--standard en-303-645: ETSI EN 303 645
+V2.1.1 provisions 5.1-1 and 5.1-2), and the self-audit's verdict and the SHA-256
+of its report (the bytes --report writes). It is signed with this
+installation's Ed25519 key (kept in the database, --database-url): anyone can
+check it offline with "psti passwords verify-manifest", and pin the key that
+"psti passwords manifest-key" prints. Give the manifest to
+"psti passwords audit --manifest".`,
+		Example: `  psti passwords generate --serials serials.csv --out batch.csv --manifest manifest.json \
+      --model AC-200 --batch B-2411 --standard en-303-645 --report self-audit.json
   psti passwords generate --serials serials.csv --out wifi.csv --credential-type wifi_psk --length 16
   psti passwords generate --serials serials.csv --out batch.csv --passphrase-words 5
   psti passwords generate --serials serials.csv --out batch.csv \
@@ -59,8 +77,21 @@ generator audits its own output with every rule.`,
 			}
 			g := passwords.GenerateConfig{AlphabetName: o.alphabet, Length: o.length, Words: o.words, Separator: o.separator,
 				Label: o.label, KeyCustody: o.custody, Type: o.ctype, Version: buildVersion()}
-			if o.ctype != "" && o.ctype != passwords.TypeAdmin && o.ctype != passwords.TypeWiFi && o.ctype != passwords.TypeWeb {
-				return usagef("--credential-type must be admin, wifi_psk or web (the other types are not passwords under PSTI)")
+			switch o.ctype {
+			case "", passwords.TypeAdmin, passwords.TypeWiFi, passwords.TypeWeb, passwords.TypePairingPIN:
+			default:
+				return usagef("--credential-type must be admin, wifi_psk, web or pairing_pin (a PIN that pairs over Wi-Fi or IP); %q is not a password under PSTI Schedule 1 paragraph 1(4), or not a type psti knows", o.ctype)
+			}
+			standard := ""
+			switch o.standard {
+			case "":
+			case "en-303-645":
+				standard = passwords.StandardEN303645
+			default:
+				return usagef("--standard must be en-303-645 (ETSI EN 303 645 V2.1.1 provisions 5.1-1 and 5.1-2), or left out, not %q", o.standard)
+			}
+			if o.manifest == "" && (o.model != "" || o.batch != "" || o.standard != "") {
+				return usagef("--model, --batch and --standard are recorded in the manifest: give --manifest too")
 			}
 			if (o.keyFile == "") != (o.label == "") {
 				return usagef("--hmac-key-file and --label go together: the label keeps each product's derivation apart")
@@ -83,12 +114,22 @@ generator audits its own output with every rule.`,
 			// The manifest's file is made before the batch, so a manifest
 			// that cannot be written refuses the run instead of losing the
 			// declaration of a batch already written.
-			var manifestOut *pendingFile
+			var manifestOut, reportOut *pendingFile
+			var signer ed25519.PrivateKey
 			if o.manifest != "" {
 				if manifestOut, err = newPendingFile(o.manifest); err != nil {
 					return err
 				}
 				defer manifestOut.discard()
+				if signer, err = a.manifestKey(c.Context()); err != nil {
+					return err
+				}
+			}
+			if o.report != "" {
+				if reportOut, err = newPendingFile(o.report); err != nil {
+					return err
+				}
+				defer reportOut.discard()
 			}
 			start := time.Now()
 			m, err := passwords.Generate(in, o.serials, o.out, g, nil)
@@ -111,14 +152,36 @@ generator audits its own output with every rule.`,
 				return err
 			}
 			defer f.Close()
-			rep, err := passwords.Audit(c.Context(), f, passwords.Config{Declaration: m, InputName: o.out, Thresholds: passwords.DefaultThresholds()})
+			decl := *m // the declaration as audited, before the audit's own record is added
+			rep, err := passwords.Audit(c.Context(), f, passwords.Config{Declaration: &decl, InputName: o.out, Thresholds: passwords.DefaultThresholds()})
 			if err != nil {
 				return err
 			}
+			// The report's bytes, exactly as --report writes them; the
+			// manifest records their SHA-256.
+			var report bytes.Buffer
+			enc := json.NewEncoder(&report)
+			enc.SetIndent("", "  ")
+			if err := enc.Encode(rep); err != nil {
+				return err
+			}
+			if reportOut != nil {
+				if _, err := reportOut.Write(report.Bytes()); err != nil {
+					return err
+				}
+				if err := reportOut.commit(); err != nil {
+					return err
+				}
+			}
 			if manifestOut != nil {
-				enc := json.NewEncoder(manifestOut)
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(m); err != nil {
+				sum := sha256.Sum256(report.Bytes())
+				m.Model, m.Batch, m.Standard = strings.TrimSpace(o.model), strings.TrimSpace(o.batch), standard
+				m.Audit = &passwords.ManifestAudit{Verdict: rep.Verdict, Summary: rep.Summary, ReportSHA256: hex.EncodeToString(sum[:])}
+				signed, err := m.Sign(signer)
+				if err != nil {
+					return err
+				}
+				if _, err := manifestOut.Write(signed); err != nil {
 					return err
 				}
 				if err := manifestOut.commit(); err != nil {
@@ -132,7 +195,7 @@ generator audits its own output with every rule.`,
 			}
 			fmt.Fprintf(a.stderr, "Self-audit passed: every rule, %s rows, in %.1f s.\n", humanize.Comma(rep.Rows), rep.Performance.Seconds)
 			if o.manifest != "" {
-				fmt.Fprintf(a.stderr, "Manifest (the declaration for psti passwords audit --declaration): %s\n", o.manifest)
+				fmt.Fprintf(a.stderr, "Manifest, signed by %s (the declaration for psti passwords audit --manifest; check it with psti passwords verify-manifest): %s\n", m.PublicKey, o.manifest)
 			}
 			return nil
 		},
@@ -146,9 +209,13 @@ generator audits its own output with every rule.`,
 	f.StringVar(&o.separator, "separator", "-", "between passphrase words")
 	f.StringVar(&o.keyFile, "hmac-key-file", "", "derive passwords from serials with HMAC-SHA-256 under this key (32+ bytes, raw or hex)")
 	f.StringVar(&o.label, "label", "", "domain-separation label for the keyed derivation, e.g. psti-v1/MODEL")
-	f.StringVar(&o.custody, "key-custody", "file", "where the key is kept, for the manifest: hsm, kms or file")
-	f.StringVar(&o.ctype, "credential-type", passwords.TypeAdmin, "admin, wifi_psk or web; Wi-Fi keys need at least 64 bits")
-	f.StringVar(&o.manifest, "manifest", "", "write the declaration of how the batch was made (JSON)")
+	f.StringVar(&o.custody, "key-custody", "", "where the key is kept, for the manifest (required with --hmac-key-file): hsm or kms (the key never leaves that key store except to this run) or file (a file on a factory system)")
+	f.StringVar(&o.ctype, "credential-type", passwords.TypeAdmin, "admin, wifi_psk, web or pairing_pin (pairs over Wi-Fi or IP); Wi-Fi keys need at least 64 bits")
+	f.StringVar(&o.manifest, "manifest", "", "write the signed declaration of how the batch was made (JSON)")
+	f.StringVar(&o.model, "model", "", "the product's model, for the manifest")
+	f.StringVar(&o.batch, "batch", "", "the production batch's code, for the manifest")
+	f.StringVar(&o.standard, "standard", "", "the standard relied on, for the manifest: en-303-645 (ETSI EN 303 645 V2.1.1 provisions 5.1-1 and 5.1-2, the deemed route)")
+	f.StringVar(&o.report, "report", "", "write the self-audit's report (JSON) to this file; the manifest records its SHA-256")
 	return c
 }
 

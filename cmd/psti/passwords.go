@@ -31,7 +31,7 @@ func passwordsCmd(a *app) *cobra.Command {
 		Args:  groupArgs,
 		RunE:  groupHelp,
 	}
-	c.AddCommand(auditCmd(a), generateCmd(a), fingerprintsCmd(a))
+	c.AddCommand(auditCmd(a), generateCmd(a), fingerprintsCmd(a), verifyManifestCmd(a), manifestKeyCmd(a))
 	return c
 }
 
@@ -51,17 +51,26 @@ func auditCmd(a *app) *cobra.Command {
 		Short: "Check a batch of default passwords against the PSTI password rules",
 		Long: `Check a factory batch of default passwords against UK PSTI Schedule 1
 paragraph 1: every password unique per device, not an incremental counter, not
-derived from identifiers (serial, MAC, IMEI) unless by keyed hashing, not based
-on public information, not easy to guess. Rules DP-01 to DP-15 run on every row
+derived from unique product identifiers (serial, MAC, IMEI) unless by an
+encryption method or keyed hashing algorithm accepted as good industry practice,
+not based on public information such as the brand, model or Wi-Fi network name
+(for which the law makes no such exception), not easy to guess. A pass covers
+the passwords in the file, not every password of the product (para 1(1)). Rules DP-01 to DP-15 run on every row
 or across the batch; "psti passwords audit --help" lists them with --format json.
 
 Input: CSV with a header row. Column "password" is required; any of serial, mac,
-imei, ssid, username, model and credential_type (admin, wifi_psk, web,
-pairing_pin, api_key, crypto_key) may appear, in any order. A password of
-"user-defined" marks a device that makes the user set one. "-" reads standard
-input; a name ending in .gz is read as gzip.
+imei, ssid, username, model and credential_type may appear, in any order.
+credential_type is one of admin, wifi_psk, web, pairing_pin (a PIN that pairs
+over Wi-Fi or IP: a password, audited), or a type that paragraph 1(4) excludes:
+pairing_pin_non_ip (pairs over Bluetooth, Zigbee or another protocol outside
+the internet protocol suite), api_key, crypto_key. Excluded rows are counted,
+not audited, but the label is checked: one whose value is a known or common
+password, a short dictionary word, or a short value several rows share, is
+flagged. A password of "user-defined" marks a device that makes the user set
+one. "-" reads standard input; a name ending in .gz is read as gzip.
 
-Exit status: 0 every rule passes; 1 rows were flagged (any flagged row fails the
+Exit status: 0 every rule passes (a batch in which no row was a password to
+audit says "Nothing was checked"); 1 rows were flagged (any flagged row fails the
 batch, whether the rule found a violation or evidence for review; the report
 gives each rule's severity); 2 the input or options are unusable (the message
 names the file, line and column, and nothing is written).
@@ -81,7 +90,7 @@ this installation's secret key (in the database, --database-url), and a
 fingerprint file from another installation is refused (exit status 2).`,
 		Example: `  psti passwords audit --input batch-2411.csv
   psti passwords audit --input batch.csv.gz --brand Acme --model AC-200 \
-      --declaration manifest.json --report report.json --findings findings.jsonl
+      --manifest manifest.json --report report.json --findings findings.jsonl
   zcat batch.csv.gz | psti passwords audit --input - --format json
   psti passwords audit --input batch-2501.csv --previous batch-2411.fp --previous batch-2447.csv`,
 		Args: exactArgs(0, "no arguments (use --input)"),
@@ -202,7 +211,8 @@ fingerprint file from another installation is refused (exit status 2).`,
 	f.StringVar(&o.brand, "brand", "", "brand name; passwords must not contain it")
 	f.StringVar(&o.model, "model", "", "model name or number; passwords must not contain it")
 	f.StringVar(&o.product, "product", "", "product name; passwords must not contain it")
-	f.StringVar(&o.declaration, "declaration", "", "how the passwords were made (DP-15): a manifest from psti passwords generate, or the same JSON from another generator")
+	f.StringVar(&o.declaration, "manifest", "", "how the passwords were made (DP-15): the manifest from psti passwords generate, or the same JSON from another generator")
+	f.StringVar(&o.declaration, "declaration", "", "the same as --manifest")
 	f.StringVar(&o.format, "format", "text", "report on standard output: text or json")
 	f.StringVar(&o.report, "report", "", "also write the full report as JSON to this file")
 	f.StringVar(&o.findings, "findings", "", "write one JSON line per flagged row to this file")
@@ -368,7 +378,7 @@ func (p *pendingFile) discard() {
 
 // writeReport prints the report for a person.
 func writeReport(w io.Writer, r *passwords.Report) {
-	fmt.Fprintf(w, "%s\n\n", strings.ToUpper(r.Verdict[:1])+r.Verdict[1:]+": "+strings.SplitN(r.Summary, ": ", 2)[1])
+	fmt.Fprintf(w, "%s\n%s\n\n", headline(r), passwords.Coverage)
 	fmt.Fprintf(w, "Input   %s (%s rows, %s audited, %s user-defined, %s excluded types)\n", r.Input.Name,
 		humanize.Comma(r.Rows), humanize.Comma(r.Audited), humanize.Comma(r.UserDefined), humanize.Comma(r.Excluded))
 	fmt.Fprintf(w, "SHA-256 %s\n\n", r.Input.SHA256)
@@ -441,4 +451,17 @@ func writeReport(w io.Writer, r *passwords.Report) {
 	}
 	sort.Strings(costs)
 	fmt.Fprintf(w, "Per rule   %s\n", strings.Join(costs, "; "))
+}
+
+// headline is the report's first line: the verdict, then the summary
+// without its own "Passed: " or "Failed: ".
+func headline(r *passwords.Report) string {
+	rest := r.Summary
+	for _, p := range []string{"Passed: ", "Failed: "} {
+		rest = strings.TrimPrefix(rest, p)
+	}
+	if rest != "" {
+		rest = strings.ToLower(rest[:1]) + rest[1:]
+	}
+	return strings.ToUpper(r.Verdict[:1]) + r.Verdict[1:] + ": " + rest
 }

@@ -18,6 +18,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/psti/psti/internal/passwords"
 )
 
 // unambiguous is the alphabet of the test batches: no 0/O, 1/l/I.
@@ -209,6 +211,7 @@ func readFindings(t *testing.T, path string) map[int]findingLine {
 type auditReport struct {
 	Verdict     string         `json:"verdict"`
 	Summary     string         `json:"summary"`
+	Covers      string         `json:"covers"`
 	Rows        int64          `json:"rows"`
 	Audited     int64          `json:"audited"`
 	UserDefined int64          `json:"user_defined"`
@@ -291,6 +294,71 @@ func wantMissing(t *testing.T, paths ...string) {
 			t.Fatalf("%s was written (stat: %v)", p, err)
 		}
 	}
+}
+
+// typedCSV is n rows of one credential type, every password made by pw.
+func typedCSV(n int, typ string, pw func(i int) string) []byte {
+	var b bytes.Buffer
+	b.WriteString("serial,password,credential_type\n")
+	for i := range n {
+		fmt.Fprintf(&b, "SN%07d,%s,%s\n", i, pw(i), typ)
+	}
+	return b.Bytes()
+}
+
+// TestPasswordsAuditExcludedTypes: the para 1(4) exclusions are claims the
+// audit checks (PSTI-PW-06), and a batch with nothing to audit says so.
+func TestPasswordsAuditExcludedTypes(t *testing.T) {
+	d := t.TempDir()
+	t.Run("1,000 API keys all letmein", func(t *testing.T) {
+		in := writeFile(t, filepath.Join(d, "letmein.csv"), typedCSV(1000, "api_key", func(int) string { return "letmein" }))
+		report := filepath.Join(d, "letmein.json")
+		r := cli(t, "passwords", "audit", "--input", in, "--report", report)
+		wantAuditExit(t, r, 1)
+		wantContains(t, "stdout", r.stdout, "Fail:", "no password was audited", "label is not accepted")
+		rep := readReport(t, report)
+		if rep.Verdict != "fail" || rep.Audited != 0 || rep.Flagged != 1000 {
+			t.Fatalf("verdict %q, %d audited, %d flagged; want fail, 0, 1000", rep.Verdict, rep.Audited, rep.Flagged)
+		}
+	})
+	t.Run("only random crypto keys", func(t *testing.T) {
+		in := writeFile(t, filepath.Join(d, "keys.csv"), typedCSV(1000, "crypto_key", func(int) string {
+			b := make([]byte, 32)
+			_, _ = rand.Read(b)
+			return hex.EncodeToString(b)
+		}))
+		report := filepath.Join(d, "keys.json")
+		r := cli(t, "passwords", "audit", "--input", in, "--report", report)
+		wantAuditExit(t, r, 0)
+		wantContains(t, "stdout", r.stdout, "Pass: nothing was checked", "no password was audited")
+		if strings.Contains(r.stdout, "no rule flagged any of the 0") {
+			t.Fatalf("a batch with nothing audited reads as a plain pass:\n%s", r.stdout)
+		}
+		if rep := readReport(t, report); rep.Verdict != "pass" || !strings.HasPrefix(rep.Summary, "Nothing was checked") {
+			t.Fatalf("verdict %q, summary %q", rep.Verdict, rep.Summary)
+		}
+	})
+	// Para 1(1): every report says a pass covers this file's passwords, not
+	// every password of the product; the text and the JSON alike.
+	t.Run("what a pass covers", func(t *testing.T) {
+		in := writeFile(t, filepath.Join(d, "clean.csv"), batchCSV(cleanDevices(t, 500)))
+		report := filepath.Join(d, "clean.json")
+		r := cli(t, "passwords", "audit", "--input", in, "--report", report)
+		wantAuditExit(t, r, 0)
+		wantContains(t, "stdout", r.stdout, "Pass: no rule flagged", passwords.Coverage)
+		if rep := readReport(t, report); rep.Covers != passwords.Coverage {
+			t.Fatalf("the JSON report covers %q", rep.Covers)
+		}
+	})
+	t.Run("pairing PINs over IP are audited", func(t *testing.T) {
+		pins := func(i int) string { return fmt.Sprintf("%06d", (i*7919)%1000000) }
+		in := writeFile(t, filepath.Join(d, "ip.csv"), typedCSV(500, "pairing_pin", pins))
+		wantAuditExit(t, cli(t, "passwords", "audit", "--input", in), 1)
+		in = writeFile(t, filepath.Join(d, "ble.csv"), typedCSV(500, "pairing_pin_non_ip", pins))
+		r := cli(t, "passwords", "audit", "--input", in)
+		wantAuditExit(t, r, 0)
+		wantContains(t, "stdout", r.stdout, "nothing was checked", "500 excluded")
+	})
 }
 
 // TestPasswordsAuditVerdicts runs the audit on clean and flagged batches and
@@ -752,7 +820,7 @@ func TestPasswordsGenerate(t *testing.T) {
 		t.Parallel()
 		d := t.TempDir()
 		out, man := filepath.Join(d, "batch.csv"), filepath.Join(d, "manifest.json")
-		r := cli(t, "passwords", "generate", "--serials", serials, "--out", out, "--manifest", man)
+		r := cli(t, "passwords", "generate", "--serials", serials, "--out", out, "--manifest", man, "--database-url", "sqlite:"+filepath.Join(d, "psti.db"))
 		wantExit(t, r, 0)
 		wantContains(t, "stderr", r.stderr, "Self-audit passed")
 		checkGenerated(t, out, man, n, "csprng")
@@ -817,7 +885,7 @@ func TestPasswordsGenerate(t *testing.T) {
 		gen := func(name, label string) (string, string, result) {
 			out, man := filepath.Join(d, name+".csv"), filepath.Join(d, name+".json")
 			r := cli(t, "passwords", "generate", "--serials", serials, "--out", out, "--manifest", man,
-				"--hmac-key-file", keyFile, "--label", label, "--key-custody", "hsm")
+				"--hmac-key-file", keyFile, "--label", label, "--key-custody", "hsm", "--database-url", "sqlite:"+filepath.Join(d, "psti.db"))
 			wantExit(t, r, 0)
 			return out, man, r
 		}
@@ -889,7 +957,8 @@ func TestPasswordsGenerate(t *testing.T) {
 			{"short key", []string{"--hmac-key-file", shortKey, "--label", "psti-v1/X"}, []string{"32"}},
 			{"key on the device", []string{"--hmac-key-file", keyFile, "--label", "psti-v1/X", "--key-custody", "device"}, []string{"device"}},
 			{"unknown alphabet", []string{"--alphabet", "emoji"}, []string{"emoji"}},
-			{"pairing pin", []string{"--credential-type", "pairing_pin"}, []string{"--credential-type"}},
+			{"non-IP pairing pin", []string{"--credential-type", "pairing_pin_non_ip"}, []string{"--credential-type", "1(4)"}},
+			{"api key", []string{"--credential-type", "api_key"}, []string{"--credential-type"}},
 			{"no serial column", []string{"--serials", badSerials}, []string{"noserial.csv", `"serial"`}},
 			{"manifest in a missing directory", []string{"--manifest", filepath.Join(d, "missing", "m.json")}, []string{"cannot write"}},
 		}
@@ -919,4 +988,91 @@ func mustRead(t *testing.T, path string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestPasswordsManifest: the manifest records the model, the batch, the
+// standard relied on and the self-audit, is signed with the installation's
+// key, and verifies offline; any change to it fails (PSTI-PW-04, DP-15).
+func TestPasswordsManifest(t *testing.T) {
+	d := t.TempDir()
+	db := "sqlite:" + filepath.Join(d, "psti.db")
+	serials := serialsCSV(t, d, 1000)
+	out, man, report := filepath.Join(d, "batch.csv"), filepath.Join(d, "manifest.json"), filepath.Join(d, "self-audit.json")
+	r := cli(t, "passwords", "generate", "--serials", serials, "--out", out, "--manifest", man, "--report", report,
+		"--model", "AC-200", "--batch", "B-2411", "--standard", "en-303-645", "--database-url", db)
+	wantExit(t, r, 0)
+
+	var m map[string]any
+	if err := json.Unmarshal(mustRead(t, man), &m); err != nil {
+		t.Fatal(err)
+	}
+	audit, _ := m["audit"].(map[string]any)
+	if m["model"] != "AC-200" || m["batch"] != "B-2411" || !strings.Contains(fmt.Sprint(m["standard"]), "EN 303 645 V2.1.1") ||
+		!strings.Contains(fmt.Sprint(m["standard"]), "5.1-1 and 5.1-2") || audit["verdict"] != "pass" || audit["report_sha256"] != hexSum(t, report) {
+		t.Fatalf("manifest %v (report SHA-256 %s)", m, hexSum(t, report))
+	}
+	r = cli(t, "passwords", "manifest-key", "--database-url", db)
+	wantExit(t, r, 0)
+	key := strings.TrimSpace(r.stdout)
+	if !strings.HasPrefix(key, "ed25519:") || m["public_key"] != key {
+		t.Fatalf("manifest-key printed %q; the manifest carries %v", key, m["public_key"])
+	}
+	// The installation's key does not change.
+	if r := cli(t, "passwords", "manifest-key", "--database-url", db); strings.TrimSpace(r.stdout) != key {
+		t.Fatalf("the key changed: %q then %q", key, r.stdout)
+	}
+
+	// Valid, with and without the key pinned; no database needed.
+	r = cli(t, "passwords", "verify-manifest", man)
+	wantExit(t, r, 0)
+	wantContains(t, "stdout", r.stdout, "Valid:", "AC-200", "B-2411", "1,000", "EN 303 645", "pass", key)
+	r = cli(t, "passwords", "verify-manifest", man, "--public-key", key)
+	wantExit(t, r, 0)
+	wantContains(t, "stdout", r.stdout, "the key expected")
+
+	// The audit takes the manifest under either name.
+	wantAuditExit(t, cli(t, "passwords", "audit", "--input", out, "--manifest", man), 0)
+	wantAuditExit(t, cli(t, "passwords", "audit", "--input", out, "--declaration", man), 0)
+
+	// Another installation's key expected: exit 1.
+	other := cli(t, "passwords", "manifest-key", "--database-url", "sqlite:"+filepath.Join(d, "other.db"))
+	wantExit(t, other, 0)
+	r = cli(t, "passwords", "verify-manifest", man, "--public-key", strings.TrimSpace(other.stdout))
+	wantExit(t, r, 1)
+	wantContains(t, "stderr", r.stderr, "not with the key expected")
+
+	// Any field changed: exit 1.
+	orig := string(mustRead(t, man))
+	for _, tamper := range []struct{ old, new string }{
+		{`"model": "AC-200"`, `"model": "AC-300"`},
+		{`"batch": "B-2411"`, `"batch": "B-2412"`},
+		{`"rows": 1000`, `"rows": 1001`},
+		{`"verdict": "pass"`, `"verdict": "fail"`},
+		{`"mechanism": "csprng"`, `"mechanism": "CSPRNG"`},
+		{`"sha256": "`, `"sha256": "0`},
+		{`"report_sha256": "`, `"report_sha256": "f`},
+		{`"format": "psti-password-manifest/1",`, `"format": "psti-password-manifest/1", "note": "added",`},
+		{`  "model": "AC-200",` + "\n", ``},
+	} {
+		changed := strings.Replace(orig, tamper.old, tamper.new, 1)
+		if changed == orig {
+			t.Fatalf("tamper %q changed nothing", tamper.old)
+		}
+		r := cli(t, "passwords", "verify-manifest", writeFile(t, filepath.Join(d, "tampered.json"), []byte(changed)))
+		if r.code != 1 || !strings.Contains(r.stderr, "NOT VALID") {
+			t.Fatalf("tampered (%s → %s): %v", tamper.old, tamper.new, r)
+		}
+	}
+	// Unusable input: exit 2.
+	for name, data := range map[string]string{"not JSON": "hello", "unsigned": `{"format":"psti-password-manifest/1","mechanism":"csprng"}`} {
+		r := cli(t, "passwords", "verify-manifest", writeFile(t, filepath.Join(d, "bad.json"), []byte(data)))
+		if r.code != 2 {
+			t.Fatalf("%s: %v", name, r)
+		}
+	}
+	wantExit(t, cli(t, "passwords", "verify-manifest", filepath.Join(d, "missing.json")), 2)
+	wantExit(t, cli(t, "passwords", "verify-manifest", man, "--public-key", "not-a-key"), 2)
+	// --model without --manifest, and an unknown standard: refused.
+	wantExit(t, cli(t, "passwords", "generate", "--serials", serials, "--out", filepath.Join(d, "x.csv"), "--model", "AC-200"), 2)
+	wantExit(t, cli(t, "passwords", "generate", "--serials", serials, "--out", filepath.Join(d, "x.csv"), "--manifest", filepath.Join(d, "x.json"), "--standard", "iso-9001", "--database-url", db), 2)
 }

@@ -263,6 +263,12 @@ func Audit(ctx context.Context, in io.Reader, cfg Config) (*Report, error) {
 			return nil, err
 		}
 	}
+	if cfg.Declaration != nil {
+		cfg.Declaration.explain(rep)
+	}
+	if n := st.sharedNote(); n != "" {
+		rep.Notes = append(rep.Notes, n)
+	}
 	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
 		return nil, err
 	}

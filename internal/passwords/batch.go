@@ -70,6 +70,10 @@ type state struct {
 	skipped  int64 // user-defined
 	excluded int64
 
+	// Short values of rows labelled as excluded types, to find one shared
+	// like a default password (para 1(4), PSTI-PW-06).
+	exclValues excludedValues
+
 	// DP-05: counters, in file order.
 	slots       [numShapes][]slot
 	segments    []denseSeg                   // stretches of a shape's numbers, kept when a slot is reused
@@ -168,6 +172,7 @@ func (st *state) collect(c *chunk, w *bufio.Writer) error {
 			}
 		} else if len(o.findings) > 0 {
 			st.excluded++
+			st.shared(r, o)
 		} else {
 			st.skipped++
 		}

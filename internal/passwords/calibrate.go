@@ -178,8 +178,7 @@ func calibrate(rows []Row, th Thresholds) *calibration {
 }
 
 func audited(r *Row) bool {
-	switch r.Type {
-	case TypeCryptoKey, TypePairingPIN, TypeAPIKey:
+	if ExcludedType(r.Type) {
 		return false
 	}
 	return !strings.EqualFold(strings.TrimSpace(r.Password), UserDefined)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strconv"
 	"strings"
 )
 
@@ -15,7 +16,7 @@ import (
 // batch is held to.
 type Declaration struct {
 	Format         string  `json:"format" doc:"Always psti-password-manifest/1."`
-	Mechanism      string  `json:"mechanism" doc:"csprng, hmac-sha256 or hkdf-sha256; anything else is refused."`
+	Mechanism      string  `json:"mechanism" doc:"How the passwords were made: csprng, or an encryption method or keyed hashing algorithm accepted as good industry practice (hmac-sha256, hmac-sha512, kmac256, aes-cmac, aes-siv, aes-gcm-siv, …; see Mechanisms). Spelling variants such as HMAC-SHA256 are read as the same name; unkeyed hashes, encodings and broken ciphers are refused."`
 	Generator      string  `json:"generator,omitempty" doc:"The program that made the passwords."`
 	Alphabet       string  `json:"alphabet,omitempty" doc:"Every character a password may use."`
 	AlphabetName   string  `json:"alphabet_name,omitempty"`
@@ -23,12 +24,21 @@ type Declaration struct {
 	Words          int     `json:"passphrase_words,omitempty"`
 	EntropyBits    float64 `json:"entropy_bits" doc:"Randomness per password, in bits."`
 	KeyID          string  `json:"key_id,omitempty" doc:"Identifies the key for keyed mechanisms (never the key itself)."`
-	KeyCustody     string  `json:"key_custody,omitempty" doc:"Where the key is kept: hsm, kms or file (a factory system). Never device or firmware."`
+	KeyCustody     string  `json:"key_custody,omitempty" doc:"Where the key is kept: hsm, kms or file (a file on a factory system: allowed, and the report says what it means). Never device or firmware."`
+	Input          string  `json:"input,omitempty" doc:"The identifier a keyed derivation or encryption takes, e.g. serial, mac or imei (several joined by +). A public one (printed on the box, broadcast over the air) is reported with a note naming para 1(3)(b)."`
 	Label          string  `json:"label,omitempty" doc:"Domain-separation label of a keyed derivation, e.g. psti-v1/MODEL."`
 	CredentialType string  `json:"credential_type,omitempty"`
 	Rows           int64   `json:"rows,omitempty" doc:"Rows in the batch file."`
 	SHA256         string  `json:"sha256,omitempty" doc:"SHA-256 of the batch file, in hex."`
 	CreatedAt      string  `json:"created_at,omitempty"`
+
+	// The signed manifest's record (see manifest.go).
+	Model     string         `json:"model,omitempty" doc:"The product's model."`
+	Batch     string         `json:"batch,omitempty" doc:"The production batch's code."`
+	Standard  string         `json:"standard,omitempty" doc:"The standard relied on, where it is the deemed route: ETSI EN 303 645 V2.1.1 provisions 5.1-1 and 5.1-2 (PSTI Schedule 2 para 1)."`
+	Audit     *ManifestAudit `json:"audit,omitempty" doc:"The generator's own audit of the batch: verdict and the SHA-256 of its report."`
+	PublicKey string         `json:"public_key,omitempty" doc:"The installation's Ed25519 public key, ed25519:BASE64, that signed the manifest."`
+	Signature string         `json:"signature,omitempty" doc:"Ed25519 signature, in Base64, over the RFC 8785 canonical form of every other field."`
 }
 
 // ManifestFormat names the declaration format.
@@ -48,34 +58,27 @@ func ReadDeclaration(r io.Reader, name string) (*Declaration, error) {
 	return &d, nil
 }
 
-// keyed reports whether the mechanism uses a secret key.
-func (d *Declaration) keyed() bool {
-	m := strings.ToLower(d.Mechanism)
-	return strings.HasPrefix(m, "hmac") || strings.HasPrefix(m, "hkdf")
-}
+// mechanism returns the declared mechanism from the table, or why it is
+// refused (DP-15, PSTI-PW-04, PSTI-PW-08).
+func (d *Declaration) mechanism() (Mechanism, error) { return LookupMechanism(d.Mechanism) }
 
 // check compares the declaration with good practice and with what the
 // audit saw, returning each problem in a sentence.
 func (d *Declaration) check(e *engine, rep *Report) []string {
 	var out []string
-	m := strings.ToLower(strings.TrimSpace(d.Mechanism))
-	switch {
-	case m == "csprng", m == "hmac-sha256", m == "hkdf-sha256":
-	case strings.Contains(m, "md5"), strings.Contains(m, "sha"), strings.Contains(m, "crc"), strings.Contains(m, "hash"):
-		out = append(out, fmt.Sprintf("declared mechanism %q is a hash without a secret key: anyone who learns the scheme can compute every password (PSTI-PW-04)", d.Mechanism))
-	default:
-		out = append(out, fmt.Sprintf("declared mechanism %q is not one psti can accept: use a cryptographically secure random generator (csprng) or a keyed derivation (hmac-sha256, hkdf-sha256)", d.Mechanism))
+	m, err := d.mechanism()
+	if err != nil {
+		out = append(out, err.Error())
 	}
-	if d.keyed() {
-		switch strings.ToLower(d.KeyCustody) {
-		case "hsm", "kms", "file":
-		case "device", "firmware":
-			out = append(out, "the derivation key is kept on the device: one teardown reveals every device's password, so this is not good practice (PSTI-PW-08)")
-		default:
-			out = append(out, "the declaration does not say where the derivation key is kept (key_custody: hsm, kms or file)")
+	if m.Keyed {
+		if why := checkCustody(d.KeyCustody); why != "" {
+			out = append(out, why)
 		}
 		if d.KeyID == "" {
 			out = append(out, "the declaration does not identify the key (key_id)")
+		}
+		if _, problem := inputNote(m, d.Input); problem != "" {
+			out = append(out, problem)
 		}
 	}
 	floor := e.th.FloorBits
@@ -98,4 +101,37 @@ func (d *Declaration) check(e *engine, rep *Report) []string {
 		}
 	}
 	return out
+}
+
+// explain names the declared mechanism in the DP-15 result and adds the
+// notes a reader must see even when the declaration is accepted: what key
+// custody "file" means, and that a keyed derivation from a public
+// identifier relies on para 1(3)(c) over 1(3)(b) (PSTI-PW-03).
+func (d *Declaration) explain(rep *Report) {
+	m, err := d.mechanism()
+	if err != nil {
+		return // the refusal is the rule's evidence
+	}
+	note := fmt.Sprintf("Declared: %s (%s), a %s", m.Display, m.Name, m.Family)
+	if m.Family != familyRandom {
+		note += " accepted as good industry practice"
+	}
+	if m.Keyed {
+		if where, ok := custodies[mechanismKey(d.KeyCustody)]; ok {
+			note += ", key " + d.KeyID + " kept in " + where
+		}
+		if d.Label != "" {
+			note += ", label " + strconv.Quote(d.Label)
+		}
+		if d.Input != "" {
+			note += ", from " + d.Input
+		}
+	}
+	rep.rule(dp15).Note = note + "."
+	if m.Keyed && mechanismKey(d.KeyCustody) == "file" {
+		rep.Notes = append(rep.Notes, fileCustodyNote)
+	}
+	if n, _ := inputNote(m, d.Input); n != "" {
+		rep.Notes = append(rep.Notes, n)
+	}
 }

@@ -43,7 +43,7 @@ type GenerateConfig struct {
 	// same serial always gives the same password.
 	Key        []byte
 	Label      string
-	KeyCustody string // where Key is kept: hsm, kms or file
+	KeyCustody string // where Key is kept: hsm, kms or file; required with Key
 	Type       string // credential type, for the entropy floor
 	Rand       io.Reader
 	Version    string // of psti, for the manifest
@@ -114,13 +114,17 @@ func (g *GenerateConfig) normalise() error {
 		if strings.TrimSpace(g.Label) == "" {
 			return errors.New("a keyed derivation needs --label (for example psti-v1/MODEL), so keys for different products never give the same passwords")
 		}
-		switch g.KeyCustody {
-		case "":
-			g.KeyCustody = "file"
-		case "hsm", "kms", "file":
-		default:
-			return fmt.Errorf("key custody %q: use hsm, kms or file; a key kept on the device is not acceptable", g.KeyCustody)
+		// DP-15: the manifest never claims a custody nobody stated, so there
+		// is no default. hsm and kms mean the key stays in the store named and
+		// is released only to the run; file is allowed, and reports say what
+		// it means.
+		if g.KeyCustody == "" {
+			return errors.New("say where the key is kept (--key-custody): hsm or kms, meaning the key never leaves that key store except to this run, or file, meaning it sits in a file on a factory system (allowed, and the audit report says what that means); a key kept on the devices is not acceptable")
 		}
+		if why := checkCustody(g.KeyCustody); why != "" {
+			return fmt.Errorf("%s; a key kept on the device is not acceptable", why)
+		}
+		g.KeyCustody = mechanismKey(g.KeyCustody)
 	}
 	return nil
 }
@@ -305,7 +309,7 @@ func Generate(in io.Reader, inName, outPath string, g GenerateConfig, progress f
 		m.Length, m.Alphabet, m.AlphabetName = g.Length, g.Alphabet, g.AlphabetName
 	}
 	if g.Key != nil {
-		m.Mechanism, m.KeyID, m.KeyCustody, m.Label = "hmac-sha256", KeyID(g.Key), g.KeyCustody, g.Label
+		m.Mechanism, m.KeyID, m.KeyCustody, m.Label, m.Input = "hmac-sha256", KeyID(g.Key), g.KeyCustody, g.Label, "serial"
 	}
 	return m, nil
 }

@@ -87,7 +87,7 @@ func TestGenerateRandom(t *testing.T) {
 // example in the research note: key EXAMPLE-ONLY-NOT-A-REAL-KEY-0123456789abcdef,
 // label psti-v1/AC-200, serial AC200-2411-000123, 16 characters.
 func TestGenerateKeyedVector(t *testing.T) {
-	g := GenerateConfig{AlphabetName: "unambiguous", Length: 16, Key: []byte("EXAMPLE-ONLY-NOT-A-REAL-KEY-0123456789abcdef"), Label: "psti-v1/AC-200"}
+	g := GenerateConfig{AlphabetName: "unambiguous", Length: 16, Key: []byte("EXAMPLE-ONLY-NOT-A-REAL-KEY-0123456789abcdef"), Label: "psti-v1/AC-200", KeyCustody: "file"}
 	if err := g.Check(DefaultThresholds()); err != nil {
 		t.Fatal(err)
 	}
@@ -179,6 +179,8 @@ func TestGenerateCheck(t *testing.T) {
 		{GenerateConfig{AlphabetName: "unambiguous", Length: 12, Key: make([]byte, 16), Label: "x"}, "at least 32"},
 		{GenerateConfig{AlphabetName: "unambiguous", Length: 12, Key: make([]byte, 32)}, "--label"},
 		{GenerateConfig{AlphabetName: "unambiguous", Length: 12, Key: make([]byte, 32), Label: "x", KeyCustody: "device"}, "not acceptable"},
+		// DP-15: no default custody; the manifest never claims one nobody stated.
+		{GenerateConfig{AlphabetName: "unambiguous", Length: 12, Key: make([]byte, 32), Label: "x"}, "--key-custody"},
 	} {
 		err := c.g.Check(DefaultThresholds())
 		if err == nil || !strings.Contains(err.Error(), c.want) {

@@ -471,7 +471,7 @@ func excludedBatch() *heldBatch {
 		var pw, typ, fam string
 		switch k := r.IntN(20); {
 		case k == 0:
-			pw, typ, fam = []string{"000000", "123456", fmt.Sprintf("%06d", r.IntN(1000000))}[r.IntN(3)], TypePairingPIN, "excluded pairing PIN"
+			pw, typ, fam = []string{"000000", "123456", fmt.Sprintf("%06d", r.IntN(1000000))}[r.IntN(3)], TypePairingPINNonIP, "excluded pairing PIN"
 		case k == 1:
 			s := md5.Sum([]byte(hex12(d.m)))
 			pw, typ, fam = hex.EncodeToString(s[:]), TypeAPIKey, "excluded API key"

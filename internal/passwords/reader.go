@@ -13,16 +13,21 @@ import (
 
 // Credential types a batch may declare per row (column credential_type).
 const (
-	TypeAdmin      = "admin"
-	TypeWiFi       = "wifi_psk"
-	TypeWeb        = "web"
+	TypeAdmin = "admin"
+	TypeWiFi  = "wifi_psk"
+	TypeWeb   = "web"
+	// TypePairingPIN is a PIN that pairs over Wi-Fi or another protocol of
+	// the internet protocol suite: a password, audited like any other.
 	TypePairingPIN = "pairing_pin"
-	TypeAPIKey     = "api_key"
-	TypeCryptoKey  = "crypto_key"
+	// TypePairingPINNonIP pairs over a protocol outside the internet
+	// protocol suite (Bluetooth, Zigbee): excluded by para 1(4)(b).
+	TypePairingPINNonIP = "pairing_pin_non_ip"
+	TypeAPIKey          = "api_key"
+	TypeCryptoKey       = "crypto_key"
 )
 
 // CredentialTypes lists the accepted values of the credential_type column.
-var CredentialTypes = []string{TypeAdmin, TypeWiFi, TypeWeb, TypePairingPIN, TypeAPIKey, TypeCryptoKey}
+var CredentialTypes = []string{TypeAdmin, TypeWiFi, TypeWeb, TypePairingPIN, TypePairingPINNonIP, TypeAPIKey, TypeCryptoKey}
 
 // UserDefined in the password column marks a device whose password the user
 // must set on first use: it has no default password (PSTI-PW-01 allows that).

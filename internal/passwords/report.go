@@ -23,6 +23,7 @@ import (
 type Report struct {
 	Verdict     string       `json:"verdict" enum:"pass,fail" doc:"fail when any rule flagged a row or the declaration was refused."`
 	Summary     string       `json:"summary"`
+	Covers      string       `json:"covers" doc:"What the verdict covers: the passwords in this file, not every password of the product (para 1(1))."`
 	Input       InputInfo    `json:"input"`
 	Rows        int64        `json:"rows" doc:"Rows in the batch (devices)."`
 	Audited     int64        `json:"audited" doc:"Rows whose password was audited."`
@@ -726,8 +727,14 @@ func appendJSONString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
+// Coverage says what an audit's verdict covers. Every report carries it
+// (the text and JSON reports, and the web report page), so a pass is never
+// read as a verdict on the whole product (PSTI Schedule 1 para 1(1)).
+const Coverage = "This result covers only the passwords in this file, not every password of the product: passwords built into its hardware or firmware (service, debug or maintenance accounts, for example) and those of software it needs, such as a companion app, must meet PSTI Schedule 1 paragraph 1 as well (paragraph 1(1))."
+
 // decide sets the verdict and the summary.
 func (rep *Report) decide() {
+	rep.Covers = Coverage
 	rep.Verdict = "pass"
 	var failed []string
 	for _, r := range rep.Rules {
@@ -736,9 +743,21 @@ func (rep *Report) decide() {
 			failed = append(failed, r.ID)
 		}
 	}
-	if rep.Verdict == "pass" {
-		rep.Summary = fmt.Sprintf("Passed: no rule flagged any of the %d audited passwords.", rep.Audited)
-		return
+	// A batch in which no row was audited never reads as a plain pass: it
+	// says that nothing was checked (para 1(4), PSTI-PW-06).
+	nothing := ""
+	if rep.Audited == 0 {
+		nothing = fmt.Sprintf("No password was audited: all %d rows are user-defined (%d) or labelled as types that are not passwords under PSTI Schedule 1 paragraph 1(4) (%d: cryptographic keys, non-IP pairing PINs, API keys).",
+			rep.Rows, rep.UserDefined, rep.Excluded)
 	}
-	rep.Summary = fmt.Sprintf("Failed: %d of %d rows flagged, by %s.", rep.Flagged, rep.Rows, strings.Join(failed, ", "))
+	switch {
+	case rep.Verdict == "pass" && nothing != "":
+		rep.Summary = "Nothing was checked. " + nothing + " None of them looks like a password, so the batch passes only in that no password rule applies to it."
+	case rep.Verdict == "pass":
+		rep.Summary = fmt.Sprintf("Passed: no rule flagged any of the %d audited passwords.", rep.Audited)
+	case nothing != "":
+		rep.Summary = fmt.Sprintf("Failed: %d of %d rows flagged, by %s. %s", rep.Flagged, rep.Rows, strings.Join(failed, ", "), nothing)
+	default:
+		rep.Summary = fmt.Sprintf("Failed: %d of %d rows flagged, by %s.", rep.Flagged, rep.Rows, strings.Join(failed, ", "))
+	}
 }

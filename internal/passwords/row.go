@@ -123,9 +123,9 @@ func (c *rowCtx) prepare(row *Row) bool {
 	c.findings, c.cands, c.buf, c.hbuf = c.findings[:0], c.cands[:0], c.buf[:0], c.hbuf[:0]
 	c.mac, c.hasMAC, c.serial, c.snum, c.snumLen, c.imei = 0, false, "", 0, 0, ""
 	c.typ = row.Type
-	switch c.typ {
-	case TypeCryptoKey, TypePairingPIN, TypeAPIKey:
-		c.flag(dp14, false, fmt.Sprintf("credential type %s is not a password under PSTI Schedule 1 paragraph 1(5)", c.typ))
+	if ExcludedType(c.typ) {
+		c.flag(dp14, false, excludedNote(c.typ))
+		c.checkExcluded() // the label is a claim to check (PSTI-PW-06)
 		return false
 	}
 	if strings.EqualFold(strings.TrimSpace(row.Password), UserDefined) {

@@ -232,6 +232,7 @@ type auditPageData struct {
 	Info      []passwords.RuleResult
 	Formats   []passwords.Template // the batch's formats with rows enough to judge
 	JSONHref  string
+	Covers    string // what the verdict covers (para 1(1)); reports kept before it was recorded lack it
 }
 
 func (s *Server) registerPasswordPages() {
@@ -264,7 +265,7 @@ func (s *Server) registerPasswordPages() {
 		if !ok {
 			return
 		}
-		d := auditPageData{Run: run, JSONHref: fmt.Sprintf("/admin/password-audits/%d/report.json", run.ID)}
+		d := auditPageData{Run: run, JSONHref: fmt.Sprintf("/admin/password-audits/%d/report.json", run.ID), Covers: passwords.Coverage}
 		if b, err := s.store.Batch(r.Context(), run.BatchID); err == nil {
 			d.Batch = b
 			d.Product = s.productName(r.Context(), b.ProductID)

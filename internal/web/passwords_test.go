@@ -148,6 +148,9 @@ func TestPasswordAuditAPI(t *testing.T) {
 			if r = waitRun(t, e, r.ID); r.Verdict != "pass" || r.Report.Rows != 3000 {
 				t.Fatalf("random batch: %+v %+v", r, r.Report)
 			}
+			if r.Report.Covers != passwords.Coverage {
+				t.Fatalf("the report does not say what it covers (para 1(1)): %q", r.Report.Covers)
+			}
 			if ruleOf(t, r.Report, "DP-15").Status != "not_checked" {
 				t.Fatal("DP-15 without a declaration must be not checked")
 			}
@@ -303,6 +306,7 @@ func TestBrowserPasswordAudit(t *testing.T) {
 		"line3-november.csv",
 		"uploaded by editor@example.com",
 		"psti kept this report, not the file",
+		passwords.Coverage, // para 1(1): a verdict on the file, not on every password of the product
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the report page does not say %q:\n%s", want, page)
