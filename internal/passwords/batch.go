@@ -9,6 +9,7 @@ import (
 	"math"
 	"math/bits"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -76,9 +77,9 @@ type state struct {
 
 	// DP-05: counters, in file order.
 	slots       [numShapes][]slot
-	segments    []denseSeg                   // stretches of a shape's numbers, kept when a slot is reused
-	segMin      uint32                       // the fewest rows a stretch needs to be kept
-	dense       [numShapes]map[uint64]string // shapes whose numbers fill their range: the evidence
+	segments    []denseSeg                       // stretches of a shape's numbers, kept when a slot is reused
+	segMin      uint32                           // the fewest rows a stretch needs to be kept
+	dense       [numShapes]map[uint64]denseFound // shapes whose numbers fill their range, and the evidence
 	pairs       int64
 	prevPW      string
 	runDir      int
@@ -86,6 +87,7 @@ type state struct {
 	runFrom     int
 	prevLine    int
 	runs        []lineRange
+	pending     []pendingPair // the chunk's pairs read in decimal that may be hex or base 36
 	collectTime time.Duration
 
 	// Samples for the rules too slow to run on every row.
@@ -155,12 +157,21 @@ func newState(e *engine, workers int) *state {
 func (st *state) collect(c *chunk, w *bufio.Writer) error {
 	t := time.Now()
 	defer func() { st.collectTime += time.Since(t) }()
+	// The counters first, for the whole chunk, so that a pair of values
+	// read in decimal can be read again when later rows of its shape show
+	// it to be hex or base 36.
+	st.pending = st.pending[:0]
+	for i := range c.rows {
+		if c.out[i].audited {
+			st.counters(&c.rows[i], &c.out[i], i)
+		}
+	}
+	st.reread(c)
 	for i := range c.rows {
 		r, o := &c.rows[i], &c.out[i]
 		st.rows++
 		if o.audited {
 			st.audited++
-			st.counters(r, o)
 			st.sample(r)
 			if err := st.spill.add(o.fold, o.exact, uint32(r.Line)); err != nil {
 				return err
@@ -196,8 +207,8 @@ type shapeOf struct {
 	key    uint64 // hash of the kind, length and the fixed characters; 0 for none
 	varied [8]byte
 	n      uint8
-	num    uint8  // numDec (only digits, so also numHex), numHex: the varied characters are a number
-	val    uint64 // their value: in decimal when numDec, else in hex
+	num    uint8            // numDec, numHex, numB36: the bases the varied characters are a number in (0 for none)
+	val    [numBases]uint64 // their value in each of those bases
 }
 
 // The shape kinds.
@@ -213,12 +224,41 @@ var shapeWhat = [numShapes]string{"the last 4 characters", "the first 4 characte
 
 // denseWhat names the numbers of each shape as the counters in any order
 // read them.
-var denseWhat = [numShapes]string{"the last 4 characters", "the first 4 characters", "the digits", "the last 8 characters read backwards"}
+var denseWhat = [numShapes]string{"the last 4 characters", "the first 4 characters", "the digits", "the last 8 characters"}
+
+// The bases the varied characters of a shape are read in, narrowest
+// first: a counter in base 36 (PSTI-PW-02) is written with digits and
+// letters; one whose values so far are all digits may still be hex or
+// base 36, so a shape's numbers are followed in every base that reads
+// them.
+const (
+	b10 = iota
+	b16
+	b36
+	numBases
+)
+
+var bases = [numBases]uint8{10, 16, 36}
+
+// baseName names a base as the evidence does.
+var baseName = map[int]string{10: "decimal", 16: "hex", 36: "base 36"}
 
 const (
 	numDec = 1 << iota
 	numHex
+	numB36
 )
+
+// narrowest is the index of the narrowest base num reads in.
+func narrowest(num uint8) int {
+	switch {
+	case num&numDec != 0:
+		return b10
+	case num&numHex != 0:
+		return b16
+	}
+	return b36
+}
 
 // shapes works out a row's counter shapes; the workers do this, so the
 // collector only compares.
@@ -274,41 +314,46 @@ func shapes(n string) (out [numShapes]shapeOf) {
 	return out
 }
 
-// number reads the varied characters as a number, in decimal and in hex;
-// backwards, the last character is the most significant. The last eight
-// characters are read backwards: read forwards, a counter there is seen
-// by the shapes of its last four characters and of its digits.
+// number reads the varied characters as a number in each base that holds
+// them (decimal, hex, base 36); backwards, the last character is the most
+// significant. The last eight characters are read backwards: read
+// forwards, a counter there is seen by the shapes of its last four
+// characters and of its digits.
 func (s *shapeOf) number(backwards bool) {
 	if s.key == 0 || s.n == 0 {
 		return
 	}
-	var dec, hex uint64
-	num := uint8(numDec | numHex)
+	var v [numBases]uint64
+	num := uint8(numDec | numHex | numB36)
 	for i := range int(s.n) {
 		c := s.varied[i]
 		if backwards {
 			c = s.varied[int(s.n)-1-i]
 		}
+		var d uint64
 		switch {
 		case c >= '0' && c <= '9':
-			dec = dec*10 + uint64(c-'0')
-			hex = hex<<4 | uint64(c-'0')
+			d = uint64(c - '0')
 		case c >= 'a' && c <= 'f':
 			num &^= numDec
-			hex = hex<<4 | uint64(c-'a'+10)
+			d = uint64(c-'a') + 10
+		case c >= 'g' && c <= 'z':
+			num &^= numDec | numHex
+			d = uint64(c-'a') + 10
 		default:
 			return
 		}
+		v[b10] = v[b10]*10 + d // meaningless once a letter is seen, and then unused
+		v[b16] = v[b16]<<4 | d
+		v[b36] = v[b36]*36 + d
 	}
-	s.num, s.val = num, hex
-	if num&numDec != 0 {
-		s.val = dec
-	}
+	s.num, s.val = num, v
 }
 
-// counters compares a row with the last row of the same shape, and with
-// the row before it in the file (for runs in sorted order).
-func (st *state) counters(r *Row, o *rowOut) {
+// counters compares a row (the i-th of its chunk) with the last row of the
+// same shape, and with the row before it in the file (for runs in sorted
+// order).
+func (st *state) counters(r *Row, o *rowOut, i int) {
 	n := o.norm
 	if st.prevPW != "" {
 		d := strings.Compare(n, st.prevPW)
@@ -331,14 +376,8 @@ func (st *state) counters(r *Row, o *rowOut) {
 		nums := sl.nums
 		if sl.key == sh.key && sl.n == sh.n {
 			st.pairs++
-			a, b := string(sl.varied[:sl.n]), string(sh.varied[:sh.n])
-			f, ok := counterStep(a, b)
-			if !ok || f.delta == 0 || !st.counterFinding(o, kind, sl, f, int(sh.n), false) {
-				// A counter written backwards: its fastest-changing
-				// character comes first.
-				if f, ok := counterStep(reverse(a), reverse(b)); ok && f.delta != 0 {
-					st.counterFinding(o, kind, sl, f, int(sh.n), true)
-				}
+			if !hasRule(o.findings, dp05) && (kind != shapeDigits || !st.digitsInWider(o)) {
+				st.pair(o, i, kind, sl, sh)
 			}
 			nums.add(sh)
 		} else {
@@ -351,46 +390,178 @@ func (st *state) counters(r *Row, o *rowOut) {
 	}
 }
 
-// counterFinding records the step f between the previous row of a shape
-// and this one if it looks like a counter (reversed: read backwards), and
-// reports whether it did.
-func (st *state) counterFinding(o *rowOut, kind int, prev *slot, f step, width int, reversed bool) bool {
+// pair compares the varied characters of a row (the i-th of its chunk)
+// with those of the previous row of its shape, kept in sl, reading both as
+// numbers in the narrowest base that holds them and every earlier value of
+// the shape: a hex counter's values that happen to be all digits are
+// read in hex once the shape has shown a letter.
+func (st *state) pair(o *rowOut, i, kind int, sl *slot, sh *shapeOf) {
+	a, b := string(sl.varied[:sl.n]), string(sh.varied[:sh.n])
+	least := int(sl.nums.base)
+	for _, reversed := range []bool{false, true} {
+		x, y := a, b
+		if reversed {
+			// A counter written backwards: its fastest-changing
+			// character comes first.
+			x, y = reverse(a), reverse(b)
+		}
+		f, ok := counterStep(x, y, least)
+		if !ok || f.delta == 0 {
+			continue
+		}
+		if fd, ok := st.counterFinding(o, kind, sl, f, x, reversed); ok {
+			o.findings = append(o.findings, fd)
+			if f.base == 10 && ambiguous(x, y) {
+				st.pending = append(st.pending, pendingPair{row: i, kind: kind, key: sh.key, prev: *sl, x: x, y: y, reversed: reversed, chain: fd.chain})
+			}
+			return
+		}
+	}
+}
+
+// digitsInWider reports whether the row's last characters hold digits and
+// are, in the shape of the last 4 or the last 8 characters, a number in a
+// base larger than 10 (a hex or base-36 counter): its digits are then a
+// fragment of that number, and compared alone in decimal they would
+// misread the counter.
+func (st *state) digitsInWider(o *rowOut) bool {
+	for _, k := range [...]int{shapeLast4, shapeLast8} {
+		w := int(o.shapes[k].n)
+		if w == 0 || strings.IndexFunc(o.norm[len(o.norm)-w:], func(c rune) bool { return c >= '0' && c <= '9' }) < 0 {
+			continue
+		}
+		if st.shapeBase(k, o.shapes[k].key) > 10 {
+			return true
+		}
+	}
+	return false
+}
+
+// pendingPair is a pair of rows whose values, all digits, were read in
+// decimal while their shape had shown nothing else, and would step
+// differently read in hex or base 36. Once the chunk has been counted, the
+// pair is read again in the shape's base then (reread).
+type pendingPair struct {
+	row      int
+	kind     int
+	key      uint64
+	prev     slot
+	x, y     string
+	reversed bool
+	chain    int32
+}
+
+// ambiguous reports whether two strings of digits step by different
+// amounts read in decimal and in a larger base.
+func ambiguous(x, y string) bool {
+	d10, _ := counterStep(x, y, 10)
+	d16, _ := counterStep(x, y, 16)
+	d36, _ := counterStep(x, y, 36)
+	return d10.delta != d16.delta || d10.delta != d36.delta
+}
+
+// wasAmbiguous is ambiguous for x and the string of digits d more than x
+// in decimal.
+func (st *state) wasAmbiguous(x string, d int64) bool {
+	v, err := strconv.ParseInt(x, 10, 64)
+	if err != nil || v+d < 0 {
+		return false
+	}
+	y := strconv.FormatInt(v+d, 10)
+	if len(y) > len(x) {
+		return false
+	}
+	return ambiguous(x, strings.Repeat("0", len(x)-len(y))+y)
+}
+
+// reread reads the chunk's pending pairs again in the base their shape
+// has by now, if it has shown letters: the finding of a hex counter then
+// says hex, and steps by what the counter steps by (16, not 10).
+func (st *state) reread(c *chunk) {
+	for _, p := range st.pending {
+		o := &c.out[p.row]
+		base := st.shapeBase(p.kind, p.key)
+		if sh := &o.shapes[shapeDigits]; p.kind == shapeDigits && strings.HasSuffix(o.norm, string(sh.varied[:sh.n])) {
+			// The digits are one run at the end of the password, so
+			// its last characters: if their shape has shown letters,
+			// the run is a number in that base.
+			base = max(base, st.shapeBase(shapeLast4, o.shapes[shapeLast4].key), st.shapeBase(shapeLast8, o.shapes[shapeLast8].key))
+		}
+		if base <= 10 {
+			continue
+		}
+		j := slices.IndexFunc(o.findings, func(f finding) bool { return f.rule == dp05 && f.chain == p.chain })
+		if j < 0 {
+			continue
+		}
+		f, ok := counterStep(p.x, p.y, base)
+		var fd finding
+		if ok && f.delta != 0 {
+			fd, ok = st.counterFinding(o, p.kind, &p.prev, f, p.x, p.reversed)
+		}
+		if ok && f.delta != 0 {
+			o.findings[j] = fd
+		} else {
+			// Read in the shape's base, the pair does not step like a
+			// counter: the decimal reading was a coincidence.
+			o.findings = slices.Delete(o.findings, j, j+1)
+		}
+	}
+}
+
+// shapeBase is the base of the numbers of a shape, as far as the batch
+// has shown it: 0 when its slot now holds another shape.
+func (st *state) shapeBase(kind int, key uint64) int {
+	if key == 0 {
+		return 0
+	}
+	sl := &st.slots[kind][key&(1<<slotBits-1)]
+	if sl.key != key {
+		return 0
+	}
+	return int(sl.nums.base)
+}
+
+// counterFinding returns the finding for the step f between the previous
+// row of a shape and this one, whose varied characters read x (backwards
+// when reversed), if it looks like a counter.
+func (st *state) counterFinding(o *rowOut, kind int, prev *slot, f step, x string, reversed bool) (finding, bool) {
 	what := shapeWhat[kind]
 	if reversed {
 		what += " written backwards"
 	}
-	base, d := f.base, f.delta
+	base, d, width := f.base, f.delta, len(x)
+	// The base is named when it matters: digits that step alike in any
+	// base are simply counted.
+	in := " (" + baseName[base] + ")"
+	if base == 10 && !st.wasAmbiguous(x, d) {
+		in = ""
+	}
 	logStep := -float64(width) * math.Log10(float64(base))
 	var key string
 	logP := logStep
 	switch {
 	case prev.hasS && o.snumLen > 0 && int64(o.snum)-int64(prev.snum) == d:
-		key = fmt.Sprintf("%s count with the serial number (base %d)", what, base)
+		key = fmt.Sprintf("%s count with the serial number%s", what, in)
 	case d > 0 && d <= 16:
-		key = fmt.Sprintf("%s count up in steps of %d (base %d)", what, d, base)
+		key = fmt.Sprintf("%s count up in steps of %d%s", what, d, in)
 	case d >= -16 && d < 0:
-		key = fmt.Sprintf("%s count down in steps of %d (base %d)", what, -d, base)
+		key = fmt.Sprintf("%s count down in steps of %d%s", what, -d, in)
 	case d > 0 && d <= 1000:
-		key = fmt.Sprintf("%s count up in small steps (base %d)", what, base)
+		key = fmt.Sprintf("%s count up in small steps%s", what, in)
 		logP = math.Log10(1000) + logStep
 	default:
-		return false
+		return finding{}, false
 	}
 	if logP >= 0 {
-		return false
+		return finding{}, false
 	}
 	id := st.e.chains.internOver(dp05, key, logP, overPairs)
-	addFinding(o, finding{rule: dp05, chain: id, text: fmt.Sprintf("line %d's password with %s counted up by %d (base %d)", prev.line, what, d, base)})
-	return true
-}
-
-func addFinding(o *rowOut, f finding) {
-	for _, g := range o.findings {
-		if g.rule == f.rule {
-			return
-		}
+	dir := "up"
+	if d < 0 {
+		dir, d = "down", -d
 	}
-	o.findings = append(o.findings, f)
+	return finding{rule: dp05, chain: id, text: fmt.Sprintf("line %d's password with %s counted %s by %d%s", prev.line, what, dir, d, in)}, true
 }
 
 // endRun records the current run of passwords in sorted order if it is
@@ -409,15 +580,16 @@ type step struct {
 }
 
 // counterStep reads two versions of the varying characters as numbers in
-// the smallest base that holds both (10, 16 or 36) and returns the step.
-func counterStep(a, b string) (step, bool) {
+// the smallest base, no smaller than least, that holds both (10, 16 or 36)
+// and returns the step.
+func counterStep(a, b string, least int) (step, bool) {
 	if len(a) != len(b) || len(a) == 0 || len(a) > 8 {
 		return step{}, false
 	}
 	base := 10
 	switch {
-	case allDigits(a) && allDigits(b):
-	case allHex(a) && allHex(b):
+	case least <= 10 && allDigits(a) && allDigits(b):
+	case least <= 16 && allHex(a) && allHex(b):
 		base = 16
 	case isBase36(a) && isBase36(b):
 		base = 36

@@ -6,6 +6,9 @@ import (
 	"io"
 	"math"
 	"slices"
+	"strconv"
+
+	"github.com/dustin/go-humanize"
 )
 
 // DP-05 for counters handed out in any order. The rules that compare a row
@@ -21,22 +24,46 @@ import (
 // produce less often than the chance threshold is a counter.
 
 // denseStats is what the collector keeps about the numbers of one shape.
-// A few words per shape, however many rows it has.
+// A few words per shape, however many rows it has. The numbers are
+// followed in every base that reads them all: a hex counter whose first
+// values happen to hold only digits (0x10000000, 0x10000010, …) is then
+// known exactly, step and all, once its first letter shows.
 type denseStats struct {
-	count  uint32
-	base   uint8 // 10 or 16 while every value is a number in that base; 0 otherwise
-	lo, hi uint64
-	step   uint64 // greatest common divisor of the differences between values; 0 while all are equal
+	count uint32
+	base  uint8 // 10, 16 or 36: the narrowest base every value so far is a number in; 0 when some value is none
+	// In each base from base up: the least and greatest value, and the
+	// greatest common divisor of the differences between values (0 while
+	// all are equal).
+	lo, hi, step [numBases]uint64
+}
+
+// from is the index of the stats' base.
+func (d *denseStats) from() int {
+	switch d.base {
+	case 10:
+		return b10
+	case 16:
+		return b16
+	}
+	return b36
+}
+
+// at is the least and greatest value and the step in the stats' base.
+func (d *denseStats) at() (lo, hi, step uint64) {
+	b := d.from()
+	return d.lo[b], d.hi[b], d.step[b]
 }
 
 // start begins the statistics of a shape with its first row.
 func (d *denseStats) start(sh *shapeOf) {
 	*d = denseStats{count: 1}
-	switch {
-	case sh.num&numDec != 0:
-		d.base, d.lo, d.hi = 10, sh.val, sh.val
-	case sh.num&numHex != 0:
-		d.base, d.lo, d.hi = 16, sh.val, sh.val
+	if sh.num == 0 {
+		return
+	}
+	b := narrowest(sh.num)
+	d.base = bases[b]
+	for ; b < numBases; b++ {
+		d.lo[b], d.hi[b] = sh.val[b], sh.val[b]
 	}
 }
 
@@ -48,40 +75,25 @@ func (d *denseStats) add(sh *shapeOf) {
 	if d.base == 0 {
 		return
 	}
-	switch {
-	case d.base == 10 && sh.num&numDec != 0:
-		d.include(sh.val)
-	case sh.num&numDec != 0:
-		d.include(decAsHex(sh.val))
-	case sh.num&numHex != 0:
-		if d.base == 10 {
-			d.toHex()
-		}
-		d.include(sh.val)
-	default:
+	if sh.num == 0 {
 		d.base = 0
+		return
+	}
+	b := max(d.from(), narrowest(sh.num))
+	d.base = bases[b]
+	for ; b < numBases; b++ {
+		d.include(b, sh.val[b])
 	}
 }
 
-func (d *denseStats) include(v uint64) {
-	if v < d.lo {
-		d.step = gcd(d.step, d.lo-v)
-		d.lo = v
+func (d *denseStats) include(b int, v uint64) {
+	if v < d.lo[b] {
+		d.step[b] = gcd(d.step[b], d.lo[b]-v)
+		d.lo[b] = v
 	} else {
-		d.step = gcd(d.step, v-d.lo)
+		d.step[b] = gcd(d.step[b], v-d.lo[b])
 	}
-	d.hi = max(d.hi, v)
-}
-
-// toHex reads the values kept in decimal as hex instead: a shape whose
-// first rows happened to hold only digits turned out to be hex. The step
-// between them is lost and taken as 1, which can only make the values look
-// sparser than they are.
-func (d *denseStats) toHex() {
-	d.base, d.lo, d.hi = 16, decAsHex(d.lo), decAsHex(d.hi)
-	if d.lo != d.hi {
-		d.step = 1
-	}
+	d.hi[b] = max(d.hi[b], v)
 }
 
 // merge adds the statistics of another stretch of the same shape.
@@ -95,27 +107,13 @@ func (d *denseStats) merge(o denseStats) {
 		d.base = 0
 		return
 	}
-	if d.base != o.base {
-		if d.base == 10 {
-			d.toHex()
-		}
-		if o.base == 10 {
-			o.toHex()
-		}
+	b := max(d.from(), o.from())
+	d.base = bases[b]
+	for ; b < numBases; b++ {
+		d.include(b, o.lo[b])
+		d.include(b, o.hi[b])
+		d.step[b] = gcd(d.step[b], o.step[b])
 	}
-	d.include(o.lo)
-	d.include(o.hi)
-	d.step = gcd(d.step, o.step)
-}
-
-// decAsHex is the number whose hex digits are v's decimal digits.
-func decAsHex(v uint64) uint64 {
-	var h uint64
-	for shift := 0; v > 0; shift += 4 {
-		h |= (v % 10) << shift
-		v /= 10
-	}
-	return h
 }
 
 func gcd(a, b uint64) uint64 {
@@ -138,10 +136,18 @@ type denseSeg struct {
 	denseStats
 }
 
+// denseFound is a shape found to be a counter in any order: how many rows
+// it has, and the evidence against each.
+type denseFound struct {
+	rows uint32
+	text string
+}
+
 // DenseCounter is a shape of password whose numbers fill their range: a
 // counter, in whatever order its values were handed out.
 type DenseCounter struct {
-	Varies      string  `json:"varies" doc:"What differs between the passwords of the shape, e.g. the digits."`
+	Varies      string  `json:"varies" doc:"What differs between the passwords of the shape and how it is read, e.g. the digits read as a decimal number."`
+	Base        int     `json:"base" doc:"The base the numbers are read in: 10, 16 or 36."`
 	Rows        int64   `json:"rows"`
 	From        string  `json:"from" doc:"The least value, as written in the passwords."`
 	To          string  `json:"to" doc:"The greatest value."`
@@ -207,28 +213,34 @@ func (st *state) denseCounters(work io.Reader, dupRows int64) ([]DenseCounter, e
 		if fill < th.DenseFill || logP+logTests >= st.e.logChance {
 			continue
 		}
-		from, to := c.format(c.lo), c.format(c.hi)
-		values := fmt.Sprintf("values %s–%s", from, to)
-		if c.step > 1 {
-			values += fmt.Sprintf(" in steps of %d", c.step)
+		lo, hi, step := c.at()
+		from, to := c.format(lo), c.format(hi)
+		step = max(step, 1)
+		number := map[uint8]string{10: "a decimal", 16: "a hex", 36: "a base-36"}[c.base] + " number"
+		read := denseWhat[c.kind] + " read as " + number
+		if c.kind == shapeLast8 {
+			read = denseWhat[c.kind] + " read backwards as " + number
 		}
+		values := fmt.Sprintf("the %s values from %s to %s", humanize.Comma(int64((hi-lo)/step+1)), from, to)
+		if step > 1 {
+			values += fmt.Sprintf(" in steps of %d", step)
+		}
+		distinct := int64(c.count) - min(dups[i], int64(c.count))
 		if st.dense[c.kind] == nil {
-			st.dense[c.kind] = map[uint64]string{}
+			st.dense[c.kind] = map[uint64]denseFound{}
 		}
-		st.dense[c.kind][c.key] = fmt.Sprintf("%s: %s fill %.0f%% of their range over %d rows: a counter, in whatever order it was handed out",
-			denseWhat[c.kind], values, math.Floor(100*fill), c.count)
-		out = append(out, DenseCounter{Varies: denseWhat[c.kind], Rows: int64(c.count), From: from, To: to, Step: max(c.step, 1),
+		st.dense[c.kind][c.key] = denseFound{rows: c.count, text: fmt.Sprintf("%s: %s rows take %s of %s (%.0f%%): a counter, in whatever order it was handed out",
+			read, humanize.Comma(int64(c.count)), humanize.Comma(distinct), values, math.Floor(100*fill))}
+		out = append(out, DenseCounter{Varies: read, Base: int(c.base), Rows: int64(c.count), From: from, To: to, Step: step,
 			Fill: round3(fill), Log10Chance: round1(math.Max(logP, -1e6))})
 	}
 	slices.SortFunc(out, func(a, b DenseCounter) int { return int(b.Rows - a.Rows) })
 	return out, nil
 }
 
+// format writes a value as the passwords do, in the stats' base.
 func (c *denseSeg) format(v uint64) string {
-	if c.base == 16 {
-		return fmt.Sprintf("%0*x", c.width, v)
-	}
-	return fmt.Sprintf("%0*d", c.width, v)
+	return fmt.Sprintf("%0*s", c.width, strconv.FormatUint(v, int(c.base)))
 }
 
 // denseChance bounds the chance that random values would make a shape's
@@ -251,16 +263,23 @@ func (c *denseSeg) format(v uint64) string {
 //     covers where the range starts.
 //
 // Values that share a step (every 3rd number) are rare at random in
-// themselves: 2^-(count-2) is added for that.
+// themselves: 2^-(count-2) is added for that. Such values come from a
+// source on that step's lattice, and the first way does not apply to them:
+// a random source that spreads its values over the whole keyspace does
+// not keep to every 7th number, and a source that does, and whose values
+// cover the keyspace with few repeats (a hex counter in steps of 7 whose
+// last four characters run through all their 9,362 values), is a counter
+// or a template of a handful of free characters, not a random generator.
 func denseChance(c denseSeg, dups int64) (logP, fill float64) {
 	n := float64(c.count)
-	step := max(c.step, 1)
-	cells := float64((c.hi-c.lo)/step) + 1
+	lo, hi, step := c.at()
+	step = max(step, 1)
+	cells := float64((hi-lo)/step) + 1
 	distinct := n - float64(min(dups, int64(c.count)))
 	fill = math.Min(1, distinct/cells)
 
 	keyspace := math.Pow(float64(c.base), float64(c.width))
-	span := float64(c.hi-c.lo) + 1
+	span := float64(hi-lo) + 1
 	inSpan := math.Log10(n) + (n-1)*math.Log10(math.Min(1, span/keyspace))
 
 	var fewRepeats float64
@@ -281,7 +300,7 @@ func denseChance(c denseSeg, dups int64) (logP, fill float64) {
 	logP = math.Max(inSpan, fewRepeats)
 	if step > 1 {
 		shared := -(n - 2) * math.Log10(2)
-		logP = math.Max(logP, shared) + math.Log10(2)
+		logP = math.Max(fewRepeats, shared) + math.Log10(2)
 	}
 	return logP, fill
 }
@@ -328,15 +347,18 @@ func (st *state) shapeDuplicates(work io.Reader, cands []denseSeg, dups []int64)
 }
 
 // denseEvidence is the evidence against a row whose shape's numbers fill
-// their range, if any; the digits are looked at first, as they usually hold
-// the whole number.
+// their range, if any. When several of the row's shapes do, the one with
+// the most rows names the counter: a hex counter's values that happen to
+// be all digits also fill a range of their own, read in decimal, but the
+// counter is the hex one.
 func (st *state) denseEvidence(rec *record) (string, bool) {
+	var best denseFound
 	for _, kind := range [...]int{shapeDigits, shapeLast8, shapeLast4, shapeFirst4} {
 		if key := rec.shapes[kind]; key != 0 && st.dense[kind] != nil {
-			if text, ok := st.dense[kind][key]; ok {
-				return text, true
+			if f, ok := st.dense[kind][key]; ok && f.rows > best.rows {
+				best = f
 			}
 		}
 	}
-	return "", false
+	return best.text, best.rows > 0
 }

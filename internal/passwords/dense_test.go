@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -15,15 +16,12 @@ func denseVerdict(values []uint64, base, width int) (flagged bool, logP, fill fl
 	seen := map[uint64]int{}
 	for i, v := range values {
 		// As shapes reads them: hex values that happen to hold only
-		// digits are read in decimal.
+		// digits are also read in decimal.
 		sh := shapeOf{key: 1, n: uint8(width)}
-		sh.num, sh.val = numHex, v
-		if text := fmt.Sprintf("%0*x", width, v); base == 10 {
-			sh.num = numDec | numHex
-		} else if allDigits(text) {
-			sh.num = numDec | numHex
-			sh.val, _ = strconv.ParseUint(text, 10, 64)
-		}
+		text := strconv.FormatUint(v, base)
+		text = strings.Repeat("0", max(0, width-len(text))) + text
+		copy(sh.varied[:], text)
+		sh.number(false)
 		if i == 0 {
 			d.start(&sh)
 		} else {
@@ -47,8 +45,9 @@ func TestDenseChance(t *testing.T) {
 	// Random values, with and without repeats, from ranges narrow and
 	// wide: never a counter.
 	for _, n := range []int{100, 1000, 5000, 20000} {
-		for _, width := range []int{4, 6, 8} {
-			keyspace := int(math.Pow10(width))
+		for _, bw := range [][2]int{{10, 4}, {10, 6}, {10, 8}, {36, 4}, {36, 6}} {
+			base, width := bw[0], bw[1]
+			keyspace := int(math.Pow(float64(base), float64(width)))
 			for _, span := range []int{n / 4, n / 2, n, 2 * n, 4 * n, keyspace / 2, keyspace} {
 				if span < 1 || span > keyspace {
 					continue
@@ -58,8 +57,8 @@ func TestDenseChance(t *testing.T) {
 				for range n {
 					draws = append(draws, uint64(lo+r.IntN(span)))
 				}
-				if flagged, logP, fill := denseVerdict(draws, 10, width); flagged {
-					t.Errorf("%d random draws of %d digits within %d values: flagged (10^%.1f, fill %.2f)", n, width, span, logP, fill)
+				if flagged, logP, fill := denseVerdict(draws, base, width); flagged {
+					t.Errorf("%d random draws of %d base-%d digits within %d values: flagged (10^%.1f, fill %.2f)", n, width, base, span, logP, fill)
 				}
 				if span < keyspace || n > keyspace {
 					// Distinct values from a range narrower than the
@@ -74,8 +73,8 @@ func TestDenseChance(t *testing.T) {
 						distinct = append(distinct, v)
 					}
 				}
-				if flagged, logP, fill := denseVerdict(distinct, 10, width); flagged {
-					t.Errorf("%d distinct random values of %d digits: flagged (10^%.1f, fill %.2f)", n, width, logP, fill)
+				if flagged, logP, fill := denseVerdict(distinct, base, width); flagged {
+					t.Errorf("%d distinct random values of %d base-%d digits: flagged (10^%.1f, fill %.2f)", n, width, base, logP, fill)
 				}
 			}
 		}
@@ -87,6 +86,7 @@ func TestDenseChance(t *testing.T) {
 	}{
 		{5000, 1, 0, 10, 7}, {5000, 3, 0, 10, 7}, {1000, 1, 2, 10, 6}, {200, 1, 0, 10, 4},
 		{5000, 1, 0, 16, 6}, {5000, 7, 5, 16, 8}, {100, 1, 0, 10, 8}, {300, 1, 0, 16, 4},
+		{1000, 1, 0, 36, 6}, {5000, 7, 0, 36, 6}, {2000, 1, 3, 36, 8}, {5000, 16, 0, 16, 8},
 	} {
 		var values []uint64
 		for _, i := range r.Perm(tc.n) {

@@ -220,6 +220,26 @@ func (st *state) finish(ctx context.Context, rd *Reader, cfg Config, work io.Rea
 		if tp.Rows < minRows {
 			tp.Verdict = "too_few_rows"
 		}
+		// A format can be a chance part of a wider one: of keyed base32
+		// passwords of 13 characters (65 bits), about 1 in 15 draw no
+		// digit and read as "13 upper-case letters" (61 bits). Judged
+		// alone they would fail although nothing was done to them. Such
+		// rows are judged by the format of their length instead, when that
+		// format's keyspace is acceptable and the rows are no more than
+		// chance gives it in this form: the share its positions' characters
+		// predict, as if each were drawn evenly from those seen there
+		// (PSTI-PW-05). A template is not: "ACME-" + 6 digits, or
+		// 8 upper-case letters for a whole batch, is its length's whole
+		// format, or far more common than chance makes it.
+		if n := len(m); (tp.Verdict == "fail" || tp.Verdict == "review") && n <= 64 {
+			wBits, wDesc := keyspace(&lenPos[n], n)
+			expected := float64(lenCount[n]) * chanceShare(m, &lenPos[n])
+			if judge(wBits) == "ok" && !poissonTailBelow(tp.Rows, expected, th.Chance) {
+				tp.Verdict = "ok"
+				tp.Described = fmt.Sprintf("%s: %s rows, as many as chance puts in this form (about %s) among passwords of the format %s (about %.1f bits), so judged as that format",
+					desc, humanize.Comma(tp.Rows), humanize.Comma(int64(math.Round(expected))), wDesc, wBits)
+			}
+		}
 		rep.Batch.Templates = append(rep.Batch.Templates, tp)
 		if tp.Verdict == "fail" || tp.Verdict == "review" {
 			st.failGroup[g] = tp
@@ -400,6 +420,31 @@ func (st *state) finish(ctx context.Context, rd *Reader, cfg Config, work io.Rea
 		rep.Notes = append(rep.Notes, "Columns not used by the audit: "+strings.Join(rd.Ignored(), ", ")+".")
 	}
 	return rep, nil
+}
+
+// chanceShare is the share of passwords whose characters are drawn evenly
+// and independently from those seen at each position (pos) that have the
+// format mask (see mask).
+func chanceShare(mask string, pos *[64][4]uint64) float64 {
+	share := 1.0
+	for i := 0; i < len(mask) && i < 64; i++ {
+		var seen, fit int
+		var b [1]byte
+		for c := 0; c < 256; c++ {
+			if pos[i][c>>6]&(1<<(c&63)) == 0 {
+				continue
+			}
+			seen++
+			if b[0] = byte(c); appendMask(b[:0], string(b[:]))[0] == mask[i] {
+				fit++
+			}
+		}
+		if seen == 0 {
+			return 0
+		}
+		share *= float64(fit) / float64(seen)
+	}
+	return share
 }
 
 func (rep *Report) rule(r rule) *RuleResult { return &rep.Rules[rep.ruleIndex[r]] }
