@@ -58,6 +58,12 @@ not based on public information such as the brand, model or Wi-Fi network name
 the passwords in the file, not every password of the product (para 1(1)). Rules DP-01 to DP-15 run on every row
 or across the batch; "psti passwords audit --help" lists them with --format json.
 
+What no audit can see: passwords from a generator that is not cryptographically
+secure (rand(), a Mersenne Twister), seeded with each device's serial or MAC,
+look random, yet anyone who knows the generator recomputes them. Give the
+declaration of how the passwords were made (--manifest, rule DP-15): it names
+the generator, and one that is not cryptographically secure is refused.
+
 Input: CSV with a header row. Column "password" is required; any of serial, mac,
 imei, ssid, username, model and credential_type may appear, in any order.
 credential_type is one of admin, wifi_psk, web, pairing_pin (a PIN that pairs

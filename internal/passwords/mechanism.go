@@ -132,7 +132,19 @@ var refusedMechanisms = map[string]refusedMechanism{
 	"hmacmd5": {"HMAC-MD5", whyOldHash}, "hmacsha1": {"HMAC-SHA-1", whyOldHash},
 	"des": {"DES", whyOldCiph}, "3des": {"Triple DES", whyOldCiph}, "tdea": {"Triple DES", whyOldCiph},
 	"tripledes": {"Triple DES", whyOldCiph}, "blowfish": {"Blowfish", whyOldCiph},
+	"prng": {"a pseudo-random generator", whyWeakRNG}, "mt19937": {"the Mersenne Twister", whyWeakRNG},
+	"mersennetwister": {"the Mersenne Twister", whyWeakRNG}, "lcg": {"a linear congruential generator", whyWeakRNG},
+	"rand": {"rand()", whyWeakRNG}, "mathrand": {"math/rand", whyWeakRNG}, "xorshift": {"xorshift", whyWeakRNG},
+	"xorshift128": {"xorshift", whyWeakRNG}, "pcg": {"PCG", whyWeakRNG}, "pcg32": {"PCG", whyWeakRNG},
+	"seededrandom": {"a seeded pseudo-random generator", whyWeakRNG}, "srand": {"srand()/rand()", whyWeakRNG},
 }
+
+// whyWeakRNG refuses generators made for simulations, not secrets.
+// PSTI-PW-04, PSTI-PW-08: seeded from an identifier (or the time), such a
+// generator's passwords are a function of that seed that anyone can
+// recompute, and no audit of the passwords alone can see it: they look
+// random. Only this declaration can tell.
+const whyWeakRNG = "is not a cryptographically secure generator: seeded from an identifier or the time, every password can be recomputed from the seed, and a few passwords give the generator's state away. Such passwords look random to any audit, so only this declaration shows it. Use a CSPRNG (csprng), or a keyed derivation such as hmac-sha256"
 
 // mechanismKey reduces a declared name to lower-case letters and digits,
 // so "HMAC-SHA256", "hmac_sha_256" and "HMAC SHA-256" are one name.

@@ -395,7 +395,7 @@ func (st *state) finish(ctx context.Context, rd *Reader, cfg Config, work io.Rea
 	// DP-15 and the notes.
 	if cfg.Declaration == nil {
 		rep.rule(dp15).Status = "not_checked"
-		rep.rule(dp15).Note = "No declaration of how the passwords were made was given, so that was not checked. The batch is judged on what the passwords show."
+		rep.rule(dp15).Note = "No declaration of how the passwords were made was given, so that was not checked. The batch is judged on what the passwords show. " + unseen
 	} else {
 		for _, problem := range cfg.Declaration.check(st.e, rep) {
 			rr := rep.rule(dp15)
@@ -446,6 +446,9 @@ func chanceShare(mask string, pos *[64][4]uint64) float64 {
 	}
 	return share
 }
+
+// unseen says what no audit of the passwords alone can see (DP-15).
+const unseen = "Some derivations cannot be seen in the passwords at all: passwords from a generator that is not cryptographically secure, seeded with each device's serial or MAC, look random, yet anyone who knows the generator recomputes them. Only a declaration of how the passwords were made (--manifest) can show they were not made that way."
 
 func (rep *Report) rule(r rule) *RuleResult { return &rep.Rules[rep.ruleIndex[r]] }
 

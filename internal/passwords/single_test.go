@@ -87,3 +87,20 @@ func TestFewRowsShareAConstant(t *testing.T) {
 		})
 	}
 }
+
+// TestWeakGeneratorsRefused: a declared generator that is not
+// cryptographically secure is refused by name (PSTI-PW-04, PSTI-PW-08): its
+// passwords would pass every row and batch rule, so only the declaration
+// can show it. Without a declaration the report says what it cannot see.
+func TestWeakGeneratorsRefused(t *testing.T) {
+	for _, name := range []string{"mt19937", "Mersenne Twister", "rand()", "LCG", "xorshift", "PRNG", "math/rand"} {
+		if _, err := LookupMechanism(name); err == nil || !strings.Contains(err.Error(), "not a cryptographically secure generator") {
+			t.Errorf("%q: %v", name, err)
+		}
+	}
+	r := rand.New(rand.NewPCG(3, 3))
+	rep, _ := runAudit(t, batchCSV(devices(300, 3), func(int, device) string { return randomPassword(r, 14, unambiguous) }), Config{})
+	if n := rep.Rules[ruleByID("DP-15")].Note; !strings.Contains(n, "cannot be seen in the passwords") {
+		t.Errorf("DP-15 note without a declaration: %q", n)
+	}
+}
