@@ -136,14 +136,14 @@ func earlierSets(ctx context.Context, files []string, f *passwords.Fingerprinter
 		}
 		file, err := os.Open(name)
 		if err != nil {
-			return nil, nil, usagef("--previous: cannot open %v", err)
+			return nil, nil, usagef("--previous: %v", err)
 		}
 		start, _ := bufio.NewReader(file).Peek(64)
 		file.Close()
 		if passwords.IsFingerprintFile(start) {
 			fh, err := os.Open(name)
 			if err != nil {
-				return nil, nil, usagef("--previous: cannot open %v", err)
+				return nil, nil, usagef("--previous: %v", err)
 			}
 			h, err := passwords.CheckFingerprints(fh, name, f)
 			fh.Close()

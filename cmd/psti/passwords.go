@@ -445,6 +445,9 @@ func writeReport(w io.Writer, r *passwords.Report) {
 		fmt.Fprintf(w, "  dependence: %s\n", d)
 	}
 	fmt.Fprintf(w, "  near-duplicates: %d pairs in a sample of %s rows (chance: %.2g)\n", b.NearDuplicates.Pairs, humanize.Comma(int64(b.NearDuplicates.Sample)), b.NearDuplicates.Expected)
+	if b.ChanceFlags > 0 {
+		fmt.Fprintf(w, "  by chance: a random batch of this size and format would have at most %.2g rows flagged by DP-06 to DP-10\n", b.ChanceFlags)
+	}
 	for _, n := range r.Notes {
 		fmt.Fprintf(w, "\nNote: %s\n", n)
 	}

@@ -1076,3 +1076,27 @@ func TestPasswordsManifest(t *testing.T) {
 	wantExit(t, cli(t, "passwords", "generate", "--serials", serials, "--out", filepath.Join(d, "x.csv"), "--model", "AC-200"), 2)
 	wantExit(t, cli(t, "passwords", "generate", "--serials", serials, "--out", filepath.Join(d, "x.csv"), "--manifest", filepath.Join(d, "x.json"), "--standard", "iso-9001", "--database-url", db), 2)
 }
+
+// TestPasswordsAuditOneBadRow: the command line fails a batch of 300 on a
+// single device whose password is the last 8 hex digits of its own MAC,
+// names that line under DP-06, and states how many rows a random batch
+// like it would have flagged by chance (PSTI-PW-04).
+func TestPasswordsAuditOneBadRow(t *testing.T) {
+	d := t.TempDir()
+	ds := cleanDevices(t, 300)
+	clean := writeFile(t, filepath.Join(d, "clean.csv"), batchCSV(ds))
+	r := cli(t, "passwords", "audit", "--input", clean)
+	wantAuditExit(t, r, 0)
+	wantContains(t, "stdout", r.stdout, "by chance: a random batch of this size and format would have at most 0.001 rows flagged")
+	mac := strings.NewReplacer(":", "", "-", "").Replace(ds[123].mac)
+	ds[123].password = mac[len(mac)-8:]
+	bad := writeFile(t, filepath.Join(d, "bad.csv"), batchCSV(ds))
+	findings := filepath.Join(d, "findings.jsonl")
+	r = cli(t, "passwords", "audit", "--input", bad, "--findings", findings)
+	wantAuditExit(t, r, 1)
+	wantContains(t, "stdout", r.stdout, "Fail: 1 of 300 rows flagged, by DP-06", "line 125 (")
+	f, err := os.ReadFile(findings)
+	if err != nil || !strings.Contains(string(f), `"line":125,`) || strings.Count(string(f), "\n") != 1 {
+		t.Fatalf("findings: %q %v", f, err)
+	}
+}
