@@ -171,3 +171,30 @@ func init() {
 		}},
 	)
 }
+
+// TestThomsonStyle: serials of the form CP + year + week + three
+// characters, hashed with those characters as the hex of their codes, as
+// SpeedTouch-era routers did; lengthened to 16 hex digits (64 bits), so
+// only the hash rule can catch it (PSTI-PW-04).
+func TestThomsonStyle(t *testing.T) {
+	ds := devices(1000, 5)
+	const chars = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	for i := range ds {
+		ds[i].serial = fmt.Sprintf("CP%02d%02d%c%c%c", 6+i%10, 1+i%52, chars[i%36], chars[(i/36)%36], chars[(i*7)%36])
+	}
+	rep, lines := runAudit(t, batchCSV(ds, func(_ int, d device) string {
+		s := d.serial
+		in := s[:len(s)-3] + strings.ToUpper(hex.EncodeToString([]byte(s[len(s)-3:])))
+		return strings.ToUpper(hex.EncodeToString(sha1s([]byte(in))))[:16]
+	}), Config{})
+	by := 0
+	for _, fl := range lines {
+		if contains(fl.Rules, "DP-08") {
+			by++
+		}
+	}
+	if by < 990 {
+		t.Fatalf("%d of 1,000 rows flagged by DP-08; verdict %s", by, rep.Verdict)
+	}
+	t.Log(rep.Rules[ruleByID("DP-08")].Examples[0].Evidence)
+}

@@ -245,6 +245,19 @@ func hashSpecs(public []string) []inputSpec {
 		}
 		return b, len(b)-n != len(s) && len(b) > n
 	})
+	// Thomson-style serials (CP + year + week + three characters) are
+	// hashed with those three characters as the hex of their codes.
+	add("serial (last 3 characters as hex codes)", 0, func(c *rowCtx, b []byte) ([]byte, bool) {
+		s := serial(c)
+		if len(s) < 7 || len(s) > 16 {
+			return b, false
+		}
+		b = append(b, s[:len(s)-3]...)
+		for i := len(s) - 3; i < len(s); i++ {
+			b = append(b, "0123456789ABCDEF"[s[i]>>4], "0123456789ABCDEF"[s[i]&15])
+		}
+		return b, true
+	})
 	add("serial's trailing number", 0, func(c *rowCtx, b []byte) ([]byte, bool) {
 		return strconv.AppendUint(b, c.snum, 10), c.snumLen >= 3
 	})
