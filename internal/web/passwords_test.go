@@ -452,6 +452,16 @@ func TestBrowserAuditReportSays(t *testing.T) {
 	if s := b.text("section.sub table"); !strings.Contains(s, "Nothing checked") || strings.Contains(s, "Passed") {
 		t.Errorf("the batch's list of audits: %q", s)
 	}
+	// Keys that look like passwords fail the batch, though no row was
+	// audited as a password: the report says both (PSTI-PW-06).
+	if v := audit(keys, write("device-keys-2.csv", "serial,credential_type,password\nKS-1,crypto_key,password\nKS-2,api_key,"+randomPassword(0, "", "")+randomPassword(0, "", "")+"\n"), ""); v != "This batch fails" {
+		t.Fatalf("keys that look like passwords read %q", v)
+	}
+	wants("the report on keys that look like passwords", b.text("main"), "Nothing was checked as a password", "a credential used like a password is a password", `labelled crypto_key, but "password" is a`)
+	b.open(fmt.Sprintf("/admin/batches/%d", keys.ID))
+	if s := b.text("section.sub table"); !strings.Contains(s, "Nothing checked") || !strings.Contains(s, "Failed") || strings.Contains(s, "Passed") {
+		t.Errorf("the batch's list of audits: %q", s)
+	}
 
 	// The second shares one password with the first: its report names the
 	// earlier batches, how many passwords each had, and the line.
