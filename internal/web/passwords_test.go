@@ -469,7 +469,7 @@ func TestBrowserAuditReportSays(t *testing.T) {
 		t.Fatalf("the second batch reads %q", v)
 	}
 	page = b.text("main")
-	wants("the second batch's report", page, "Earlier batches compared with this one", "B-2026-10", "2,000", "1 device (see DP-04 below)", "KEYS-1", passwords.Coverage)
+	wants("the second batch's report", page, "Earlier batches compared with this one", "B-2026-10", "2,000", "1 device (see DP-04 below)", "KEYS-1", "none (nothing was checked in that batch)", passwords.Coverage)
 	ex, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`[...document.querySelectorAll('section.finding')].find(s => s.querySelector('h3').textContent.startsWith('DP-04')).querySelector('tbody tr').innerText`))
 	must(t, err)
 	if f := strings.Fields(ex); len(f) < 3 || f[0] != "12" || f[1] != "AR201-0000010" || !strings.Contains(ex, `earlier batch "B-2026-10"`) {
