@@ -41,7 +41,7 @@ holds the batch's label, its file name and SHA-256, the number of passwords, and
 8 bytes per password (about 80 MB for 10 million devices).
 
 Only audited rows are fingerprinted: not user-defined rows, nor the credential
-types that are not passwords (pairing_pin, api_key, crypto_key).
+types that are not passwords (pairing_pin_non_ip, api_key, crypto_key).
 
 Input as for "psti passwords audit": CSV with a password column; "-" reads
 standard input; a name ending in .gz is read as gzip.

@@ -68,6 +68,16 @@ func (d *dialect) Fold(col string) string {
 	return "translate(" + col + ", 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
 }
 
+// JSONInt is the expression that reads the whole number under key at the
+// top of the JSON text in col (NULL when col is NULL or has no such key),
+// identically on both back ends.
+func (d *dialect) JSONInt(col, key string) string {
+	if d.sqlite {
+		return "json_extract(" + col + ", '$." + key + "')"
+	}
+	return "((" + col + ")::jsonb ->> '" + key + "')::bigint"
+}
+
 // The advisory locks psti takes on PostgreSQL (each belongs to one
 // database). They are the only ones, and their keys must not collide:
 //

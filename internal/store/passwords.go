@@ -173,3 +173,35 @@ func (db *DB) Runs(ctx context.Context, batchID int64, limit int) ([]*passwords.
 	}
 	return out, nil
 }
+
+// RunsAudited returns how many rows each of a batch's newest finished
+// audits (at most limit, newest first as Runs lists them) audited, by run
+// id, read from their reports: the list of runs does not carry the reports,
+// and a pass in which no row was audited must not read as a plain pass
+// (PSTI-PW-06).
+func (db *DB) RunsAudited(ctx context.Context, batchID int64, limit int) (map[int64]int64, error) {
+	if limit <= 0 || limit > product.MaxList {
+		limit = 100
+	}
+	rows, err := db.ro.QueryContext(ctx, `SELECT id, `+db.dialect.JSONInt("report", "audited")+` FROM password_audits
+		WHERE batch_id = $1 AND report IS NOT NULL ORDER BY id DESC LIMIT $2`, batchID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: unable to read the password audits' counts: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64]int64{}
+	for rows.Next() {
+		var id int64
+		var n sql.NullInt64
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, fmt.Errorf("store: unable to read a password audit's count: %w", err)
+		}
+		if n.Valid {
+			out[id] = n.Int64
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: unable to read the password audits' counts: %w", err)
+	}
+	return out, nil
+}

@@ -290,3 +290,22 @@ func TestBrowserFirstRun(t *testing.T) {
 		t.Fatalf("audit: %+v", es)
 	}
 }
+
+// fitsWidth checks, at a phone's width (390 px), that the page is no wider
+// than the screen, and saves it at that width and at a desktop's (1280 px)
+// when PSTI_SCREENSHOTS is set.
+func (b *browser) fitsWidth(name string) {
+	b.t.Helper()
+	defer b.do(chromedp.EmulateViewport(1100, 900))
+	for _, w := range []int64{1280, 390} {
+		b.do(chromedp.EmulateViewport(w, 900))
+		b.screenshot(fmt.Sprintf("%s-%d", name, w))
+	}
+	over, err := chromedp.Run(b.ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth - window.innerWidth`))
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	if over > 0 {
+		b.t.Errorf("%s is %d px wider than a 390 px screen", name, over)
+	}
+}

@@ -5,13 +5,17 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"mime"
 	"mime/multipart"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
+	"github.com/dustin/go-humanize"
 
 	"github.com/psti/psti/internal/auth"
 	"github.com/psti/psti/internal/passwords"
@@ -233,6 +237,27 @@ type auditPageData struct {
 	Formats   []passwords.Template // the batch's formats with rows enough to judge
 	JSONHref  string
 	Covers    string // what the verdict covers (para 1(1)); reports kept before it was recorded lack it
+	Chance    *chanceFlags
+	Declared  *passwords.RuleResult // DP-15, when a declaration was given
+}
+
+// chanceFlags is Report.Batch.ChanceFlags as a person reads it.
+type chanceFlags struct {
+	Rows  string // "0.001"
+	OneIn string // "1,000" batches, or "" when it is a row or more
+}
+
+func chanceOf(f float64) *chanceFlags {
+	if f <= 0 || math.IsNaN(f) || math.IsInf(f, 0) {
+		return nil
+	}
+	// Two significant figures, without trailing zeros.
+	digits := max(0, 1-int(math.Floor(math.Log10(f))))
+	c := &chanceFlags{Rows: strings.TrimRight(strings.TrimRight(strconv.FormatFloat(f, 'f', digits, 64), "0"), ".")}
+	if f < 1 {
+		c.OneIn = humanize.Comma(int64(math.Round(1 / f)))
+	}
+	return c
 }
 
 func (s *Server) registerPasswordPages() {
@@ -274,12 +299,19 @@ func (s *Server) registerPasswordPages() {
 		d.Percent = int(run.Progress() * 100)
 		d.Reading = run.State == passwords.RunQueued || run.BytesRead < run.FileBytes
 		if rep := run.Report; rep != nil {
+			d.Chance = chanceOf(rep.Batch.ChanceFlags)
+			if rep.Covers != "" {
+				d.Covers = rep.Covers
+			}
 			for _, tp := range rep.Batch.Templates {
 				if tp.Verdict != "too_few_rows" {
 					d.Formats = append(d.Formats, tp)
 				}
 			}
 			for _, rr := range rep.Rules {
+				if rr.ID == "DP-15" && rep.Declaration != nil {
+					d.Declared = &rr
+				}
 				switch rr.Status {
 				case "flagged":
 					d.Flagged = append(d.Flagged, rr)
@@ -344,28 +376,41 @@ func (s *Server) productName(ctx context.Context, id int64) string {
 
 // batchAuditSection lists a batch's password audits on its page.
 func (s *Server) batchAuditSection(ctx context.Context, b *product.Batch) (section, error) {
-	sec := section{Title: "Default password audits", Headers: []string{"Started", "File", "Devices", "Result"},
+	sec := section{Title: "Default password audits", Headers: []string{"Started", "Result", "Devices", "File"},
 		AddHref: fmt.Sprintf("/admin/batches/%d/password-audits/new", b.ID), AddLabel: "Audit this batch's default passwords",
 		Empty: "No audits yet. Upload the batch's default passwords to check them against the law's password rules."}
 	if b.Archived() {
 		sec.AddHref = ""
 	}
-	rs, err := s.audits.Runs(ctx, b.ID, 20)
+	const listed = 20
+	rs, err := s.audits.Runs(ctx, b.ID, listed)
 	if err != nil {
 		return sec, err
 	}
+	audited, err := s.store.RunsAudited(ctx, b.ID, listed)
+	if err != nil {
+		return sec, err
+	}
+	// The result comes first after the date, so that a phone shows it
+	// without scrolling the table.
 	for _, r := range rs {
+		n, known := audited[r.ID]
 		sec.Rows = append(sec.Rows, []cell{{Text: r.CreatedAt.UTC().Format("2 January 2006, 15:04 UTC"), Href: fmt.Sprintf("/admin/password-audits/%d", r.ID)},
-			{Text: r.FileName}, {Text: quantity(r.RowsRead)}, {Text: runResult(r)}})
+			{Text: runResult(r, known && n == 0)}, {Text: quantity(r.RowsRead)}, {Text: r.FileName}})
 	}
 	return sec, nil
 }
 
-// runResult says in a few words how an audit stands.
-func runResult(r *passwords.Run) string {
+// runResult says in a few words how an audit stands. nothing is whether
+// its report audited no row: such a pass is never shown as one
+// (PSTI-PW-06, para 1(4)).
+func runResult(r *passwords.Run, nothing bool) string {
 	switch r.State {
 	case passwords.RunDone:
-		if r.Verdict == "pass" {
+		switch {
+		case r.Verdict == "pass" && nothing:
+			return "Nothing checked"
+		case r.Verdict == "pass":
 			return "Passed"
 		}
 		return "Failed"

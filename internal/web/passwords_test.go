@@ -297,6 +297,7 @@ func TestBrowserPasswordAudit(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	b.screenshot("report")
+	b.fitsWidth("report") // long evidence wraps on a phone
 	page := b.text("main")
 	for _, want := range []string{
 		"This batch fails",
@@ -326,4 +327,163 @@ func TestBrowserPasswordAudit(t *testing.T) {
 	if s := b.text("section.sub table"); !strings.Contains(s, "line3-november.csv") || !strings.Contains(s, "Failed") || !strings.Contains(s, "20,000") {
 		t.Fatalf("batch page lists: %q", s)
 	}
+}
+
+// TestBrowserAuditReportSays is a compliance manager reading audit reports
+// in a real browser. A batch of nothing but cryptographic keys is "Nothing
+// was checked", on its report and in the batch's list, never a pass
+// (PSTI-PW-06, para 1(4)). Two batches of one product that share a
+// password: the second's report names the earlier batch and the line
+// (PSTI-PW-01, unique across the product's batches), and every report says
+// what it covers (para 1(1)) and how many rows chance alone would flag
+// (PSTI-PW-04). Reloading a report after the upload runs nothing again
+// (post, redirect, get). Each page fits a phone's screen.
+func TestBrowserAuditReportSays(t *testing.T) {
+	e := newEnv(t, storetest.SQLite)
+	ctx := context.Background()
+	seed := storetest.NewSeed(t, e.db)
+	keys := &product.Batch{ProductID: seed.Product.ID, Code: "KEYS-1"}
+	first := &product.Batch{ProductID: seed.Product.ID, Code: "B-2026-10"}
+	second := &product.Batch{ProductID: seed.Product.ID, Code: "B-2026-11"}
+	for _, b := range []*product.Batch{keys, first, second} {
+		must(t, e.db.CreateBatch(ctx, psti.System("test"), b))
+	}
+	dir := t.TempDir()
+	write := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		must(t, os.WriteFile(p, []byte(text), 0o600))
+		return p
+	}
+	var k strings.Builder
+	k.WriteString("serial,credential_type,password\n")
+	for i := range 300 {
+		fmt.Fprintf(&k, "KS-%05d,crypto_key,%s%s%s\n", i, randomPassword(0, "", ""), randomPassword(0, "", ""), randomPassword(0, "", ""))
+	}
+	keysFile := write("device-keys.csv", k.String())
+	// The first batch is derived from its serials under a key kept in a
+	// file, and declared so (DP-15, PSTI-PW-03).
+	var serials strings.Builder
+	serials.WriteString("serial\n")
+	for i := range 2000 {
+		fmt.Fprintf(&serials, "AR200-%07d\n", i)
+	}
+	firstFile := filepath.Join(dir, "october.csv")
+	m, err := passwords.Generate(strings.NewReader(serials.String()), "serials.csv", firstFile, passwords.GenerateConfig{Length: 12, AlphabetName: "unambiguous",
+		Key: bytes.Repeat([]byte{7}, 32), Label: "doorbell-2026", KeyCustody: "file"}, nil)
+	must(t, err)
+	manifest, _ := json.Marshal(m)
+	manifestFile := write("october-manifest.json", string(manifest))
+	generated, err := os.ReadFile(firstFile)
+	must(t, err)
+	shared := strings.Split(strings.Split(string(generated), "\n")[5], ",") // line 6
+	secondFile := write("november.csv", strings.ReplaceAll(batchCSV(2000, func(i int, s, m string) string {
+		if i == 10 {
+			return shared[len(shared)-1] // line 12
+		}
+		return randomPassword(i, s, m)
+	}), "AR200-", "AR201-"))
+
+	b := newBrowser(t, e.ts.URL)
+	b.open("/login")
+	b.fill(map[string]string{"email": "editor@example.com", "password": testPassword})
+	b.submit("main button[type=submit]", "/admin")
+	// audit uploads a file from the batch's page and waits for the report.
+	audit := func(batch *product.Batch, file, declaration string) string {
+		t.Helper()
+		b.open(fmt.Sprintf("/admin/batches/%d/password-audits/new", batch.ID))
+		b.do(chromedp.SetUploadFiles(`input[name=file]`, []string{file}))
+		if declaration != "" {
+			b.do(chromedp.SetUploadFiles(`input[name=declaration]`, []string{declaration}))
+		}
+		b.submit("main form button[type=submit]", "/admin/password-audits/")
+		deadline := time.Now().Add(60 * time.Second)
+		for {
+			v, _ := chromedp.Run(b.ctx, chromedp.Evaluate[string](`(document.querySelector('.verdict h2') || {}).textContent || ''`))
+			if v != "" {
+				return v
+			}
+			if time.Now().After(deadline) {
+				b.screenshot("failure")
+				t.Fatal("the report did not appear")
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	wants := func(what string, page string, want ...string) {
+		t.Helper()
+		for _, w := range want {
+			if !strings.Contains(page, w) {
+				t.Errorf("%s does not say %q:\n%s", what, w, page)
+			}
+		}
+	}
+
+	// The product's first audited batch is compared with none.
+	if v := audit(first, firstFile, manifestFile); v != "This batch passes" {
+		t.Fatalf("the first batch reads %q", v)
+	}
+	page := b.text("main")
+	wants("the first batch's report", page, "this is the product's first audited batch", "Flags expected by chance", "DP-06 to DP-10", passwords.Coverage,
+		"How the passwords were made", "accepted (DP-15)", "Declared: HMAC-SHA-256", "kept in a file on a factory system", "para 1(3)(b)", "para 1(3)(c)")
+	b.fitsWidth("declared")
+
+	// A batch of cryptographic keys only: nothing was checked, and the
+	// report says why.
+	if v := audit(keys, keysFile, ""); v != "Nothing was checked" {
+		t.Fatalf("a batch of keys reads %q", v)
+	}
+	page = b.text("main")
+	wants("the keys' report", page, "None of the 300 devices in the file has a default password", "300 are labelled as credentials the law does not count as passwords",
+		"This is not a pass", passwords.Coverage)
+	if strings.Contains(page, "passes") || strings.Contains(page, "Earlier batches of the product") {
+		t.Errorf("the keys' report reads as a pass, or claims a comparison:\n%s", page)
+	}
+	if cls, _ := chromedp.Run(b.ctx, chromedp.Evaluate[string](`document.querySelector('.verdict').className`)); cls != "verdict none" {
+		t.Errorf("the keys' verdict is shown as %q, not as neither pass nor fail", cls)
+	}
+	b.fitsWidth("nothing-checked")
+	// A reload shows the report again; it does not upload or audit again.
+	before := e.counts(t)
+	b.do(chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(".verdict h2")))
+	if after := e.counts(t); after["password_audits"] != before["password_audits"] || after["password_audit_fingerprints"] != before["password_audit_fingerprints"] {
+		t.Errorf("reloading the report changed the store: %v, then %v", before, after)
+	}
+	b.open(fmt.Sprintf("/admin/batches/%d", keys.ID))
+	if s := b.text("section.sub table"); !strings.Contains(s, "Nothing checked") || strings.Contains(s, "Passed") {
+		t.Errorf("the batch's list of audits: %q", s)
+	}
+	// Keys that look like passwords fail the batch, though no row was
+	// audited as a password: the report says both (PSTI-PW-06).
+	if v := audit(keys, write("device-keys-2.csv", "serial,credential_type,password\nKS-1,crypto_key,password\nKS-2,api_key,"+randomPassword(0, "", "")+randomPassword(0, "", "")+"\n"), ""); v != "This batch fails" {
+		t.Fatalf("keys that look like passwords read %q", v)
+	}
+	wants("the report on keys that look like passwords", b.text("main"), "Nothing was checked as a password", "a credential used like a password is a password", `labelled crypto_key, but "password" is a`)
+	b.open(fmt.Sprintf("/admin/batches/%d", keys.ID))
+	if s := b.text("section.sub table"); !strings.Contains(s, "Nothing checked") || !strings.Contains(s, "Failed") || strings.Contains(s, "Passed") {
+		t.Errorf("the batch's list of audits: %q", s)
+	}
+
+	// The second shares one password with the first: its report names the
+	// earlier batches, how many passwords each had, and the line.
+	if v := audit(second, secondFile, ""); v != "This batch fails" {
+		t.Fatalf("the second batch reads %q", v)
+	}
+	page = b.text("main")
+	wants("the second batch's report", page, "Earlier batches compared with this one", "B-2026-10", "2,000", "1 device (see DP-04 below)", "KEYS-1", "none (nothing was checked in that batch)", passwords.Coverage)
+	ex, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`[...document.querySelectorAll('section.finding')].find(s => s.querySelector('h3').textContent.startsWith('DP-04')).querySelector('tbody tr').innerText`))
+	must(t, err)
+	if f := strings.Fields(ex); len(f) < 3 || f[0] != "12" || f[1] != "AR201-0000010" || !strings.Contains(ex, `earlier batch "B-2026-10"`) {
+		t.Errorf("the DP-04 example: %q", ex)
+	}
+	b.fitsWidth("earlier-batch")
+	before = e.counts(t)
+	b.do(chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(".verdict h2")))
+	if after := e.counts(t); after["password_audits"] != before["password_audits"] || after["password_audit_fingerprints"] != before["password_audit_fingerprints"] {
+		t.Errorf("reloading the report changed the store: %v, then %v", before, after)
+	}
+	b.open(fmt.Sprintf("/admin/batches/%d", second.ID))
+	if s := b.text("section.sub table"); !strings.Contains(s, "Failed") || strings.Count(s, "november.csv") != 1 {
+		t.Errorf("the second batch's list of audits: %q", s)
+	}
+	b.fitsWidth("batch-page")
 }

@@ -35,6 +35,9 @@ type Store interface {
 	auth.Store
 	psti.AuditLog
 	passwords.RunStore
+	// RunsAudited returns how many rows each of a batch's newest finished
+	// password audits audited, by run id (see store.DB.RunsAudited).
+	RunsAudited(ctx context.Context, batchID int64, limit int) (map[int64]int64, error)
 	disclosure.Store
 	disclosure.AdvisoryStore
 	Ping(ctx context.Context) error

@@ -85,6 +85,22 @@ func testPasswordAudits(t *testing.T, b Backend) {
 		t.Fatalf("another batch's runs: %v %v", other, err)
 	}
 
+	// PSTI-PW-06: the list can tell a pass in which nothing was audited
+	// from a pass, without reading whole reports.
+	none := &passwords.Run{BatchID: batch.ID, FileName: "keys.csv", FileBytes: 300, CreatedBy: editor.Label}
+	must(t, db.CreateRun(ctx, editor, none))
+	none.State, none.Verdict, none.RowsRead = passwords.RunDone, "pass", 12
+	none.Report = &passwords.Report{Verdict: "pass", Summary: "Nothing was checked.", Rows: 12, Audited: 0, Excluded: 12}
+	must(t, db.FinishRun(ctx, psti.System("password audit"), none))
+	audited, err := db.RunsAudited(ctx, batch.ID, 0)
+	must(t, err)
+	if len(audited) != 2 || audited[r.ID] != 40 || audited[none.ID] != 0 {
+		t.Fatalf("rows audited by the batch's runs (a failed run has no report): %v", audited)
+	}
+	if audited, err := db.RunsAudited(ctx, batch.ID, 1); err != nil || len(audited) != 1 || audited[none.ID] != 0 {
+		t.Fatalf("rows audited by the newest run: %v %v", audited, err)
+	}
+
 	// Who started and how it ended are in the audit trail.
 	es, err := db.Audit(ctx, psti.AuditFilter{Entity: "password_audit", EntityID: r.ID})
 	must(t, err)
