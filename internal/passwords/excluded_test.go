@@ -102,6 +102,11 @@ func TestNothingAudited(t *testing.T) {
 	if !strings.HasPrefix(rep.Summary, "Nothing was checked") || strings.Contains(rep.Summary, "Passed:") || !strings.Contains(rep.Summary, "500") {
 		t.Fatalf("summary %q", rep.Summary)
 	}
+	for _, n := range rep.Notes {
+		if strings.Contains(n, "Only 0 rows") {
+			t.Fatalf("a note speaks of statistics on nothing: %q", n)
+		}
+	}
 	// A long key shared by every row is a shared key, not a password.
 	key := randomHex(32)
 	rep, _ = runAudit(t, typedBatch(500, TypeCryptoKey, func(int) string { return key }), Config{})

@@ -403,7 +403,7 @@ func (st *state) finish(ctx context.Context, rd *Reader, cfg Config, work io.Rea
 			rr.Examples = append(rr.Examples, Example{Evidence: problem})
 		}
 	}
-	if st.audited < 1000 {
+	if st.audited > 0 && st.audited < 1000 {
 		rep.Notes = append(rep.Notes, fmt.Sprintf("Only %d rows were audited: the batch rules that rely on statistics (counters, formats, near-duplicates) had little data.", st.audited))
 	}
 	if rep.UserDefined > 0 {
