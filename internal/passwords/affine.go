@@ -55,12 +55,14 @@ import (
 // one comparison.
 
 const (
-	affineFitRows   = 512  // the most rows a fit is solved on
-	affineCheckRows = 4096 // the most held-out rows it is checked on
-	affineMinCheck  = 128  // held-out rows it must predict to be kept
-	affineAgree     = 0.99 // share of those it must predict exactly
-	affineMaxLength = 64
-	affineDigits    = 12 // hex digits of a MAC
+	affineFitRows    = 512  // the most rows a fit is solved on
+	affineCheckRows  = 4096 // the most held-out rows it is checked on
+	affineMinCheck   = 128  // held-out rows it must predict to be kept
+	affineAgree      = 0.99 // share of those it must predict exactly
+	affineMaxLength  = 64
+	affineDigits     = 12   // hex digits of a MAC
+	affineSkip       = -2   // a separator, in vals
+	affineSampleRows = 8192 // calibration rows looked at
 )
 
 // affineModel is a set of features of the MAC.
@@ -103,7 +105,8 @@ func (m affineModel) setFeatures(dst []uint64, nib *[affineDigits]byte) {
 // digits (it does when all those bits come out zero).
 type affineFit struct {
 	typ       string // the credential type of the rows it applies to
-	length    int    // characters
+	rawLength int    // characters of the password as written
+	length    int    // characters read (hex: separators dropped)
 	hex       bool   // characters read as hex digits; else as places in the batch alphabet
 	bits      int    // per character
 	outBits   int    // length × bits
@@ -111,18 +114,20 @@ type affineFit struct {
 	table     []uint64
 	konst     []uint64
 	model     affineModel
-	fitted    int // rows solved on
-	checked   int // held-out rows the fit determines
-	agreed    int // of which it predicts exactly
-	varying   int // characters that differ between devices
+	fitted    int        // rows solved on
+	checked   int        // held-out rows the fit determines
+	agreed    int        // of which it predicts exactly
+	varying   int        // characters that differ between devices
+	vals      [256]int16 // each byte's value as a character; -1 unreadable, affineSkip dropped
 	evidence  string
 	alphabetN float64
 }
 
 // affineSample is one calibration row: its MAC and its password's bits.
 type affineSample struct {
+	row *Row
 	mac uint64
-	out []uint64
+	out []uint64 // read when needed
 }
 
 // affineNibbles are a MAC's 12 hex digits, the most significant first.
@@ -133,34 +138,43 @@ func affineNibbles(m uint64) (n [affineDigits]byte) {
 	return n
 }
 
-// decode writes the password's bits into dst (len words, zeroed first);
-// it reports false if a character cannot be read.
-func (f *affineFit) decode(dst []uint64, s string, cal *calibration) bool {
-	clear(dst)
-	if len(s) != f.length {
-		return false
-	}
+// hexShape is how many hex digits s has when it is hex digits and
+// separators (normalize's) only, else -1.
+func hexShape(s string) int {
+	n := 0
 	for i := 0; i < len(s); i++ {
-		var v uint64
-		if f.hex {
-			if !isHex(s[i]) {
-				return false
-			}
-			v = uint64(unhex(s[i]))
-		} else {
-			p := cal.lookup[s[i]]
-			if p < 0 || int(p) >= 1<<f.bits {
-				return false
-			}
-			v = uint64(p)
-		}
-		pos := i * f.bits
-		dst[pos>>6] |= v << (pos & 63)
-		if sh := pos & 63; sh+f.bits > 64 {
-			dst[pos>>6+1] |= v >> (64 - sh)
+		switch c := s[i]; {
+		case isHex(c) || c >= 'A' && c <= 'F':
+			n++
+		case c == ':' || c == '-' || c == '.' || c == '_' || c == ' ':
+		default:
+			return -1
 		}
 	}
-	return true
+	return n
+}
+
+// decode writes the password's bits into dst (zeroed first); it reports
+// false if a character cannot be read or the length is not the fit's.
+func (f *affineFit) decode(dst []uint64, s string) bool {
+	clear(dst)
+	p := 0
+	for i := 0; i < len(s); i++ {
+		v := f.vals[s[i]]
+		if v == affineSkip {
+			continue
+		}
+		if v < 0 || int(v) >= 1<<f.bits || p == f.length {
+			return false
+		}
+		pos := p * f.bits
+		dst[pos>>6] |= uint64(v) << (pos & 63)
+		if sh := pos & 63; sh+f.bits > 64 {
+			dst[pos>>6+1] |= uint64(v) >> (64 - sh)
+		}
+		p++
+	}
+	return p == f.length
 }
 
 // predict writes into acc (f.words long) the predicted bits for MAC m.
@@ -191,28 +205,36 @@ func (f *affineFit) determined(acc []uint64) bool {
 	return true
 }
 
-// text is the form of the password the fit reads: hex batches are
-// compared as normalised (case folded, separators dropped), others as
-// written.
-func (f *affineFit) text(raw, norm string) string {
-	if f.hex {
-		return norm
-	}
-	return raw
-}
-
 // learnAffine looks for a GF(2)-affine fit of the passwords of the most
 // common type and length on the MAC; nil when there is none (as for any
 // random or keyed batch).
 func learnAffine(rows []Row, cal *calibration, th Thresholds) *affineFit {
+	// A random sample of the rows, in random order: MACs usually run in
+	// order with the rows, and the first rows cover few values of the
+	// higher digits. A fixed seed keeps the audit repeatable.
+	rng := rand.New(rand.NewPCG(0x5053, 0x5449))
+	order := make([]int32, len(rows))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	k := min(len(order), affineSampleRows)
+	for i := range k {
+		j := i + rng.IntN(len(order)-i)
+		order[i], order[j] = order[j], order[i]
+	}
 	type key struct {
 		typ string
 		n   int
 	}
+	type cand struct {
+		i   int32
+		mac uint64
+		n   int
+		hex bool
+	}
 	count := map[key]int{}
-	var macs []uint64
-	var idx []int
-	for i := range rows {
+	cands := make([]cand, 0, k)
+	for _, i := range order[:k] {
 		r := &rows[i]
 		if !audited(r) {
 			continue
@@ -221,9 +243,9 @@ func learnAffine(rows []Row, cal *calibration, th Thresholds) *affineFit {
 		if !ok {
 			continue
 		}
-		count[key{r.Type, len(normalize(r.Password))}]++
-		macs = append(macs, m)
-		idx = append(idx, i)
+		n, hx := len(r.Password), hexShape(r.Password)
+		count[key{r.Type, n}]++
+		cands = append(cands, cand{i, m, n, hx >= 0})
 	}
 	var best key
 	for k, n := range count {
@@ -231,62 +253,76 @@ func learnAffine(rows []Row, cal *calibration, th Thresholds) *affineFit {
 			best = k
 		}
 	}
-	L := best.n
-	if count[best] < 2*affineMinCheck || L < 6 || L > affineMaxLength {
+	if count[best] < 2*affineMinCheck || best.n < 6 || best.n > affineMaxLength {
 		return nil
 	}
 	// Hex when nearly all the group's passwords are.
-	var group []int // into idx
+	var group []affineSample
 	hexes := 0
-	for j, i := range idx {
-		r := &rows[i]
-		if r.Type != best.typ {
-			continue
-		}
-		if n := normalize(r.Password); len(n) == L {
-			group = append(group, j)
-			if allHex(n) {
+	for _, c := range cands {
+		if c.n == best.n && rows[c.i].Type == best.typ {
+			group = append(group, affineSample{row: &rows[c.i], mac: c.mac})
+			if c.hex {
 				hexes++
 			}
 		}
 	}
-	f := &affineFit{typ: best.typ, length: L, hex: float64(hexes) >= 0.99*float64(len(group)), alphabetN: cal.alphabet}
+	f := &affineFit{typ: best.typ, rawLength: best.n, length: best.n, hex: float64(hexes) >= 0.99*float64(len(group)), alphabetN: cal.alphabet}
+	for i := range f.vals {
+		f.vals[i] = -1
+	}
 	if f.hex {
 		f.bits = 4
+		f.length = -1 // the hex digits of the first hex password, separators dropped
+		for _, x := range group {
+			if n := hexShape(x.row.Password); n >= 0 {
+				f.length = n
+				break
+			}
+		}
+		if f.length < 6 {
+			return nil
+		}
+		for c := range 256 {
+			switch {
+			case isHex(byte(c)):
+				f.vals[c] = int16(unhex(byte(c)))
+			case c >= 'A' && c <= 'F':
+				f.vals[c] = int16(c - 'A' + 10)
+			case c == ':' || c == '-' || c == '.' || c == '_' || c == ' ':
+				f.vals[c] = affineSkip // as normalize drops them
+			}
+		}
 	} else {
 		if cal.size < 2 || cal.size > 128 {
 			return nil
 		}
 		f.bits = bits.Len(uint(cal.size - 1))
+		copy(f.vals[:], cal.lookup[:])
 	}
-	f.outBits = L * f.bits
+	f.outBits = f.length * f.bits
 	ow := (f.outBits + 63) / 64
 
-	// Read the group's passwords; keep those that can be read.
-	var samples []affineSample
-	for _, j := range group {
-		r := &rows[idx[j]]
-		out := make([]uint64, ow)
-		if f.decode(out, f.text(r.Password, normalize(r.Password)), cal) {
-			samples = append(samples, affineSample{macs[j], out})
-		}
-	}
-	if len(samples) < 2*affineMinCheck {
-		return nil
-	}
-	// Fit on a sample spread through the rows, not the first ones: MACs
-	// usually run in order, and the first rows cover few values of the
-	// higher digits. A fixed seed keeps the audit repeatable.
-	rng := rand.New(rand.NewPCG(0x5053, 0x5449))
-	rng.Shuffle(len(samples), func(a, b int) { samples[a], samples[b] = samples[b], samples[a] })
 	// Fit on all but affineMinCheck rows (at most affineFitRows): the
 	// tables model has up to 181 independent features, and only rows in
 	// the span of the fitted ones can be checked, so small batches need
-	// every row they can spare.
-	nFit := min(affineFitRows, len(samples)-affineMinCheck)
-	fit, held := samples[:nFit], samples[nFit:]
-	if len(held) > affineCheckRows {
-		held = held[:affineCheckRows]
+	// every row they can spare. The held-out rows are read only if a fit
+	// is found.
+	nFit := min(affineFitRows, len(group)-affineMinCheck)
+	var fit []affineSample
+	for j, x := range group {
+		if len(fit) == nFit {
+			group = group[j:]
+			break
+		}
+		x.out = make([]uint64, ow)
+		if f.decode(x.out, x.row.Password) {
+			fit = append(fit, x)
+		}
+	}
+	held := group[:min(len(group), affineCheckRows)]
+	if len(fit) < nFit {
+		return nil
 	}
 
 	for _, model := range []affineModel{affineBits, affineTables} {
@@ -325,11 +361,13 @@ func (f *affineFit) verify(held []affineSample, cal *calibration, th Thresholds)
 	distinct := map[string]bool{}
 	var first []uint64
 	vary := make([]bool, f.length)
+	out := make([]uint64, (f.outBits+63)/64)
 	for _, x := range held {
 		f.predict(acc, x.mac)
-		if !f.determined(acc) {
+		if !f.determined(acc) || !f.decode(out, x.row.Password) {
 			continue
 		}
+		x.out = out
 		f.checked++
 		same := true
 		for i, w := range x.out {
@@ -530,7 +568,7 @@ func (s *gf2Basis) insert(row []uint64) bool {
 // are left to it: its evidence names the derivation more plainly.
 func (c *rowCtx) checkAffine() {
 	f := c.e.cal.affine
-	if f == nil || !c.hasMAC || c.row.Type != f.typ || len(c.norm) != f.length {
+	if f == nil || !c.hasMAC || c.row.Type != f.typ || len(c.row.Password) != f.rawLength {
 		return
 	}
 	for _, x := range c.findings {
@@ -542,7 +580,7 @@ func (c *rowCtx) checkAffine() {
 	if f.words > len(got) {
 		return
 	}
-	if !f.decode(want[:f.words], f.text(c.row.Password, c.norm), c.e.cal) {
+	if !f.decode(want[:f.words], c.row.Password) {
 		return
 	}
 	f.predict(got[:f.words], c.mac)

@@ -120,8 +120,24 @@ func pldtStyle() affineScheme {
 	}}
 }
 
+// grouped writes a scheme's password in groups of 4 with dashes, the way a
+// label prints a long key.
+func grouped(s affineScheme) affineScheme {
+	return affineScheme{s.name + ", in groups of 4 with dashes", func(m uint64) string {
+		p := s.pw(m)
+		var b strings.Builder
+		for i := 0; i < len(p); i += 4 {
+			if i > 0 {
+				b.WriteByte('-')
+			}
+			b.WriteString(p[i:min(i+4, len(p))])
+		}
+		return b.String()
+	}}
+}
+
 func affineSchemes() []affineScheme {
-	return []affineScheme{easyBoxStyle(1), huaweiStyle(2), dlinkStyle(3), belkinStyle(4), pldtStyle()}
+	return []affineScheme{easyBoxStyle(1), huaweiStyle(2), dlinkStyle(3), belkinStyle(4), pldtStyle(), grouped(easyBoxStyle(5))}
 }
 
 func init() {
@@ -268,4 +284,74 @@ func popcount(x uint64) int {
 		n++
 	}
 	return n
+}
+
+// BenchmarkLearnAffine is the fit's cost at calibration, on 65,536 rows:
+// random passwords (no fit: the equations fail early) and a Huawei style
+// batch (a fit, checked on 4,096 held-out rows).
+//
+//	go test -run '^$' -bench BenchmarkLearnAffine ./internal/passwords/
+func BenchmarkLearnAffine(b *testing.B) {
+	ds := randomMACs(devices(calibrationRows, 95), 96)
+	huawei := huaweiStyle(2)
+	for _, c := range []struct {
+		name string
+		pw   func(r *rand.Rand, d device) string
+	}{
+		{"random hex 16", func(r *rand.Rand, _ device) string { return randomPassword(r, 16, "0123456789abcdef") }},
+		{"random unambiguous 12", func(r *rand.Rand, _ device) string { return randomPassword(r, 12, unambiguous) }},
+		{"Huawei style 16 hex", func(_ *rand.Rand, d device) string { return huawei.pw(d.m) }},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			r := rand.New(rand.NewPCG(1, 1))
+			rows := make([]Row, len(ds))
+			for i, d := range ds {
+				rows[i] = Row{Password: c.pw(r, d), MAC: d.mac}
+			}
+			cal := calibrate(rows, DefaultThresholds())
+			b.ResetTimer()
+			for b.Loop() {
+				learnAffine(rows, cal, DefaultThresholds())
+			}
+		})
+	}
+}
+
+// BenchmarkCheckAffine is the per-row cost of comparing a password with
+// the fit's prediction, for a batch that has one.
+func BenchmarkCheckAffine(b *testing.B) {
+	ds := randomMACs(devices(2000, 97), 98)
+	huawei := huaweiStyle(2)
+	rows := make([]Row, len(ds))
+	for i, d := range ds {
+		rows[i] = Row{Password: huawei.pw(d.m), MAC: d.mac}
+	}
+	e := &engine{th: DefaultThresholds(), chains: newChainTable()}
+	e.logChance = -12
+	e.cal = calibrate(rows, e.th)
+	if e.cal.affine == nil {
+		b.Fatal("no fit")
+	}
+	ctxs := make([]rowCtx, len(rows))
+	for i := range ctxs {
+		ctxs[i].e = e
+		ctxs[i].prepare(&rows[i])
+	}
+	b.ResetTimer()
+	i := 0
+	for b.Loop() {
+		c := &ctxs[i%len(ctxs)]
+		c.findings = c.findings[:0]
+		c.checkAffine()
+		i++
+	}
+	flagged := 0
+	for i := range ctxs {
+		if len(ctxs[i].findings) > 0 {
+			flagged++
+		}
+	}
+	if flagged < len(ctxs)*99/100 {
+		b.Fatalf("%d of %d rows matched", flagged, len(ctxs))
+	}
 }
