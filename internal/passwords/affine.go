@@ -18,8 +18,9 @@ import (
 // and passwords can work out every other device's password from its label
 // (PSTI-PW-04). All of them are affine over GF(2) in simple features of the
 // MAC, so one method learns them all from the batch: each bit of the
-// password is written as an unknown XOR of features, the first rows give
-// the equations, and Gaussian elimination solves them.
+// password is written as an unknown XOR of features, a sample of the
+// calibration rows gives the equations, and Gaussian elimination solves
+// them.
 //
 // The features, in two models tried in turn:
 //   - bits: the MAC's 48 bits and a constant 1. XOR of digits, XOR with a
@@ -310,20 +311,19 @@ func learnAffine(rows []Row, cal *calibration, th Thresholds) *affineFit {
 	// is found.
 	nFit := min(affineFitRows, len(group)-affineMinCheck)
 	var fit []affineSample
-	for j, x := range group {
-		if len(fit) == nFit {
-			group = group[j:]
-			break
-		}
+	next := 0 // the first row not read for the fit: the held-out rows start here
+	for ; next < len(group) && len(fit) < nFit; next++ {
+		x := group[next]
 		x.out = make([]uint64, ow)
 		if f.decode(x.out, x.row.Password) {
 			fit = append(fit, x)
 		}
 	}
-	held := group[:min(len(group), affineCheckRows)]
-	if len(fit) < nFit {
+	held := group[next:]
+	if len(fit) < nFit || len(held) < affineMinCheck {
 		return nil
 	}
+	held = held[:min(len(held), affineCheckRows)]
 
 	for _, model := range []affineModel{affineBits, affineTables} {
 		nf := model.features()
@@ -435,21 +435,19 @@ func log10Binomial(n, k int) float64 {
 
 // describe is the fit in plain English, for the evidence.
 func (f *affineFit) describe() string {
-	what := "each character"
+	unit := "character"
 	if f.hex {
-		what = "each hex digit"
-	}
-	if f.varying < f.length {
-		what = fmt.Sprintf("%d of the %d characters (the others the same for every device)", f.varying, f.length)
-		if f.hex {
-			what = fmt.Sprintf("%d of the %d hex digits (the others the same for every device)", f.varying, f.length)
-		}
+		unit = "hex digit"
 	}
 	how := "a fixed XOR of bits of the MAC"
 	if f.model == affineTables {
 		how = "an XOR of MAC digits through fixed tables"
 	}
-	return fmt.Sprintf("MAC→%s %s (learnt from %d devices, holds on %d of %d others)", what, how, f.fitted, f.agreed, f.checked)
+	what := "each " + unit + " " + how
+	if f.varying < f.length {
+		what = fmt.Sprintf("%d of the %d %ss each %s, the other %d the same for every device", f.varying, f.length, unit, how, f.length-f.varying)
+	}
+	return fmt.Sprintf("MAC→%s (learnt from %d devices, holds on %d of %d others)", what, f.fitted, f.agreed, f.checked)
 }
 
 // compile turns the solved system into per-digit tables. A feature that

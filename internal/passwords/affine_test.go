@@ -186,6 +186,9 @@ func TestAffineSchemes(t *testing.T) {
 					if rep.Verdict != "fail" || 100*by < 99*n {
 						t.Fatalf("%d of %d rows caught by the DP-07 fit (e.g. %s)", by, n, other)
 					}
+					if !strings.Contains(strings.Join(rep.Batch.Dependence, "\n"), "holds on") {
+						t.Errorf("the report's dependence section does not name the fit: %q", rep.Batch.Dependence)
+					}
 					t.Logf("%s", rep.Rules[ruleByID("DP-07")].Examples[0].Evidence)
 				})
 			}
