@@ -312,6 +312,7 @@ var ruleFuncs = []struct {
 	{int(dp06), (*rowCtx).checkIdentifiers},
 	{int(dp08), (*rowCtx).checkHashes},
 	{int(dp09), (*rowCtx).checkPublic},
+	{int(dp06), (*rowCtx).checkAffine}, // DP-07, after the rules whose evidence it defers to
 	{int(dp10), (*rowCtx).checkMapping},
 }
 

@@ -27,6 +27,7 @@ type calibration struct {
 	maskList []string
 	mapping  *mapping
 	subst    []substitution
+	affine   *affineFit // each character a fixed XOR of the MAC's parts (DP-07)
 }
 
 // calibrationRows is how many rows calibration reads before the audit
@@ -174,6 +175,7 @@ func calibrate(rows []Row, th Thresholds) *calibration {
 
 	cal.mapping = learnMapping(norms, macs, hasMAC)
 	cal.subst = learnSubstitutions(rows)
+	cal.affine = learnAffine(rows, cal, th)
 	return cal
 }
 

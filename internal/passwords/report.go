@@ -369,6 +369,9 @@ func (st *state) finish(ctx context.Context, rd *Reader, cfg Config, work io.Rea
 	if m := cal.mapping; m != nil {
 		rep.Batch.Dependence = append(rep.Batch.Dependence, fmt.Sprintf("passwords of %d characters: %s", m.length, m.describe()))
 	}
+	if f := cal.affine; f != nil {
+		rep.Batch.Dependence = append(rep.Batch.Dependence, fmt.Sprintf("passwords of %d characters: %s", f.length, f.evidence))
+	}
 
 	// Per-rule cost.
 	cost := func(r rule, d time.Duration) {

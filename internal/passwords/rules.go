@@ -69,7 +69,7 @@ var Rules = [numRules]Rule{
 	{"DP-06", "Derived from a product identifier", Fail, "row", "PSTI-PW-04",
 		"The password is a piece of the device's MAC address, serial number or IMEI (possibly shifted by a small number, reversed, or with a fixed prefix). Anyone who can read the label can work it out. The law allows a password derived from a unique product identifier only by an encryption method or keyed hashing algorithm accepted as good industry practice."},
 	{"DP-07", "Identifier converted to a number, base or XOR", Fail, "row", "PSTI-PW-04",
-		"The password is the MAC address, serial number or IMEI turned into a number, written in another base, or combined with a fixed value."},
+		"The password is the MAC address, serial number or IMEI turned into a number, written in another base, or combined with a fixed value; or each of its characters is a fixed XOR of parts of the MAC address (directly or through fixed tables), which the audit learns from some of the batch's devices and checks on others."},
 	{"DP-08", "Unkeyed hash of identifiers", Fail, "row", "PSTI-PW-04",
 		"The password is a hash (MD5, SHA-1, SHA-256, SHA-512, CRC32) of the device's identifiers without a secret key. Anyone who knows the scheme can compute it: for unique product identifiers the law allows only an encryption method or a keyed hashing algorithm accepted as good industry practice."},
 	{"DP-09", "Based on public information", Fail, "row", "PSTI-PW-03",
