@@ -213,6 +213,29 @@ type knownTable struct {
 	seed  maphash.Seed
 	slots []uint64
 	words int // distinct dictionary words
+	// long has a bit for each (length, first three characters) of the
+	// entries of longLen characters or more: few entries are that long, so
+	// most long strings are ruled out here, in a table that stays in the
+	// processor's cache, before the hash and the read of the large table.
+	long [1 << 16 / 64]uint64
+}
+
+// longLen is where knownTable.long starts.
+const longLen = 10
+
+func longBit(b []byte) uint32 {
+	h := uint32(len(b))*0x9e3779b1 ^ uint32(b[0])<<16 ^ uint32(b[1])<<8 ^ uint32(b[2])
+	h *= 0x85ebca6b
+	return h >> 16
+}
+
+// mayHold reports whether a lower-case string may be in the table.
+func (k *knownTable) mayHold(b []byte) bool {
+	if len(b) < longLen {
+		return true
+	}
+	i := longBit(b)
+	return k.long[i/64]&(1<<(i%64)) != 0
 }
 
 const knownMarker = 8
@@ -229,7 +252,12 @@ var knownWords = sync.OnceValue(func() *knownTable {
 		flag uint64
 	}{{defaultsFile, knownDefault}, {commonFile, knownCommon}, {wordsFile, knownWord}} {
 		if err := readList(l.file, func(line []byte) {
-			all = append(all, entry{maphash.String(k.seed, strings.ToLower(string(line))) &^ 15, l.flag})
+			low := strings.ToLower(string(line))
+			all = append(all, entry{maphash.String(k.seed, low) &^ 15, l.flag})
+			if len(low) >= longLen {
+				i := longBit([]byte(low))
+				k.long[i/64] |= 1 << (i % 64)
+			}
 		}); err != nil {
 			panic(fmt.Sprintf("passwords: embedded list: %v", err))
 		}
@@ -262,7 +290,12 @@ var knownWords = sync.OnceValue(func() *knownTable {
 })
 
 // lookup returns the lists that hold b (which must be lower case).
-func (k *knownTable) lookup(b []byte) uint8 { return k.find(maphash.Bytes(k.seed, b)) }
+func (k *knownTable) lookup(b []byte) uint8 {
+	if !k.mayHold(b) {
+		return 0
+	}
+	return k.find(maphash.Bytes(k.seed, b))
+}
 
 // lookupString is lookup for a string (which must be lower case).
 func (k *knownTable) lookupString(s string) uint8 { return k.find(maphash.String(k.seed, s)) }
