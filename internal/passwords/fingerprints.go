@@ -590,14 +590,10 @@ func (s *printSpill) sortPart(i int) sortedPart {
 	if p == nil {
 		return sortedPart{}
 	}
-	seen := make(map[print]struct{}, p.n)
-	err := s.readPart(i, func(p print, _ uint32) { seen[p] = struct{}{} })
-	out := make([]print, 0, len(seen))
-	for p := range seen {
-		out = append(out, p)
-	}
+	out := make([]print, 0, p.n)
+	err := s.readPart(i, func(p print, _ uint32) { out = append(out, p) })
 	slices.SortFunc(out, cmpPrint)
-	return sortedPart{out, err}
+	return sortedPart{slices.Compact(out), err}
 }
 
 // writeFound reads part i again, in line order, and writes its rows whose
