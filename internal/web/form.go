@@ -357,7 +357,7 @@ func describe(rec any) string {
 	case *product.Version:
 		return r.Component + " " + r.Version
 	case *product.Batch:
-		return "batch " + r.Code
+		return r.Code
 	}
 	return fmt.Sprint(rec)
 }

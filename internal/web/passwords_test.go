@@ -274,6 +274,9 @@ func TestBrowserPasswordAudit(t *testing.T) {
 	if s := b.text("section.sub"); !strings.Contains(s, "No audits yet") {
 		t.Fatalf("batch page before any audit: %q", s)
 	}
+	if h := b.text("h1"); h != "Batch: B-2026-11" {
+		t.Fatalf("batch page heading %q", h)
+	}
 	b.do(chromedp.Click(chromedp.CSS(`a[href$="/password-audits/new"]`)))
 	b.do(chromedp.WaitVisible(chromedp.CSS(`input[type=file][name=file]`)))
 	b.screenshot("upload-form")
