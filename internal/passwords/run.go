@@ -46,6 +46,7 @@ type Run struct {
 	BytesRead  int64      `json:"bytes_read" doc:"How much of the file the audit has read: progress."`
 	RowsRead   int64      `json:"rows_read"`
 	Verdict    string     `json:"verdict,omitempty" enum:"pass,fail" doc:"Set when state is done."`
+	Audited    *int64     `json:"audited,omitempty" doc:"Rows whose password was audited, when state is done. 0 means nothing was checked: every row was user-defined or of a type para 1(4) excludes, so a pass says nothing about passwords (PSTI-PW-06)."`
 	Problem    string     `json:"problem,omitempty" doc:"Why the audit could not finish (state failed), e.g. the line and column of unusable input."`
 	Report     *Report    `json:"report,omitempty" doc:"The full report, when state is done."`
 	CreatedBy  string     `json:"created_by"`

@@ -194,6 +194,9 @@ func (s *Server) registerPasswordsAPI() {
 		Errors:      []int{http.StatusNotFound}}, auth.Viewer,
 		func(ctx context.Context, in *idIn) (*itemOut[passwords.Run], error) {
 			r, err := s.audits.Run(ctx, in.ID)
+			if err == nil && r.Report != nil {
+				r.Audited = &r.Report.Audited
+			}
 			return &itemOut[passwords.Run]{Body: r}, err
 		})
 	register(s, huma.Operation{OperationID: "list-batch-password-audits", Method: http.MethodGet, Path: "/batches/{id}/password-audits", Tags: tags,
@@ -204,10 +207,24 @@ func (s *Server) registerPasswordsAPI() {
 				return nil, err
 			}
 			rs, err := s.audits.Runs(ctx, in.ID, 0)
+			if err != nil {
+				return nil, err
+			}
 			if rs == nil {
 				rs = []*passwords.Run{}
 			}
-			return &listOut[passwords.Run]{Body: rs}, err
+			// How many rows each finished run audited: a pass with none
+			// audited checked nothing (PSTI-PW-06).
+			audited, err := s.store.RunsAudited(ctx, in.ID, len(rs))
+			if err != nil {
+				return nil, err
+			}
+			for _, r := range rs {
+				if n, ok := audited[r.ID]; ok {
+					r.Audited = &n
+				}
+			}
+			return &listOut[passwords.Run]{Body: rs}, nil
 		})
 }
 

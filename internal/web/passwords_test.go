@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"mime/multipart"
@@ -228,6 +229,26 @@ func TestPasswordAuditAPI(t *testing.T) {
 			var list []passwords.Run
 			if st, text := e.json("GET", fmt.Sprintf("/api/v1/batches/%d/password-audits", batch.ID), auth.Viewer, nil, &list); st != http.StatusOK || len(list) != 4 || list[0].State != passwords.RunFailed || list[3].Verdict != "fail" || list[0].Report != nil {
 				t.Fatalf("list: %d %s", st, text)
+			}
+			if list[3].Audited == nil || *list[3].Audited != 3000 || list[0].Audited != nil {
+				t.Fatalf("audited counts in the list: %v %v", list[3].Audited, list[0].Audited)
+			}
+			// A batch of excluded types only passes with nothing audited,
+			// and the list and the run say so (PSTI-PW-06).
+			var keys strings.Builder
+			keys.WriteString("serial,credential_type,password\n")
+			for i := range 200 {
+				fmt.Fprintf(&keys, "K-%04d,crypto_key,%x\n", i, sha256.Sum256([]byte(fmt.Sprint("k", i))))
+			}
+			st, text, r = upload(bq+"&file_name=keys.csv", "text/csv", keys.String())
+			if st != http.StatusAccepted {
+				t.Fatalf("keys upload: %d %s", st, text)
+			}
+			if r = waitRun(t, e, r.ID); r.Verdict != "pass" || r.Audited == nil || *r.Audited != 0 {
+				t.Fatalf("keys only: %+v", r)
+			}
+			if st, text := e.json("GET", fmt.Sprintf("/api/v1/batches/%d/password-audits", batch.ID), auth.Viewer, nil, &list); st != http.StatusOK || list[0].ID != r.ID || list[0].Audited == nil || *list[0].Audited != 0 {
+				t.Fatalf("list after keys: %d %s", st, text)
 			}
 			if left, _ := filepath.Glob(filepath.Join(e.work, "*")); len(left) != 0 {
 				t.Fatalf("files left in the work directory: %v", left)
