@@ -75,16 +75,9 @@ Exit status: 0 written; 2 the input or options are unusable (nothing is written)
 				opt.Progress = func(rows int64) { _ = bar.Set64(in.read()) }
 			}
 			h, err := passwords.Fingerprints(c.Context(), in, out, f, opt)
-			if bar != nil {
-				_ = bar.Finish()
-				fmt.Fprintln(a.stderr)
-			}
-			var ie *passwords.InputError
-			if errors.As(err, &ie) {
-				return usageError{err}
-			}
+			finishBar(bar, a.stderr)
 			if err != nil {
-				return err
+				return inputUsage(err)
 			}
 			if err := out.commit(); err != nil {
 				return err

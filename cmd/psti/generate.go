@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"runtime/debug"
@@ -133,12 +132,8 @@ check it offline with "psti passwords verify-manifest", and pin the key that
 			}
 			start := time.Now()
 			m, err := passwords.Generate(in, o.serials, o.out, g, nil)
-			var ie *passwords.InputError
-			if errors.As(err, &ie) {
-				return usageError{err}
-			}
 			if err != nil {
-				return err
+				return inputUsage(err)
 			}
 			genTime := time.Since(start)
 			fmt.Fprintf(a.stderr, "Generated %s passwords (%s, %.1f bits each) in %.1f s: %s\n", humanize.Comma(m.Rows), describeSettings(m), m.EntropyBits, genTime.Seconds(), o.out)

@@ -169,16 +169,9 @@ fingerprint file from another installation is refused (exit status 2).`,
 			// Keep the heap near what the audit needs on very large batches.
 			debug.SetMemoryLimit(400 << 20)
 			rep, err := passwords.Audit(c.Context(), in, cfg)
-			if bar != nil {
-				_ = bar.Finish()
-				fmt.Fprintln(a.stderr)
-			}
-			var ie *passwords.InputError
-			if errors.As(err, &ie) {
-				return usageError{err}
-			}
+			finishBar(bar, a.stderr)
 			if err != nil {
-				return err
+				return inputUsage(err)
 			}
 			if reportOut != nil {
 				enc := json.NewEncoder(reportOut)
@@ -345,6 +338,25 @@ func progress(w io.Writer, size int64) *progressbar.ProgressBar {
 		progressbar.OptionSetWidth(30),
 		progressbar.OptionSetDescription("auditing"),
 	)
+}
+
+// finishBar ends a progress bar (nil when the output is not a terminal) on
+// a line of its own.
+func finishBar(bar *progressbar.ProgressBar, w io.Writer) {
+	if bar != nil {
+		_ = bar.Finish()
+		fmt.Fprintln(w)
+	}
+}
+
+// inputUsage makes an input the password commands cannot use a usage
+// error (exit status 2); other errors pass through.
+func inputUsage(err error) error {
+	var ie *passwords.InputError
+	if errors.As(err, &ie) {
+		return usageError{err}
+	}
+	return err
 }
 
 // pendingFile is an output written to a temporary file beside its final
