@@ -601,7 +601,7 @@ func (st *state) merge(r *bufio.Reader, w io.Writer, rep *Report) error {
 			if f.chain > 0 && !st.confirmed[f.chain] {
 				// Kept on its own strength: say how strong.
 				f.text += fmt.Sprintf(" (a random batch of this size would show a match this strong by chance about once in %s batches)",
-					oneIn(float64(st.audited)*rowHypotheses*math.Pow(10, float64(f.logRow))))
+					OneIn(st.expected(f.logRow)))
 			}
 			final = append(final, f)
 		}
@@ -693,12 +693,16 @@ func (st *state) merge(r *bufio.Reader, w io.Writer, rep *Report) error {
 // batch of this size would show one as strong on any row, by coincidence,
 // less often than Thresholds.BatchChance (PSTI-PW-04: one row derived from
 // its own identifier is a violation, whatever the batch's size).
-func (st *state) single(logRow float32) bool {
-	return float64(st.audited)*rowHypotheses*math.Pow(10, float64(logRow)) < st.e.th.BatchChance
+func (st *state) single(logRow float32) bool { return st.expected(logRow) < st.e.th.BatchChance }
+
+// expected is how many rows of a random batch of this size would show a
+// match as strong as one of chance 10^logRow on its row.
+func (st *state) expected(logRow float32) float64 {
+	return float64(st.audited) * rowHypotheses * math.Pow(10, float64(logRow))
 }
 
-// oneIn writes 1/p for the evidence: "2,000", "3 million", "10^15".
-func oneIn(p float64) string {
+// OneIn writes 1/p as people read it: "2,000", "3 million", "10^15".
+func OneIn(p float64) string {
 	n := 1 / p
 	switch {
 	case n < 1e6:

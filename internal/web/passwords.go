@@ -15,7 +15,6 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
-	"github.com/dustin/go-humanize"
 
 	"github.com/psti/psti/internal/auth"
 	"github.com/psti/psti/internal/passwords"
@@ -272,7 +271,7 @@ func chanceOf(f float64) *chanceFlags {
 	digits := max(0, 1-int(math.Floor(math.Log10(f))))
 	c := &chanceFlags{Rows: strings.TrimRight(strings.TrimRight(strconv.FormatFloat(f, 'f', digits, 64), "0"), ".")}
 	if f < 1 {
-		c.OneIn = humanize.Comma(int64(math.Round(1 / f)))
+		c.OneIn = passwords.OneIn(f)
 	}
 	return c
 }
