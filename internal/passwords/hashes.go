@@ -795,22 +795,18 @@ func numberMatch(d []byte, s string, n *number) (string, bool) {
 	if !n.fits || len(d) < 4 {
 		return "", false
 	}
-	parts := []struct {
-		what string
-		v    uint64
-	}{{"first 4 bytes", uint64(binary.BigEndian.Uint32(d))}, {"last 4 bytes", uint64(binary.BigEndian.Uint32(d[len(d)-4:]))}}
-	if len(d) >= 8 {
-		parts = append(parts, struct {
-			what string
-			v    uint64
-		}{"first 8 bytes", binary.BigEndian.Uint64(d)}, struct {
-			what string
-			v    uint64
-		}{"last 8 bytes", binary.BigEndian.Uint64(d[len(d)-8:])})
+	switch n.whole {
+	case uint64(binary.BigEndian.Uint32(d)):
+		return "first 4 bytes as a number→" + bname, true
+	case uint64(binary.BigEndian.Uint32(d[len(d)-4:])):
+		return "last 4 bytes as a number→" + bname, true
 	}
-	for _, w := range parts {
-		if w.v == n.whole {
-			return fmt.Sprintf("%s as a number→%s", w.what, bname), true
+	if len(d) >= 8 {
+		switch n.whole {
+		case binary.BigEndian.Uint64(d):
+			return "first 8 bytes as a number→" + bname, true
+		case binary.BigEndian.Uint64(d[len(d)-8:]):
+			return "last 8 bytes as a number→" + bname, true
 		}
 	}
 	return "", false

@@ -49,6 +49,15 @@ func substRender(k int, r *Row) string {
 	return ""
 }
 
+// aligned is the identifier's character that a line-up puts against the
+// password's j-th: id[off+j], or counted from the end when rev.
+func aligned(id string, rev bool, off, j int) byte {
+	if rev {
+		return id[len(id)-1-off-j]
+	}
+	return id[off+j]
+}
+
 func (s *substitution) describe() string {
 	way := ""
 	if s.rev {
@@ -100,13 +109,7 @@ func learnSubstitutions(rows []Row) []substitution {
 			for a := range aligns {
 				off, rev := a/2, a%2 == 1
 				for j := 0; j < L; j++ {
-					var ch byte
-					if rev {
-						ch = id[M-1-off-j]
-					} else {
-						ch = id[off+j]
-					}
-					counts[a][ch][pw[j]]++
+					counts[a][aligned(id, rev, off, j)][pw[j]]++
 				}
 			}
 		}
@@ -177,16 +180,8 @@ func (c *rowCtx) checkSubstitutions() {
 			continue
 		}
 		j := 0
-		for ; j < s.length; j++ {
-			var ch byte
-			if s.rev {
-				ch = id[s.idLen-1-s.off-j]
-			} else {
-				ch = id[s.off+j]
-			}
-			if s.table[ch] != pw[j] {
-				break
-			}
+		for j < s.length && s.table[aligned(id, s.rev, s.off, j)] == pw[j] {
+			j++
 		}
 		if j == s.length {
 			c.add(dp07, s.describe(), float64(len(subs)), log10Chance(c.e.cal.alphabet, s.length))
