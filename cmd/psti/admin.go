@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -59,6 +60,13 @@ users and API tokens).`,
 			}
 			if !r.Valid() {
 				return usagef("--role must be viewer, editor or admin, not %q", role)
+			}
+			// The address is checked before the database is opened: a
+			// mistake in it is a mistake in the command line (exit 2).
+			var p psti.Problems
+			p.Email("email", "E-mail address", auth.NormalizeEmail(args[0]), true)
+			if err := p.Err(); err != nil {
+				return err
 			}
 			ctx := c.Context()
 			db, err := a.open(ctx)
@@ -152,6 +160,11 @@ owner's role allow, and stops working when revoked or when its owner is disabled
 			}
 			if name == "" {
 				name = "command line, " + time.Now().UTC().Format("2 January 2006")
+			}
+			var p psti.Problems
+			p.Email("user", "--user", auth.NormalizeEmail(user), true)
+			if err := p.Err(); err != nil {
+				return err
 			}
 			ctx := c.Context()
 			db, err := a.open(ctx)
@@ -280,6 +293,9 @@ server afterwards; it applies any newer migrations.`,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if from == "" {
 				return usagef("--from FILE is required")
+			}
+			if _, err := os.Stat(from); err != nil {
+				return usagef("cannot read the backup: %v", err)
 			}
 			counts, aside, err := store.Restore(c.Context(), a.databaseURL, from, time.Now())
 			if err != nil {

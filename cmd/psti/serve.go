@@ -28,7 +28,9 @@ func serveCmd(a *app) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the web server: public pages, admin pages and the JSON API",
-		Long: `Run the web server. It checks the database first: an SQLite file that fails
+		Long: `Run the web server. It is the one command that makes a new database: when
+there is none where --database-url points (by default ./psti-data/psti.db, in
+the folder it runs in), it creates it. It checks the database first: an SQLite file that fails
 SQLite's quick integrity check is refused (exit status 1) with a message that
 says how to restore a backup. It then applies any pending migrations, and
 listens on --addr. On an empty database it prints a one-time setup link for the
@@ -142,7 +144,7 @@ func (a *app) serve(parent context.Context, o serveConfig) error {
 	// ready, and before a setup link is printed for a database that may hold
 	// users after all.
 	opened := time.Now()
-	db, err := a.open(ctx)
+	db, err := a.create(ctx)
 	if err != nil {
 		return err
 	}
