@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -19,7 +20,9 @@ import (
 	"github.com/psti/psti/internal/auth"
 	"github.com/psti/psti/internal/mail"
 	"github.com/psti/psti/internal/passwords"
+	"github.com/psti/psti/internal/product"
 	"github.com/psti/psti/internal/psti"
+	"github.com/psti/psti/internal/store"
 	"github.com/psti/psti/internal/web"
 )
 
@@ -186,6 +189,7 @@ func (a *app) serve(parent context.Context, o serveConfig) error {
 
 	clock := psti.SystemClock{}
 	svc := auth.NewService(db, clock)
+	svc.PasswordWords = func(ctx context.Context) []string { return organisationWords(ctx, db) }
 	if code, ok, err := svc.FirstRun(ctx); err != nil {
 		return err
 	} else if ok {
@@ -246,6 +250,23 @@ func (a *app) serve(parent context.Context, o serveConfig) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// organisationWords are the names (and website hosts) of the
+// organisations recorded: staff passwords must not be built on them.
+func organisationWords(ctx context.Context, db *store.DB) []string {
+	orgs, err := db.Organisations(ctx, product.Filter{IncludeArchived: true})
+	if err != nil {
+		return nil
+	}
+	var words []string
+	for _, o := range orgs {
+		words = append(words, o.LegalName)
+		if u, err := url.Parse(o.Website); err == nil && u.Hostname() != "" {
+			words = append(words, u.Hostname())
+		}
+	}
+	return words
 }
 
 // sweepSessions removes expired sessions every hour.

@@ -24,6 +24,19 @@ type Service struct {
 
 	// InvitationTTL is how long a setup link stays valid; 72 hours when zero.
 	InvitationTTL time.Duration
+
+	// PasswordWords, when set, returns the words of this installation that
+	// a new password must not be built on, such as the organisation's name:
+	// the user's e-mail address and "psti" count without it.
+	PasswordWords func(ctx context.Context) []string
+}
+
+// passwordWords returns PasswordWords' answer, or none.
+func (s *Service) passwordWords(ctx context.Context) []string {
+	if s.PasswordWords == nil {
+		return nil
+	}
+	return s.PasswordWords(ctx)
 }
 
 // NewService returns a Service with the default cost parameters and a fresh
@@ -254,7 +267,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, code, email, name, passw
 			p.Add(f.Field, "%s", f.Message)
 		}
 	}
-	if err := CheckNewPassword(password, u.Email); err != nil {
+	if err := CheckNewPassword(password, u.Email, s.passwordWords(ctx)...); err != nil {
 		p.Add("password", "%s", psti.ErrorFields(err)[0].Message)
 	}
 	if err := p.Err(); err != nil {
@@ -293,7 +306,7 @@ func (s *Service) ChangePassword(ctx context.Context, u *User, current, next str
 		return psti.FieldErrorf(psti.EINVALID, "current_password", "Your current password is not right.")
 	}
 	refund()
-	if err := CheckNewPassword(next, u.Email); err != nil {
+	if err := CheckNewPassword(next, u.Email, s.passwordWords(ctx)...); err != nil {
 		return err
 	}
 	var h string

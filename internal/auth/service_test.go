@@ -2,6 +2,7 @@ package auth_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"strconv"
@@ -270,6 +271,10 @@ func TestAcceptInvitationValidation(t *testing.T) {
 		{"password repeated character", "bob@example.com", "", "", strings.Repeat("x", 16), []string{"password"}},
 		{"password is the invited address", "bob.builder@example.com", "", "", "BOB.BUILDER@example.com", []string{"password"}},
 		{"password invalid UTF-8", "bob@example.com", "", "", "abcdefghijkl\xff", []string{"password"}},
+		{"password common", "bob@example.com", "", "", "password1234", []string{"password"}},
+		{"password guessed quickly", "bob@example.com", "", "", "summer2026!!", []string{"password"}},
+		{"password built on the address", "bob.builder@example.com", "", "", "bobbuilder2026", []string{"password"}},
+		{"password built on the organisation", "bob@example.com", "", "", "AcmeDevices2026", []string{"password"}},
 		{"name too long", "bob@example.com", "", strings.Repeat("n", 201), goodPassword, []string{"name"}},
 		{"no address given for a link without one", "", "", "Ada", goodPassword, []string{"email"}},
 		{"bad address given", "", "ada", "Ada", goodPassword, []string{"email"}},
@@ -279,6 +284,7 @@ func TestAcceptInvitationValidation(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t)
+			e.svc.PasswordWords = func(context.Context) []string { return []string{"Acme Devices Ltd"} }
 			var code string
 			var err error
 			if tt.inviteEmail == "" {
@@ -371,8 +377,13 @@ func TestSignIn(t *testing.T) {
 
 func TestSignInLongestPassword(t *testing.T) {
 	e := newEnv(t)
-	// 256 characters of 4 bytes each: the longest password there is.
-	longest := strings.Repeat("🙂😀", auth.MaxPasswordLen/2)
+	// 256 characters of 4 bytes each: the longest password there is (no
+	// pattern in them, so that it passes the strength check too).
+	var b strings.Builder
+	for i := range auth.MaxPasswordLen {
+		b.WriteRune(rune(0x1F300 + i*37%512))
+	}
+	longest := b.String()
 	if len(longest) != 4*auth.MaxPasswordLen {
 		t.Fatalf("test password has %d bytes", len(longest))
 	}
@@ -530,6 +541,7 @@ func TestSignInUpgradesHash(t *testing.T) {
 
 func TestChangePassword(t *testing.T) {
 	e := newEnv(t)
+	e.svc.PasswordWords = func(context.Context) []string { return []string{"Acme Devices Ltd"} }
 	ada := e.addUser("ada.lovelace@example.com", auth.Admin, goodPassword)
 	before, err := e.db.PasswordHash(e.ctx, ada.ID)
 	must(t, err)
@@ -543,6 +555,9 @@ func TestChangePassword(t *testing.T) {
 		{"right current, too short", goodPassword, "short", []string{"password"}},
 		{"right current, the address", goodPassword, "Ada.Lovelace@example.com", []string{"password"}},
 		{"right current, one character", goodPassword, strings.Repeat("z", 20), []string{"password"}},
+		{"right current, a common password", goodPassword, "password1234", []string{"password"}},
+		{"right current, guessed quickly", goodPassword, "Password1234!", []string{"password"}},
+		{"right current, the organisation's name", goodPassword, "acmedevices2026", []string{"password"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
