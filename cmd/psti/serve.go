@@ -194,6 +194,19 @@ func (a *app) serve(parent context.Context, o serveConfig) error {
 		return err
 	} else if ok {
 		fmt.Fprintf(a.stderr, "\nNo users yet. To set up the first administrator, open this link (it works once, for 72 hours):\n\n    %s/setup/%s\n\n", base, code)
+	} else if open, err := svc.OpenFirstRun(ctx); err != nil {
+		return err
+	} else if open != nil {
+		// Not a second link: two would both lead to the first account.
+		fmt.Fprintf(a.stderr, "\nNo users yet. The setup link printed when psti first started still works, until %s.\n"+
+			"psti keeps no copy of it. If you no longer have it, make a new one (the server may keep running):\n\n    %s\n\n",
+			open.ExpiresAt.Format(time.RFC1123), a.usersAddCommand())
+	}
+	if w := web.InsecureBaseURL(base); w != "" {
+		log.Warn(w)
+	} else if o.base == "" && !loopback(ln.Addr()) {
+		log.Warn(fmt.Sprintf("psti listens on %s for other machines, but PSTI_BASE_URL is not set, so links and security.txt name %s. "+
+			"Put psti behind a TLS proxy and set PSTI_BASE_URL to its https:// address.", ln.Addr(), base))
 	}
 
 	srv, err := web.New(web.Config{BaseURL: base, Version: buildVersion(), Logger: log, Clock: clock,
@@ -250,6 +263,23 @@ func (a *app) serve(parent context.Context, o serveConfig) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// usersAddCommand is the command that makes a setup link for an
+// administrator on this server's database.
+func (a *app) usersAddCommand() string {
+	cmd := "psti users add --admin you@example.com"
+	if a.databaseURL != store.DefaultURL {
+		cmd += " --database-url " + redact(a.databaseURL)
+	}
+	return cmd
+}
+
+// loopback reports whether a listening address is reachable from this
+// machine only.
+func loopback(addr net.Addr) bool {
+	ap, err := netip.ParseAddrPort(addr.String())
+	return err == nil && ap.Addr().IsLoopback()
 }
 
 // organisationWords are the names (and website hosts) of the

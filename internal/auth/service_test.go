@@ -31,10 +31,25 @@ func TestFirstRun(t *testing.T) {
 		t.Fatalf("first-run invitation expires %v, want %v", inv.ExpiresAt, want)
 	}
 
-	// Restarting before anyone signed up makes another link.
+	// Restarting while that link works makes no second one, and says
+	// which link is open until when.
+	e.clock.Add(71 * time.Hour)
 	code2, ok, err := e.svc.FirstRun(e.ctx)
-	if err != nil || !ok || code2 == code {
-		t.Fatalf("second FirstRun with no users = %q, %v, %v; want a new link", code2, ok, err)
+	if err != nil || ok || code2 != "" {
+		t.Fatalf("second FirstRun while the first link works = %q, %v, %v; want none", code2, ok, err)
+	}
+	open, err := e.svc.OpenFirstRun(e.ctx)
+	if err != nil || open == nil || open.ID != inv.ID || !open.ExpiresAt.Equal(inv.ExpiresAt) {
+		t.Fatalf("OpenFirstRun = %+v, %v; want the first link (%+v)", open, err, inv)
+	}
+	// Once it has expired, a restart makes a new one.
+	e.clock.Add(time.Hour)
+	if open, err := e.svc.OpenFirstRun(e.ctx); err != nil || open != nil {
+		t.Fatalf("OpenFirstRun after expiry = %+v, %v; want nil", open, err)
+	}
+	code, ok, err = e.svc.FirstRun(e.ctx)
+	if err != nil || !ok {
+		t.Fatalf("FirstRun after the first link expired = %q, %v, %v; want a new link", code, ok, err)
 	}
 
 	u, err := e.svc.AcceptInvitation(e.ctx, code, " Ada@Example.com ", " Ada ", goodPassword)
@@ -42,10 +57,13 @@ func TestFirstRun(t *testing.T) {
 	if u.Email != "ada@example.com" || u.Name != "Ada" || u.Role != auth.Admin {
 		t.Fatalf("first user: %+v", u)
 	}
-	// Once there is a user, no more links.
+	// Once there is a user, no more links, and none open.
 	code3, ok, err := e.svc.FirstRun(e.ctx)
 	if err != nil || ok || code3 != "" {
 		t.Fatalf("FirstRun with a user = %q, %v, %v; want \"\", false, nil", code3, ok, err)
+	}
+	if open, err := e.svc.OpenFirstRun(e.ctx); err != nil || open != nil {
+		t.Fatalf("OpenFirstRun with a user = %+v, %v; want nil", open, err)
 	}
 	invs, err := e.db.Invitations(e.ctx)
 	must(t, err)
@@ -120,14 +138,15 @@ func TestInviteValidation(t *testing.T) {
 
 // TestFirstRunLinkVoidOnceSetUp: a link without an e-mail address lets its
 // holder name any address. Once someone has been set up, a left-over
-// first-run link (a restart before set-up prints another) must not reach an
-// existing account.
+// first-run link (two servers on one database starting at once may each
+// make one) must not reach an existing account.
 func TestFirstRunLinkVoidOnceSetUp(t *testing.T) {
 	e := newEnv(t)
 	first, _, err := e.svc.FirstRun(e.ctx)
 	must(t, err)
-	second, _, err := e.svc.FirstRun(e.ctx)
-	must(t, err)
+	second := strings.Repeat("S", 43) // as a second server's FirstRun would store it
+	must(t, e.db.CreateInvitation(e.ctx, psti.System("first start"), &auth.Invitation{Role: auth.Admin,
+		CreatedAt: e.clock.Now(), ExpiresAt: e.clock.Now().Add(72 * time.Hour)}, auth.Hash(second)))
 	if _, err := e.svc.Invitation(e.ctx, second); err != nil {
 		t.Fatalf("second first-run link before set-up: %v", err)
 	}
