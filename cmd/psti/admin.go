@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -287,7 +288,9 @@ func restoreCmd(a *app) *cobra.Command {
 checked first (integrity, schema version). The server must be stopped: restore
 refuses while any psti process has the database open. Nothing is lost: the
 current database is moved aside with the date and time in its name. Start the
-server afterwards; it applies any newer migrations.`,
+server afterwards; it applies any newer migrations. To restore where there is
+no database yet (a new machine), name the place with --database-url: restore
+makes no database at the default place in whatever folder it runs in.`,
 		Example: `  psti restore --from backups/psti-2026-11-29.db`,
 		Args:    exactArgs(0, "no arguments (use --from)"),
 		RunE: func(c *cobra.Command, _ []string) error {
@@ -296,6 +299,16 @@ server afterwards; it applies any newer migrations.`,
 			}
 			if _, err := os.Stat(from); err != nil {
 				return usagef("cannot read the backup: %v", err)
+			}
+			// Restoring where no database is makes a new one: only when
+			// told where, not by the default from whatever folder this runs in.
+			if _, target, err := store.ParseURL(a.databaseURL); err == nil && strings.HasPrefix(a.databaseURL, "sqlite:") && a.databaseURLFrom() == "" {
+				if _, err := os.Stat(target); errors.Is(err, fs.ErrNotExist) {
+					abs, _ := filepath.Abs(target)
+					return psti.Errorf(psti.ENOTFOUND, "There is no psti database at %s to replace.\n"+
+						"      Run the command in the folder psti serve runs in, or, to restore into a new\n"+
+						"      database, name it with --database-url sqlite:/path/to/psti.db.", abs)
+				}
 			}
 			counts, aside, err := store.Restore(c.Context(), a.databaseURL, from, time.Now())
 			if err != nil {

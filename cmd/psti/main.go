@@ -104,15 +104,24 @@ func (a *app) openWith(ctx context.Context, opt store.Options) (*store.DB, error
 	return db, err
 }
 
+// databaseURLFrom names the setting that gave the database URL:
+// "--database-url", "PSTI_DATABASE_URL", or "" for the default.
+func (a *app) databaseURLFrom() string {
+	switch {
+	case a.root != nil && a.root.PersistentFlags().Changed("database-url"):
+		return "--database-url"
+	case os.Getenv("PSTI_DATABASE_URL") != "":
+		return "PSTI_DATABASE_URL"
+	}
+	return ""
+}
+
 // noDatabase says where a command looked for the database, why there, and
 // how to point it at the right one.
 func (a *app) noDatabase(target string, err error) error {
 	from := "the default, " + store.DefaultURL
-	switch {
-	case a.root != nil && a.root.PersistentFlags().Changed("database-url"):
-		from = "where --database-url points"
-	case os.Getenv("PSTI_DATABASE_URL") != "":
-		from = "where PSTI_DATABASE_URL points"
+	if by := a.databaseURLFrom(); by != "" {
+		from = "where " + by + " points"
 	}
 	const indent = "\n      "
 	if !strings.HasPrefix(a.databaseURL, "sqlite:") {

@@ -57,8 +57,19 @@ func TestCommandsDoNotCreateADatabase(t *testing.T) {
 		})
 	}
 
+	// Restore, from a backup kept elsewhere, makes no database in a
+	// folder that has none unless told where.
+	src, _ := seeded(t)
+	bak := backupOf(t, src)
+	r := cli(t, "restore", "--from", bak)
+	wantExit(t, r, 1)
+	wantContains(t, "stderr", r.stderr, "There is no psti database at "+want+" to replace", "--database-url sqlite:/path/to/psti.db")
+	if names := dirNames(t, dir); len(names) != 0 {
+		t.Fatalf("restore made %v in the folder it ran in", names)
+	}
+
 	// The message names the setting that chose the place.
-	r := cli(t, "users", "list", "--database-url", "sqlite:elsewhere/psti.db")
+	r = cli(t, "users", "list", "--database-url", "sqlite:elsewhere/psti.db")
 	wantExit(t, r, 1)
 	wantContains(t, "stderr", r.stderr, "There is no psti database at "+filepath.Join(dir, "elsewhere", "psti.db"), "where --database-url points")
 	t.Setenv("PSTI_DATABASE_URL", "sqlite:"+filepath.Join(in, "psti.db"))
