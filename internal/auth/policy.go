@@ -58,7 +58,7 @@ func CheckNewPassword(password, email string, context ...string) error {
 		if weak, personal := guessable(password, contextWords(email, context)); personal {
 			p.Add("password", "Password would be guessed quickly: it is built on your e-mail address, the organisation's name or psti, which are tried first. %s", advice)
 		} else if weak {
-			p.Add("password", "Password would be guessed quickly: it is made of common words, names, dates or patterns that guessing tools try early. %s", advice)
+			p.Add("password", "Password would be guessed quickly: it is built from common words, names, dates or patterns. %s", advice)
 		}
 	}
 	return p.Err()

@@ -12,6 +12,7 @@ import (
 
 	"github.com/psti/psti/internal/auth"
 	"github.com/psti/psti/internal/product"
+	"github.com/psti/psti/internal/psti"
 	"github.com/psti/psti/internal/store/storetest"
 	"github.com/psti/psti/internal/web"
 )
@@ -151,4 +152,34 @@ func TestBrowserWebsiteWithoutHTTPS(t *testing.T) {
 	if got, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`document.querySelector('[name=website]').value`)); err != nil || got != "https://acme.example" {
 		t.Fatalf("the organisation's page shows the website as %q (%v), want https://acme.example", got, err)
 	}
+}
+
+// TestBrowserSetupRefusesGuessablePasswords: on the setup page, a common
+// password and one that would be guessed quickly are refused next to the
+// field, saying why, at a desktop's and a phone's width; a strong one
+// sets up the account.
+func TestBrowserSetupRefusesGuessablePasswords(t *testing.T) {
+	e := newEnv(t, storetest.SQLite)
+	code, _, err := e.svc.Invite(context.Background(), psti.System("test"), "new@example.com", auth.Editor)
+	must(t, err)
+	b := newBrowser(t, e.ts.URL)
+	for _, tc := range []struct {
+		width    int64
+		password string
+		want     string
+	}{
+		{1280, "password1234", "one of the most common passwords"},
+		{390, "Summer2026!!", "would be guessed quickly"},
+	} {
+		b.do(chromedp.EmulateViewport(tc.width, 900))
+		b.open("/setup/" + code)
+		b.fill(map[string]string{"password": tc.password, "confirm": tc.password})
+		b.submit("main button[type=submit]", "/setup/")
+		if got := b.text(".field-error"); !strings.Contains(got, tc.want) {
+			t.Fatalf("at %d px, %q is answered %q, want it to say %q", tc.width, tc.password, got, tc.want)
+		}
+		b.fitsWidth("setup-weak-password")
+	}
+	b.fill(map[string]string{"password": testPassword, "confirm": testPassword})
+	b.submit("main button[type=submit]", "/admin")
 }
