@@ -3,7 +3,9 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -59,6 +61,13 @@ users and API tokens).`,
 			}
 			if !r.Valid() {
 				return usagef("--role must be viewer, editor or admin, not %q", role)
+			}
+			// The address is checked before the database is opened: a
+			// mistake in it is a mistake in the command line (exit 2).
+			var p psti.Problems
+			p.Email("email", "E-mail address", auth.NormalizeEmail(args[0]), true)
+			if err := p.Err(); err != nil {
+				return err
 			}
 			ctx := c.Context()
 			db, err := a.open(ctx)
@@ -152,6 +161,11 @@ owner's role allow, and stops working when revoked or when its owner is disabled
 			}
 			if name == "" {
 				name = "command line, " + time.Now().UTC().Format("2 January 2006")
+			}
+			var p psti.Problems
+			p.Email("user", "--user", auth.NormalizeEmail(user), true)
+			if err := p.Err(); err != nil {
+				return err
 			}
 			ctx := c.Context()
 			db, err := a.open(ctx)
@@ -274,12 +288,27 @@ func restoreCmd(a *app) *cobra.Command {
 checked first (integrity, schema version). The server must be stopped: restore
 refuses while any psti process has the database open. Nothing is lost: the
 current database is moved aside with the date and time in its name. Start the
-server afterwards; it applies any newer migrations.`,
+server afterwards; it applies any newer migrations. To restore where there is
+no database yet (a new machine), name the place with --database-url: restore
+makes no database at the default place in whatever folder it runs in.`,
 		Example: `  psti restore --from backups/psti-2026-11-29.db`,
 		Args:    exactArgs(0, "no arguments (use --from)"),
 		RunE: func(c *cobra.Command, _ []string) error {
 			if from == "" {
 				return usagef("--from FILE is required")
+			}
+			if _, err := os.Stat(from); err != nil {
+				return usagef("cannot read the backup: %v", err)
+			}
+			// Restoring where no database is makes a new one: only when
+			// told where, not by the default from whatever folder this runs in.
+			if _, target, err := store.ParseURL(a.databaseURL); err == nil && strings.HasPrefix(a.databaseURL, "sqlite:") && a.databaseURLFrom() == "" {
+				if _, err := os.Stat(target); errors.Is(err, fs.ErrNotExist) {
+					abs, _ := filepath.Abs(target)
+					return psti.Errorf(psti.ENOTFOUND, "There is no psti database at %s to replace.\n"+
+						"      Run the command in the folder psti serve runs in, or, to restore into a new\n"+
+						"      database, name it with --database-url sqlite:/path/to/psti.db.", abs)
+				}
 			}
 			counts, aside, err := store.Restore(c.Context(), a.databaseURL, from, time.Now())
 			if err != nil {

@@ -94,6 +94,22 @@ func counts(t *testing.T, url string) store.Counts {
 	return c
 }
 
+// newDB returns the URL of a new, empty SQLite database (migrated, as psti
+// serve leaves it on its first start): every other command refuses to
+// create one.
+func newDB(t *testing.T) string {
+	t.Helper()
+	return createDB(t, filepath.Join(t.TempDir(), "psti.db"))
+}
+
+// createDB makes an empty psti database at path and returns its URL.
+func createDB(t *testing.T, path string) string {
+	t.Helper()
+	url := "sqlite:" + path
+	openDB(t, url).Close()
+	return url
+}
+
 // seeded returns the URL of a fresh SQLite database holding the storetest
 // seed, closed again, and the seed.
 func seeded(t *testing.T) (string, *storetest.Seed) {
@@ -161,6 +177,11 @@ func TestVersionAndHelp(t *testing.T) {
 		t.Fatalf("version wrote to stderr:\n%v", r)
 	}
 
+	// --version prints what version prints.
+	if v := cli(t, "--version"); v.code != 0 || v.stdout != r.stdout || v.stderr != "" {
+		t.Fatalf("--version printed %v, want %q", v, r.stdout)
+	}
+
 	for _, args := range [][]string{{"--help"}, {"-h"}, {"help"}} {
 		r := cli(t, args...)
 		wantExit(t, r, 0)
@@ -217,6 +238,30 @@ func TestUsageErrors(t *testing.T) {
 		{"serve negative intake rate", []string{"serve", "--intake-rate", "-1", "--addr", "127.0.0.1:0"}, "--intake-rate"},
 		{"bad database URL", []string{"users", "list", "--database-url", "mysql://db/psti"}, "must start with sqlite: or postgres://"},
 		{"database URL naming a directory", []string{"tokens", "list", "--database-url", "sqlite:data/"}, "does not name an SQLite file"},
+		// Input that the rules refuse is unusable too, and is refused
+		// before the database is opened.
+		{"users add not an address", []string{"users", "add", "notanemail"}, "E-mail address must be written like name@example.com"},
+		{"users add empty address", []string{"users", "add", ""}, "E-mail address is required"},
+		{"users add address with a name", []string{"users", "add", "Ada <ada@example.com>"}, "name@example.com"},
+		{"tokens create --user not an address", []string{"tokens", "create", "--user", "ada", "--role", "viewer"}, "--user must be written like name@example.com"},
+		{"bad log level", []string{"users", "list", "--log-level", "loud"}, "PSTI_LOG_LEVEL (--log-level)"},
+		{"bad log format", []string{"check", "--log-format", "xml"}, "PSTI_LOG_FORMAT (--log-format)"},
+		{"help on nothing", []string{"help", "frobnicate"}, `unknown help topic "frobnicate"`},
+		{"restore from a file that is not there", []string{"restore", "--from", "no-such-backup.db"}, "cannot read the backup"},
+		{"migrate-data bad URLs", []string{"migrate-data", "--from", "a.db", "--to", "b.db"}, "must start with sqlite: or postgres://"},
+		{"unknown subcommand of passwords", []string{"passwords", "frobnicate"}, "frobnicate"},
+		{"passwords audit without --input", []string{"passwords", "audit"}, "--input"},
+		{"passwords audit input not there", []string{"passwords", "audit", "--input", "no-such-batch.csv"}, "cannot open the input"},
+		{"passwords fingerprints without --out", []string{"passwords", "fingerprints", "--input", "x.csv"}, "--out"},
+		{"passwords fingerprints input not there", []string{"passwords", "fingerprints", "--input", "no-such-batch.csv", "--out", "x.fp"}, "cannot open the input"},
+		{"passwords generate without --serials", []string{"passwords", "generate"}, "--serials"},
+		{"passwords verify-manifest without a file", []string{"passwords", "verify-manifest"}, "the manifest FILE (got 0"},
+		{"passwords verify-manifest file not there", []string{"passwords", "verify-manifest", "no-such.json"}, "cannot read the manifest"},
+		{"passwords manifest-key with an argument", []string{"passwords", "manifest-key", "x"}, "(got 1"},
+		{"unknown subcommand of securitytxt", []string{"securitytxt", "frobnicate"}, "frobnicate"},
+		{"securitytxt check without an address", []string{"securitytxt", "check"}, "(got 0"},
+		{"securitytxt check impossible --now", []string{"securitytxt", "check", "--now", "2026-13-01", "x.txt"}, "--now"},
+		{"serve bad base URL", []string{"serve", "--base-url", "ftp://x", "--addr", "127.0.0.1:0"}, "--base-url"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -239,7 +284,7 @@ func TestUsageErrors(t *testing.T) {
 }
 
 func TestUsersAdd(t *testing.T) {
-	url := storetest.SQLite.URL(t)
+	url := newDB(t)
 	base := []string{"users", "add", "--database-url", url, "--base-url", "https://psti.example/"}
 
 	r := cli(t, append(base, "--admin", "Ada@Example.com")...)
@@ -273,7 +318,7 @@ func TestUsersAdd(t *testing.T) {
 	for _, bad := range []string{"not-an-email", "ada@localhost", "Ada <ada@example.com>"} {
 		before := counts(t, url)
 		r := cli(t, append(base, bad)...)
-		wantExit(t, r, 1)
+		wantExit(t, r, 2)
 		wantContains(t, "stderr for "+bad, r.stderr, "e-mail address")
 		if r.stdout != "" {
 			t.Fatalf("a rejected address printed a link:\n%v", r)
@@ -287,7 +332,7 @@ func TestUsersAdd(t *testing.T) {
 func TestUsersAddWithoutBaseURLUsesTheAddress(t *testing.T) {
 	t.Setenv("PSTI_BASE_URL", "")
 	t.Setenv("PSTI_ADDR", "0.0.0.0:9090")
-	r := cli(t, "users", "add", "--database-url", storetest.SQLite.URL(t), "dora@example.com")
+	r := cli(t, "users", "add", "--database-url", newDB(t), "dora@example.com")
 	wantExit(t, r, 0)
 	if !regexp.MustCompile(`^http://localhost:9090/setup/[A-Za-z0-9_-]{43}\n$`).MatchString(r.stdout) {
 		t.Fatalf("want a link on http://localhost:9090:\n%v", r)
@@ -295,7 +340,7 @@ func TestUsersAddWithoutBaseURLUsesTheAddress(t *testing.T) {
 }
 
 func TestUsersList(t *testing.T) {
-	url := storetest.SQLite.URL(t)
+	url := newDB(t)
 	r := cli(t, "users", "list", "--database-url", url)
 	wantExit(t, r, 0)
 	if lines := strings.Split(strings.TrimSpace(r.stdout), "\n"); len(lines) != 1 || !strings.HasPrefix(lines[0], "ID ") {
@@ -336,7 +381,7 @@ func TestUsersList(t *testing.T) {
 }
 
 func TestTokens(t *testing.T) {
-	url := storetest.SQLite.URL(t)
+	url := newDB(t)
 	addUser(t, url, "ada@example.com", "--admin")
 	addUser(t, url, "vic@example.com", "--role", "viewer")
 	db := func(args ...string) []string { return append(args, "--database-url", url) }
@@ -381,20 +426,22 @@ func TestTokens(t *testing.T) {
 		t.Fatalf("second token %q", second)
 	}
 
-	// Failures that are not usage errors: nothing is created.
+	// Refusals: a value the rules reject is unusable input (exit 2); a
+	// user that is not there is a failure (exit 1). Nothing is created.
 	for _, tc := range []struct {
 		name string
 		args []string
 		want string
+		code int
 	}{
-		{"unknown user", []string{"--user", "nobody@example.com", "--role", "viewer"}, "nobody@example.com"},
-		{"role above the owner's", []string{"--user", "vic@example.com", "--role", "editor"}, "higher role"},
-		{"expiry in the past", []string{"--user", "ada@example.com", "--role", "viewer", "--expires", "2020-01-01"}, "future"},
+		{"unknown user", []string{"--user", "nobody@example.com", "--role", "viewer"}, "nobody@example.com", 1},
+		{"role above the owner's", []string{"--user", "vic@example.com", "--role", "editor"}, "higher role", 2},
+		{"expiry in the past", []string{"--user", "ada@example.com", "--role", "viewer", "--expires", "2020-01-01"}, "future", 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			before := counts(t, url)
 			r := cli(t, db(append([]string{"tokens", "create"}, tc.args...)...)...)
-			wantExit(t, r, 1)
+			wantExit(t, r, tc.code)
 			wantContains(t, "stderr", r.stderr, tc.want)
 			if r.stdout != "" {
 				t.Fatalf("a failed create printed something on stdout:\n%v", r)
@@ -509,6 +556,7 @@ func TestBackup(t *testing.T) {
 
 func TestBackupRefusesPostgres(t *testing.T) {
 	url := storetest.PostgresURL(t)
+	openDB(t, url).Close() // set up, as psti serve does
 	out := filepath.Join(t.TempDir(), "psti.db")
 	r := cli(t, "backup", "--out", out, "--database-url", url)
 	if r.code == 0 {
@@ -659,10 +707,13 @@ func TestRestoreRejectsWhatIsNotABackup(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	for _, tc := range []struct{ name, from, want string }{
-		{"garbage", garbage, "not an SQLite database"},
-		{"empty SQLite file", foreign, "not a psti database"},
-		{"missing file", filepath.Join(t.TempDir(), "nope.db"), "nope.db"},
+	for _, tc := range []struct {
+		name, from, want string
+		code             int
+	}{
+		{"garbage", garbage, "not an SQLite database", 1},
+		{"empty SQLite file", foreign, "not a psti database", 1},
+		{"missing file", filepath.Join(t.TempDir(), "nope.db"), "nope.db", 2}, // a file that is not there is unusable input
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			sum := fileSum(t, path)
@@ -672,7 +723,7 @@ func TestRestoreRejectsWhatIsNotABackup(t *testing.T) {
 				fromSum = fileSum(t, tc.from)
 			}
 			r := cli(t, "restore", "--from", tc.from, "--database-url", target)
-			wantExit(t, r, 1)
+			wantExit(t, r, tc.code)
 			wantContains(t, "stderr", r.stderr, tc.want)
 			if fileSum(t, path) != sum {
 				t.Fatal("a rejected restore changed the database")

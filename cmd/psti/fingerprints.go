@@ -54,15 +54,15 @@ Exit status: 0 written; 2 the input or options are unusable (nothing is written)
 			if o.input == "" || o.out == "" {
 				return usagef("--input BATCH.csv and --out FILE are both required")
 			}
-			f, err := a.fingerprinter(c.Context())
-			if err != nil {
-				return err
-			}
 			in, size, closeIn, err := openInput(o.input)
 			if err != nil {
 				return err
 			}
 			defer closeIn()
+			f, err := a.fingerprinter(c.Context())
+			if err != nil {
+				return err
+			}
 			out, err := newPendingFile(o.out)
 			if err != nil {
 				return err

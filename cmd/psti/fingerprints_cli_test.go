@@ -17,7 +17,7 @@ import (
 // file from another installation is refused with exit 2, naming the file.
 func TestPasswordsAuditPrevious(t *testing.T) {
 	dir := t.TempDir()
-	db := "--database-url=sqlite:" + filepath.Join(dir, "psti.db")
+	db := "--database-url=" + createDB(t, filepath.Join(dir, "psti.db"))
 	first := cleanDevices(t, 2000)
 	firstCSV := writeFile(t, filepath.Join(dir, "batch-2411.csv"), batchCSV(first))
 	fp := filepath.Join(dir, "batch-2411.fp")
@@ -60,7 +60,7 @@ func TestPasswordsAuditPrevious(t *testing.T) {
 	}
 
 	// Another installation (another database, so another key) refuses the file.
-	other := "--database-url=sqlite:" + filepath.Join(dir, "other.db")
+	other := "--database-url=" + createDB(t, filepath.Join(dir, "other.db"))
 	r = cli(t, other, "passwords", "audit", "--input", repeatCSV, "--previous", fp)
 	wantAuditExit(t, r, 2)
 	wantContains(t, "another key", r.stderr, fp, "another installation's key")

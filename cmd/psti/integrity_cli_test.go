@@ -165,7 +165,7 @@ func TestCheckSchema(t *testing.T) {
 		dir := t.TempDir()
 		r := cli(t, "check", "--database-url", "sqlite:"+filepath.Join(dir, "psti.db"))
 		wantExit(t, r, 1)
-		wantContains(t, "stderr", r.stderr, "There is no database at "+filepath.Join(dir, "psti.db"))
+		wantContains(t, "stderr", r.stderr, "There is no psti database at "+filepath.Join(dir, "psti.db"))
 		if names := dirNames(t, dir); len(names) != 0 {
 			t.Fatalf("checking a database that is not there made %v", names)
 		}

@@ -14,6 +14,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
 
@@ -57,6 +58,7 @@ type app struct {
 	logLevel    string
 	stdout      io.Writer
 	stderr      io.Writer
+	root        *cobra.Command // to tell whether a setting came from a flag
 }
 
 func (a *app) logger() (*slog.Logger, error) {
@@ -74,25 +76,81 @@ func (a *app) logger() (*slog.Logger, error) {
 	return nil, usagef("PSTI_LOG_FORMAT (--log-format): must be text or json, not %q", a.logFormat)
 }
 
-// open opens the configured database, migrating it.
+// open opens the configured database, migrating it. It never creates one:
+// a command pointed at the wrong place says where it looked rather than
+// start a new, empty installation there. Only psti serve creates (create).
 func (a *app) open(ctx context.Context) (*store.DB, error) {
+	return a.openWith(ctx, store.Options{MustExist: true})
+}
+
+// create opens the configured database, creating it (and its folder) when
+// there is none yet: for psti serve alone.
+func (a *app) create(ctx context.Context) (*store.DB, error) {
 	return a.openWith(ctx, store.Options{})
 }
 
 // openWith opens the configured database with opt; a database URL of the
-// wrong form is a usage error.
+// wrong form is a usage error, and a database that is not there is
+// explained (noDatabase).
 func (a *app) openWith(ctx context.Context, opt store.Options) (*store.DB, error) {
-	if _, _, err := store.ParseURL(a.databaseURL); err != nil {
+	_, target, err := store.ParseURL(a.databaseURL)
+	if err != nil {
 		return nil, usageError{err}
 	}
-	return store.Open(ctx, a.databaseURL, opt)
+	db, err := store.Open(ctx, a.databaseURL, opt)
+	if errors.Is(err, store.ErrNoDatabase) {
+		return nil, a.noDatabase(target, err)
+	}
+	return db, err
+}
+
+// databaseURLFrom names the setting that gave the database URL:
+// "--database-url", "PSTI_DATABASE_URL", or "" for the default.
+func (a *app) databaseURLFrom() string {
+	switch {
+	case a.root != nil && a.root.PersistentFlags().Changed("database-url"):
+		return "--database-url"
+	case os.Getenv("PSTI_DATABASE_URL") != "":
+		return "PSTI_DATABASE_URL"
+	}
+	return ""
+}
+
+// noDatabase says where a command looked for the database, why there, and
+// how to point it at the right one.
+func (a *app) noDatabase(target string, err error) error {
+	from := "the default, " + store.DefaultURL
+	if by := a.databaseURLFrom(); by != "" {
+		from = "where " + by + " points"
+	}
+	const indent = "\n      "
+	if !strings.HasPrefix(a.databaseURL, "sqlite:") {
+		return &psti.Error{Code: psti.ENOTFOUND, Err: err, Message: psti.ErrorMessage(err) + indent +
+			"That is " + from + "." + indent +
+			"Point the command at the database psti serve uses, with --database-url" + indent +
+			"or PSTI_DATABASE_URL. Only psti serve sets up a new database: start it once" + indent +
+			"on an empty one first."}
+	}
+	abs, aerr := filepath.Abs(target)
+	if aerr != nil {
+		abs = target
+	}
+	if !filepath.IsAbs(target) {
+		from += ", relative to the folder the command runs in"
+	}
+	return &psti.Error{Code: psti.ENOTFOUND, Err: err, Message: "There is no psti database at " + abs + "." + indent +
+		"That is " + from + "." + indent +
+		"Run the command in the folder psti serve runs in, or point it at the database" + indent +
+		"with --database-url sqlite:/path/to/psti.db (or PSTI_DATABASE_URL)." + indent +
+		"Only psti serve makes a new database."}
 }
 
 func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	a := &app{stdout: stdout, stderr: stderr}
 	root := &cobra.Command{
-		Use:   "psti",
-		Short: "Meet the UK product security regime for connectable products, and prove it",
+		Use:     "psti",
+		Version: buildVersion(),
+		Short:   "Meet the UK product security regime for connectable products, and prove it",
 		Long: `psti keeps the records that the UK product security regime (PSTI Act 2022,
 Part 1, and the 2023 Security Requirements Regulations) asks of manufacturers of
 connectable products, and lets importers, distributors, researchers and consumers
@@ -117,16 +175,31 @@ Settings come from flags, or from environment variables when a flag is not given
   PSTI_BASE_URL      public address used in links (default http://ADDR)
   PSTI_LOG_FORMAT    text or json;  PSTI_LOG_LEVEL  debug, info, warn or error
 
+Only "psti serve" makes a new database (the default one in ./psti-data/ of the
+folder it runs in). Every other command works on the database psti serve uses,
+and refuses where there is none, saying where it looked: run it in the same
+folder, or give it the same --database-url (PSTI_DATABASE_URL). On PostgreSQL,
+a database psti serve has not set up yet is refused in the same way, and left
+as it is.
+
 Exit status: 0 success, 1 the work failed, 2 the command line or input is unusable.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// The log settings are checked for every command, so that a
+		// mistake in them is reported (exit 2) wherever it is made.
+		PersistentPreRunE: func(*cobra.Command, []string) error {
+			_, err := a.logger()
+			return err
+		},
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
+	root.SetVersionTemplate("psti {{.Version}}\n")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageError{err}
 	})
 	pf := root.PersistentFlags()
+	a.root = root
 	pf.StringVar(&a.databaseURL, "database-url", env("PSTI_DATABASE_URL", store.DefaultURL), "database: sqlite:PATH or postgres://… (env PSTI_DATABASE_URL)")
 	pf.StringVar(&a.baseURL, "base-url", env("PSTI_BASE_URL", ""), "public address of this installation, for links (env PSTI_BASE_URL; default http://ADDR)")
 	pf.StringVar(&a.logFormat, "log-format", env("PSTI_LOG_FORMAT", "text"), "log format: text or json (env PSTI_LOG_FORMAT)")
@@ -181,11 +254,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintln(stderr, "psti: "+describe(err))
 	var ue usageError
-	if errors.As(err, &ue) || strings.HasPrefix(err.Error(), "unknown command") || strings.HasPrefix(err.Error(), "unknown flag") {
+	if errors.As(err, &ue) || badInput(err) || strings.HasPrefix(err.Error(), "unknown command") || strings.HasPrefix(err.Error(), "unknown flag") {
 		fmt.Fprintf(stderr, "Run '%s --help' for usage.\n", cmd.CommandPath())
 		return 2
 	}
 	return 1
+}
+
+// badInput reports whether err rejects a value given on the command line
+// (an e-mail address that is not one, a name too long): the input is
+// unusable, exit status 2, as for a mistake in the command line itself.
+func badInput(err error) bool {
+	return psti.ErrorCode(err) == psti.EINVALID && len(psti.ErrorFields(err)) > 0
 }
 
 // describe says what went wrong in the words of the command line: a

@@ -820,7 +820,7 @@ func TestPasswordsGenerate(t *testing.T) {
 		t.Parallel()
 		d := t.TempDir()
 		out, man := filepath.Join(d, "batch.csv"), filepath.Join(d, "manifest.json")
-		r := cli(t, "passwords", "generate", "--serials", serials, "--out", out, "--manifest", man, "--database-url", "sqlite:"+filepath.Join(d, "psti.db"))
+		r := cli(t, "passwords", "generate", "--serials", serials, "--out", out, "--manifest", man, "--database-url", createDB(t, filepath.Join(d, "psti.db")))
 		wantExit(t, r, 0)
 		wantContains(t, "stderr", r.stderr, "Self-audit passed")
 		checkGenerated(t, out, man, n, "csprng")
@@ -885,7 +885,7 @@ func TestPasswordsGenerate(t *testing.T) {
 		gen := func(name, label string) (string, string, result) {
 			out, man := filepath.Join(d, name+".csv"), filepath.Join(d, name+".json")
 			r := cli(t, "passwords", "generate", "--serials", serials, "--out", out, "--manifest", man,
-				"--hmac-key-file", keyFile, "--label", label, "--key-custody", "hsm", "--database-url", "sqlite:"+filepath.Join(d, "psti.db"))
+				"--hmac-key-file", keyFile, "--label", label, "--key-custody", "hsm", "--database-url", createDB(t, filepath.Join(d, "psti.db")))
 			wantExit(t, r, 0)
 			return out, man, r
 		}
@@ -995,7 +995,7 @@ func mustRead(t *testing.T, path string) []byte {
 // key, and verifies offline; any change to it fails (PSTI-PW-04, DP-15).
 func TestPasswordsManifest(t *testing.T) {
 	d := t.TempDir()
-	db := "sqlite:" + filepath.Join(d, "psti.db")
+	db := createDB(t, filepath.Join(d, "psti.db"))
 	serials := serialsCSV(t, d, 1000)
 	out, man, report := filepath.Join(d, "batch.csv"), filepath.Join(d, "manifest.json"), filepath.Join(d, "self-audit.json")
 	r := cli(t, "passwords", "generate", "--serials", serials, "--out", out, "--manifest", man, "--report", report,
@@ -1035,7 +1035,7 @@ func TestPasswordsManifest(t *testing.T) {
 	wantAuditExit(t, cli(t, "passwords", "audit", "--input", out, "--declaration", man), 0)
 
 	// Another installation's key expected: exit 1.
-	other := cli(t, "passwords", "manifest-key", "--database-url", "sqlite:"+filepath.Join(d, "other.db"))
+	other := cli(t, "passwords", "manifest-key", "--database-url", createDB(t, filepath.Join(d, "other.db")))
 	wantExit(t, other, 0)
 	r = cli(t, "passwords", "verify-manifest", man, "--public-key", strings.TrimSpace(other.stdout))
 	wantExit(t, r, 1)

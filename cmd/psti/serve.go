@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -19,7 +20,9 @@ import (
 	"github.com/psti/psti/internal/auth"
 	"github.com/psti/psti/internal/mail"
 	"github.com/psti/psti/internal/passwords"
+	"github.com/psti/psti/internal/product"
 	"github.com/psti/psti/internal/psti"
+	"github.com/psti/psti/internal/store"
 	"github.com/psti/psti/internal/web"
 )
 
@@ -28,7 +31,9 @@ func serveCmd(a *app) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the web server: public pages, admin pages and the JSON API",
-		Long: `Run the web server. It checks the database first: an SQLite file that fails
+		Long: `Run the web server. It is the one command that makes a new database: when
+there is none where --database-url points (by default ./psti-data/psti.db, in
+the folder it runs in), it creates it. It checks the database first: an SQLite file that fails
 SQLite's quick integrity check is refused (exit status 1) with a message that
 says how to restore a backup. It then applies any pending migrations, and
 listens on --addr. On an empty database it prints a one-time setup link for the
@@ -142,7 +147,7 @@ func (a *app) serve(parent context.Context, o serveConfig) error {
 	// ready, and before a setup link is printed for a database that may hold
 	// users after all.
 	opened := time.Now()
-	db, err := a.open(ctx)
+	db, err := a.create(ctx)
 	if err != nil {
 		return err
 	}
@@ -184,10 +189,24 @@ func (a *app) serve(parent context.Context, o serveConfig) error {
 
 	clock := psti.SystemClock{}
 	svc := auth.NewService(db, clock)
+	svc.PasswordWords = func(ctx context.Context) []string { return organisationWords(ctx, db) }
 	if code, ok, err := svc.FirstRun(ctx); err != nil {
 		return err
 	} else if ok {
 		fmt.Fprintf(a.stderr, "\nNo users yet. To set up the first administrator, open this link (it works once, for 72 hours):\n\n    %s/setup/%s\n\n", base, code)
+	} else if open, err := svc.OpenFirstRun(ctx); err != nil {
+		return err
+	} else if open != nil {
+		// Not a second link: two would both lead to the first account.
+		fmt.Fprintf(a.stderr, "\nNo users yet. The setup link printed when psti first started still works, until %s.\n"+
+			"psti keeps no copy of it. If you no longer have it, make a new one (the server may keep running):\n\n    %s\n\n",
+			open.ExpiresAt.Format(time.RFC1123), a.usersAddCommand())
+	}
+	if w := web.InsecureBaseURL(base); w != "" {
+		log.Warn(w)
+	} else if o.base == "" && !loopback(ln.Addr()) {
+		log.Warn(fmt.Sprintf("psti listens on %s for other machines, but PSTI_BASE_URL is not set, so links and security.txt name %s. "+
+			"Put psti behind a TLS proxy and set PSTI_BASE_URL to its https:// address.", ln.Addr(), base))
 	}
 
 	srv, err := web.New(web.Config{BaseURL: base, Version: buildVersion(), Logger: log, Clock: clock,
@@ -244,6 +263,40 @@ func (a *app) serve(parent context.Context, o serveConfig) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// usersAddCommand is the command that makes a setup link for an
+// administrator on this server's database.
+func (a *app) usersAddCommand() string {
+	cmd := "psti users add --admin you@example.com"
+	if a.databaseURL != store.DefaultURL {
+		cmd += " --database-url " + redact(a.databaseURL)
+	}
+	return cmd
+}
+
+// loopback reports whether a listening address is reachable from this
+// machine only.
+func loopback(addr net.Addr) bool {
+	ap, err := netip.ParseAddrPort(addr.String())
+	return err == nil && ap.Addr().IsLoopback()
+}
+
+// organisationWords are the names (and website hosts) of the
+// organisations recorded: staff passwords must not be built on them.
+func organisationWords(ctx context.Context, db *store.DB) []string {
+	orgs, err := db.Organisations(ctx, product.Filter{IncludeArchived: true})
+	if err != nil {
+		return nil
+	}
+	var words []string
+	for _, o := range orgs {
+		words = append(words, o.LegalName)
+		if u, err := url.Parse(o.Website); err == nil && u.Hostname() != "" {
+			words = append(words, u.Hostname())
+		}
+	}
+	return words
 }
 
 // sweepSessions removes expired sessions every hour.

@@ -7,11 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
-
-	"github.com/psti/psti/internal/psti"
 )
 
 // Params are argon2id cost parameters. They are stored with every hash, so
@@ -93,24 +90,4 @@ func CheckPassword(phc, password string, want Params) (ok, rehash bool, err erro
 	ok = subtle.ConstantTimeCompare(got, key) == 1
 	rehash = p.Memory < want.Memory || p.Time < want.Time || len(key) < keyLen
 	return ok, rehash, nil
-}
-
-// CheckNewPassword applies the password rules for people: long enough to
-// resist guessing, not absurdly long, not the e-mail address.
-func CheckNewPassword(password, email string) error {
-	var p psti.Problems
-	n := utf8.RuneCountInString(password)
-	switch {
-	case !utf8.ValidString(password):
-		p.Add("password", "Password contains characters that are not valid text.")
-	case n < MinPasswordLen:
-		p.Add("password", "Password must be at least %d characters; a few unrelated words make a good one.", MinPasswordLen)
-	case n > MaxPasswordLen:
-		p.Add("password", "Password must be at most %d characters.", MaxPasswordLen)
-	case email != "" && strings.EqualFold(strings.TrimSpace(password), email):
-		p.Add("password", "Password must not be your e-mail address.")
-	case strings.Count(password, string([]rune(password)[0])) == n:
-		p.Add("password", "Password must not be one character repeated.")
-	}
-	return p.Err()
 }

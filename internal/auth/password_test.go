@@ -228,37 +228,64 @@ func TestCheckPasswordTrailingGarbageInParams(t *testing.T) {
 	}
 }
 
+// TestCheckNewPassword: length over composition rules, and no password that
+// is common, or that the strength estimator expects to be guessed quickly,
+// counting the e-mail address, the organisation's name and "psti" as words
+// tried first (the NCSC and NIST SP 800-63B pattern).
 func TestCheckNewPassword(t *testing.T) {
 	const email = "ada.lovelace@example.com"
+	org := []string{"Acme Devices Ltd"}
+	pad := "lemon tractor cupboards " // 24 characters, strong by itself
 	tests := []struct {
 		name     string
 		password string
 		email    string
+		context  []string
 		problem  string // part of the message; "" means accepted
 	}{
-		{"good", goodPassword, email, ""},
-		{"exactly the minimum", "abcdefghijkl", email, ""},
-		{"one short of the minimum", "abcdefghijk", email, "at least 12"},
-		{"empty", "", email, "at least 12"},
-		{"short in runes though long in bytes", "ééééééabcde", email, "at least 12"},
-		{"exactly the maximum", strings.Repeat("ab", auth.MaxPasswordLen/2), email, ""},
-		{"maximum counted in runes, not bytes", strings.Repeat("éa", auth.MaxPasswordLen/2), email, ""},
-		{"one over the maximum", strings.Repeat("ab", auth.MaxPasswordLen/2) + "c", email, "at most 256"},
-		{"equals email", email, email, "e-mail"},
-		{"equals email in other case", "Ada.Lovelace@EXAMPLE.com", email, "e-mail"},
-		{"equals email with spaces around", "  " + email + " ", email, "e-mail"},
-		{"contains email but is longer", email + " is me", email, ""},
-		{"looks like an email when none is given", email, "", ""},
-		{"one character repeated", "aaaaaaaaaaaa", email, "repeated"},
-		{"one space repeated", strings.Repeat(" ", 20), email, "repeated"},
-		{"almost one character repeated", "aaaaaaaaaaab", email, ""},
-		{"invalid UTF-8", "abcdefghijkl\xff", email, "not valid text"},
-		{"invalid UTF-8 only", strings.Repeat("\xff", 20), email, "not valid text"},
-		{"unicode", "Schöne Grüße aus Köln", email, ""},
+		{"good", goodPassword, email, org, ""},
+		{"exactly the minimum", "vq7-Lp2x!Rm9", email, org, ""},
+		{"one short of the minimum", "vq7-Lp2x!Rm", email, org, "at least 12"},
+		{"empty", "", email, org, "at least 12"},
+		{"short in runes though long in bytes", "ééééééabcde", email, org, "at least 12"},
+		{"exactly the maximum", pad + strings.Repeat("ab", (auth.MaxPasswordLen-len(pad))/2), email, org, ""},
+		{"maximum counted in runes, not bytes", pad + strings.Repeat("éa", (auth.MaxPasswordLen-len(pad))/2), email, org, ""},
+		{"one over the maximum", pad + strings.Repeat("ab", (auth.MaxPasswordLen-len(pad))/2) + "c", email, org, "at most 256"},
+		{"equals email", email, email, org, "e-mail"},
+		{"equals email in other case", "Ada.Lovelace@EXAMPLE.com", email, org, "e-mail"},
+		{"equals email with spaces around", "  " + email + " ", email, org, "e-mail"},
+		{"one character repeated", "aaaaaaaaaaaa", email, org, "repeated"},
+		{"one space repeated", strings.Repeat(" ", 20), email, org, "repeated"},
+		{"invalid UTF-8", "abcdefghijkl\xff", email, org, "not valid text"},
+		{"invalid UTF-8 only", strings.Repeat("\xff", 20), email, org, "not valid text"},
+		{"unicode", "Schöne Grüße aus Köln", email, org, ""},
+		{"no composition rule: lower case words", "blue sofa running fast", email, org, ""},
+		{"no composition rule: no letters", "8317 4620 9957", email, org, ""},
+
+		// On the shipped lists of common passwords.
+		{"common", "password1234", email, org, "one of the most common passwords"},
+		{"common in capitals", "PASSWORD1234", email, org, "one of the most common passwords"},
+		{"common keyboard row", "qwertyuiop123", email, org, "one of the most common passwords"},
+		{"common with spaces around", " password1234 ", email, org, "one of the most common passwords"},
+
+		// Found quickly by the estimator.
+		{"common word and symbols", "Password1234!", email, org, "would be guessed quickly"},
+		{"a season and a year", "summer2026!!", email, org, "would be guessed quickly"},
+		{"a sequence", "abcdefghijkl", email, org, "would be guessed quickly"},
+		{"almost one character repeated", "aaaaaaaaaaab", email, org, "would be guessed quickly"},
+		{"a word repeated", "trustno1trustno1", email, org, "would be guessed quickly"},
+
+		// Built on the words of this account and installation.
+		{"contains the email", email + " is me", email, org, "built on your e-mail address"},
+		{"the name in the email", "adalovelace2026", email, org, "built on your e-mail address"},
+		{"the organisation's name", "acmedevices2026", email, org, "the organisation's name"},
+		{"the organisation's name repeated", "Acme2026Acme2026", email, org, "would be guessed quickly"},
+		{"psti", "pstipassword!", email, nil, "or psti"},
+		{"the organisation counts only when given", "acmedevices2026", email, nil, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := auth.CheckNewPassword(tt.password, tt.email)
+			err := auth.CheckNewPassword(tt.password, tt.email, tt.context...)
 			if tt.problem == "" {
 				if err != nil {
 					t.Fatalf("CheckNewPassword(%q): %v", tt.password, err)

@@ -24,6 +24,19 @@ type Service struct {
 
 	// InvitationTTL is how long a setup link stays valid; 72 hours when zero.
 	InvitationTTL time.Duration
+
+	// PasswordWords, when set, returns the words of this installation that
+	// a new password must not be built on, such as the organisation's name:
+	// the user's e-mail address and "psti" count without it.
+	PasswordWords func(ctx context.Context) []string
+}
+
+// passwordWords returns PasswordWords' answer, or none.
+func (s *Service) passwordWords(ctx context.Context) []string {
+	if s.PasswordWords == nil {
+		return nil
+	}
+	return s.PasswordWords(ctx)
 }
 
 // NewService returns a Service with the default cost parameters and a fresh
@@ -199,13 +212,42 @@ func (s *Service) invite(ctx context.Context, a psti.Actor, email string, role R
 // FirstRun makes a setup link for the first administrator when the
 // installation has no users yet, and reports whether it did. There is never a
 // default password: whoever holds the link printed at start-up sets it.
+// While a link it made earlier still works, it makes none (see
+// OpenFirstRun): a restart must not leave two links to the first account.
 func (s *Service) FirstRun(ctx context.Context) (string, bool, error) {
+	open, err := s.OpenFirstRun(ctx)
+	if err != nil || open != nil {
+		return "", false, err
+	}
 	n, err := s.Store.CountUsers(ctx)
 	if err != nil || n > 0 {
 		return "", false, err
 	}
 	code, _, err := s.invite(ctx, psti.System("first start"), "", Admin)
 	return code, err == nil, err
+}
+
+// OpenFirstRun returns the first-administrator link made by an earlier
+// FirstRun while it still works (no one has an account yet, and it is
+// neither used, revoked nor expired), or nil. The link itself cannot be
+// shown again: only its hash is kept.
+func (s *Service) OpenFirstRun(ctx context.Context) (*Invitation, error) {
+	n, err := s.Store.CountUsers(ctx)
+	if err != nil || n > 0 {
+		return nil, err
+	}
+	invs, err := s.Store.Invitations(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var open *Invitation
+	for _, inv := range invs {
+		if inv.Email == "" && inv.UsedAt == nil && inv.RevokedAt == nil && s.now().Before(inv.ExpiresAt) &&
+			(open == nil || inv.ExpiresAt.After(open.ExpiresAt)) {
+			open = inv
+		}
+	}
+	return open, nil
 }
 
 var errBadLink = psti.Errorf(psti.ENOTFOUND, "This setup link is not valid: it may have been used already or have expired. Ask an administrator for a new one.")
@@ -254,7 +296,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, code, email, name, passw
 			p.Add(f.Field, "%s", f.Message)
 		}
 	}
-	if err := CheckNewPassword(password, u.Email); err != nil {
+	if err := CheckNewPassword(password, u.Email, s.passwordWords(ctx)...); err != nil {
 		p.Add("password", "%s", psti.ErrorFields(err)[0].Message)
 	}
 	if err := p.Err(); err != nil {
@@ -293,7 +335,7 @@ func (s *Service) ChangePassword(ctx context.Context, u *User, current, next str
 		return psti.FieldErrorf(psti.EINVALID, "current_password", "Your current password is not right.")
 	}
 	refund()
-	if err := CheckNewPassword(next, u.Email); err != nil {
+	if err := CheckNewPassword(next, u.Email, s.passwordWords(ctx)...); err != nil {
 		return err
 	}
 	var h string

@@ -2,6 +2,7 @@ package auth_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"strconv"
@@ -30,10 +31,25 @@ func TestFirstRun(t *testing.T) {
 		t.Fatalf("first-run invitation expires %v, want %v", inv.ExpiresAt, want)
 	}
 
-	// Restarting before anyone signed up makes another link.
+	// Restarting while that link works makes no second one, and says
+	// which link is open until when.
+	e.clock.Add(71 * time.Hour)
 	code2, ok, err := e.svc.FirstRun(e.ctx)
-	if err != nil || !ok || code2 == code {
-		t.Fatalf("second FirstRun with no users = %q, %v, %v; want a new link", code2, ok, err)
+	if err != nil || ok || code2 != "" {
+		t.Fatalf("second FirstRun while the first link works = %q, %v, %v; want none", code2, ok, err)
+	}
+	open, err := e.svc.OpenFirstRun(e.ctx)
+	if err != nil || open == nil || open.ID != inv.ID || !open.ExpiresAt.Equal(inv.ExpiresAt) {
+		t.Fatalf("OpenFirstRun = %+v, %v; want the first link (%+v)", open, err, inv)
+	}
+	// Once it has expired, a restart makes a new one.
+	e.clock.Add(time.Hour)
+	if open, err := e.svc.OpenFirstRun(e.ctx); err != nil || open != nil {
+		t.Fatalf("OpenFirstRun after expiry = %+v, %v; want nil", open, err)
+	}
+	code, ok, err = e.svc.FirstRun(e.ctx)
+	if err != nil || !ok {
+		t.Fatalf("FirstRun after the first link expired = %q, %v, %v; want a new link", code, ok, err)
 	}
 
 	u, err := e.svc.AcceptInvitation(e.ctx, code, " Ada@Example.com ", " Ada ", goodPassword)
@@ -41,10 +57,13 @@ func TestFirstRun(t *testing.T) {
 	if u.Email != "ada@example.com" || u.Name != "Ada" || u.Role != auth.Admin {
 		t.Fatalf("first user: %+v", u)
 	}
-	// Once there is a user, no more links.
+	// Once there is a user, no more links, and none open.
 	code3, ok, err := e.svc.FirstRun(e.ctx)
 	if err != nil || ok || code3 != "" {
 		t.Fatalf("FirstRun with a user = %q, %v, %v; want \"\", false, nil", code3, ok, err)
+	}
+	if open, err := e.svc.OpenFirstRun(e.ctx); err != nil || open != nil {
+		t.Fatalf("OpenFirstRun with a user = %+v, %v; want nil", open, err)
 	}
 	invs, err := e.db.Invitations(e.ctx)
 	must(t, err)
@@ -119,14 +138,15 @@ func TestInviteValidation(t *testing.T) {
 
 // TestFirstRunLinkVoidOnceSetUp: a link without an e-mail address lets its
 // holder name any address. Once someone has been set up, a left-over
-// first-run link (a restart before set-up prints another) must not reach an
-// existing account.
+// first-run link (two servers on one database starting at once may each
+// make one) must not reach an existing account.
 func TestFirstRunLinkVoidOnceSetUp(t *testing.T) {
 	e := newEnv(t)
 	first, _, err := e.svc.FirstRun(e.ctx)
 	must(t, err)
-	second, _, err := e.svc.FirstRun(e.ctx)
-	must(t, err)
+	second := strings.Repeat("S", 43) // as a second server's FirstRun would store it
+	must(t, e.db.CreateInvitation(e.ctx, psti.System("first start"), &auth.Invitation{Role: auth.Admin,
+		CreatedAt: e.clock.Now(), ExpiresAt: e.clock.Now().Add(72 * time.Hour)}, auth.Hash(second)))
 	if _, err := e.svc.Invitation(e.ctx, second); err != nil {
 		t.Fatalf("second first-run link before set-up: %v", err)
 	}
@@ -270,6 +290,10 @@ func TestAcceptInvitationValidation(t *testing.T) {
 		{"password repeated character", "bob@example.com", "", "", strings.Repeat("x", 16), []string{"password"}},
 		{"password is the invited address", "bob.builder@example.com", "", "", "BOB.BUILDER@example.com", []string{"password"}},
 		{"password invalid UTF-8", "bob@example.com", "", "", "abcdefghijkl\xff", []string{"password"}},
+		{"password common", "bob@example.com", "", "", "password1234", []string{"password"}},
+		{"password guessed quickly", "bob@example.com", "", "", "summer2026!!", []string{"password"}},
+		{"password built on the address", "bob.builder@example.com", "", "", "bobbuilder2026", []string{"password"}},
+		{"password built on the organisation", "bob@example.com", "", "", "AcmeDevices2026", []string{"password"}},
 		{"name too long", "bob@example.com", "", strings.Repeat("n", 201), goodPassword, []string{"name"}},
 		{"no address given for a link without one", "", "", "Ada", goodPassword, []string{"email"}},
 		{"bad address given", "", "ada", "Ada", goodPassword, []string{"email"}},
@@ -279,6 +303,7 @@ func TestAcceptInvitationValidation(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t)
+			e.svc.PasswordWords = func(context.Context) []string { return []string{"Acme Devices Ltd"} }
 			var code string
 			var err error
 			if tt.inviteEmail == "" {
@@ -371,8 +396,13 @@ func TestSignIn(t *testing.T) {
 
 func TestSignInLongestPassword(t *testing.T) {
 	e := newEnv(t)
-	// 256 characters of 4 bytes each: the longest password there is.
-	longest := strings.Repeat("🙂😀", auth.MaxPasswordLen/2)
+	// 256 characters of 4 bytes each: the longest password there is (no
+	// pattern in them, so that it passes the strength check too).
+	var b strings.Builder
+	for i := range auth.MaxPasswordLen {
+		b.WriteRune(rune(0x1F300 + i*37%512))
+	}
+	longest := b.String()
 	if len(longest) != 4*auth.MaxPasswordLen {
 		t.Fatalf("test password has %d bytes", len(longest))
 	}
@@ -530,6 +560,7 @@ func TestSignInUpgradesHash(t *testing.T) {
 
 func TestChangePassword(t *testing.T) {
 	e := newEnv(t)
+	e.svc.PasswordWords = func(context.Context) []string { return []string{"Acme Devices Ltd"} }
 	ada := e.addUser("ada.lovelace@example.com", auth.Admin, goodPassword)
 	before, err := e.db.PasswordHash(e.ctx, ada.ID)
 	must(t, err)
@@ -543,6 +574,9 @@ func TestChangePassword(t *testing.T) {
 		{"right current, too short", goodPassword, "short", []string{"password"}},
 		{"right current, the address", goodPassword, "Ada.Lovelace@example.com", []string{"password"}},
 		{"right current, one character", goodPassword, strings.Repeat("z", 20), []string{"password"}},
+		{"right current, a common password", goodPassword, "password1234", []string{"password"}},
+		{"right current, guessed quickly", goodPassword, "Password1234!", []string{"password"}},
+		{"right current, the organisation's name", goodPassword, "acmedevices2026", []string{"password"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

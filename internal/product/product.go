@@ -37,6 +37,7 @@ func (o *Organisation) Validate() error {
 	var p psti.Problems
 	p.Text("legal_name", "Legal name", o.LegalName, true, MaxName)
 	p.LongText("address", "Postal address", o.Address, true, MaxAddress)
+	o.Website = CompleteWebsite(o.Website) // "example.com" means https://example.com
 	p.URL("website", "Website", o.Website, false)
 	return p.Err()
 }
@@ -56,6 +57,7 @@ func (m *Manufacturer) Validate() error {
 	var p psti.Problems
 	p.Text("name", "Name", m.Name, true, MaxName)
 	p.LongText("address", "Postal address", m.Address, true, MaxAddress)
+	m.Website = CompleteWebsite(m.Website) // "example.com" means https://example.com
 	p.URL("website", "Website", m.Website, false)
 	return p.Err()
 }
@@ -76,6 +78,7 @@ func (b *Brand) Validate() error {
 		p.Add("organisation_id", "Choose the organisation this brand belongs to.")
 	}
 	p.Text("name", "Brand name", b.Name, true, MaxName)
+	b.Website = CompleteWebsite(b.Website) // "example.com" means https://example.com
 	p.URL("website", "Website", b.Website, false)
 	return p.Err()
 }

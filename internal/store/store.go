@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"os"
 	"runtime"
 	"strings"
@@ -46,9 +47,12 @@ type Options struct {
 	// file is sound. Only psti check sets it: it runs the full check itself,
 	// and must be able to report on a damaged file rather than refuse it.
 	NoQuickCheck bool
-	// MustExist refuses (ENOTFOUND) an SQLite file that does not exist,
-	// rather than create an empty database there: for commands that read
-	// what is there.
+	// MustExist refuses (ENOTFOUND, wrapping ErrNoDatabase) an SQLite file
+	// that does not exist, rather than create an empty database there, and,
+	// unless NoMigrate is set, a database of either kind that holds no psti
+	// schema yet, rather than create one in it. Every command but psti
+	// serve sets it, so that one pointed at the wrong place says so instead
+	// of starting a new, empty installation there.
 	MustExist bool
 	// Exclusive opens the database for this process alone: Open refuses at
 	// once, with an ECONFLICT error that wraps ErrInUse, while any other
@@ -57,6 +61,10 @@ type Options struct {
 	// target so, so that nothing writes to either during the copy.
 	Exclusive bool
 }
+
+// ErrNoDatabase is wrapped by the error of a MustExist Open that found no
+// psti database where it looked.
+var ErrNoDatabase = errors.New("store: no psti database there")
 
 // ErrInUse is wrapped by the error of an Exclusive Open, or a restore, that
 // another psti process is in the way of.
@@ -77,8 +85,10 @@ func Open(ctx context.Context, url string, opt Options) (*DB, error) {
 	}
 	if d.sqlite {
 		db.path = target
-		if _, err := os.Stat(target); opt.MustExist && errors.Is(err, fs.ErrNotExist) {
-			return nil, psti.Errorf(psti.ENOTFOUND, "There is no database at %s.", target)
+		// An empty file is an SQLite database with nothing in it, and
+		// opening it would write to it.
+		if fi, err := os.Stat(target); opt.MustExist && (errors.Is(err, fs.ErrNotExist) || err == nil && fi.Size() == 0) {
+			return nil, &psti.Error{Code: psti.ENOTFOUND, Message: fmt.Sprintf("There is no database at %s.", target), Err: ErrNoDatabase}
 		}
 		if err := db.openSQLite(ctx, target, opt.Exclusive, !opt.NoQuickCheck); err != nil {
 			db.Close()
@@ -106,12 +116,58 @@ func Open(ctx context.Context, url string, opt Options) (*DB, error) {
 		}
 	}
 	if !opt.NoMigrate {
+		if opt.MustExist {
+			if err := db.mustHoldSchema(ctx, target); err != nil {
+				db.Close()
+				return nil, err
+			}
+		}
 		if err := db.migrate(ctx); err != nil {
 			db.Close()
 			return nil, err
 		}
 	}
 	return db, nil
+}
+
+// mustHoldSchema refuses a database that psti has never migrated: an
+// empty SQLite file, or a PostgreSQL schema without psti's tables.
+func (db *DB) mustHoldSchema(ctx context.Context, target string) error {
+	query := `SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'goose_db_version'`
+	if db.dialect.sqlite {
+		query = `SELECT COUNT(*) FROM sqlite_schema WHERE type = 'table' AND name = 'goose_db_version'`
+	}
+	var n int
+	if err := db.ro.QueryRowContext(ctx, query).Scan(&n); err != nil {
+		return fmt.Errorf("store: unable to read the schema version: %w", err)
+	}
+	if n > 0 {
+		return nil
+	}
+	where := target
+	if !db.dialect.sqlite {
+		var schema sql.NullString // NULL when no schema on the search path exists
+		if err := db.ro.QueryRowContext(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+			return fmt.Errorf("store: unable to read the current schema: %w", err)
+		}
+		where = redactURL(target)
+		if schema.Valid {
+			where += " (schema " + schema.String + ")"
+		}
+	}
+	return &psti.Error{Code: psti.ENOTFOUND, Message: fmt.Sprintf("%s holds no psti database yet.", where), Err: ErrNoDatabase}
+}
+
+// redactURL hides the password in a database URL, for messages.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
 }
 
 // Close closes the database. On SQLite the last connection to close folds

@@ -150,6 +150,8 @@ type view struct {
 	Section string // which part of the navigation is current
 	Version string
 	Data    any
+	// Warnings are settings an administrator must fix (warnings.go).
+	Warnings []string
 }
 
 // render writes a page. It renders into a buffer first, so a template
@@ -162,6 +164,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		return
 	}
 	v.Version = s.cfg.Version
+	v.Warnings = s.staffWarnings(v.User)
 	if v.Flash == "" && v.User != nil {
 		v.Flash = s.sessions.PopString(r.Context(), keyFlash)
 	}

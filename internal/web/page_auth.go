@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/psti/psti/internal/auth"
 	"github.com/psti/psti/internal/product"
@@ -52,6 +53,21 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request, u *auth.User)
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *auth.User) {
 	email, next := r.PostForm.Get("email"), r.PostForm.Get("next")
+	// A field left empty is named next to it, as the GOV.UK pattern asks,
+	// not answered as a wrong address or password.
+	var empty psti.Problems
+	if strings.TrimSpace(email) == "" {
+		empty.Add("email", "Enter your e-mail address.")
+	}
+	if r.PostForm.Get("password") == "" {
+		empty.Add("password", "Enter your password.")
+	}
+	if err := empty.Err(); err != nil {
+		f := loginForm(next, email)
+		f.setError(err)
+		s.render(w, r, statusOf(psti.ErrorCode(err)), "login", &view{Title: "Sign in", Data: f})
+		return
+	}
 	u, err := s.auth.SignIn(r.Context(), email, r.PostForm.Get("password"), clientAddr(r))
 	if err != nil {
 		f := loginForm(next, email)
