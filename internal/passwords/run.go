@@ -49,6 +49,8 @@ type Run struct {
 	Audited    *int64     `json:"audited,omitempty" doc:"Rows whose password was audited, when state is done. 0 means nothing was checked: every row was user-defined or of a type para 1(4) excludes, so a pass says nothing about passwords (PSTI-PW-06)."`
 	Problem    string     `json:"problem,omitempty" doc:"Why the audit could not finish (state failed), e.g. the line and column of unusable input."`
 	Report     *Report    `json:"report,omitempty" doc:"The full report, when state is done."`
+	Outcome    string     `json:"outcome,omitempty" enum:"pass,fail,needs_review,passed_after_review" doc:"The verdict once reviews are counted, when state is done: needs_review when the only findings are for a person to review and some are not reviewed yet (the batch fails until they are); passed_after_review when every one was accepted; fail when any was confirmed as a failure, or a rule found a violation."`
+	Reviews    []Review   `json:"reviews,omitempty" doc:"Reviews of the findings that needed one, oldest first; a later review of a rule supersedes an earlier one, and both are kept. Only when reading one audit."`
 	CreatedBy  string     `json:"created_by"`
 	CreatedAt  time.Time  `json:"created_at"`
 	StartedAt  *time.Time `json:"started_at,omitempty"`
