@@ -1,6 +1,7 @@
 package passwords
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -196,4 +197,16 @@ func OutcomeText(outcome string) string {
 		return "Passed after review"
 	}
 	return fmt.Sprintf("%q", outcome)
+}
+
+// ReviewStore keeps reviews.
+type ReviewStore interface {
+	// AddReview records a review of a finished audit's finding for review
+	// and the audit's verdict once it is counted, setting the review's ID,
+	// reviewer and time. EINVALID for a review CheckReview refuses,
+	// ECONFLICT for an audit not done, ENOTFOUND for no such audit.
+	AddReview(ctx context.Context, a psti.Actor, rv *Review) error
+	// Reviews lists an audit's reviews, oldest first, superseded ones
+	// marked; ENOTFOUND for no such audit.
+	Reviews(ctx context.Context, runID int64) ([]Review, error)
 }
