@@ -558,10 +558,17 @@ func (s *Server) showAuditNew(w http.ResponseWriter, r *http.Request, u *auth.Us
 	d := auditNewData{Batch: b, Action: fmt.Sprintf("/admin/batches/%d/password-audits", b.ID), BackHref: fmt.Sprintf("/admin/batches/%d", b.ID),
 		Product: s.productName(r.Context(), b.ProductID), MaxSize: sizeText(s.audits.MaxBytes())}
 	if err != nil {
+		// The summary above the form links to the field at fault; the
+		// message sits next to the field too. A browser never keeps a
+		// chosen file, so the hint asks for it again.
 		d.Error = psti.ErrorMessage(err)
-		d.Problems = psti.ErrorFields(err)
-		if len(d.Problems) == 1 {
-			d.Error, d.Problems = d.Problems[0].Message, nil
+		for _, p := range psti.ErrorFields(err) {
+			if p.Field == "file" || p.Field == "declaration" {
+				d.Problems = append(d.Problems, p)
+			}
+		}
+		if len(d.Problems) > 0 {
+			d.Error = "Please correct the field marked below, then choose the files again."
 		}
 	}
 	s.render(w, r, status, "password_audit_new", &view{Title: "Audit the default passwords of batch " + b.Code, User: u, Section: "batches", Data: d})

@@ -243,3 +243,46 @@ func TestPasswordAuditReviewPage(t *testing.T) {
 		t.Fatalf("a viewer's review: %d", res.StatusCode)
 	}
 }
+
+// TestPasswordAuditUploadPage: an upload the audit cannot use is answered
+// with the upload form (422), the problem next to the field and linked
+// from the summary above the form; nothing is stored. A batch that is
+// archived says so above the form.
+func TestPasswordAuditUploadPage(t *testing.T) {
+	e := newEnv(t, storetest.SQLite)
+	seed := storetest.NewSeed(t, e.db)
+	batch := &product.Batch{ProductID: seed.Product.ID, Code: "B-2026-12"}
+	must(t, e.db.CreateBatch(context.Background(), psti.System("test"), batch))
+	c := e.browser(auth.Editor)
+	send := func(files map[string][2]string) (int, string) {
+		t.Helper()
+		ct, body := form(files)
+		req, _ := http.NewRequest("POST", fmt.Sprintf("%s/admin/batches/%d/password-audits", e.ts.URL, batch.ID), strings.NewReader(body))
+		req.Header.Set("Content-Type", ct)
+		res, err := c.Do(req)
+		must(t, err)
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(b)
+	}
+	before := e.counts(t)
+	for _, c := range []struct {
+		name  string
+		files map[string][2]string
+		field string
+		says  string
+	}{
+		{"no password column", map[string][2]string{"file": {"b.csv", "serial,pass\nA,B\n"}}, "file", "password"},
+		{"no file", map[string][2]string{"file": {"", ""}}, "file", "Choose the batch file"},
+		{"a declaration that is not one", map[string][2]string{"file": {"b.csv", caseTwins(10)}, "declaration": {"m.json", "not json"}}, "declaration", "could not be used"},
+	} {
+		st, page := send(c.files)
+		if st != http.StatusUnprocessableEntity || !strings.Contains(page, `<p class="field-error" id="e-`+c.field+`">`) || !strings.Contains(page, `href="#f-`+c.field+`"`) ||
+			!strings.Contains(page, c.says) || !strings.Contains(page, "choose the files again") {
+			t.Errorf("%s: %d\n%s", c.name, st, page)
+		}
+	}
+	if after := e.counts(t); after["password_audits"] != before["password_audits"] {
+		t.Fatalf("a refused upload was stored: %v, then %v", before, after)
+	}
+}
