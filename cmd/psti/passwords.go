@@ -235,11 +235,15 @@ password, a short dictionary word, or a short value several rows share, is
 flagged. A password of "user-defined" marks a device that makes the user set
 one. "-" reads standard input; a name ending in .gz is read as gzip.
 
-Exit status: 0 every rule passes (a batch in which no row was a password to
-audit says "Nothing was checked"); 1 rows were flagged (any flagged row fails the
-batch, whether the rule found a violation or evidence for review; the report
-gives each rule's severity); 2 the input or options are unusable (the message
-names the file, line and column, and nothing is written).
+Exit status:
+  0  every rule passes (a batch in which no row was a password to audit says
+     "Nothing was checked");
+  1  rows were flagged: any flagged row fails the batch, whether the rule
+     found a violation or evidence for review (the report gives each rule's
+     severity; on the server, an editor records a review of such evidence:
+     accepted with a reason, or confirmed as a failure);
+  2  the input or options are unusable (the message names the file, line and
+     column, and nothing is written).
 
 Thresholds are printed in the report and can be changed with --set, e.g.
 --set min_length=10 --set target_bits=70. Names: min_length, wifi_min_length,
