@@ -172,7 +172,7 @@ type reviewIn struct {
 	Body struct {
 		Rule     string `json:"rule" maxLength:"10" doc:"The rule whose findings were reviewed, e.g. DP-12: one of the audit's awaiting_review rules, or one already reviewed."`
 		Decision string `json:"decision" enum:"accepted,confirmed" doc:"accepted: the finding is not a failure; confirmed: it is a failure."`
-		Reason   string `json:"reason,omitempty" maxLength:"2000" doc:"Why. Required when accepted (for example: the flagged rows are Bluetooth pairing PINs, which paragraph 1(4) excludes); optional when confirmed."`
+		Reason   string `json:"reason,omitempty" maxLength:"2000" doc:"Why, and what was checked. Required when accepted (for example: the factory log shows that the two rows are one device labelled twice); optional when confirmed."`
 	}
 }
 
