@@ -31,8 +31,167 @@ func passwordsCmd(a *app) *cobra.Command {
 		Args:  groupArgs,
 		RunE:  groupHelp,
 	}
-	c.AddCommand(auditCmd(a), generateCmd(a), fingerprintsCmd(a), verifyManifestCmd(a), manifestKeyCmd(a))
+	c.AddCommand(auditCmd(a), rulesCmd(), generateCmd(a), fingerprintsCmd(a), verifyManifestCmd(a), manifestKeyCmd(a))
 	return c
+}
+
+// ruleThreshold is one threshold a rule uses, with its default.
+type ruleThreshold struct {
+	Name    string  `json:"name"`
+	Default float64 `json:"default"`
+	Meaning string  `json:"meaning"`
+}
+
+// ruleInfo is a rule as psti passwords rules prints it.
+type ruleInfo struct {
+	passwords.Rule
+	Thresholds []ruleThreshold `json:"thresholds"`
+}
+
+// defaultThresholds lists every threshold with its default value and
+// meaning, in the order of passwords.Thresholds.
+func defaultThresholds() []ruleThreshold {
+	th := passwords.DefaultThresholds()
+	v := reflect.ValueOf(th)
+	var out []ruleThreshold
+	for i := range v.NumField() {
+		f := v.Type().Field(i)
+		t := ruleThreshold{Name: strings.Split(f.Tag.Get("json"), ",")[0], Meaning: f.Tag.Get("doc")}
+		switch fv := v.Field(i); fv.Kind() {
+		case reflect.Int:
+			t.Default = float64(fv.Int())
+		case reflect.Float64:
+			t.Default = fv.Float()
+		}
+		out = append(out, t)
+	}
+	return out
+}
+
+// thresholdText writes a threshold's value as --set takes it.
+func thresholdText(x float64) string {
+	if x == math.Trunc(x) && math.Abs(x) < 1e15 {
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	}
+	return strconv.FormatFloat(x, 'g', -1, 64)
+}
+
+func rulesCmd() *cobra.Command {
+	var format string
+	c := &cobra.Command{
+		Use:   "rules",
+		Short: "List the rules a password audit checks",
+		Long: `List the rules "psti passwords audit" checks (DP-01 to DP-15): for each, its
+title, its severity (FAIL: a violation on its face; WARN: evidence for a person
+to review; INFO: counted only), what it judges (a row, the whole batch, a sample,
+or how the passwords were made), the PSTI requirement it serves, what it
+checks, and the thresholds it uses with their defaults. The law sets none of
+these numbers: change them for one audit with --set NAME=VALUE.`,
+		Example: `  psti passwords rules
+  psti passwords rules --format json`,
+		Args: exactArgs(0, "no arguments"),
+		RunE: func(c *cobra.Command, _ []string) error {
+			if format != "text" && format != "json" {
+				return usagef("--format must be text or json, not %q", format)
+			}
+			all := defaultThresholds()
+			byName := map[string]ruleThreshold{}
+			for _, t := range all {
+				byName[t.Name] = t
+			}
+			var rules []ruleInfo
+			for _, r := range passwords.Rules {
+				ri := ruleInfo{Rule: r, Thresholds: []ruleThreshold{}}
+				for _, n := range passwords.ThresholdsOf(r.ID) {
+					ri.Thresholds = append(ri.Thresholds, byName[n])
+				}
+				rules = append(rules, ri)
+			}
+			w := c.OutOrStdout()
+			if format == "json" {
+				enc := json.NewEncoder(w)
+				enc.SetIndent("", "  ")
+				return enc.Encode(struct {
+					Rules      []ruleInfo      `json:"rules"`
+					Thresholds []ruleThreshold `json:"thresholds"`
+				}{rules, all})
+			}
+			printRules(w, rules, all)
+			return nil
+		},
+	}
+	c.Flags().StringVar(&format, "format", "text", "output: text or json")
+	return c
+}
+
+// printRules writes the rules as a table a person reads in a terminal: one
+// line per rule, then what it checks and its thresholds, indented.
+func printRules(w io.Writer, rules []ruleInfo, all []ruleThreshold) {
+	fmt.Fprintln(w, "Severity: FAIL a violation on its face; WARN evidence for a person to review")
+	fmt.Fprintln(w, "(either fails the batch); INFO counted only. Judges: each row, the whole batch,")
+	fmt.Fprintln(w, "a sample of rows, or the process that made the passwords.")
+	fmt.Fprintln(w)
+	req := len("REQUIREMENT")
+	for _, r := range rules {
+		req = max(req, len(r.Requirement))
+	}
+	fmt.Fprintf(w, "%-6s  %-8s  %-7s  %-*s  %s\n", "RULE", "SEVERITY", "JUDGES", req, "REQUIREMENT", "TITLE")
+	for _, r := range rules {
+		fmt.Fprintf(w, "%-6s  %-8s  %-7s  %-*s  %s\n", r.ID, r.Severity, r.Scope, req, r.Requirement, r.Title)
+		for _, line := range wrapText(r.Explain, 70) {
+			fmt.Fprintf(w, "        %s\n", line)
+		}
+		if len(r.Thresholds) > 0 {
+			var ts []string
+			for _, t := range r.Thresholds {
+				ts = append(ts, t.Name+"="+thresholdText(t.Default))
+			}
+			for i, line := range wrapText(strings.Join(ts, ", "), 58) {
+				label := "Thresholds:"
+				if i > 0 {
+					label = ""
+				}
+				fmt.Fprintf(w, "        %-11s %s\n", label, line)
+			}
+		}
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintln(w, "Thresholds, with their defaults. The law sets none of them; change one for an")
+	fmt.Fprintln(w, "audit with psti passwords audit --set NAME=VALUE.")
+	width := 0
+	for _, t := range all {
+		width = max(width, len(t.Name)+1+len(thresholdText(t.Default)))
+	}
+	for _, t := range all {
+		nv := t.Name + "=" + thresholdText(t.Default)
+		for i, line := range wrapText(t.Meaning, max(30, 76-width)) {
+			if i > 0 {
+				nv = ""
+			}
+			fmt.Fprintf(w, "  %-*s  %s\n", width, nv, line)
+		}
+	}
+}
+
+// wrapText breaks s into lines of at most width characters, at spaces.
+func wrapText(s string, width int) []string {
+	var out []string
+	line := ""
+	for _, word := range strings.Fields(s) {
+		switch {
+		case line == "":
+			line = word
+		case len([]rune(line))+1+len([]rune(word)) <= width:
+			line += " " + word
+		default:
+			out = append(out, line)
+			line = word
+		}
+	}
+	if line != "" {
+		out = append(out, line)
+	}
+	return out
 }
 
 // exitError carries an exit status other than 1 without a message of its own.
@@ -56,7 +215,8 @@ encryption method or keyed hashing algorithm accepted as good industry practice,
 not based on public information such as the brand, model or Wi-Fi network name
 (for which the law makes no such exception), not easy to guess. A pass covers
 the passwords in the file, not every password of the product (para 1(1)). Rules DP-01 to DP-15 run on every row
-or across the batch; "psti passwords audit --help" lists them with --format json.
+or across the batch; "psti passwords rules" lists them, with what each checks, the
+PSTI requirement it serves and its default thresholds (--format json for JSON).
 
 What no audit can see: passwords from a generator that is not cryptographically
 secure (rand(), a Mersenne Twister), seeded with each device's serial or MAC,
@@ -75,11 +235,15 @@ password, a short dictionary word, or a short value several rows share, is
 flagged. A password of "user-defined" marks a device that makes the user set
 one. "-" reads standard input; a name ending in .gz is read as gzip.
 
-Exit status: 0 every rule passes (a batch in which no row was a password to
-audit says "Nothing was checked"); 1 rows were flagged (any flagged row fails the
-batch, whether the rule found a violation or evidence for review; the report
-gives each rule's severity); 2 the input or options are unusable (the message
-names the file, line and column, and nothing is written).
+Exit status:
+  0  every rule passes (a batch in which no row was a password to audit says
+     "Nothing was checked");
+  1  rows were flagged: any flagged row fails the batch, whether the rule
+     found a violation or evidence for review (the report gives each rule's
+     severity; on the server, an editor records a review of such evidence:
+     accepted with a reason, or confirmed as a failure);
+  2  the input or options are unusable (the message names the file, line and
+     column, and nothing is written).
 
 Thresholds are printed in the report and can be changed with --set, e.g.
 --set min_length=10 --set target_bits=70. Names: min_length, wifi_min_length,

@@ -1100,3 +1100,72 @@ func TestPasswordsAuditOneBadRow(t *testing.T) {
 		t.Fatalf("findings: %q %v", f, err)
 	}
 }
+
+// TestPasswordsRules: psti passwords rules lists every rule the audit
+// checks, with its requirement, what it checks and its default thresholds,
+// as text or JSON; the audit's help points to it.
+func TestPasswordsRules(t *testing.T) {
+	r := cli(t, "passwords", "rules")
+	wantExit(t, r, 0)
+	for _, rule := range passwords.Rules {
+		wantContains(t, "rules", r.stdout, rule.ID, rule.Title, rule.Requirement)
+	}
+	wantContains(t, "rules", r.stdout, "Thresholds: min_length=8, wifi_min_length=8", "floor_bits=40", "chance=1e-12", "--set NAME=VALUE",
+		"Cryptographic keys, PINs for pairing")
+	for _, line := range strings.Split(r.stdout, "\n") {
+		if strings.HasPrefix(line, " ") && len([]rune(line)) > 80 {
+			t.Errorf("a wrapped line is wider than 80 characters: %q", line)
+		}
+	}
+
+	r = cli(t, "passwords", "rules", "--format", "json")
+	wantExit(t, r, 0)
+	var out struct {
+		Rules []struct {
+			passwords.Rule
+			Thresholds []struct {
+				Name    string  `json:"name"`
+				Default float64 `json:"default"`
+				Meaning string  `json:"meaning"`
+			} `json:"thresholds"`
+		} `json:"rules"`
+		Thresholds []struct {
+			Name    string  `json:"name"`
+			Default float64 `json:"default"`
+		} `json:"thresholds"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+		t.Fatalf("rules --format json: %v\n%s", err, r.stdout)
+	}
+	if len(out.Rules) != len(passwords.Rules) || len(out.Thresholds) != 14 {
+		t.Fatalf("%d rules and %d thresholds", len(out.Rules), len(out.Thresholds))
+	}
+	for i, rule := range out.Rules {
+		if rule.Rule != passwords.Rules[i] {
+			t.Errorf("rule %d: %+v", i, rule.Rule)
+		}
+	}
+	dp11 := out.Rules[10]
+	if dp11.ID != "DP-11" || len(dp11.Thresholds) != 3 || dp11.Thresholds[0].Name != "floor_bits" || dp11.Thresholds[0].Default != passwords.DefaultThresholds().FloorBits ||
+		dp11.Thresholds[0].Meaning == "" {
+		t.Fatalf("DP-11's thresholds: %+v", dp11.Thresholds)
+	}
+	if dp13 := out.Rules[12]; len(dp13.Thresholds) != 2 || dp13.Thresholds[1].Name != "guess_sample" || dp13.Thresholds[1].Default != 5000 {
+		t.Fatalf("DP-13's thresholds: %+v", dp13.Thresholds)
+	}
+
+	r = cli(t, "passwords", "rules", "--format", "xml")
+	wantExit(t, r, 2)
+	r = cli(t, "passwords", "rules", "extra")
+	wantExit(t, r, 2)
+
+	r = cli(t, "passwords", "audit", "--help")
+	wantExit(t, r, 0)
+	wantContains(t, "audit --help", r.stdout, `"psti passwords rules" lists them`)
+	if strings.Contains(r.stdout, `"psti passwords audit --help" lists them`) {
+		t.Fatalf("the audit's help still promises a list it does not print:\n%s", r.stdout)
+	}
+	r = cli(t, "passwords", "--help")
+	wantExit(t, r, 0)
+	wantContains(t, "passwords --help", r.stdout, "rules")
+}

@@ -89,7 +89,7 @@ func (d *Declaration) check(e *engine, rep *Report) []string {
 		out = append(out, fmt.Sprintf("declared entropy %.1f bits is below the floor of %.0f bits", d.EntropyBits, floor))
 	}
 	if d.Rows > 0 && d.Rows != rep.Rows {
-		out = append(out, fmt.Sprintf("the declaration is for %d rows but the batch has %d", d.Rows, rep.Rows))
+		out = append(out, fmt.Sprintf("the declaration is for %s but the batch has %s", rowCount(d.Rows), rowCount(rep.Rows)))
 	}
 	if d.SHA256 != "" && rep.Input.SHA256 != "" && !strings.EqualFold(d.SHA256, rep.Input.SHA256) {
 		out = append(out, "the declaration's SHA-256 does not match the batch file: it was made for a different file, or the file has changed since")

@@ -407,10 +407,14 @@ func (st *state) finish(ctx context.Context, rd *Reader, cfg Config, work io.Rea
 		}
 	}
 	if st.audited > 0 && st.audited < 1000 {
-		rep.Notes = append(rep.Notes, fmt.Sprintf("Only %d rows were audited: the batch rules that rely on statistics (counters, formats, near-duplicates) had little data.", st.audited))
+		rep.Notes = append(rep.Notes, fmt.Sprintf("Only %s audited: the batch rules that rely on statistics (counters, formats, near-duplicates) had little data.", rowsWere(st.audited)))
 	}
 	if rep.UserDefined > 0 {
-		rep.Notes = append(rep.Notes, fmt.Sprintf("%d rows are user-defined: those devices make the user set a password, which PSTI-PW-01 allows.", rep.UserDefined))
+		if rep.UserDefined == 1 {
+			rep.Notes = append(rep.Notes, "1 row is user-defined: that device makes the user set a password, which PSTI-PW-01 allows.")
+		} else {
+			rep.Notes = append(rep.Notes, fmt.Sprintf("%s rows are user-defined: those devices make the user set a password, which PSTI-PW-01 allows.", humanize.Comma(rep.UserDefined)))
+		}
 	}
 	if !rd.Has("serial") && !rd.Has("mac") && !rd.Has("imei") {
 		rep.Notes = append(rep.Notes, "The file has no serial, mac or imei column, so derivation from identifiers (DP-06, DP-07, DP-08) could not be checked.")
@@ -802,17 +806,40 @@ func (rep *Report) decide() {
 	// says that nothing was checked (para 1(4), PSTI-PW-06).
 	nothing := ""
 	if rep.Audited == 0 {
-		nothing = fmt.Sprintf("No password was audited: all %d rows are user-defined (%d) or labelled as types that are not passwords under PSTI Schedule 1 paragraph 1(4) (%d: cryptographic keys, non-IP pairing PINs, API keys).",
-			rep.Rows, rep.UserDefined, rep.Excluded)
+		all := fmt.Sprintf("all %s rows are", humanize.Comma(rep.Rows))
+		if rep.Rows == 1 {
+			all = "the only row is"
+		}
+		nothing = fmt.Sprintf("No password was audited: %s user-defined (%d) or labelled as types that are not passwords under PSTI Schedule 1 paragraph 1(4) (%d: cryptographic keys, non-IP pairing PINs, API keys).",
+			all, rep.UserDefined, rep.Excluded)
 	}
 	switch {
 	case rep.Verdict == "pass" && nothing != "":
 		rep.Summary = "Nothing was checked. " + nothing + " None of them looks like a password, so the batch passes only in that no password rule applies to it."
 	case rep.Verdict == "pass":
-		rep.Summary = fmt.Sprintf("Passed: no rule flagged any of the %d audited passwords.", rep.Audited)
+		rep.Summary = "Passed: no rule flagged the audited password."
+		if rep.Audited != 1 {
+			rep.Summary = fmt.Sprintf("Passed: no rule flagged any of the %s audited passwords.", humanize.Comma(rep.Audited))
+		}
 	case nothing != "":
-		rep.Summary = fmt.Sprintf("Failed: %d of %d rows flagged, by %s. %s", rep.Flagged, rep.Rows, strings.Join(failed, ", "), nothing)
+		rep.Summary = fmt.Sprintf("Failed: %s of %s flagged, by %s. %s", humanize.Comma(rep.Flagged), rowCount(rep.Rows), strings.Join(failed, ", "), nothing)
 	default:
-		rep.Summary = fmt.Sprintf("Failed: %d of %d rows flagged, by %s.", rep.Flagged, rep.Rows, strings.Join(failed, ", "))
+		rep.Summary = fmt.Sprintf("Failed: %s of %s flagged, by %s.", humanize.Comma(rep.Flagged), rowCount(rep.Rows), strings.Join(failed, ", "))
 	}
+}
+
+// rowCount says how many rows: "1 row", "2,000 rows".
+func rowCount(n int64) string {
+	if n == 1 {
+		return "1 row"
+	}
+	return humanize.Comma(n) + " rows"
+}
+
+// rowsWere says how many rows were something: "1 row was", "12 rows were".
+func rowsWere(n int64) string {
+	if n == 1 {
+		return "1 row was"
+	}
+	return humanize.Comma(n) + " rows were"
 }

@@ -138,3 +138,25 @@ const rowHypotheses = 16
 // log10Chance is log10 of the probability that a random string of length n
 // over an alphabet of a symbols equals one given string.
 func log10Chance(a float64, n int) float64 { return -float64(n) * math.Log10(a) }
+
+// ThresholdsOf names the thresholds a rule uses, by their JSON names (the
+// names psti passwords audit --set takes).
+func ThresholdsOf(id string) []string {
+	switch id {
+	case "DP-01":
+		return []string{"min_length", "wifi_min_length"}
+	case "DP-05":
+		return []string{"run_length", "dense_counter_rows", "dense_counter_fill", "chance"}
+	case "DP-06", "DP-07":
+		return []string{"mac_offset", "chance", "batch_chance"}
+	case "DP-08", "DP-09", "DP-10":
+		return []string{"chance", "batch_chance"}
+	case "DP-11":
+		return []string{"floor_bits", "target_bits", "wifi_floor_bits"}
+	case "DP-12":
+		return []string{"near_duplicate_sample"}
+	case "DP-13":
+		return []string{"min_guesses_log10", "guess_sample"}
+	}
+	return nil
+}

@@ -49,6 +49,8 @@ type Run struct {
 	Audited    *int64     `json:"audited,omitempty" doc:"Rows whose password was audited, when state is done. 0 means nothing was checked: every row was user-defined or of a type para 1(4) excludes, so a pass says nothing about passwords (PSTI-PW-06)."`
 	Problem    string     `json:"problem,omitempty" doc:"Why the audit could not finish (state failed), e.g. the line and column of unusable input."`
 	Report     *Report    `json:"report,omitempty" doc:"The full report, when state is done."`
+	Outcome    string     `json:"outcome,omitempty" enum:"pass,fail,needs_review,passed_after_review" doc:"The verdict once reviews are counted, when state is done: needs_review when the only findings are for a person to review and some are not reviewed yet (the batch fails until they are); passed_after_review when every one was accepted; fail when any was confirmed as a failure, or a rule found a violation."`
+	Reviews    []Review   `json:"reviews,omitempty" doc:"Reviews of the findings that needed one, oldest first; a later review of a rule supersedes an earlier one, and both are kept. Only when reading one audit."`
 	CreatedBy  string     `json:"created_by"`
 	CreatedAt  time.Time  `json:"created_at"`
 	StartedAt  *time.Time `json:"started_at,omitempty"`
@@ -266,15 +268,30 @@ func (rn *Runner) Start(ctx context.Context, a psti.Actor, req RunRequest, u *Up
 	if !ok {
 		return nil, fmt.Errorf("passwords: the upload of %s was discarded before its audit began", u.name)
 	}
-	queued := *r // the caller's copy; the audit changes its own
+	// A free slot is taken now, so that the run reads as running from the
+	// first look at it: a run is queued only while another audit holds the
+	// slots, and a page that says it waits for another audit says so only
+	// when one is running.
+	started := false
+	select {
+	case rn.slots <- struct{}{}:
+		started = true
+		now := rn.opt.Clock.Now()
+		r.State, r.StartedAt = RunRunning, &now
+		if err := rn.store.UpdateRun(ctx, r); err != nil {
+			rn.opt.Logger.Warn("password audit: recording progress", "run", r.ID, "err", err)
+		}
+	default:
+	}
+	first := *r // the caller's copy; the audit changes its own
 	rn.wg.Add(1)
 	go func() {
 		defer rn.wg.Done()
 		defer os.Remove(f.Name())
 		defer f.Close()
-		rn.run(r, f, req)
+		rn.run(r, f, req, started)
 	}()
-	return &queued, nil
+	return &first, nil
 }
 
 // inspect reads the upload through once, while its sender waits: its
@@ -364,35 +381,37 @@ func (c *countReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// run waits for a slot, audits the file and records the outcome.
-func (rn *Runner) run(r *Run, f *os.File, req RunRequest) {
+// run waits for a slot (unless started holds one already), audits the file
+// and records the outcome.
+func (rn *Runner) run(r *Run, f *os.File, req RunRequest, started bool) {
 	log := rn.opt.Logger.With("run", r.ID, "batch", r.BatchID)
 	ctx := rn.ctx
-	// Queued: keep saying so, so the run does not read as interrupted.
-	tick := time.NewTicker(rn.opt.StaleAfter / 4)
-wait:
-	for {
-		select {
-		case rn.slots <- struct{}{}:
-			break wait
-		case <-tick.C:
-			if err := rn.store.UpdateRun(ctx, r); err != nil {
-				log.Warn("password audit: recording progress", "err", err)
+	if !started {
+		// Queued: keep saying so, so the run does not read as interrupted.
+		tick := time.NewTicker(rn.opt.StaleAfter / 4)
+	wait:
+		for {
+			select {
+			case rn.slots <- struct{}{}:
+				break wait
+			case <-tick.C:
+				if err := rn.store.UpdateRun(ctx, r); err != nil {
+					log.Warn("password audit: recording progress", "err", err)
+				}
+			case <-ctx.Done():
+				tick.Stop()
+				rn.fail(r, "The server stopped before the audit began; upload the file again.", log)
+				return
 			}
-		case <-ctx.Done():
-			tick.Stop()
-			rn.fail(r, "The server stopped before the audit began; upload the file again.", log)
-			return
+		}
+		tick.Stop()
+		now := rn.opt.Clock.Now()
+		r.State, r.StartedAt = RunRunning, &now
+		if err := rn.store.UpdateRun(ctx, r); err != nil {
+			log.Warn("password audit: recording progress", "err", err)
 		}
 	}
-	tick.Stop()
 	defer func() { <-rn.slots }()
-
-	now := rn.opt.Clock.Now()
-	r.State, r.StartedAt = RunRunning, &now
-	if err := rn.store.UpdateRun(ctx, r); err != nil {
-		log.Warn("password audit: recording progress", "err", err)
-	}
 	counted := &countReader{r: f}
 	in, closeIn, err := decompressed(counted)
 	if err != nil {

@@ -111,15 +111,21 @@ func leftFiles(t *testing.T, dir string) []string {
 }
 
 // TestRunnerOneAtATime: audits queue for the one slot, so two never run
-// side by side (each already uses every core), and both finish.
+// side by side (each already uses every core), and both finish. A run
+// reads as queued (waiting for another audit) only while another audit
+// holds the slot: the first starts at once, in the store too.
 func TestRunnerOneAtATime(t *testing.T) {
 	dir := t.TempDir()
-	rn, _, _, batch := runnerEnv(t, passwords.RunnerOptions{Dir: dir, Heartbeat: 10 * time.Millisecond})
+	rn, db, _, batch := runnerEnv(t, passwords.RunnerOptions{Dir: dir, Heartbeat: 10 * time.Millisecond})
 	body := randomBatch(100_000)
 	a := start(t, rn, batch, "a.csv", body)
+	stored, err := db.Run(context.Background(), a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
 	b := start(t, rn, batch, "b.csv", randomBatch(50_000))
-	if a.State != passwords.RunQueued || b.State != passwords.RunQueued {
-		t.Fatalf("new runs: %s %s", a.State, b.State)
+	if a.State != passwords.RunRunning || a.StartedAt == nil || stored.State == passwords.RunQueued || b.State != passwords.RunQueued {
+		t.Fatalf("new runs: %s (stored %s), %s; only the second waits for another audit", a.State, stored.State, b.State)
 	}
 	a, b = wait(t, rn, a.ID), wait(t, rn, b.ID)
 	if a.State != passwords.RunDone || b.State != passwords.RunDone || a.Verdict != "pass" || b.Verdict != "pass" {

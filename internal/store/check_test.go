@@ -80,6 +80,10 @@ func TestCheckOlderSchema(t *testing.T) {
 	if _, err := db.rw.ExecContext(ctx, `DELETE FROM goose_db_version WHERE version_id = $1`, latest); err != nil {
 		t.Fatal(err)
 	}
+	var prev int64 // the migration before the newest (numbers may skip)
+	if err := db.rw.QueryRowContext(ctx, `SELECT max(version_id) FROM goose_db_version`).Scan(&prev); err != nil {
+		t.Fatal(err)
+	}
 	db.Close()
 
 	db, err = Open(ctx, url, Options{NoMigrate: true, NoQuickCheck: true})
@@ -91,7 +95,7 @@ func TestCheckOlderSchema(t *testing.T) {
 	if err != nil {
 		t.Fatalf("a database one migration behind is not sound: %v", err)
 	}
-	if c.Version != latest-1 || c.Known != latest || len(c.Missing) != 0 {
+	if c.Version != prev || c.Known != latest || len(c.Missing) != 0 {
 		t.Fatalf("version %d of %d, missing %v", c.Version, c.Known, c.Missing)
 	}
 	for _, tbl := range added {

@@ -16,6 +16,7 @@ import (
 var Tables = []string{
 	"organisations", "manufacturers", "brands", "products", "product_manufacturers", "product_identifiers",
 	"versions", "batches", "password_audits", "password_audit_fingerprints", "users", "invitations", "api_tokens", "sessions", "audit_log",
+	"password_audit_reviews",
 	"disclosure_policies", "reports", "report_events", "report_attachments", "report_attachment_chunks", "advisories",
 	"mail_outbox", "installation_keys",
 }

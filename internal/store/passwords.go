@@ -14,7 +14,7 @@ import (
 
 // ---- password audits (passwords.RunStore) ----
 
-const runCols = `id, batch_id, state, file_name, file_bytes, bytes_read, rows_read, verdict, problem,
+const runCols = `id, batch_id, state, file_name, file_bytes, bytes_read, rows_read, verdict, outcome, problem,
 	created_by, created_at, started_at, finished_at, updated_at`
 
 // runSummary is what the audit trail keeps of a run: everything but the
@@ -27,16 +27,17 @@ type runSummary struct {
 	FileBytes int64  `json:"file_bytes"`
 	RowsRead  int64  `json:"rows_read"`
 	Verdict   string `json:"verdict,omitempty"`
+	Outcome   string `json:"outcome,omitempty"`
 	Problem   string `json:"problem,omitempty"`
 }
 
 func summarise(r *passwords.Run) runSummary {
-	return runSummary{r.ID, r.BatchID, r.State, r.FileName, r.FileBytes, r.RowsRead, r.Verdict, r.Problem}
+	return runSummary{r.ID, r.BatchID, r.State, r.FileName, r.FileBytes, r.RowsRead, r.Verdict, r.Outcome, r.Problem}
 }
 
 func scanRun(row interface{ Scan(...any) error }, report *sql.NullString) (*passwords.Run, error) {
 	r := &passwords.Run{}
-	dest := []any{&r.ID, &r.BatchID, &r.State, &r.FileName, &r.FileBytes, &r.BytesRead, &r.RowsRead, &r.Verdict, &r.Problem,
+	dest := []any{&r.ID, &r.BatchID, &r.State, &r.FileName, &r.FileBytes, &r.BytesRead, &r.RowsRead, &r.Verdict, &r.Outcome, &r.Problem,
 		&r.CreatedBy, &r.CreatedAt, &r.StartedAt, &r.FinishedAt, &r.UpdatedAt}
 	if report != nil {
 		dest = append(dest, report)
@@ -114,9 +115,13 @@ func (db *DB) FinishRun(ctx context.Context, a psti.Actor, r *passwords.Run) err
 		}
 		r.StartedAt, r.FinishedAt = usec(r.StartedAt), usec(r.FinishedAt)
 		r.UpdatedAt = now
+		r.Outcome = ""
+		if r.State == passwords.RunDone {
+			r.Outcome = passwords.Outcome(r.Report, nil)
+		}
 		_, err = tx.ExecContext(ctx, `UPDATE password_audits SET state = $1, bytes_read = $2, rows_read = $3, verdict = $4, problem = $5,
-			report = $6, started_at = $7, finished_at = $8, updated_at = $9 WHERE id = $10`,
-			r.State, r.BytesRead, r.RowsRead, r.Verdict, r.Problem, report, r.StartedAt, r.FinishedAt, now, r.ID)
+			report = $6, started_at = $7, finished_at = $8, updated_at = $9, outcome = $10 WHERE id = $11`,
+			r.State, r.BytesRead, r.RowsRead, r.Verdict, r.Problem, report, r.StartedAt, r.FinishedAt, now, r.Outcome, r.ID)
 		if err != nil {
 			return nil, fmt.Errorf("store: unable to finish password audit %d: %w", r.ID, err)
 		}
@@ -145,9 +150,20 @@ func (db *DB) run(ctx context.Context, q querier, id int64, withReport bool) (*p
 	return r, nil
 }
 
-// Run returns one password audit with its report.
+// Run returns one password audit with its report, its reviews and the
+// verdict once they are counted.
 func (db *DB) Run(ctx context.Context, id int64) (*passwords.Run, error) {
-	return db.run(ctx, db.ro, id, true)
+	r, err := db.run(ctx, db.ro, id, true)
+	if err != nil {
+		return nil, err
+	}
+	if r.Reviews, err = db.reviews(ctx, db.ro, id); err != nil {
+		return nil, err
+	}
+	if r.Outcome == "" && r.State == passwords.RunDone {
+		r.Outcome = passwords.Outcome(r.Report, r.Reviews) // finished before reviews existed
+	}
+	return r, nil
 }
 
 // Runs lists a batch's password audits, newest first, without reports.
@@ -170,6 +186,18 @@ func (db *DB) Runs(ctx context.Context, batchID int64, limit int) ([]*passwords.
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: unable to list password audits: %w", err)
+	}
+	rows.Close()
+	// Runs finished before reviews existed have no outcome kept: read it
+	// from their report.
+	for _, r := range out {
+		if r.Outcome == "" && r.State == passwords.RunDone {
+			full, err := db.Run(ctx, r.ID)
+			if err != nil {
+				return nil, err
+			}
+			r.Outcome = full.Outcome
+		}
 	}
 	return out, nil
 }

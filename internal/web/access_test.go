@@ -75,6 +75,8 @@ var access = []struct {
 	// Password audits: viewers read reports, editors upload batches.
 	{"POST", "/api/v1/password-audits", auth.Editor},
 	{"GET", "/api/v1/password-audits/{id}", auth.Viewer},
+	{"GET", "/api/v1/password-audits/{id}/reviews", auth.Viewer},
+	{"POST", "/api/v1/password-audits/{id}/reviews", auth.Editor},
 	{"GET", "/api/v1/batches/{id}/password-audits", auth.Viewer},
 	// Security reports: anyone reports and follows a report with its
 	// receipt; staff read (viewers) and act (editors).
@@ -151,6 +153,7 @@ var access = []struct {
 	{"POST", "/admin/batches/{id}/password-audits", auth.Editor},
 	{"GET", "/admin/password-audits/{id}", auth.Viewer},
 	{"GET", "/admin/password-audits/{id}/report.json", auth.Viewer},
+	{"POST", "/admin/password-audits/{id}/reviews", auth.Editor},
 	{"GET", "/security", auth.Public},
 	{"GET", "/security/report", auth.Public},
 	{"POST", "/security/report", auth.Public},

@@ -9,6 +9,7 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -155,6 +156,49 @@ type runsIn struct {
 	ID int64 `path:"id" minimum:"1" doc:"Batch id."`
 }
 
+// reviewState is an audit's reviews and the verdict they lead to.
+type reviewState struct {
+	Outcome  string             `json:"outcome,omitempty" enum:"pass,fail,needs_review,passed_after_review" doc:"The verdict once reviews are counted (see the audit's outcome); absent while the audit has not finished."`
+	Awaiting []string           `json:"awaiting_review" doc:"Rules whose findings need review and have none yet."`
+	Reviews  []passwords.Review `json:"reviews" doc:"Every review, oldest first; a later review of a rule supersedes an earlier one, and both are kept."`
+}
+
+type reviewsOut struct {
+	Body *reviewState
+}
+
+type reviewIn struct {
+	ID   int64 `path:"id" minimum:"1" doc:"Password audit id."`
+	Body struct {
+		Rule     string `json:"rule" maxLength:"10" doc:"The rule whose findings were reviewed, e.g. DP-12: one of the audit's awaiting_review rules, or one already reviewed."`
+		Decision string `json:"decision" enum:"accepted,confirmed" doc:"accepted: the finding is not a failure; confirmed: it is a failure."`
+		Reason   string `json:"reason,omitempty" maxLength:"2000" doc:"Why, and what was checked. Required when accepted (for example: the factory log shows that the two rows are one device labelled twice); optional when confirmed."`
+	}
+}
+
+// reviewResult is a review just recorded, with the audit's reviews and
+// verdict after it.
+type reviewResult struct {
+	Review passwords.Review `json:"review"`
+	reviewState
+}
+
+type reviewOut struct {
+	Body *reviewResult
+}
+
+// stateOf is a run's reviews and outcome as the API gives them.
+func stateOf(r *passwords.Run) *reviewState {
+	st := &reviewState{Outcome: r.Outcome, Awaiting: passwords.Awaiting(r.Report, r.Reviews), Reviews: r.Reviews}
+	if st.Awaiting == nil {
+		st.Awaiting = []string{}
+	}
+	if st.Reviews == nil {
+		st.Reviews = []passwords.Review{}
+	}
+	return st
+}
+
 func (s *Server) registerPasswordsAPI() {
 	tags := []string{"Password audits"}
 	binary := &huma.Schema{Type: "string", Format: "binary"}
@@ -197,6 +241,35 @@ func (s *Server) registerPasswordsAPI() {
 				r.Audited = &r.Report.Audited
 			}
 			return &itemOut[passwords.Run]{Body: r}, err
+		})
+	register(s, huma.Operation{OperationID: "list-password-audit-reviews", Method: http.MethodGet, Path: "/password-audits/{id}/reviews", Tags: tags,
+		Summary: "Read the reviews of a password audit's findings",
+		Description: "A rule whose every flagged row was flagged for review (rather than as a violation) fails the batch until someone has looked. " +
+			"This lists the reviews recorded, the rules still awaiting one, and the verdict once they are counted.",
+		Errors: []int{http.StatusNotFound}}, auth.Viewer,
+		func(ctx context.Context, in *idIn) (*reviewsOut, error) {
+			r, err := s.audits.Run(ctx, in.ID)
+			if err != nil {
+				return nil, err
+			}
+			return &reviewsOut{Body: stateOf(r)}, nil
+		})
+	register(s, huma.Operation{OperationID: "review-password-audit-finding", Method: http.MethodPost, Path: "/password-audits/{id}/reviews", Tags: tags,
+		Summary: "Review a finding of a password audit",
+		Description: "Record, for one rule whose findings need review, that the finding is accepted (not a failure: a reason is required) " +
+			"or confirmed as a failure. The audit passes after review once every such finding is accepted and no rule found a violation; " +
+			"one confirmed finding fails it. A later review of the same rule supersedes an earlier one; both are kept, and each is in the audit trail.",
+		DefaultStatus: http.StatusCreated, Errors: []int{http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity}}, auth.Editor,
+		func(ctx context.Context, in *reviewIn) (*reviewOut, error) {
+			rv := passwords.Review{RunID: in.ID, Rule: in.Body.Rule, Decision: in.Body.Decision, Reason: in.Body.Reason}
+			if err := s.store.AddReview(ctx, actor(ctx), &rv); err != nil {
+				return nil, err
+			}
+			r, err := s.audits.Run(ctx, in.ID)
+			if err != nil {
+				return nil, err
+			}
+			return &reviewOut{Body: &reviewResult{Review: rv, reviewState: *stateOf(r)}}, nil
 		})
 	register(s, huma.Operation{OperationID: "list-batch-password-audits", Method: http.MethodGet, Path: "/batches/{id}/password-audits", Tags: tags,
 		Summary: "List a batch's password audits", Description: "Newest first, without their reports.",
@@ -246,7 +319,7 @@ type auditPageData struct {
 	BackHref  string
 	Percent   int
 	Reading   bool // still reading rows (else working on the whole batch)
-	Flagged   []passwords.RuleResult
+	Flagged   []finding
 	Passed    []passwords.RuleResult
 	Unchecked []passwords.RuleResult
 	Info      []passwords.RuleResult
@@ -255,6 +328,32 @@ type auditPageData struct {
 	Covers    string // what the verdict covers (para 1(1)); reports kept before it was recorded lack it
 	Chance    *chanceFlags
 	Declared  *passwords.RuleResult // DP-15, when a declaration was given
+	// Reviews: the verdict once they are counted, the rules that found a
+	// violation, those for review, and those confirmed as failures.
+	Outcome   string
+	Breaches  []string
+	ForReview []string
+	Confirmed []string
+	// A review form sent back with a problem: the summary above the page.
+	Error    string
+	Problems []psti.FieldError
+}
+
+// finding is a flagged rule on the report page, with its reviews.
+type finding struct {
+	passwords.RuleResult
+	ForReview bool               // every row it flagged was flagged for review
+	Reviews   []passwords.Review // oldest first
+	Current   *passwords.Review  // the review in force
+	Form      *reviewForm        // the review form, for editors
+}
+
+// reviewForm is one rule's review form, as typed.
+type reviewForm struct {
+	Action   string
+	Decision string
+	Reason   string
+	Errors   map[string]string // by field: decision, reason
 }
 
 // chanceFlags is Report.Batch.ChanceFlags as a person reads it.
@@ -306,49 +405,24 @@ func (s *Server) registerPasswordPages() {
 		if !ok {
 			return
 		}
-		d := auditPageData{Run: run, JSONHref: fmt.Sprintf("/admin/password-audits/%d/report.json", run.ID), Covers: passwords.Coverage}
-		if b, err := s.store.Batch(r.Context(), run.BatchID); err == nil {
-			d.Batch = b
-			d.Product = s.productName(r.Context(), b.ProductID)
-			d.BackHref = fmt.Sprintf("/admin/batches/%d", b.ID)
+		s.showAudit(w, r, u, run, nil, nil, http.StatusOK)
+	})
+	s.page("POST /admin/password-audits/{id}/reviews", auth.Editor, func(w http.ResponseWriter, r *http.Request, u *auth.User) {
+		run, ok := getRecord(s, w, r, s.audits.Run)
+		if !ok {
+			return
 		}
-		d.Percent = int(run.Progress() * 100)
-		d.Reading = run.State == passwords.RunQueued || run.BytesRead < run.FileBytes
-		if rep := run.Report; rep != nil {
-			d.Chance = chanceOf(rep.Batch.ChanceFlags)
-			if rep.Covers != "" {
-				d.Covers = rep.Covers
-			}
-			for _, tp := range rep.Batch.Templates {
-				if tp.Verdict != "too_few_rows" {
-					d.Formats = append(d.Formats, tp)
-				}
-			}
-			for _, rr := range rep.Rules {
-				if rr.ID == "DP-15" && rep.Declaration != nil {
-					d.Declared = &rr
-				}
-				switch rr.Status {
-				case "flagged":
-					d.Flagged = append(d.Flagged, rr)
-				case "not_checked":
-					d.Unchecked = append(d.Unchecked, rr)
-				case "info":
-					d.Info = append(d.Info, rr)
-				default:
-					d.Passed = append(d.Passed, rr)
-				}
-			}
+		rv := &passwords.Review{RunID: run.ID, Rule: strings.TrimSpace(r.PostFormValue("rule")), Decision: r.PostFormValue("decision"),
+			Reason: strings.TrimSpace(strings.ReplaceAll(r.PostFormValue("reason"), "\r\n", "\n"))}
+		err := s.store.AddReview(r.Context(), userActor(u), rv)
+		switch st := statusOf(psti.ErrorCode(err)); {
+		case err == nil:
+			s.redirect(w, r, fmt.Sprintf("/admin/password-audits/%d#review-%s", run.ID, rv.Rule), reviewFlash(rv, s.outcomeOf(r.Context(), run.ID)))
+		case st == http.StatusUnprocessableEntity || st == http.StatusConflict:
+			s.showAudit(w, r, u, run, rv, err, st)
+		default:
+			s.pageError(w, r, err)
 		}
-		title := "Password audit"
-		if d.Batch != nil {
-			title = "Password audit of batch " + d.Batch.Code
-		}
-		v := &view{Title: title, User: u, Section: "batches", Data: d}
-		if !run.Finished() {
-			w.Header().Set("Refresh", "2") // progress, without script
-		}
-		s.render(w, r, http.StatusOK, "password_audit", v)
 	})
 	s.page("GET /admin/password-audits/{id}/report.json", auth.Viewer, func(w http.ResponseWriter, r *http.Request, u *auth.User) {
 		run, ok := getRecord(s, w, r, s.audits.Run)
@@ -367,14 +441,134 @@ func (s *Server) registerPasswordPages() {
 	})
 }
 
+// showAudit renders an audit's page. sent is a review form sent back with
+// err, shown with what was typed and the problem next to its field.
+func (s *Server) showAudit(w http.ResponseWriter, r *http.Request, u *auth.User, run *passwords.Run, sent *passwords.Review, err error, status int) {
+	d := auditPageData{Run: run, JSONHref: fmt.Sprintf("/admin/password-audits/%d/report.json", run.ID), Covers: passwords.Coverage, Outcome: run.Outcome}
+	if b, err := s.store.Batch(r.Context(), run.BatchID); err == nil {
+		d.Batch = b
+		d.Product = s.productName(r.Context(), b.ProductID)
+		d.BackHref = fmt.Sprintf("/admin/batches/%d", b.ID)
+	}
+	d.Percent = int(run.Progress() * 100)
+	d.Reading = run.State == passwords.RunQueued || run.BytesRead < run.FileBytes
+	if rep := run.Report; rep != nil {
+		d.Chance = chanceOf(rep.Batch.ChanceFlags)
+		if rep.Covers != "" {
+			d.Covers = rep.Covers
+		}
+		for _, tp := range rep.Batch.Templates {
+			if tp.Verdict != "too_few_rows" {
+				d.Formats = append(d.Formats, tp)
+			}
+		}
+		reviews := slices.Clone(run.Reviews)
+		current := passwords.Current(reviews)
+		editor := u != nil && u.Role.Allows(auth.Editor)
+		for _, rr := range rep.Rules {
+			if rr.ID == "DP-15" && rep.Declaration != nil {
+				d.Declared = &rr
+			}
+			switch rr.Status {
+			case "flagged":
+				f := finding{RuleResult: rr, ForReview: rr.NeedsReview(), Current: current[rr.ID]}
+				for _, rv := range reviews {
+					if rv.Rule == rr.ID {
+						f.Reviews = append(f.Reviews, rv)
+					}
+				}
+				switch {
+				case !f.ForReview:
+					d.Breaches = append(d.Breaches, rr.ID)
+				case f.Current != nil && f.Current.Decision == passwords.Confirmed:
+					d.Confirmed = append(d.Confirmed, rr.ID)
+					d.ForReview = append(d.ForReview, rr.ID)
+				default:
+					d.ForReview = append(d.ForReview, rr.ID)
+				}
+				if f.ForReview && editor {
+					f.Form = &reviewForm{Action: fmt.Sprintf("/admin/password-audits/%d/reviews", run.ID)}
+					if sent != nil && sent.Rule == rr.ID {
+						f.Form.Decision, f.Form.Reason, f.Form.Errors = sent.Decision, sent.Reason, map[string]string{}
+						for _, p := range psti.ErrorFields(err) {
+							f.Form.Errors[p.Field] = p.Message
+						}
+					}
+				}
+				d.Flagged = append(d.Flagged, f)
+			case "not_checked":
+				d.Unchecked = append(d.Unchecked, rr)
+			case "info":
+				d.Info = append(d.Info, rr)
+			default:
+				d.Passed = append(d.Passed, rr)
+			}
+		}
+	}
+	if err != nil {
+		// Above the page, each problem links to its field in the rule's form.
+		d.Error = psti.ErrorMessage(err)
+		for _, p := range psti.ErrorFields(err) {
+			field := p.Field
+			if sent != nil && (field == "decision" || field == "reason") {
+				field = sent.Rule + "-" + field
+			}
+			d.Problems = append(d.Problems, psti.FieldError{Field: field, Message: p.Message})
+		}
+	}
+	title := "Password audit"
+	if d.Batch != nil {
+		title = "Password audit of batch " + d.Batch.Code
+	}
+	v := &view{Title: title, User: u, Section: "batches", Data: d}
+	if !run.Finished() {
+		w.Header().Set("Refresh", "2") // progress, without script
+	}
+	s.render(w, r, status, "password_audit", v)
+}
+
+// outcomeOf reads an audit's verdict after its reviews ("" if it cannot).
+func (s *Server) outcomeOf(ctx context.Context, id int64) string {
+	r, err := s.audits.Run(ctx, id)
+	if err != nil {
+		return ""
+	}
+	return r.Outcome
+}
+
+// reviewFlash says what a review recorded and where the batch now stands.
+func reviewFlash(rv *passwords.Review, outcome string) string {
+	what := "accepted"
+	if rv.Decision == passwords.Confirmed {
+		what = "confirmed as a failure"
+	}
+	msg := fmt.Sprintf("Your review is recorded: %s %s.", rv.Rule, what)
+	switch outcome {
+	case passwords.OutcomeReviewedPass:
+		msg += " The batch now passes after review."
+	case passwords.OutcomeNeedsReview:
+		msg += " Other findings still need review."
+	case passwords.OutcomeFail:
+		msg += " The batch fails."
+	}
+	return msg
+}
+
 func (s *Server) showAuditNew(w http.ResponseWriter, r *http.Request, u *auth.User, b *product.Batch, err error, status int) {
 	d := auditNewData{Batch: b, Action: fmt.Sprintf("/admin/batches/%d/password-audits", b.ID), BackHref: fmt.Sprintf("/admin/batches/%d", b.ID),
 		Product: s.productName(r.Context(), b.ProductID), MaxSize: sizeText(s.audits.MaxBytes())}
 	if err != nil {
+		// The summary above the form links to the field at fault; the
+		// message sits next to the field too. A browser never keeps a
+		// chosen file, so the hint asks for it again.
 		d.Error = psti.ErrorMessage(err)
-		d.Problems = psti.ErrorFields(err)
-		if len(d.Problems) == 1 {
-			d.Error, d.Problems = d.Problems[0].Message, nil
+		for _, p := range psti.ErrorFields(err) {
+			if p.Field == "file" || p.Field == "declaration" {
+				d.Problems = append(d.Problems, p)
+			}
+		}
+		if len(d.Problems) > 0 {
+			d.Error = "Please correct the field marked below, then choose the files again."
 		}
 	}
 	s.render(w, r, status, "password_audit_new", &view{Title: "Audit the default passwords of batch " + b.Code, User: u, Section: "batches", Data: d})
@@ -426,6 +620,8 @@ func runResult(r *passwords.Run, nothing bool) string {
 		switch {
 		case r.Verdict == "pass" && nothing:
 			return "Nothing checked"
+		case r.Outcome != "":
+			return passwords.OutcomeText(r.Outcome) // "Needs review", "Passed after review"…
 		case r.Verdict == "pass":
 			return "Passed"
 		}

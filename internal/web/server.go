@@ -35,6 +35,7 @@ type Store interface {
 	auth.Store
 	psti.AuditLog
 	passwords.RunStore
+	passwords.ReviewStore
 	// RunsAudited returns how many rows each of a batch's newest finished
 	// password audits audited, by run id (see store.DB.RunsAudited).
 	RunsAudited(ctx context.Context, batchID int64, limit int) (map[int64]int64, error)

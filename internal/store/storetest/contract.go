@@ -61,6 +61,7 @@ func Run(t *testing.T, b Backend) {
 		{"Reports", testReports},
 		{"InstallationKeys", testInstallationKeys},
 		{"PasswordFingerprints", testPasswordFingerprints},
+		{"PasswordAuditReviews", testPasswordAuditReviews},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

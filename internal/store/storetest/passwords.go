@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
@@ -111,5 +112,140 @@ func testPasswordAudits(t *testing.T, b Backend) {
 	// Reports are kept.
 	if _, err := raw(t, db).ExecContext(ctx, fmt.Sprintf(`DELETE FROM password_audits WHERE id = %d`, r.ID)); err == nil {
 		t.Fatal("deleting a password audit was allowed")
+	}
+}
+
+// testPasswordAuditReviews: an editor reviews a finished audit's findings
+// for review, one rule at a time; the verdict follows, each review is kept
+// (a later one supersedes, both stay) and written to the audit trail in the
+// same transaction.
+func testPasswordAuditReviews(t *testing.T, b Backend) {
+	db, clock := Open(t, b)
+	ctx := context.Background()
+	s := NewSeed(t, db)
+	batch := &product.Batch{ProductID: s.Product.ID, Code: "B-1"}
+	must(t, db.CreateBatch(ctx, editor, batch))
+	finish := func(rep *passwords.Report) *passwords.Run {
+		r := &passwords.Run{BatchID: batch.ID, FileName: "b.csv", FileBytes: 100, CreatedBy: editor.Label}
+		must(t, db.CreateRun(ctx, editor, r))
+		r.State, r.Verdict, r.Report, r.RowsRead = passwords.RunDone, rep.Verdict, rep, rep.Rows
+		must(t, db.FinishRun(ctx, psti.System("password audit"), r))
+		return r
+	}
+	// DP-12 and DP-13 flagged rows for review only; DP-04 one as a violation.
+	report := func(breach bool) *passwords.Report {
+		rep := &passwords.Report{Verdict: "fail", Rows: 40, Audited: 40, Flagged: 3}
+		for _, rl := range passwords.Rules {
+			rr := passwords.RuleResult{Rule: rl, Status: "passed", Examples: []passwords.Example{}}
+			switch {
+			case rl.ID == "DP-12":
+				rr.Status, rr.Count, rr.Warnings = "flagged", 2, 2
+			case rl.ID == "DP-13":
+				rr.Status, rr.Count, rr.Warnings = "flagged", 1, 1
+			case rl.ID == "DP-04" && breach:
+				rr.Status, rr.Count = "flagged", 2
+			}
+			rep.Rules = append(rep.Rules, rr)
+		}
+		return rep
+	}
+	r := finish(report(false))
+	breach := finish(report(true))
+	queued := &passwords.Run{BatchID: batch.ID, FileName: "q.csv", FileBytes: 1, CreatedBy: editor.Label}
+	must(t, db.CreateRun(ctx, editor, queued))
+
+	outcome := func(id int64, want string) *passwords.Run {
+		t.Helper()
+		got, err := db.Run(ctx, id)
+		must(t, err)
+		if got.Outcome != want {
+			t.Fatalf("run %d: outcome %q, want %q", id, got.Outcome, want)
+		}
+		list, err := db.Runs(ctx, batch.ID, 0)
+		must(t, err)
+		for _, l := range list {
+			if l.ID == id && l.Outcome != want {
+				t.Fatalf("run %d in the list: outcome %q, want %q", id, l.Outcome, want)
+			}
+		}
+		return got
+	}
+	outcome(r.ID, passwords.OutcomeNeedsReview)
+	outcome(breach.ID, passwords.OutcomeFail)
+	outcome(queued.ID, "")
+
+	// Refused, with nothing kept.
+	before, err := db.Counts(ctx)
+	must(t, err)
+	wantCode(t, db.AddReview(ctx, editor, &passwords.Review{RunID: r.ID, Rule: "DP-12", Decision: passwords.Accepted, Reason: "  "}), psti.EINVALID, "reason")
+	wantCode(t, db.AddReview(ctx, editor, &passwords.Review{RunID: r.ID, Rule: "DP-06", Decision: passwords.Confirmed}), psti.EINVALID, "rule")
+	wantCode(t, db.AddReview(ctx, editor, &passwords.Review{RunID: breach.ID, Rule: "DP-04", Decision: passwords.Accepted, Reason: "x"}), psti.EINVALID, "rule")
+	wantCode(t, db.AddReview(ctx, editor, &passwords.Review{RunID: r.ID, Rule: "DP-12", Decision: "maybe"}), psti.EINVALID, "decision")
+	wantCode(t, db.AddReview(ctx, editor, &passwords.Review{RunID: queued.ID, Rule: "DP-12", Decision: passwords.Confirmed}), psti.ECONFLICT, "")
+	wantCode(t, db.AddReview(ctx, editor, &passwords.Review{RunID: 424242, Rule: "DP-12", Decision: passwords.Confirmed}), psti.ENOTFOUND, "")
+	if _, err := db.Reviews(ctx, 424242); psti.ErrorCode(err) != psti.ENOTFOUND {
+		t.Fatalf("reviews of no audit: %v", err)
+	}
+	after, err := db.Counts(ctx)
+	must(t, err)
+	if after["password_audit_reviews"] != before["password_audit_reviews"] || after["audit_log"] != before["audit_log"] {
+		t.Fatalf("a refused review was kept: %v, then %v", before, after)
+	}
+
+	// Accept one: still needs review. Accept the other: passes after review.
+	clock.Add(time.Minute)
+	first := &passwords.Review{RunID: r.ID, Rule: "DP-12", Decision: passwords.Accepted, Reason: " The near-duplicates are Bluetooth pairing PINs. "}
+	must(t, db.AddReview(ctx, editor, first))
+	if first.ID == 0 || first.ReviewedBy != editor.Label || !first.ReviewedAt.Equal(clock.Now()) || first.Reason != "The near-duplicates are Bluetooth pairing PINs." {
+		t.Fatalf("recorded review: %+v", first)
+	}
+	outcome(r.ID, passwords.OutcomeNeedsReview)
+	clock.Add(time.Minute)
+	must(t, db.AddReview(ctx, editor, &passwords.Review{RunID: r.ID, Rule: "DP-13", Decision: passwords.Accepted, Reason: "Checked by hand."}))
+	outcome(r.ID, passwords.OutcomeReviewedPass)
+
+	// Confirming one fails it; the earlier review stays, superseded.
+	clock.Add(time.Minute)
+	other := psti.Actor{UserID: 8, Label: "lead@example.com"}
+	must(t, db.AddReview(ctx, other, &passwords.Review{RunID: r.ID, Rule: "DP-12", Decision: passwords.Confirmed}))
+	got := outcome(r.ID, passwords.OutcomeFail)
+	if len(got.Reviews) != 3 || got.Reviews[0].ID != first.ID || !got.Reviews[0].Superseded || got.Reviews[1].Superseded || got.Reviews[2].Superseded ||
+		got.Reviews[2].Decision != passwords.Confirmed || got.Reviews[2].ReviewedBy != other.Label || got.Reviews[0].Reason != first.Reason {
+		t.Fatalf("reviews of the run: %+v", got.Reviews)
+	}
+	if rs, err := db.Reviews(ctx, r.ID); err != nil || len(rs) != 3 || !rs[0].Superseded {
+		t.Fatalf("Reviews: %+v %v", rs, err)
+	}
+	if got.Report == nil || got.Report.Verdict != "fail" || got.Verdict != "fail" {
+		t.Fatalf("the report changed: %+v", got)
+	}
+
+	// Each review is in the audit trail: who, when, before and after.
+	es, err := db.Audit(ctx, psti.AuditFilter{Entity: "password_audit", EntityID: r.ID})
+	must(t, err)
+	if len(es) != 5 || es[0].Action != "review" || es[0].Actor.Label != other.Label || !es[0].At.Equal(clock.Now()) {
+		t.Fatalf("audit trail of the run: %+v", es)
+	}
+	var was, is struct{ Rule, Decision, Reason, Outcome string }
+	must(t, json.Unmarshal(es[0].Before, &was))
+	must(t, json.Unmarshal(es[0].After, &is))
+	if was.Rule != "DP-12" || was.Decision != passwords.Accepted || was.Reason != first.Reason || was.Outcome != passwords.OutcomeReviewedPass ||
+		is.Decision != passwords.Confirmed || is.Outcome != passwords.OutcomeFail {
+		t.Fatalf("before and after: %s, %s", es[0].Before, es[0].After)
+	}
+	was.Decision, was.Reason = "", ""
+	must(t, json.Unmarshal(es[2].Before, &was))
+	if es[2].Actor.Label != editor.Label || was.Decision != "" || was.Outcome != passwords.OutcomeNeedsReview {
+		t.Fatalf("the first review's entry: %+v %s", es[2], es[2].Before)
+	}
+
+	// Reviews are kept as they were decided.
+	for _, q := range []string{
+		fmt.Sprintf(`UPDATE password_audit_reviews SET decision = 'accepted', reason = 'x' WHERE id = %d`, first.ID),
+		fmt.Sprintf(`DELETE FROM password_audit_reviews WHERE id = %d`, first.ID),
+	} {
+		if _, err := raw(t, db).ExecContext(ctx, q); err == nil {
+			t.Fatalf("allowed: %s", q)
+		}
 	}
 }
