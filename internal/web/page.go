@@ -88,7 +88,8 @@ type templates struct {
 
 var funcs = template.FuncMap{
 	"longDate": func(t time.Time) string { return psti.LongDate(t) },
-	"dateTime": func(t time.Time) string { return t.UTC().Format("2 January 2006, 15:04 UTC") },
+	"dateTime": func(t time.Time) string { return psti.LongDateTime(t) },
+	"deadline": func(t time.Time) string { return psti.Deadline(t) },
 	"dateOf": func(s string) string {
 		if t, err := psti.ParseDate(s); err == nil {
 			return psti.LongDate(t)
