@@ -90,6 +90,8 @@ var funcs = template.FuncMap{
 	"longDate": func(t time.Time) string { return psti.LongDate(t) },
 	"dateTime": func(t time.Time) string { return psti.LongDateTime(t) },
 	"deadline": func(t time.Time) string { return psti.Deadline(t) },
+	// formToken is a fresh one-time token for a form (see formtoken.go).
+	"formToken": newFormToken,
 	"dateOf": func(s string) string {
 		if t, err := psti.ParseDate(s); err == nil {
 			return psti.LongDate(t)
@@ -250,6 +252,9 @@ func (s *Server) pageWith(pattern string, role auth.Role, o pageOpts, h pageHand
 				return
 			}
 		}
+		if s.resent(w, r) {
+			return
+		}
 		h(w, r, u)
 	})
 	s.handle(pattern, role, false, s.sessions.LoadAndSave(inner).ServeHTTP)
@@ -261,6 +266,7 @@ func (s *Server) redirect(w http.ResponseWriter, r *http.Request, to, flash stri
 	if flash != "" {
 		s.flash(r.Context(), flash)
 	}
+	s.markFormDone(r, to)
 	http.Redirect(w, r, to, http.StatusSeeOther)
 }
 
