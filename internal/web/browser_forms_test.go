@@ -125,3 +125,39 @@ func (b *browser) noSidewaysScroll(name string, width int64) {
 		b.t.Errorf("%s: the page is %d px wider than the %d px window", name, over, width)
 	}
 }
+
+// TestBrowserTokenShownOnce makes an API token with a last day typed as
+// day, month and year, at a desktop's width and a phone's: the secret is
+// on the page the form leads to, and gone after a reload.
+func TestBrowserTokenShownOnce(t *testing.T) {
+	e := newEnv(t, storetest.SQLite)
+	b := newBrowser(t, e.ts.URL)
+	b.open("/login")
+	b.fill(map[string]string{"email": "admin@example.com", "password": testPassword})
+	b.submit("form.form button[type=submit]", "/admin")
+
+	for _, width := range []int64{1280, 390} {
+		b.do(chromedp.EmulateViewport(width, 900))
+		name := fmt.Sprintf("factory line %d", width)
+		b.open("/admin/tokens")
+		b.fill(map[string]string{"name": name, "user_email": "editor@example.com", "role": "editor",
+			"expires_on-day": "31", "expires_on-month": "1", "expires_on-year": "2027"})
+		b.submit("form.form button[type=submit]", "/admin/tokens")
+		secret := b.text(".secret code")
+		if !strings.HasPrefix(secret, "psti_") || !strings.Contains(b.text(".secret h2"), name) {
+			t.Fatalf("%d px: the new token is not shown: %q", width, secret)
+		}
+		if loc := b.location(); loc != "/admin/tokens" {
+			t.Fatalf("%d px: the token's page is at %s", width, loc)
+		}
+		if row := b.text("main table"); !strings.Contains(row, "until the end of 31 January 2027") {
+			t.Errorf("%d px: the token's last day is not shown as typed: %q", width, row)
+		}
+		b.noSidewaysScroll(fmt.Sprintf("%d px, token", width), width)
+
+		b.do(chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("h1")))
+		if page := b.text("main"); strings.Contains(page, secret) {
+			t.Fatalf("%d px: the secret is shown again after a reload", width)
+		}
+	}
+}

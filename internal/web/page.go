@@ -80,6 +80,16 @@ func sizeText(n int64) string {
 	return fmt.Sprintf("%d bytes", n)
 }
 
+// untilText says until when something lasts: to the end of a day when it
+// ends at midnight in London (as a token given a last day does), and
+// otherwise to the minute.
+func untilText(t time.Time) string {
+	if l := t.In(psti.London); l.Hour() == 0 && l.Minute() == 0 && l.Second() == 0 && l.Nanosecond() == 0 {
+		return "until the end of " + psti.DeadlineDay(t)
+	}
+	return "until " + psti.LongDateTime(t)
+}
+
 // templates holds one parsed set per page: the layout, the shared
 // partials, and the page itself.
 type templates struct {
@@ -90,6 +100,7 @@ var funcs = template.FuncMap{
 	"longDate": func(t time.Time) string { return psti.LongDate(t) },
 	"dateTime": func(t time.Time) string { return psti.LongDateTime(t) },
 	"deadline": func(t time.Time) string { return psti.Deadline(t) },
+	"until":    untilText,
 	// formToken is a fresh one-time token for a form (see formtoken.go).
 	"formToken": newFormToken,
 	"dateOf": func(s string) string {
