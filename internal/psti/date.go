@@ -41,7 +41,9 @@ func DeadlineDay(t time.Time) string {
 }
 
 // Deadline says by when something is due, the same words for everyone:
-// "by the end of 14 December 2026" (see DeadlineDay).
+// "by the end of 14 December 2026" (see DeadlineDay). PSTI-VR-03: the
+// reporter is told when they will hear back, and the staff who must keep
+// that promise read the same day.
 func Deadline(t time.Time) string {
 	return "by the end of " + DeadlineDay(t)
 }
