@@ -224,7 +224,7 @@ func (s *Server) tokensPage(w http.ResponseWriter, r *http.Request, u *auth.User
 				td.Made = t
 			}
 		}
-		if td.Made == nil { // revoked meanwhile, or not readable: show no secret without its name
+		if td.Made == nil { // not listed any more: never show a secret without its name
 			td.Secret = ""
 		}
 		v.Data = td
