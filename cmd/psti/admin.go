@@ -83,7 +83,7 @@ users and API tokens).`,
 			if existing, err := db.UserByEmail(ctx, inv.Email); err == nil {
 				fmt.Fprintf(a.stderr, "%s already has an account (%s); this link sets a new password.\n", existing.Email, existing.Role)
 			} else {
-				fmt.Fprintf(a.stderr, "Setup link for %s (%s), valid until %s:\n", inv.Email, inv.Role, inv.ExpiresAt.Format(time.RFC1123))
+				fmt.Fprintf(a.stderr, "Setup link for %s (%s), valid until %s:\n", inv.Email, inv.Role, psti.LongDateTime(inv.ExpiresAt))
 			}
 			fmt.Fprintln(a.stdout, a.link("/setup/"+code))
 			return nil
@@ -156,11 +156,11 @@ owner's role allow, and stops working when revoked or when its owner is disabled
 				if err != nil {
 					return usagef("--expires must be a date written YYYY-MM-DD, not %q", expires)
 				}
-				t = t.Add(24 * time.Hour)
+				t = psti.EndOfDay(t) // it works to the end of that day in London
 				exp = &t
 			}
 			if name == "" {
-				name = "command line, " + time.Now().UTC().Format("2 January 2006")
+				name = "command line, " + psti.LongDate(time.Now())
 			}
 			var p psti.Problems
 			p.Email("user", "--user", auth.NormalizeEmail(user), true)

@@ -218,7 +218,7 @@ func fetchSecurityTxt(ctx context.Context, raw string) (*securityTxtSource, erro
 const securityTxtMaxShown = 100
 
 func writeSecurityTxtReport(w io.Writer, src *securityTxtSource, f *securitytxt.File, ps []securitytxt.Problem, now time.Time) {
-	fmt.Fprintf(w, "Checked %s as of %s.\n", src.name, now.UTC().Format(time.DateOnly))
+	fmt.Fprintf(w, "Checked %s as of %s.\n", src.name, psti.LongDate(now))
 	if len(src.redirects) > 0 {
 		fmt.Fprintf(w, "Redirected to %s: make sure the new address belongs to the same organisation.\n", strings.Join(src.redirects, ", then "))
 	}
@@ -245,7 +245,7 @@ func writeSecurityTxtReport(w io.Writer, src *securityTxtSource, f *securitytxt.
 
 func securityTxtExpiry(f *securitytxt.File, now time.Time) string {
 	days := int(f.Expires.Sub(now).Hours() / 24)
-	return fmt.Sprintf(" It expires on %s (in %s): renew it before then.", f.Expires.UTC().Format(time.DateOnly), countOf(days, "day"))
+	return fmt.Sprintf(" It expires on %s (in %s): renew it before then.", psti.LongDateTime(f.Expires), countOf(days, "day"))
 }
 
 func countOf(n int, what string) string {

@@ -54,13 +54,13 @@ func TestSecurityTxtCheckFiles(t *testing.T) {
 		stderr string
 	}{
 		{name: "valid", args: []string{valid}, code: 0, stdout: []string{
-			"Checked " + valid + " as of 2026-11-29.", "Valid: no problems found", "It expires on 2027-06-30 (in 213 days)",
+			"Checked " + valid + " as of 29 November 2026.", "Valid: no problems found", "It expires on 30 June 2027, 01:00 BST (in 213 days)",
 		}},
 		{name: "valid, with warnings", args: []string{file("far.txt", strings.Replace(securityTxtValid, "2027-06-30", "2029-01-01", 1))}, code: 0, stdout: []string{
 			"4: warning: Expires is more than a year ahead (2029-01-01)", "Valid, with 1 warning",
 		}},
 		{name: "expired", args: []string{"--now", "2027-07-01", valid}, code: 1, stdout: []string{
-			"as of 2027-07-01", "\n4: error: Expires is in the past (2027-06-30): renew the file", "Not valid: 1 error and 0 warnings",
+			"as of 1 July 2027", "\n4: error: Expires is in the past (2027-06-30): renew the file", "Not valid: 1 error and 0 warnings",
 		}},
 		{name: "no Contact, http policy", args: []string{file("bad.txt", "Expires: 2027-06-30T00:00:00Z\nPolicy: http://example.com/security\n")}, code: 1, stdout: []string{
 			"\nfile: error: There is no Contact field", "\n2: error: Policy \"http://example.com/security\" must start with https://", "Not valid: 2 errors",
@@ -196,7 +196,7 @@ func TestSecurityTxtCheckURL(t *testing.T) {
 		stdout []string
 		stderr string
 	}{
-		{name: "site root", url: srv.URL, code: 0, stdout: []string{"Checked " + wellKnown + " as of 2026-11-29.", "Valid: no problems found"}},
+		{name: "site root", url: srv.URL, code: 0, stdout: []string{"Checked " + wellKnown + " as of 29 November 2026.", "Valid: no problems found"}},
 		{name: "site root with a slash", url: srv.URL + "/", code: 0, stdout: []string{"Checked " + wellKnown, "Valid: no problems found"}},
 		{name: "the file itself", url: wellKnown, code: 0, stdout: []string{"Valid: no problems found"}},
 		{name: "three redirects", url: srv.URL + "/r/2", code: 0, stdout: []string{

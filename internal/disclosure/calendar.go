@@ -10,19 +10,14 @@ import (
 	"slices"
 	"strings"
 	"time"
-	_ "time/tzdata" // Europe/London must exist even where the system has no zoneinfo
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/psti/psti/internal/psti"
 )
 
 // london is the zone in which working days begin and end.
-var london = func() *time.Location {
-	loc, err := time.LoadLocation("Europe/London")
-	if err != nil {
-		panic("disclosure: " + err.Error()) // cannot happen: time/tzdata is linked in
-	}
-	return loc
-}()
+var london = psti.London
 
 // Calendar says which days are working days: Monday to Friday, except
 // holidays, with days beginning and ending at midnight in London. A

@@ -455,7 +455,7 @@ func (s *Service) reporterMail(r *Report, e Event) Mail {
 	}
 	text := fmt.Sprintf("About your report “%s”:\n\n%s\n\nStatus: %s\n", r.Summary, e.Body, StatusText(r.Status))
 	if r.Due != nil {
-		text += fmt.Sprintf("You will hear from us again by %s at the latest.\n", psti.LongDate(*r.Due))
+		text += fmt.Sprintf("You will hear from us again %s.\n", psti.Deadline(*r.Due))
 	}
 	text += fmt.Sprintf("\nRead the whole history and reply with your receipt code at %s%s\n", s.BaseURL, StatusPath)
 	return Mail{To: r.ContactEmail, Subject: subject, Text: text, Kind: "report-" + e.Kind, Ref: fmt.Sprintf("report:%d", r.ID)}
@@ -552,12 +552,12 @@ func (s *Service) alertMail(ctx context.Context, staffURL string, fresh, overdue
 	late := map[int64]bool{}
 	for _, r := range overdue {
 		late[r.OrganisationID] = true
-		line(r.OrganisationID, "OVERDUE: report %d “%s”: the %s was due by %s.\n  %s/admin/reports/%d\n",
-			r.ID, r.Summary, r.DueWhat, r.Due.UTC().Format("2 January 2006, 15:04 UTC"), staffURL, r.ID)
+		line(r.OrganisationID, "OVERDUE: report %d “%s”: the %s was due %s.\n  %s/admin/reports/%d\n",
+			r.ID, r.Summary, r.DueWhat, psti.Deadline(*r.Due), staffURL, r.ID)
 	}
 	for _, r := range fresh {
 		line(r.OrganisationID, "New: report %d “%s”, received %s.\n  %s/admin/reports/%d\n",
-			r.ID, r.Summary, r.ReceivedAt.UTC().Format("2 January 2006, 15:04 UTC"), staffURL, r.ID)
+			r.ID, r.Summary, psti.LongDateTime(r.ReceivedAt), staffURL, r.ID)
 	}
 	var mails []Mail
 	for _, orgID := range orgs {

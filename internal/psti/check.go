@@ -134,11 +134,6 @@ func ParseDate(s string) (time.Time, error) {
 	return time.Parse(time.DateOnly, s)
 }
 
-// LongDate writes a date the way public pages do: "31 March 2030".
-func LongDate(t time.Time) string {
-	return t.Format("2 January 2006")
-}
-
 // MaxFileName bounds a file name kept from an upload, in bytes.
 const MaxFileName = 200
 

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"strings"
 	"testing"
-	"time"
 )
 
 func TestProblems(t *testing.T) {
@@ -77,12 +76,6 @@ func TestErrorCodes(t *testing.T) {
 	}
 	if ErrorCode(nil) != "" {
 		t.Fatal("nil has a code")
-	}
-}
-
-func TestLongDate(t *testing.T) {
-	if got := LongDate(time.Date(2030, 3, 31, 23, 0, 0, 0, time.UTC)); got != "31 March 2030" {
-		t.Fatal(got)
 	}
 }
 

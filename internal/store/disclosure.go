@@ -662,7 +662,7 @@ func (db *DB) ClaimAlerts(ctx context.Context, fresh, overdue []*disclosure.Repo
 			}
 			lateOnes = append(lateOnes, r)
 			e := disclosure.Event{ReportID: r.ID, At: at, Kind: disclosure.EventReminder, Status: r.Status,
-				Body: fmt.Sprintf("The %s was due by %s: staff were alerted.", r.DueWhat, r.Due.UTC().Format("2 January 2006, 15:04 UTC"))}
+				Body: fmt.Sprintf("The %s was due %s: staff were alerted.", r.DueWhat, psti.Deadline(*r.Due))}
 			if err := db.addEvent(ctx, tx, now, &e); err != nil {
 				return nil, err
 			}

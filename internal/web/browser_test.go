@@ -113,10 +113,7 @@ func (b *browser) fill(fields map[string]string) {
 		if err != nil {
 			b.t.Fatalf("field %s: %v", name, err)
 		}
-		typ, _ := chromedp.Run(b.ctx, chromedp.Evaluate[string](q+`.type`))
-		if tag == "SELECT" || typ == "date" {
-			// A date field's keys depend on the browser's locale; its value
-			// is always YYYY-MM-DD.
+		if tag == "SELECT" {
 			js := fmt.Sprintf(`(() => { const e = %s; e.value = %q; e.dispatchEvent(new Event('change')); return e.value })()`, q, v)
 			if got, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](js)); err != nil || got != v {
 				b.t.Fatalf("choosing %q in %s: got %q, %v", v, name, got, err)
@@ -262,7 +259,9 @@ func TestBrowserFirstRun(t *testing.T) {
 
 	b.do(chromedp.Click(chromedp.CSS(`a[href^="/admin/batches/new?product_id="]`)))
 	b.do(chromedp.WaitVisible(chromedp.CSS(`[name="code"]`)))
-	b.fill(map[string]string{"code": "B-2026-03", "quantity": "12000", "first_produced": "2026-03-01", "last_produced": "2026-03-20"})
+	b.fill(map[string]string{"code": "B-2026-03", "quantity": "12000",
+		"first_produced-day": "1", "first_produced-month": "3", "first_produced-year": "2026",
+		"last_produced-day": "20", "last_produced-month": "3", "last_produced-year": "2026"})
 	b.submit("form.form button[type=submit]", "/admin/batches/")
 	b.do(chromedp.Click(chromedp.CSS(`p.back a`)))
 	b.do(chromedp.WaitVisible(chromedp.CSS(`section.sub table`)))

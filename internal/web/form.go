@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/psti/psti/internal/product"
 	"github.com/psti/psti/internal/psti"
@@ -29,7 +30,10 @@ type field struct {
 	Label        string
 	Hint         string
 	Type         string // text, email, url, date, number, password, textarea, select, checkboxes
-	Value        string
+	Value        string // for a date, YYYY-MM-DD; the form shows it as day, month and year
+	Day          string // a date's parts as shown or typed (see dateParts)
+	Month        string
+	Year         string
 	Checked      []string // for checkboxes
 	Options      []option
 	Required     bool
@@ -90,6 +94,91 @@ func (c *conv) str(name string) string { return strings.TrimSpace(c.v.Get(name))
 // text keeps the value as typed, apart from line endings, for multi-line fields.
 func (c *conv) text(name string) string {
 	return strings.TrimSpace(strings.ReplaceAll(c.v.Get(name), "\r\n", "\n"))
+}
+
+// date reads a date typed as day, month and year (the fields name-day,
+// name-month and name-year) and returns it as YYYY-MM-DD, or "" when
+// nothing was typed or it is not a real date (then saying why). A form
+// sent with the date in one field, as YYYY-MM-DD, is read as that.
+func (c *conv) date(name, label string) string {
+	day, month, year := c.str(name+"-day"), c.str(name+"-month"), c.str(name+"-year")
+	if day == "" && month == "" && year == "" {
+		if s := c.str(name); s != "" {
+			if _, err := psti.ParseDate(s); err != nil {
+				c.p.Add(name, "%s must be a real date, for example 27 3 2026.", label)
+				return ""
+			}
+			return s
+		}
+		return ""
+	}
+	iso, msg := typedDate(day, month, year)
+	if msg != "" {
+		c.p.Add(name, "%s %s", label, msg)
+		return ""
+	}
+	return iso
+}
+
+// months are the names a month may be typed as, besides its number.
+var months = map[string]int{"jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9, "oct": 10, "nov": 11, "dec": 12,
+	"january": 1, "february": 2, "march": 3, "april": 4, "june": 6, "july": 7, "august": 8, "september": 9, "october": 10, "november": 11, "december": 12}
+
+// typedDate turns a date typed as day, month and year into YYYY-MM-DD, or
+// says what is wrong with it, to follow the field's label ("must include a
+// month."). Each part is in its own field, so nothing depends on the order
+// a country writes dates in: 7 12 2026 is 7 December. The year has all
+// four digits, so 26 is never guessed to mean 2026.
+func typedDate(day, month, year string) (string, string) {
+	var missing []string
+	for _, p := range []struct{ name, v string }{{"day", day}, {"month", month}, {"year", year}} {
+		if p.v == "" {
+			missing = append(missing, p.name)
+		}
+	}
+	switch len(missing) {
+	case 1:
+		return "", "must include a " + missing[0] + "."
+	case 2:
+		return "", "must include a " + missing[0] + " and a " + missing[1] + "."
+	}
+	d, derr := strconv.Atoi(day)
+	m, merr := strconv.Atoi(month)
+	if merr != nil {
+		m = months[strings.ToLower(strings.TrimSuffix(month, "."))]
+		if m != 0 {
+			merr = nil
+		}
+	}
+	if len(year) != 4 || strings.Trim(year, "0123456789") != "" {
+		return "", "must have a year of 4 digits, for example 2026."
+	}
+	y, _ := strconv.Atoi(year)
+	if derr != nil || merr != nil || len(day) > 2 || d < 1 || m < 1 || m > 12 || y < 1000 ||
+		d > time.Date(y, time.Month(m)+1, 0, 0, 0, 0, 0, time.UTC).Day() {
+		return "", "must be a real date, for example 27 3 2026."
+	}
+	return fmt.Sprintf("%04d-%02d-%02d", y, m, d), ""
+}
+
+// dateField is a date typed as day, month and year (the GOV.UK date input),
+// showing iso (YYYY-MM-DD, or empty). hint, when given, comes before the
+// example.
+func dateField(name, label, hint, iso string) *field {
+	f := &field{Name: name, Label: label, Type: "date", Value: iso, Hint: strings.TrimSpace(hint + " For example, 27 3 2026.")}
+	f.Day, f.Month, f.Year = dateParts(iso)
+	return f
+}
+
+// dateParts splits a YYYY-MM-DD date into the day, month and year a form
+// shows, without leading zeros ("7", "12", "2026"); text that is not such a
+// date is shown whole in the day field, so nothing is lost.
+func dateParts(iso string) (day, month, year string) {
+	t, err := psti.ParseDate(iso)
+	if err != nil {
+		return iso, "", ""
+	}
+	return strconv.Itoa(t.Day()), strconv.Itoa(int(t.Month())), strconv.Itoa(t.Year())
 }
 
 func (c *conv) int(name, label string) int64 {
@@ -283,7 +372,7 @@ func versionForm(v *product.Version) *form {
 	return &form{Fields: []*field{
 		{Name: "component", Label: "Component", Hint: "What the version belongs to: \"firmware\", \"companion app\", \"cloud service\"…", Type: "text", Value: v.Component, Required: true, Max: product.MaxCode},
 		{Name: "version", Label: "Version", Hint: "As shown to users, for example \"2.4.1\".", Type: "text", Value: v.Version, Required: true, Max: product.MaxCode},
-		{Name: "released_on", Label: "Release date", Type: "date", Value: v.ReleasedOn},
+		dateField("released_on", "Release date", "", v.ReleasedOn),
 		{Name: "notes", Label: "Notes", Type: "textarea", Value: v.Notes, Max: product.MaxNotes, Rows: 3},
 	}, Hidden: []hidden{{"product_id", idString(v.ProductID)}}}
 }
@@ -291,7 +380,7 @@ func versionForm(v *product.Version) *form {
 func decodeVersion(v url.Values, id int64) (*product.Version, error) {
 	c := conv{v: v}
 	r := &product.Version{Record: c.record(id), ProductID: c.int("product_id", "Product"), Component: c.str("component"),
-		Version: c.str("version"), ReleasedOn: c.str("released_on"), Notes: c.text("notes")}
+		Version: c.str("version"), ReleasedOn: c.date("released_on", "Release date"), Notes: c.text("notes")}
 	return r, c.done(r)
 }
 
@@ -302,8 +391,8 @@ func batchForm(b *product.Batch) *form {
 	}
 	return &form{Fields: []*field{
 		{Name: "code", Label: "Batch identifier", Hint: "As printed or recorded in the factory.", Type: "text", Value: b.Code, Required: true, Max: product.MaxCode},
-		{Name: "first_produced", Label: "First production date", Type: "date", Value: b.FirstProduced},
-		{Name: "last_produced", Label: "Last production date", Type: "date", Value: b.LastProduced},
+		dateField("first_produced", "First production date", "", b.FirstProduced),
+		dateField("last_produced", "Last production date", "", b.LastProduced),
 		{Name: "quantity", Label: "Quantity", Hint: "Number of units. Leave empty if not known yet.", Type: "number", Value: qty},
 		{Name: "notes", Label: "Notes", Type: "textarea", Value: b.Notes, Max: product.MaxNotes, Rows: 3},
 	}, Hidden: []hidden{{"product_id", idString(b.ProductID)}}}
@@ -312,7 +401,7 @@ func batchForm(b *product.Batch) *form {
 func decodeBatch(v url.Values, id int64) (*product.Batch, error) {
 	c := conv{v: v}
 	b := &product.Batch{Record: c.record(id), ProductID: c.int("product_id", "Product"), Code: c.str("code"),
-		FirstProduced: c.str("first_produced"), LastProduced: c.str("last_produced"), Quantity: c.int("quantity", "Quantity"), Notes: c.text("notes")}
+		FirstProduced: c.date("first_produced", "First production date"), LastProduced: c.date("last_produced", "Last production date"), Quantity: c.int("quantity", "Quantity"), Notes: c.text("notes")}
 	return b, c.done(b)
 }
 
@@ -332,6 +421,12 @@ func withValues(f *form, v url.Values) *form {
 			fl.Checked = v[fl.Name]
 		case "password":
 			// never echoed
+		case "date":
+			fl.Value = v.Get(fl.Name)
+			fl.Day, fl.Month, fl.Year = v.Get(fl.Name+"-day"), v.Get(fl.Name+"-month"), v.Get(fl.Name+"-year")
+			if fl.Day == "" && fl.Month == "" && fl.Year == "" {
+				fl.Day, fl.Month, fl.Year = dateParts(fl.Value)
+			}
 		default:
 			fl.Value = v.Get(fl.Name)
 		}

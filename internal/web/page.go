@@ -80,6 +80,16 @@ func sizeText(n int64) string {
 	return fmt.Sprintf("%d bytes", n)
 }
 
+// untilText says until when something lasts: to the end of a day when it
+// ends at midnight in London (as a token given a last day does), and
+// otherwise to the minute.
+func untilText(t time.Time) string {
+	if l := t.In(psti.London); l.Hour() == 0 && l.Minute() == 0 && l.Second() == 0 && l.Nanosecond() == 0 {
+		return "until the end of " + psti.DeadlineDay(t)
+	}
+	return "until " + psti.LongDateTime(t)
+}
+
 // templates holds one parsed set per page: the layout, the shared
 // partials, and the page itself.
 type templates struct {
@@ -88,7 +98,11 @@ type templates struct {
 
 var funcs = template.FuncMap{
 	"longDate": func(t time.Time) string { return psti.LongDate(t) },
-	"dateTime": func(t time.Time) string { return t.UTC().Format("2 January 2006, 15:04 UTC") },
+	"dateTime": func(t time.Time) string { return psti.LongDateTime(t) },
+	"deadline": func(t time.Time) string { return psti.Deadline(t) },
+	"until":    untilText,
+	// formToken is a fresh one-time token for a form (see formtoken.go).
+	"formToken": newFormToken,
 	"dateOf": func(s string) string {
 		if t, err := psti.ParseDate(s); err == nil {
 			return psti.LongDate(t)
@@ -252,6 +266,9 @@ func (s *Server) pageWith(pattern string, role auth.Role, o pageOpts, h pageHand
 				return
 			}
 		}
+		if s.resent(w, r) {
+			return
+		}
 		h(w, r, u)
 	})
 	s.handle(pattern, role, false, s.sessions.LoadAndSave(inner).ServeHTTP)
@@ -263,6 +280,7 @@ func (s *Server) redirect(w http.ResponseWriter, r *http.Request, to, flash stri
 	if flash != "" {
 		s.flash(r.Context(), flash)
 	}
+	s.markFormDone(r, to)
 	http.Redirect(w, r, to, http.StatusSeeOther)
 }
 

@@ -65,8 +65,20 @@ func (s *Server) usersView(r *http.Request, u *auth.User, d usersData) (*view, e
 	return &view{Title: "Users", User: u, Section: "users", Data: d}, nil
 }
 
+// Session keys for what a page shows once, after the form that made it:
+// a setup link or an API token's secret. They travel in the session, which
+// the database keeps under the cookie's hash, never in an address, and are
+// gone once shown.
+const (
+	keySetupURL    = "made_setup_url"
+	keySetupFor    = "made_setup_for"
+	keyTokenSecret = "made_token_secret"
+	keyTokenID     = "made_token_id"
+)
+
 func (s *Server) usersPage(w http.ResponseWriter, r *http.Request, u *auth.User) {
-	v, err := s.usersView(r, u, usersData{})
+	ctx := r.Context()
+	v, err := s.usersView(r, u, usersData{SetupURL: s.sessions.PopString(ctx, keySetupURL), Invited: s.sessions.PopString(ctx, keySetupFor)})
 	if err != nil {
 		s.pageError(w, r, err)
 		return
@@ -76,7 +88,6 @@ func (s *Server) usersPage(w http.ResponseWriter, r *http.Request, u *auth.User)
 
 func (s *Server) invite(w http.ResponseWriter, r *http.Request, u *auth.User) {
 	email, role := r.PostForm.Get("email"), auth.Role(r.PostForm.Get("role"))
-	var d usersData
 	var err error
 	if email == "" {
 		err = psti.FieldErrorf(psti.EINVALID, "email", "E-mail address is required.")
@@ -85,22 +96,21 @@ func (s *Server) invite(w http.ResponseWriter, r *http.Request, u *auth.User) {
 		var inv *auth.Invitation
 		code, inv, err = s.auth.Invite(r.Context(), userActor(u), email, role)
 		if err == nil {
-			d.SetupURL, d.Invited = s.link("/setup/"+code), inv.Email
+			// Shown once, on the page this leads to (keySetupURL).
+			s.sessions.Put(r.Context(), keySetupURL, s.link("/setup/"+code))
+			s.sessions.Put(r.Context(), keySetupFor, inv.Email)
+			s.redirect(w, r, "/admin/users", "")
+			return
 		}
 	}
-	status := http.StatusOK
-	if err != nil {
-		d.Form = withValues(inviteForm(), r.PostForm)
-		d.Form.setError(err)
-		status = statusOf(psti.ErrorCode(err))
-	}
-	// The link is shown on this response only, never stored: no redirect.
+	d := usersData{Form: withValues(inviteForm(), r.PostForm)}
+	d.Form.setError(err)
 	v, verr := s.usersView(r, u, d)
 	if verr != nil {
 		s.pageError(w, r, verr)
 		return
 	}
-	s.render(w, r, status, "users", v)
+	s.render(w, r, statusOf(psti.ErrorCode(err)), "users", v)
 }
 
 func userForm(t *auth.User) *form {
@@ -172,7 +182,7 @@ func tokenForm(users []*auth.User) *form {
 		{Name: "name", Label: "What it is for", Hint: "For example \"factory line 3\" or \"nightly export\".", Type: "text", Required: true, Max: 200},
 		{Name: "user_email", Label: "Acts for", Hint: "The token can do no more than this user can.", Type: "select", Options: opts, Required: true},
 		{Name: "role", Label: "Role", Type: "select", Value: "viewer", Options: roleOptions(), Required: true},
-		{Name: "expires_on", Label: "Last day it works", Hint: "It works until the end of that day (UTC). Leave empty for a token that works until revoked.", Type: "date"},
+		dateField("expires_on", "Last day it works", "It works until the end of that day, UK time. Leave empty for a token that works until revoked.", ""),
 	}}
 }
 
@@ -198,51 +208,71 @@ func (s *Server) tokensView(r *http.Request, u *auth.User, d tokensData) (*view,
 }
 
 func (s *Server) tokensPage(w http.ResponseWriter, r *http.Request, u *auth.User) {
-	v, err := s.tokensView(r, u, tokensData{})
+	ctx := r.Context()
+	d := tokensData{Secret: s.sessions.PopString(ctx, keyTokenSecret)}
+	madeID := s.sessions.GetInt64(ctx, keyTokenID)
+	s.sessions.Remove(ctx, keyTokenID)
+	v, err := s.tokensView(r, u, d)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
+	}
+	if d.Secret != "" {
+		td := v.Data.(tokensData)
+		for _, t := range td.Tokens {
+			if t.ID == madeID {
+				td.Made = t
+			}
+		}
+		if td.Made == nil { // not listed any more: never show a secret without its name
+			td.Secret = ""
+		}
+		v.Data = td
 	}
 	s.render(w, r, http.StatusOK, "tokens", v)
 }
 
 func (s *Server) createToken(w http.ResponseWriter, r *http.Request, u *auth.User) {
 	v := r.PostForm
-	var d tokensData
+	c := conv{v: v}
 	var expires *time.Time
-	var err error
-	if e := v.Get("expires_on"); e != "" {
-		t, perr := psti.ParseDate(e)
-		if perr != nil {
-			err = psti.FieldErrorf(psti.EINVALID, "expires_on", "Write the date as YYYY-MM-DD.")
-		}
-		t = t.Add(24 * time.Hour) // works to the end of that day (UTC)
+	if e := c.date("expires_on", "Last day it works"); e != "" {
+		t, _ := psti.ParseDate(e) // c.date returns only real dates
+		t = psti.EndOfDay(t)      // it works to the end of that day in London
 		expires = &t
 	}
-	if err == nil {
-		var owner *auth.User
-		owner, err = s.store.UserByEmail(r.Context(), auth.NormalizeEmail(v.Get("user_email")))
-		if err == nil {
-			d.Secret, d.Made, err = s.auth.CreateToken(r.Context(), userActor(u), owner.ID, v.Get("name"), auth.Role(v.Get("role")), expires)
-		}
+	owner, err := s.store.UserByEmail(r.Context(), auth.NormalizeEmail(v.Get("user_email")))
+	if psti.ErrorCode(err) == psti.ENOTFOUND {
+		c.p.Add("user_email", "Choose the user the token acts for.")
 	}
-	status := http.StatusOK
-	if err != nil {
-		users, uerr := s.store.Users(r.Context())
-		if uerr != nil {
-			s.pageError(w, r, uerr)
+	if perr := c.p.Err(); perr != nil {
+		err = perr
+	}
+	if err == nil {
+		var secret string
+		var made *auth.Token
+		secret, made, err = s.auth.CreateToken(r.Context(), userActor(u), owner.ID, v.Get("name"), auth.Role(v.Get("role")), expires)
+		if err == nil {
+			// Shown once, on the page this leads to (keyTokenSecret).
+			s.sessions.Put(r.Context(), keyTokenSecret, secret)
+			s.sessions.Put(r.Context(), keyTokenID, made.ID)
+			s.redirect(w, r, "/admin/tokens", "")
 			return
 		}
-		d.Form = withValues(tokenForm(users), v)
-		d.Form.setError(err)
-		status = statusOf(psti.ErrorCode(err))
 	}
+	users, uerr := s.store.Users(r.Context())
+	if uerr != nil {
+		s.pageError(w, r, uerr)
+		return
+	}
+	d := tokensData{Form: withValues(tokenForm(users), v)}
+	d.Form.setError(err)
 	view, verr := s.tokensView(r, u, d)
 	if verr != nil {
 		s.pageError(w, r, verr)
 		return
 	}
-	s.render(w, r, status, "tokens", view)
+	s.render(w, r, statusOf(psti.ErrorCode(err)), "tokens", view)
 }
 
 func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, u *auth.User) {

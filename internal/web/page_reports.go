@@ -51,7 +51,7 @@ func dueText(r *disclosure.Report, now time.Time, cal *disclosure.Calendar) (str
 	if r.Due == nil {
 		return "", ""
 	}
-	when := psti.LongDate(r.Due.Add(-time.Second))
+	when := psti.DeadlineDay(*r.Due)
 	if now.After(*r.Due) {
 		days := int(now.Sub(*r.Due).Hours()/24) + 1
 		return fmt.Sprintf("%s OVERDUE: was due by the end of %s (%d %s late)", capital(r.DueWhat), when, days, plural(days, "day", "days")), "due-over"

@@ -605,7 +605,7 @@ func (s *Server) batchAuditSection(ctx context.Context, b *product.Batch) (secti
 	// without scrolling the table.
 	for _, r := range rs {
 		n, known := audited[r.ID]
-		sec.Rows = append(sec.Rows, []cell{{Text: r.CreatedAt.UTC().Format("2 January 2006, 15:04 UTC"), Href: fmt.Sprintf("/admin/password-audits/%d", r.ID)},
+		sec.Rows = append(sec.Rows, []cell{{Text: psti.LongDateTime(r.CreatedAt), Href: fmt.Sprintf("/admin/password-audits/%d", r.ID)},
 			{Text: runResult(r, known && n == 0)}, {Text: quantity(r.RowsRead)}, {Text: r.FileName}})
 	}
 	return sec, nil
