@@ -200,7 +200,7 @@ func (a *app) serve(parent context.Context, o serveConfig) error {
 		// Not a second link: two would both lead to the first account.
 		fmt.Fprintf(a.stderr, "\nNo users yet. The setup link printed when psti first started still works, until %s.\n"+
 			"psti keeps no copy of it. If you no longer have it, make a new one (the server may keep running):\n\n    %s\n\n",
-			open.ExpiresAt.Format(time.RFC1123), a.usersAddCommand())
+			psti.LongDateTime(open.ExpiresAt), a.usersAddCommand())
 	}
 	if w := web.InsecureBaseURL(base); w != "" {
 		log.Warn(w)
