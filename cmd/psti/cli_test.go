@@ -781,8 +781,21 @@ func richSource(t *testing.T) (string, *storetest.Seed, string) {
 	if err := db.SaveFingerprints(ctx, run.ID, bytes.NewReader([]byte("fingerprints"))); err != nil {
 		t.Fatal(err)
 	}
-	run.State, run.Verdict, run.Report = passwords.RunDone, "pass", &passwords.Report{Verdict: "pass", Rows: 1}
+	// DP-12 flagged its one row for review only, and an editor accepted it.
+	found := &passwords.Report{Verdict: "fail", Rows: 1, Audited: 1, Flagged: 1}
+	for _, rl := range passwords.Rules {
+		rr := passwords.RuleResult{Rule: rl, Status: "passed", Examples: []passwords.Example{}}
+		if rl.ID == "DP-12" {
+			rr.Status, rr.Count, rr.Warnings = "flagged", 1, 1
+		}
+		found.Rules = append(found.Rules, rr)
+	}
+	run.State, run.Verdict, run.Report = passwords.RunDone, found.Verdict, found
 	if err := db.FinishRun(ctx, psti.System("test"), run); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.AddReview(ctx, psti.System("test"), &passwords.Review{RunID: run.ID, Rule: "DP-12", Decision: passwords.Accepted,
+		Reason: "The one row is a Bluetooth pairing PIN, excluded by para 1(4)."}); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.CommitSession(ctx, auth.Hash("session"), auth.Session{Data: []byte(`{"u":1}`), Expires: time.Now().Add(time.Hour)}); err != nil {
