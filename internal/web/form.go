@@ -229,7 +229,7 @@ func organisationForm(o *product.Organisation) *form {
 	return &form{Fields: []*field{
 		{Name: "legal_name", Label: "Legal name", Hint: "As registered, for example \"Acme Devices Ltd\".", Type: "text", Value: o.LegalName, Required: true, Max: product.MaxName, Autocomplete: "organization"},
 		{Name: "address", Label: "Postal address", Hint: "One line per line of the address.", Type: "textarea", Value: o.Address, Required: true, Max: product.MaxAddress, Rows: 4},
-		{Name: "website", Label: "Website", Hint: "The full address, starting with https://.", Type: "url", Value: o.Website, Max: 2048},
+		{Name: "website", Label: "Website", Hint: "For example, example.com: https:// is added when you leave it out.", Type: "url", Value: o.Website, Max: 2048},
 	}}
 }
 
