@@ -76,9 +76,12 @@ func (s *Signer) PublicKey() ([]byte, error) {
 }
 
 // Sign makes an ASCII-armoured detached signature of doc, dated at (the
-// document's release), so the same document always gets the same
-// signature.
+// document's release). A document released before the key was made is signed as of
+// the key's making: a signature older than its key is not valid.
 func (s *Signer) Sign(doc []byte, at time.Time) ([]byte, error) {
+	if made := s.entity.PrimaryKey.CreationTime; at.Before(made) {
+		at = made
+	}
 	var b bytes.Buffer
 	cfg := &packet.Config{DefaultHash: crypto.SHA512, Time: func() time.Time { return at }}
 	if err := openpgp.ArmoredDetachSign(&b, s.entity, bytes.NewReader(doc), cfg); err != nil {

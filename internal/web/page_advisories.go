@@ -400,7 +400,7 @@ func draftForm(id int64, rep *disclosure.Report, d *disclosure.AdvisoryDraft, ve
 	if rep.ProductID == 0 {
 		versionHint = "Link the report to its product (Triage) to choose from the versions recorded for it."
 	}
-	cweHint := "Optional. The kind of weakness, such as CWE-798 (Use of Hard-coded Credentials)."
+	cweHint := "The kind of weakness, such as CWE-798 (Use of Hard-coded Credentials)."
 	if name, ok := disclosure.CWEName(d.CWE); ok {
 		cweHint = d.CWE + " is “" + name + "”."
 	}
@@ -418,7 +418,7 @@ func draftForm(id int64, rep *disclosure.Report, d *disclosure.AdvisoryDraft, ve
 		{Name: "fixed_other", Label: "Other fixed versions", Hint: "Versions not in the list, one a line, such as firmware 3.2.",
 			Type: "textarea", Value: fixedOther, Rows: 2},
 		{Name: "cvss_vector", Label: "CVSS 3.1 vector", Hint: "Needed to publish: the advisory shows the score computed from it. Such as CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
-			Type: "text", Value: d.CVSS, Max: 200},
+			Type: "text", Value: d.CVSS, Required: true, Max: 200},
 		{Name: "cwe", Label: "Weakness (CWE)", Hint: cweHint, Type: "text", Value: d.CWE, Max: 20},
 		{Name: "cve", Label: "CVE id", Hint: "If the problem has one, such as CVE-2026-12345.", Type: "text", Value: d.CVE, Max: 30},
 	}}
