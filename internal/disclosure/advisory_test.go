@@ -14,6 +14,7 @@ import (
 	"github.com/psti/psti/internal/disclosure"
 	"github.com/psti/psti/internal/product"
 	"github.com/psti/psti/internal/psti"
+	"github.com/psti/psti/internal/store/storetest"
 )
 
 // resolved files a report about productID (0 for none), triages it with
@@ -53,7 +54,17 @@ func csafOf(t *testing.T, doc []byte) map[string]any {
 // previewed without being published, is published once complete, and a
 // published advisory is revised with its history in the CSAF document.
 func TestAdvisoryDraftPublishRevise(t *testing.T) {
-	s, db, clock := setup(t, time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC), nil)
+	for _, b := range storetest.Backends {
+		t.Run(b.Name, func(t *testing.T) { testDraftPublishRevise(t, b) })
+	}
+}
+
+func testDraftPublishRevise(t *testing.T, b storetest.Backend) {
+	db, clock := storetest.Open(t, b)
+	clock.Add(time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC).Sub(clock.Now()))
+	seed := storetest.NewSeed(t, db)
+	s := &disclosure.Service{Store: db, Register: db, Clock: clock, BaseURL: "https://psti.example"}
+	must(t, s.SavePolicy(context.Background(), staff, disclosure.DefaultPolicy(seed.Org.ID)))
 	ctx := context.Background()
 	prods, err := db.Products(ctx, product.Filter{})
 	must(t, err)

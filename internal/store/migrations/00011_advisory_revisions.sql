@@ -7,6 +7,13 @@
 -- and forgotten once published.
 
 -- +goose Up
+-- The old rule (no change at all) goes first, so that the advisories
+-- published so far can be given their new columns' values.
+{{if .SQLite}}
+DROP TRIGGER advisories_no_update;
+{{else}}
+DROP TRIGGER advisories_unchanging ON advisories;
+{{end}}
 ALTER TABLE advisories ADD COLUMN product_id BIGINT REFERENCES products (id);
 ALTER TABLE advisories ADD COLUMN affected TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE advisories ADD COLUMN fixed TEXT NOT NULL DEFAULT '[]';
@@ -35,7 +42,6 @@ CREATE TABLE advisory_drafts (
 );
 
 {{if .SQLite}}
-DROP TRIGGER advisories_no_update;
 -- +goose StatementBegin
 CREATE TRIGGER advisories_keep_identity BEFORE UPDATE OF id, tracking_id, report_id, organisation_id, published_at ON advisories
 BEGIN SELECT RAISE(ABORT, 'a published advisory keeps its tracking id, report and first publication date'); END;
@@ -53,7 +59,6 @@ CREATE TRIGGER advisory_revisions_no_delete BEFORE DELETE ON advisory_revisions
 BEGIN SELECT RAISE(ABORT, 'published revisions do not change'); END;
 -- +goose StatementEnd
 {{else}}
-DROP TRIGGER advisories_unchanging ON advisories;
 CREATE TRIGGER advisories_no_delete BEFORE DELETE ON advisories FOR EACH ROW EXECUTE FUNCTION psti_refuse_change();
 CREATE TRIGGER advisories_keep_identity BEFORE UPDATE OF id, tracking_id, report_id, organisation_id, published_at ON advisories FOR EACH ROW EXECUTE FUNCTION psti_refuse_change();
 CREATE TRIGGER advisories_revise_in_order BEFORE UPDATE ON advisories FOR EACH ROW WHEN (NEW.revision <> OLD.revision + 1) EXECUTE FUNCTION psti_refuse_change();
