@@ -253,7 +253,8 @@ func checkDraft(d *AdvisoryDraft, publish, revision bool) error {
 		p.Add("cvss_vector", "Enter the CVSS 3.1 vector: the advisory gives each affected version its score.")
 	case d.CVSS != "":
 		if _, err := ScoreCVSS(d.CVSS); err != nil {
-			p.Add("cvss_vector", "Enter a whole CVSS 3.1 vector (%v).", err)
+			msg := err.Error()
+			p.Add("cvss_vector", "%s.", strings.ToUpper(msg[:1])+msg[1:])
 		}
 	}
 	p.Text("change", "What changed", d.Change, publish && revision, 500)

@@ -26,19 +26,19 @@ func ScoreCVSS(vector string) (*Score, error) {
 	case strings.HasPrefix(vector, "CVSS:3.1/"):
 		v, err := gocvss31.ParseVector(vector)
 		if err != nil {
-			return nil, fmt.Errorf("%q is not a CVSS 3.1 vector: %v", vector, err)
+			return nil, fmt.Errorf("this is not a whole CVSS 3.1 vector (%v)", err)
 		}
 		base, version = v.BaseScore(), "3.1"
 	case strings.HasPrefix(vector, "CVSS:3.0/"):
 		v, err := gocvss30.ParseVector(vector)
 		if err != nil {
-			return nil, fmt.Errorf("%q is not a CVSS 3.0 vector: %v", vector, err)
+			return nil, fmt.Errorf("this is not a whole CVSS 3.0 vector (%v)", err)
 		}
 		base, version = v.BaseScore(), "3.0"
 	case strings.HasPrefix(vector, "CVSS:4.0/"):
-		return nil, fmt.Errorf("a CSAF 2.0 advisory carries a CVSS 3.1 score, not 4.0: give the CVSS 3.1 vector too")
+		return nil, fmt.Errorf("a CSAF 2.0 advisory carries a CVSS 3.1 score, not a 4.0 one: enter the problem's CVSS 3.1 vector")
 	default:
-		return nil, fmt.Errorf("a CVSS vector starts with CVSS:3.1/, for example CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H")
+		return nil, fmt.Errorf("a CVSS 3.1 vector starts with CVSS:3.1/, such as CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H")
 	}
 	sev, err := gocvss31.Rating(base)
 	if err != nil {

@@ -147,6 +147,11 @@ func TestCSAFProvider(t *testing.T) {
 	e := newEnv(t, storetest.SQLite)
 	id, _ := resolvedReport(t, e)
 	if st, body := e.json("POST", fmt.Sprintf("/api/v1/reports/%d/advisory", id), auth.Editor, map[string]any{"title": "Doorbell video",
+		"summary": "S", "remedy": "R", "cwe": "CWE-abc", "cvss_vector": "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:N/VA:N/SC:N/SI:N/SA:N"}, nil); st != http.StatusUnprocessableEntity ||
+		!strings.Contains(body, `body.cwe`) || !strings.Contains(body, `body.cvss_vector`) || !strings.Contains(body, "not a 4.0 one") {
+		t.Fatalf("a bad CWE and a CVSS 4.0 vector: %d %s", st, body)
+	}
+	if st, body := e.json("POST", fmt.Sprintf("/api/v1/reports/%d/advisory", id), auth.Editor, map[string]any{"title": "Doorbell video",
 		"summary": "Anyone nearby could watch.", "remedy": "Update.", "fixed_versions": []string{"firmware 3.2"}, "cwe": "CWE-306"}, nil); st != http.StatusCreated {
 		t.Fatalf("publishing: %d %s", st, body)
 	}

@@ -428,7 +428,7 @@ func draftForm(id int64, rep *disclosure.Report, d *disclosure.AdvisoryDraft, ve
 	}
 	if revision {
 		f.Fields = append(f.Fields, &field{Name: "change", Label: "What changed", Hint: "Needed to publish a revision: one sentence for the revision history, such as “Firmware 3.2.1 also fixes the problem.”",
-			Type: "text", Value: d.Change, Max: 500})
+			Type: "text", Value: d.Change, Required: true, Max: 500})
 	}
 	return f
 }
