@@ -93,6 +93,11 @@ func TestAdvisoryForms(t *testing.T) {
 	if st != http.StatusSeeOther || loc != fmt.Sprintf("/admin/reports/%d/advisory", id) {
 		t.Fatalf("saving: %d %s", st, loc)
 	}
+	// The short form on the report page does not overwrite a kept draft.
+	st, _, loc = post(t, staff, base+"/draft", url.Values{"from_report": {"1"}, "title": {"Other"}, "summary": {"x"}, "remedy": {"y"}})
+	if d, err := e.db.AdvisoryDraft(context.Background(), id); st != http.StatusSeeOther || err != nil || d.Title != "Doorbell video without a password" {
+		t.Fatalf("the report page's form over a kept draft: %d %s %+v %v", st, loc, d, err)
+	}
 	st, body, _ = get(t, staff, base+"/preview")
 	if st != http.StatusOK || !strings.Contains(body, "Preview: not published") || !strings.Contains(body, "Missing Authentication for Critical Function") ||
 		!strings.Contains(body, "firmware 3.1, firmware 3.0") || !strings.Contains(body, "6.5") {

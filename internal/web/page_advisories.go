@@ -68,9 +68,15 @@ func (s *Server) registerAdvisoryPages() {
 			return
 		}
 		d := draftFromForm(r)
-		if r.PostForm.Get("from_report") == "1" && d.CVSS == "" {
-			// Started from the report page: take the report's CVSS vector.
-			if start, err := s.reports.StartDraft(r.Context(), s.store, id); err == nil {
+		if r.PostForm.Get("from_report") == "1" {
+			// Started from the report page: a draft kept already is not
+			// overwritten by the short form, and a new one takes the
+			// report's CVSS vector.
+			if _, err := s.store.AdvisoryDraft(r.Context(), id); err == nil {
+				s.redirect(w, r, fmt.Sprintf("/admin/reports/%d/advisory", id), "A draft is already saved: here it is, unchanged. Make your changes here.")
+				return
+			}
+			if start, err := s.reports.StartDraft(r.Context(), s.store, id); err == nil && d.CVSS == "" {
 				d.CVSS = start.CVSS
 			}
 		}
