@@ -338,14 +338,14 @@ func (s *Service) Publish(ctx context.Context, st AdvisoryStore, a psti.Actor, r
 		return nil, err
 	}
 	if r.ProductID == 0 {
-		return nil, psti.FieldErrorf(psti.ECONFLICT, "product_id", "Link the report to its product in the register first (Triage): the advisory names the product's model number and codes.")
+		return nil, psti.Errorf(psti.ECONFLICT, "Link the report to its product in the register first (Triage): the advisory names the product's model number and codes.")
 	}
 	now := s.Clock.Now().UTC().Truncate(time.Second)
 	adv := &Advisory{ReportID: r.ID, OrganisationID: r.OrganisationID, PublishedAt: now, UpdatedAt: now, Revision: 1,
 		History: []AdvisoryRevision{{Number: 1, Date: now, Summary: "First publication."}}}
 	cp := s.fillAdvisory(ctx, adv, r, &d)
 	if cp == nil {
-		return nil, psti.FieldErrorf(psti.ECONFLICT, "product_id", "The report's product is no longer in the register; link it again (Triage).")
+		return nil, psti.Errorf(psti.ECONFLICT, "The report's product is no longer in the register; link it again (Triage).")
 	}
 	prefix := "PSTI"
 	if o, err := s.Register.Organisation(ctx, r.OrganisationID); err == nil {
@@ -424,7 +424,7 @@ func (s *Service) Revise(ctx context.Context, st AdvisoryStore, a psti.Actor, re
 	}
 	cp := s.fillAdvisory(ctx, adv, r, &d)
 	if cp == nil {
-		return nil, psti.FieldErrorf(psti.ECONFLICT, "product_id", "Link the report to its product in the register first (Triage): the advisory names the product's model number and codes.")
+		return nil, psti.Errorf(psti.ECONFLICT, "Link the report to its product in the register first (Triage): the advisory names the product's model number and codes.")
 	}
 	now := s.Clock.Now().UTC().Truncate(time.Second)
 	if !now.After(adv.UpdatedAt) {
