@@ -103,5 +103,8 @@ func TestBrowserAdvisory(t *testing.T) {
 	}
 	staff.fitsAt("revised")
 	staff.open("/security/advisories")
+	if page := staff.text("main"); !strings.Contains(page, "updated") {
+		t.Fatalf("the list does not say the advisory was updated: %q", page)
+	}
 	staff.fitsAt("list")
 }
