@@ -820,7 +820,12 @@ func richSource(t *testing.T) (string, *storetest.Seed, string) {
 	if _, err := reports.Act(ctx, psti.System("test"), rep.ID, disclosure.Action{Kind: "close", Status: disclosure.StatusResolved}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := reports.Publish(ctx, db, psti.System("test"), rep.ID, disclosure.AdvisoryDraft{Title: "Telnet open", Summary: "Telnet was open.", Remedy: "Update."}); err != nil {
+	if _, err := reports.Publish(ctx, db, psti.System("test"), rep.ID, disclosure.AdvisoryDraft{Title: "Telnet open", Summary: "Telnet was open.", Remedy: "Update.",
+		CVSS: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}); err != nil {
+		t.Fatal(err)
+	}
+	// And a draft of the next one.
+	if err := reports.SaveDraft(ctx, db, psti.System("test"), rep.ID, disclosure.AdvisoryDraft{Title: "Telnet open", Change: "Clearer remedy."}); err != nil {
 		t.Fatal(err)
 	}
 	return url, seed, secret

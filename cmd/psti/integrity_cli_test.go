@@ -184,11 +184,11 @@ func TestCheckPostgres(t *testing.T) {
 	wantExit(t, r, 0)
 	wantContains(t, "stdout", r.stdout, "Connection      answers", "Tables          all there", "products               1", "pg_amcheck")
 
-	sqlExec(t, url, "DROP TABLE advisories")
+	sqlExec(t, url, "DROP TABLE advisory_drafts")
 	r = cli(t, "check", "--database-url", url)
 	wantExit(t, r, 1)
-	wantContains(t, "stdout", r.stdout, "MISSING: advisories")
-	wantContains(t, "stderr", r.stderr, "lacks tables psti needs: advisories", "pg_restore")
+	wantContains(t, "stdout", r.stdout, "MISSING: advisory_drafts")
+	wantContains(t, "stderr", r.stderr, "lacks tables psti needs: advisory_drafts", "pg_restore")
 
 	r = cli(t, "check", "--database-url", storetest.PostgresURL(t))
 	wantExit(t, r, 1)

@@ -1,185 +1,327 @@
 package disclosure
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
-	"github.com/gocsaf/csaf/v3/csaf"
-
+	"github.com/psti/psti/internal/product"
 	"github.com/psti/psti/internal/psti"
 )
 
-// Advisory is a published security advisory, made from a closed report:
-// an HTML page and a CSAF 2.0 document. Once published it does not change.
+// Advisory is a security advisory made from a resolved report: an HTML page
+// and a CSAF 2.0 document. It is written as a draft, previewed, published,
+// and may then be revised; each revision is recorded in its history and in
+// the CSAF document's revision history.
 type Advisory struct {
-	ID             int64     `json:"-"`
-	TrackingID     string    `json:"tracking_id" doc:"The advisory's public identifier, such as ACME-2026-0001."`
-	ReportID       int64     `json:"-"`
-	OrganisationID int64     `json:"-"`
-	Title          string    `json:"title"`
-	Summary        string    `json:"summary"`
-	Remedy         string    `json:"remedy" doc:"What users should do: update to a version, change a setting."`
-	FixedIn        string    `json:"fixed_in,omitempty" doc:"The first version that fixes the issue."`
-	Product        string    `json:"product" doc:"The affected product, as named in the advisory."`
-	Severity       string    `json:"severity,omitempty"`
-	CVSS           string    `json:"cvss_vector,omitempty"`
-	Credit         string    `json:"credit,omitempty"`
-	PublishedAt    time.Time `json:"published_at"`
-	// CSAF is the CSAF 2.0 document, as published.
+	ID             int64              `json:"-"`
+	TrackingID     string             `json:"tracking_id" doc:"The advisory's public identifier, such as ACME-2026-0001."`
+	ReportID       int64              `json:"-"`
+	OrganisationID int64              `json:"-"`
+	ProductID      int64              `json:"product_id,omitempty" doc:"The product in the register the advisory is about."`
+	Title          string             `json:"title"`
+	Summary        string             `json:"summary"`
+	Remedy         string             `json:"remedy" doc:"What users should do: update to a version, change a setting."`
+	FixedIn        string             `json:"fixed_in,omitempty" doc:"The versions that fix the issue, separated by commas."`
+	Affected       []string           `json:"affected_versions,omitempty" doc:"The versions the problem affects; empty when it affects every version before the fix."`
+	Fixed          []string           `json:"fixed_versions,omitempty" doc:"The versions that fix the problem."`
+	Product        string             `json:"product" doc:"The affected product, as named in the advisory."`
+	CWE            string             `json:"cwe,omitempty" doc:"The weakness, as CWE-<number>."`
+	CWEName        string             `json:"cwe_name,omitempty"`
+	CVE            string             `json:"cve,omitempty"`
+	Severity       string             `json:"severity,omitempty" doc:"From the CVSS base score: none, low, medium, high or critical."`
+	CVSS           string             `json:"cvss_vector,omitempty"`
+	BaseScore      float64            `json:"cvss_base_score,omitempty" doc:"The CVSS base score computed from the vector."`
+	Credit         string             `json:"credit,omitempty"`
+	PublishedAt    time.Time          `json:"published_at"`
+	Revision       int                `json:"revision" doc:"1 when first published; one more at each revision."`
+	UpdatedAt      time.Time          `json:"updated_at" doc:"When the current revision was published."`
+	History        []AdvisoryRevision `json:"revision_history,omitempty"`
+	// CSAF is the CSAF 2.0 document of the current revision.
 	CSAF []byte `json:"-"`
+	// Preview marks an advisory made from a draft to be looked at; it is
+	// not public.
+	Preview bool `json:"-"`
+}
+
+// AdvisoryRevision is one entry of an advisory's history.
+type AdvisoryRevision struct {
+	Number  int       `json:"number"`
+	Date    time.Time `json:"date"`
+	Summary string    `json:"summary"`
 }
 
 // Limits on an advisory's text.
 const (
-	MaxTitle  = 200
-	MaxRemedy = 5000
+	MaxTitle    = 200
+	MaxRemedy   = 5000
+	MaxVersions = 50
+	MaxVersion  = 100
 )
 
-// AdvisoryDraft is what staff write to publish an advisory.
+// AdvisoryDraft is what staff write: a draft kept until it is published,
+// or the text of a published advisory's next revision.
 type AdvisoryDraft struct {
-	Title       string
-	Summary     string
-	Remedy      string
-	FixedIn     string
-	CreditThem  bool // credit the reporter as they asked
-	Publisher   string
-	PublisherNS string // the publisher's web address (CSAF namespace)
+	Title      string   `json:"title"`
+	Summary    string   `json:"summary"`
+	Remedy     string   `json:"remedy"`
+	FixedIn    string   `json:"fixed_in,omitempty"` // one more fixed version, as the API has always taken it
+	Affected   []string `json:"affected,omitempty"`
+	Fixed      []string `json:"fixed,omitempty"`
+	CWE        string   `json:"cwe,omitempty"`
+	CVE        string   `json:"cve,omitempty"`
+	CVSS       string   `json:"cvss_vector,omitempty"`
+	CreditThem bool     `json:"credit_them,omitempty"` // credit the reporter as they asked
+	// Change says what a revision changes; it goes into the revision
+	// history. Not used for the first publication.
+	Change string `json:"change,omitempty"`
+
+	Publisher   string `json:"-"`
+	PublisherNS string `json:"-"` // the publisher's web address (CSAF namespace)
+
+	UpdatedAt time.Time `json:"-"`
+	UpdatedBy string    `json:"-"`
 }
 
 // CSAFPath is where an advisory's CSAF document is published, under the
-// provider's directory /.well-known/csaf/.
+// provider's directory /.well-known/csaf/: the year of its first release.
 func (a *Advisory) CSAFPath() string {
-	return fmt.Sprintf("%d/%s.json", a.PublishedAt.Year(), strings.ToLower(a.TrackingID))
+	return fmt.Sprintf("%d/%s", a.PublishedAt.Year(), CSAFFileName(a.TrackingID))
 }
 
-// buildCSAF writes the advisory as a CSAF 2.0 security advisory and checks
-// it against the CSAF JSON schema.
-func buildCSAF(a *Advisory, publisher, namespace string) ([]byte, error) {
-	when := a.PublishedAt.UTC().Format(time.RFC3339)
-	const pid = "CSAFPID-0001"
-	notes := []map[string]any{{"category": "summary", "title": "Summary", "text": a.Summary}}
-	vuln := map[string]any{
-		"title":          a.Title,
-		"notes":          []map[string]any{{"category": "description", "title": "Description", "text": a.Summary}},
-		"product_status": map[string]any{"known_affected": []string{pid}},
-		"remediations":   []map[string]any{{"category": "vendor_fix", "details": a.Remedy, "product_ids": []string{pid}}},
-	}
-	products := []map[string]any{{"product_id": pid, "name": a.Product}}
-	if a.FixedIn != "" {
-		const fixed = "CSAFPID-0002"
-		products = append(products, map[string]any{"product_id": fixed, "name": a.Product + " " + a.FixedIn + " and later"})
-		vuln["product_status"] = map[string]any{"known_affected": []string{pid}, "fixed": []string{fixed}}
-	}
-	if a.Severity != "" || a.CVSS != "" {
-		details := "Severity: " + orNone(a.Severity)
-		if a.CVSS != "" {
-			details += "; CVSS vector " + a.CVSS
-		}
-		vuln["threats"] = []map[string]any{{"category": "impact", "details": details, "product_ids": []string{pid}}}
-	}
-	doc := map[string]any{
-		"category":     "csaf_security_advisory",
-		"csaf_version": "2.0",
-		"lang":         "en",
-		"title":        a.Title,
-		"notes":        notes,
-		"publisher":    map[string]any{"category": "vendor", "name": publisher, "namespace": namespace},
-		"tracking": map[string]any{
-			"id": a.TrackingID, "status": "final", "version": "1",
-			"initial_release_date": when, "current_release_date": when,
-			"revision_history": []map[string]any{{"date": when, "number": "1", "summary": "First publication."}},
-			"generator":        map[string]any{"engine": map[string]any{"name": "psti"}},
-		},
-	}
-	if a.Credit != "" {
-		doc["acknowledgments"] = []map[string]any{{"names": []string{a.Credit}, "summary": "for reporting this issue"}}
-	}
-	advisory := map[string]any{
-		"document":        doc,
-		"product_tree":    map[string]any{"full_product_names": products},
-		"vulnerabilities": []map[string]any{vuln},
-	}
-	out, err := json.MarshalIndent(advisory, "", "  ")
-	if err != nil {
-		return nil, err
-	}
-	if err := CheckCSAF(out); err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
-// CheckCSAF checks a CSAF document against the CSAF 2.0 JSON schema and the
-// model's own rules.
-func CheckCSAF(doc []byte) error {
-	var generic any
-	if err := json.Unmarshal(doc, &generic); err != nil {
-		return fmt.Errorf("the CSAF document is not JSON: %w", err)
-	}
-	problems, err := csaf.ValidateCSAF(generic)
-	if err != nil {
-		return fmt.Errorf("checking the CSAF document: %w", err)
-	}
-	if len(problems) > 0 {
-		return fmt.Errorf("the CSAF document breaks the CSAF 2.0 schema: %s", strings.Join(problems, "; "))
-	}
-	var adv csaf.Advisory
-	dec := json.NewDecoder(bytes.NewReader(doc))
-	if err := dec.Decode(&adv); err != nil {
-		return fmt.Errorf("reading the CSAF document: %w", err)
-	}
-	return adv.Validate()
-}
-
-// ProviderMetadata is the CSAF provider metadata of this installation,
-// checked against its schema.
-func ProviderMetadata(base, publisher string, updated time.Time) ([]byte, error) {
-	doc := map[string]any{
-		"canonical_url":              base + "/.well-known/csaf/provider-metadata.json",
-		"distributions":              []map[string]any{{"directory_url": base + "/.well-known/csaf/"}},
-		"last_updated":               updated.UTC().Format(time.RFC3339),
-		"list_on_CSAF_aggregators":   true,
-		"metadata_version":           "2.0",
-		"mirror_on_CSAF_aggregators": true,
-		"publisher":                  map[string]any{"category": "vendor", "name": publisher, "namespace": base},
-		"role":                       "csaf_publisher",
-	}
-	out, err := json.MarshalIndent(doc, "", "  ")
-	if err != nil {
-		return nil, err
-	}
-	var generic any
-	_ = json.Unmarshal(out, &generic)
-	problems, err := csaf.ValidateProviderMetadata(generic)
-	if err != nil {
-		return nil, err
-	}
-	if len(problems) > 0 {
-		return nil, fmt.Errorf("provider metadata breaks its schema: %s", strings.Join(problems, "; "))
-	}
-	return out, nil
-}
-
-// AdvisoryStore keeps advisories.
+// AdvisoryStore keeps advisories and their drafts.
 type AdvisoryStore interface {
 	// PublishAdvisory gives adv the next tracking id of its prefix and
 	// year (PREFIX-YEAR-NNNN), calls build to write the documents that
-	// carry it, and stores the advisory, e on the report's timeline and the
-	// e-mail, in one transaction.
+	// carry it, and stores the advisory as revision 1, e on the report's
+	// timeline and the e-mail, and forgets the report's draft, in one
+	// transaction.
 	PublishAdvisory(ctx context.Context, a psti.Actor, adv *Advisory, prefix string, build func() error, e *Event, mails ...Mail) error
+	// ReviseAdvisory stores adv (read with AdvisoryOf, then changed) as its
+	// next revision: build writes the documents, knowing adv.Revision and
+	// adv.History; the draft is forgotten. ECONFLICT if another revision
+	// was published since adv was read.
+	ReviseAdvisory(ctx context.Context, a psti.Actor, adv *Advisory, build func() error, e *Event, mails ...Mail) error
 	// Advisories lists published advisories, newest first.
 	Advisories(ctx context.Context) ([]*Advisory, error)
-	// AdvisoryOf returns the advisory made from a report; ENOTFOUND if none.
+	// AdvisoryOf returns the advisory made from a report, with its
+	// history; ENOTFOUND if none.
 	AdvisoryOf(ctx context.Context, reportID int64) (*Advisory, error)
-	// AdvisoryByTracking returns one advisory; ENOTFOUND if none.
+	// AdvisoryByTracking returns one advisory with its history; ENOTFOUND
+	// if none.
 	AdvisoryByTracking(ctx context.Context, trackingID string) (*Advisory, error)
+	// AdvisoryDraft returns the draft kept for a report; ENOTFOUND if none.
+	AdvisoryDraft(ctx context.Context, reportID int64) (*AdvisoryDraft, error)
+	// SaveAdvisoryDraft keeps d as the report's draft, replacing any.
+	SaveAdvisoryDraft(ctx context.Context, a psti.Actor, reportID int64, d *AdvisoryDraft) error
+	// InstallationSecret returns the installation's secret of that name
+	// (the OpenPGP key that signs CSAF documents), calling mk the first
+	// time; it never changes afterwards.
+	InstallationSecret(ctx context.Context, name string, mk func() ([]byte, error)) ([]byte, error)
 }
 
-// Publish makes an advisory from a closed report and publishes it.
+// AdvisoryVersions lists the firmware and software versions recorded for
+// the report's product, as "component version" (such as "firmware 2.4.1"),
+// for staff to choose the affected and fixed versions from.
+func (s *Service) AdvisoryVersions(ctx context.Context, reportID int64) ([]string, error) {
+	r, err := s.Store.Report(ctx, reportID)
+	if err != nil || r.ProductID == 0 {
+		return nil, err
+	}
+	vs, err := s.Register.Versions(ctx, product.Filter{ParentID: r.ProductID, Limit: 500})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(vs))
+	for _, v := range vs {
+		out = append(out, VersionLabel(v))
+	}
+	return out, nil
+}
+
+// VersionLabel names a recorded version as an advisory lists it.
+func VersionLabel(v *product.Version) string {
+	return strings.TrimSpace(v.Component + " " + v.Version)
+}
+
+// StartDraft returns the draft to edit for a report: the one kept, or one
+// made from the published advisory (for a revision), or a new one that
+// takes the report's CVSS vector and credits the reporter as they asked.
+func (s *Service) StartDraft(ctx context.Context, st AdvisoryStore, reportID int64) (*AdvisoryDraft, error) {
+	r, err := s.Store.Report(ctx, reportID)
+	if err != nil {
+		return nil, err
+	}
+	if d, err := st.AdvisoryDraft(ctx, reportID); err == nil {
+		return d, nil
+	} else if psti.ErrorCode(err) != psti.ENOTFOUND {
+		return nil, err
+	}
+	if adv, err := st.AdvisoryOf(ctx, reportID); err == nil {
+		return &AdvisoryDraft{Title: adv.Title, Summary: adv.Summary, Remedy: adv.Remedy, Affected: adv.Affected, Fixed: adv.Fixed,
+			CWE: adv.CWE, CVE: adv.CVE, CVSS: adv.CVSS, CreditThem: adv.Credit != ""}, nil
+	} else if psti.ErrorCode(err) != psti.ENOTFOUND {
+		return nil, err
+	}
+	d := &AdvisoryDraft{Title: r.Summary, CreditThem: r.Credit != ""}
+	if !strings.HasPrefix(r.CVSS, "CVSS:4") {
+		d.CVSS = r.CVSS
+	}
+	return d, nil
+}
+
+// SaveDraft checks the form of what was written (lengths, the CWE, CVE
+// and CVSS vector when given) and keeps it as the report's draft. A draft
+// may be incomplete; Publish asks for the rest.
+func (s *Service) SaveDraft(ctx context.Context, st AdvisoryStore, a psti.Actor, reportID int64, d AdvisoryDraft) error {
+	if _, err := s.Store.Report(ctx, reportID); err != nil {
+		return err
+	}
+	tidyDraft(&d)
+	if err := checkDraft(&d, false, false); err != nil {
+		return err
+	}
+	return st.SaveAdvisoryDraft(ctx, a, reportID, &d)
+}
+
+func tidyDraft(d *AdvisoryDraft) {
+	d.Title, d.Summary, d.Remedy = strings.TrimSpace(d.Title), strings.TrimSpace(d.Summary), strings.TrimSpace(d.Remedy)
+	d.CWE, d.CVE, d.CVSS, d.Change = NormalCWE(d.CWE), strings.ToUpper(strings.TrimSpace(d.CVE)), strings.TrimSpace(d.CVSS), strings.TrimSpace(d.Change)
+	if f := strings.TrimSpace(d.FixedIn); f != "" {
+		d.Fixed = append(d.Fixed, f)
+		d.FixedIn = ""
+	}
+	d.Affected, d.Fixed = tidyList(d.Affected), tidyList(d.Fixed)
+}
+
+// tidyList trims each version, drops empty ones and repeats.
+func tidyList(in []string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, v := range in {
+		v = strings.TrimSpace(v)
+		if v != "" && !seen[strings.ToLower(v)] {
+			seen[strings.ToLower(v)] = true
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+var cveForm = regexp.MustCompile(`^CVE-[0-9]{4}-[0-9]{4,}$`)
+
+// checkDraft checks a draft; publishing asks for every required field
+// (and, for a revision, what changed).
+func checkDraft(d *AdvisoryDraft, publish, revision bool) error {
+	var p psti.Problems
+	p.Text("title", "Title", d.Title, publish, MaxTitle)
+	p.LongText("summary", "What the problem is", d.Summary, publish, MaxDetails)
+	p.LongText("remedy", "What users should do", d.Remedy, publish, MaxRemedy)
+	for _, l := range []struct {
+		field, label string
+		list         []string
+	}{{"affected", "Affected versions", d.Affected}, {"fixed", "Fixed versions", d.Fixed}} {
+		if len(l.list) > MaxVersions {
+			p.Add(l.field, "%s: list at most %d.", l.label, MaxVersions)
+		}
+		for _, v := range l.list {
+			p.Text(l.field, l.label, v, false, MaxVersion)
+		}
+	}
+	for _, v := range d.Fixed {
+		for _, w := range d.Affected {
+			if strings.EqualFold(v, w) {
+				p.Add("fixed", "%s is listed as both affected and fixed; choose one.", v)
+			}
+		}
+	}
+	if d.CWE != "" {
+		if !cweForm.MatchString(d.CWE) {
+			p.Add("cwe", "Enter the weakness as CWE- and its number, such as CWE-798.")
+		} else if _, ok := CWEName(d.CWE); !ok {
+			p.Add("cwe", "%s is not in MITRE's list of weaknesses; check the number.", d.CWE)
+		}
+	}
+	if d.CVE != "" && !cveForm.MatchString(d.CVE) {
+		p.Add("cve", "Enter the CVE id as CVE-, the year, - and its number, such as CVE-2026-12345.")
+	}
+	switch {
+	case d.CVSS == "" && publish:
+		p.Add("cvss_vector", "Enter the CVSS 3.1 vector: the advisory gives each affected version its score.")
+	case d.CVSS != "":
+		if _, err := ScoreCVSS(d.CVSS); err != nil {
+			msg := err.Error()
+			p.Add("cvss_vector", "%s.", strings.ToUpper(msg[:1])+msg[1:])
+		}
+	}
+	p.Text("change", "What changed", d.Change, publish && revision, 500)
+	return p.Err()
+}
+
+// PreviewAdvisory makes the advisory a draft would publish, to be shown as
+// the public will see it, marked as a preview. Nothing is stored.
+func (s *Service) PreviewAdvisory(ctx context.Context, st AdvisoryStore, reportID int64) (*Advisory, *AdvisoryDraft, error) {
+	d, err := s.StartDraft(ctx, st, reportID)
+	if err != nil {
+		return nil, nil, err
+	}
+	r, err := s.Store.Report(ctx, reportID)
+	if err != nil {
+		return nil, nil, err
+	}
+	adv := &Advisory{ReportID: r.ID, PublishedAt: s.Clock.Now().UTC().Truncate(time.Second), Revision: 1, Preview: true}
+	if old, err := st.AdvisoryOf(ctx, reportID); err == nil {
+		adv = old
+		adv.Preview = true
+		adv.History = append(adv.History, AdvisoryRevision{Number: adv.Revision + 1, Date: s.Clock.Now().UTC().Truncate(time.Second), Summary: d.Change})
+		adv.Revision++
+	}
+	adv.UpdatedAt = s.Clock.Now().UTC().Truncate(time.Second)
+	s.fillAdvisory(ctx, adv, r, d)
+	return adv, d, nil
+}
+
+// fillAdvisory sets what an advisory takes from its draft and its report.
+func (s *Service) fillAdvisory(ctx context.Context, adv *Advisory, r *Report, d *AdvisoryDraft) *CSAFProduct {
+	adv.Title, adv.Summary, adv.Remedy = d.Title, d.Summary, d.Remedy
+	adv.Affected, adv.Fixed, adv.CWE, adv.CVE, adv.CVSS = d.Affected, d.Fixed, d.CWE, d.CVE, d.CVSS
+	adv.FixedIn = strings.Join(d.Fixed, ", ")
+	adv.CWEName, _ = CWEName(d.CWE)
+	adv.Severity, adv.BaseScore = "", 0
+	if sc, err := ScoreCVSS(d.CVSS); err == nil {
+		adv.Severity, adv.BaseScore = strings.ToLower(sc.Severity), sc.Base
+	}
+	adv.Credit = ""
+	if d.CreditThem {
+		adv.Credit = r.Credit
+	}
+	adv.Product, adv.ProductID = r.ProductText, 0
+	var cp *CSAFProduct
+	if r.ProductID > 0 {
+		if pr, err := s.Register.Product(ctx, r.ProductID); err == nil {
+			name := pr.Name + " " + pr.ModelNumber
+			if b, err := s.Register.Brand(ctx, pr.BrandID); err == nil {
+				name = b.Name + " " + name
+			}
+			if pr.HardwareVersion != "" {
+				name += " hardware " + pr.HardwareVersion
+			}
+			adv.Product, adv.ProductID = name, pr.ID
+			cp = &CSAFProduct{Name: name, ModelNumber: pr.ModelNumber, HardwareVersion: pr.HardwareVersion, Identifiers: pr.Identifiers}
+		}
+	}
+	if adv.Product == "" {
+		adv.Product = "the product named in this advisory"
+	}
+	return cp
+}
+
+// Publish makes an advisory from a resolved report and publishes it at
+// once (the API's way; staff on the web publish their draft with
+// PublishDraft). ECONFLICT if one is published already.
 func (s *Service) Publish(ctx context.Context, st AdvisoryStore, a psti.Actor, reportID int64, d AdvisoryDraft) (*Advisory, error) {
 	r, err := s.Store.Report(ctx, reportID)
 	if err != nil {
@@ -188,41 +330,28 @@ func (s *Service) Publish(ctx context.Context, st AdvisoryStore, a psti.Actor, r
 	if r.Status != StatusResolved {
 		return nil, psti.Errorf(psti.ECONFLICT, "Publish an advisory once the report is resolved.")
 	}
-	adv := &Advisory{ReportID: r.ID, OrganisationID: r.OrganisationID, Title: strings.TrimSpace(d.Title), Summary: strings.TrimSpace(d.Summary),
-		Remedy: strings.TrimSpace(d.Remedy), FixedIn: strings.TrimSpace(d.FixedIn), Severity: r.Severity, CVSS: r.CVSS, PublishedAt: s.Clock.Now().UTC().Truncate(time.Second)}
-	var p psti.Problems
-	p.Text("title", "Title", adv.Title, true, MaxTitle)
-	p.LongText("summary", "Summary", adv.Summary, true, MaxDetails)
-	p.LongText("remedy", "What users should do", adv.Remedy, true, MaxRemedy)
-	p.Text("fixed_in", "Fixed in", adv.FixedIn, false, 100)
-	if err := p.Err(); err != nil {
+	if d.CVSS == "" && !strings.HasPrefix(r.CVSS, "CVSS:4") {
+		d.CVSS = r.CVSS
+	}
+	tidyDraft(&d)
+	if err := checkDraft(&d, true, false); err != nil {
 		return nil, err
 	}
-	adv.Product = r.ProductText
+	if r.ProductID == 0 {
+		return nil, psti.Errorf(psti.ECONFLICT, "Link the report to its product in the register first (Triage): the advisory names the product's model number and codes.")
+	}
+	now := s.Clock.Now().UTC().Truncate(time.Second)
+	adv := &Advisory{ReportID: r.ID, OrganisationID: r.OrganisationID, PublishedAt: now, UpdatedAt: now, Revision: 1,
+		History: []AdvisoryRevision{{Number: 1, Date: now, Summary: "First publication."}}}
+	cp := s.fillAdvisory(ctx, adv, r, &d)
+	if cp == nil {
+		return nil, psti.Errorf(psti.ECONFLICT, "The report's product is no longer in the register; link it again (Triage).")
+	}
 	prefix := "PSTI"
-	if r.ProductID > 0 {
-		if pr, err := s.Register.Product(ctx, r.ProductID); err == nil {
-			adv.Product = pr.Name + " " + pr.ModelNumber
-			if b, err := s.Register.Brand(ctx, pr.BrandID); err == nil {
-				adv.Product = b.Name + " " + adv.Product
-			}
-		}
-	}
-	if adv.Product == "" {
-		adv.Product = "the product named in this advisory"
-	}
 	if o, err := s.Register.Organisation(ctx, r.OrganisationID); err == nil {
 		prefix = trackingPrefix(o.LegalName)
-		if d.Publisher == "" {
-			d.Publisher = o.LegalName
-		}
 	}
-	if d.CreditThem {
-		adv.Credit = r.Credit
-	}
-	if d.PublisherNS == "" {
-		d.PublisherNS = s.BaseURL
-	}
+	s.publisher(ctx, r, &d)
 	e := &Event{At: s.Clock.Now(), Kind: EventAdvisory, Public: true, Status: r.Status, AuthorID: a.UserID, Author: a.Label}
 	var mails []Mail
 	if r.ContactEmail != "" {
@@ -232,7 +361,7 @@ func (s *Service) Publish(ctx context.Context, st AdvisoryStore, a psti.Actor, r
 	}
 	// The tracking id is the store's to give; the document carries it.
 	build := func() error {
-		doc, err := buildCSAF(adv, d.Publisher, d.PublisherNS)
+		doc, err := buildCSAF(csafInput{adv: adv, product: cp, publisher: d.Publisher, namespace: d.PublisherNS, base: s.BaseURL})
 		if err != nil {
 			return err
 		}
@@ -241,6 +370,81 @@ func (s *Service) Publish(ctx context.Context, st AdvisoryStore, a psti.Actor, r
 		return nil
 	}
 	if err := st.PublishAdvisory(ctx, a, adv, prefix, build, e, mails...); err != nil {
+		return nil, err
+	}
+	return adv, nil
+}
+
+func (s *Service) publisher(ctx context.Context, r *Report, d *AdvisoryDraft) {
+	if d.Publisher == "" {
+		d.Publisher = "Security advisories"
+		if o, err := s.Register.Organisation(ctx, r.OrganisationID); err == nil {
+			d.Publisher = o.LegalName
+		}
+	}
+	if d.PublisherNS == "" {
+		d.PublisherNS = s.BaseURL
+	}
+}
+
+// PublishDraft publishes the report's draft: the first publication, or the
+// next revision of the published advisory. The draft is then forgotten.
+func (s *Service) PublishDraft(ctx context.Context, st AdvisoryStore, a psti.Actor, reportID int64) (*Advisory, error) {
+	d, err := st.AdvisoryDraft(ctx, reportID)
+	if psti.ErrorCode(err) == psti.ENOTFOUND {
+		return nil, psti.Errorf(psti.ECONFLICT, "There is no draft to publish: save the draft first.")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if _, err := st.AdvisoryOf(ctx, reportID); psti.ErrorCode(err) == psti.ENOTFOUND {
+		return s.Publish(ctx, st, a, reportID, *d)
+	} else if err != nil {
+		return nil, err
+	}
+	return s.Revise(ctx, st, a, reportID, *d)
+}
+
+// Revise publishes d as the next revision of the report's advisory. The
+// tracking id and first publication date stay; the CSAF document's version
+// and current release date move on, and its revision history gains the
+// change (CSAF 2.0 section 3.2.1.12.6).
+func (s *Service) Revise(ctx context.Context, st AdvisoryStore, a psti.Actor, reportID int64, d AdvisoryDraft) (*Advisory, error) {
+	r, err := s.Store.Report(ctx, reportID)
+	if err != nil {
+		return nil, err
+	}
+	adv, err := st.AdvisoryOf(ctx, reportID)
+	if err != nil {
+		return nil, err
+	}
+	tidyDraft(&d)
+	if err := checkDraft(&d, true, true); err != nil {
+		return nil, err
+	}
+	cp := s.fillAdvisory(ctx, adv, r, &d)
+	if cp == nil {
+		return nil, psti.Errorf(psti.ECONFLICT, "Link the report to its product in the register first (Triage): the advisory names the product's model number and codes.")
+	}
+	now := s.Clock.Now().UTC().Truncate(time.Second)
+	if !now.After(adv.UpdatedAt) {
+		now = adv.UpdatedAt.Add(time.Second)
+	}
+	adv.Revision++
+	adv.UpdatedAt = now
+	adv.History = append(adv.History, AdvisoryRevision{Number: adv.Revision, Date: now, Summary: d.Change})
+	s.publisher(ctx, r, &d)
+	e := &Event{At: s.Clock.Now(), Kind: EventAdvisory, Public: true, Status: r.Status, AuthorID: a.UserID, Author: a.Label,
+		Body: fmt.Sprintf("Advisory %s revised (version %d): %s", adv.TrackingID, adv.Revision, d.Change)}
+	build := func() error {
+		doc, err := buildCSAF(csafInput{adv: adv, product: cp, publisher: d.Publisher, namespace: d.PublisherNS, base: s.BaseURL})
+		if err != nil {
+			return err
+		}
+		adv.CSAF = doc
+		return nil
+	}
+	if err := st.ReviseAdvisory(ctx, a, adv, build, e); err != nil {
 		return nil, err
 	}
 	return adv, nil
@@ -272,3 +476,12 @@ func trackingPrefix(name string) string {
 	}
 	return b.String()
 }
+
+// VersionNumber is an advisory's revision as CSAF writes it.
+func (a *Advisory) VersionNumber() string { return strconv.Itoa(a.Revision) }
+
+// AffectedText lists the affected versions for a page.
+func (a *Advisory) AffectedText() string { return strings.Join(a.Affected, ", ") }
+
+// FixedText lists the fixed versions for a page.
+func (a *Advisory) FixedText() string { return strings.Join(a.Fixed, ", ") }

@@ -23,6 +23,7 @@ type Register interface {
 	Organisations(ctx context.Context, f product.Filter) ([]*product.Organisation, error)
 	Product(ctx context.Context, id int64) (*product.Product, error)
 	Brand(ctx context.Context, id int64) (*product.Brand, error)
+	Versions(ctx context.Context, f product.Filter) ([]*product.Version, error)
 }
 
 // Service applies the rules of security-issue reporting: what a report

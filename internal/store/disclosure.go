@@ -778,22 +778,65 @@ func (db *DB) SavePolicy(ctx context.Context, a psti.Actor, p *disclosure.Policy
 
 // ---- advisories ----
 
-const advisoryCols = `id, tracking_id, report_id, organisation_id, title, summary, remedy, fixed_in, product, severity, cvss, credit, published_at, csaf`
+const advisoryCols = `id, tracking_id, report_id, organisation_id, product_id, title, summary, remedy, fixed_in, affected, fixed, product, cwe, cve,
+	severity, cvss, credit, published_at, revision, updated_at, csaf`
 
 func scanAdvisory(row interface{ Scan(...any) error }) (*disclosure.Advisory, error) {
 	a := &disclosure.Advisory{}
-	var org sql.NullInt64
-	var doc string
-	if err := row.Scan(&a.ID, &a.TrackingID, &a.ReportID, &org, &a.Title, &a.Summary, &a.Remedy, &a.FixedIn, &a.Product, &a.Severity, &a.CVSS,
-		&a.Credit, &a.PublishedAt, &doc); err != nil {
+	var org, prod sql.NullInt64
+	var doc, affected, fixed string
+	var updated sql.NullTime
+	if err := row.Scan(&a.ID, &a.TrackingID, &a.ReportID, &org, &prod, &a.Title, &a.Summary, &a.Remedy, &a.FixedIn, &affected, &fixed, &a.Product,
+		&a.CWE, &a.CVE, &a.Severity, &a.CVSS, &a.Credit, &a.PublishedAt, &a.Revision, &updated, &doc); err != nil {
 		return nil, err
 	}
-	a.OrganisationID, a.CSAF = org.Int64, []byte(doc)
+	a.OrganisationID, a.ProductID, a.CSAF = org.Int64, prod.Int64, []byte(doc)
+	a.UpdatedAt = a.PublishedAt
+	if updated.Valid {
+		a.UpdatedAt = updated.Time
+	}
+	_ = json.Unmarshal([]byte(affected), &a.Affected)
+	_ = json.Unmarshal([]byte(fixed), &a.Fixed)
+	if len(a.Fixed) == 0 && a.FixedIn != "" {
+		// Published before versions were listed: one version, "and later".
+		a.Fixed = []string{a.FixedIn + " and later"}
+	}
+	a.CWEName, _ = disclosure.CWEName(a.CWE)
+	if sc, err := disclosure.ScoreCVSS(a.CVSS); err == nil {
+		a.BaseScore = sc.Base
+	}
 	return a, nil
 }
 
+func jsonList(l []string) string {
+	if len(l) == 0 {
+		return "[]"
+	}
+	b, _ := json.Marshal(l)
+	return string(b)
+}
+
+// advisoryHistory reads an advisory's revisions, oldest first.
+func advisoryHistory(ctx context.Context, q querier, a *disclosure.Advisory) error {
+	rows, err := q.QueryContext(ctx, `SELECT number, released_at, summary FROM advisory_revisions WHERE advisory_id = $1 ORDER BY number`, a.ID)
+	if err != nil {
+		return fmt.Errorf("store: unable to read the history of advisory %s: %w", a.TrackingID, err)
+	}
+	defer rows.Close()
+	a.History = nil
+	for rows.Next() {
+		var r disclosure.AdvisoryRevision
+		if err := rows.Scan(&r.Number, &r.Date, &r.Summary); err != nil {
+			return fmt.Errorf("store: unable to read the history of advisory %s: %w", a.TrackingID, err)
+		}
+		r.Date = r.Date.UTC()
+		a.History = append(a.History, r)
+	}
+	return rows.Err()
+}
+
 // PublishAdvisory numbers, builds and stores an advisory with its timeline
-// event and e-mail.
+// event and e-mail, as its revision 1, and forgets the report's draft.
 func (db *DB) PublishAdvisory(ctx context.Context, a psti.Actor, adv *disclosure.Advisory, prefix string, build func() error, e *disclosure.Event, ms ...disclosure.Mail) error {
 	return db.write(ctx, a, func(tx *sql.Tx, now time.Time) (*change, error) {
 		if _, err := db.report(ctx, tx, adv.ReportID, db.dialect.forUpdate); err != nil {
@@ -812,26 +855,95 @@ func (db *DB) PublishAdvisory(ctx context.Context, a psti.Actor, adv *disclosure
 			return nil, fmt.Errorf("store: unable to number the advisory: %w", err)
 		}
 		adv.TrackingID = fmt.Sprintf("%s%04d", stem, n+1)
+		adv.Revision = 1
+		if adv.UpdatedAt.IsZero() {
+			adv.UpdatedAt = adv.PublishedAt
+		}
+		if len(adv.History) == 0 {
+			adv.History = []disclosure.AdvisoryRevision{{Number: 1, Date: adv.UpdatedAt, Summary: "First publication."}}
+		}
 		if err := build(); err != nil {
 			return nil, err
 		}
 		adv.PublishedAt = adv.PublishedAt.UTC().Truncate(time.Microsecond)
-		err := tx.QueryRowContext(ctx, `INSERT INTO advisories (tracking_id, report_id, organisation_id, title, summary, remedy, fixed_in, product,
-			severity, cvss, credit, published_at, csaf) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
-			adv.TrackingID, adv.ReportID, nullInt(adv.OrganisationID), adv.Title, adv.Summary, adv.Remedy, adv.FixedIn, adv.Product,
-			adv.Severity, adv.CVSS, adv.Credit, adv.PublishedAt, string(adv.CSAF)).Scan(&adv.ID)
+		adv.UpdatedAt = adv.UpdatedAt.UTC().Truncate(time.Microsecond)
+		err := tx.QueryRowContext(ctx, `INSERT INTO advisories (tracking_id, report_id, organisation_id, product_id, title, summary, remedy, fixed_in,
+			affected, fixed, product, cwe, cve, severity, cvss, credit, published_at, revision, updated_at, csaf)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) RETURNING id`,
+			adv.TrackingID, adv.ReportID, nullInt(adv.OrganisationID), nullInt(adv.ProductID), adv.Title, adv.Summary, adv.Remedy, adv.FixedIn,
+			jsonList(adv.Affected), jsonList(adv.Fixed), adv.Product, adv.CWE, adv.CVE, adv.Severity, adv.CVSS, adv.Credit, adv.PublishedAt,
+			adv.Revision, adv.UpdatedAt, string(adv.CSAF)).Scan(&adv.ID)
 		if err != nil {
 			return nil, fmt.Errorf("store: unable to publish the advisory: %w", err)
+		}
+		if err := db.addRevision(ctx, tx, adv); err != nil {
+			return nil, err
 		}
 		e.ReportID = adv.ReportID
 		if err := db.addEvent(ctx, tx, now, e, ms...); err != nil {
 			return nil, err
 		}
-		return &change{psti.ActionCreate, "advisory", adv.ID, nil, struct {
-			TrackingID string `json:"tracking_id"`
-			ReportID   int64  `json:"report_id"`
-			Title      string `json:"title"`
-		}{adv.TrackingID, adv.ReportID, adv.Title}}, nil
+		return &change{psti.ActionCreate, "advisory", adv.ID, nil, advisoryAudit(adv)}, nil
+	})
+}
+
+func (db *DB) addRevision(ctx context.Context, tx *sql.Tx, adv *disclosure.Advisory) error {
+	last := adv.History[len(adv.History)-1]
+	if _, err := tx.ExecContext(ctx, `INSERT INTO advisory_revisions (advisory_id, number, released_at, summary, csaf) VALUES ($1, $2, $3, $4, $5)`,
+		adv.ID, adv.Revision, adv.UpdatedAt, last.Summary, string(adv.CSAF)); err != nil {
+		return fmt.Errorf("store: unable to record revision %d of advisory %s: %w", adv.Revision, adv.TrackingID, err)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM advisory_drafts WHERE report_id = $1`, adv.ReportID); err != nil {
+		return fmt.Errorf("store: unable to forget the advisory draft: %w", err)
+	}
+	return nil
+}
+
+// advisoryAudit is what the audit trail keeps of an advisory's revision.
+func advisoryAudit(adv *disclosure.Advisory) any {
+	return struct {
+		TrackingID string   `json:"tracking_id"`
+		ReportID   int64    `json:"report_id"`
+		Revision   int      `json:"revision"`
+		Title      string   `json:"title"`
+		Affected   []string `json:"affected_versions,omitempty"`
+		Fixed      []string `json:"fixed_versions,omitempty"`
+		CWE        string   `json:"cwe,omitempty"`
+		CVSS       string   `json:"cvss_vector,omitempty"`
+	}{adv.TrackingID, adv.ReportID, adv.Revision, adv.Title, adv.Affected, adv.Fixed, adv.CWE, adv.CVSS}
+}
+
+// ReviseAdvisory stores an advisory's next revision.
+func (db *DB) ReviseAdvisory(ctx context.Context, a psti.Actor, adv *disclosure.Advisory, build func() error, e *disclosure.Event, ms ...disclosure.Mail) error {
+	return db.write(ctx, a, func(tx *sql.Tx, now time.Time) (*change, error) {
+		if _, err := db.report(ctx, tx, adv.ReportID, db.dialect.forUpdate); err != nil {
+			return nil, err
+		}
+		before, err := scanAdvisory(tx.QueryRowContext(ctx, `SELECT `+advisoryCols+` FROM advisories WHERE id = $1`, adv.ID))
+		if err != nil {
+			return nil, fmt.Errorf("store: unable to read advisory %s: %w", adv.TrackingID, err)
+		}
+		if before.Revision != adv.Revision-1 {
+			return nil, psti.Errorf(psti.ECONFLICT, "Advisory %s was revised by someone else meanwhile (it is at version %d); look at it again.", adv.TrackingID, before.Revision)
+		}
+		if err := build(); err != nil {
+			return nil, err
+		}
+		adv.UpdatedAt = adv.UpdatedAt.UTC().Truncate(time.Microsecond)
+		if _, err := tx.ExecContext(ctx, `UPDATE advisories SET product_id = $1, title = $2, summary = $3, remedy = $4, fixed_in = $5, affected = $6,
+			fixed = $7, product = $8, cwe = $9, cve = $10, severity = $11, cvss = $12, credit = $13, revision = $14, updated_at = $15, csaf = $16 WHERE id = $17`,
+			nullInt(adv.ProductID), adv.Title, adv.Summary, adv.Remedy, adv.FixedIn, jsonList(adv.Affected), jsonList(adv.Fixed), adv.Product, adv.CWE,
+			adv.CVE, adv.Severity, adv.CVSS, adv.Credit, adv.Revision, adv.UpdatedAt, string(adv.CSAF), adv.ID); err != nil {
+			return nil, fmt.Errorf("store: unable to revise advisory %s: %w", adv.TrackingID, err)
+		}
+		if err := db.addRevision(ctx, tx, adv); err != nil {
+			return nil, err
+		}
+		e.ReportID = adv.ReportID
+		if err := db.addEvent(ctx, tx, now, e, ms...); err != nil {
+			return nil, err
+		}
+		return &change{psti.ActionUpdate, "advisory", adv.ID, advisoryAudit(before), advisoryAudit(adv)}, nil
 	})
 }
 
@@ -862,7 +974,7 @@ func (db *DB) AdvisoryOf(ctx context.Context, reportID int64) (*disclosure.Advis
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to read the advisory of report %d: %w", reportID, err)
 	}
-	return a, nil
+	return a, advisoryHistory(ctx, db.ro, a)
 }
 
 // AdvisoryByTracking returns one advisory by its tracking id, in any case.
@@ -874,5 +986,61 @@ func (db *DB) AdvisoryByTracking(ctx context.Context, id string) (*disclosure.Ad
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to read advisory %s: %w", id, err)
 	}
-	return a, nil
+	return a, advisoryHistory(ctx, db.ro, a)
+}
+
+// AdvisoryDraft returns the draft kept for a report.
+func (db *DB) AdvisoryDraft(ctx context.Context, reportID int64) (*disclosure.AdvisoryDraft, error) {
+	var doc, by string
+	var at time.Time
+	err := db.ro.QueryRowContext(ctx, `SELECT doc, updated_at, updated_by FROM advisory_drafts WHERE report_id = $1`, reportID).Scan(&doc, &at, &by)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, psti.Errorf(psti.ENOTFOUND, "No advisory draft is kept for report %d.", reportID)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: unable to read the advisory draft of report %d: %w", reportID, err)
+	}
+	d := &disclosure.AdvisoryDraft{}
+	if err := json.Unmarshal([]byte(doc), d); err != nil {
+		return nil, fmt.Errorf("store: the advisory draft of report %d is unreadable: %w", reportID, err)
+	}
+	d.UpdatedAt, d.UpdatedBy = at.UTC(), by
+	return d, nil
+}
+
+// SaveAdvisoryDraft keeps a report's draft, replacing any.
+func (db *DB) SaveAdvisoryDraft(ctx context.Context, a psti.Actor, reportID int64, d *disclosure.AdvisoryDraft) error {
+	doc, err := json.Marshal(d)
+	if err != nil {
+		return err
+	}
+	return db.write(ctx, a, func(tx *sql.Tx, now time.Time) (*change, error) {
+		if _, err := db.report(ctx, tx, reportID, db.dialect.forUpdate); err != nil {
+			return nil, err
+		}
+		var before *disclosure.AdvisoryDraft
+		var old string
+		switch err := tx.QueryRowContext(ctx, `SELECT doc FROM advisory_drafts WHERE report_id = $1`, reportID).Scan(&old); {
+		case err == nil:
+			before = &disclosure.AdvisoryDraft{}
+			_ = json.Unmarshal([]byte(old), before)
+			_, err = tx.ExecContext(ctx, `UPDATE advisory_drafts SET doc = $1, updated_at = $2, updated_by = $3 WHERE report_id = $4`, string(doc), now, a.Label, reportID)
+			if err != nil {
+				return nil, fmt.Errorf("store: unable to save the advisory draft: %w", err)
+			}
+		case errors.Is(err, sql.ErrNoRows):
+			if _, err := tx.ExecContext(ctx, `INSERT INTO advisory_drafts (report_id, doc, updated_at, updated_by) VALUES ($1, $2, $3, $4)`,
+				reportID, string(doc), now, a.Label); err != nil {
+				return nil, fmt.Errorf("store: unable to save the advisory draft: %w", err)
+			}
+		default:
+			return nil, fmt.Errorf("store: unable to read the advisory draft: %w", err)
+		}
+		d.UpdatedAt, d.UpdatedBy = now, a.Label
+		action := psti.ActionUpdate
+		if before == nil {
+			action = psti.ActionCreate
+		}
+		return &change{action, "advisory_draft", reportID, before, d}, nil
+	})
 }

@@ -91,11 +91,16 @@ type actionIn struct {
 type advisoryIn struct {
 	ID   int64 `path:"id" minimum:"1" doc:"Report id."`
 	Body struct {
-		Title          string `json:"title" maxLength:"200"`
-		Summary        string `json:"summary" maxLength:"20000" doc:"What the problem is, for the public."`
-		Remedy         string `json:"remedy" maxLength:"5000" doc:"What users should do."`
-		FixedIn        string `json:"fixed_in,omitempty" maxLength:"100"`
-		CreditReporter bool   `json:"credit_reporter,omitempty" doc:"Credit the reporter as they asked to be credited."`
+		Title          string   `json:"title" maxLength:"200"`
+		Summary        string   `json:"summary" maxLength:"20000" doc:"What the problem is, for the public."`
+		Remedy         string   `json:"remedy" maxLength:"5000" doc:"What users should do."`
+		FixedIn        string   `json:"fixed_in,omitempty" maxLength:"100" doc:"One version that fixes the problem (or use fixed_versions)."`
+		Affected       []string `json:"affected_versions,omitempty" maxItems:"50" doc:"The versions affected, such as \"firmware 2.4.1\"; empty when every version before the fix is."`
+		Fixed          []string `json:"fixed_versions,omitempty" maxItems:"50" doc:"The versions that fix the problem."`
+		CWE            string   `json:"cwe,omitempty" maxLength:"20" doc:"The weakness, as CWE-<number>, such as CWE-798."`
+		CVE            string   `json:"cve,omitempty" maxLength:"30" doc:"The CVE id, if the problem has one."`
+		CVSS           string   `json:"cvss_vector,omitempty" maxLength:"200" doc:"A CVSS 3.1 (or 3.0) vector; empty to take the report's. The CSAF document gives each affected version the base score computed from it."`
+		CreditReporter bool     `json:"credit_reporter,omitempty" doc:"Credit the reporter as they asked to be credited."`
 	}
 }
 
@@ -192,12 +197,15 @@ func (s *Server) registerReportsAPI() {
 			return &itemOut[disclosure.Report]{Body: r}, err
 		})
 	register(s, huma.Operation{OperationID: "publish-advisory", Method: http.MethodPost, Path: "/reports/{id}/advisory", Tags: tags,
-		Summary:       "Publish an advisory about a resolved report",
-		Description:   "Published at once as a page and a CSAF 2.0 document (checked against the CSAF schema); it never changes afterwards. The reporter is told.",
+		Summary: "Publish an advisory about a resolved report",
+		Description: "Published at once as a page and a CSAF 2.0 document (checked against the CSAF schema), served with its SHA-256 and SHA-512 hashes and an OpenPGP signature. " +
+			"The report must be linked to its product in the register and have a CVSS 3 vector (given here or at triage): the document names the product's model number and codes and gives each affected version its score. " +
+			"Staff revise a published advisory on its web page (each revision enters the CSAF revision history). The reporter is told.",
 		DefaultStatus: http.StatusCreated, Errors: []int{http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity}}, auth.Editor,
 		func(ctx context.Context, in *advisoryIn) (*advisoryOut, error) {
 			a, err := s.reports.Publish(ctx, s.store, actor(ctx), in.ID, disclosure.AdvisoryDraft{Title: in.Body.Title, Summary: in.Body.Summary,
-				Remedy: in.Body.Remedy, FixedIn: in.Body.FixedIn, CreditThem: in.Body.CreditReporter})
+				Remedy: in.Body.Remedy, FixedIn: in.Body.FixedIn, Affected: in.Body.Affected, Fixed: in.Body.Fixed, CWE: in.Body.CWE, CVE: in.Body.CVE,
+				CVSS: in.Body.CVSS, CreditThem: in.Body.CreditReporter})
 			if err != nil {
 				return nil, err
 			}

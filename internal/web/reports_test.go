@@ -128,7 +128,7 @@ func TestReportsAPI(t *testing.T) {
 			for _, a := range []map[string]any{
 				{"kind": "note", "body": "INTERNAL: looks like CVE-2099-0001, ask Bob"},
 				{"kind": "acknowledge", "body": "Thank you, we are on it."},
-				{"kind": "triage", "severity": "high", "cvss_vector": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N", "assignee_id": e.users[auth.Editor].ID},
+				{"kind": "triage", "severity": "high", "cvss_vector": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N", "assignee_id": e.users[auth.Editor].ID, "product_id": seed.Product.ID},
 				{"kind": "update", "status": "investigating", "body": "We have reproduced it."},
 			} {
 				if st, body := act(auth.Editor, a); st != http.StatusOK {
@@ -409,11 +409,15 @@ func TestBrowserSecurityReport(t *testing.T) {
 	if page := staff.text("main"); !strings.Contains(page, "It also works over the internet.") {
 		t.Fatalf("staff do not see the reply: %q", page)
 	}
+	staff.do(chromedp.SetValue(chromedp.CSS(`#f-product`), fmt.Sprint(seed.Product.ID)))
+	staff.do(chromedp.SetValue(chromedp.CSS(`#f-cvss`), "CVSS:3.1/AV:A/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N"))
+	staff.submit(`form:has(#f-cvss) button[type=submit]`, "/admin/reports/")
 	staff.do(chromedp.SetValue(chromedp.CSS(`select[name=status][id=f-cstatus]`), "resolved"))
 	staff.do(chromedp.SendKeys(chromedp.CSS(`#f-close`), "Fixed in firmware 3.2."))
 	staff.submit(`#f-close`+" ~ button, form:has(#f-close) button[type=submit]", "/admin/reports/")
 	staff.fill(map[string]string{"summary": "The doorbell's video could be watched without a password.", "remedy": "Update the doorbell to firmware 3.2."})
-	staff.submit(`form[action$="/advisory"] button[type=submit]`, "/security/advisories/")
+	staff.submit(`form[action$="/advisory/draft"] button[type=submit]`, "/admin/reports/")
+	staff.submit(`form[action$="/advisory/publish"] button[type=submit]`, "/security/advisories/")
 	if page := staff.text("main"); !strings.Contains(page, "Update the doorbell to firmware 3.2.") {
 		t.Fatalf("advisory page: %q", page)
 	}
