@@ -644,18 +644,20 @@ func (s *Service) Act(ctx context.Context, a psti.Actor, id int64, act Action) (
 			pr.LongText("reason", "Why it is not a vulnerability", reason, true, MaxMessage)
 			r.Reason = reason
 		case StatusDuplicate:
+			// Only an earlier report: a duplicate follows its original, so
+			// no report can end up following itself.
 			switch {
 			case act.DuplicateOf <= 0:
 				pr.Add("duplicate_of", "Give the number of the earlier report this one duplicates.")
 			case act.DuplicateOf == r.ID:
 				pr.Add("duplicate_of", "A report cannot be a duplicate of itself: give the number of the earlier report.")
-			case act.DuplicateOf > r.ID:
-				pr.Add("duplicate_of", "Report %d came after this one: close report %d as a duplicate of this one instead.", act.DuplicateOf, act.DuplicateOf)
 			default:
 				if _, err := s.Store.Report(ctx, act.DuplicateOf); psti.ErrorCode(err) == psti.ENOTFOUND {
 					pr.Add("duplicate_of", "There is no report %d.", act.DuplicateOf)
 				} else if err != nil {
 					return nil, err
+				} else if act.DuplicateOf > r.ID {
+					pr.Add("duplicate_of", "Report %d came after this one: close report %d as a duplicate of this one instead.", act.DuplicateOf, act.DuplicateOf)
 				}
 			}
 			r.DuplicateOf = act.DuplicateOf
