@@ -314,6 +314,9 @@ func (s *Service) ReporterStatus(ctx context.Context, code string) (*Status, err
 	if err != nil {
 		return nil, err
 	}
+	if r, err = s.Store.Report(ctx, r.ID); err != nil { // with its files
+		return nil, err
+	}
 	events, err := s.Store.Events(ctx, r.ID)
 	if err != nil {
 		return nil, err
