@@ -321,3 +321,42 @@ func TestStaffActionsOnce(t *testing.T) {
 		t.Fatalf("policy after one form sent twice: revision %d", p.Revision)
 	}
 }
+
+// TestReportsAPIReasons: over the API too, not a vulnerability needs a
+// reason, which the reporter's status carries; a duplicate names an
+// earlier report that exists, and its reporter's status carries the
+// original's.
+func TestReportsAPIReasons(t *testing.T) {
+	e := newEnv(t, storetest.SQLite)
+	first := e.report(t, map[string]string{"summary": "First", "details": "d"})
+	second := e.report(t, map[string]string{"summary": "Second", "details": "d"})
+	var list []disclosure.Report
+	if st, body := e.json("GET", "/api/v1/reports", auth.Viewer, nil, &list); st != http.StatusOK || len(list) != 2 {
+		t.Fatalf("list: %d %s", st, body)
+	}
+	ids := map[string]int64{list[0].Summary: list[0].ID, list[1].Summary: list[1].ID}
+	act := func(id int64, body map[string]any) (int, string) {
+		return e.json("POST", fmt.Sprintf("/api/v1/reports/%d/actions", id), auth.Editor, body, nil)
+	}
+	if st, body := act(ids["First"], map[string]any{"kind": "close", "status": "not_a_vulnerability"}); st != http.StatusUnprocessableEntity || !strings.Contains(body, `"body.reason"`) {
+		t.Fatalf("not a vulnerability without a reason: %d %s", st, body)
+	}
+	if st, body := act(ids["Second"], map[string]any{"kind": "close", "status": "duplicate", "duplicate_of": 999}); st != http.StatusUnprocessableEntity || !strings.Contains(body, "There is no report 999.") {
+		t.Fatalf("a duplicate of no report: %d %s", st, body)
+	}
+	if st, body := act(ids["Second"], map[string]any{"kind": "close", "status": "duplicate", "duplicate_of": ids["First"]}); st != http.StatusOK {
+		t.Fatalf("a duplicate: %d %s", st, body)
+	}
+	if st, body := act(ids["First"], map[string]any{"kind": "close", "status": "not_a_vulnerability", "reason": "It is the documented set-up mode."}); st != http.StatusOK ||
+		!strings.Contains(body, `"reason":"It is the documented set-up mode."`) {
+		t.Fatalf("not a vulnerability with a reason: %d %s", st, body)
+	}
+	_, text := e.status(t, first.Receipt)
+	if !strings.Contains(text, `"reason":"It is the documented set-up mode."`) || !strings.Contains(text, `"status":"not_a_vulnerability"`) {
+		t.Fatalf("the reporter's status: %s", text)
+	}
+	_, text = e.status(t, second.Receipt)
+	if !strings.Contains(text, `"original":{"status":"not_a_vulnerability"`) || strings.Contains(text, "First") {
+		t.Fatalf("the duplicate's reporter's status: %s", text)
+	}
+}
