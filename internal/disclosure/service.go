@@ -643,7 +643,8 @@ func (s *Service) Act(ctx context.Context, a psti.Actor, id int64, act Action) (
 		switch act.Status {
 		case StatusResolved:
 		case StatusNotVulnerability:
-			// A resolution like the others, and the reporter is told why.
+			// A resolution like the others (PSTI-VR-03: the status updates
+			// end here), and the reporter is told why.
 			pr.LongText("reason", "Why it is not a vulnerability", reason, true, MaxMessage)
 			r.Reason = reason
 		case StatusDuplicate:
