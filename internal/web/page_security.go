@@ -172,7 +172,9 @@ func (s *Server) showStatus(w http.ResponseWriter, r *http.Request, u *auth.User
 		s.pageError(w, r, err)
 		return
 	}
-	d.Status = st
+	// The reply form names its report, so a reply goes to the report on
+	// the page even if another was looked up since in another tab.
+	d.Status, d.Receipt = st, code
 	if d.FormToken == "" {
 		d.FormToken = disclosure.NewFormToken(s.cfg.Clock.Now())
 	}

@@ -193,6 +193,18 @@ func TestStatusLookupAndReplyOnce(t *testing.T) {
 	if len(es) != 2 {
 		t.Fatalf("%d events, want 2 (received, one reply)", len(es))
 	}
+	// A page of the first report still open while a second is looked up
+	// in another tab: its reply goes to the first.
+	firstPage := page
+	other := e.report(t, map[string]string{"summary": "Another report", "details": "d"})
+	post(t, c, e.ts.URL+"/security/status", url.Values{"receipt": {other.Receipt}})
+	if res, _ := post(t, c, e.ts.URL+"/security/status/reply", url.Values{"form_token": {hidden(t, firstPage, "form_token")},
+		"receipt": {hidden(t, firstPage, "receipt")}, "message": {"For the first report."}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("replying from an older page: %d", res.StatusCode)
+	}
+	if es, _ := e.db.Events(context.Background(), reps[0].ID); len(es) != 3 || es[2].Body != "For the first report." {
+		t.Fatalf("the reply from the older page went elsewhere: %+v", es)
+	}
 	// Forgetting the report in this browser.
 	if res, _ := post(t, c, e.ts.URL+"/security/status/forget", nil); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("forgetting: %d", res.StatusCode)
