@@ -285,8 +285,9 @@ func TestStaffActionsOnce(t *testing.T) {
 	if r, _ := e.db.Report(ctx, second); r.Status != disclosure.StatusDuplicate || r.DuplicateOf != first {
 		t.Fatalf("closed: %+v", r)
 	}
-	if _, page := get(t, c, fmt.Sprintf("%s/admin/reports/%d", e.ts.URL, first)); !strings.Contains(page, fmt.Sprintf(`href="/admin/reports/%d">report %d</a>`, second, second)) {
-		t.Fatal("the original's page does not link its duplicate")
+	if _, page := get(t, c, fmt.Sprintf("%s/admin/reports/%d", e.ts.URL, first)); !strings.Contains(page, fmt.Sprintf(`href="/admin/reports/%d">report %d</a>`, second, second)) ||
+		!strings.Contains(page, "The reporter of a duplicate report sees it too.") {
+		t.Fatal("the original's page does not link its duplicate, or say that its reporter sees the updates")
 	}
 	if _, page := get(t, c, path); !strings.Contains(page, fmt.Sprintf(`duplicate of <a href="/admin/reports/%d">`, first)) {
 		t.Fatal("the duplicate's page does not link its original")
