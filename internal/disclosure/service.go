@@ -664,6 +664,11 @@ func (s *Service) Act(ctx context.Context, a psti.Actor, id int64, act Action) (
 					pr.Add("duplicate_of", "Report %d came after this one: close report %d as a duplicate of this one instead.", act.DuplicateOf, act.DuplicateOf)
 				}
 			}
+			// PSTI-VR-03 (status updates until the issue is resolved): once
+			// closed as a duplicate the report has no clock of its own (due
+			// gives none to a closed report); its reporter follows the
+			// original, whose clock and updates are theirs from now on
+			// (eventMail sends them, ReporterStatus shows them).
 			r.DuplicateOf = act.DuplicateOf
 		default:
 			pr.Add("status", "Close a report as resolved, duplicate or not_a_vulnerability.")
