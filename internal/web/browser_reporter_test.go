@@ -15,10 +15,10 @@ import (
 	"github.com/psti/psti/internal/store/storetest"
 )
 
-// fits checks that the page does not scroll sideways at a desktop's width
+// reporterFits checks that the page does not scroll sideways at a desktop's width
 // (1280 px) and a phone's (390 px), saving it at each when PSTI_SCREENSHOTS
 // is set.
-func (b *browser) fits(name string) {
+func (b *browser) reporterFits(name string) {
 	b.t.Helper()
 	defer b.do(chromedp.EmulateViewport(1100, 900))
 	for _, w := range []int64{1280, 390} {
@@ -61,13 +61,13 @@ func TestBrowserReporter(t *testing.T) {
 	a.fill(map[string]string{"summary": "Doorbell video visible without a password",
 		"details": "I opened http://doorbell.local/live and saw the camera.", "product": "Acme Doorbell DB-200"})
 	a.do(chromedp.SetUploadFiles(`input[name=attachments]`, []string{poc}))
-	a.fits("report-form")
+	a.reporterFits("report-form")
 	a.submit("main form button[type=submit]", "/security/receipt")
 	code := strings.TrimSpace(a.text("code.receipt"))
 	if len(code) != 35 || strings.Contains(a.location(), code) {
 		t.Fatalf("receipt %q at %s", code, a.location())
 	}
-	a.fits("receipt")
+	a.reporterFits("receipt")
 	a.do(chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("code.receipt")))
 	if again := strings.TrimSpace(a.text("code.receipt")); again != code {
 		t.Fatalf("the reloaded receipt page shows %q, not %q", again, code)
@@ -103,7 +103,7 @@ func TestBrowserReporter(t *testing.T) {
 		t.Fatalf("after replying with a file: %q", page)
 	}
 	a.do(chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("h1")))
-	a.fits("status")
+	a.reporterFits("status")
 
 	// A second reporter sends the same problem; a third, something else.
 	d := newBrowser(t, e.ts.URL)
@@ -146,7 +146,7 @@ func TestBrowserReporter(t *testing.T) {
 			t.Fatalf("what was typed in %s was lost: %q", field, v)
 		}
 	}
-	staff.fits("report-error")
+	staff.reporterFits("report-error")
 	staff.do(chromedp.SetValue(chromedp.CSS("#f-dup"), fmt.Sprint(first)))
 	staff.submit(`form:has(#f-dup) button[type=submit]`, fmt.Sprintf("/admin/reports/%d", dup))
 	if f := staff.text(".flash"); !strings.Contains(f, "Report closed") {
@@ -162,7 +162,7 @@ func TestBrowserReporter(t *testing.T) {
 	}
 	staff.do(chromedp.SendKeys(chromedp.CSS("#f-update"), "Thank you. We have reproduced it and are working on a fix."))
 	staff.submit(`form:has(#f-update) button[type=submit]`, fmt.Sprintf("/admin/reports/%d", first))
-	staff.fits("report")
+	staff.reporterFits("report")
 
 	// The duplicate's reporter follows the first report.
 	d.open("/security/status")
@@ -177,7 +177,7 @@ func TestBrowserReporter(t *testing.T) {
 			t.Fatalf("the duplicate's reporter sees what the first reporter wrote (%q)", secret)
 		}
 	}
-	d.fits("status-duplicate")
+	d.reporterFits("status-duplicate")
 
 	// Not a vulnerability, with the reason.
 	staff.open(fmt.Sprintf("/admin/reports/%d", other))
@@ -188,5 +188,5 @@ func TestBrowserReporter(t *testing.T) {
 	if page := n.text("main"); !strings.Contains(page, "Resolved: not a security vulnerability") || !strings.Contains(page, "which asks for the owner's password") {
 		t.Fatalf("the reporter is not told it is not a vulnerability, and why: %q", page)
 	}
-	n.fits("status-not-a-vulnerability")
+	n.reporterFits("status-not-a-vulnerability")
 }

@@ -20,8 +20,8 @@ import (
 	"github.com/psti/psti/internal/store/storetest"
 )
 
-// get fetches a page with client c and returns its status and body.
-func get(t *testing.T, c *http.Client, u string) (int, string) {
+// rGet fetches a page with client c and returns its status and body.
+func rGet(t *testing.T, c *http.Client, u string) (int, string) {
 	t.Helper()
 	res, err := c.Get(u)
 	must(t, err)
@@ -30,8 +30,8 @@ func get(t *testing.T, c *http.Client, u string) (int, string) {
 	return res.StatusCode, string(b)
 }
 
-// post sends a form with client c and returns the answer with its body.
-func post(t *testing.T, c *http.Client, u string, v url.Values) (*http.Response, string) {
+// rPost sends a form with client c and returns the answer with its body.
+func rPost(t *testing.T, c *http.Client, u string, v url.Values) (*http.Response, string) {
 	t.Helper()
 	res, err := c.PostForm(u, v)
 	must(t, err)
@@ -40,8 +40,8 @@ func post(t *testing.T, c *http.Client, u string, v url.Values) (*http.Response,
 	return res, string(b)
 }
 
-// postFiles sends a multipart form with one file (name, content).
-func postFiles(t *testing.T, c *http.Client, u string, v url.Values, name, content string) (*http.Response, string) {
+// rPostFiles sends a multipart form with one file (name, content).
+func rPostFiles(t *testing.T, c *http.Client, u string, v url.Values, name, content string) (*http.Response, string) {
 	t.Helper()
 	var body bytes.Buffer
 	w := multipart.NewWriter(&body)
@@ -60,8 +60,8 @@ func postFiles(t *testing.T, c *http.Client, u string, v url.Values, name, conte
 	return res, string(b)
 }
 
-// hidden reads the value of the first hidden field called name.
-func hidden(t *testing.T, page, name string) string {
+// rHidden reads the value of the first hidden field called name.
+func rHidden(t *testing.T, page, name string) string {
 	t.Helper()
 	m := regexp.MustCompile(`name="` + name + `" value="([^"]*)"`).FindStringSubmatch(page)
 	if m == nil {
@@ -70,7 +70,7 @@ func hidden(t *testing.T, page, name string) string {
 	return m[1]
 }
 
-var receiptRE = regexp.MustCompile(`<code class="copy receipt">([A-Z2-7-]{35})</code>`)
+var reporterReceiptRE = regexp.MustCompile(`<code class="copy receipt">([A-Z2-7-]{35})</code>`)
 
 // TestReportFormOnce: the report form posts, then redirects to the receipt
 // (never in the address); the same form sent again, one after the other
@@ -82,14 +82,14 @@ func TestReportFormOnce(t *testing.T) {
 		t.Run(b.Name, func(t *testing.T) {
 			e := newEnv(t, b)
 			c := e.browser(auth.Public)
-			_, form := get(t, c, e.ts.URL+"/security/report")
-			tok := hidden(t, form, "form_token")
+			_, form := rGet(t, c, e.ts.URL+"/security/report")
+			tok := rHidden(t, form, "form_token")
 			v := url.Values{"form_token": {tok}, "summary": {"Telnet answers with a root shell"}, "details": {"Port 23."}}
 			var wg sync.WaitGroup
 			where := make([]string, 5)
 			for i := range where {
 				wg.Go(func() {
-					res, _ := postFiles(t, c, e.ts.URL+"/security/report", v, "poc.txt", "telnet 192.0.2.1")
+					res, _ := rPostFiles(t, c, e.ts.URL+"/security/report", v, "poc.txt", "telnet 192.0.2.1")
 					where[i] = fmt.Sprint(res.StatusCode, " ", res.Header.Get("Location"))
 				})
 			}
@@ -99,20 +99,20 @@ func TestReportFormOnce(t *testing.T) {
 					t.Fatalf("the report form answered %q, want a redirect to the receipt", w)
 				}
 			}
-			_, page := get(t, c, e.ts.URL+"/security/receipt")
-			m := receiptRE.FindStringSubmatch(page)
+			_, page := rGet(t, c, e.ts.URL+"/security/receipt")
+			m := reporterReceiptRE.FindStringSubmatch(page)
 			if m == nil {
 				t.Fatalf("no receipt on the receipt page: %s", page)
 			}
 			code := m[1]
 			// A reload of the page, and the form sent once more.
-			if _, again := get(t, c, e.ts.URL+"/security/receipt"); !strings.Contains(again, code) {
+			if _, again := rGet(t, c, e.ts.URL+"/security/receipt"); !strings.Contains(again, code) {
 				t.Fatal("reloading the receipt page does not show the receipt")
 			}
-			if res, _ := postFiles(t, c, e.ts.URL+"/security/report", v, "poc.txt", "telnet 192.0.2.1"); res.StatusCode != http.StatusSeeOther {
+			if res, _ := rPostFiles(t, c, e.ts.URL+"/security/report", v, "poc.txt", "telnet 192.0.2.1"); res.StatusCode != http.StatusSeeOther {
 				t.Fatalf("the form sent again: %d", res.StatusCode)
 			}
-			if _, again := get(t, c, e.ts.URL+"/security/receipt"); !strings.Contains(again, code) {
+			if _, again := rGet(t, c, e.ts.URL+"/security/receipt"); !strings.Contains(again, code) {
 				t.Fatal("the form sent again shows another receipt")
 			}
 			reps, err := e.db.Reports(context.Background(), disclosure.Filter{})
@@ -124,20 +124,20 @@ func TestReportFormOnce(t *testing.T) {
 				t.Fatalf("%d files stored, want 1", len(full.Attachments))
 			}
 			// The status page follows the report without typing the code.
-			if _, st := get(t, c, e.ts.URL+"/security/status"); !strings.Contains(st, "Telnet answers with a root shell") || !strings.Contains(st, "poc.txt") {
+			if _, st := rGet(t, c, e.ts.URL+"/security/status"); !strings.Contains(st, "Telnet answers with a root shell") || !strings.Contains(st, "poc.txt") {
 				t.Fatalf("the status page after sending: %s", st)
 			}
 			// Another browser has no receipt to see.
-			if _, other := get(t, e.browser(auth.Public), e.ts.URL+"/security/receipt"); strings.Contains(other, code) || !strings.Contains(other, "No receipt to show") {
+			if _, other := rGet(t, e.browser(auth.Public), e.ts.URL+"/security/receipt"); strings.Contains(other, code) || !strings.Contains(other, "No receipt to show") {
 				t.Fatal("another browser is shown the receipt")
 			}
 
 			// A form opened too long ago comes back with what was typed,
 			// and a fresh token.
 			old := disclosure.NewFormToken(time.Now().Add(-disclosure.FormTokenLife - 1))
-			res, page := post(t, c, e.ts.URL+"/security/report", url.Values{"form_token": {old}, "summary": {"Slowly written"}, "details": {"It took all day."}})
+			res, page := rPost(t, c, e.ts.URL+"/security/report", url.Values{"form_token": {old}, "summary": {"Slowly written"}, "details": {"It took all day."}})
 			if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, "Slowly written") || !strings.Contains(page, "It took all day.") ||
-				hidden(t, page, "form_token") == old || !strings.Contains(page, "send it again") {
+				rHidden(t, page, "form_token") == old || !strings.Contains(page, "send it again") {
 				t.Fatalf("an expired form: %d", res.StatusCode)
 			}
 			if n, _ := e.db.CountReports(context.Background(), disclosure.Filter{}); n != 1 {
@@ -155,34 +155,34 @@ func TestStatusLookupAndReplyOnce(t *testing.T) {
 	e := newEnv(t, storetest.SQLite)
 	rc := e.report(t, map[string]string{"summary": "Default password admin", "details": "admin/admin opens the settings.", "product": "Acme cam"})
 	c := e.browser(auth.Public)
-	res, page := post(t, c, e.ts.URL+"/security/status", url.Values{"receipt": {"AAAAAAAA-BBBBBBBB-CCCCCCCC-DDDDDDDX"}})
+	res, page := rPost(t, c, e.ts.URL+"/security/status", url.Values{"receipt": {"AAAAAAAA-BBBBBBBB-CCCCCCCC-DDDDDDDX"}})
 	if res.StatusCode != http.StatusNotFound || !strings.Contains(page, `id="e-receipt"`) || !strings.Contains(page, "DDDDDDDX") {
 		t.Fatalf("a wrong receipt: %d", res.StatusCode)
 	}
-	res, _ = post(t, c, e.ts.URL+"/security/status", url.Values{"receipt": {strings.ToLower(rc.Receipt)}})
+	res, _ = rPost(t, c, e.ts.URL+"/security/status", url.Values{"receipt": {strings.ToLower(rc.Receipt)}})
 	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/security/status" {
 		t.Fatalf("looking up: %d %s", res.StatusCode, res.Header.Get("Location"))
 	}
-	_, page = get(t, c, e.ts.URL+"/security/status")
+	_, page = rGet(t, c, e.ts.URL+"/security/status")
 	for _, want := range []string{"Default password admin", "admin/admin opens the settings.", "Acme cam"} {
 		if !strings.Contains(page, want) {
 			t.Fatalf("the status page does not show %q", want)
 		}
 	}
-	tok := hidden(t, page, "form_token")
+	tok := rHidden(t, page, "form_token")
 	for range 2 {
-		res, _ := postFiles(t, c, e.ts.URL+"/security/status/reply", url.Values{"form_token": {tok}, "message": {"Here is a capture."}}, "capture.pcap", "0123456789")
+		res, _ := rPostFiles(t, c, e.ts.URL+"/security/status/reply", url.Values{"form_token": {tok}, "message": {"Here is a capture."}}, "capture.pcap", "0123456789")
 		if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/security/status" {
 			t.Fatalf("replying: %d %s", res.StatusCode, res.Header.Get("Location"))
 		}
 	}
-	_, page = get(t, c, e.ts.URL+"/security/status")
+	_, page = rGet(t, c, e.ts.URL+"/security/status")
 	if !strings.Contains(page, "Your message has been added") || !strings.Contains(page, "capture.pcap (10 bytes)") || strings.Count(page, "Here is a capture.") != 1 {
 		t.Fatalf("after replying twice with one form: %s", page)
 	}
 	// A reload of the page adds nothing; an empty reply is sent back.
-	get(t, c, e.ts.URL+"/security/status")
-	res, page = post(t, c, e.ts.URL+"/security/status/reply", url.Values{"form_token": {hidden(t, page, "form_token")}, "message": {"  "}})
+	rGet(t, c, e.ts.URL+"/security/status")
+	res, page = rPost(t, c, e.ts.URL+"/security/status/reply", url.Values{"form_token": {rHidden(t, page, "form_token")}, "message": {"  "}})
 	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, `id="e-message"`) {
 		t.Fatalf("an empty reply: %d", res.StatusCode)
 	}
@@ -197,19 +197,19 @@ func TestStatusLookupAndReplyOnce(t *testing.T) {
 	// in another tab: its reply goes to the first.
 	firstPage := page
 	other := e.report(t, map[string]string{"summary": "Another report", "details": "d"})
-	post(t, c, e.ts.URL+"/security/status", url.Values{"receipt": {other.Receipt}})
-	if res, _ := post(t, c, e.ts.URL+"/security/status/reply", url.Values{"form_token": {hidden(t, firstPage, "form_token")},
-		"receipt": {hidden(t, firstPage, "receipt")}, "message": {"For the first report."}}); res.StatusCode != http.StatusSeeOther {
+	rPost(t, c, e.ts.URL+"/security/status", url.Values{"receipt": {other.Receipt}})
+	if res, _ := rPost(t, c, e.ts.URL+"/security/status/reply", url.Values{"form_token": {rHidden(t, firstPage, "form_token")},
+		"receipt": {rHidden(t, firstPage, "receipt")}, "message": {"For the first report."}}); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("replying from an older page: %d", res.StatusCode)
 	}
 	if es, _ := e.db.Events(context.Background(), reps[0].ID); len(es) != 3 || es[2].Body != "For the first report." {
 		t.Fatalf("the reply from the older page went elsewhere: %+v", es)
 	}
 	// Forgetting the report in this browser.
-	if res, _ := post(t, c, e.ts.URL+"/security/status/forget", nil); res.StatusCode != http.StatusSeeOther {
+	if res, _ := rPost(t, c, e.ts.URL+"/security/status/forget", nil); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("forgetting: %d", res.StatusCode)
 	}
-	if _, page := get(t, c, e.ts.URL+"/security/status"); strings.Contains(page, "Default password admin") || !strings.Contains(page, `name="receipt"`) {
+	if _, page := rGet(t, c, e.ts.URL+"/security/status"); strings.Contains(page, "Default password admin") || !strings.Contains(page, `name="receipt"`) {
 		t.Fatal("the report is still shown after forgetting it")
 	}
 }
@@ -243,16 +243,16 @@ func TestStaffActionsOnce(t *testing.T) {
 		{"note", url.Values{"body": {"Looks real."}}, "Note added"},
 		{"triage", url.Values{"severity": {"high"}, "cvss_vector": {""}, "assignee_id": {"0"}, "product_id": {"0"}}, "Saved"},
 	} {
-		_, page := get(t, c, path)
+		_, page := rGet(t, c, path)
 		a.v.Set("kind", a.kind)
-		a.v.Set("revision", hidden(t, page, "revision"))
+		a.v.Set("revision", rHidden(t, page, "revision"))
 		before, _ := e.db.Events(ctx, second)
 		for i := range 2 {
-			res, _ := post(t, c, path+"/actions", a.v)
+			res, _ := rPost(t, c, path+"/actions", a.v)
 			if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != fmt.Sprintf("/admin/reports/%d", second) {
 				t.Fatalf("%s, send %d: %d", a.kind, i+1, res.StatusCode)
 			}
-			if _, page := get(t, c, path); !strings.Contains(page, a.flash) {
+			if _, page := rGet(t, c, path); !strings.Contains(page, a.flash) {
 				t.Fatalf("%s, send %d: no %q message", a.kind, i+1, a.flash)
 			}
 		}
@@ -264,9 +264,9 @@ func TestStaffActionsOnce(t *testing.T) {
 
 	// Close as a duplicate: a report that does not exist, then a later
 	// one, are refused next to the field, keeping what was typed.
-	_, page := get(t, c, fmt.Sprintf("%s/admin/reports/%d", e.ts.URL, first))
+	_, page := rGet(t, c, fmt.Sprintf("%s/admin/reports/%d", e.ts.URL, first))
 	for _, bad := range []struct{ of, want string }{{"999", "There is no report 999."}, {fmt.Sprint(second), "came after this one"}} {
-		res, page := post(t, c, fmt.Sprintf("%s/admin/reports/%d/actions", e.ts.URL, first), url.Values{"kind": {"close"}, "revision": {hidden(t, page, "revision")},
+		res, page := rPost(t, c, fmt.Sprintf("%s/admin/reports/%d/actions", e.ts.URL, first), url.Values{"kind": {"close"}, "revision": {rHidden(t, page, "revision")},
 			"status": {"duplicate"}, "duplicate_of": {bad.of}, "body": {"Same as the other one."}})
 		if res.StatusCode != http.StatusUnprocessableEntity || !regexp.MustCompile(`id="e-duplicate_of">[^<]*`+regexp.QuoteMeta(bad.want)).MatchString(page) ||
 			!strings.Contains(page, `value="`+bad.of+`"`) || !strings.Contains(page, "Same as the other one.</textarea>") ||
@@ -275,21 +275,21 @@ func TestStaffActionsOnce(t *testing.T) {
 		}
 	}
 	// Closing the second report as a duplicate of the first, twice.
-	_, page = get(t, c, path)
-	v := url.Values{"kind": {"close"}, "revision": {hidden(t, page, "revision")}, "status": {"duplicate"}, "duplicate_of": {fmt.Sprint(first)}}
+	_, page = rGet(t, c, path)
+	v := url.Values{"kind": {"close"}, "revision": {rHidden(t, page, "revision")}, "status": {"duplicate"}, "duplicate_of": {fmt.Sprint(first)}}
 	for range 2 {
-		if res, _ := post(t, c, path+"/actions", v); res.StatusCode != http.StatusSeeOther {
+		if res, _ := rPost(t, c, path+"/actions", v); res.StatusCode != http.StatusSeeOther {
 			t.Fatalf("closing: %d", res.StatusCode)
 		}
 	}
 	if r, _ := e.db.Report(ctx, second); r.Status != disclosure.StatusDuplicate || r.DuplicateOf != first {
 		t.Fatalf("closed: %+v", r)
 	}
-	if _, page := get(t, c, fmt.Sprintf("%s/admin/reports/%d", e.ts.URL, first)); !strings.Contains(page, fmt.Sprintf(`href="/admin/reports/%d">report %d</a>`, second, second)) ||
+	if _, page := rGet(t, c, fmt.Sprintf("%s/admin/reports/%d", e.ts.URL, first)); !strings.Contains(page, fmt.Sprintf(`href="/admin/reports/%d">report %d</a>`, second, second)) ||
 		!strings.Contains(page, "The reporter of a duplicate report sees it too.") {
 		t.Fatal("the original's page does not link its duplicate, or say that its reporter sees the updates")
 	}
-	if _, page := get(t, c, path); !strings.Contains(page, fmt.Sprintf(`duplicate of <a href="/admin/reports/%d">`, first)) {
+	if _, page := rGet(t, c, path); !strings.Contains(page, fmt.Sprintf(`duplicate of <a href="/admin/reports/%d">`, first)) {
 		t.Fatal("the duplicate's page does not link its original")
 	}
 	queued, _, _, err := e.db.MailStats(ctx)
@@ -301,15 +301,15 @@ func TestStaffActionsOnce(t *testing.T) {
 
 	// Not a vulnerability without a reason, then with one.
 	path = fmt.Sprintf("%s/admin/reports/%d", e.ts.URL, first)
-	_, page = get(t, c, path)
-	v = url.Values{"kind": {"close"}, "revision": {hidden(t, page, "revision")}, "status": {"not_a_vulnerability"}, "body": {"We looked."}}
-	res, page := post(t, c, path+"/actions", v)
+	_, page = rGet(t, c, path)
+	v = url.Values{"kind": {"close"}, "revision": {rHidden(t, page, "revision")}, "status": {"not_a_vulnerability"}, "body": {"We looked."}}
+	res, page := rPost(t, c, path+"/actions", v)
 	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, `id="e-reason"`) || !strings.Contains(page, "We looked.</textarea>") {
 		t.Fatalf("not a vulnerability without a reason: %d", res.StatusCode)
 	}
 	v.Set("reason", "Port 23 is closed in every shipped firmware.")
 	for range 2 {
-		if res, _ := post(t, c, path+"/actions", v); res.StatusCode != http.StatusSeeOther {
+		if res, _ := rPost(t, c, path+"/actions", v); res.StatusCode != http.StatusSeeOther {
 			t.Fatalf("closing with a reason: %d", res.StatusCode)
 		}
 	}
@@ -318,15 +318,15 @@ func TestStaffActionsOnce(t *testing.T) {
 	}
 
 	// The policy, saved twice from one form.
-	_, page = get(t, c, e.ts.URL+"/admin/security-policy")
-	pv := url.Values{"organisation_id": {fmt.Sprint(seed.Org.ID)}, "revision": {hidden(t, page, "revision")}, "ack_working_days": {"4"},
+	_, page = rGet(t, c, e.ts.URL+"/admin/security-policy")
+	pv := url.Values{"organisation_id": {fmt.Sprint(seed.Org.ID)}, "revision": {rHidden(t, page, "revision")}, "ack_working_days": {"4"},
 		"update_every_days": {"20"}, "languages": {"en"}, "scope": {"Everything we make."}, "safe_harbour": {"We will not sue."}}
 	for range 2 {
-		res, _ := post(t, c, e.ts.URL+"/admin/security-policy", pv)
+		res, _ := rPost(t, c, e.ts.URL+"/admin/security-policy", pv)
 		if res.StatusCode != http.StatusSeeOther {
 			t.Fatalf("saving the policy: %d", res.StatusCode)
 		}
-		if _, page := get(t, c, e.ts.URL+res.Header.Get("Location")); !strings.Contains(page, "Saved and published") {
+		if _, page := rGet(t, c, e.ts.URL+res.Header.Get("Location")); !strings.Contains(page, "Saved and published") {
 			t.Fatal("no message after saving the policy")
 		}
 	}
