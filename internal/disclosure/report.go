@@ -2,10 +2,15 @@ package disclosure
 
 import (
 	"context"
+	"crypto/aes"
+	"crypto/cipher"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base32"
+	"errors"
+	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -55,7 +60,8 @@ func StatusText(s string) string {
 	case StatusDuplicate:
 		return "Closed: the same issue as an earlier report"
 	case StatusNotVulnerability:
-		return "Closed: not a security vulnerability"
+		// A resolution like any other: the reporter is told why.
+		return "Resolved: not a security vulnerability"
 	}
 	return s
 }
@@ -79,7 +85,8 @@ type Report struct {
 	Severity       string     `json:"severity,omitempty" enum:",none,low,medium,high,critical"`
 	CVSS           string     `json:"cvss_vector,omitempty" doc:"A CVSS 3.1 or 4.0 vector."`
 	AssigneeID     int64      `json:"assignee_id,omitempty"`
-	DuplicateOf    int64      `json:"duplicate_of,omitempty"`
+	DuplicateOf    int64      `json:"duplicate_of,omitempty" doc:"The earlier report this one duplicates: its reporter follows that one."`
+	Reason         string     `json:"reason,omitempty" doc:"Why it is not a vulnerability, as the reporter is told (not_a_vulnerability only)."`
 	ReceivedAt     time.Time  `json:"received_at"`
 	AcknowledgedAt *time.Time `json:"acknowledged_at,omitempty"`
 	LastUpdateAt   *time.Time `json:"last_update_at,omitempty" doc:"When the reporter was last given a status update."`
@@ -113,6 +120,9 @@ type Attachment struct {
 	ContentType string `json:"content_type"`
 	Size        int64  `json:"size"`
 	SHA256      string `json:"sha256"`
+	// EventID is the reporter's message the file came with; 0 for the
+	// report itself.
+	EventID int64 `json:"event_id,omitempty"`
 	// Content is the file itself, when a report is submitted: the store
 	// reads it from the start, a piece at a time (and may read it again
 	// to retry), so a large file need not be held in memory.
@@ -154,6 +164,14 @@ type PublicEvent struct {
 	Status string    `json:"status,omitempty"`
 	Body   string    `json:"body,omitempty"`
 	From   string    `json:"from" enum:"you,us" doc:"you: the reporter; us: the manufacturer."`
+	Files  []File    `json:"files,omitempty" doc:"The files sent with this message."`
+}
+
+// File is what a reporter is shown of a file they sent: its name and size,
+// never its content.
+type File struct {
+	Name string `json:"name"`
+	Size int64  `json:"size"`
 }
 
 // Receipts. A receipt is 20 random bytes (160 bits), written in base32
@@ -243,6 +261,22 @@ type Store interface {
 	// first event and the e-mail it causes, setting r.ID, and returns only
 	// once all of it is durably committed.
 	SubmitReport(ctx context.Context, r *Report, receiptHash []byte, e Event, mails ...Mail) error
+	// SubmitReportOnce is SubmitReport for a report sent from a form:
+	// once.Key is written in the same transaction as the report, and a
+	// key written before is ECONFLICT wrapping ErrFormSent, with nothing
+	// stored.
+	SubmitReportOnce(ctx context.Context, r *Report, receiptHash []byte, once *Once, e Event, mails ...Mail) error
+	// FormSent returns the report a form's key was written with, and
+	// what was sealed with it; ENOTFOUND if none, or if it expired
+	// before now.
+	FormSent(ctx context.Context, key []byte, now time.Time) (reportID int64, sealed []byte, err error)
+	// AddMessage appends a reporter's message e to report id's timeline
+	// with the files sent with it, like AppendEvent, setting e.ID; once,
+	// when not nil, is written in the same transaction (ECONFLICT
+	// wrapping ErrFormSent, and nothing added, if it was before).
+	AddMessage(ctx context.Context, a psti.Actor, id int64, e *Event, once *Once, files []Attachment) error
+	// Duplicates lists the reports closed as duplicates of report id.
+	Duplicates(ctx context.Context, id int64) ([]*Report, error)
 	// ReportByReceipt finds a report by its receipt hash; ENOTFOUND if none.
 	ReportByReceipt(ctx context.Context, receiptHash []byte) (*Report, error)
 	// Report returns a report with its attachments' descriptions.
@@ -306,4 +340,109 @@ type Filter struct {
 	Overdue   time.Time // when set, only open reports due before it
 	Limit     int       // 0 means 100
 	Offset    int
+}
+
+// One-time form tokens. Each report form and reply form carries a fresh
+// token; what the form adds is stored together with a key made from it,
+// once (a unique key in the database), so a reload, a double click or two
+// posts at once add one report or message, and the same browser is shown
+// the same receipt. A token is its issue time and 20 random bytes; only
+// keys made from it are stored, and the receipt is kept sealed under it.
+
+// FormTokenLife is how long a form may be open before it is sent, and
+// how long what it added is remembered against a second send.
+const FormTokenLife = 12 * time.Hour
+
+// ErrFormSent is wrapped in the ECONFLICT a store answers when a form's
+// key was written before.
+var ErrFormSent = errors.New("disclosure: the form was sent already")
+
+// ErrFormExpired is wrapped in the EINVALID of a form sent after its
+// token expired: it is not stored, and a fresh form is due.
+var ErrFormExpired = errors.New("disclosure: the form's token expired")
+
+// Once is the key a form's effect is stored under, and what to show a
+// second send of the same form.
+type Once struct {
+	Key     []byte    // FormKey of the form's token
+	Sealed  []byte    // the receipt, sealed under the token (report forms)
+	Expires time.Time // when the key may be forgotten
+}
+
+// NewFormToken returns a fresh one-time token for a form shown at now.
+func NewFormToken(now time.Time) string {
+	b := make([]byte, 20)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand does not fail on supported systems
+	}
+	return strconv.FormatInt(now.Unix(), 10) + "." + receiptEncoding.EncodeToString(b)
+}
+
+// formIssued reads when a token was issued; ok is false when tok is not a
+// token.
+func formIssued(tok string) (time.Time, bool) {
+	sec, rnd, ok := strings.Cut(tok, ".")
+	if !ok || len(rnd) != 32 || len(sec) > 12 {
+		return time.Time{}, false
+	}
+	if _, err := receiptEncoding.DecodeString(rnd); err != nil {
+		return time.Time{}, false
+	}
+	n, err := strconv.ParseInt(sec, 10, 64)
+	if err != nil || n <= 0 {
+		return time.Time{}, false
+	}
+	return time.Unix(n, 0), true
+}
+
+// checkForm returns the key of a form token sent at now, and when it
+// expires. A token that is not one, that comes from the future or that
+// expired is EINVALID (wrapping ErrFormExpired).
+func checkForm(tok string, now time.Time) (*Once, error) {
+	issued, ok := formIssued(tok)
+	if !ok || issued.After(now.Add(5*time.Minute)) || now.Sub(issued) > FormTokenLife {
+		return nil, &psti.Error{Code: psti.EINVALID, Err: ErrFormExpired,
+			Message: fmt.Sprintf("This form was opened more than %d hours ago. To be sure nothing is sent twice, check what is in it and send it again.", int(FormTokenLife.Hours()))}
+	}
+	return &Once{Key: FormKey(tok), Expires: issued.Add(FormTokenLife)}, nil
+}
+
+// FormKey is what is stored of a form token.
+func FormKey(tok string) []byte {
+	h := sha256.Sum256([]byte("psti-form-key:" + tok))
+	return h[:]
+}
+
+// seal encrypts text under a key made from the form token (AES-256-GCM):
+// the database alone cannot open it.
+func seal(tok, text string) []byte {
+	aead := formCipher(tok)
+	nonce := make([]byte, aead.NonceSize())
+	if _, err := rand.Read(nonce); err != nil {
+		panic(err)
+	}
+	return aead.Seal(nonce, nonce, []byte(text), nil)
+}
+
+// unseal opens what seal made with the same token.
+func unseal(tok string, box []byte) (string, bool) {
+	aead := formCipher(tok)
+	if len(box) < aead.NonceSize() {
+		return "", false
+	}
+	out, err := aead.Open(nil, box[:aead.NonceSize()], box[aead.NonceSize():], nil)
+	return string(out), err == nil
+}
+
+func formCipher(tok string) cipher.AEAD {
+	k := sha256.Sum256([]byte("psti-form-seal:" + tok))
+	block, err := aes.NewCipher(k[:])
+	if err != nil {
+		panic(err) // a 32-byte key is always right
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		panic(err)
+	}
+	return aead
 }

@@ -2,6 +2,7 @@ package disclosure
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -78,12 +79,27 @@ type Submission struct {
 	ContactEmail string
 	Credit       string
 	Attachments  []Attachment
+	// FormToken is the one-time token of the form it came from (see
+	// NewFormToken), or empty: a second send of the same form stores
+	// nothing and answers the first one's report and receipt.
+	FormToken string
 }
 
 // Submit stores a report and returns its receipt code. The report is
 // durably stored when it returns (PSTI-VR-02).
 func (s *Service) Submit(ctx context.Context, sub Submission) (*Report, string, error) {
 	now := s.Clock.Now()
+	var once *Once
+	if sub.FormToken != "" {
+		var err error
+		if once, err = checkForm(sub.FormToken, now); err != nil {
+			return nil, "", err
+		}
+		// The common second send (a reload) is answered without work.
+		if r, code, err := s.sentBefore(ctx, sub.FormToken, now); err == nil || psti.ErrorCode(err) != psti.ENOTFOUND {
+			return r, code, err
+		}
+	}
 	r := &Report{Summary: strings.TrimSpace(sub.Summary), Details: strings.TrimSpace(sub.Details), ProductText: strings.TrimSpace(sub.ProductText),
 		ContactEmail: strings.TrimSpace(sub.ContactEmail), Credit: strings.TrimSpace(sub.Credit), Status: StatusReceived, ReceivedAt: now}
 	if err := r.Validate(); err != nil {
@@ -125,10 +141,49 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (*Report, string, 
 				r.Summary, pol.AckWorkingDays, pol.UpdateEveryDays, code, s.BaseURL, StatusPath)})
 	}
 	e := Event{At: now, Kind: EventReceived, Public: true, Status: StatusReceived}
-	if err := s.Store.SubmitReport(ctx, r, hash, e, mails...); err != nil {
+	if once == nil {
+		if err := s.Store.SubmitReport(ctx, r, hash, e, mails...); err != nil {
+			return nil, "", err
+		}
+		return r, code, nil
+	}
+	once.Sealed = seal(sub.FormToken, code)
+	if err := s.Store.SubmitReportOnce(ctx, r, hash, once, e, mails...); errors.Is(err, ErrFormSent) {
+		// The same form, sent at the same moment, won: its report is
+		// this one's.
+		return s.sentBefore(ctx, sub.FormToken, now)
+	} else if err != nil {
 		return nil, "", err
 	}
 	return r, code, nil
+}
+
+// sentBefore returns the report a report form's token stored, with its
+// receipt; ENOTFOUND if it stored none (or has expired).
+func (s *Service) sentBefore(ctx context.Context, tok string, now time.Time) (*Report, string, error) {
+	id, sealed, err := s.Store.FormSent(ctx, FormKey(tok), now)
+	if err != nil {
+		return nil, "", err
+	}
+	code, ok := unseal(tok, sealed)
+	if !ok {
+		return nil, "", psti.Errorf(psti.ENOTFOUND, "The receipt of this form cannot be read.")
+	}
+	r, err := s.Store.Report(ctx, id)
+	if err != nil {
+		return nil, "", err
+	}
+	return r, code, nil
+}
+
+// Receipt returns the report a report form's token stored and its receipt,
+// while the token lasts: what the page after the form shows, as often as
+// it is reloaded. ENOTFOUND once the token has expired.
+func (s *Service) Receipt(ctx context.Context, tok string) (*Report, string, error) {
+	if _, ok := formIssued(tok); !ok {
+		return nil, "", psti.Errorf(psti.ENOTFOUND, "There is no receipt to show.")
+	}
+	return s.sentBefore(ctx, tok, s.Clock.Now())
 }
 
 // policyFor is the policy a report comes under, with its calendar: its
@@ -210,15 +265,47 @@ func due(pol *Policy, cal *Calendar, r *Report) (string, *time.Time) {
 // status and the public timeline, with nothing about staff.
 type Status struct {
 	Summary      string        `json:"summary"`
+	Details      string        `json:"details"`
 	Product      string        `json:"product,omitempty"`
+	Files        []File        `json:"files,omitempty" doc:"The files sent with the report."`
 	Status       string        `json:"status" enum:"received,acknowledged,investigating,resolved,duplicate,not_a_vulnerability"`
 	StatusText   string        `json:"status_text"`
+	Reason       string        `json:"reason,omitempty" doc:"Why it is not a security vulnerability, when that is the outcome."`
 	ReceivedAt   time.Time     `json:"received_at"`
 	Acknowledged *time.Time    `json:"acknowledged_at,omitempty"`
-	NextBy       *time.Time    `json:"next_update_by,omitempty" doc:"When you will hear from us next at the latest, while the report is open."`
+	NextBy       *time.Time    `json:"next_update_by,omitempty" doc:"When you will hear from us next at the latest, while the report (or the earlier one it duplicates) is open."`
 	NextWhat     string        `json:"next_update,omitempty"`
 	Organisation string        `json:"organisation,omitempty"`
 	Timeline     []PublicEvent `json:"timeline"`
+	// Original is, for a report closed as a duplicate, the earlier report
+	// of the same problem that it is dealt with under.
+	Original *Original `json:"original,omitempty" doc:"For a duplicate: the earlier report of the same problem, whose updates you get."`
+	// Advisory is the advisory published about the report, or about the
+	// earlier report it duplicates.
+	Advisory *AdvisoryLink `json:"advisory,omitempty"`
+}
+
+// Original is what the reporter of a duplicate is shown of the earlier
+// report: its status and what the manufacturer said on it, never what its
+// own reporter wrote.
+type Original struct {
+	Status     string        `json:"status" enum:"received,acknowledged,investigating,resolved,duplicate,not_a_vulnerability"`
+	StatusText string        `json:"status_text"`
+	Reason     string        `json:"reason,omitempty"`
+	Timeline   []PublicEvent `json:"timeline"`
+}
+
+// AdvisoryLink names a published advisory.
+type AdvisoryLink struct {
+	TrackingID string `json:"tracking_id"`
+	Title      string `json:"title"`
+	URL        string `json:"url"`
+}
+
+// advisories is what the service reads of advisories, when its store
+// keeps them.
+type advisories interface {
+	AdvisoryOf(ctx context.Context, reportID int64) (*Advisory, error)
 }
 
 // ReporterStatus reads a report by its receipt code. A wrong code is
@@ -228,11 +315,14 @@ func (s *Service) ReporterStatus(ctx context.Context, code string) (*Status, err
 	if err != nil {
 		return nil, err
 	}
+	if r, err = s.Store.Report(ctx, r.ID); err != nil { // with its files
+		return nil, err
+	}
 	events, err := s.Store.Events(ctx, r.ID)
 	if err != nil {
 		return nil, err
 	}
-	st := &Status{Summary: r.Summary, Status: r.Status, StatusText: StatusText(r.Status), ReceivedAt: r.ReceivedAt,
+	st := &Status{Summary: r.Summary, Details: r.Details, Status: r.Status, StatusText: StatusText(r.Status), Reason: r.Reason, ReceivedAt: r.ReceivedAt,
 		Acknowledged: r.AcknowledgedAt, NextBy: r.Due, NextWhat: r.DueWhat, Product: r.ProductText}
 	if r.ProductID > 0 {
 		if p, err := s.Register.Product(ctx, r.ProductID); err == nil {
@@ -242,7 +332,46 @@ func (s *Service) ReporterStatus(ctx context.Context, code string) (*Status, err
 	if o, err := s.Register.Organisation(ctx, r.OrganisationID); err == nil {
 		st.Organisation = o.LegalName
 	}
-	st.Timeline = []PublicEvent{}
+	files := map[int64][]File{}
+	for _, a := range r.Attachments {
+		files[a.EventID] = append(files[a.EventID], File{Name: a.Name, Size: a.Size})
+	}
+	st.Files = files[0]
+	st.Timeline = publicTimeline(events, files, true)
+	advisoryOf := r.ID
+	orig, err := s.original(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	if orig != nil {
+		oevents, err := s.Store.Events(ctx, orig.ID)
+		if err != nil {
+			return nil, err
+		}
+		st.StatusText = duplicateText(orig)
+		st.Original = &Original{Status: orig.Status, StatusText: StatusText(orig.Status), Reason: orig.Reason, Timeline: publicTimeline(oevents, nil, false)}
+		// PSTI-VR-03: a duplicate has no clock of its own once it is
+		// closed; its reporter is owed the status updates of the report
+		// it follows, until that one is resolved, so the next update
+		// promised is the original's.
+		st.NextBy, st.NextWhat = orig.Due, orig.DueWhat
+		advisoryOf = orig.ID
+	}
+	if as, ok := s.Store.(advisories); ok {
+		if a, err := as.AdvisoryOf(ctx, advisoryOf); err == nil && !a.PublishedAt.IsZero() {
+			st.Advisory = &AdvisoryLink{TrackingID: a.TrackingID, Title: a.Title, URL: s.BaseURL + "/security/advisories/" + a.TrackingID}
+		} else if err != nil && psti.ErrorCode(err) != psti.ENOTFOUND {
+			return nil, err
+		}
+	}
+	return st, nil
+}
+
+// publicTimeline is what a reporter sees of a timeline: the public events,
+// each with the files sent with it. Of another reporter's report (own is
+// false) only what the manufacturer said is shown.
+func publicTimeline(events []Event, files map[int64][]File, own bool) []PublicEvent {
+	out := []PublicEvent{}
 	for _, e := range events {
 		if !e.Public {
 			continue
@@ -251,9 +380,75 @@ func (s *Service) ReporterStatus(ctx context.Context, code string) (*Status, err
 		if e.Kind == EventReporter || e.Kind == EventReceived {
 			from = "you"
 		}
-		st.Timeline = append(st.Timeline, PublicEvent{At: e.At, Kind: e.Kind, Status: e.Status, Body: e.Body, From: from})
+		if !own && from == "you" {
+			continue
+		}
+		out = append(out, PublicEvent{At: e.At, Kind: e.Kind, Status: e.Status, Body: e.Body, From: from, Files: files[e.ID]})
 	}
-	return st, nil
+	return out
+}
+
+// maxChain bounds how many duplicates deep a report is followed to its
+// original: each is of an earlier report, so there is no loop.
+const maxChain = 16
+
+// original returns the report a duplicate is dealt with under: the one it
+// duplicates, or, if that is a duplicate too, the one that one follows,
+// and so on. It is nil for a report that is not a duplicate.
+func (s *Service) original(ctx context.Context, r *Report) (*Report, error) {
+	var orig *Report
+	for range maxChain {
+		if r.Status != StatusDuplicate || r.DuplicateOf <= 0 {
+			break
+		}
+		next, err := s.Store.Report(ctx, r.DuplicateOf)
+		if psti.ErrorCode(err) == psti.ENOTFOUND {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		orig, r = next, next
+	}
+	return orig, nil
+}
+
+// followers returns the reports that follow report id: its duplicates,
+// their duplicates, and so on.
+func (s *Service) followers(ctx context.Context, id int64) ([]*Report, error) {
+	var out []*Report
+	level := []int64{id}
+	for depth := 0; depth < maxChain && len(level) > 0; depth++ {
+		var next []int64
+		for _, pid := range level {
+			ds, err := s.Store.Duplicates(ctx, pid)
+			if err != nil {
+				return nil, err
+			}
+			for _, d := range ds {
+				if d.Status == StatusDuplicate {
+					out = append(out, d)
+					next = append(next, d.ID)
+				}
+			}
+		}
+		level = next
+	}
+	return out, nil
+}
+
+// duplicateText says, to the reporter of a duplicate, where the report
+// stands: with the earlier report it follows.
+func duplicateText(orig *Report) string {
+	switch orig.Status {
+	case StatusResolved:
+		return "Resolved, under an earlier report of the same problem"
+	case StatusNotVulnerability:
+		return "Resolved under an earlier report of the same problem: not a security vulnerability"
+	case StatusDuplicate:
+		return "Closed: the same issue as an earlier report"
+	}
+	return "Being dealt with under an earlier report of the same problem: you get its updates"
 }
 
 var errNoReceipt = psti.Errorf(psti.ENOTFOUND, "There is no report with that receipt code. Check the code: it has 32 letters and digits, in four groups.")
@@ -272,19 +467,58 @@ func (s *Service) byReceipt(ctx context.Context, code string) (*Report, error) {
 
 // Reply adds the reporter's message to the report.
 func (s *Service) Reply(ctx context.Context, code, body string) error {
-	body = strings.TrimSpace(body)
+	return s.SendMessage(ctx, Message{Receipt: code, Body: body})
+}
+
+// Message is what a reporter sends about their report, with its receipt.
+type Message struct {
+	Receipt string
+	Body    string
+	// Files are sent with the message, within the same limits as the
+	// report's.
+	Files []Attachment
+	// FormToken is the one-time token of the form it came from, or
+	// empty: a second send of the same form adds nothing.
+	FormToken string
+}
+
+// SendMessage adds a reporter's message, and the files sent with it, to
+// their report's timeline.
+func (s *Service) SendMessage(ctx context.Context, m Message) error {
+	body := strings.TrimSpace(m.Body)
 	var p psti.Problems
-	p.LongText("message", "Message", body, true, MaxMessage)
+	p.LongText("message", "Message", body, len(m.Files) == 0, MaxMessage)
+	var total int64
+	for _, a := range m.Files {
+		total += a.Size
+	}
+	if len(m.Files) > MaxAttachment || total > MaxAttachments {
+		p.Add("attachments", "Attach at most %d files, %d MiB in all.", MaxAttachment, MaxAttachments>>20)
+	}
 	if err := p.Err(); err != nil {
 		return err
 	}
-	r, err := s.byReceipt(ctx, code)
+	r, err := s.byReceipt(ctx, m.Receipt)
 	if err != nil {
 		return err
 	}
+	now := s.Clock.Now()
+	var once *Once
+	if m.FormToken != "" {
+		if once, err = checkForm(m.FormToken, now); err != nil {
+			return err
+		}
+		if id, _, err := s.Store.FormSent(ctx, once.Key, now); err == nil && id == r.ID {
+			return nil // sent already: a reload or a second click
+		}
+	}
 	// A message is an append: however many arrive at once, from the
 	// reporter or alongside staff changes, each is stored.
-	return s.Store.AppendEvent(ctx, reporter, r.ID, Event{At: s.Clock.Now(), Kind: EventReporter, Public: true, Body: body})
+	err = s.Store.AddMessage(ctx, reporter, r.ID, &Event{At: now, Kind: EventReporter, Public: true, Body: body}, once, m.Files)
+	if errors.Is(err, ErrFormSent) {
+		return nil
+	}
+	return err
 }
 
 // Action is a staff change to a report.
@@ -296,6 +530,9 @@ type Action struct {
 	// close, resolved, duplicate or not_a_vulnerability.
 	Status      string
 	DuplicateOf int64
+	// Reason: for close as not_a_vulnerability, why (required): the
+	// reporter is told.
+	Reason string
 	// Triage: nil leaves a field as it is.
 	Severity   *string
 	CVSS       *string
@@ -403,20 +640,44 @@ func (s *Service) Act(ctx context.Context, a psti.Actor, id int64, act Action) (
 		if !Open(r.Status) {
 			return nil, psti.Errorf(psti.ECONFLICT, "This report is closed already.")
 		}
+		reason := strings.TrimSpace(act.Reason)
 		switch act.Status {
-		case StatusResolved, StatusNotVulnerability:
+		case StatusResolved:
+		case StatusNotVulnerability:
+			// A resolution like the others (PSTI-VR-03: the status updates
+			// end here), and the reporter is told why.
+			pr.LongText("reason", "Why it is not a vulnerability", reason, true, MaxMessage)
+			r.Reason = reason
 		case StatusDuplicate:
-			if act.DuplicateOf <= 0 || act.DuplicateOf >= r.ID {
+			// Only an earlier report: a duplicate follows its original, so
+			// no report can end up following itself.
+			switch {
+			case act.DuplicateOf <= 0:
 				pr.Add("duplicate_of", "Give the number of the earlier report this one duplicates.")
-			} else if _, err := s.Store.Report(ctx, act.DuplicateOf); err != nil {
-				pr.Add("duplicate_of", "There is no report %d.", act.DuplicateOf)
+			case act.DuplicateOf == r.ID:
+				pr.Add("duplicate_of", "A report cannot be a duplicate of itself: give the number of the earlier report.")
+			default:
+				if _, err := s.Store.Report(ctx, act.DuplicateOf); psti.ErrorCode(err) == psti.ENOTFOUND {
+					pr.Add("duplicate_of", "There is no report %d.", act.DuplicateOf)
+				} else if err != nil {
+					return nil, err
+				} else if act.DuplicateOf > r.ID {
+					pr.Add("duplicate_of", "Report %d came after this one: close report %d as a duplicate of this one instead.", act.DuplicateOf, act.DuplicateOf)
+				}
 			}
+			// PSTI-VR-03 (status updates until the issue is resolved): once
+			// closed as a duplicate the report has no clock of its own (due
+			// gives none to a closed report); its reporter follows the
+			// original, whose clock and updates are theirs from now on
+			// (eventMail sends them, ReporterStatus shows them).
 			r.DuplicateOf = act.DuplicateOf
 		default:
 			pr.Add("status", "Close a report as resolved, duplicate or not_a_vulnerability.")
 		}
 		if body == "" {
-			body = closingWords(act.Status)
+			body = closingWords(act.Status, reason)
+		} else if act.Status == StatusNotVulnerability && reason != "" && !strings.Contains(body, reason) {
+			body += "\n\nWhy it is not a vulnerability: " + reason
 		}
 		pr.LongText("body", "Message", body, true, MaxMessage)
 		if r.AcknowledgedAt == nil {
@@ -437,8 +698,10 @@ func (s *Service) Act(ctx context.Context, a psti.Actor, id int64, act Action) (
 	}
 	r.DueWhat, r.Due = due(pol, cal, r)
 	var mails []Mail
-	if e.Public && r.ContactEmail != "" {
-		mails = append(mails, s.reporterMail(r, e))
+	if e.Public {
+		if mails, err = s.eventMail(ctx, r, e); err != nil {
+			return nil, err
+		}
 	}
 	if err := s.Store.SaveReport(ctx, a, r, e, mails...); err != nil {
 		return nil, err
@@ -446,7 +709,37 @@ func (s *Service) Act(ctx context.Context, a psti.Actor, id int64, act Action) (
 	return r, nil
 }
 
-func (s *Service) reporterMail(r *Report, e Event) Mail {
+// eventMail is the e-mail a public event on r sends: to its reporter, and
+// to the reporters of every report that follows it as a duplicate, while
+// it is open (PSTI-VR-03: status updates until the issue is resolved; the
+// closing is the last). Only reporters who gave an address get one.
+func (s *Service) eventMail(ctx context.Context, r *Report, e Event) ([]Mail, error) {
+	var mails []Mail
+	if r.ContactEmail != "" {
+		var orig *Report
+		if r.Status == StatusDuplicate {
+			var err error
+			if orig, err = s.original(ctx, r); err != nil {
+				return nil, err
+			}
+		}
+		mails = append(mails, s.reporterMail(r, e, orig))
+	}
+	fs, err := s.followers(ctx, r.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range fs {
+		if f.ContactEmail != "" {
+			mails = append(mails, s.followerMail(f, r, e))
+		}
+	}
+	return mails, nil
+}
+
+// reporterMail tells r's reporter of e; orig is the report r now follows,
+// when it was closed as a duplicate.
+func (s *Service) reporterMail(r *Report, e Event, orig *Report) Mail {
 	subject := "Update on your security report"
 	switch e.Kind {
 	case EventAcknowledged:
@@ -455,21 +748,46 @@ func (s *Service) reporterMail(r *Report, e Event) Mail {
 		subject = "Your security report is closed: " + StatusText(r.Status)
 	}
 	text := fmt.Sprintf("About your report “%s”:\n\n%s\n\nStatus: %s\n", r.Summary, e.Body, StatusText(r.Status))
-	if r.Due != nil {
-		text += fmt.Sprintf("You will hear from us again %s.\n", psti.Deadline(*r.Due))
+	due := r.Due
+	if orig != nil {
+		text += fmt.Sprintf("\nThe earlier report is %s. We send you its status updates until it is resolved, and you can read them on the status page.\n",
+			strings.ToLower(StatusText(orig.Status)[:1])+StatusText(orig.Status)[1:])
+		due = orig.Due
+	}
+	if due != nil {
+		text += fmt.Sprintf("You will hear from us again %s.\n", psti.Deadline(*due))
 	}
 	text += fmt.Sprintf("\nRead the whole history and reply with your receipt code at %s%s\n", s.BaseURL, StatusPath)
 	return Mail{To: r.ContactEmail, Subject: subject, Text: text, Kind: "report-" + e.Kind, Ref: fmt.Sprintf("report:%d", r.ID)}
 }
 
-func closingWords(status string) string {
+// followerMail tells the reporter of duplicate f of e on the report it
+// follows, orig; never who reported orig or what they wrote.
+func (s *Service) followerMail(f, orig *Report, e Event) Mail {
+	subject := "Update on the security problem you reported"
+	if e.Kind == EventClosed {
+		subject = "The security problem you reported: " + StatusText(orig.Status)
+	}
+	text := fmt.Sprintf("About your report “%s”:\n\nSomeone reported the same problem before you, and we deal with both together. "+
+		"We send you the updates on the earlier report until it is resolved. Our latest message about it:\n\n%s\n\nStatus of the earlier report: %s\n",
+		f.Summary, e.Body, StatusText(orig.Status))
+	if orig.Due != nil {
+		text += fmt.Sprintf("You will hear from us again %s.\n", psti.Deadline(*orig.Due))
+	}
+	text += fmt.Sprintf("\nRead the whole history and reply with your receipt code at %s%s\n", s.BaseURL, StatusPath)
+	return Mail{To: f.ContactEmail, Subject: subject, Text: text, Kind: "report-follow-" + e.Kind, Ref: fmt.Sprintf("report:%d", orig.ID)}
+}
+
+func closingWords(status, reason string) string {
 	switch status {
 	case StatusResolved:
 		return "The issue you reported is resolved. Thank you for telling us about it."
 	case StatusDuplicate:
-		return "This issue had already been reported to us, and it is being dealt with under the earlier report. Thank you for telling us."
+		return "This issue had already been reported to us, and it is being dealt with under the earlier report. " +
+			"We will send you its status updates until it is resolved. Thank you for telling us."
 	}
-	return "We looked into your report carefully and found that it is not a security vulnerability. Thank you for telling us; if you disagree, reply with what we may have missed."
+	return "We looked into your report carefully and found that it is not a security vulnerability.\n\nWhy it is not a vulnerability: " + reason +
+		"\n\nThank you for telling us. If you disagree, reply with what we may have missed."
 }
 
 func validSeverity(s string) bool {

@@ -2,6 +2,7 @@ package disclosure_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -352,5 +353,194 @@ func TestSweepOnTwoServers(t *testing.T) {
 				t.Errorf("%d overdue lines, want %d", c, n)
 			}
 		})
+	}
+}
+
+// TestFormSentOnce: a report form sent twice with the same token stores one
+// report and gives the same receipt both times, also when the sends come
+// at once; a reply form sent twice adds one message; an expired token is
+// refused and stores nothing.
+func TestFormSentOnce(t *testing.T) {
+	ctx := context.Background()
+	s, db, clock := setup(t, london("2026-06-01 09:00"), nil)
+	tok := disclosure.NewFormToken(clock.Now())
+	sub := disclosure.Submission{Summary: "Telnet open", Details: "Port 23 answers.", FormToken: tok}
+	var wg sync.WaitGroup
+	codes := make([]string, 6)
+	ids := make([]int64, 6)
+	for i := range codes {
+		wg.Go(func() {
+			r, code, err := s.Submit(ctx, sub)
+			must(t, err)
+			codes[i], ids[i] = code, r.ID
+		})
+	}
+	wg.Wait()
+	for i := range codes {
+		if codes[i] != codes[0] || ids[i] != ids[0] || codes[0] == "" {
+			t.Fatalf("sends of one form got receipts %q and reports %v", codes, ids)
+		}
+	}
+	r, code, err := s.Receipt(ctx, tok)
+	if err != nil || code != codes[0] || r.ID != ids[0] {
+		t.Fatalf("the receipt read again: %q %v", code, err)
+	}
+	if n, _ := db.CountReports(ctx, disclosure.Filter{}); n != 1 {
+		t.Fatalf("%d reports stored, want 1", n)
+	}
+	// Another form is another report.
+	if r2, code2, err := s.Submit(ctx, disclosure.Submission{Summary: "Telnet open", Details: "Port 23 answers.", FormToken: disclosure.NewFormToken(clock.Now())}); err != nil || code2 == code || r2.ID == r.ID {
+		t.Fatalf("a second form: %q %v", code2, err)
+	}
+
+	reply := disclosure.NewFormToken(clock.Now())
+	for range 2 {
+		must(t, s.SendMessage(ctx, disclosure.Message{Receipt: code, Body: "Any news?", FormToken: reply}))
+	}
+	es, err := db.Events(ctx, r.ID)
+	must(t, err)
+	if len(es) != 2 {
+		t.Fatalf("a reply form sent twice: %d events, want 2", len(es))
+	}
+
+	old := disclosure.NewFormToken(clock.Now())
+	clock.Add(disclosure.FormTokenLife + time.Minute)
+	_, _, err = s.Submit(ctx, disclosure.Submission{Summary: "Late", Details: "Written slowly.", FormToken: old})
+	if psti.ErrorCode(err) != psti.EINVALID || !errors.Is(err, disclosure.ErrFormExpired) {
+		t.Fatalf("an expired form: %v", err)
+	}
+	if _, _, err := s.Receipt(ctx, tok); psti.ErrorCode(err) != psti.ENOTFOUND {
+		t.Fatalf("the receipt is still shown after the token expired: %v", err)
+	}
+	if n, _ := db.CountReports(ctx, disclosure.Filter{}); n != 2 {
+		t.Fatalf("%d reports stored, want 2", n)
+	}
+}
+
+// TestDuplicateFollowsOriginal: a duplicate must name an earlier report
+// that exists; once closed as one, its reporter sees the original's public
+// timeline (never what the original's reporter wrote), is promised the
+// original's next update, and gets the original's updates and closing by
+// e-mail (through a real SMTP server), until it is resolved. A reporter
+// without an address gets no mail; a duplicate of a duplicate follows the
+// first original.
+func TestDuplicateFollowsOriginal(t *testing.T) {
+	ctx := context.Background()
+	s, db, clock := setup(t, london("2026-06-01 09:00"), func(p *disclosure.Policy) { p.AlertTo = "" })
+	orig, origCode, err := s.Submit(ctx, disclosure.Submission{Summary: "Camera stream open", Details: "ORIGINAL SECRET DETAILS", ContactEmail: "first@example.net"})
+	must(t, err)
+	_, err = s.Act(ctx, staff, orig.ID, disclosure.Action{Kind: "acknowledge", Body: "Thanks, we are on it."})
+	must(t, err)
+	must(t, s.Reply(ctx, origCode, "ORIGINAL REPORTER'S MESSAGE"))
+	dup, dupCode, err := s.Submit(ctx, disclosure.Submission{Summary: "Video without password", Details: "Same thing.", ContactEmail: "second@example.net"})
+	must(t, err)
+	quiet, quietCode, err := s.Submit(ctx, disclosure.Submission{Summary: "RTSP open", Details: "No address given."})
+	must(t, err)
+
+	for _, c := range []struct {
+		of   int64
+		want string
+	}{{0, "Give the number"}, {dup.ID, "itself"}, {quiet.ID, "came after"}, {999, "no report"}} {
+		_, err := s.Act(ctx, staff, dup.ID, disclosure.Action{Kind: "close", Status: disclosure.StatusDuplicate, DuplicateOf: c.of})
+		fs := psti.ErrorFields(err)
+		if psti.ErrorCode(err) != psti.EINVALID || len(fs) != 1 || fs[0].Field != "duplicate_of" || !strings.Contains(fs[0].Message, c.want) {
+			t.Errorf("duplicate of %d: %v %+v, want %q next to duplicate_of", c.of, err, fs, c.want)
+		}
+	}
+	sender, relay := startRelay(t, db, clock)
+	_, err = sender.SendDue(ctx) // what was queued so far
+	must(t, err)
+	before := len(relay.Received())
+
+	_, err = s.Act(ctx, staff, dup.ID, disclosure.Action{Kind: "close", Status: disclosure.StatusDuplicate, DuplicateOf: orig.ID})
+	must(t, err)
+	_, err = s.Act(ctx, staff, quiet.ID, disclosure.Action{Kind: "close", Status: disclosure.StatusDuplicate, DuplicateOf: dup.ID})
+	must(t, err)
+	clock.Add(24 * time.Hour)
+	o, err := s.Act(ctx, staff, orig.ID, disclosure.Action{Kind: "update", Status: disclosure.StatusInvestigating, Body: "We can reproduce it."})
+	must(t, err)
+
+	st, err := s.ReporterStatus(ctx, dupCode)
+	must(t, err)
+	if st.Original == nil || st.Original.Status != disclosure.StatusInvestigating || st.NextBy == nil || !st.NextBy.Equal(*o.Due) ||
+		!strings.Contains(st.StatusText, "earlier report") {
+		t.Fatalf("the duplicate's reporter's view: %+v", st)
+	}
+	var said []string
+	for _, e := range st.Original.Timeline {
+		said = append(said, e.Kind+"/"+e.From+": "+e.Body)
+	}
+	if got := strings.Join(said, " | "); got != "acknowledged/us: Thanks, we are on it. | update/us: We can reproduce it." {
+		t.Fatalf("the original's timeline as the duplicate's reporter sees it: %s", got)
+	}
+	qst, err := s.ReporterStatus(ctx, quietCode)
+	must(t, err)
+	if qst.Original == nil || len(qst.Original.Timeline) != 2 {
+		t.Fatalf("a duplicate of a duplicate does not follow the first report: %+v", qst.Original)
+	}
+
+	clock.Add(24 * time.Hour)
+	_, err = s.Act(ctx, staff, orig.ID, disclosure.Action{Kind: "close", Status: disclosure.StatusResolved, Body: "Fixed in firmware 2.0."})
+	must(t, err)
+	st, err = s.ReporterStatus(ctx, dupCode)
+	must(t, err)
+	if st.NextBy != nil || st.Original.Status != disclosure.StatusResolved || !strings.HasPrefix(st.StatusText, "Resolved") {
+		t.Fatalf("after the original is resolved: %+v", st)
+	}
+
+	_, err = sender.SendDue(ctx)
+	must(t, err)
+	to := map[string][]string{}
+	for _, m := range relay.Received()[before:] {
+		for _, r := range m.To {
+			to[r] = append(to[r], m.Text())
+		}
+	}
+	if len(to["first@example.net"]) != 2 || len(to["second@example.net"]) != 3 || len(to) != 2 {
+		t.Fatalf("mail: %d to the first reporter (want 2: update, closing), %d to the second (want 3: closed as duplicate, update, closing), %d addresses",
+			len(to["first@example.net"]), len(to["second@example.net"]), len(to))
+	}
+	second := strings.Join(to["second@example.net"], "\n----\n")
+	for _, want := range []string{"Video without password", "We can reproduce it.", "Fixed in firmware 2.0.", "same problem", "https://psti.example/security/status"} {
+		if !strings.Contains(second, want) {
+			t.Errorf("the duplicate's reporter's mail does not say %q:\n%s", want, second)
+		}
+	}
+	for _, secret := range []string{"ORIGINAL", "first@example.net", "Camera stream open", "staff@acme.example"} {
+		if strings.Contains(second, secret) {
+			t.Errorf("the duplicate's reporter's mail reveals %q", secret)
+		}
+	}
+}
+
+// TestNotAVulnerability: closing as not a vulnerability needs a reason,
+// which the reporter reads on the status page and in the e-mail, and the
+// closing is a resolution.
+func TestNotAVulnerability(t *testing.T) {
+	ctx := context.Background()
+	s, db, clock := setup(t, london("2026-06-01 09:00"), func(p *disclosure.Policy) { p.AlertTo = "" })
+	r, code, err := s.Submit(ctx, disclosure.Submission{Summary: "Port 80 open", Details: "The web page answers.", ContactEmail: "finder@example.net"})
+	must(t, err)
+	_, err = s.Act(ctx, staff, r.ID, disclosure.Action{Kind: "close", Status: disclosure.StatusNotVulnerability, Body: "Thanks."})
+	if fs := psti.ErrorFields(err); len(fs) != 1 || fs[0].Field != "reason" {
+		t.Fatalf("not a vulnerability without a reason: %v", err)
+	}
+	sender, relay := startRelay(t, db, clock)
+	_, err = sender.SendDue(ctx)
+	must(t, err)
+	before := len(relay.Received())
+	const why = "The web page is the set-up page, which asks for the owner's password first."
+	_, err = s.Act(ctx, staff, r.ID, disclosure.Action{Kind: "close", Status: disclosure.StatusNotVulnerability, Reason: why})
+	must(t, err)
+	st, err := s.ReporterStatus(ctx, code)
+	must(t, err)
+	if st.Reason != why || !strings.HasPrefix(st.StatusText, "Resolved: not a security vulnerability") || st.NextBy != nil {
+		t.Fatalf("the reporter's view: %+v", st)
+	}
+	_, err = sender.SendDue(ctx)
+	must(t, err)
+	got := relay.Received()[before:]
+	if len(got) != 1 || !strings.Contains(got[0].Text(), why) || !strings.Contains(got[0].Text(), "not a security vulnerability") {
+		t.Fatalf("the reporter's mail: %d %v", len(got), got)
 	}
 }

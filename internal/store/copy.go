@@ -17,7 +17,7 @@ var Tables = []string{
 	"organisations", "manufacturers", "brands", "products", "product_manufacturers", "product_identifiers",
 	"versions", "batches", "password_audits", "password_audit_fingerprints", "users", "invitations", "api_tokens", "sessions", "audit_log",
 	"password_audit_reviews",
-	"disclosure_policies", "reports", "report_events", "report_attachments", "report_attachment_chunks", "advisories", "advisory_revisions", "advisory_drafts",
+	"disclosure_policies", "reports", "report_events", "report_attachments", "report_attachment_chunks", "report_form_tokens", "advisories", "advisory_revisions", "advisory_drafts",
 	"mail_outbox", "installation_keys",
 }
 
@@ -161,7 +161,7 @@ func CopyAll(ctx context.Context, src, dst *DB, progress func(table string, rows
 // sequence on PostgreSQL).
 func hasID(table string) bool {
 	switch table {
-	case "product_manufacturers", "product_identifiers", "sessions", "disclosure_policies", "report_attachment_chunks", "installation_keys", "password_audit_fingerprints", "advisory_revisions", "advisory_drafts":
+	case "product_manufacturers", "product_identifiers", "sessions", "disclosure_policies", "report_attachment_chunks", "report_form_tokens", "installation_keys", "password_audit_fingerprints", "advisory_revisions", "advisory_drafts":
 		return false
 	}
 	return true

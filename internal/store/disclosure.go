@@ -21,13 +21,13 @@ import (
 // ---- security-issue reports (disclosure.Store) ----
 
 const reportCols = `id, organisation_id, product_id, product_text, summary, details, contact_email, credit, status, severity, cvss,
-	assignee_id, duplicate_of, received_at, acknowledged_at, last_update_at, closed_at, due_at, due_what, revision, updated_at`
+	assignee_id, duplicate_of, reason, received_at, acknowledged_at, last_update_at, closed_at, due_at, due_what, revision, updated_at`
 
 func scanReport(row interface{ Scan(...any) error }) (*disclosure.Report, error) {
 	r := &disclosure.Report{}
 	var org, prod, assignee, dup sql.NullInt64
 	err := row.Scan(&r.ID, &org, &prod, &r.ProductText, &r.Summary, &r.Details, &r.ContactEmail, &r.Credit, &r.Status, &r.Severity, &r.CVSS,
-		&assignee, &dup, &r.ReceivedAt, &r.AcknowledgedAt, &r.LastUpdateAt, &r.ClosedAt, &r.Due, &r.DueWhat, &r.Revision, &r.UpdatedAt)
+		&assignee, &dup, &r.Reason, &r.ReceivedAt, &r.AcknowledgedAt, &r.LastUpdateAt, &r.ClosedAt, &r.Due, &r.DueWhat, &r.Revision, &r.UpdatedAt)
 	if err != nil {
 		return nil, err
 	}
@@ -85,6 +85,7 @@ type submission struct {
 	ctx   context.Context
 	r     *disclosure.Report
 	hash  []byte
+	once  *disclosure.Once
 	e     disclosure.Event
 	mails []disclosure.Mail
 	done  chan error
@@ -96,13 +97,19 @@ const maxGroup = 256
 // SubmitReport stores a new report and returns once it is durably
 // committed, together with any others that arrived at the same time.
 func (db *DB) SubmitReport(ctx context.Context, r *disclosure.Report, receiptHash []byte, e disclosure.Event, ms ...disclosure.Mail) error {
+	return db.SubmitReportOnce(ctx, r, receiptHash, nil, e, ms...)
+}
+
+// SubmitReportOnce is SubmitReport with the key of the form the report
+// came from, written in the same transaction; see disclosure.Store.
+func (db *DB) SubmitReportOnce(ctx context.Context, r *disclosure.Report, receiptHash []byte, once *disclosure.Once, e disclosure.Event, ms ...disclosure.Mail) error {
 	db.intake.once.Do(func() {
 		db.intake.in = make(chan *submission, 4*maxGroup)
 		db.intake.stop = make(chan struct{})
 		db.intake.stopped = make(chan struct{})
 		go db.commitReports()
 	})
-	s := &submission{ctx: context.WithoutCancel(ctx), r: r, hash: receiptHash, e: e, mails: ms, done: make(chan error, 1)}
+	s := &submission{ctx: context.WithoutCancel(ctx), r: r, hash: receiptHash, once: once, e: e, mails: ms, done: make(chan error, 1)}
 	select {
 	case db.intake.in <- s:
 	case <-db.intake.stop:
@@ -284,10 +291,13 @@ func (db *DB) insertReports(group []*submission) error {
 		return fmt.Errorf("store: unable to start the reports' timelines: %w", err)
 	}
 
+	if err := db.writeFormKeys(ctx, tx, now, group); err != nil {
+		return err
+	}
 	for _, s := range group {
 		r := s.r
 		for i := range r.Attachments {
-			if err := db.insertAttachment(ctx, tx, r.ID, &r.Attachments[i]); err != nil {
+			if err := db.insertAttachment(ctx, tx, r.ID, 0, &r.Attachments[i]); err != nil {
 				return err
 			}
 		}
@@ -301,6 +311,104 @@ func (db *DB) insertReports(group []*submission) error {
 	return nil
 }
 
+// writeFormKeys writes the keys of the forms a group of reports came from,
+// after forgetting expired ones. A key written before fails the whole
+// transaction with ErrFormSent: the group is then tried a report at a
+// time, and only the form sent twice is refused.
+func (db *DB) writeFormKeys(ctx context.Context, tx *sql.Tx, now time.Time, group []*submission) error {
+	first := true
+	for _, s := range group {
+		if s.once == nil {
+			continue
+		}
+		if first {
+			if err := db.forgetForms(ctx, tx, now); err != nil {
+				return err
+			}
+			first = false
+		}
+		if err := db.writeFormKey(ctx, tx, s.r.ID, s.once); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (db *DB) forgetForms(ctx context.Context, tx *sql.Tx, now time.Time) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM report_form_tokens WHERE expires_at < $1`, now.UTC()); err != nil {
+		return fmt.Errorf("store: unable to forget expired forms: %w", err)
+	}
+	return nil
+}
+
+func (db *DB) writeFormKey(ctx context.Context, tx *sql.Tx, reportID int64, once *disclosure.Once) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO report_form_tokens (token_hash, report_id, sealed, expires_at) VALUES ($1, $2, $3, $4)`,
+		once.Key, reportID, once.Sealed, once.Expires.UTC().Truncate(time.Microsecond))
+	if isUnique(err) {
+		return &psti.Error{Code: psti.ECONFLICT, Message: "This form was sent already.", Err: disclosure.ErrFormSent}
+	}
+	if err != nil {
+		return fmt.Errorf("store: unable to keep a form's key: %w", err)
+	}
+	return nil
+}
+
+// FormSent returns the report a form's key was written with; see
+// disclosure.Store.
+func (db *DB) FormSent(ctx context.Context, key []byte, now time.Time) (int64, []byte, error) {
+	var id int64
+	var sealed []byte
+	err := db.ro.QueryRowContext(ctx, `SELECT report_id, sealed FROM report_form_tokens WHERE token_hash = $1 AND expires_at >= $2`, key, now.UTC()).Scan(&id, &sealed)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil, psti.Errorf(psti.ENOTFOUND, "No form was sent with that key.")
+	}
+	if err != nil {
+		return 0, nil, fmt.Errorf("store: unable to look up a form: %w", err)
+	}
+	return id, sealed, nil
+}
+
+// AddMessage appends a reporter's message with its files, and the key of
+// its form; see disclosure.Store.
+func (db *DB) AddMessage(ctx context.Context, a psti.Actor, id int64, e *disclosure.Event, once *disclosure.Once, files []disclosure.Attachment) error {
+	return db.write(ctx, a, func(tx *sql.Tx, now time.Time) (*change, error) {
+		r, err := db.report(ctx, tx, id, db.dialect.forUpdate)
+		if err != nil {
+			return nil, err
+		}
+		if once != nil {
+			if err := db.forgetForms(ctx, tx, now); err != nil {
+				return nil, err
+			}
+			if err := db.writeFormKey(ctx, tx, id, once); err != nil {
+				return nil, err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE reports SET revision = revision + 1, updated_at = $1 WHERE id = $2`, now, id); err != nil {
+			return nil, fmt.Errorf("store: unable to save report %d: %w", id, err)
+		}
+		e.ReportID, e.Status = id, r.Status
+		err = tx.QueryRowContext(ctx, `INSERT INTO report_events (report_id, at, kind, public, status, body, author_id, author)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`, eventArgs(e)...).Scan(&e.ID)
+		if err != nil {
+			return nil, fmt.Errorf("store: unable to add to report %d's timeline: %w", id, err)
+		}
+		for i := range files {
+			if err := db.insertAttachment(ctx, tx, id, e.ID, &files[i]); err != nil {
+				return nil, err
+			}
+			files[i].EventID = e.ID
+		}
+		return &change{e.Kind, "report", id, reportSummary(r), reportSummary(r)}, nil
+	})
+}
+
+// Duplicates lists the reports closed as duplicates of report id, oldest
+// first.
+func (db *DB) Duplicates(ctx context.Context, id int64) ([]*disclosure.Report, error) {
+	return db.queryReports(ctx, `SELECT `+reportCols+` FROM reports WHERE duplicate_of = $1 ORDER BY id LIMIT 1000`, id)
+}
+
 // chunkSize is the most of an attachment kept in one row: the most that
 // is held in memory at once while a file is stored or read back.
 const chunkSize = 1 << 20
@@ -308,7 +416,7 @@ const chunkSize = 1 << 20
 // insertAttachment stores a's description and then its content, read from
 // the start in pieces of chunkSize, inside tx; it sets a's id, and refuses
 // content whose length is not a.Size.
-func (db *DB) insertAttachment(ctx context.Context, tx *sql.Tx, reportID int64, a *disclosure.Attachment) error {
+func (db *DB) insertAttachment(ctx context.Context, tx *sql.Tx, reportID, eventID int64, a *disclosure.Attachment) error {
 	if a.Content == nil {
 		return fmt.Errorf("store: attachment %q has no content", a.Name)
 	}
@@ -316,8 +424,8 @@ func (db *DB) insertAttachment(ctx context.Context, tx *sql.Tx, reportID int64, 
 	if _, err := a.Content.Seek(0, io.SeekStart); err != nil {
 		return fmt.Errorf("store: unable to read attachment %q: %w", a.Name, err)
 	}
-	err := tx.QueryRowContext(ctx, `INSERT INTO report_attachments (report_id, name, content_type, size, sha256, data)
-		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, reportID, a.Name, a.ContentType, a.Size, a.SHA256, []byte{}).Scan(&a.ID)
+	err := tx.QueryRowContext(ctx, `INSERT INTO report_attachments (report_id, name, content_type, size, sha256, data, event_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, reportID, a.Name, a.ContentType, a.Size, a.SHA256, []byte{}, nullInt(eventID)).Scan(&a.ID)
 	if err != nil {
 		return fmt.Errorf("store: unable to store attachment: %w", err)
 	}
@@ -395,16 +503,18 @@ func (db *DB) report(ctx context.Context, q querier, id int64, lock string) (*di
 	if err := notFound(err, "report", id); err != nil {
 		return nil, err
 	}
-	rows, err := q.QueryContext(ctx, `SELECT id, name, content_type, size, sha256 FROM report_attachments WHERE report_id = $1 ORDER BY id`, id)
+	rows, err := q.QueryContext(ctx, `SELECT id, name, content_type, size, sha256, event_id FROM report_attachments WHERE report_id = $1 ORDER BY id`, id)
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to list attachments: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var a disclosure.Attachment
-		if err := rows.Scan(&a.ID, &a.Name, &a.ContentType, &a.Size, &a.SHA256); err != nil {
+		var event sql.NullInt64
+		if err := rows.Scan(&a.ID, &a.Name, &a.ContentType, &a.Size, &a.SHA256, &event); err != nil {
 			return nil, fmt.Errorf("store: unable to read attachment: %w", err)
 		}
+		a.EventID = event.Int64
 		r.Attachments = append(r.Attachments, a)
 	}
 	return r, rows.Err()
@@ -564,10 +674,10 @@ func (db *DB) SaveReport(ctx context.Context, a psti.Actor, r *disclosure.Report
 		r.Revision, r.UpdatedAt = before.Revision+1, now
 		r.AcknowledgedAt, r.LastUpdateAt, r.ClosedAt, r.Due = usec(r.AcknowledgedAt), usec(r.LastUpdateAt), usec(r.ClosedAt), usec(r.Due)
 		_, err = tx.ExecContext(ctx, `UPDATE reports SET product_id = $1, status = $2, severity = $3, cvss = $4, assignee_id = $5, duplicate_of = $6,
-			acknowledged_at = $7, last_update_at = $8, closed_at = $9, due_at = $10, due_what = $11, revision = $12, updated_at = $13
+			acknowledged_at = $7, last_update_at = $8, closed_at = $9, due_at = $10, due_what = $11, revision = $12, updated_at = $13, reason = $15
 			WHERE id = $14`,
 			nullInt(r.ProductID), r.Status, r.Severity, r.CVSS, nullInt(r.AssigneeID), nullInt(r.DuplicateOf),
-			r.AcknowledgedAt, r.LastUpdateAt, r.ClosedAt, r.Due, r.DueWhat, r.Revision, now, r.ID)
+			r.AcknowledgedAt, r.LastUpdateAt, r.ClosedAt, r.Due, r.DueWhat, r.Revision, now, r.ID, r.Reason)
 		if err != nil {
 			return nil, fmt.Errorf("store: unable to save report %d: %w", r.ID, err)
 		}
@@ -608,7 +718,8 @@ func reportSummary(r *disclosure.Report) any {
 		ProductID   int64  `json:"product_id,omitempty"`
 		AssigneeID  int64  `json:"assignee_id,omitempty"`
 		DuplicateOf int64  `json:"duplicate_of,omitempty"`
-	}{r.Status, r.Severity, r.CVSS, r.ProductID, r.AssigneeID, r.DuplicateOf}
+		Reason      string `json:"reason,omitempty"`
+	}{r.Status, r.Severity, r.CVSS, r.ProductID, r.AssigneeID, r.DuplicateOf, r.Reason}
 }
 
 // PendingAlerts returns reports staff have not been told of, and open

@@ -160,6 +160,8 @@ var access = []struct {
 	{"GET", "/security/status", auth.Public},
 	{"POST", "/security/status", auth.Public},
 	{"POST", "/security/status/reply", auth.Public},
+	{"GET", "/security/receipt", auth.Public},
+	{"POST", "/security/status/forget", auth.Public},
 	{"GET", "/admin/reports", auth.Viewer},
 	{"GET", "/admin/reports/{id}", auth.Viewer},
 	{"POST", "/admin/reports/{id}/actions", auth.Editor},

@@ -80,7 +80,8 @@ type actionIn struct {
 		Revision    int64   `json:"revision,omitempty" minimum:"0" doc:"The revision you read; the action is refused (409) if the report changed since."`
 		Body        string  `json:"body,omitempty" maxLength:"10000" doc:"The message: to the reporter for acknowledge, update and close; internal for note."`
 		Status      string  `json:"status,omitempty" enum:",acknowledged,investigating,resolved,duplicate,not_a_vulnerability"`
-		DuplicateOf int64   `json:"duplicate_of,omitempty" minimum:"0"`
+		DuplicateOf int64   `json:"duplicate_of,omitempty" minimum:"0" doc:"For close as duplicate: the earlier report. Its reporter then gets that report's updates."`
+		Reason      string  `json:"reason,omitempty" maxLength:"10000" doc:"For close as not_a_vulnerability (required): why, as the reporter is told."`
 		Severity    *string `json:"severity,omitempty" enum:",none,low,medium,high,critical"`
 		CVSS        *string `json:"cvss_vector,omitempty" maxLength:"200"`
 		AssigneeID  *int64  `json:"assignee_id,omitempty" minimum:"0"`
@@ -193,7 +194,7 @@ func (s *Server) registerReportsAPI() {
 		func(ctx context.Context, in *actionIn) (*itemOut[disclosure.Report], error) {
 			b := in.Body
 			r, err := s.reports.Act(ctx, actor(ctx), in.ID, disclosure.Action{Kind: b.Kind, Revision: b.Revision, Body: b.Body, Status: b.Status,
-				DuplicateOf: b.DuplicateOf, Severity: b.Severity, CVSS: b.CVSS, AssigneeID: b.AssigneeID, ProductID: b.ProductID})
+				DuplicateOf: b.DuplicateOf, Reason: b.Reason, Severity: b.Severity, CVSS: b.CVSS, AssigneeID: b.AssigneeID, ProductID: b.ProductID})
 			return &itemOut[disclosure.Report]{Body: r}, err
 		})
 	register(s, huma.Operation{OperationID: "publish-advisory", Method: http.MethodPost, Path: "/reports/{id}/advisory", Tags: tags,

@@ -40,10 +40,43 @@ type reportPageData struct {
 	Users    []*auth.User
 	Products []productChoice
 	Editor   bool
-	Error    string
 	Assignee string
 	Advisory *disclosure.Advisory
+	// Duplicates are the reports closed as duplicates of this one: their
+	// reporters get its public updates.
+	Duplicates []*disclosure.Report
+	sentAction
 }
+
+// sentAction is an action form sent back with what is wrong with it: the
+// form (its kind), what was typed in it, and each problem next to its
+// field.
+type sentAction struct {
+	Kind     string
+	Values   map[string]string
+	Error    string
+	Problems []psti.FieldError
+	Links    []problemLink // the problems, linked to their fields
+}
+
+type problemLink struct {
+	Href, Message string
+}
+
+// actionFields names the input of each action form's fields, for the
+// links of the error summary.
+var actionFields = map[string]map[string]string{
+	"acknowledge": {"body": "f-ack"},
+	"update":      {"body": "f-update", "status": "f-ustatus"},
+	"note":        {"body": "f-note"},
+	"triage":      {"severity": "f-severity", "cvss_vector": "f-cvss", "assignee_id": "f-assignee", "product_id": "f-product"},
+	"close":       {"status": "f-cstatus", "duplicate_of": "f-dup", "reason": "f-reason", "body": "f-close"},
+}
+
+// Session key of the last staff action done from this session: the same
+// form sent again (a reload, a double click) is answered as it was the
+// first time rather than with a conflict.
+const keyLastAction = "last_action"
 
 // dueText says when a report's next promise falls due, the way staff need
 // to read it: how long is left, or how late it is.
@@ -150,13 +183,13 @@ func (s *Server) registerReportPages() {
 		s.render(w, r, http.StatusOK, "reports", &view{Title: "Security reports", User: u, Section: "reports", Data: d})
 	})
 	s.page("GET /admin/reports/{id}", auth.Viewer, func(w http.ResponseWriter, r *http.Request, u *auth.User) {
-		s.showReport(w, r, u, "", http.StatusOK)
+		s.showReportSent(w, r, u, sentAction{}, http.StatusOK)
 	})
 	s.page("POST /admin/reports/{id}/actions", auth.Editor, func(w http.ResponseWriter, r *http.Request, u *auth.User) {
 		id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
 		f := r.PostForm
 		rev, _ := strconv.ParseInt(f.Get("revision"), 10, 64)
-		act := disclosure.Action{Kind: f.Get("kind"), Revision: rev, Body: f.Get("body"), Status: f.Get("status")}
+		act := disclosure.Action{Kind: f.Get("kind"), Revision: rev, Body: f.Get("body"), Status: f.Get("status"), Reason: f.Get("reason")}
 		act.DuplicateOf, _ = strconv.ParseInt(strings.TrimPrefix(strings.TrimSpace(f.Get("duplicate_of")), "#"), 10, 64)
 		if act.Kind == "triage" {
 			sev, cvss := f.Get("severity"), f.Get("cvss_vector")
@@ -164,16 +197,32 @@ func (s *Server) registerReportPages() {
 			pid, _ := strconv.ParseInt(f.Get("product_id"), 10, 64)
 			act.Severity, act.CVSS, act.AssigneeID, act.ProductID = &sev, &cvss, &assignee, &pid
 		}
+		done := map[string]string{"acknowledge": "Acknowledged: the reporter has been told.", "update": "Update sent to the reporter.",
+			"note": "Note added (only staff see it).", "triage": "Saved.", "close": "Report closed: the reporter has been told."}
+		memo := fmt.Sprintf("report %d %s %d", id, act.Kind, rev)
 		if _, err := s.reports.Act(r.Context(), userActor(u), id, act); err != nil {
-			if code := psti.ErrorCode(err); code == psti.EINVALID || code == psti.ECONFLICT {
-				s.showReport(w, r, u, psti.ErrorMessage(err)+fieldList(err), statusOf(code))
+			code := psti.ErrorCode(err)
+			if code == psti.ECONFLICT && s.sessions.GetString(r.Context(), keyLastAction) == memo {
+				// This form was sent before, and did its work then.
+				s.redirect(w, r, fmt.Sprintf("/admin/reports/%d", id), done[act.Kind])
+				return
+			}
+			if code == psti.EINVALID || code == psti.ECONFLICT {
+				sent := sentAction{Kind: act.Kind, Values: map[string]string{}, Error: psti.ErrorMessage(err)}
+				for k := range f {
+					sent.Values[k] = f.Get(k)
+				}
+				sent.Problems = psti.ErrorFields(err)
+				for _, fe := range sent.Problems {
+					sent.Links = append(sent.Links, problemLink{Href: "#" + actionFields[act.Kind][fe.Field], Message: fe.Message})
+				}
+				s.showReportSent(w, r, u, sent, statusOf(code))
 				return
 			}
 			s.pageError(w, r, err)
 			return
 		}
-		done := map[string]string{"acknowledge": "Acknowledged: the reporter has been told.", "update": "Update sent to the reporter.",
-			"note": "Note added (only staff see it).", "triage": "Saved.", "close": "Report closed: the reporter has been told."}
+		s.sessions.Put(r.Context(), keyLastAction, memo)
 		s.redirect(w, r, fmt.Sprintf("/admin/reports/%d", id), done[act.Kind])
 	})
 	s.page("GET /admin/reports/{id}/attachments/{aid}", auth.Viewer, func(w http.ResponseWriter, r *http.Request, u *auth.User) {
@@ -204,13 +253,20 @@ func (s *Server) registerReportPages() {
 	})
 	s.page("POST /admin/security-policy", auth.Editor, func(w http.ResponseWriter, r *http.Request, u *auth.User) {
 		p, err := decodePolicy(r.PostForm)
+		memo := fmt.Sprintf("policy %d %d", p.OrganisationID, p.Revision)
 		if err == nil {
 			err = s.reports.SavePolicy(r.Context(), userActor(u), p)
+		}
+		if psti.ErrorCode(err) == psti.ECONFLICT && s.sessions.GetString(r.Context(), keyLastAction) == memo {
+			// This form was sent before, and saved then.
+			s.redirect(w, r, "/admin/security-policy?organisation_id="+strconv.FormatInt(p.OrganisationID, 10), "Saved and published at /security.")
+			return
 		}
 		if err != nil {
 			s.showPolicyForm(w, r, u, p, err, statusOf(psti.ErrorCode(err)))
 			return
 		}
+		s.sessions.Put(r.Context(), keyLastAction, memo)
 		s.redirect(w, r, "/admin/security-policy?organisation_id="+strconv.FormatInt(p.OrganisationID, 10), "Saved and published at /security.")
 	})
 }
@@ -226,7 +282,14 @@ func fieldList(err error) string {
 	return " " + strings.Join(parts, " ")
 }
 
+// showReport shows a report with a problem to tell.
 func (s *Server) showReport(w http.ResponseWriter, r *http.Request, u *auth.User, problem string, status int) {
+	s.showReportSent(w, r, u, sentAction{Error: problem}, status)
+}
+
+// showReportSent shows a report, with the action form sent back if there
+// is one.
+func (s *Server) showReportSent(w http.ResponseWriter, r *http.Request, u *auth.User, sent sentAction, status int) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
 		s.errorPage(w, r, http.StatusNotFound, "There is no such report.")
@@ -247,7 +310,14 @@ func (s *Server) showReport(w http.ResponseWriter, r *http.Request, u *auth.User
 		s.pageError(w, r, err)
 		return
 	}
-	d := reportPageData{reportRow: s.reportRow(&calendars{s: s, r: r}, rep, names), Events: events, Editor: u.Role.Allows(auth.Editor), Error: problem}
+	if sent.Values == nil {
+		sent.Values = map[string]string{}
+	}
+	d := reportPageData{reportRow: s.reportRow(&calendars{s: s, r: r}, rep, names), Events: events, Editor: u.Role.Allows(auth.Editor), sentAction: sent}
+	if d.Duplicates, err = s.store.Duplicates(r.Context(), id); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
 	for id, n := range names {
 		d.Products = append(d.Products, productChoice{ID: id, Name: n})
 	}

@@ -53,11 +53,22 @@ type productChoice struct {
 }
 
 type statusPageData struct {
-	Receipt string
-	Status  *disclosure.Status
-	Error   string
-	Sent    bool
+	Receipt   string // as typed in the look-up form
+	Status    *disclosure.Status
+	Error     string
+	Problems  []psti.FieldError
+	Message   string // the reply as typed, after an error
+	FormToken string // the reply form's one-time token
 }
+
+// Session keys of the reporter's pages. The receipt a reporter looked up
+// (or was just given) is kept in their session, so the status page's
+// address never carries it; the report form's token is kept so the page
+// after the form shows the same receipt however often it is reloaded.
+const (
+	keyStatusReceipt = "status_receipt"
+	keyReportForm    = "report_form"
+)
 
 // policies returns the policies in force, as the policy page shows them.
 func (s *Server) policies(ctx context.Context) ([]policyView, error) {
@@ -106,26 +117,130 @@ func (s *Server) registerSecurityPages() {
 	})
 	s.pageWith("POST /security/report", auth.Public, pageOpts{upload: true, limit: s.intake,
 		limitMsg: "Too many reports from your address. Wait %d seconds, then send it again; what you wrote is still in the form if you go back."}, s.submitReport)
+	s.page("GET /security/receipt", auth.Public, s.showReceipt)
 	s.page("GET /security/status", auth.Public, func(w http.ResponseWriter, r *http.Request, u *auth.User) {
-		s.render(w, r, http.StatusOK, "security_status", &view{Title: "Your report", User: u, Data: statusPageData{}})
+		code := s.sessions.GetString(r.Context(), keyStatusReceipt)
+		if code == "" {
+			s.renderStatus(w, r, u, http.StatusOK, statusPageData{})
+			return
+		}
+		s.showStatus(w, r, u, code, statusPageData{}, http.StatusOK)
 	})
 	s.pageWith("POST /security/status", auth.Public, pageOpts{limit: s.lookups,
 		limitMsg: "Too many attempts from your address. Wait %d seconds, then try again."}, func(w http.ResponseWriter, r *http.Request, u *auth.User) {
-		s.showStatus(w, r, u, r.PostForm.Get("receipt"), false)
-	})
-	s.pageWith("POST /security/status/reply", auth.Public, pageOpts{limit: s.intake,
-		limitMsg: "Too many messages from your address. Wait %d seconds, then send it again."}, func(w http.ResponseWriter, r *http.Request, u *auth.User) {
-		code := r.PostForm.Get("receipt")
-		if err := s.reports.Reply(r.Context(), code, r.PostForm.Get("message")); err != nil {
-			d := statusPageData{Receipt: code, Error: psti.ErrorMessage(err)}
-			if st, serr := s.reports.ReporterStatus(r.Context(), code); serr == nil {
-				d.Status = st
+		code := strings.TrimSpace(r.PostForm.Get("receipt"))
+		if _, err := s.reports.ReporterStatus(r.Context(), code); err != nil {
+			d := statusPageData{Receipt: code, Error: psti.ErrorMessage(err), Problems: []psti.FieldError{{Field: "receipt", Message: psti.ErrorMessage(err)}}}
+			if psti.ErrorCode(err) != psti.ENOTFOUND {
+				s.pageError(w, r, err)
+				return
 			}
-			s.render(w, r, statusOf(psti.ErrorCode(err)), "security_status", &view{Title: "Your report", User: u, Data: d})
+			s.renderStatus(w, r, u, http.StatusNotFound, d)
 			return
 		}
-		s.showStatus(w, r, u, code, true)
+		s.sessions.Put(r.Context(), keyStatusReceipt, code)
+		http.Redirect(w, r, disclosure.StatusPath, http.StatusSeeOther)
 	})
+	s.page("POST /security/status/forget", auth.Public, func(w http.ResponseWriter, r *http.Request, u *auth.User) {
+		s.sessions.Remove(r.Context(), keyStatusReceipt)
+		s.redirect(w, r, disclosure.StatusPath, "This browser no longer shows that report. Your receipt code still works.")
+	})
+	s.pageWith("POST /security/status/reply", auth.Public, pageOpts{upload: true, limit: s.intake,
+		limitMsg: "Too many messages from your address. Wait %d seconds, then send it again."}, s.reply)
+}
+
+// renderStatus shows the status page: the look-up form, or a report.
+func (s *Server) renderStatus(w http.ResponseWriter, r *http.Request, u *auth.User, status int, d statusPageData) {
+	v := &view{Title: "Your report", User: u, Data: d}
+	if u == nil {
+		v.Flash = s.sessions.PopString(r.Context(), keyFlash)
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	s.render(w, r, status, "security_status", v)
+}
+
+// showStatus shows the report with receipt code, with d's error and what
+// was typed; a code that no longer finds a report is forgotten.
+func (s *Server) showStatus(w http.ResponseWriter, r *http.Request, u *auth.User, code string, d statusPageData, status int) {
+	st, err := s.reports.ReporterStatus(r.Context(), code)
+	if psti.ErrorCode(err) == psti.ENOTFOUND {
+		s.sessions.Remove(r.Context(), keyStatusReceipt)
+		s.renderStatus(w, r, u, http.StatusNotFound, statusPageData{Error: psti.ErrorMessage(err)})
+		return
+	}
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	// The reply form names its report, so a reply goes to the report on
+	// the page even if another was looked up since in another tab.
+	d.Status, d.Receipt = st, code
+	if d.FormToken == "" {
+		d.FormToken = disclosure.NewFormToken(s.cfg.Clock.Now())
+	}
+	s.renderStatus(w, r, u, status, d)
+}
+
+// reply adds the reporter's message, and the files sent with it, to the
+// report in their session (or named by the form), then shows the report
+// again: a reload shows it, and sending the same form twice adds the
+// message once.
+func (s *Server) reply(w http.ResponseWriter, r *http.Request, u *auth.User) {
+	in := &attachmentsIn{s: s, client: clientAddr(r)}
+	defer in.discard()
+	values, err := s.readUpload(w, r, in)
+	code := strings.TrimSpace(values["receipt"])
+	if code == "" {
+		code = s.sessions.GetString(r.Context(), keyStatusReceipt)
+	}
+	d := statusPageData{Message: values["message"], FormToken: values["form_token"]}
+	fail := func(status int, err error) {
+		d.Error, d.Problems = psti.ErrorMessage(err), psti.ErrorFields(err)
+		if len(d.Problems) > 0 {
+			d.Error = "Please correct what is marked below, then send the message again."
+		}
+		if errors.Is(err, disclosure.ErrFormExpired) {
+			d.FormToken = ""
+		}
+		if code == "" {
+			s.renderStatus(w, r, u, status, statusPageData{Error: "Enter your receipt code again to reply: this browser no longer shows your report."})
+			return
+		}
+		s.showStatus(w, r, u, code, d, status)
+	}
+	var refused *refusal
+	if errors.As(err, &refused) {
+		if refused.wait > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(int(refused.wait.Seconds())))
+		}
+		fail(refused.status, psti.FieldErrorf(psti.EINVALID, "attachments", "%s", refused.msg))
+		return
+	}
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	if !in.take() {
+		w.Header().Set("Retry-After", strconv.Itoa(int(in.wait.Seconds())))
+		fail(http.StatusTooManyRequests, psti.FieldErrorf(psti.EINVALID, "attachments", "%s", in.addressMsg()))
+		return
+	}
+	err = s.reports.SendMessage(r.Context(), disclosure.Message{Receipt: code, Body: values["message"], Files: in.atts, FormToken: values["form_token"]})
+	if err != nil {
+		in.giveBack()
+		switch psti.ErrorCode(err) {
+		case psti.EINVALID:
+			fail(http.StatusUnprocessableEntity, err)
+		case psti.ENOTFOUND:
+			s.sessions.Remove(r.Context(), keyStatusReceipt)
+			s.renderStatus(w, r, u, http.StatusNotFound, statusPageData{Error: psti.ErrorMessage(err)})
+		default:
+			s.pageError(w, r, err)
+		}
+		return
+	}
+	s.sessions.Put(r.Context(), keyStatusReceipt, code)
+	s.redirect(w, r, disclosure.StatusPath, "Your message has been added to the report.")
 }
 
 // overLimit answers 429 with Retry-After and a page saying how long to wait
@@ -141,18 +256,10 @@ func (s *Server) overLimit(w http.ResponseWriter, r *http.Request, l *limiter, m
 	return true
 }
 
-func (s *Server) showStatus(w http.ResponseWriter, r *http.Request, u *auth.User, code string, sent bool) {
-	w.Header().Set("Cache-Control", "no-store")
-	st, err := s.reports.ReporterStatus(r.Context(), code)
-	if err != nil {
-		s.render(w, r, statusOf(psti.ErrorCode(err)), "security_status", &view{Title: "Your report", User: u,
-			Data: statusPageData{Receipt: code, Error: psti.ErrorMessage(err)}})
-		return
-	}
-	s.render(w, r, http.StatusOK, "security_status", &view{Title: "Your report", User: u, Data: statusPageData{Receipt: strings.TrimSpace(code), Status: st, Sent: sent}})
-}
-
 func (s *Server) showReportForm(w http.ResponseWriter, r *http.Request, u *auth.User, values map[string]string, err error, status int) {
+	if values["form_token"] == "" {
+		values["form_token"] = disclosure.NewFormToken(s.cfg.Clock.Now())
+	}
 	d := reportFormData{Values: values}
 	ps, lerr := s.store.Products(r.Context(), product.Filter{Limit: 500})
 	if lerr != nil {
@@ -171,77 +278,85 @@ func (s *Server) showReportForm(w http.ResponseWriter, r *http.Request, u *auth.
 	s.render(w, r, status, "security_report", &view{Title: "Report a security problem", User: u, Data: d})
 }
 
-// submitReport reads the report form as it streams in: its text fields,
-// and attachments, each kept in a private file while it arrives, up to the
-// limit in all.
-func (s *Server) submitReport(w http.ResponseWriter, r *http.Request, u *auth.User) {
+// readUpload reads a form that may carry files, as it streams in: its
+// text fields, and the files, each kept in a private file while it
+// arrives, up to the limit in all. What the sender must be told comes
+// back as a *refusal; the fields read so far come back in any case.
+func (s *Server) readUpload(w http.ResponseWriter, r *http.Request, in *attachmentsIn) (map[string]string, error) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxReportForm)
 	values := map[string]string{}
-	in := &attachmentsIn{s: s, client: clientAddr(r)}
-	defer in.discard()
-	fail := func(status int, msg string) {
-		s.showReportForm(w, r, u, values, psti.Errorf(psti.EINVALID, "%s", msg), status)
-	}
-	tooLarge := fmt.Sprintf("The report with its files is larger than %d MiB. Leave out the largest files and describe them instead.", disclosure.MaxAttachments>>20)
+	unreadable := &refusal{status: http.StatusBadRequest, msg: "The form could not be read. Send it again."}
+	tooLarge := &refusal{status: http.StatusRequestEntityTooLarge,
+		msg: fmt.Sprintf("The form with its files is larger than %d MiB. Leave out the largest files and describe them instead.", disclosure.MaxAttachments>>20)}
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if mt == "application/x-www-form-urlencoded" {
 		if err := r.ParseForm(); err != nil {
-			fail(http.StatusBadRequest, "The form could not be read. Send it again.")
-			return
+			return values, unreadable
 		}
 		for k := range r.PostForm {
 			values[k] = r.PostForm.Get(k)
 		}
-	} else {
-		mr, err := r.MultipartReader()
-		if err != nil {
-			fail(http.StatusBadRequest, "The form could not be read. Send it again.")
-			return
+		return values, nil
+	}
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return values, unreadable
+	}
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			return values, nil
 		}
-		for {
-			part, err := mr.NextPart()
-			if err == io.EOF {
-				break
-			}
-			var tooBig *http.MaxBytesError
-			if errors.As(err, &tooBig) {
-				fail(http.StatusRequestEntityTooLarge, tooLarge)
-				return
-			}
-			if err != nil {
-				fail(http.StatusBadRequest, "The form could not be read. Send it again.")
-				return
-			}
-			name := part.FormName()
-			if name == "attachments" {
-				if part.FileName() == "" {
-					continue
-				}
-				if err := in.receive(r.Context(), part); err != nil {
-					var refused *refusal
-					if errors.As(err, &refused) {
-						if refused.wait > 0 {
-							w.Header().Set("Retry-After", strconv.Itoa(int(refused.wait.Seconds())))
-						}
-						fail(refused.status, refused.msg)
-						return
-					}
-					if errors.As(err, &tooBig) {
-						fail(http.StatusRequestEntityTooLarge, tooLarge)
-						return
-					}
-					s.pageError(w, r, err)
-					return
-				}
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return values, tooLarge
+		}
+		if err != nil {
+			return values, unreadable
+		}
+		name := part.FormName()
+		if name == "attachments" {
+			if part.FileName() == "" {
 				continue
 			}
-			v, err := io.ReadAll(io.LimitReader(part, 64<<10))
-			if err != nil {
-				fail(http.StatusBadRequest, "The form could not be read. Send it again.")
-				return
+			if err := in.receive(r.Context(), part); err != nil {
+				if errors.As(err, &tooBig) {
+					return values, tooLarge
+				}
+				return values, err
 			}
-			values[name] = string(v)
+			continue
 		}
+		v, err := io.ReadAll(io.LimitReader(part, 64<<10))
+		if err != nil {
+			return values, unreadable
+		}
+		values[name] = string(v)
+	}
+}
+
+// submitReport stores a report sent from the form, then sends the browser
+// to the receipt (post, redirect, get). The form's one-time token makes a
+// second send of it (a reload, a double click) store nothing more and
+// lead to the same receipt.
+func (s *Server) submitReport(w http.ResponseWriter, r *http.Request, u *auth.User) {
+	in := &attachmentsIn{s: s, client: clientAddr(r)}
+	defer in.discard()
+	values, err := s.readUpload(w, r, in)
+	fail := func(status int, msg string) {
+		s.showReportForm(w, r, u, values, psti.Errorf(psti.EINVALID, "%s", msg), status)
+	}
+	var refused *refusal
+	if errors.As(err, &refused) {
+		if refused.wait > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(int(refused.wait.Seconds())))
+		}
+		fail(refused.status, refused.msg)
+		return
+	}
+	if err != nil {
+		s.pageError(w, r, err)
+		return
 	}
 	// The address's share of the day's attachments is taken only now that
 	// every file is here, and given back if the report is not stored.
@@ -261,26 +376,51 @@ func (s *Server) submitReport(w http.ResponseWriter, r *http.Request, u *auth.Us
 	if steps := strings.TrimSpace(values["steps"]); steps != "" {
 		details += "\n\nHow to reproduce it:\n" + steps
 	}
+	// A form sent without a token (a program, not this site's form) gets
+	// one of its own: it is stored like any other, and its receipt is
+	// shown the same way.
+	token := values["form_token"]
+	if token == "" {
+		token = disclosure.NewFormToken(s.cfg.Clock.Now())
+	}
 	pid, _ := strconv.ParseInt(values["product_id"], 10, 64)
-	rep, code, err := s.reports.Submit(r.Context(), disclosure.Submission{Summary: values["summary"], Details: details, ProductID: pid,
-		ProductText: values["product"], ContactEmail: values["contact_email"], Credit: values["credit"], Attachments: atts})
+	_, code, err := s.reports.Submit(r.Context(), disclosure.Submission{Summary: values["summary"], Details: details, ProductID: pid,
+		ProductText: values["product"], ContactEmail: values["contact_email"], Credit: values["credit"], Attachments: atts, FormToken: token})
 	if err != nil {
 		in.giveBack()
 		if psti.ErrorCode(err) != psti.EINVALID {
 			s.pageError(w, r, err)
 			return
 		}
+		if errors.Is(err, disclosure.ErrFormExpired) {
+			values["form_token"] = "" // a fresh form
+		}
 		s.showReportForm(w, r, u, values, err, http.StatusUnprocessableEntity)
 		return
 	}
-	// The receipt is shown once, on this answer: not cached, not in an
-	// address.
+	// The receipt never appears in an address: the session carries the
+	// form's token to the receipt page, and the receipt to the status
+	// page, so both work without typing it.
+	s.sessions.Put(r.Context(), keyReportForm, token)
+	s.sessions.Put(r.Context(), keyStatusReceipt, code)
+	http.Redirect(w, r, "/security/receipt", http.StatusSeeOther)
+}
+
+// showReceipt shows the receipt of the report this browser sent last, as
+// often as the page is reloaded, while the form's token lasts.
+func (s *Server) showReceipt(w http.ResponseWriter, r *http.Request, u *auth.User) {
 	w.Header().Set("Cache-Control", "no-store")
+	rep, code, err := s.reports.Receipt(r.Context(), s.sessions.GetString(r.Context(), keyReportForm))
+	if err != nil && psti.ErrorCode(err) != psti.ENOTFOUND {
+		s.pageError(w, r, err)
+		return
+	}
 	s.render(w, r, http.StatusOK, "security_receipt", &view{Title: "Your report has been received", User: u,
 		Data: struct {
 			Receipt string
 			Report  *disclosure.Report
-		}{code, rep}})
+			Hours   int
+		}{code, rep, int(disclosure.FormTokenLife.Hours())}})
 }
 
 // attachmentType keeps a sent content type only if it is well formed; the

@@ -59,6 +59,7 @@ func Run(t *testing.T, b Backend) {
 		{"PasswordAudits", testPasswordAudits},
 		{"Mail", testMail},
 		{"Reports", testReports},
+		{"ReportForms", testReportForms},
 		{"InstallationKeys", testInstallationKeys},
 		{"PasswordFingerprints", testPasswordFingerprints},
 		{"PasswordAuditReviews", testPasswordAuditReviews},

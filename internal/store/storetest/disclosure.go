@@ -3,6 +3,7 @@ package storetest
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -234,5 +235,141 @@ func testReports(t *testing.T, b Backend) {
 		if _, err := c.ExecContext(ctx, stmt); err == nil {
 			t.Errorf("%s: the database allowed it", stmt)
 		}
+	}
+}
+
+// testReportForms: a form's key is written in the same transaction as the
+// report or message it adds, once: of many sends of one form at once,
+// exactly one is stored and the others are told it was sent (ErrFormSent);
+// the key finds the report and what was sealed with it until it expires,
+// and is then forgotten. Files sent with a message name it; a report
+// keeps the reason it is not a vulnerability; its duplicates are listed.
+func testReportForms(t *testing.T, b Backend) {
+	db, clock := Open(t, b)
+	ctx := context.Background()
+	s := NewSeed(t, db)
+	now := clock.Now()
+	newReport := func(summary string) *disclosure.Report {
+		return &disclosure.Report{OrganisationID: s.Org.ID, Summary: summary, Details: "d", Status: disclosure.StatusReceived, ReceivedAt: now}
+	}
+	received := disclosure.Event{At: now, Kind: disclosure.EventReceived, Public: true, Status: disclosure.StatusReceived}
+
+	// One form sent 12 times at once, among other reports arriving in
+	// the same groups.
+	key := bytes.Repeat([]byte{7}, 32)
+	const sends = 12
+	var wg sync.WaitGroup
+	results := make([]error, sends)
+	stored := make([]int64, sends)
+	for i := range sends {
+		wg.Go(func() {
+			r := newReport("sent twice")
+			_, h := disclosure.NewReceipt()
+			results[i] = db.SubmitReportOnce(ctx, r, h, &disclosure.Once{Key: key, Sealed: []byte("sealed receipt"), Expires: now.Add(time.Hour)}, received)
+			stored[i] = r.ID
+		})
+		wg.Go(func() {
+			_, h := disclosure.NewReceipt()
+			must(t, db.SubmitReport(ctx, newReport("another"), h, received))
+		})
+	}
+	wg.Wait()
+	var won int64
+	for i, err := range results {
+		switch {
+		case err == nil:
+			if won != 0 {
+				t.Fatalf("the form was stored twice: reports %d and %d", won, stored[i])
+			}
+			won = stored[i]
+		case errors.Is(err, disclosure.ErrFormSent) && psti.ErrorCode(err) == psti.ECONFLICT:
+		default:
+			t.Fatalf("send %d: %v", i, err)
+		}
+	}
+	if won == 0 {
+		t.Fatal("no send of the form was stored")
+	}
+	all, err := db.Reports(ctx, disclosure.Filter{Limit: 1000})
+	must(t, err)
+	n := 0
+	for _, r := range all {
+		if r.Summary == "sent twice" {
+			n++
+		}
+	}
+	if n != 1 || len(all) != sends+1 {
+		t.Fatalf("%d reports of the form, %d in all; want 1 and %d", n, len(all), sends+1)
+	}
+	id, sealed, err := db.FormSent(ctx, key, now)
+	if err != nil || id != won || string(sealed) != "sealed receipt" {
+		t.Fatalf("the form's key finds report %d %q (%v), want %d", id, sealed, err, won)
+	}
+	if _, _, err := db.FormSent(ctx, bytes.Repeat([]byte{8}, 32), now); psti.ErrorCode(err) != psti.ENOTFOUND {
+		t.Fatalf("an unknown key: %v", err)
+	}
+	if _, _, err := db.FormSent(ctx, key, now.Add(2*time.Hour)); psti.ErrorCode(err) != psti.ENOTFOUND {
+		t.Fatalf("an expired key still finds its report: %v", err)
+	}
+
+	// A reply form sent three times at once, with a file: one message,
+	// its file naming it.
+	replyKey := bytes.Repeat([]byte{9}, 32)
+	var rw sync.WaitGroup
+	replyErrs := make(chan error, 3)
+	for range 3 {
+		rw.Go(func() {
+			e := &disclosure.Event{At: now, Kind: disclosure.EventReporter, Public: true, Body: "here is the capture"}
+			files := []disclosure.Attachment{{Name: "capture.pcap", ContentType: "application/octet-stream", Size: 4, SHA256: "x", Content: strings.NewReader("pcap")}}
+			replyErrs <- db.AddMessage(ctx, psti.System("reporter"), won, e, &disclosure.Once{Key: replyKey, Expires: now.Add(time.Hour)}, files)
+		})
+	}
+	rw.Wait()
+	close(replyErrs)
+	ok := 0
+	for err := range replyErrs {
+		if err == nil {
+			ok++
+		} else if !errors.Is(err, disclosure.ErrFormSent) {
+			t.Fatalf("reply: %v", err)
+		}
+	}
+	es, err := db.Events(ctx, won)
+	must(t, err)
+	if ok != 1 || len(es) != 2 || es[1].Body != "here is the capture" {
+		t.Fatalf("a reply form sent 3 times: %d stored, timeline %+v", ok, es)
+	}
+	r, err := db.Report(ctx, won)
+	must(t, err)
+	if len(r.Attachments) != 1 || r.Attachments[0].EventID != es[1].ID || r.Attachments[0].Name != "capture.pcap" {
+		t.Fatalf("the reply's file: %+v (message %d)", r.Attachments, es[1].ID)
+	}
+
+	// Expired keys are forgotten when a new one is written: the form may
+	// then add again (the service refuses expired tokens before that).
+	clock.Add(2 * time.Hour)
+	_, h := disclosure.NewReceipt()
+	later := newReport("sent again after expiry")
+	must(t, db.SubmitReportOnce(ctx, later, h, &disclosure.Once{Key: key, Expires: clock.Now().Add(time.Hour)}, received))
+	if id, _, err := db.FormSent(ctx, key, clock.Now()); err != nil || id != later.ID {
+		t.Fatalf("the key written again: report %d, %v", id, err)
+	}
+
+	// Closing as a duplicate, and as not a vulnerability with a reason.
+	dup, err := db.Report(ctx, later.ID)
+	must(t, err)
+	dup.Status, dup.DuplicateOf = disclosure.StatusDuplicate, won
+	must(t, db.SaveReport(ctx, psti.System("test"), dup, disclosure.Event{At: clock.Now(), Kind: disclosure.EventClosed, Public: true}))
+	ds, err := db.Duplicates(ctx, won)
+	must(t, err)
+	if len(ds) != 1 || ds[0].ID != later.ID || ds[0].DuplicateOf != won {
+		t.Fatalf("duplicates of %d: %+v", won, ds)
+	}
+	orig, err := db.Report(ctx, won)
+	must(t, err)
+	orig.Status, orig.Reason = disclosure.StatusNotVulnerability, "The port is closed in the shipped firmware."
+	must(t, db.SaveReport(ctx, psti.System("test"), orig, disclosure.Event{At: clock.Now(), Kind: disclosure.EventClosed, Public: true}))
+	if got, err := db.Report(ctx, won); err != nil || got.Reason != orig.Reason || got.Status != disclosure.StatusNotVulnerability {
+		t.Fatalf("reason kept: %+v %v", got, err)
 	}
 }
