@@ -8,6 +8,7 @@ package product
 
 import (
 	"context"
+	"math"
 	"strconv"
 	"strings"
 
@@ -30,6 +31,9 @@ type Organisation struct {
 	LegalName string `json:"legal_name" doc:"Registered legal name."`
 	Address   string `json:"address" doc:"Postal address, one line per line of the address."`
 	Website   string `json:"website,omitempty" doc:"Public website, https://…"`
+	// BrandColour is the colour of the public pages' header and links, as
+	// #rrggbb; "" for the pages' own. White text on it must read at 4.5:1.
+	BrandColour string `json:"brand_colour,omitempty" doc:"Colour of the public pages' header and links, #rrggbb; white text on it must have a contrast of at least 4.5:1." maxLength:"7"`
 }
 
 // Validate checks the fields a person fills in.
@@ -38,7 +42,40 @@ func (o *Organisation) Validate() error {
 	p.Text("legal_name", "Legal name", o.LegalName, true, MaxName)
 	p.LongText("address", "Postal address", o.Address, true, MaxAddress)
 	p.URL("website", "Website", o.Website, false)
+	if o.BrandColour != "" {
+		if c, ok := contrastWithWhite(o.BrandColour); !ok {
+			p.Add("brand_colour", "Enter the colour as # and 6 hexadecimal digits, like #14243b.")
+		} else if c < MinContrast {
+			p.Add("brand_colour", "White text on this colour has a contrast of %.1f:1; it needs at least %.1f:1 to be read easily. Choose a darker colour.", math.Floor(c*10)/10, MinContrast)
+		}
+	}
 	return p.Err()
+}
+
+// MinContrast is the least contrast between white text and an
+// organisation's colour (WCAG 2.2 success criterion 1.4.3, normal text).
+const MinContrast = 4.5
+
+// contrastWithWhite returns the contrast ratio between white and a colour
+// written #rrggbb (WCAG 2.2 relative luminance), and false if it is not
+// written so.
+func contrastWithWhite(hex string) (float64, bool) {
+	if len(hex) != 7 || hex[0] != '#' {
+		return 0, false
+	}
+	v, err := strconv.ParseUint(hex[1:], 16, 32)
+	if err != nil {
+		return 0, false
+	}
+	lin := func(c uint64) float64 {
+		s := float64(c) / 255
+		if s <= 0.04045 {
+			return s / 12.92
+		}
+		return math.Pow((s+0.055)/1.055, 2.4)
+	}
+	l := 0.2126*lin(v>>16&0xff) + 0.7152*lin(v>>8&0xff) + 0.0722*lin(v&0xff)
+	return 1.05 / (l + 0.05), true
 }
 
 // Manufacturer is a person or company named as a manufacturer on a product.

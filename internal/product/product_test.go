@@ -99,3 +99,38 @@ func TestValidate(t *testing.T) {
 		})
 	}
 }
+
+// TestOrganisationColour: an organisation's colour is #rrggbb, and dark
+// enough that white text on it reads at 4.5:1 (WCAG 1.4.3).
+func TestOrganisationColour(t *testing.T) {
+	for _, c := range []struct {
+		colour string
+		want   string // part of the message, "" for accepted
+	}{
+		{"", ""},
+		{"#14243b", ""},
+		{"#0b5cad", ""},
+		{"#767676", ""}, // 4.54:1, the lightest grey that passes
+		{"#777777", "4.4:1"},
+		{"#ffdd00", "darker"},
+		{"#ffffff", "1.0:1"},
+		{"14243b", "6 hexadecimal digits"},
+		{"#14243", "6 hexadecimal digits"},
+		{"#14243g", "6 hexadecimal digits"},
+		{"#+14243", "6 hexadecimal digits"},
+		{"red", "6 hexadecimal digits"},
+	} {
+		o := &Organisation{LegalName: "Acme", Address: "1 High Street", BrandColour: c.colour}
+		err := o.Validate()
+		if c.want == "" {
+			if err != nil {
+				t.Errorf("%q refused: %v", c.colour, err)
+			}
+			continue
+		}
+		fe := psti.ErrorFields(err)
+		if len(fe) != 1 || fe[0].Field != "brand_colour" || !strings.Contains(fe[0].Message, c.want) {
+			t.Errorf("%q: %v, want a message on brand_colour saying %q", c.colour, err, c.want)
+		}
+	}
+}

@@ -91,11 +91,11 @@ func notFound(err error, kind string, id int64) error {
 
 // ---- organisations ----
 
-const organisationCols = recordCols + `, legal_name, address, website`
+const organisationCols = recordCols + `, legal_name, address, website, brand_colour`
 
 func scanOrganisation(row interface{ Scan(...any) error }) (*product.Organisation, error) {
 	o := &product.Organisation{}
-	err := row.Scan(append(recordDest(&o.Record), &o.LegalName, &o.Address, &o.Website)...)
+	err := row.Scan(append(recordDest(&o.Record), &o.LegalName, &o.Address, &o.Website, &o.BrandColour)...)
 	return o, err
 }
 
@@ -125,8 +125,8 @@ func (db *DB) CreateOrganisation(ctx context.Context, a psti.Actor, o *product.O
 	}
 	return db.write(ctx, a, func(tx *sql.Tx, now time.Time) (*change, error) {
 		o.Record = newRecord(now)
-		err := tx.QueryRowContext(ctx, `INSERT INTO organisations (revision, created_at, updated_at, legal_name, address, website)
-			VALUES (1, $1, $1, $2, $3, $4) RETURNING id`, now, o.LegalName, o.Address, o.Website).Scan(&o.ID)
+		err := tx.QueryRowContext(ctx, `INSERT INTO organisations (revision, created_at, updated_at, legal_name, address, website, brand_colour)
+			VALUES (1, $1, $1, $2, $3, $4, $5) RETURNING id`, now, o.LegalName, o.Address, o.Website, o.BrandColour).Scan(&o.ID)
 		if err != nil {
 			return nil, fmt.Errorf("store: unable to create organisation: %w", err)
 		}
@@ -148,8 +148,8 @@ func (db *DB) UpdateOrganisation(ctx context.Context, a psti.Actor, o *product.O
 			return nil, err
 		}
 		o.Record = bumped(before.Record, now)
-		_, err = tx.ExecContext(ctx, `UPDATE organisations SET revision = $1, updated_at = $2, legal_name = $3, address = $4, website = $5
-			WHERE id = $6`, o.Revision, now, o.LegalName, o.Address, o.Website, o.ID)
+		_, err = tx.ExecContext(ctx, `UPDATE organisations SET revision = $1, updated_at = $2, legal_name = $3, address = $4, website = $5, brand_colour = $6
+			WHERE id = $7`, o.Revision, now, o.LegalName, o.Address, o.Website, o.BrandColour, o.ID)
 		if err != nil {
 			return nil, fmt.Errorf("store: unable to update organisation %d: %w", o.ID, err)
 		}

@@ -29,6 +29,7 @@ var access = []struct {
 	{"GET", "/readyz", auth.Public},
 	{"GET", "/metrics", auth.Public},
 	{"GET", "/static/", auth.Public},
+	{"GET", "/brand.css", auth.Public},
 	// API description and unknown API paths.
 	{"GET", "/api/v1/openapi.json", auth.Public},
 	{"GET", "/api/v1/openapi-3.0.json", auth.Public},
