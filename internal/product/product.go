@@ -7,7 +7,12 @@
 package product
 
 import (
+	"bytes"
 	"context"
+	"image"
+	"image/jpeg"
+	"image/png"
+	"io"
 	"math"
 	"strconv"
 	"strings"
@@ -34,6 +39,39 @@ type Organisation struct {
 	// BrandColour is the colour of the public pages' header and links, as
 	// #rrggbb; "" for the pages' own. White text on it must read at 4.5:1.
 	BrandColour string `json:"brand_colour,omitempty" doc:"Colour of the public pages' header and links, #rrggbb; white text on it must have a contrast of at least 4.5:1." maxLength:"7"`
+	// LogoSHA256 names the organisation's logo (hex SHA-256), "" for none.
+	// It is set by SetLogo, never by a form or the API.
+	LogoSHA256 string `json:"-"`
+}
+
+// Limits on an organisation's logo: a small image for a page header.
+const (
+	MaxLogoBytes = 100_000
+	MaxLogoSide  = 2000
+)
+
+// CheckLogo checks an uploaded logo and returns its content type. Only PNG
+// and JPEG images are taken, read from the data rather than from what the
+// upload says: an SVG can carry scripts, and a file that is not the image
+// it claims to be must never be served as one.
+func CheckLogo(data []byte) (string, error) {
+	if len(data) == 0 {
+		return "", psti.FieldErrorf(psti.EINVALID, "logo", "Choose an image file.")
+	}
+	if len(data) > MaxLogoBytes {
+		return "", psti.FieldErrorf(psti.EINVALID, "logo", "The image is %d kB; a logo may be at most %d kB.", (len(data)+999)/1000, MaxLogoBytes/1000)
+	}
+	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
+	if err != nil || (format != "png" && format != "jpeg") {
+		return "", psti.FieldErrorf(psti.EINVALID, "logo", "The file is not a PNG or JPEG image.")
+	}
+	if cfg.Width < 1 || cfg.Height < 1 || cfg.Width > MaxLogoSide || cfg.Height > MaxLogoSide {
+		return "", psti.FieldErrorf(psti.EINVALID, "logo", "The image is %d by %d pixels; a logo may be at most %d pixels each way.", cfg.Width, cfg.Height, MaxLogoSide)
+	}
+	if _, err := map[string]func(io.Reader) (image.Image, error){"png": png.Decode, "jpeg": jpeg.Decode}[format](bytes.NewReader(data)); err != nil {
+		return "", psti.FieldErrorf(psti.EINVALID, "logo", "The image is damaged: it could not be read.")
+	}
+	return "image/" + format, nil
 }
 
 // Validate checks the fields a person fills in.

@@ -1,13 +1,17 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -216,4 +220,85 @@ func TestBrowserPublicFace(t *testing.T) {
 	b.fitsWidth("public-security")
 	b.open("/")
 	b.fitsWidth("public-home")
+}
+
+// TestBrowserLogo: an editor uploads the organisation's logo; a file that
+// is not a PNG or JPEG image (an SVG, text named .png) is refused next to
+// the field; the public pages then show the logo beside the name, served
+// as the image it is and nothing else; it can be removed.
+func TestBrowserLogo(t *testing.T) {
+	e := newEnv(t, storetest.SQLite)
+	seed := storetest.NewSeed(t, e.db)
+	dir := t.TempDir()
+	files := map[string][]byte{
+		"logo.png": testLogo(t),
+		"fake.png": []byte("<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>"),
+	}
+	for name, data := range files {
+		must(t, os.WriteFile(filepath.Join(dir, name), data, 0o644))
+	}
+	b := newBrowser(t, e.ts.URL)
+	b.open("/login")
+	b.fill(map[string]string{"email": e.users[auth.Editor].Email, "password": testPassword})
+	b.submit("button[type=submit]", "/admin")
+	b.open(fmt.Sprintf("/admin/organisations/%d", seed.Org.ID))
+	b.submit(`a[href$="/logo"]`, fmt.Sprintf("/admin/organisations/%d/logo", seed.Org.ID))
+	b.do(chromedp.SetUploadFiles(`input[name=logo]`, []string{filepath.Join(dir, "fake.png")}))
+	b.submit("main form.form button[type=submit]", "/admin/organisations/")
+	if msg := b.text("#e-logo"); !strings.Contains(msg, "not a PNG or JPEG") {
+		t.Fatalf("a fake image is not refused next to its field: %q", msg)
+	}
+	b.fitsWidth("logo-error")
+	b.do(chromedp.SetUploadFiles(`input[name=logo]`, []string{filepath.Join(dir, "logo.png")}))
+	b.submit("main form.form button[type=submit]", fmt.Sprintf("/admin/organisations/%d", seed.Org.ID))
+	if f := b.text(".flash"); !strings.Contains(f, "logo is saved") {
+		t.Fatalf("flash %q", f)
+	}
+	b.submit("header button[type=submit]", "/login")
+	b.open("/security")
+	w, err := chromedp.Run(b.ctx, chromedp.Evaluate[int](`document.querySelector("header .brand img").naturalWidth`))
+	if err != nil || w != 120 {
+		t.Fatalf("the header does not show the logo: width %d, %v", w, err)
+	}
+	b.fitsWidth("logo-public")
+
+	res, err := http.Get(e.ts.URL + "/brand/logo")
+	must(t, err)
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || res.Header.Get("Content-Type") != "image/png" || res.Header.Get("X-Content-Type-Options") != "nosniff" || !bytes.Equal(body, files["logo.png"]) {
+		t.Fatalf("/brand/logo: %d %q %q, %d bytes", res.StatusCode, res.Header.Get("Content-Type"), res.Header.Get("X-Content-Type-Options"), len(body))
+	}
+	if err := e.db.SetLogo(context.Background(), psti.System("test"), seed.Org.ID, bytes.Repeat([]byte{0x89}, product.MaxLogoBytes+1)); psti.ErrorCode(err) != psti.EINVALID {
+		t.Fatalf("a logo over the size limit: %v", err)
+	}
+	es, err := e.db.Audit(context.Background(), psti.AuditFilter{Entity: "organisation", EntityID: seed.Org.ID})
+	must(t, err)
+	if len(es) < 2 || !strings.Contains(string(es[0].After), "logo_sha256") || es[0].Actor.Label != "editor@example.com" {
+		t.Fatalf("the audit trail does not keep the logo change: %+v", es[0])
+	}
+
+	// Removing it leaves the name alone.
+	c := e.browser(auth.Editor)
+	ct, form := multipartRemove()
+	req, _ := http.NewRequest("POST", fmt.Sprintf("%s/admin/organisations/%d/logo", e.ts.URL, seed.Org.ID), strings.NewReader(form))
+	req.Header.Set("Content-Type", ct)
+	res, err = c.Do(req)
+	must(t, err)
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("removing the logo: %d", res.StatusCode)
+	}
+	if res, _ := http.Get(e.ts.URL + "/brand/logo"); res.StatusCode != http.StatusNotFound {
+		t.Fatalf("/brand/logo after removal: %d", res.StatusCode)
+	}
+}
+
+// multipartRemove is the form of the logo page's "Remove" button.
+func multipartRemove() (string, string) {
+	var b bytes.Buffer
+	w := multipart.NewWriter(&b)
+	_ = w.WriteField("remove", "1")
+	w.Close()
+	return w.FormDataContentType(), b.String()
 }

@@ -1,9 +1,13 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/color"
+	"image/png"
 	"io"
 	"log/slog"
 	"net/http/httptest"
@@ -402,6 +406,11 @@ func newInstallation(t *testing.T) *installation {
 	}
 	in.tracking = adv.TrackingID
 
+	// The organisation's colour and logo, as the public sees them.
+	s.Org.BrandColour = "#5a2d82"
+	must(t, e.db.UpdateOrganisation(ctx, psti.System("test"), s.Org))
+	must(t, e.db.SetLogo(ctx, psti.System("test"), s.Org.ID, testLogo(t)))
+
 	// People: a spare user and token, and a setup link not yet used.
 	spare := e.addUser("a.very.long.email.address.for.testing@subdomain.example.co.uk", auth.Viewer)
 	in.ids["users"] = spare.ID
@@ -411,15 +420,29 @@ func newInstallation(t *testing.T) *installation {
 	return in
 }
 
+// testLogo is a small PNG logo.
+func testLogo(t testing.TB) []byte {
+	img := image.NewRGBA(image.Rect(0, 0, 120, 40))
+	for x := range 120 {
+		for y := range 40 {
+			img.Set(x, y, color.RGBA{90, 45, byte(x), 255})
+		}
+	}
+	var buf bytes.Buffer
+	must(t, png.Encode(&buf, img))
+	return buf.Bytes()
+}
+
 // notPages are the GET routes that answer with something other than an
 // HTML page, with the reason; every other GET route is a page, and the
 // every-page check visits it.
 var notPages = map[string]string{
-	"/healthz":   "plain text for load balancers",
-	"/readyz":    "plain text for load balancers",
-	"/metrics":   "Prometheus metrics",
-	"/static/":   "style sheet",
-	"/brand.css": "style sheet",
+	"/healthz":    "plain text for load balancers",
+	"/readyz":     "plain text for load balancers",
+	"/metrics":    "Prometheus metrics",
+	"/static/":    "style sheet",
+	"/brand.css":  "style sheet",
+	"/brand/logo": "image",
 	"/admin/password-audits/{id}/report.json":  "JSON report",
 	"/admin/reports/{id}/attachments/{aid}":    "a reporter's file, downloaded",
 	"/.well-known/security.txt":                "RFC 9116 text",

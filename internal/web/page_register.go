@@ -364,7 +364,12 @@ func (s *Server) registerRegisterPages() {
 			for _, b := range bs {
 				sec.Rows = append(sec.Rows, []cell{{Text: b.Name, Href: fmt.Sprintf("/admin/brands/%d", b.ID)}, {Text: b.Website}})
 			}
-			return []section{sec}, nil
+			logo := section{Title: "Logo", AddHref: fmt.Sprintf("/admin/organisations/%d/logo", o.ID), AddLabel: "Change the logo",
+				Headers: []string{"Logo"}, Empty: "No logo: the public pages show the organisation's name alone."}
+			if o.LogoSHA256 != "" {
+				logo.Rows = [][]cell{{{Text: "An image (SHA-256 " + o.LogoSHA256[:16] + "…), shown on the public pages."}}}
+			}
+			return []section{sec, logo}, nil
 		},
 	})
 
