@@ -89,6 +89,20 @@ func TestBrowserOverview(t *testing.T) {
 	if a := b.text("main a[href='/admin/organisations/new']"); a != "Add an organisation" {
 		t.Fatalf("add link %q", a)
 	}
+
+	// On a phone the reports list keeps each report's next promise in
+	// sight, without scrolling sideways.
+	b.open("/admin/reports")
+	b.do(chromedp.EmulateViewport(390, 800))
+	seen, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`(() => {
+		const td = document.querySelector('tbody tr td[data-label="Next promise"]');
+		const r = td.getBoundingClientRect();
+		return r.left >= 0 && r.right <= window.innerWidth && getComputedStyle(td, "::before").content.includes("Next promise") ? "yes" : td.textContent + " at " + r.left + "-" + r.right;
+	})()`))
+	if err != nil || seen != "yes" {
+		t.Fatalf("the next promise is not in sight on a phone: %s %v", seen, err)
+	}
+	b.fitsWidth("reports")
 }
 
 // TestBrowserAuditTrail: the audit trail names each record and links to
@@ -218,6 +232,15 @@ func TestBrowserPublicFace(t *testing.T) {
 		t.Fatalf("title %q", title)
 	}
 	b.fitsWidth("public-security")
+
+	// Focus is yellow with a black bar, on the organisation's colour as on
+	// white (WCAG 1.4.11: 3:1 against what is next to it).
+	for _, sel := range []string{"header .brand", "main a.button", "main p a:not(.button)", "footer a"} {
+		style, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](fmt.Sprintf(`(() => { const a = document.querySelector(%q); a.focus(); const s = getComputedStyle(a); return s.backgroundColor + " " + s.color + " " + s.boxShadow })()`, sel)))
+		if err != nil || !strings.HasPrefix(style, "rgb(255, 221, 0) rgb(11, 12, 12)") || !strings.Contains(style, "rgb(11, 12, 12) 0px") {
+			t.Errorf("focus on %s: %q %v", sel, style, err)
+		}
+	}
 	b.open("/")
 	b.fitsWidth("public-home")
 }
