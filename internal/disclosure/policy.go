@@ -24,8 +24,9 @@ type Policy struct {
 	AlertTo     string `json:"alert_to,omitempty" maxLength:"254"`
 	Scope       string `json:"scope" maxLength:"5000" doc:"What to report: the products and software covered, in plain words."`
 	SafeHarbour string `json:"safe_harbour" maxLength:"5000" doc:"The promise not to take action against good-faith research."`
-	// Languages are the languages reports may be written in (English is
-	// always one: PSTI-VR-04).
+	// Languages are the languages reports may be written in. English is
+	// always one, because the policy is published in English (PSTI-VR-04
+	// asks that of the published information; it says nothing of reports).
 	Languages []string `json:"languages"`
 	// Additions are extra words for one product line (brand).
 	Additions []Addition `json:"additions,omitempty"`
@@ -80,7 +81,7 @@ func (p *Policy) Validate() error {
 		}
 	}
 	if !hasEnglish {
-		pr.Add("languages", "English must be one of the languages (the law asks for the information in English).")
+		pr.Add("languages", "English must be one of the languages: the policy is published in English, so anyone who can read it must be able to write to you in it.")
 	}
 	for i, a := range p.Additions {
 		if a.BrandID <= 0 {

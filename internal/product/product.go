@@ -7,7 +7,13 @@
 package product
 
 import (
+	"bytes"
 	"context"
+	"image"
+	"image/jpeg"
+	"image/png"
+	"io"
+	"math"
 	"strconv"
 	"strings"
 
@@ -30,6 +36,42 @@ type Organisation struct {
 	LegalName string `json:"legal_name" doc:"Registered legal name."`
 	Address   string `json:"address" doc:"Postal address, one line per line of the address."`
 	Website   string `json:"website,omitempty" doc:"Public website, https://…"`
+	// BrandColour is the colour of the public pages' header and links, as
+	// #rrggbb; "" for the pages' own. White text on it must read at 4.5:1.
+	BrandColour string `json:"brand_colour,omitempty" doc:"Colour of the public pages' header and links, #rrggbb; white text on it must have a contrast of at least 4.5:1." maxLength:"7"`
+	// LogoSHA256 names the organisation's logo (hex SHA-256), "" for none.
+	// It is set by SetLogo, never by a form or the API.
+	LogoSHA256 string `json:"-"`
+}
+
+// Limits on an organisation's logo: a small image for a page header.
+const (
+	MaxLogoBytes = 100_000
+	MaxLogoSide  = 2000
+)
+
+// CheckLogo checks an uploaded logo and returns its content type. Only PNG
+// and JPEG images are taken, read from the data rather than from what the
+// upload says: an SVG can carry scripts, and a file that is not the image
+// it claims to be must never be served as one.
+func CheckLogo(data []byte) (string, error) {
+	if len(data) == 0 {
+		return "", psti.FieldErrorf(psti.EINVALID, "logo", "Choose an image file.")
+	}
+	if len(data) > MaxLogoBytes {
+		return "", psti.FieldErrorf(psti.EINVALID, "logo", "The image is %d kB; a logo may be at most %d kB.", (len(data)+999)/1000, MaxLogoBytes/1000)
+	}
+	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
+	if err != nil || (format != "png" && format != "jpeg") {
+		return "", psti.FieldErrorf(psti.EINVALID, "logo", "The file is not a PNG or JPEG image.")
+	}
+	if cfg.Width < 1 || cfg.Height < 1 || cfg.Width > MaxLogoSide || cfg.Height > MaxLogoSide {
+		return "", psti.FieldErrorf(psti.EINVALID, "logo", "The image is %d by %d pixels; a logo may be at most %d pixels each way.", cfg.Width, cfg.Height, MaxLogoSide)
+	}
+	if _, err := map[string]func(io.Reader) (image.Image, error){"png": png.Decode, "jpeg": jpeg.Decode}[format](bytes.NewReader(data)); err != nil {
+		return "", psti.FieldErrorf(psti.EINVALID, "logo", "The image is damaged: it could not be read.")
+	}
+	return "image/" + format, nil
 }
 
 // Validate checks the fields a person fills in.
@@ -39,7 +81,40 @@ func (o *Organisation) Validate() error {
 	p.LongText("address", "Postal address", o.Address, true, MaxAddress)
 	o.Website = CompleteWebsite(o.Website) // "example.com" means https://example.com
 	p.URL("website", "Website", o.Website, false)
+	if o.BrandColour != "" {
+		if c, ok := contrastWithWhite(o.BrandColour); !ok {
+			p.Add("brand_colour", "Enter the colour as # and 6 hexadecimal digits, like #14243b.")
+		} else if c < MinContrast {
+			p.Add("brand_colour", "White text on this colour has a contrast of %.1f:1; it needs at least %.1f:1 to be read easily. Choose a darker colour.", math.Floor(c*10)/10, MinContrast)
+		}
+	}
 	return p.Err()
+}
+
+// MinContrast is the least contrast between white text and an
+// organisation's colour (WCAG 2.2 success criterion 1.4.3, normal text).
+const MinContrast = 4.5
+
+// contrastWithWhite returns the contrast ratio between white and a colour
+// written #rrggbb (WCAG 2.2 relative luminance), and false if it is not
+// written so.
+func contrastWithWhite(hex string) (float64, bool) {
+	if len(hex) != 7 || hex[0] != '#' {
+		return 0, false
+	}
+	v, err := strconv.ParseUint(hex[1:], 16, 32)
+	if err != nil {
+		return 0, false
+	}
+	lin := func(c uint64) float64 {
+		s := float64(c) / 255
+		if s <= 0.04045 {
+			return s / 12.92
+		}
+		return math.Pow((s+0.055)/1.055, 2.4)
+	}
+	l := 0.2126*lin(v>>16&0xff) + 0.7152*lin(v>>8&0xff) + 0.0722*lin(v&0xff)
+	return 1.05 / (l + 0.05), true
 }
 
 // Manufacturer is a person or company named as a manufacturer on a product.

@@ -1,6 +1,12 @@
 package product
 
 import (
+	"bytes"
+	"image"
+	"image/gif"
+	"image/jpeg"
+	"image/png"
+	"io"
 	"strings"
 	"testing"
 
@@ -97,5 +103,82 @@ func TestValidate(t *testing.T) {
 				t.Fatalf("code %q", psti.ErrorCode(c.err))
 			}
 		})
+	}
+}
+
+// TestOrganisationColour: an organisation's colour is #rrggbb, and dark
+// enough that white text on it reads at 4.5:1 (WCAG 1.4.3).
+func TestOrganisationColour(t *testing.T) {
+	for _, c := range []struct {
+		colour string
+		want   string // part of the message, "" for accepted
+	}{
+		{"", ""},
+		{"#14243b", ""},
+		{"#0b5cad", ""},
+		{"#767676", ""}, // 4.54:1, the lightest grey that passes
+		{"#777777", "4.4:1"},
+		{"#ffdd00", "darker"},
+		{"#ffffff", "1.0:1"},
+		{"14243b", "6 hexadecimal digits"},
+		{"#14243", "6 hexadecimal digits"},
+		{"#14243g", "6 hexadecimal digits"},
+		{"#+14243", "6 hexadecimal digits"},
+		{"red", "6 hexadecimal digits"},
+	} {
+		o := &Organisation{LegalName: "Acme", Address: "1 High Street", BrandColour: c.colour}
+		err := o.Validate()
+		if c.want == "" {
+			if err != nil {
+				t.Errorf("%q refused: %v", c.colour, err)
+			}
+			continue
+		}
+		fe := psti.ErrorFields(err)
+		if len(fe) != 1 || fe[0].Field != "brand_colour" || !strings.Contains(fe[0].Message, c.want) {
+			t.Errorf("%q: %v, want a message on brand_colour saying %q", c.colour, err, c.want)
+		}
+	}
+}
+
+// TestCheckLogo: a logo is a PNG or JPEG image, small and of sensible
+// size, whatever its upload claims; SVG (which can carry scripts), GIF and
+// damaged images are refused.
+func TestCheckLogo(t *testing.T) {
+	encode := func(w, h int, enc func(io.Writer, image.Image) error) []byte {
+		var b bytes.Buffer
+		if err := enc(&b, image.NewRGBA(image.Rect(0, 0, w, h))); err != nil {
+			t.Fatal(err)
+		}
+		return b.Bytes()
+	}
+	pngOf := func(w, h int) []byte { return encode(w, h, png.Encode) }
+	jpegOf := func(w, h int) []byte {
+		return encode(w, h, func(w io.Writer, m image.Image) error { return jpeg.Encode(w, m, nil) })
+	}
+	gifOf := func(w, h int) []byte {
+		return encode(w, h, func(w io.Writer, m image.Image) error { return gif.Encode(w, m, nil) })
+	}
+	damaged := pngOf(40, 40)
+	damaged = damaged[:len(damaged)-20]
+	for _, c := range []struct {
+		name string
+		data []byte
+		typ  string // "" for refused
+		msg  string
+	}{
+		{"png", pngOf(120, 40), "image/png", ""},
+		{"jpeg", jpegOf(120, 40), "image/jpeg", ""},
+		{"svg", []byte(`<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>`), "", "not a PNG or JPEG"},
+		{"gif", gifOf(10, 10), "", "not a PNG or JPEG"},
+		{"too wide", pngOf(MaxLogoSide+1, 1), "", "2001 by 1 pixels"},
+		{"too large", append(pngOf(10, 10), make([]byte, MaxLogoBytes)...), "", "at most 100 kB"},
+		{"damaged", damaged, "", "damaged"},
+		{"empty", nil, "", "Choose an image"},
+	} {
+		typ, err := CheckLogo(c.data)
+		if typ != c.typ || (c.msg == "" && err != nil) || (c.msg != "" && (err == nil || !strings.Contains(psti.ErrorFields(err)[0].Message, c.msg))) {
+			t.Errorf("%s: %q, %v", c.name, typ, err)
+		}
 	}
 }

@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
@@ -91,11 +93,11 @@ func notFound(err error, kind string, id int64) error {
 
 // ---- organisations ----
 
-const organisationCols = recordCols + `, legal_name, address, website`
+const organisationCols = recordCols + `, legal_name, address, website, brand_colour, logo_sha256`
 
 func scanOrganisation(row interface{ Scan(...any) error }) (*product.Organisation, error) {
 	o := &product.Organisation{}
-	err := row.Scan(append(recordDest(&o.Record), &o.LegalName, &o.Address, &o.Website)...)
+	err := row.Scan(append(recordDest(&o.Record), &o.LegalName, &o.Address, &o.Website, &o.BrandColour, &o.LogoSHA256)...)
 	return o, err
 }
 
@@ -125,8 +127,8 @@ func (db *DB) CreateOrganisation(ctx context.Context, a psti.Actor, o *product.O
 	}
 	return db.write(ctx, a, func(tx *sql.Tx, now time.Time) (*change, error) {
 		o.Record = newRecord(now)
-		err := tx.QueryRowContext(ctx, `INSERT INTO organisations (revision, created_at, updated_at, legal_name, address, website)
-			VALUES (1, $1, $1, $2, $3, $4) RETURNING id`, now, o.LegalName, o.Address, o.Website).Scan(&o.ID)
+		err := tx.QueryRowContext(ctx, `INSERT INTO organisations (revision, created_at, updated_at, legal_name, address, website, brand_colour)
+			VALUES (1, $1, $1, $2, $3, $4, $5) RETURNING id`, now, o.LegalName, o.Address, o.Website, o.BrandColour).Scan(&o.ID)
 		if err != nil {
 			return nil, fmt.Errorf("store: unable to create organisation: %w", err)
 		}
@@ -148,13 +150,60 @@ func (db *DB) UpdateOrganisation(ctx context.Context, a psti.Actor, o *product.O
 			return nil, err
 		}
 		o.Record = bumped(before.Record, now)
-		_, err = tx.ExecContext(ctx, `UPDATE organisations SET revision = $1, updated_at = $2, legal_name = $3, address = $4, website = $5
-			WHERE id = $6`, o.Revision, now, o.LegalName, o.Address, o.Website, o.ID)
+		_, err = tx.ExecContext(ctx, `UPDATE organisations SET revision = $1, updated_at = $2, legal_name = $3, address = $4, website = $5, brand_colour = $6
+			WHERE id = $7`, o.Revision, now, o.LegalName, o.Address, o.Website, o.BrandColour, o.ID)
 		if err != nil {
 			return nil, fmt.Errorf("store: unable to update organisation %d: %w", o.ID, err)
 		}
 		return &change{psti.ActionUpdate, string(product.KindOrganisation), o.ID, before, o}, nil
 	})
+}
+
+// SetLogo gives an organisation a logo, checked with product.CheckLogo;
+// nil data removes it. The audit trail keeps the logo's SHA-256.
+func (db *DB) SetLogo(ctx context.Context, a psti.Actor, orgID int64, data []byte) error {
+	var typ, sum string
+	if data != nil {
+		var err error
+		if typ, err = product.CheckLogo(data); err != nil {
+			return err
+		}
+		h := sha256.Sum256(data)
+		sum = hex.EncodeToString(h[:])
+	}
+	return db.write(ctx, a, func(tx *sql.Tx, now time.Time) (*change, error) {
+		before, err := db.organisation(ctx, tx, orgID, db.dialect.forUpdate)
+		if err != nil {
+			return nil, err
+		}
+		if before.LogoSHA256 == sum {
+			return nil, nil
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE organisations SET logo = $1, logo_type = $2, logo_sha256 = $3, revision = revision + 1, updated_at = $4 WHERE id = $5`,
+			data, typ, sum, now, orgID); err != nil {
+			return nil, fmt.Errorf("store: unable to set the logo of organisation %d: %w", orgID, err)
+		}
+		type logo struct {
+			LegalName string `json:"legal_name"`
+			Logo      string `json:"logo_sha256,omitempty"`
+		}
+		return &change{psti.ActionUpdate, string(product.KindOrganisation), orgID, logo{before.LegalName, before.LogoSHA256}, logo{before.LegalName, sum}}, nil
+	})
+}
+
+// Logo returns an organisation's logo and its content type; an ENOTFOUND
+// error if it has none.
+func (db *DB) Logo(ctx context.Context, orgID int64) (string, []byte, error) {
+	var typ string
+	var data []byte
+	err := db.ro.QueryRowContext(ctx, `SELECT logo_type, logo FROM organisations WHERE id = $1 AND logo_sha256 <> ''`, orgID).Scan(&typ, &data)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil, psti.Errorf(psti.ENOTFOUND, "This organisation has no logo.")
+	}
+	if err != nil {
+		return "", nil, fmt.Errorf("store: unable to read the logo of organisation %d: %w", orgID, err)
+	}
+	return typ, data, nil
 }
 
 // ---- manufacturers ----

@@ -29,6 +29,10 @@ var access = []struct {
 	{"GET", "/readyz", auth.Public},
 	{"GET", "/metrics", auth.Public},
 	{"GET", "/static/", auth.Public},
+	{"GET", "/brand.css", auth.Public},
+	{"GET", "/brand/logo", auth.Public},
+	{"GET", "/admin/organisations/{id}/logo", auth.Editor},
+	{"POST", "/admin/organisations/{id}/logo", auth.Editor},
 	// API description and unknown API paths.
 	{"GET", "/api/v1/openapi.json", auth.Public},
 	{"GET", "/api/v1/openapi-3.0.json", auth.Public},

@@ -1,21 +1,29 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"image"
+	"image/color"
+	"image/png"
 	"io"
 	"log/slog"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
 	"github.com/psti/psti/internal/auth"
+	"github.com/psti/psti/internal/disclosure"
 	"github.com/psti/psti/internal/product"
 	"github.com/psti/psti/internal/psti"
 	"github.com/psti/psti/internal/store/storetest"
@@ -62,7 +70,7 @@ func newBrowser(t *testing.T, base string) *browser {
 	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 150*time.Second)
 	t.Cleanup(func() { cancelTimeout(); cancel(); cancelAlloc() })
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("starting %s: %v", exe, err)
@@ -306,5 +314,314 @@ func (b *browser) fitsWidth(name string) {
 	}
 	if over > 0 {
 		b.t.Errorf("%s is %d px wider than a 390 px screen", name, over)
+	}
+}
+
+// installation is a realistic installation to look at: an organisation
+// with a brand, products with versions and batches, a published policy,
+// reports in several states, a published advisory, a finished password
+// audit, users and tokens. ids maps a kind of record, as it appears in a
+// page's path ("products", "reports"), to one record of that kind.
+type installation struct {
+	e        *env
+	seed     *storetest.Seed
+	ids      map[string]int64
+	reports  []int64 // every report, one per state
+	receipt  string  // a reporter's receipt code
+	tracking string  // the advisory's tracking id
+	setup    string  // an unused setup link's code
+}
+
+// newInstallation seeds an installation through the API, as its staff and
+// reporters would, so every page has something to show.
+func newInstallation(t *testing.T) *installation {
+	t.Helper()
+	e := newEnv(t, storetest.SQLite)
+	ctx := context.Background()
+	in := &installation{e: e, seed: storetest.NewSeed(t, e.db), ids: map[string]int64{}}
+	s := in.seed
+	in.ids["organisations"], in.ids["brands"], in.ids["products"], in.ids["manufacturers"] = s.Org.ID, s.Brand.ID, s.Product.ID, s.Makers[0].ID
+	var v product.Version
+	e.mustJSON("POST", "/api/v1/versions", map[string]any{"product_id": s.Product.ID, "component": "firmware", "version": "2.4.1-rc.7+build.20260227.a1b2c3d4e5f6a7b8c9d0", "released_on": "2026-02-27"}, &v)
+	in.ids["versions"] = v.ID
+	var other product.Product
+	e.mustJSON("POST", "/api/v1/products", map[string]any{"brand_id": s.Brand.ID, "name": "Indoor Camera with a rather long product name for a small screen", "type": "security camera",
+		"model_number": "CAM-INDOOR-2026-UK-WHITE-0001", "manufacturer_ids": []int64{s.Makers[0].ID}}, &other)
+	var batch product.Batch
+	e.mustJSON("POST", "/api/v1/batches", map[string]any{"product_id": s.Product.ID, "code": "B-2026-03", "first_produced": "2026-03-01", "last_produced": "2026-03-20", "quantity": 12000}, &batch)
+	in.ids["batches"] = batch.ID
+
+	// A finished password audit of the batch.
+	res, text := e.call("POST", fmt.Sprintf("/api/v1/password-audits?batch_id=%d", batch.ID), e.tokens[auth.Editor], "text/csv", batchCSV(40, randomPassword))
+	if res.StatusCode != 202 {
+		t.Fatalf("password audit: %d %s", res.StatusCode, text)
+	}
+	var run struct{ ID int64 }
+	must(t, json.Unmarshal([]byte(text), &run))
+	waitRun(t, e, run.ID)
+	in.ids["password-audits"] = run.ID
+
+	// The published policy.
+	pol := disclosure.DefaultPolicy(s.Org.ID)
+	if st, body := e.json("PUT", fmt.Sprintf("/api/v1/organisations/%d/disclosure-policy", s.Org.ID), auth.Editor, pol, nil); st != 200 {
+		t.Fatalf("policy: %d %s", st, body)
+	}
+
+	// Reports: one just received (with a file), one acknowledged, one
+	// being investigated with a CVSS vector, one resolved with an advisory.
+	first := e.report(t, map[string]string{"summary": "Live video without a password", "details": "Open rtsp://camera/live without signing in.\nSHA-256 of the firmware: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+		"product": "Doorbell Pro DB-200", "contact_email": "finder@example.net"})
+	in.receipt = first.Receipt
+	for _, summary := range []string{"Telnet open on port 23", "Default password on the set-up page", "Firmware update over plain HTTP"} {
+		e.report(t, map[string]string{"summary": summary, "details": "Steps to reproduce: connect and look."})
+	}
+	var list []disclosure.Report
+	if st, body := e.json("GET", "/api/v1/reports", auth.Viewer, nil, &list); st != 200 || len(list) != 4 {
+		t.Fatalf("reports: %d %s", st, body)
+	}
+	for _, r := range list {
+		in.reports = append(in.reports, r.ID)
+	}
+	act := func(id int64, body map[string]any) {
+		t.Helper()
+		if st, text := e.json("POST", fmt.Sprintf("/api/v1/reports/%d/actions", id), auth.Editor, body, nil); st != 200 {
+			t.Fatalf("report %d, %v: %d %s", id, body["kind"], st, text)
+		}
+	}
+	act(in.reports[1], map[string]any{"kind": "acknowledge", "body": "Thank you, we are looking at it."})
+	act(in.reports[2], map[string]any{"kind": "acknowledge", "body": "Thank you."})
+	act(in.reports[2], map[string]any{"kind": "triage", "severity": "high", "cvss_vector": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", "assignee_id": e.users[auth.Editor].ID})
+	act(in.reports[2], map[string]any{"kind": "update", "status": "investigating", "body": "We have reproduced it."})
+	act(in.reports[3], map[string]any{"kind": "acknowledge", "body": "Thank you."})
+	act(in.reports[3], map[string]any{"kind": "note", "body": "Internal: fixed in 2.4.2."})
+	act(in.reports[3], map[string]any{"kind": "close", "status": "resolved", "body": "Fixed in firmware 2.4.2."})
+	var adv struct {
+		TrackingID string `json:"tracking_id"`
+	}
+	if st, body := e.json("POST", fmt.Sprintf("/api/v1/reports/%d/advisory", in.reports[3]), auth.Editor,
+		map[string]any{"title": "Firmware updates fetched over plain HTTP", "summary": "Someone on the same network could offer the doorbell a false update.",
+			"remedy": "Update to firmware 2.4.2.", "fixed_in": "2.4.2"}, &adv); st != 201 {
+		t.Fatalf("advisory: %d %s", st, body)
+	}
+	in.tracking = adv.TrackingID
+
+	// The organisation's colour and logo, as the public sees them.
+	s.Org.BrandColour = "#5a2d82"
+	must(t, e.db.UpdateOrganisation(ctx, psti.System("test"), s.Org))
+	must(t, e.db.SetLogo(ctx, psti.System("test"), s.Org.ID, testLogo(t)))
+
+	// People: a spare user and token, and a setup link not yet used.
+	spare := e.addUser("a.very.long.email.address.for.testing@subdomain.example.co.uk", auth.Viewer)
+	in.ids["users"] = spare.ID
+	code, _, err := e.svc.Invite(ctx, psti.System("test"), "later@example.com", auth.Editor)
+	must(t, err)
+	in.setup = code
+	return in
+}
+
+// testLogo is a small PNG logo.
+func testLogo(t testing.TB) []byte {
+	img := image.NewRGBA(image.Rect(0, 0, 120, 40))
+	for x := range 120 {
+		for y := range 40 {
+			img.Set(x, y, color.RGBA{90, 45, byte(x), 255})
+		}
+	}
+	var buf bytes.Buffer
+	must(t, png.Encode(&buf, img))
+	return buf.Bytes()
+}
+
+// notPages are the GET routes that answer with something other than an
+// HTML page, with the reason; every other GET route is a page, and the
+// every-page check visits it.
+var notPages = map[string]string{
+	"/healthz":    "plain text for load balancers",
+	"/readyz":     "plain text for load balancers",
+	"/metrics":    "Prometheus metrics",
+	"/static/":    "style sheet",
+	"/brand.css":  "style sheet",
+	"/brand/logo": "image",
+	"/admin/password-audits/{id}/report.json":  "JSON report",
+	"/admin/reports/{id}/attachments/{aid}":    "a reporter's file, downloaded",
+	"/.well-known/security.txt":                "RFC 9116 text",
+	"/security.txt":                            "RFC 9116 text",
+	"/.well-known/csaf/provider-metadata.json": "CSAF JSON",
+	"/.well-known/csaf/{file}":                 "CSAF index and documents",
+	"/.well-known/csaf/{year}/{file}":          "CSAF documents",
+}
+
+// pageVisits says where to look for every page route: the paths that show
+// it with the installation's records.
+func (in *installation) pageVisits(t *testing.T, routes []web.Route) (public, admin []string) {
+	t.Helper()
+	fill := func(pattern string) []string {
+		switch pattern {
+		case "/":
+			return []string{"/no-such-page"}
+		case "/{$}":
+			return []string{"/"}
+		case "/setup/{code}":
+			return []string{"/setup/" + in.setup, "/setup/not-a-real-code"}
+		case "/security/advisories/{tracking}":
+			return []string{"/security/advisories/" + in.tracking}
+		case "/admin/reports/{id}":
+			var out []string
+			for _, id := range in.reports {
+				out = append(out, fmt.Sprintf("/admin/reports/%d", id))
+			}
+			return out
+		}
+		if !strings.Contains(pattern, "{") {
+			return []string{pattern}
+		}
+		for kind, id := range in.ids {
+			if p := strings.Replace(pattern, "/"+kind+"/{id}", fmt.Sprintf("/%s/%d", kind, id), 1); p != pattern && !strings.Contains(p, "{") {
+				return []string{p}
+			}
+		}
+		return nil
+	}
+	for _, r := range routes {
+		if r.API || strings.HasPrefix(r.Pattern, "/api/") || (r.Method != "GET" && r.Method != "*") {
+			continue
+		}
+		if _, ok := notPages[r.Pattern]; ok {
+			continue
+		}
+		paths := fill(r.Pattern)
+		if len(paths) == 0 {
+			t.Errorf("page route %s %s has no visit: give newInstallation a record for it and pageVisits a path (or list it in notPages if it is not an HTML page)", r.Method, r.Pattern)
+			continue
+		}
+		admin = append(admin, paths...)
+		if r.Role == auth.Public {
+			public = append(public, paths...)
+		}
+	}
+	return public, admin
+}
+
+// axeSource is the accessibility checker, read once (see THIRD_PARTY.md).
+var axeSource = sync.OnceValues(func() ([]byte, error) { return os.ReadFile(filepath.Join("testdata", "axe", "axe.min.js")) })
+
+// axeViolation is what the checker reports of one rule a page breaks.
+type axeViolation struct {
+	ID     string `json:"id"`
+	Impact string `json:"impact"`
+	Help   string `json:"help"`
+	Nodes  []struct {
+		Target  []any  `json:"target"`
+		HTML    string `json:"html"`
+		Summary string `json:"failureSummary"`
+	} `json:"nodes"`
+}
+
+// checkPage looks at the page open in the tab at a small phone's width
+// (320 px), a phone's (390 px) and a desktop's (1280 px): it must not scroll
+// sideways at any, and the accessibility checker must find nothing (WCAG 2.2
+// A and AA, and best practice) at the narrowest and the widest. It returns
+// what is wrong.
+func (b *browser) checkPage(name string) []string {
+	b.t.Helper()
+	src, err := axeSource()
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	if ok, _ := chromedp.Run(b.ctx, chromedp.Evaluate[bool](`typeof axe === "object"`)); !ok {
+		if _, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](string(src)+"\n;true")); err != nil {
+			b.t.Fatalf("loading the accessibility checker into %s: %v", name, err)
+		}
+	}
+	var faults []string
+	for _, w := range []int64{320, 390, 1280} {
+		b.do(chromedp.EmulateViewport(w, 800))
+		over, err := chromedp.Run(b.ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth - window.innerWidth`))
+		if err != nil {
+			b.t.Fatal(err)
+		}
+		if over > 0 {
+			wide, _ := chromedp.Run(b.ctx, chromedp.Evaluate[string](`[...document.querySelectorAll("body *")].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1 && ![...e.children].some(c => c.getBoundingClientRect().right > window.innerWidth + 1)).slice(0, 3).map(e => e.tagName.toLowerCase() + (e.className ? "." + e.className : "") + " " + JSON.stringify((e.textContent || "").slice(0, 40))).join(", ")`))
+			faults = append(faults, fmt.Sprintf("%s at %d px: %d px wider than the screen (widest: %s)", name, w, over, wide))
+			b.screenshot(fmt.Sprintf("overflow-%d", w))
+		}
+		if w == 390 {
+			continue // the same page as at 320 px, for the checker
+		}
+		js := `axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]}, resultTypes: ["violations"]})
+			.then(r => JSON.stringify(r.violations))`
+		out, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](js, chromedp.EvalAwaitPromise))
+		if err != nil {
+			b.t.Fatalf("running the accessibility checker on %s: %v", name, err)
+		}
+		var vs []axeViolation
+		if err := json.Unmarshal([]byte(out), &vs); err != nil {
+			b.t.Fatal(err)
+		}
+		for _, v := range vs {
+			msg := fmt.Sprintf("%s at %d px: %s (%s, %s)", name, w, v.Help, v.ID, v.Impact)
+			for i, n := range v.Nodes {
+				if i == 3 {
+					msg += fmt.Sprintf("\n    … and %d more", len(v.Nodes)-3)
+					break
+				}
+				msg += fmt.Sprintf("\n    %v %s\n      %s", n.Target, clipText(n.HTML, 160), strings.ReplaceAll(n.Summary, "\n", "\n      "))
+			}
+			faults = append(faults, msg)
+		}
+	}
+	return faults
+}
+
+func clipText(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
+}
+
+// TestBrowserEveryPage visits every page the server answers, as the public
+// and as a signed-in admin, at a small phone's width (320 px), a phone's
+// (390 px) and a desktop's (1280 px): no page may scroll sideways, and the
+// accessibility checker must find nothing on any of them. A page route
+// added without a visit here fails the test.
+func TestBrowserEveryPage(t *testing.T) {
+	start := time.Now()
+	in := newInstallation(t)
+	t.Logf("installation seeded in %v", time.Since(start).Round(time.Millisecond))
+	public, admin := in.pageVisits(t, in.e.srv.Routes())
+	if t.Failed() {
+		t.FailNow()
+	}
+	b := newBrowser(t, in.e.ts.URL)
+	var faults []string
+	look := func(who, path string) {
+		t0 := time.Now()
+		b.do(chromedp.Navigate(b.base+path), chromedp.WaitVisible(chromedp.CSS("h1")))
+		faults = append(faults, b.checkPage(who+" "+path)...)
+		t.Logf("%s %s: %v", who, path, time.Since(t0).Round(time.Millisecond))
+	}
+	for _, p := range public {
+		look("public", p)
+	}
+	// What a reporter sees after sending the form and after looking up
+	// the receipt.
+	b.open("/security/status")
+	b.fill(map[string]string{"receipt": in.receipt})
+	b.submit("main form button[type=submit]", "/security/status")
+	faults = append(faults, b.checkPage("public: a report's status")...)
+
+	b.open("/login")
+	b.fill(map[string]string{"email": in.e.users[auth.Admin].Email, "password": testPassword})
+	b.submit("button[type=submit]", "/admin")
+	for _, p := range admin {
+		if slices.Contains(public, p) && p != "/" {
+			continue // seen already; the signed-in header is on every admin page
+		}
+		look("admin", p)
+	}
+	t.Logf("%d public and %d admin pages checked in %v", len(public)+1, len(admin), time.Since(start).Round(time.Millisecond))
+	for _, f := range faults {
+		t.Error(f)
 	}
 }

@@ -230,12 +230,14 @@ func organisationForm(o *product.Organisation) *form {
 		{Name: "legal_name", Label: "Legal name", Hint: "As registered, for example \"Acme Devices Ltd\".", Type: "text", Value: o.LegalName, Required: true, Max: product.MaxName, Autocomplete: "organization"},
 		{Name: "address", Label: "Postal address", Hint: "One line per line of the address.", Type: "textarea", Value: o.Address, Required: true, Max: product.MaxAddress, Rows: 4},
 		{Name: "website", Label: "Website", Hint: "For example, example.com: https:// is added when you leave it out.", Type: "url", Value: o.Website, Max: 2048},
+		{Name: "brand_colour", Label: "Colour of your public pages", Hint: "The header and links of the pages the public sees, as # and 6 hexadecimal digits, for example #14243b. White text on it must be easy to read, so it must be a dark colour. Leave it empty for dark blue.", Type: "text", Value: o.BrandColour, Max: 7, Autocomplete: "off"},
 	}}
 }
 
 func decodeOrganisation(v url.Values, id int64) (*product.Organisation, error) {
 	c := conv{v: v}
-	o := &product.Organisation{Record: c.record(id), LegalName: c.str("legal_name"), Address: c.text("address"), Website: c.str("website")}
+	o := &product.Organisation{Record: c.record(id), LegalName: c.str("legal_name"), Address: c.text("address"), Website: c.str("website"),
+		BrandColour: strings.ToLower(c.str("brand_colour"))}
 	return o, c.done(o)
 }
 
@@ -308,7 +310,7 @@ func productForm(p *product.Product, brands []*product.Brand, makers []*product.
 	return &form{Fields: []*field{
 		{Name: "brand_id", Label: "Brand", Type: "select", Value: idString(p.BrandID), Options: brandOpts, Required: true},
 		{Name: "name", Label: "Product name", Hint: "As sold, for example \"Doorbell Pro\".", Type: "text", Value: p.Name, Required: true, Max: product.MaxName},
-		{Name: "type", Label: "What it is", Hint: "In plain words, for example \"video doorbell\" or \"smart plug\".", Type: "text", Value: p.Type, Required: true, Max: product.MaxName},
+		{Name: "type", Label: "Product type", Hint: "What it is, in plain words, for example \"video doorbell\" or \"smart plug\".", Type: "text", Value: p.Type, Required: true, Max: product.MaxName},
 		{Name: "model_number", Label: "Model number", Type: "text", Value: p.ModelNumber, Required: true, Max: product.MaxCode},
 		{Name: "hardware_version", Label: "Hardware version", Hint: "Only if one model number covers several hardware versions.", Type: "text", Value: p.HardwareVersion, Max: product.MaxCode},
 		{Name: "manufacturer_ids", Label: "Manufacturers", Hint: "Tick every manufacturer of this product. Each is named on its statement of compliance.", Type: "checkboxes", Checked: checked, Options: makerOpts},

@@ -163,6 +163,7 @@ type view struct {
 	Flash   string
 	Section string // which part of the navigation is current
 	Version string
+	Site    site // whose site it is: the organisation's name, logo and colour
 	Data    any
 	// Warnings are settings an administrator must fix (warnings.go).
 	Warnings []string
@@ -179,6 +180,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	}
 	v.Version = s.cfg.Version
 	v.Warnings = s.staffWarnings(v.User)
+	v.Site = s.site(r.Context())
 	if v.Flash == "" && v.User != nil {
 		v.Flash = s.sessions.PopString(r.Context(), keyFlash)
 	}
@@ -326,6 +328,7 @@ func (s *Server) registerPages() {
 		s.errorPage(w, r, http.StatusNotFound, "There is no page at this address. Check the address, or start from the front page.")
 	})
 	s.registerStatic()
+	s.registerSitePages()
 	s.registerAuthPages()
 	s.registerRegisterPages()
 	s.registerPeoplePages()

@@ -1,10 +1,13 @@
 package web
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
+	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/psti/psti/internal/auth"
@@ -311,10 +314,132 @@ func hiddenFrom(role auth.Role) []string {
 }
 
 type auditData struct {
-	Entries  []psti.AuditEntry
+	Entries  []auditRow
 	Entity   string
 	EntityID int64
 	NextHref string
+}
+
+// auditRow is an audit entry as people read it: what was done to which
+// record (by kind and name, linked), by whom, and what changed.
+type auditRow struct {
+	psti.AuditEntry
+	What    string // "Updated product"
+	Name    string // the record's name, e.g. "Doorbell Pro (DB-200)"
+	Href    string // the record's page, or ""
+	Changes []fieldChange
+}
+
+// fieldChange is one field of a record that an entry changed: old → new.
+// On a record's creation Old is empty; a field both sides leave empty is
+// not listed.
+type fieldChange struct {
+	Field    string
+	Old, New string
+}
+
+// auditKinds names each kind of record in the trail and says where its
+// page is (%d is its id); "" for kinds with no page of their own.
+var auditKinds = map[string][2]string{
+	"organisation":      {"organisation", "/admin/organisations/%d"},
+	"manufacturer":      {"manufacturer", "/admin/manufacturers/%d"},
+	"brand":             {"brand", "/admin/brands/%d"},
+	"product":           {"product", "/admin/products/%d"},
+	"version":           {"version", "/admin/versions/%d"},
+	"batch":             {"batch", "/admin/batches/%d"},
+	"password_audit":    {"password audit", "/admin/password-audits/%d"},
+	"report":            {"security report", "/admin/reports/%d"},
+	"disclosure_policy": {"security policy", "/admin/security-policy"},
+	"advisory":          {"advisory", ""},
+	"user":              {"user", "/admin/users/%d"},
+	"invitation":        {"setup link", ""},
+	"token":             {"API token", ""},
+}
+
+// auditActions says each action in words.
+var auditActions = map[string]string{
+	psti.ActionCreate: "Added", psti.ActionUpdate: "Changed", psti.ActionArchive: "Archived", psti.ActionUnarchive: "Brought back",
+	psti.ActionRevoke: "Revoked", psti.ActionPassword: "Set the password of", psti.ActionInvite: "Made a setup link for",
+}
+
+// auditNameFields are the fields that name a record, in the order tried.
+var auditNameFields = []string{"tracking_id", "legal_name", "name", "email", "code", "summary", "title", "file_name"}
+
+// bookkeeping fields change on every write and say nothing to a reader.
+var bookkeeping = map[string]bool{"id": true, "revision": true, "created_at": true, "updated_at": true}
+
+func newAuditRow(e psti.AuditEntry) auditRow {
+	row := auditRow{AuditEntry: e, What: capital(e.Action) + " " + strings.ReplaceAll(e.Entity, "_", " ")}
+	kind, ok := auditKinds[e.Entity]
+	if ok {
+		verb := auditActions[e.Action]
+		if verb == "" {
+			verb = capital(strings.ReplaceAll(e.Action, "_", " "))
+		}
+		row.What = verb + " " + kind[0]
+		if kind[1] != "" {
+			row.Href = kind[1]
+			if strings.Contains(kind[1], "%d") {
+				row.Href = fmt.Sprintf(kind[1], e.EntityID)
+			}
+		}
+	}
+	var before, after map[string]any
+	_ = json.Unmarshal(e.Before, &before)
+	_ = json.Unmarshal(e.After, &after)
+	for _, side := range []map[string]any{after, before} {
+		for _, f := range auditNameFields {
+			if v, ok := side[f].(string); ok && v != "" && row.Name == "" {
+				row.Name = v
+			}
+		}
+	}
+	if row.Name == "" {
+		row.Name = fmt.Sprintf("no. %d", e.EntityID)
+	}
+	keys := map[string]bool{}
+	for k := range before {
+		keys[k] = true
+	}
+	for k := range after {
+		keys[k] = true
+	}
+	names := make([]string, 0, len(keys))
+	for k := range keys {
+		if !bookkeeping[k] {
+			names = append(names, k)
+		}
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		o, n := auditValue(before[k]), auditValue(after[k])
+		if o == n {
+			continue
+		}
+		row.Changes = append(row.Changes, fieldChange{Field: strings.ReplaceAll(k, "_", " "), Old: o, New: n})
+	}
+	return row
+}
+
+// auditValue writes a field's value as text: strings as they are, other
+// values as compact JSON; "" for none.
+func auditValue(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	case []any:
+		if len(x) == 0 {
+			return ""
+		}
+	case map[string]any:
+		if len(x) == 0 {
+			return ""
+		}
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
 }
 
 func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, u *auth.User) {
@@ -327,7 +452,10 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, u *auth.User)
 		s.pageError(w, r, err)
 		return
 	}
-	d := auditData{Entries: es, Entity: f.Entity, EntityID: f.EntityID}
+	d := auditData{Entity: f.Entity, EntityID: f.EntityID}
+	for _, e := range es {
+		d.Entries = append(d.Entries, newAuditRow(e))
+	}
 	if len(es) == f.Limit {
 		q := url.Values{"before_id": {strconv.FormatInt(es[len(es)-1].ID, 10)}}
 		if f.Entity != "" {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/psti/psti/internal/auth"
 	"github.com/psti/psti/internal/disclosure"
+	"github.com/psti/psti/internal/passwords"
 	"github.com/psti/psti/internal/product"
 	"github.com/psti/psti/internal/psti"
 )
@@ -139,7 +140,7 @@ func addPages[T any](s *Server, p *pageResource[T]) {
 			Table: section{Headers: p.headers, Rows: rows, Empty: "There are no " + p.noun + " records yet."}}
 		d.Pager = pager(p.base(), archived, page, total)
 		if u.Role.Allows(auth.Editor) && p.blank != nil {
-			d.NewHref, d.NewLabel = p.base()+"/new", "Add a "+p.noun
+			d.NewHref, d.NewLabel = p.base()+"/new", "Add "+withArticle(p.noun)
 		}
 		d.ToggleHref = p.base() + "?archived=1"
 		if archived {
@@ -257,7 +258,7 @@ func (s *Server) showNew(w http.ResponseWriter, r *http.Request, u *auth.User, p
 }, f *form, status int) {
 	title, noun, base := p.pageInfo()
 	f.Action, f.Submit = base, "Add "+noun
-	s.render(w, r, status, "record", &view{Title: "Add a " + noun, User: u, Section: strings.TrimPrefix(base, "/admin/"),
+	s.render(w, r, status, "record", &view{Title: "Add " + withArticle(noun), User: u, Section: strings.TrimPrefix(base, "/admin/"),
 		Data: recordData{Noun: noun, Form: f, BackHref: base, BackLabel: title}})
 }
 
@@ -363,7 +364,12 @@ func (s *Server) registerRegisterPages() {
 			for _, b := range bs {
 				sec.Rows = append(sec.Rows, []cell{{Text: b.Name, Href: fmt.Sprintf("/admin/brands/%d", b.ID)}, {Text: b.Website}})
 			}
-			return []section{sec}, nil
+			logo := section{Title: "Logo", AddHref: fmt.Sprintf("/admin/organisations/%d/logo", o.ID), AddLabel: "Change the logo",
+				Headers: []string{"Logo"}, Empty: "No logo: the public pages show the organisation's name alone."}
+			if o.LogoSHA256 != "" {
+				logo.Rows = [][]cell{{{Text: "An image (SHA-256 " + o.LogoSHA256[:16] + "…), shown on the public pages."}}}
+			}
+			return []section{sec, logo}, nil
 		},
 	})
 
@@ -622,24 +628,29 @@ func quantity(n int64) string {
 }
 
 type dashboardData struct {
-	Counts []cell
-	Setup  []string // next steps for a new installation
+	Counts    []cell
+	Next      *cell  // the next thing to set up, as a link; nil when all is set up
+	Attention []cell // what needs looking at now: overdue and nearest promises, failed audits
 }
+
+// setupSteps is how far a batch list is read for the next step and for
+// failed audits: the overview stays quick however many batches there are.
+const setupSteps = 200
 
 func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, u *auth.User) {
 	ctx := r.Context()
 	d := dashboardData{}
 	n := map[product.Kind]int{}
 	for _, k := range []struct {
-		kind  product.Kind
-		label string
-		href  string
+		kind      product.Kind
+		one, many string
+		href      string
 	}{
-		{product.KindOrganisation, "organisations", "/admin/organisations"},
-		{product.KindManufacturer, "manufacturers", "/admin/manufacturers"},
-		{product.KindBrand, "brands", "/admin/brands"},
-		{product.KindProduct, "products", "/admin/products"},
-		{product.KindBatch, "batches", "/admin/batches"},
+		{product.KindOrganisation, "organisation", "organisations", "/admin/organisations"},
+		{product.KindManufacturer, "manufacturer", "manufacturers", "/admin/manufacturers"},
+		{product.KindBrand, "brand", "brands", "/admin/brands"},
+		{product.KindProduct, "product", "products", "/admin/products"},
+		{product.KindBatch, "batch", "batches", "/admin/batches"},
 	} {
 		c, err := s.store.Count(ctx, k.kind, product.Filter{})
 		if err != nil {
@@ -647,38 +658,101 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, u *auth.User)
 			return
 		}
 		n[k.kind] = c
-		d.Counts = append(d.Counts, cell{Text: fmt.Sprintf("%d %s", c, k.label), Href: k.href})
+		d.Counts = append(d.Counts, cell{Text: counted(c, k.one, k.many), Href: k.href})
+	}
+	next := func(text, href string) {
+		if d.Next == nil {
+			d.Next = &cell{Text: text, Href: href}
+		}
 	}
 	switch {
 	case n[product.KindOrganisation] == 0:
-		d.Setup = append(d.Setup, "Start by adding your organisation: its legal name and postal address.")
+		next("Add your organisation: its legal name and postal address.", "/admin/organisations/new")
 	case n[product.KindManufacturer] == 0:
-		d.Setup = append(d.Setup, "Add the manufacturers of your products (often your own organisation, and any contract manufacturer).")
+		next("Add the manufacturers of your products (often your own organisation, and any contract manufacturer).", "/admin/manufacturers/new")
 	case n[product.KindBrand] == 0:
-		d.Setup = append(d.Setup, "Add the brands your products are sold under.")
+		next("Add the brands your products are sold under.", "/admin/brands/new")
 	case n[product.KindProduct] == 0:
-		d.Setup = append(d.Setup, "Add your first product, then its firmware versions and production batches.")
+		next("Add your first product.", "/admin/products/new")
 	}
+	// Past the first product: each product's batches, and each batch's
+	// password audit (PSTI-PW-01), newest audit first.
+	if d.Next == nil {
+		ps, err := s.store.Products(ctx, product.Filter{Limit: setupSteps})
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		for _, p := range ps {
+			bs, err := s.store.Batches(ctx, product.Filter{ParentID: p.ID, Limit: setupSteps})
+			if err != nil {
+				s.pageError(w, r, err)
+				return
+			}
+			if len(bs) == 0 {
+				next(fmt.Sprintf("Record a production batch of %s.", describe(p)), fmt.Sprintf("/admin/batches/new?product_id=%d", p.ID))
+			}
+			for _, b := range bs {
+				runs, err := s.store.Runs(ctx, b.ID, 5)
+				if err != nil {
+					s.pageError(w, r, err)
+					return
+				}
+				var done *passwords.Run
+				for _, run := range runs {
+					if run.State == passwords.RunDone {
+						done = run
+						break
+					}
+				}
+				switch {
+				case done == nil && len(runs) == 0:
+					next(fmt.Sprintf("Audit the passwords of batch %s of %s.", b.Code, describe(p)), fmt.Sprintf("/admin/batches/%d/password-audits/new", b.ID))
+				case done != nil && done.Verdict == "fail":
+					d.Attention = append(d.Attention, cell{Text: fmt.Sprintf("The password audit of batch %s of %s failed.", b.Code, describe(p)),
+						Href: fmt.Sprintf("/admin/password-audits/%d", done.ID)})
+				}
+			}
+		}
+	}
+	if n[product.KindOrganisation] > 0 {
+		ps, err := s.store.Policies(ctx)
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		if len(ps) == 0 {
+			// PSTI-VR-03: publish when reporters hear back.
+			next("Publish your security policy: how to report a problem to you, and when reporters will hear back.", "/admin/security-policy")
+		}
+	}
+
 	open, err := s.store.CountReports(ctx, disclosure.Filter{Status: "open"})
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
-	overdue, err := s.store.CountReports(ctx, disclosure.Filter{Overdue: s.cfg.Clock.Now()})
+	now := s.cfg.Clock.Now()
+	overdue, err := s.store.CountReports(ctx, disclosure.Filter{Overdue: now})
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
-	text := fmt.Sprintf("%d open security reports", open)
+	text := counted(open, "open security report", "open security reports")
 	if overdue > 0 {
 		text += fmt.Sprintf(", %d overdue", overdue)
-		d.Setup = append(d.Setup, fmt.Sprintf("%d security %s overdue: the law asks you to keep the promises you publish. See Security reports.", overdue, plural(overdue, "report is", "reports are")))
+		d.Attention = append([]cell{{Text: fmt.Sprintf("%s overdue. Your published policy says when reporters will hear back; missing those times misleads them.",
+			counted(overdue, "security report is", "security reports are")), Href: "/admin/reports?show=overdue"}}, d.Attention...)
 	}
 	d.Counts = append(d.Counts, cell{Text: text, Href: "/admin/reports"})
-	if n[product.KindOrganisation] > 0 {
-		if ps, err := s.store.Policies(ctx); err == nil && len(ps) == 0 {
-			d.Setup = append(d.Setup, "Check your vulnerability disclosure policy (under Security reports): it says how fast you answer reporters, and it is public at /security.")
-		}
+	// The open reports are listed soonest promise first.
+	if reps, err := s.store.Reports(ctx, disclosure.Filter{Status: "open", Limit: 1}); err != nil {
+		s.pageError(w, r, err)
+		return
+	} else if len(reps) == 1 && reps[0].Due != nil && !now.After(*reps[0].Due) {
+		due, _ := dueText(reps[0], now, (&calendars{s: s, r: r}).of(reps[0].OrganisationID))
+		d.Attention = append(d.Attention, cell{Text: fmt.Sprintf("Nearest promise: report %d, “%s”. %s.", reps[0].ID, reps[0].Summary, due),
+			Href: fmt.Sprintf("/admin/reports/%d", reps[0].ID)})
 	}
 	s.render(w, r, http.StatusOK, "dashboard", &view{Title: "Overview", User: u, Section: "admin", Data: d})
 }

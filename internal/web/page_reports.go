@@ -420,7 +420,7 @@ func (s *Server) showPolicyForm(w http.ResponseWriter, r *http.Request, u *auth.
 		return
 	}
 	if len(orgs) == 0 {
-		s.render(w, r, http.StatusOK, "policy", &view{Title: "Vulnerability disclosure policy", User: u, Section: "reports"})
+		s.render(w, r, http.StatusOK, "policy", &view{Title: "Vulnerability disclosure policy", User: u, Section: "policy"})
 		return
 	}
 	if p == nil {
@@ -446,5 +446,5 @@ func (s *Server) showPolicyForm(w http.ResponseWriter, r *http.Request, u *auth.
 		f.setError(err)
 	}
 	f.ReadOnly = !u.Role.Allows(auth.Editor)
-	s.render(w, r, status, "policy", &view{Title: "Vulnerability disclosure policy", User: u, Section: "reports", Data: f})
+	s.render(w, r, status, "policy", &view{Title: "Vulnerability disclosure policy", User: u, Section: "policy", Data: f})
 }

@@ -41,6 +41,9 @@ type Store interface {
 	RunsAudited(ctx context.Context, batchID int64, limit int) (map[int64]int64, error)
 	disclosure.Store
 	disclosure.AdvisoryStore
+	// SetLogo and Logo keep the organisation's logo (see store.DB.SetLogo).
+	SetLogo(ctx context.Context, a psti.Actor, orgID int64, data []byte) error
+	Logo(ctx context.Context, orgID int64) (contentType string, data []byte, err error)
 	Ping(ctx context.Context) error
 	CheckWrite(ctx context.Context) error
 }
