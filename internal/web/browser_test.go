@@ -393,6 +393,7 @@ func newInstallation(t *testing.T) *installation {
 	act(in.reports[2], map[string]any{"kind": "triage", "severity": "high", "cvss_vector": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", "assignee_id": e.users[auth.Editor].ID})
 	act(in.reports[2], map[string]any{"kind": "update", "status": "investigating", "body": "We have reproduced it."})
 	act(in.reports[3], map[string]any{"kind": "acknowledge", "body": "Thank you."})
+	act(in.reports[3], map[string]any{"kind": "triage", "severity": "medium", "cvss_vector": "CVSS:3.1/AV:A/AC:H/PR:N/UI:N/S:U/C:N/I:H/A:N", "product_id": s.Product.ID})
 	act(in.reports[3], map[string]any{"kind": "note", "body": "Internal: fixed in 2.4.2."})
 	act(in.reports[3], map[string]any{"kind": "close", "status": "resolved", "body": "Fixed in firmware 2.4.2."})
 	var adv struct {
@@ -449,6 +450,7 @@ var notPages = map[string]string{
 	"/.well-known/csaf/provider-metadata.json": "CSAF JSON",
 	"/.well-known/csaf/{file}":                 "CSAF index and documents",
 	"/.well-known/csaf/{year}/{file}":          "CSAF documents",
+	"/.well-known/csaf/openpgp/{file}":         "OpenPGP public key",
 }
 
 // pageVisits says where to look for every page route: the paths that show
@@ -465,6 +467,12 @@ func (in *installation) pageVisits(t *testing.T, routes []web.Route) (public, ad
 			return []string{"/setup/" + in.setup, "/setup/not-a-real-code"}
 		case "/security/advisories/{tracking}":
 			return []string{"/security/advisories/" + in.tracking}
+		case "/admin/reports/{id}/advisory":
+			// A draft for a report being investigated; a revision of the
+			// published one.
+			return []string{fmt.Sprintf("/admin/reports/%d/advisory", in.reports[2]), fmt.Sprintf("/admin/reports/%d/advisory", in.reports[3])}
+		case "/admin/reports/{id}/advisory/preview":
+			return []string{fmt.Sprintf("/admin/reports/%d/advisory/preview", in.reports[3])}
 		case "/admin/reports/{id}":
 			var out []string
 			for _, id := range in.reports {
