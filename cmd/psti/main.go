@@ -151,10 +151,13 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 		Use:     "psti",
 		Version: buildVersion(),
 		Short:   "Meet the UK product security regime for connectable products, and prove it",
-		Long: `psti keeps the records that the UK product security regime (PSTI Act 2022,
-Part 1, and the 2023 Security Requirements Regulations) asks of manufacturers of
-connectable products, and lets importers, distributors, researchers and consumers
-check them.
+		Long: `psti helps a manufacturer of connectable products meet parts of the UK
+product security regime (PSTI Act 2022, Part 1, and the 2023 Security
+Requirements Regulations) and keep the evidence: it audits and generates
+default passwords (Schedule 1, paragraph 1), runs the public security-report
+intake with its published response times (paragraph 2), and publishes
+advisories. Support periods, statements of compliance and the records of
+sections 12 and 20 are not part of it yet.
 
 It is one program: "psti serve" runs the web server (public pages, admin pages
 and a JSON API); the other commands do administration and batch work from the
