@@ -813,6 +813,7 @@ func richSource(t *testing.T) (string, *storetest.Seed, string) {
 	}
 	reports := &disclosure.Service{Store: db, Register: db, Clock: psti.SystemClock{}, BaseURL: "http://psti.test"}
 	rep, _, err := reports.Submit(ctx, disclosure.Submission{Summary: "Open port", Details: "Telnet is open.", ProductID: seed.Product.ID,
+		FormToken:   disclosure.NewFormToken(time.Now()),
 		Attachments: []disclosure.Attachment{{Name: "scan.txt", ContentType: "text/plain", Size: 11, Content: strings.NewReader("23/tcp open"), SHA256: "x"}}})
 	if err != nil {
 		t.Fatal(err)
