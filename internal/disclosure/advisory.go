@@ -98,7 +98,8 @@ type AdvisoryStore interface {
 	// year (PREFIX-YEAR-NNNN), calls build to write the documents that
 	// carry it, and stores the advisory as revision 1, e on the report's
 	// timeline and the e-mail, and forgets the report's draft, in one
-	// transaction.
+	// transaction. build also completes e and the mails, which name the
+	// tracking id: they are stored after it has run.
 	PublishAdvisory(ctx context.Context, a psti.Actor, adv *Advisory, prefix string, build func() error, e *Event, mails ...Mail) error
 	// ReviseAdvisory stores adv (read with AdvisoryOf, then changed) as its
 	// next revision: build writes the documents, knowing adv.Revision and
@@ -353,13 +354,13 @@ func (s *Service) Publish(ctx context.Context, st AdvisoryStore, a psti.Actor, r
 	}
 	s.publisher(ctx, r, &d)
 	e := &Event{At: s.Clock.Now(), Kind: EventAdvisory, Public: true, Status: r.Status, AuthorID: a.UserID, Author: a.Label}
-	var mails []Mail
-	if r.ContactEmail != "" {
-		mails = append(mails, Mail{To: r.ContactEmail, Kind: "report-advisory", Subject: "We have published an advisory about your report",
-			Text: fmt.Sprintf("About your report “%s”:\n\nWe have published an advisory, “%s”.%s\n\nRead it at %s/security/advisories\n",
-				r.Summary, adv.Title, creditLine(adv.Credit), s.BaseURL)})
+	readers, err := s.advisoryReaders(ctx, r)
+	if err != nil {
+		return nil, err
 	}
-	// The tracking id is the store's to give; the document carries it.
+	mails := make([]Mail, len(readers))
+	// The tracking id is the store's to give; the document, the timeline
+	// event and the e-mail carry it.
 	build := func() error {
 		doc, err := buildCSAF(csafInput{adv: adv, product: cp, publisher: d.Publisher, namespace: d.PublisherNS, base: s.BaseURL})
 		if err != nil {
@@ -367,6 +368,7 @@ func (s *Service) Publish(ctx context.Context, st AdvisoryStore, a psti.Actor, r
 		}
 		adv.CSAF = doc
 		e.Body = fmt.Sprintf("Advisory %s published: “%s”.%s", adv.TrackingID, adv.Title, creditLine(adv.Credit))
+		copy(mails, s.advisoryMail(readers, r, adv, ""))
 		return nil
 	}
 	if err := st.PublishAdvisory(ctx, a, adv, prefix, build, e, mails...); err != nil {
@@ -436,6 +438,10 @@ func (s *Service) Revise(ctx context.Context, st AdvisoryStore, a psti.Actor, re
 	s.publisher(ctx, r, &d)
 	e := &Event{At: s.Clock.Now(), Kind: EventAdvisory, Public: true, Status: r.Status, AuthorID: a.UserID, Author: a.Label,
 		Body: fmt.Sprintf("Advisory %s revised (version %d): %s", adv.TrackingID, adv.Revision, d.Change)}
+	readers, err := s.advisoryReaders(ctx, r)
+	if err != nil {
+		return nil, err
+	}
 	build := func() error {
 		doc, err := buildCSAF(csafInput{adv: adv, product: cp, publisher: d.Publisher, namespace: d.PublisherNS, base: s.BaseURL})
 		if err != nil {
@@ -444,10 +450,61 @@ func (s *Service) Revise(ctx context.Context, st AdvisoryStore, a psti.Actor, re
 		adv.CSAF = doc
 		return nil
 	}
-	if err := st.ReviseAdvisory(ctx, a, adv, build, e); err != nil {
+	if err := st.ReviseAdvisory(ctx, a, adv, build, e, s.advisoryMail(readers, r, adv, d.Change)...); err != nil {
 		return nil, err
 	}
 	return adv, nil
+}
+
+// advisoryReaders returns the reports whose reporters are told of r's
+// advisory: r itself and every report that follows it as a duplicate
+// (PSTI-VR-03: a duplicate's reporter gets the original's updates), those
+// with an address only, one report to each address.
+func (s *Service) advisoryReaders(ctx context.Context, r *Report) ([]*Report, error) {
+	fs, err := s.followers(ctx, r.ID)
+	if err != nil {
+		return nil, err
+	}
+	var out []*Report
+	seen := map[string]bool{}
+	for _, f := range append([]*Report{r}, fs...) {
+		if addr := strings.ToLower(strings.TrimSpace(f.ContactEmail)); addr != "" && !seen[addr] {
+			seen[addr] = true
+			out = append(out, f)
+		}
+	}
+	return out, nil
+}
+
+// advisoryMail tells each of readers (from advisoryReaders) that adv, the
+// advisory about orig, is published, or, given what changed, revised. A
+// duplicate's reporter is never told who reported orig or what they wrote.
+func (s *Service) advisoryMail(readers []*Report, orig *Report, adv *Advisory, change string) []Mail {
+	link := s.BaseURL + "/security/advisories/" + adv.TrackingID
+	var out []Mail
+	for _, f := range readers {
+		about := fmt.Sprintf("About your report “%s”:\n\n", f.Summary)
+		kind := "report-advisory"
+		if f.ID != orig.ID {
+			about += "Someone reported the same problem before you, and we dealt with both together.\n\n"
+			kind = "report-follow-advisory"
+		}
+		m := Mail{To: f.ContactEmail, Kind: kind}
+		if change == "" {
+			m.Subject = "We have published an advisory about the problem you reported"
+			m.Text = about + fmt.Sprintf("We have published advisory %s, “%s”.", adv.TrackingID, adv.Title)
+			if f.ID == orig.ID {
+				m.Text += creditLine(adv.Credit)
+			}
+		} else {
+			m.Kind += "-revised"
+			m.Subject = "We have changed the advisory about the problem you reported"
+			m.Text = about + fmt.Sprintf("We have changed advisory %s, “%s”; this is version %d.\n\nWhat changed: %s", adv.TrackingID, adv.Title, adv.Revision, change)
+		}
+		m.Text += fmt.Sprintf("\n\nRead it at %s\n", link)
+		out = append(out, m)
+	}
+	return out
 }
 
 func creditLine(credit string) string {

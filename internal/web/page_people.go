@@ -1,16 +1,19 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/psti/psti/internal/auth"
+	"github.com/psti/psti/internal/disclosure"
 	"github.com/psti/psti/internal/psti"
 )
 
@@ -368,7 +371,60 @@ var auditNameFields = []string{"tracking_id", "legal_name", "name", "email", "co
 // bookkeeping fields change on every write and say nothing to a reader.
 var bookkeeping = map[string]bool{"id": true, "revision": true, "created_at": true, "updated_at": true}
 
-func newAuditRow(e psti.AuditEntry) auditRow {
+// auditRefs are the fields that hold the ids of other records: the kind of
+// record each names, and the field as people read it.
+var auditRefs = map[string][2]string{
+	"organisation_id":  {"organisation", "organisation"},
+	"brand_id":         {"brand", "brand"},
+	"manufacturer_ids": {"manufacturer", "manufacturers"},
+	"product_id":       {"product", "product"},
+	"version_id":       {"version", "version"},
+	"batch_id":         {"batch", "batch"},
+	"report_id":        {"report", "security report"},
+	"audit_id":         {"password_audit", "password audit"},
+	"assignee_id":      {"user", "assignee"},
+	"user_id":          {"user", "user"},
+}
+
+// recordNamer names the record of a kind (as in auditKinds) with an id.
+type recordNamer func(kind string, id int64) string
+
+// auditIDs reads the ids a reference field holds, in order: one id, or a
+// list of them; ok is false for anything else.
+func auditIDs(v any) (ids []int64, ok bool) {
+	switch x := v.(type) {
+	case nil:
+		return nil, true
+	case float64:
+		if x != 0 {
+			ids = append(ids, int64(x))
+		}
+		return ids, x == float64(int64(x))
+	case []any:
+		for _, e := range x {
+			n, isNum := e.(float64)
+			if !isNum || n != float64(int64(n)) {
+				return nil, false
+			}
+			ids = append(ids, int64(n))
+		}
+		slices.Sort(ids)
+		return slices.Compact(ids), true
+	}
+	return nil, false
+}
+
+// auditNames names the records ids points at, in alphabetical order.
+func auditNames(kind string, ids []int64, name recordNamer) string {
+	names := make([]string, len(ids))
+	for i, id := range ids {
+		names[i] = name(kind, id)
+	}
+	slices.Sort(names)
+	return strings.Join(names, ", ")
+}
+
+func newAuditRow(e psti.AuditEntry, name recordNamer) auditRow {
 	row := auditRow{AuditEntry: e, What: capital(e.Action) + " " + strings.ReplaceAll(e.Entity, "_", " ")}
 	kind, ok := auditKinds[e.Entity]
 	if ok {
@@ -412,6 +468,18 @@ func newAuditRow(e psti.AuditEntry) auditRow {
 	}
 	sort.Strings(names)
 	for _, k := range names {
+		if ref, ok := auditRefs[k]; ok {
+			// Records pointed at are named; a list whose order alone
+			// differs has not changed.
+			oi, ok1 := auditIDs(before[k])
+			ni, ok2 := auditIDs(after[k])
+			if ok1 && ok2 {
+				if !slices.Equal(oi, ni) {
+					row.Changes = append(row.Changes, fieldChange{Field: ref[1], Old: auditNames(ref[0], oi, name), New: auditNames(ref[0], ni, name)})
+				}
+				continue
+			}
+		}
 		o, n := auditValue(before[k]), auditValue(after[k])
 		if o == n {
 			continue
@@ -421,8 +489,9 @@ func newAuditRow(e psti.AuditEntry) auditRow {
 	return row
 }
 
-// auditValue writes a field's value as text: strings as they are, other
-// values as compact JSON; "" for none.
+// auditValue writes a field's value as text: strings as they are, a list
+// of them (or of a product's identifiers, as its form writes them)
+// separated by commas, other values as compact JSON; "" for none.
 func auditValue(v any) string {
 	switch x := v.(type) {
 	case nil:
@@ -433,6 +502,22 @@ func auditValue(v any) string {
 		if len(x) == 0 {
 			return ""
 		}
+		items := make([]string, 0, len(x))
+		for _, e := range x {
+			switch y := e.(type) {
+			case string:
+				items = append(items, y)
+			case map[string]any:
+				scheme, ok1 := y["scheme"].(string)
+				value, ok2 := y["value"].(string)
+				if ok1 && ok2 && len(y) == 2 {
+					items = append(items, scheme+" "+value)
+				}
+			}
+		}
+		if len(items) == len(x) {
+			return strings.Join(items, ", ")
+		}
 	case map[string]any:
 		if len(x) == 0 {
 			return ""
@@ -440,6 +525,56 @@ func auditValue(v any) string {
 	}
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// recordName names a record for the audit trail by its current name, or
+// by its number when it cannot be read.
+func (s *Server) recordName(ctx context.Context, kind string, id int64) string {
+	var n string
+	switch kind {
+	case "organisation":
+		if o, err := s.store.Organisation(ctx, id); err == nil {
+			n = o.LegalName
+		}
+	case "manufacturer":
+		if m, err := s.store.Manufacturer(ctx, id); err == nil {
+			n = m.Name
+		}
+	case "brand":
+		if b, err := s.store.Brand(ctx, id); err == nil {
+			n = b.Name
+		}
+	case "product":
+		if p, err := s.store.Product(ctx, id); err == nil {
+			n = p.Name
+		}
+	case "version":
+		if v, err := s.store.Version(ctx, id); err == nil {
+			n = disclosure.VersionLabel(v)
+		}
+	case "batch":
+		if b, err := s.store.Batch(ctx, id); err == nil {
+			n = b.Code
+		}
+	case "report":
+		if rep, err := s.store.Report(ctx, id); err == nil {
+			n = rep.Summary
+		}
+	case "password_audit":
+		if run, err := s.store.Run(ctx, id); err == nil {
+			n = run.FileName
+		}
+	case "user":
+		// Staff see who a report is assigned to on its page; the entries
+		// about people and their tokens are for admins only (hiddenFrom).
+		if usr, err := s.store.User(ctx, id); err == nil {
+			n = usr.Email
+		}
+	}
+	if n == "" {
+		return fmt.Sprintf("no. %d", id)
+	}
+	return n
 }
 
 func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, u *auth.User) {
@@ -453,8 +588,18 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, u *auth.User)
 		return
 	}
 	d := auditData{Entity: f.Entity, EntityID: f.EntityID}
+	known := map[string]string{}
+	name := func(kind string, id int64) string {
+		key := kind + ":" + strconv.FormatInt(id, 10)
+		if n, ok := known[key]; ok {
+			return n
+		}
+		n := s.recordName(r.Context(), kind, id)
+		known[key] = n
+		return n
+	}
 	for _, e := range es {
-		d.Entries = append(d.Entries, newAuditRow(e))
+		d.Entries = append(d.Entries, newAuditRow(e, name))
 	}
 	if len(es) == f.Limit {
 		q := url.Values{"before_id": {strconv.FormatInt(es[len(es)-1].ID, 10)}}

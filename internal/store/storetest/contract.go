@@ -63,6 +63,7 @@ func Run(t *testing.T, b Backend) {
 		{"InstallationKeys", testInstallationKeys},
 		{"PasswordFingerprints", testPasswordFingerprints},
 		{"PasswordAuditReviews", testPasswordAuditReviews},
+		{"OrganisationFace", testOrganisationFace},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
