@@ -263,6 +263,17 @@ func choice(id int64, label string, archived bool) option {
 	return option{Value: strconv.FormatInt(id, 10), Label: label}
 }
 
+// chosen is the value a required select shows: the record's own choice,
+// or, for a new record when there is only one to choose from, that one (a
+// first brand belongs to the only organisation; nobody should have to
+// pick it from a list of one).
+func chosen(id int64, opts []option) string {
+	if id == 0 && len(opts) == 1 {
+		return opts[0].Value
+	}
+	return idString(id)
+}
+
 // offered reports whether a record belongs among a form's choices: it is
 // not archived, or it is what the record points at now (so saving the form
 // never changes it unseen).
@@ -278,7 +289,7 @@ func brandForm(b *product.Brand, orgs []*product.Organisation) *form {
 		}
 	}
 	return &form{Fields: []*field{
-		{Name: "organisation_id", Label: "Organisation", Type: "select", Value: idString(b.OrganisationID), Options: opts, Required: true},
+		{Name: "organisation_id", Label: "Organisation", Type: "select", Value: chosen(b.OrganisationID, opts), Options: opts, Required: true},
 		{Name: "name", Label: "Brand name", Type: "text", Value: b.Name, Required: true, Max: product.MaxName},
 		{Name: "website", Label: "Website", Type: "url", Value: b.Website, Max: 2048},
 	}}
@@ -308,7 +319,7 @@ func productForm(p *product.Product, brands []*product.Brand, makers []*product.
 		checked = append(checked, strconv.FormatInt(id, 10))
 	}
 	return &form{Fields: []*field{
-		{Name: "brand_id", Label: "Brand", Type: "select", Value: idString(p.BrandID), Options: brandOpts, Required: true},
+		{Name: "brand_id", Label: "Brand", Type: "select", Value: chosen(p.BrandID, brandOpts), Options: brandOpts, Required: true},
 		{Name: "name", Label: "Product name", Hint: "As sold, for example \"Doorbell Pro\".", Type: "text", Value: p.Name, Required: true, Max: product.MaxName},
 		{Name: "type", Label: "Product type", Hint: "What it is, in plain words, for example \"video doorbell\" or \"smart plug\".", Type: "text", Value: p.Type, Required: true, Max: product.MaxName},
 		{Name: "model_number", Label: "Model number", Type: "text", Value: p.ModelNumber, Required: true, Max: product.MaxCode},

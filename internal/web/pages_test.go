@@ -157,3 +157,30 @@ func TestListPaging(t *testing.T) {
 		t.Fatal("overview does not count all batches")
 	}
 }
+
+// TestOnlyChoiceIsChosen: a new brand's organisation, or a new product's
+// brand, is already chosen when there is only one to choose from; with two,
+// the person chooses.
+func TestOnlyChoiceIsChosen(t *testing.T) {
+	e := newEnv(t, storetest.SQLite)
+	seed := storetest.NewSeed(t, e.db)
+	c := e.browser(auth.Editor)
+	page := func(path string) string {
+		t.Helper()
+		res, err := c.Get(e.ts.URL + path)
+		must(t, err)
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return string(b)
+	}
+	if p := page("/admin/brands/new"); !strings.Contains(p, fmt.Sprintf(`<option value="%d" selected>`, seed.Org.ID)) {
+		t.Errorf("the only organisation is not chosen for a new brand")
+	}
+	if p := page("/admin/products/new"); !strings.Contains(p, fmt.Sprintf(`<option value="%d" selected>`, seed.Brand.ID)) {
+		t.Errorf("the only brand is not chosen for a new product")
+	}
+	must(t, e.db.CreateBrand(context.Background(), psti.System("test"), &product.Brand{OrganisationID: seed.Org.ID, Name: "Another"}))
+	if p := page("/admin/products/new"); strings.Contains(p, " selected>") {
+		t.Errorf("with two brands, one is chosen for the person")
+	}
+}
