@@ -191,6 +191,11 @@ func TestPublicPagesCarryNoToolName(t *testing.T) {
 			t.Errorf("%s does not carry the organisation's name", p)
 		}
 	}
+	// The home page says no more than psti knows: not what kinds of
+	// product the organisation makes, which nobody has told it.
+	if home := get("/"); strings.Contains(home, "smart speakers") {
+		t.Errorf("the home page says what the organisation makes, which nobody recorded:\n%s", home)
+	}
 	if css := get("/brand.css"); !strings.Contains(css, "--brand: #5a2d82") {
 		t.Errorf("brand.css: %q", css)
 	}
