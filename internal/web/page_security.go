@@ -256,6 +256,13 @@ func (s *Server) overLimit(w http.ResponseWriter, r *http.Request, l *limiter, m
 	return true
 }
 
+// reportFormAsks is what the report form says when one of its required
+// questions is left empty.
+var reportFormAsks = map[string]string{
+	"summary": "Say in one line what is wrong.",
+	"details": "Say what happened: what you did and what you saw.",
+}
+
 func (s *Server) showReportForm(w http.ResponseWriter, r *http.Request, u *auth.User, values map[string]string, err error, status int) {
 	if values["form_token"] == "" {
 		values["form_token"] = disclosure.NewFormToken(s.cfg.Clock.Now())
@@ -273,6 +280,13 @@ func (s *Server) showReportForm(w http.ResponseWriter, r *http.Request, u *auth.
 		d.Error, d.Problems = psti.ErrorMessage(err), psti.ErrorFields(err)
 		if len(d.Problems) > 0 {
 			d.Error = "Please correct what is marked below, then send the report again."
+		}
+		// A question left unanswered is named as the form asks it, not
+		// by the record's field name.
+		for i, p := range d.Problems {
+			if ask, ok := reportFormAsks[p.Field]; ok && strings.TrimSpace(values[p.Field]) == "" {
+				d.Problems[i].Message = ask
+			}
 		}
 	}
 	s.render(w, r, status, "security_report", &view{Title: "Report a security problem", User: u, Data: d})

@@ -373,3 +373,23 @@ func TestReportsAPIReasons(t *testing.T) {
 		t.Fatalf("the duplicate's reporter's status: %s", text)
 	}
 }
+
+// TestReportFormNamesQuestions: a report sent with its two required
+// questions unanswered is refused next to each, in the words of the
+// question the form asks, not the record's field names.
+func TestReportFormNamesQuestions(t *testing.T) {
+	e := newEnv(t, storetest.SQLite)
+	c := e.browser(auth.Public)
+	res, page := rPost(t, c, e.ts.URL+"/security/report", url.Values{"summary": {"  "}, "details": {""}, "contact_email": {"finder@example.net"}})
+	if res.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("status %d", res.StatusCode)
+	}
+	for _, want := range []string{"Say in one line what is wrong.", "Say what happened: what you did and what you saw.", "finder@example.net"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the refused form does not show %q", want)
+		}
+	}
+	if strings.Contains(page, "Summary is required") {
+		t.Error("the form names a field it does not show: Summary")
+	}
+}
