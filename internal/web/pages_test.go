@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -182,5 +183,39 @@ func TestOnlyChoiceIsChosen(t *testing.T) {
 	must(t, e.db.CreateBrand(context.Background(), psti.System("test"), &product.Brand{OrganisationID: seed.Org.ID, Name: "Another"}))
 	if p := page("/admin/products/new"); strings.Contains(p, " selected>") {
 		t.Errorf("with two brands, one is chosen for the person")
+	}
+}
+
+// TestNewRecordLeadsBack: the form that adds a version to a product leads
+// back to that product, named as its page's heading names it; opened
+// without a product, it leads back to the list. A saved version leads back
+// to its product the same way.
+func TestNewRecordLeadsBack(t *testing.T) {
+	e := newEnv(t, storetest.SQLite)
+	seed := storetest.NewSeed(t, e.db)
+	c := e.browser(auth.Editor)
+	back := func(path string) string {
+		t.Helper()
+		res, err := c.Get(e.ts.URL + path)
+		must(t, err)
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		m := regexp.MustCompile(`<p class="back"><a href="([^"]*)">← ([^<]*)</a>`).FindStringSubmatch(string(b))
+		if m == nil {
+			t.Fatalf("%s has no way back", path)
+		}
+		return m[1] + " " + m[2]
+	}
+	wantBack := fmt.Sprintf("/admin/products/%d Product: %s (%s)", seed.Product.ID, seed.Product.Name, seed.Product.ModelNumber)
+	if got := back(fmt.Sprintf("/admin/versions/new?product_id=%d", seed.Product.ID)); got != wantBack {
+		t.Errorf("new version of a product leads back to %q, want %q", got, wantBack)
+	}
+	if got := back("/admin/versions/new"); got != "/admin/versions All versions" {
+		t.Errorf("new version without a product leads back to %q", got)
+	}
+	v := &product.Version{ProductID: seed.Product.ID, Component: "firmware", Version: "1.0"}
+	must(t, e.db.CreateVersion(context.Background(), psti.System("test"), v))
+	if got := back(fmt.Sprintf("/admin/versions/%d", v.ID)); got != wantBack {
+		t.Errorf("a version leads back to %q, want %q", got, wantBack)
 	}
 }
