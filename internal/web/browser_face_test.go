@@ -282,6 +282,9 @@ func TestBrowserLogo(t *testing.T) {
 	if f := b.text(".flash"); !strings.Contains(f, "logo is saved") {
 		t.Fatalf("flash %q", f)
 	}
+	if page := b.text("main"); !strings.Contains(page, "A logo is set.") || strings.Contains(page, "SHA-256") {
+		t.Fatalf("the organisation's page does not say in words that a logo is set: %q", page)
+	}
 	b.submit("header button[type=submit]", "/login")
 	b.open("/security")
 	w, err := chromedp.Run(b.ctx, chromedp.Evaluate[int](`document.querySelector("header .brand img").naturalWidth`))

@@ -374,7 +374,7 @@ func (s *Server) registerRegisterPages() {
 			logo := section{Title: "Logo", AddHref: fmt.Sprintf("/admin/organisations/%d/logo", o.ID), AddLabel: "Change the logo",
 				Headers: []string{"Logo"}, Empty: "No logo: the public pages show the organisation's name alone."}
 			if o.LogoSHA256 != "" {
-				logo.Rows = [][]cell{{{Text: "An image (SHA-256 " + o.LogoSHA256[:16] + "…), shown on the public pages."}}}
+				logo.Rows = [][]cell{{{Text: "A logo is set. It is shown beside the organisation's name at the top of every page, as at the top of this one."}}}
 			}
 			return []section{sec, logo}, nil
 		},
