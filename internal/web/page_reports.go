@@ -271,22 +271,6 @@ func (s *Server) registerReportPages() {
 	})
 }
 
-func fieldList(err error) string {
-	var parts []string
-	for _, f := range psti.ErrorFields(err) {
-		parts = append(parts, f.Message)
-	}
-	if len(parts) == 0 {
-		return ""
-	}
-	return " " + strings.Join(parts, " ")
-}
-
-// showReport shows a report with a problem to tell.
-func (s *Server) showReport(w http.ResponseWriter, r *http.Request, u *auth.User, problem string, status int) {
-	s.showReportSent(w, r, u, sentAction{Error: problem}, status)
-}
-
 // showReportSent shows a report, with the action form sent back if there
 // is one.
 func (s *Server) showReportSent(w http.ResponseWriter, r *http.Request, u *auth.User, sent sentAction, status int) {
