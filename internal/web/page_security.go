@@ -41,10 +41,11 @@ type additionView struct {
 }
 
 type reportFormData struct {
-	Values   map[string]string
-	Products []productChoice
-	Error    string
-	Problems []psti.FieldError
+	Values       map[string]string
+	FilesNotKept int // files chosen with a refused report
+	Products     []productChoice
+	Error        string
+	Problems     []psti.FieldError
 }
 
 type productChoice struct {
@@ -113,7 +114,7 @@ func (s *Server) registerSecurityPages() {
 		s.render(w, r, http.StatusOK, "security", &view{Title: "Report a security problem", User: u, Data: pols})
 	})
 	s.page("GET /security/report", auth.Public, func(w http.ResponseWriter, r *http.Request, u *auth.User) {
-		s.showReportForm(w, r, u, map[string]string{}, nil, http.StatusOK)
+		s.showReportForm(w, r, u, map[string]string{}, 0, nil, http.StatusOK)
 	})
 	s.pageWith("POST /security/report", auth.Public, pageOpts{upload: true, limit: s.intake,
 		limitMsg: "Too many reports from your address. Wait %d seconds, then send it again; what you wrote is still in the form if you go back."}, s.submitReport)
@@ -263,11 +264,14 @@ var reportFormAsks = map[string]string{
 	"details": "Say what happened: what you did and what you saw.",
 }
 
-func (s *Server) showReportForm(w http.ResponseWriter, r *http.Request, u *auth.User, values map[string]string, err error, status int) {
+// showReportForm shows the report form; after a refusal, with what was
+// typed, and saying how many chosen files were not kept (a browser cannot
+// be given them back, so they must be chosen again).
+func (s *Server) showReportForm(w http.ResponseWriter, r *http.Request, u *auth.User, values map[string]string, dropped int, err error, status int) {
 	if values["form_token"] == "" {
 		values["form_token"] = disclosure.NewFormToken(s.cfg.Clock.Now())
 	}
-	d := reportFormData{Values: values}
+	d := reportFormData{Values: values, FilesNotKept: dropped}
 	ps, lerr := s.store.Products(r.Context(), product.Filter{Limit: 500})
 	if lerr != nil {
 		s.pageError(w, r, lerr)
@@ -358,7 +362,7 @@ func (s *Server) submitReport(w http.ResponseWriter, r *http.Request, u *auth.Us
 	defer in.discard()
 	values, err := s.readUpload(w, r, in)
 	fail := func(status int, msg string) {
-		s.showReportForm(w, r, u, values, psti.Errorf(psti.EINVALID, "%s", msg), status)
+		s.showReportForm(w, r, u, values, len(in.atts), psti.Errorf(psti.EINVALID, "%s", msg), status)
 	}
 	var refused *refusal
 	if errors.As(err, &refused) {
@@ -409,7 +413,7 @@ func (s *Server) submitReport(w http.ResponseWriter, r *http.Request, u *auth.Us
 		if errors.Is(err, disclosure.ErrFormExpired) {
 			values["form_token"] = "" // a fresh form
 		}
-		s.showReportForm(w, r, u, values, err, http.StatusUnprocessableEntity)
+		s.showReportForm(w, r, u, values, len(atts), err, http.StatusUnprocessableEntity)
 		return
 	}
 	// The receipt never appears in an address: the session carries the

@@ -392,4 +392,14 @@ func TestReportFormNamesQuestions(t *testing.T) {
 	if strings.Contains(page, "Summary is required") {
 		t.Error("the form names a field it does not show: Summary")
 	}
+	if strings.Contains(page, "not kept") {
+		t.Error("the form speaks of files nobody chose")
+	}
+	// A file sent with a refused report is not kept, and the form says so
+	// next to the field, as a browser cannot fill a file field again.
+	res, page = rPostFiles(t, c, e.ts.URL+"/security/report", url.Values{"summary": {"Telnet open"}, "details": {"Port 23."}, "contact_email": {"finder@"}}, "poc.txt", "telnet camera")
+	if res.StatusCode != http.StatusUnprocessableEntity || !regexp.MustCompile(`id="e-attachments">The file you chose was not kept, as the report was not sent: choose it again.`).MatchString(page) ||
+		!strings.Contains(page, `aria-describedby="h-attachments e-attachments"`) {
+		t.Fatalf("a refused report with a file: %d %s", res.StatusCode, page)
+	}
 }
