@@ -265,8 +265,8 @@ func choice(id int64, label string, archived bool) option {
 
 // chosen is the value a required select shows: the record's own choice,
 // or, for a new record when there is only one to choose from, that one (a
-// first brand belongs to the only organisation; nobody should have to
-// pick it from a list of one).
+// first brand belongs to the only organisation, a first token acts for the
+// only user; nobody should have to pick it from a list of one).
 func chosen(id int64, opts []option) string {
 	if id == 0 && len(opts) == 1 {
 		return opts[0].Value
