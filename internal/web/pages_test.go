@@ -219,3 +219,33 @@ func TestNewRecordLeadsBack(t *testing.T) {
 		t.Errorf("a version leads back to %q, want %q", got, wantBack)
 	}
 }
+
+// TestSetupAsksForEmptyFields: the setup form sent empty asks for the
+// e-mail address and a password as the sign-in page does, next to each.
+func TestSetupAsksForEmptyFields(t *testing.T) {
+	db, _ := storetest.Open(t, storetest.SQLite)
+	svc := auth.NewService(db, psti.SystemClock{})
+	svc.Params = fastParams
+	code, _, err := svc.FirstRun(context.Background())
+	must(t, err)
+	srv, err := web.New(web.Config{BaseURL: "http://127.0.0.1", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, db, svc)
+	must(t, err)
+	ts := httptest.NewServer(srv.Handler())
+	defer ts.Close()
+	res, err := http.PostForm(ts.URL+"/setup/"+code, url.Values{"email": {""}, "name": {"Ada"}, "password": {""}, "confirm": {""}})
+	must(t, err)
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	page := string(body)
+	if res.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("status %d", res.StatusCode)
+	}
+	for _, want := range []string{"Enter your e-mail address.", "Enter a password of at least 12 characters.", `value="Ada"`} {
+		if strings.Count(page, want) < 1 {
+			t.Errorf("the refused setup form lacks %q", want)
+		}
+	}
+	if strings.Contains(page, "E-mail address is required") {
+		t.Error("the setup form names a field it labels differently")
+	}
+}
