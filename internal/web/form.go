@@ -72,6 +72,11 @@ func (f *form) field(name string) *field {
 func (f *form) setError(err error) {
 	f.Error = psti.ErrorMessage(err)
 	f.Problems = psti.ErrorFields(err)
+	// One problem is said once in the summary (as a link to its field),
+	// not twice over.
+	if len(f.Problems) == 1 && f.Error == f.Problems[0].Message {
+		f.Error = "Please correct the field marked below."
+	}
 	for _, p := range f.Problems {
 		name := p.Field
 		if i := strings.IndexByte(name, '['); i > 0 {

@@ -249,3 +249,21 @@ func TestSetupAsksForEmptyFields(t *testing.T) {
 		t.Error("the setup form names a field it labels differently")
 	}
 }
+
+// TestOneProblemSaidOnce: a form refused for one reason says it once in
+// the summary, as a link to the field, and once next to the field.
+func TestOneProblemSaidOnce(t *testing.T) {
+	e := newEnv(t, storetest.SQLite)
+	c := e.browser(auth.Editor)
+	res, err := c.PostForm(e.ts.URL+"/admin/account/password", url.Values{"current_password": {"not my password at all"}, "password": {"a new password of some length"}, "confirm": {"a new password of some length"}})
+	must(t, err)
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	page := string(body)
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, "Please correct the field marked below.") {
+		t.Fatalf("status %d, or no summary: %s", res.StatusCode, page)
+	}
+	if n := strings.Count(page, "Your current password is not right."); n != 2 {
+		t.Errorf("the problem is said %d times, want 2 (summary link and field)", n)
+	}
+}
