@@ -200,6 +200,11 @@ func (s *Server) reply(w http.ResponseWriter, r *http.Request, u *auth.User) {
 		if len(d.Problems) > 0 {
 			d.Error = "Please correct what is marked below, then send the message again."
 		}
+		for i, p := range d.Problems {
+			if p.Field == "message" && strings.TrimSpace(values["message"]) == "" {
+				d.Problems[i].Message = "Write your message, or choose a file to send."
+			}
+		}
 		if errors.Is(err, disclosure.ErrFormExpired) {
 			d.FormToken = ""
 		}

@@ -183,7 +183,8 @@ func TestStatusLookupAndReplyOnce(t *testing.T) {
 	// A reload of the page adds nothing; an empty reply is sent back.
 	rGet(t, c, e.ts.URL+"/security/status")
 	res, page = rPost(t, c, e.ts.URL+"/security/status/reply", url.Values{"form_token": {rHidden(t, page, "form_token")}, "message": {"  "}})
-	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, `id="e-message"`) {
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, `id="e-message">Write your message, or choose a file to send.`) ||
+		!strings.Contains(page, `aria-describedby="e-message"`) {
 		t.Fatalf("an empty reply: %d", res.StatusCode)
 	}
 	reps, err := e.db.Reports(context.Background(), disclosure.Filter{})
