@@ -238,7 +238,11 @@ Exit status: 0 success, 1 the work failed, 2 the command line or input is unusab
 func exactArgs(n int, what string) cobra.PositionalArgs {
 	return func(c *cobra.Command, args []string) error {
 		if len(args) != n {
-			return usagef("%s needs %s (got %d argument(s))", c.CommandPath(), what, len(args))
+			got := "1 argument"
+			if len(args) != 1 {
+				got = fmt.Sprintf("%d arguments", len(args))
+			}
+			return usagef("%s needs %s (got %s)", c.CommandPath(), what, got)
 		}
 		return nil
 	}

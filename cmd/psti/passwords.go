@@ -263,7 +263,7 @@ fingerprint file from another installation is refused (exit status 2).`,
       --manifest manifest.json --report report.json --findings findings.jsonl
   zcat batch.csv.gz | psti passwords audit --input - --format json
   psti passwords audit --input batch-2501.csv --previous batch-2411.fp --previous batch-2447.csv`,
-		Args: exactArgs(0, "no arguments (use --input)"),
+		Args: exactArgs(0, "no arguments: name the batch file with --input, as in psti passwords audit --input batch.csv"),
 		RunE: func(c *cobra.Command, _ []string) error {
 			if o.input == "" {
 				return usagef("--input BATCH.csv is required (use - for standard input)")

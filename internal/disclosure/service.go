@@ -612,24 +612,35 @@ func (s *Service) Act(ctx context.Context, a psti.Actor, id int64, act Action) (
 			changes = append(changes, "CVSS vector "+orNone(v))
 			r.CVSS = v
 		}
+		// The timeline names whom and what, as staff chose them, not ids.
 		if act.AssigneeID != nil && *act.AssigneeID != r.AssigneeID {
+			who := "nobody"
+			if *act.AssigneeID != 0 {
+				who = fmt.Sprintf("user %d", *act.AssigneeID)
+			}
 			if *act.AssigneeID != 0 && s.Users != nil {
-				if _, err := s.Users.User(ctx, *act.AssigneeID); psti.ErrorCode(err) == psti.ENOTFOUND {
+				if u, err := s.Users.User(ctx, *act.AssigneeID); psti.ErrorCode(err) == psti.ENOTFOUND {
 					pr.Add("assignee_id", "There is no user with id %d.", *act.AssigneeID)
 				} else if err != nil {
 					return nil, err
+				} else {
+					who = u.Email
 				}
 			}
-			changes = append(changes, fmt.Sprintf("assigned to user %d", *act.AssigneeID))
+			changes = append(changes, "assigned to "+who)
 			r.AssigneeID = *act.AssigneeID
 		}
 		if act.ProductID != nil && *act.ProductID != r.ProductID {
+			what := "unlinked from its product"
 			if *act.ProductID != 0 {
-				if _, err := s.Register.Product(ctx, *act.ProductID); err != nil {
+				what = fmt.Sprintf("linked to product %d", *act.ProductID)
+				if p, err := s.Register.Product(ctx, *act.ProductID); err != nil {
 					pr.Add("product_id", "There is no product with id %d.", *act.ProductID)
+				} else {
+					what = fmt.Sprintf("linked to %s (%s)", p.Name, p.ModelNumber)
 				}
 			}
-			changes = append(changes, fmt.Sprintf("linked to product %d", *act.ProductID))
+			changes = append(changes, what)
 			r.ProductID = *act.ProductID
 		}
 		if len(changes) == 0 {

@@ -72,7 +72,8 @@ func TestBrowserAdvisory(t *testing.T) {
 	staff.do(chromedp.Click(chromedp.CSS(`a[href$="/advisory/preview"]`)))
 	staff.do(chromedp.WaitVisible(chromedp.CSS("h1")))
 	if page := staff.text("main"); !strings.Contains(page, "Preview: not published") || !strings.Contains(page, "Missing Authentication for Critical Function") ||
-		!strings.Contains(page, "CVSS:3.1/AV:A/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N") || !strings.Contains(page, "firmware 3.1, firmware 3.0") {
+		!strings.Contains(page, "CVSS:3.1/AV:A/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N") || !strings.Contains(page, "firmware 3.1, firmware 3.0") ||
+		!strings.Contains(page, "(the day it is published)") {
 		t.Fatalf("preview: %q", page)
 	}
 	staff.fitsAt("preview")

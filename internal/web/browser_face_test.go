@@ -193,6 +193,11 @@ func TestPublicPagesCarryNoToolName(t *testing.T) {
 			t.Errorf("%s does not carry the organisation's name", p)
 		}
 	}
+	// The home page says no more than psti knows: not what kinds of
+	// product the organisation makes, which nobody has told it.
+	if home := get("/"); strings.Contains(home, "smart speakers") {
+		t.Errorf("the home page says what the organisation makes, which nobody recorded:\n%s", home)
+	}
 	if css := get("/brand.css"); !strings.Contains(css, "--brand: #5a2d82") {
 		t.Errorf("brand.css: %q", css)
 	}
@@ -278,6 +283,9 @@ func TestBrowserLogo(t *testing.T) {
 	b.submit("main form.form button[type=submit]", fmt.Sprintf("/admin/organisations/%d", seed.Org.ID))
 	if f := b.text(".flash"); !strings.Contains(f, "logo is saved") {
 		t.Fatalf("flash %q", f)
+	}
+	if page := b.text("main"); !strings.Contains(page, "A logo is set.") || strings.Contains(page, "SHA-256") {
+		t.Fatalf("the organisation's page does not say in words that a logo is set: %q", page)
 	}
 	b.submit("header button[type=submit]", "/login")
 	b.open("/security")

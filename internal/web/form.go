@@ -72,6 +72,11 @@ func (f *form) field(name string) *field {
 func (f *form) setError(err error) {
 	f.Error = psti.ErrorMessage(err)
 	f.Problems = psti.ErrorFields(err)
+	// One problem is said once in the summary (as a link to its field),
+	// not twice over.
+	if len(f.Problems) == 1 && f.Error == f.Problems[0].Message {
+		f.Error = "Please correct the field marked below."
+	}
 	for _, p := range f.Problems {
 		name := p.Field
 		if i := strings.IndexByte(name, '['); i > 0 {
@@ -263,6 +268,17 @@ func choice(id int64, label string, archived bool) option {
 	return option{Value: strconv.FormatInt(id, 10), Label: label}
 }
 
+// chosen is the value a required select shows: the record's own choice,
+// or, for a new record when there is only one to choose from, that one (a
+// first brand belongs to the only organisation, a first token acts for the
+// only user; nobody should have to pick it from a list of one).
+func chosen(id int64, opts []option) string {
+	if id == 0 && len(opts) == 1 {
+		return opts[0].Value
+	}
+	return idString(id)
+}
+
 // offered reports whether a record belongs among a form's choices: it is
 // not archived, or it is what the record points at now (so saving the form
 // never changes it unseen).
@@ -278,7 +294,7 @@ func brandForm(b *product.Brand, orgs []*product.Organisation) *form {
 		}
 	}
 	return &form{Fields: []*field{
-		{Name: "organisation_id", Label: "Organisation", Type: "select", Value: idString(b.OrganisationID), Options: opts, Required: true},
+		{Name: "organisation_id", Label: "Organisation", Type: "select", Value: chosen(b.OrganisationID, opts), Options: opts, Required: true},
 		{Name: "name", Label: "Brand name", Type: "text", Value: b.Name, Required: true, Max: product.MaxName},
 		{Name: "website", Label: "Website", Type: "url", Value: b.Website, Max: 2048},
 	}}
@@ -308,7 +324,7 @@ func productForm(p *product.Product, brands []*product.Brand, makers []*product.
 		checked = append(checked, strconv.FormatInt(id, 10))
 	}
 	return &form{Fields: []*field{
-		{Name: "brand_id", Label: "Brand", Type: "select", Value: idString(p.BrandID), Options: brandOpts, Required: true},
+		{Name: "brand_id", Label: "Brand", Type: "select", Value: chosen(p.BrandID, brandOpts), Options: brandOpts, Required: true},
 		{Name: "name", Label: "Product name", Hint: "As sold, for example \"Doorbell Pro\".", Type: "text", Value: p.Name, Required: true, Max: product.MaxName},
 		{Name: "type", Label: "Product type", Hint: "What it is, in plain words, for example \"video doorbell\" or \"smart plug\".", Type: "text", Value: p.Type, Required: true, Max: product.MaxName},
 		{Name: "model_number", Label: "Model number", Type: "text", Value: p.ModelNumber, Required: true, Max: product.MaxCode},

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/psti/psti/internal/auth"
 	"github.com/psti/psti/internal/product"
 	"github.com/psti/psti/internal/psti"
 )
@@ -93,4 +94,17 @@ func FuzzForms(f *testing.F) {
 		bt, err := decodeBatch(v, 1)
 		check(bt, err)
 	})
+}
+
+// TestTokenFormChoosesOnlyUser: with one user, a new token acts for that
+// user unless changed; with two, the person chooses.
+func TestTokenFormChoosesOnlyUser(t *testing.T) {
+	ada := &auth.User{Email: "ada@example.com", Role: auth.Admin}
+	if v := tokenForm([]*auth.User{ada}).field("user_email").Value; v != "ada@example.com" {
+		t.Errorf("with one user, the token form chooses %q", v)
+	}
+	bob := &auth.User{Email: "bob@example.com", Role: auth.Editor}
+	if v := tokenForm([]*auth.User{ada, bob}).field("user_email").Value; v != "" {
+		t.Errorf("with two users, the token form chooses %q", v)
+	}
 }

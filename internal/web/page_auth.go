@@ -140,6 +140,15 @@ func (s *Server) setup(w http.ResponseWriter, r *http.Request, _ *auth.User) {
 		reset := s.isReset(r, inv)
 		f := withValues(setupForm(code, inv, reset), v)
 		f.setError(err)
+		// A field left empty is asked for as the sign-in page asks for it.
+		for i, p := range f.Problems {
+			if ask, ok := setupAsks[p.Field]; ok && strings.TrimSpace(v.Get(p.Field)) == "" {
+				f.Problems[i].Message = ask
+				if fl := f.field(p.Field); fl != nil {
+					fl.Error = ask
+				}
+			}
+		}
 		s.render(w, r, statusOf(psti.ErrorCode(err)), "setup", &view{Title: "Set up your account", Data: setupData{inv, f, reset}})
 		return
 	}
@@ -148,6 +157,12 @@ func (s *Server) setup(w http.ResponseWriter, r *http.Request, _ *auth.User) {
 		return
 	}
 	s.redirect(w, r, "/admin", "Your password is set and you are signed in.")
+}
+
+// setupAsks is what the setup page says of a field left empty.
+var setupAsks = map[string]string{
+	"email":    "Enter your e-mail address.",
+	"password": "Enter a password of at least 12 characters.",
 }
 
 // isReset reports whether a setup link is for an address that already has

@@ -186,7 +186,7 @@ func tokenForm(users []*auth.User) *form {
 	}
 	return &form{Action: "/admin/tokens", Submit: "Make a token", Fields: []*field{
 		{Name: "name", Label: "What it is for", Hint: "For example \"factory line 3\" or \"nightly export\".", Type: "text", Required: true, Max: 200},
-		{Name: "user_email", Label: "Acts for", Hint: "The token can do no more than this user can.", Type: "select", Options: opts, Required: true},
+		{Name: "user_email", Label: "Acts for", Hint: "The token can do no more than this user can.", Type: "select", Value: chosen(0, opts), Options: opts, Required: true},
 		{Name: "role", Label: "Role", Type: "select", Value: "viewer", Options: roleOptions(), Required: true},
 		dateField("expires_on", "Last day it works", "It works until the end of that day, UK time. Leave empty for a token that works until revoked.", ""),
 	}}

@@ -156,7 +156,7 @@ func addPages[T any](s *Server, p *pageResource[T]) {
 				s.pageError(w, r, err)
 				return
 			}
-			s.showNew(w, r, u, p, f, http.StatusOK)
+			s.showNew(w, r, u, p, rec, f, http.StatusOK)
 		})
 	}
 	s.page("POST "+p.base(), auth.Editor, func(w http.ResponseWriter, r *http.Request, u *auth.User) {
@@ -172,7 +172,7 @@ func addPages[T any](s *Server, p *pageResource[T]) {
 			}
 			f = withValues(f, r.PostForm)
 			f.setError(err)
-			s.showNew(w, r, u, p, f, statusOf(psti.ErrorCode(err)))
+			s.showNew(w, r, u, p, rec, f, statusOf(psti.ErrorCode(err)))
 			return
 		}
 		s.redirect(w, r, p.href(rec), fmt.Sprintf("Added %s “%s”.", p.noun, describe(rec)))
@@ -253,13 +253,18 @@ func getRecord[T any](s *Server, w http.ResponseWriter, r *http.Request, get fun
 	return rec, true
 }
 
+// showNew shows the form that adds a record. It leads back to the record
+// it was opened from (the product a version is added to), when there is
+// one, and otherwise to the list.
 func (s *Server) showNew(w http.ResponseWriter, r *http.Request, u *auth.User, p interface {
 	pageInfo() (string, string, string)
-}, f *form, status int) {
-	title, noun, base := p.pageInfo()
+	backOf(ctx context.Context, rec any) (string, string)
+}, rec any, f *form, status int) {
+	_, noun, base := p.pageInfo()
 	f.Action, f.Submit = base, "Add "+noun
+	back, backHref := p.backOf(r.Context(), rec)
 	s.render(w, r, status, "record", &view{Title: "Add " + withArticle(noun), User: u, Section: strings.TrimPrefix(base, "/admin/"),
-		Data: recordData{Noun: noun, Form: f, BackHref: base, BackLabel: title}})
+		Data: recordData{Noun: noun, Form: f, BackHref: backHref, BackLabel: back}})
 }
 
 func (p *pageResource[T]) pageInfo() (string, string, string) { return p.title, p.noun, p.base() }
@@ -304,7 +309,9 @@ func (p *pageResource[T]) kindOf() product.Kind        { return p.kind }
 func (p *pageResource[T]) baseOf() string              { return p.base() }
 func (p *pageResource[T]) backOf(ctx context.Context, rec any) (string, string) {
 	if p.back != nil {
-		return p.back(ctx, rec.(*T))
+		if label, href := p.back(ctx, rec.(*T)); label != "" {
+			return label, href
+		}
 	}
 	return "All " + strings.ToLower(p.title), p.base()
 }
@@ -367,7 +374,7 @@ func (s *Server) registerRegisterPages() {
 			logo := section{Title: "Logo", AddHref: fmt.Sprintf("/admin/organisations/%d/logo", o.ID), AddLabel: "Change the logo",
 				Headers: []string{"Logo"}, Empty: "No logo: the public pages show the organisation's name alone."}
 			if o.LogoSHA256 != "" {
-				logo.Rows = [][]cell{{{Text: "An image (SHA-256 " + o.LogoSHA256[:16] + "…), shown on the public pages."}}}
+				logo.Rows = [][]cell{{{Text: "A logo is set. It is shown beside the organisation's name at the top of every page, as at the top of this one."}}}
 			}
 			return []section{sec, logo}, nil
 		},
@@ -566,14 +573,18 @@ func (s *Server) registerRegisterPages() {
 	})
 }
 
-// parentLabel names the record a page leads back to, e.g. "Acme Home
-// (brand)"; just the kind if it cannot be read.
+// parentLabel names the record a page leads back to as its page's heading
+// does, e.g. "Brand: Acme Home"; "" when there is none or it cannot be
+// read, so the page leads back to the list instead.
 func parentLabel[T any](ctx context.Context, get func(context.Context, int64) (*T, error), id int64, kind string) string {
+	if id == 0 {
+		return ""
+	}
 	rec, err := get(ctx, id)
 	if err != nil {
-		return kind
+		return ""
 	}
-	return describe(rec) + " (" + kind + ")"
+	return strings.ToUpper(kind[:1]) + kind[1:] + ": " + describe(rec)
 }
 
 // productNames maps every product (archived too) to its name as pages show

@@ -41,10 +41,11 @@ type additionView struct {
 }
 
 type reportFormData struct {
-	Values   map[string]string
-	Products []productChoice
-	Error    string
-	Problems []psti.FieldError
+	Values       map[string]string
+	FilesNotKept int // files chosen with a refused report
+	Products     []productChoice
+	Error        string
+	Problems     []psti.FieldError
 }
 
 type productChoice struct {
@@ -113,7 +114,7 @@ func (s *Server) registerSecurityPages() {
 		s.render(w, r, http.StatusOK, "security", &view{Title: "Report a security problem", User: u, Data: pols})
 	})
 	s.page("GET /security/report", auth.Public, func(w http.ResponseWriter, r *http.Request, u *auth.User) {
-		s.showReportForm(w, r, u, map[string]string{}, nil, http.StatusOK)
+		s.showReportForm(w, r, u, map[string]string{}, 0, nil, http.StatusOK)
 	})
 	s.pageWith("POST /security/report", auth.Public, pageOpts{upload: true, limit: s.intake,
 		limitMsg: "Too many reports from your address. Wait %d seconds, then send it again; what you wrote is still in the form if you go back."}, s.submitReport)
@@ -199,6 +200,11 @@ func (s *Server) reply(w http.ResponseWriter, r *http.Request, u *auth.User) {
 		if len(d.Problems) > 0 {
 			d.Error = "Please correct what is marked below, then send the message again."
 		}
+		for i, p := range d.Problems {
+			if p.Field == "message" && strings.TrimSpace(values["message"]) == "" {
+				d.Problems[i].Message = "Write your message, or choose a file to send."
+			}
+		}
 		if errors.Is(err, disclosure.ErrFormExpired) {
 			d.FormToken = ""
 		}
@@ -256,11 +262,21 @@ func (s *Server) overLimit(w http.ResponseWriter, r *http.Request, l *limiter, m
 	return true
 }
 
-func (s *Server) showReportForm(w http.ResponseWriter, r *http.Request, u *auth.User, values map[string]string, err error, status int) {
+// reportFormAsks is what the report form says when one of its required
+// questions is left empty.
+var reportFormAsks = map[string]string{
+	"summary": "Say in one line what is wrong.",
+	"details": "Say what happened: what you did and what you saw.",
+}
+
+// showReportForm shows the report form; after a refusal, with what was
+// typed, and saying how many chosen files were not kept (a browser cannot
+// be given them back, so they must be chosen again).
+func (s *Server) showReportForm(w http.ResponseWriter, r *http.Request, u *auth.User, values map[string]string, dropped int, err error, status int) {
 	if values["form_token"] == "" {
 		values["form_token"] = disclosure.NewFormToken(s.cfg.Clock.Now())
 	}
-	d := reportFormData{Values: values}
+	d := reportFormData{Values: values, FilesNotKept: dropped}
 	ps, lerr := s.store.Products(r.Context(), product.Filter{Limit: 500})
 	if lerr != nil {
 		s.pageError(w, r, lerr)
@@ -273,6 +289,13 @@ func (s *Server) showReportForm(w http.ResponseWriter, r *http.Request, u *auth.
 		d.Error, d.Problems = psti.ErrorMessage(err), psti.ErrorFields(err)
 		if len(d.Problems) > 0 {
 			d.Error = "Please correct what is marked below, then send the report again."
+		}
+		// A question left unanswered is named as the form asks it, not
+		// by the record's field name.
+		for i, p := range d.Problems {
+			if ask, ok := reportFormAsks[p.Field]; ok && strings.TrimSpace(values[p.Field]) == "" {
+				d.Problems[i].Message = ask
+			}
 		}
 	}
 	s.render(w, r, status, "security_report", &view{Title: "Report a security problem", User: u, Data: d})
@@ -344,7 +367,7 @@ func (s *Server) submitReport(w http.ResponseWriter, r *http.Request, u *auth.Us
 	defer in.discard()
 	values, err := s.readUpload(w, r, in)
 	fail := func(status int, msg string) {
-		s.showReportForm(w, r, u, values, psti.Errorf(psti.EINVALID, "%s", msg), status)
+		s.showReportForm(w, r, u, values, len(in.atts), psti.Errorf(psti.EINVALID, "%s", msg), status)
 	}
 	var refused *refusal
 	if errors.As(err, &refused) {
@@ -395,7 +418,7 @@ func (s *Server) submitReport(w http.ResponseWriter, r *http.Request, u *auth.Us
 		if errors.Is(err, disclosure.ErrFormExpired) {
 			values["form_token"] = "" // a fresh form
 		}
-		s.showReportForm(w, r, u, values, err, http.StatusUnprocessableEntity)
+		s.showReportForm(w, r, u, values, len(atts), err, http.StatusUnprocessableEntity)
 		return
 	}
 	// The receipt never appears in an address: the session carries the

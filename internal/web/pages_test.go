@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -155,5 +156,114 @@ func TestListPaging(t *testing.T) {
 	}
 	if !strings.Contains(get("/admin"), "149 batches") {
 		t.Fatal("overview does not count all batches")
+	}
+}
+
+// TestOnlyChoiceIsChosen: a new brand's organisation, or a new product's
+// brand, is already chosen when there is only one to choose from; with two,
+// the person chooses.
+func TestOnlyChoiceIsChosen(t *testing.T) {
+	e := newEnv(t, storetest.SQLite)
+	seed := storetest.NewSeed(t, e.db)
+	c := e.browser(auth.Editor)
+	page := func(path string) string {
+		t.Helper()
+		res, err := c.Get(e.ts.URL + path)
+		must(t, err)
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return string(b)
+	}
+	if p := page("/admin/brands/new"); !strings.Contains(p, fmt.Sprintf(`<option value="%d" selected>`, seed.Org.ID)) {
+		t.Errorf("the only organisation is not chosen for a new brand")
+	}
+	if p := page("/admin/products/new"); !strings.Contains(p, fmt.Sprintf(`<option value="%d" selected>`, seed.Brand.ID)) {
+		t.Errorf("the only brand is not chosen for a new product")
+	}
+	must(t, e.db.CreateBrand(context.Background(), psti.System("test"), &product.Brand{OrganisationID: seed.Org.ID, Name: "Another"}))
+	if p := page("/admin/products/new"); strings.Contains(p, " selected>") {
+		t.Errorf("with two brands, one is chosen for the person")
+	}
+}
+
+// TestNewRecordLeadsBack: the form that adds a version to a product leads
+// back to that product, named as its page's heading names it; opened
+// without a product, it leads back to the list. A saved version leads back
+// to its product the same way.
+func TestNewRecordLeadsBack(t *testing.T) {
+	e := newEnv(t, storetest.SQLite)
+	seed := storetest.NewSeed(t, e.db)
+	c := e.browser(auth.Editor)
+	back := func(path string) string {
+		t.Helper()
+		res, err := c.Get(e.ts.URL + path)
+		must(t, err)
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		m := regexp.MustCompile(`<p class="back"><a href="([^"]*)">← ([^<]*)</a>`).FindStringSubmatch(string(b))
+		if m == nil {
+			t.Fatalf("%s has no way back", path)
+		}
+		return m[1] + " " + m[2]
+	}
+	wantBack := fmt.Sprintf("/admin/products/%d Product: %s (%s)", seed.Product.ID, seed.Product.Name, seed.Product.ModelNumber)
+	if got := back(fmt.Sprintf("/admin/versions/new?product_id=%d", seed.Product.ID)); got != wantBack {
+		t.Errorf("new version of a product leads back to %q, want %q", got, wantBack)
+	}
+	if got := back("/admin/versions/new"); got != "/admin/versions All versions" {
+		t.Errorf("new version without a product leads back to %q", got)
+	}
+	v := &product.Version{ProductID: seed.Product.ID, Component: "firmware", Version: "1.0"}
+	must(t, e.db.CreateVersion(context.Background(), psti.System("test"), v))
+	if got := back(fmt.Sprintf("/admin/versions/%d", v.ID)); got != wantBack {
+		t.Errorf("a version leads back to %q, want %q", got, wantBack)
+	}
+}
+
+// TestSetupAsksForEmptyFields: the setup form sent empty asks for the
+// e-mail address and a password as the sign-in page does, next to each.
+func TestSetupAsksForEmptyFields(t *testing.T) {
+	db, _ := storetest.Open(t, storetest.SQLite)
+	svc := auth.NewService(db, psti.SystemClock{})
+	svc.Params = fastParams
+	code, _, err := svc.FirstRun(context.Background())
+	must(t, err)
+	srv, err := web.New(web.Config{BaseURL: "http://127.0.0.1", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, db, svc)
+	must(t, err)
+	ts := httptest.NewServer(srv.Handler())
+	defer ts.Close()
+	res, err := http.PostForm(ts.URL+"/setup/"+code, url.Values{"email": {""}, "name": {"Ada"}, "password": {""}, "confirm": {""}})
+	must(t, err)
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	page := string(body)
+	if res.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("status %d", res.StatusCode)
+	}
+	for _, want := range []string{"Enter your e-mail address.", "Enter a password of at least 12 characters.", `value="Ada"`} {
+		if strings.Count(page, want) < 1 {
+			t.Errorf("the refused setup form lacks %q", want)
+		}
+	}
+	if strings.Contains(page, "E-mail address is required") {
+		t.Error("the setup form names a field it labels differently")
+	}
+}
+
+// TestOneProblemSaidOnce: a form refused for one reason says it once in
+// the summary, as a link to the field, and once next to the field.
+func TestOneProblemSaidOnce(t *testing.T) {
+	e := newEnv(t, storetest.SQLite)
+	c := e.browser(auth.Editor)
+	res, err := c.PostForm(e.ts.URL+"/admin/account/password", url.Values{"current_password": {"not my password at all"}, "password": {"a new password of some length"}, "confirm": {"a new password of some length"}})
+	must(t, err)
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	page := string(body)
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, "Please correct the field marked below.") {
+		t.Fatalf("status %d, or no summary: %s", res.StatusCode, page)
+	}
+	if n := strings.Count(page, "Your current password is not right."); n != 2 {
+		t.Errorf("the problem is said %d times, want 2 (summary link and field)", n)
 	}
 }

@@ -183,7 +183,8 @@ func TestStatusLookupAndReplyOnce(t *testing.T) {
 	// A reload of the page adds nothing; an empty reply is sent back.
 	rGet(t, c, e.ts.URL+"/security/status")
 	res, page = rPost(t, c, e.ts.URL+"/security/status/reply", url.Values{"form_token": {rHidden(t, page, "form_token")}, "message": {"  "}})
-	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, `id="e-message"`) {
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, `id="e-message">Write your message, or choose a file to send.`) ||
+		!strings.Contains(page, `aria-describedby="e-message"`) {
 		t.Fatalf("an empty reply: %d", res.StatusCode)
 	}
 	reps, err := e.db.Reports(context.Background(), disclosure.Filter{})
@@ -371,5 +372,35 @@ func TestReportsAPIReasons(t *testing.T) {
 	_, text = e.status(t, second.Receipt)
 	if !strings.Contains(text, `"original":{"status":"not_a_vulnerability"`) || strings.Contains(text, "First") {
 		t.Fatalf("the duplicate's reporter's status: %s", text)
+	}
+}
+
+// TestReportFormNamesQuestions: a report sent with its two required
+// questions unanswered is refused next to each, in the words of the
+// question the form asks, not the record's field names.
+func TestReportFormNamesQuestions(t *testing.T) {
+	e := newEnv(t, storetest.SQLite)
+	c := e.browser(auth.Public)
+	res, page := rPost(t, c, e.ts.URL+"/security/report", url.Values{"summary": {"  "}, "details": {""}, "contact_email": {"finder@example.net"}})
+	if res.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("status %d", res.StatusCode)
+	}
+	for _, want := range []string{"Say in one line what is wrong.", "Say what happened: what you did and what you saw.", "finder@example.net"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the refused form does not show %q", want)
+		}
+	}
+	if strings.Contains(page, "Summary is required") {
+		t.Error("the form names a field it does not show: Summary")
+	}
+	if strings.Contains(page, "not kept") {
+		t.Error("the form speaks of files nobody chose")
+	}
+	// A file sent with a refused report is not kept, and the form says so
+	// next to the field, as a browser cannot fill a file field again.
+	res, page = rPostFiles(t, c, e.ts.URL+"/security/report", url.Values{"summary": {"Telnet open"}, "details": {"Port 23."}, "contact_email": {"finder@"}}, "poc.txt", "telnet camera")
+	if res.StatusCode != http.StatusUnprocessableEntity || !regexp.MustCompile(`id="e-attachments">The file you chose was not kept, as the report was not sent: choose it again.`).MatchString(page) ||
+		!strings.Contains(page, `aria-describedby="h-attachments e-attachments"`) {
+		t.Fatalf("a refused report with a file: %d %s", res.StatusCode, page)
 	}
 }

@@ -182,6 +182,13 @@ func TestReportsAPI(t *testing.T) {
 			if st, body := e.json("GET", fmt.Sprintf("/api/v1/reports/%d", id), auth.Viewer, nil, &full); st != http.StatusOK || len(full.Events) != 7 || full.Severity != "high" {
 				t.Fatalf("staff view: %d %s", st, body)
 			}
+			// The triage names the product and the person, not their ids.
+			for _, ev := range full.Events {
+				if ev.Kind == "triage" && (!strings.Contains(ev.Body, "linked to "+seed.Product.Name+" ("+seed.Product.ModelNumber+")") ||
+					!strings.Contains(ev.Body, "assigned to "+e.users[auth.Editor].Email)) {
+					t.Errorf("triage event: %q", ev.Body)
+				}
+			}
 			queued, _, _, err := e.db.MailStats(ctx)
 			must(t, err)
 			if queued != 4 { // received, acknowledged, update, closed
