@@ -558,17 +558,25 @@ func (p *pendingFile) discard() {
 	}
 }
 
+// rowsOf says how many rows, as "1 row" or "12,345 rows".
+func rowsOf(n int64) string {
+	if n == 1 {
+		return "1 row"
+	}
+	return humanize.Comma(n) + " rows"
+}
+
 // writeReport prints the report for a person.
 func writeReport(w io.Writer, r *passwords.Report) {
 	fmt.Fprintf(w, "%s\n%s\n\n", headline(r), passwords.Coverage)
-	fmt.Fprintf(w, "Input   %s (%s rows, %s audited, %s user-defined, %s excluded types)\n", r.Input.Name,
-		humanize.Comma(r.Rows), humanize.Comma(r.Audited), humanize.Comma(r.UserDefined), humanize.Comma(r.Excluded))
+	fmt.Fprintf(w, "Input   %s (%s, %s audited, %s user-defined, %s excluded types)\n", r.Input.Name,
+		rowsOf(r.Rows), humanize.Comma(r.Audited), humanize.Comma(r.UserDefined), humanize.Comma(r.Excluded))
 	fmt.Fprintf(w, "SHA-256 %s\n\n", r.Input.SHA256)
 	for _, rr := range r.Rules {
 		mark := map[string]string{"passed": "pass", "flagged": "FLAG", "not_checked": "n/a ", "info": "info"}[rr.Status]
 		fmt.Fprintf(w, "%s  %s  %-4s  %s", mark, rr.ID, rr.Severity, rr.Title)
 		if rr.Count > 0 {
-			fmt.Fprintf(w, ": %s rows", humanize.Comma(rr.Count))
+			fmt.Fprintf(w, ": %s", rowsOf(rr.Count))
 			if rr.Warnings > 0 && rr.Warnings < rr.Count {
 				fmt.Fprintf(w, " (%s for review)", humanize.Comma(rr.Warnings))
 			}
@@ -594,19 +602,19 @@ func writeReport(w io.Writer, r *passwords.Report) {
 	}
 	b := r.Batch
 	fmt.Fprintf(w, "\nBatch\n")
-	fmt.Fprintf(w, "  duplicates: %s rows share a password, %s more differ only in case (a random batch of this keyspace: %.2g pairs)\n",
-		humanize.Comma(b.Duplicates.ExactRows), humanize.Comma(b.Duplicates.CaseRows), b.Duplicates.Expected)
+	fmt.Fprintf(w, "  duplicates: %s share a password, %s more differ only in case (a random batch of this keyspace: %.2g pairs)\n",
+		rowsOf(b.Duplicates.ExactRows), humanize.Comma(b.Duplicates.CaseRows), b.Duplicates.Expected)
 	writeEarlier(w, r)
 	for _, p := range append(b.Counters.Patterns, b.Derivations...) {
-		fmt.Fprintf(w, "  %s pattern: %s — %s rows (chance: %.2g)\n", p.Rule, p.Pattern, humanize.Comma(p.Rows), p.Expected)
+		fmt.Fprintf(w, "  %s pattern: %s — %s (chance: %.2g)\n", p.Rule, p.Pattern, rowsOf(p.Rows), p.Expected)
 	}
 	for _, d := range b.Counters.Dense {
 		step := ""
 		if d.Step > 1 {
 			step = fmt.Sprintf(" in steps of %d", d.Step)
 		}
-		fmt.Fprintf(w, "  counter in any order: %s take values %s–%s%s, filling %.0f%% of them — %s rows (chance: below 10^%.0f)\n",
-			d.Varies, d.From, d.To, step, math.Floor(100*d.Fill), humanize.Comma(d.Rows), math.Ceil(d.Log10Chance))
+		fmt.Fprintf(w, "  counter in any order: %s take values %s–%s%s, filling %.0f%% of them — %s (chance: below 10^%.0f)\n",
+			d.Varies, d.From, d.To, step, math.Floor(100*d.Fill), rowsOf(d.Rows), math.Ceil(d.Log10Chance))
 	}
 	for _, run := range b.Counters.Runs {
 		fmt.Fprintf(w, "  sorted run: %s\n", run)
@@ -615,12 +623,12 @@ func writeReport(w io.Writer, r *passwords.Report) {
 		if i == 5 {
 			break
 		}
-		fmt.Fprintf(w, "  format: %s — %s rows, %.1f bits (%s)\n", t.Format, humanize.Comma(t.Rows), t.Bits, t.Verdict)
+		fmt.Fprintf(w, "  format: %s — %s, %.1f bits (%s)\n", t.Format, rowsOf(t.Rows), t.Bits, t.Verdict)
 	}
 	for _, d := range b.Dependence {
 		fmt.Fprintf(w, "  dependence: %s\n", d)
 	}
-	fmt.Fprintf(w, "  near-duplicates: %d pairs in a sample of %s rows (chance: %.2g)\n", b.NearDuplicates.Pairs, humanize.Comma(int64(b.NearDuplicates.Sample)), b.NearDuplicates.Expected)
+	fmt.Fprintf(w, "  near-duplicates: %d pairs in a sample of %s (chance: %.2g)\n", b.NearDuplicates.Pairs, rowsOf(int64(b.NearDuplicates.Sample)), b.NearDuplicates.Expected)
 	if b.ChanceFlags > 0 {
 		fmt.Fprintf(w, "  by chance: a random batch of this size and format would have at most %.2g rows flagged by DP-06 to DP-10\n", b.ChanceFlags)
 	}

@@ -15,6 +15,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -1098,6 +1099,18 @@ func TestPasswordsAuditOneBadRow(t *testing.T) {
 	f, err := os.ReadFile(findings)
 	if err != nil || !strings.Contains(string(f), `"line":125,`) || strings.Count(string(f), "\n") != 1 {
 		t.Fatalf("findings: %q %v", f, err)
+	}
+
+	// A batch of one device: a vendor's word and its MAC's last six
+	// digits fail it, and the report counts "1 row".
+	one := ds[:1]
+	own := strings.NewReplacer(":", "", "-", "").Replace(one[0].mac)
+	one[0].password = "acme" + own[len(own)-6:]
+	r = cli(t, "passwords", "audit", "--input", writeFile(t, filepath.Join(d, "one.csv"), batchCSV(one)))
+	wantAuditExit(t, r, 1)
+	wantContains(t, "stdout", r.stdout, "Fail: 1 of 1 row flagged, by DP-06", "(1 row, 1 audited,", "Derived from a product identifier: 1 row\n", "suffix(6)")
+	if regexp.MustCompile(`\b1 rows`).MatchString(r.stdout) {
+		t.Errorf("the report counts \"1 rows\":\n%s", r.stdout)
 	}
 }
 

@@ -402,25 +402,30 @@ func macWeight(d, f, k int) float64 {
 	return 2 * float64(numMACForms) * float64(2*k)
 }
 
-// mayHoldMAC reports whether s could hold 8 or more consecutive digits of
-// a rendering of the MAC or a neighbour: every stretch of 8 of the 12
-// digits covers digits 5 to 8, which are the same for every neighbour (but
-// where the low 16 bits carry over), so s must hold those four digits as
-// one of the renderings writes them. Most passwords are ruled out here, in
-// a few dozen comparisons.
+// mayHoldMAC reports whether s could hold 6 or more consecutive digits of
+// a rendering of the MAC or a neighbour. Every stretch of 6 of the 12
+// digits covers digits 3 to 6, 5 to 8 or 7 to 10 (counting from 1). None
+// of these holds the lowest byte, so each takes, over all the neighbours,
+// only the values it has at the two furthest (mac-k and mac+k: k < 256
+// carries into the next byte at most once). s must hold one of those four
+// digits as one of the renderings writes them. Most passwords are ruled
+// out here, in a few dozen comparisons.
 func (c *rowCtx) mayHoldMAC(s string, k int) bool {
-	var cores [12]uint16
+	var cores [3 * 3 * numMACForms]uint16
 	n := 0
 	for _, m := range [3]uint64{c.mac, (c.mac - uint64(k)) & mac48, (c.mac + uint64(k)) & mac48} {
 		for f := range numMACForms {
-			core := uint16(macForm(f, m) >> 16)
-			dup := false
-			for _, x := range cores[:n] {
-				dup = dup || x == core
-			}
-			if !dup {
-				cores[n] = core
-				n++
+			F := macForm(f, m)
+			for _, shift := range [3]uint{24, 16, 8} {
+				core := uint16(F >> shift)
+				dup := false
+				for _, x := range cores[:n] {
+					dup = dup || x == core
+				}
+				if !dup {
+					cores[n] = core
+					n++
+				}
 			}
 		}
 	}
@@ -512,6 +517,11 @@ func (c *rowCtx) macMatches(cd candidate, a float64, k int) {
 	}
 }
 
+// macStretch is the fewest consecutive digits of a MAC rendering found
+// inside a longer password that count as a match (24 bits: a vendor prefix
+// and the last three bytes is a common derivation).
+const macStretch = 6
+
 // macStretches looks for the password, or a long stretch of it, among the
 // hex renderings of the MAC and its neighbours; it reports whether any
 // matched.
@@ -546,17 +556,20 @@ func (c *rowCtx) macStretches(cd candidate, a float64, k int) bool {
 			return true
 		}
 	}
-	// A long stretch of the MAC inside a longer password: any common
-	// stretch of 8 or more holds one of the rendering's five stretches of
-	// 8, so those are looked up among the password's (through a 64-bit
-	// filter, then exactly), and only a hit is measured.
+	// A stretch of the MAC inside a longer password ("acme" and the last
+	// six digits): any common stretch of 6 or more holds one of the
+	// rendering's seven stretches of 6, so those are looked up among the
+	// password's (through a 64-bit filter, then exactly), and only a hit
+	// is measured. A stretch that short is common by chance in a large
+	// batch of hex passwords; the chance it is given below says so, and
+	// the batch decides.
 	found := false
-	for _, r := range runs(s, isHex, 8) {
+	for _, r := range runs(s, isHex, macStretch) {
 		h := s[r.start:r.end]
 		nw := 0
 		var filter uint64
-		for i := 0; i+8 <= len(h) && nw < len(wins); i++ {
-			w, _ := strconv.ParseUint(h[i:i+8], 16, 32)
+		for i := 0; i+macStretch <= len(h) && nw < len(wins); i++ {
+			w, _ := strconv.ParseUint(h[i:i+macStretch], 16, 32)
 			wins[nw] = uint32(w)
 			nw++
 			filter |= 1 << (uint32(w) * 2654435761 >> 26)
@@ -567,8 +580,8 @@ func (c *rowCtx) macStretches(cd candidate, a float64, k int) bool {
 			for f := range numMACForms {
 				F := macForm(f, m)
 				hit := false
-				for i := 0; i <= 4 && !hit; i++ {
-					w := uint32(F >> (4 * (4 - i)))
+				for i := 0; i <= 12-macStretch && !hit; i++ {
+					w := uint32(F>>(4*(12-macStretch-i))) & (1<<(4*macStretch) - 1)
 					if filter&(1<<(w*2654435761>>26)) == 0 {
 						continue
 					}
@@ -582,7 +595,7 @@ func (c *rowCtx) macStretches(cd candidate, a float64, k int) bool {
 				if !hit {
 					continue
 				}
-				if n, ia, ib := longestCommon(h, hex12(F)); n >= 8 {
+				if n, ia, ib := longestCommon(h, hex12(F)); n >= macStretch {
 					found = true
 					positions := float64(L - n + 1)
 					if c.add(dp06, fmt.Sprintf("%scontains MAC%s→%s→%s at characters %d-%d", cd.label, offset(d), macFormNames[f], span(ib, n, 12), r.start+ia+1, r.start+ia+n),

@@ -104,3 +104,35 @@ func TestWeakGeneratorsRefused(t *testing.T) {
 		t.Errorf("DP-15 note without a declaration: %q", n)
 	}
 }
+
+// TestVendorWordAndMACSuffix: a vendor's word followed by the last six hex
+// digits of the device's MAC (24 bits of the identifier, as Wi-Fi keys
+// were once made) fails alone in a batch of one, among 14 random rows and
+// among 299 (PSTI-PW-04); the same batches without it pass. A batch of one
+// random password shows few of its generator's characters, and must not be
+// flagged for that.
+func TestVendorWordAndMACSuffix(t *testing.T) {
+	for _, size := range []int{1, 15, 300} {
+		ds := devices(size, 23)
+		r := rand.New(rand.NewPCG(7, uint64(size)))
+		clean := make([]string, size)
+		for i := range clean {
+			clean[i] = randomPassword(r, 12, unambiguous)
+		}
+		rep, lines := runAudit(t, batchCSV(ds, func(i int, _ device) string { return clean[i] }), Config{})
+		if rep.Verdict != "pass" || len(lines) != 0 {
+			t.Fatalf("%d random rows: verdict %s, %d flagged", size, rep.Verdict, len(lines))
+		}
+		at := size / 2
+		rep, lines = runAudit(t, batchCSV(ds, func(i int, d device) string {
+			if i == at {
+				return "acme" + hex12(d.m)[6:]
+			}
+			return clean[i]
+		}), Config{})
+		fl, ok := lines[at+2]
+		if rep.Verdict != "fail" || !ok || len(lines) != 1 || !contains(fl.Rules, "DP-06") || !strings.Contains(fl.Evidence, "suffix(6)") {
+			t.Fatalf("%d rows: verdict %s, %d rows flagged, line %d: %+v", size, rep.Verdict, len(lines), at+2, fl)
+		}
+	}
+}
