@@ -127,7 +127,7 @@ func (s *Server) registerAdvisoryPages() {
 			s.pageError(w, r, err)
 			return
 		}
-		msg := "Advisory " + a.TrackingID + " is published; the reporter has been told."
+		msg := "Advisory " + a.TrackingID + " is published. Reporters of the problem who gave an e-mail address are told."
 		if a.Revision > 1 {
 			msg = fmt.Sprintf("Advisory %s is revised: version %d is published.", a.TrackingID, a.Revision)
 		}
@@ -150,7 +150,7 @@ func (s *Server) registerAdvisoryPages() {
 			s.pageError(w, r, err)
 			return
 		}
-		s.redirect(w, r, "/security/advisories/"+a.TrackingID, "Advisory "+a.TrackingID+" is published; the reporter has been told.")
+		s.redirect(w, r, "/security/advisories/"+a.TrackingID, "Advisory "+a.TrackingID+" is published. Reporters of the problem who gave an e-mail address are told.")
 	})
 
 	s.handle("GET /.well-known/security.txt", auth.Public, false, func(w http.ResponseWriter, r *http.Request) {

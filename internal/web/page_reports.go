@@ -197,10 +197,11 @@ func (s *Server) registerReportPages() {
 			pid, _ := strconv.ParseInt(f.Get("product_id"), 10, 64)
 			act.Severity, act.CVSS, act.AssigneeID, act.ProductID = &sev, &cvss, &assignee, &pid
 		}
-		done := map[string]string{"acknowledge": "Acknowledged: the reporter has been told.", "update": "Update sent to the reporter.",
-			"note": "Note added (only staff see it).", "triage": "Saved.", "close": "Report closed: the reporter has been told."}
+		done := map[string]string{"acknowledge": "Acknowledged.", "update": "Update sent.",
+			"note": "Note added (only staff see it).", "triage": "Saved.", "close": "Report closed."}
 		memo := fmt.Sprintf("report %d %s %d", id, act.Kind, rev)
-		if _, err := s.reports.Act(r.Context(), userActor(u), id, act); err != nil {
+		rep, err := s.reports.Act(r.Context(), userActor(u), id, act)
+		if err != nil {
 			code := psti.ErrorCode(err)
 			if code == psti.ECONFLICT && s.sessions.GetString(r.Context(), keyLastAction) == memo {
 				// This form was sent before, and did its work then.
@@ -223,7 +224,7 @@ func (s *Server) registerReportPages() {
 			return
 		}
 		s.sessions.Put(r.Context(), keyLastAction, memo)
-		s.redirect(w, r, fmt.Sprintf("/admin/reports/%d", id), done[act.Kind])
+		s.redirect(w, r, fmt.Sprintf("/admin/reports/%d", id), done[act.Kind]+toldBy(act.Kind, rep))
 	})
 	s.page("GET /admin/reports/{id}/attachments/{aid}", auth.Viewer, func(w http.ResponseWriter, r *http.Request, u *auth.User) {
 		id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
@@ -269,6 +270,18 @@ func (s *Server) registerReportPages() {
 		s.sessions.Put(r.Context(), keyLastAction, memo)
 		s.redirect(w, r, "/admin/security-policy?organisation_id="+strconv.FormatInt(p.OrganisationID, 10), "Saved and published at /security.")
 	})
+}
+
+// toldBy says how the reporter learns of what staff just did: on the status
+// page always, by e-mail only when they gave an address.
+func toldBy(kind string, rep *disclosure.Report) string {
+	if kind == "note" || kind == "triage" {
+		return ""
+	}
+	if rep.ContactEmail == "" {
+		return " The reporter gave no e-mail address: they see it on the status page, with their receipt."
+	}
+	return " The reporter is told by e-mail and on the status page."
 }
 
 // showReportSent shows a report, with the action form sent back if there

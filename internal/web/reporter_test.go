@@ -253,8 +253,12 @@ func TestStaffActionsOnce(t *testing.T) {
 			if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != fmt.Sprintf("/admin/reports/%d", second) {
 				t.Fatalf("%s, send %d: %d", a.kind, i+1, res.StatusCode)
 			}
-			if _, page := rGet(t, c, path); !strings.Contains(page, a.flash) {
+			_, page := rGet(t, c, path)
+			if !strings.Contains(page, a.flash) {
 				t.Fatalf("%s, send %d: no %q message", a.kind, i+1, a.flash)
+			}
+			if told := strings.Contains(page, "The reporter is told by e-mail"); i == 0 && told != (a.kind == "acknowledge" || a.kind == "update") {
+				t.Fatalf("%s: the message says the reporter is told by e-mail: %v", a.kind, told)
 			}
 		}
 		after, _ := e.db.Events(ctx, second)
@@ -263,9 +267,16 @@ func TestStaffActionsOnce(t *testing.T) {
 		}
 	}
 
+	// A report without an e-mail address: the message says where its
+	// reporter learns of an acknowledgement.
+	_, page := rGet(t, c, fmt.Sprintf("%s/admin/reports/%d", e.ts.URL, first))
+	rPost(t, c, fmt.Sprintf("%s/admin/reports/%d/actions", e.ts.URL, first), url.Values{"kind": {"acknowledge"}, "revision": {rHidden(t, page, "revision")}, "body": {"Thanks."}})
+	if _, page = rGet(t, c, fmt.Sprintf("%s/admin/reports/%d", e.ts.URL, first)); !strings.Contains(page, "The reporter gave no e-mail address: they see it on the status page") {
+		t.Fatal("acknowledging a report without an e-mail address: the message does not say where the reporter sees it")
+	}
+
 	// Close as a duplicate: a report that does not exist, then a later
 	// one, are refused next to the field, keeping what was typed.
-	_, page := rGet(t, c, fmt.Sprintf("%s/admin/reports/%d", e.ts.URL, first))
 	for _, bad := range []struct{ of, want string }{{"999", "There is no report 999."}, {fmt.Sprint(second), "came after this one"}} {
 		res, page := rPost(t, c, fmt.Sprintf("%s/admin/reports/%d/actions", e.ts.URL, first), url.Values{"kind": {"close"}, "revision": {rHidden(t, page, "revision")},
 			"status": {"duplicate"}, "duplicate_of": {bad.of}, "body": {"Same as the other one."}})
