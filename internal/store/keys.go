@@ -17,26 +17,13 @@ func (db *DB) InstallationKey(ctx context.Context, name string, size int) ([]byt
 	if name == "" || size < 16 || size > 1024 {
 		return nil, fmt.Errorf("store: installation key %q of %d bytes is not a key psti makes", name, size)
 	}
-	read := func() ([]byte, error) {
-		var key []byte
-		err := db.rw.QueryRowContext(ctx, `SELECT secret FROM installation_keys WHERE name = $1`, name).Scan(&key)
-		return key, err
-	}
-	key, err := read()
-	if err == nil {
-		return checkKey(name, key, size)
-	}
-	if !errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("store: unable to read installation key %q: %w", name, err)
-	}
-	fresh := make([]byte, size)
-	_, _ = rand.Read(fresh) // never fails
-	if _, err := db.rw.ExecContext(ctx, `INSERT INTO installation_keys (name, secret, created_at) VALUES ($1, $2, $3)
-		ON CONFLICT (name) DO NOTHING`, name, fresh, db.now()); err != nil {
-		return nil, fmt.Errorf("store: unable to keep installation key %q: %w", name, err)
-	}
-	if key, err = read(); err != nil {
-		return nil, fmt.Errorf("store: unable to read installation key %q: %w", name, err)
+	key, err := db.InstallationSecret(ctx, name, func() ([]byte, error) {
+		fresh := make([]byte, size)
+		_, _ = rand.Read(fresh) // never fails
+		return fresh, nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return checkKey(name, key, size)
 }
