@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -361,7 +360,7 @@ for it to end. Then start the server with PSTI_DATABASE_URL set to the target.`,
 			// source is refused before the target is touched.
 			src, err := store.Open(ctx, from, store.Options{Exclusive: true, MustExist: true})
 			if errors.Is(err, store.ErrInUse) {
-				return psti.Errorf(psti.ECONFLICT, "The database %s is open in another psti process. Stop the server, then run migrate-data again.", redact(from))
+				return psti.Errorf(psti.ECONFLICT, "The database %s is open in another psti process. Stop the server, then run migrate-data again.", store.RedactURL(from))
 			}
 			if err != nil {
 				return fmt.Errorf("source: %w", err)
@@ -369,7 +368,7 @@ for it to end. Then start the server with PSTI_DATABASE_URL set to the target.`,
 			defer src.Close()
 			dst, err := store.Open(ctx, to, store.Options{Exclusive: true})
 			if errors.Is(err, store.ErrInUse) {
-				return psti.Errorf(psti.ECONFLICT, "The target database %s is open in another psti process. Stop it (start the server on the target only after the copy), then run migrate-data again.", redact(to))
+				return psti.Errorf(psti.ECONFLICT, "The target database %s is open in another psti process. Stop it (start the server on the target only after the copy), then run migrate-data again.", store.RedactURL(to))
 			}
 			if err != nil {
 				return fmt.Errorf("target: %w", err)
@@ -381,25 +380,13 @@ for it to end. Then start the server with PSTI_DATABASE_URL set to the target.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stderr, "Done: %d rows copied from %s to %s; every table's count matches the source.\n", counts.Total(), redact(from), redact(to))
+			fmt.Fprintf(a.stderr, "Done: %d rows copied from %s to %s; every table's count matches the source.\n", counts.Total(), store.RedactURL(from), store.RedactURL(to))
 			return nil
 		},
 	}
 	c.Flags().StringVar(&from, "from", "", "source database URL (required)")
 	c.Flags().StringVar(&to, "to", "", "target database URL; it must be empty (required)")
 	return c
-}
-
-// redact hides a password in a database URL before it is printed or logged.
-func redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.User == nil {
-		return raw
-	}
-	if _, ok := u.User.Password(); ok {
-		u.User = url.UserPassword(u.User.Username(), "xxxxx")
-	}
-	return u.String()
 }
 
 // sameDatabase reports whether two database URLs name the same database,

@@ -50,7 +50,7 @@ Exit status: 0 the database is sound; 1 it is damaged, or cannot be checked;
 			}
 			defer db.Close()
 			res, err := db.Check(c.Context())
-			writeCheck(a.stdout, redact(a.databaseURL), res, err == nil)
+			writeCheck(a.stdout, store.RedactURL(a.databaseURL), res, err == nil)
 			return err
 		},
 	}

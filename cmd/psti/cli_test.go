@@ -959,8 +959,8 @@ func TestRedact(t *testing.T) {
 		"postgres://psti@db.internal/psti":        "postgres://psti@db.internal/psti",
 		"sqlite:psti-data/psti.db":                "sqlite:psti-data/psti.db",
 	} {
-		if got := redact(in); got != want {
-			t.Errorf("redact(%q) = %q, want %q", in, got, want)
+		if got := store.RedactURL(in); got != want {
+			t.Errorf("RedactURL(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

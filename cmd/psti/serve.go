@@ -158,7 +158,7 @@ func (a *app) serve(parent context.Context, o serveConfig) error {
 			log.Info("database closed")
 		}
 	}()
-	log.Info("database ready", "backend", db.Backend(), "url", redact(a.databaseURL), "took", time.Since(opened).Round(time.Millisecond))
+	log.Info("database ready", "backend", db.Backend(), "url", store.RedactURL(a.databaseURL), "took", time.Since(opened).Round(time.Millisecond))
 	switch {
 	case o.memoryLimit > 0:
 		debug.SetMemoryLimit(o.memoryLimit)
@@ -270,7 +270,7 @@ func (a *app) serve(parent context.Context, o serveConfig) error {
 func (a *app) usersAddCommand() string {
 	cmd := "psti users add --admin you@example.com"
 	if a.databaseURL != store.DefaultURL {
-		cmd += " --database-url " + redact(a.databaseURL)
+		cmd += " --database-url " + store.RedactURL(a.databaseURL)
 	}
 	return cmd
 }

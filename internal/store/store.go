@@ -150,7 +150,7 @@ func (db *DB) mustHoldSchema(ctx context.Context, target string) error {
 		if err := db.ro.QueryRowContext(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
 			return fmt.Errorf("store: unable to read the current schema: %w", err)
 		}
-		where = redactURL(target)
+		where = RedactURL(target)
 		if schema.Valid {
 			where += " (schema " + schema.String + ")"
 		}
@@ -158,8 +158,8 @@ func (db *DB) mustHoldSchema(ctx context.Context, target string) error {
 	return &psti.Error{Code: psti.ENOTFOUND, Message: fmt.Sprintf("%s holds no psti database yet.", where), Err: ErrNoDatabase}
 }
 
-// redactURL hides the password in a database URL, for messages.
-func redactURL(raw string) string {
+// RedactURL hides the password in a database URL, for messages and logs.
+func RedactURL(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil || u.User == nil {
 		return raw
