@@ -214,21 +214,11 @@ func (s *Server) reply(w http.ResponseWriter, r *http.Request, u *auth.User) {
 		}
 		s.showStatus(w, r, u, code, d, status)
 	}
-	var refused *refusal
-	if errors.As(err, &refused) {
-		if refused.wait > 0 {
-			w.Header().Set("Retry-After", strconv.Itoa(int(refused.wait.Seconds())))
-		}
+	if refused, err := in.accept(w, err); refused != nil {
 		fail(refused.status, psti.FieldErrorf(psti.EINVALID, "attachments", "%s", refused.msg))
 		return
-	}
-	if err != nil {
+	} else if err != nil {
 		s.pageError(w, r, err)
-		return
-	}
-	if !in.take() {
-		w.Header().Set("Retry-After", strconv.Itoa(int(in.wait.Seconds())))
-		fail(http.StatusTooManyRequests, psti.FieldErrorf(psti.EINVALID, "attachments", "%s", in.addressMsg()))
 		return
 	}
 	err = s.reports.SendMessage(r.Context(), disclosure.Message{Receipt: code, Body: values["message"], Files: in.atts, FormToken: values["form_token"]})
@@ -369,23 +359,11 @@ func (s *Server) submitReport(w http.ResponseWriter, r *http.Request, u *auth.Us
 	fail := func(status int, msg string) {
 		s.showReportForm(w, r, u, values, len(in.atts), psti.Errorf(psti.EINVALID, "%s", msg), status)
 	}
-	var refused *refusal
-	if errors.As(err, &refused) {
-		if refused.wait > 0 {
-			w.Header().Set("Retry-After", strconv.Itoa(int(refused.wait.Seconds())))
-		}
+	if refused, err := in.accept(w, err); refused != nil {
 		fail(refused.status, refused.msg)
 		return
-	}
-	if err != nil {
+	} else if err != nil {
 		s.pageError(w, r, err)
-		return
-	}
-	// The address's share of the day's attachments is taken only now that
-	// every file is here, and given back if the report is not stored.
-	if !in.take() {
-		w.Header().Set("Retry-After", strconv.Itoa(int(in.wait.Seconds())))
-		fail(http.StatusTooManyRequests, in.addressMsg())
 		return
 	}
 	atts := in.atts
@@ -482,6 +460,29 @@ type refusal struct {
 }
 
 func (r *refusal) Error() string { return r.msg }
+
+// accept settles the attachments of a form read with err: a refusal (of a
+// file as it arrived, or of the address's share of the day's attachments,
+// taken only now that every file is here and given back if nothing is
+// stored) comes back with Retry-After set when waiting helps; any other
+// error comes back as it is.
+func (in *attachmentsIn) accept(w http.ResponseWriter, err error) (*refusal, error) {
+	var refused *refusal
+	if errors.As(err, &refused) {
+		if refused.wait > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(int(refused.wait.Seconds())))
+		}
+		return refused, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !in.take() {
+		w.Header().Set("Retry-After", strconv.Itoa(int(in.wait.Seconds())))
+		return &refusal{status: http.StatusTooManyRequests, msg: in.addressMsg(), wait: in.wait}, nil
+	}
+	return nil, nil
+}
 
 func (in *attachmentsIn) addressMsg() string {
 	return fmt.Sprintf("Your address has sent as many files today as this site takes from one address in a day (%s). "+
