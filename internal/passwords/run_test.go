@@ -117,13 +117,16 @@ func leftFiles(t *testing.T, dir string) []string {
 func TestRunnerOneAtATime(t *testing.T) {
 	dir := t.TempDir()
 	rn, db, _, batch := runnerEnv(t, passwords.RunnerOptions{Dir: dir, Heartbeat: 10 * time.Millisecond})
-	body := randomBatch(100_000)
-	a := start(t, rn, batch, "a.csv", body)
+	// Both files are made before either audit starts: made in between, the
+	// second could take long enough, on a busy machine, for the first
+	// audit to finish and leave the slot free.
+	bodyA, bodyB := randomBatch(100_000), randomBatch(50_000)
+	a := start(t, rn, batch, "a.csv", bodyA)
 	stored, err := db.Run(context.Background(), a.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := start(t, rn, batch, "b.csv", randomBatch(50_000))
+	b := start(t, rn, batch, "b.csv", bodyB)
 	if a.State != passwords.RunRunning || a.StartedAt == nil || stored.State == passwords.RunQueued || b.State != passwords.RunQueued {
 		t.Fatalf("new runs: %s (stored %s), %s; only the second waits for another audit", a.State, stored.State, b.State)
 	}
