@@ -350,7 +350,7 @@ func TestEntryIsCanonical(t *testing.T) {
 	}
 	for _, bad := range []string{
 		`{"kind":"advisory.published","subject":"x","at":"2026-03-29T00:30:00Z","record":{}}`, // field order
-		strings.Replace(string(data), `"n":1`, `"n": 1`, 1),                                  // spacing
+		strings.Replace(string(data), `"n":1`, `"n": 1`, 1),                                   // spacing
 		string(data) + `{}`,
 		`{"kind":"k","at":"2026-03-29T00:30:00Z","subject":"s","record":{},"extra":1}`,
 		`{"kind":"","at":"2026-03-29T00:30:00Z","subject":"s","record":{}}`,
