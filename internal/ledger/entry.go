@@ -42,6 +42,10 @@ type Document struct {
 // Entry is one record of the log. Its encoding (Encode) is what the tree
 // hashes; once appended it never changes.
 type Entry struct {
+	// Ref names the commitment inside psti's database (say
+	// "advisory/ACME-2026-0001#2") so that it is never logged twice. It is
+	// not part of the entry.
+	Ref  string `json:"-"`
 	Kind string `json:"kind"`
 	// At is when the commitment was made public (UTC). For an entry
 	// recorded late it is when the record itself was published, not when
@@ -59,9 +63,10 @@ type Entry struct {
 	Late bool `json:"recorded_late,omitempty"`
 }
 
-// MaxEntry bounds an entry's encoding: entries are served and fetched one
-// by one, and read back from files of unknown origin.
-const MaxEntry = 1 << 20
+// MaxEntry bounds an entry's encoding: entries are read back from files of
+// unknown origin, and travel in entry bundles (data tiles) whose entries
+// are prefixed with a 16-bit length (C2SP tlog-tiles).
+const MaxEntry = 1<<16 - 1
 
 // Encode returns the entry's canonical encoding: compact JSON with fields
 // in a fixed order and the time in UTC, to the microsecond.

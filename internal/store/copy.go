@@ -19,6 +19,7 @@ var Tables = []string{
 	"password_audit_reviews",
 	"disclosure_policies", "reports", "report_events", "report_attachments", "report_attachment_chunks", "report_form_tokens", "advisories", "advisory_revisions", "advisory_drafts",
 	"mail_outbox", "installation_keys",
+	"log_keys", "log_entries", "log_checkpoints",
 }
 
 // HousekeepingTables lists the tables psti keeps about the database
@@ -161,7 +162,7 @@ func CopyAll(ctx context.Context, src, dst *DB, progress func(table string, rows
 // sequence on PostgreSQL).
 func hasID(table string) bool {
 	switch table {
-	case "product_manufacturers", "product_identifiers", "sessions", "disclosure_policies", "report_attachment_chunks", "report_form_tokens", "installation_keys", "password_audit_fingerprints", "advisory_revisions", "advisory_drafts":
+	case "product_manufacturers", "product_identifiers", "sessions", "disclosure_policies", "report_attachment_chunks", "report_form_tokens", "installation_keys", "password_audit_fingerprints", "advisory_revisions", "advisory_drafts", "log_entries", "log_checkpoints":
 		return false
 	}
 	return true

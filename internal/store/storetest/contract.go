@@ -64,6 +64,10 @@ func Run(t *testing.T, b Backend) {
 		{"PasswordFingerprints", testPasswordFingerprints},
 		{"PasswordAuditReviews", testPasswordAuditReviews},
 		{"OrganisationFace", testOrganisationFace},
+		{"Log", testLog},
+		{"LogTamper", testLogTamper},
+		{"LogKeys", testLogKeys},
+		{"LogReplicas", testLogReplicas},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
