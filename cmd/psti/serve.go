@@ -187,6 +187,22 @@ func (a *app) serve(parent context.Context, o serveConfig) error {
 		log.Info("removed the files of servers that stopped without cleaning up", "folders", removed)
 	}
 
+	secret, secretFrom, err := a.logSecret(true)
+	if err != nil {
+		return err
+	}
+	if err := db.OpenLog(ctx, store.LogOptions{Secret: secret, Origin: logOrigin(base)}); err != nil {
+		if errors.Is(err, store.ErrLogKey) {
+			return fmt.Errorf("the transparency log's signing key cannot be opened with the key secret from %s: give psti the secret it was first started with (PSTI_LOG_SECRET or PSTI_LOG_SECRET_FILE)", secretFrom)
+		}
+		return err
+	}
+	logKey, err := db.LogVerifier(ctx)
+	if err != nil {
+		return err
+	}
+	log.Info("transparency log open", "key", logKey, "secret", secretFrom)
+
 	clock := psti.SystemClock{}
 	svc := auth.NewService(db, clock)
 	svc.PasswordWords = func(ctx context.Context) []string { return organisationWords(ctx, db) }
@@ -228,6 +244,7 @@ func (a *app) serve(parent context.Context, o serveConfig) error {
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
+	go selfCheckLog(ctx, db, srv, log)
 	go sweepSessions(ctx, db, log)
 	go srv.SweepReports(ctx, time.Minute)
 	if o.smtpURL != "" {

@@ -16,6 +16,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
@@ -110,6 +111,8 @@ type Server struct {
 	lookups  *limiter // receipt look-ups, per address
 	attached *quota   // attachment bytes, per address and day
 	writable probe    // the last write check, for /readyz
+	// logProblems is what the transparency log's self-check found wrong.
+	logProblems atomic.Pointer[[]string]
 }
 
 // probe keeps the result of the store's write check for a second, so that
