@@ -68,6 +68,19 @@ func (a *app) logSecret(create bool) ([]byte, string, error) {
 	return []byte(s), path, nil
 }
 
+// checkLogSecret checks the log's key secret settings before anything is
+// opened: a secret long enough, and on PostgreSQL one configured at all.
+func checkLogSecret(p *problems, databaseURL string) {
+	secret, file := os.Getenv("PSTI_LOG_SECRET"), os.Getenv("PSTI_LOG_SECRET_FILE")
+	switch {
+	case secret != "" && len(secret) < 16:
+		p.add(setting{env: "PSTI_LOG_SECRET"}, "is %d characters; it needs at least 16 (32 random bytes in hex is a good choice: openssl rand -hex 32)", len(secret))
+	case secret == "" && file == "" && !strings.HasPrefix(databaseURL, "sqlite:"):
+		p.add(setting{env: "PSTI_LOG_SECRET"}, "must be set on PostgreSQL (or PSTI_LOG_SECRET_FILE): a secret of at least 16 characters, the same for every server sharing the database. "+
+			"It seals the key that signs the transparency log, so that a copy of the database alone cannot sign. Make one with: openssl rand -hex 32")
+	}
+}
+
 // makeSecretFile writes 32 random bytes, in hex, to path unless it exists.
 func makeSecretFile(path string) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)

@@ -124,6 +124,7 @@ func (o serveFlags) check(a *app) (serveConfig, error) {
 	cfg.hstsMaxAge = int(wholeNumber(&p, setting{"hsts-max-age", "PSTI_HSTS_MAX_AGE"}, o.hsts, 0))
 	cfg.trusted = parseProxies(&p, setting{"trusted-proxies", "PSTI_TRUSTED_PROXIES"}, o.proxies)
 	checkMail(&p, cfg.smtpURL, cfg.smtpFrom)
+	checkLogSecret(&p, a.databaseURL)
 	if o.grace < 0 {
 		p.add(setting{flag: "shutdown-timeout"}, "must not be negative")
 	}

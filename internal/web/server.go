@@ -45,6 +45,7 @@ type Store interface {
 	// SetLogo and Logo keep the organisation's logo (see store.DB.SetLogo).
 	SetLogo(ctx context.Context, a psti.Actor, orgID int64, data []byte) error
 	Logo(ctx context.Context, orgID int64) (contentType string, data []byte, err error)
+	LogStore
 	Ping(ctx context.Context) error
 	CheckWrite(ctx context.Context) error
 }
