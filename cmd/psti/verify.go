@@ -344,16 +344,16 @@ var logClient = &http.Client{Timeout: 60 * time.Second}
 const maxLogFile = 256 * (ledger.MaxEntry + 2)
 
 // logReader reads the files of a copy of the log: from a folder, or from
-// a server's /log/ address.
-func logReader(src string) (ledger.ReadFunc, error) {
+// a server's /log/ address (remote).
+func logReader(src string) (read ledger.ReadFunc, remote bool, err error) {
 	if src == "" {
-		return nil, usagef("--log is needed: a folder holding a copy of the log (psti log export --to DIR), or the web address of a server's /log")
+		return nil, false, usagef("--log is needed: a folder holding a copy of the log (psti log export --to DIR), or the web address of a server's /log")
 	}
 	lower := strings.ToLower(src)
 	if strings.HasPrefix(lower, "https://") || strings.HasPrefix(lower, "http://") {
 		base, err := url.Parse(strings.TrimRight(src, "/"))
 		if err != nil || base.Host == "" {
-			return nil, usagef("--log %q is not a web address", src)
+			return nil, false, usagef("--log %q is not a web address", src)
 		}
 		return func(p string) ([]byte, error) {
 			u := *base
@@ -377,10 +377,10 @@ func logReader(src string) (ledger.ReadFunc, error) {
 				return nil, fmt.Errorf("%s: larger than any file of a log", u.String())
 			}
 			return b, nil
-		}, nil
+		}, true, nil
 	}
 	if fi, err := os.Stat(src); err != nil || !fi.IsDir() {
-		return nil, usagef("--log %s is not a folder holding a copy of the log (make one with psti log export --to DIR)", src)
+		return nil, false, usagef("--log %s is not a folder holding a copy of the log (make one with psti log export --to DIR)", src)
 	}
 	return func(p string) ([]byte, error) {
 		f, err := os.Open(filepath.Join(src, filepath.FromSlash(p)))
@@ -396,26 +396,40 @@ func logReader(src string) (ledger.ReadFunc, error) {
 			return nil, fmt.Errorf("%s is larger than any file of a log", f.Name())
 		}
 		return b, nil
-	}, nil
+	}, false, nil
 }
 
-// checkLogCopy verifies a whole copy of the log and prints what it found;
-// visit sees every entry read.
-func (a *app) checkLogCopy(src, keyFile string, visit func(ledger.Logged)) (*ledger.MirrorReport, error) {
+// checkLogCopy verifies a whole copy of the log, prints what it found,
+// and returns the entries keep keeps.
+func (a *app) checkLogCopy(src, keyFile string, keep func(ledger.Logged) bool) ([]ledger.Logged, *ledger.MirrorReport, error) {
 	keys, err := trustedKeys(keyFile)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	read, err := logReader(src)
+	read, remote, err := logReader(src)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	r, err := ledger.VerifyMirror(read, keys, visit)
+	var kept []ledger.Logged
+	var r *ledger.MirrorReport
+	for attempt := 1; ; attempt++ {
+		kept = kept[:0]
+		r, err = ledger.VerifyMirror(read, keys, func(l ledger.Logged) {
+			if keep != nil && keep(l) {
+				kept = append(kept, l)
+			}
+		})
+		// A server serves the partial tiles of its latest checkpoint
+		// only: when it signs a newer one while it is read, read again.
+		if err == nil || !remote || attempt == 3 {
+			break
+		}
+	}
 	if err != nil {
 		// A file of the copy is missing or cannot be read: the input is
 		// unusable, not proven false.
 		fmt.Fprintf(a.stderr, "psti: the copy of the log at %s cannot be read: %s\n", src, strings.TrimPrefix(err.Error(), "ledger: "))
-		return nil, exitError{2}
+		return nil, nil, exitError{2}
 	}
 	w := a.stdout
 	row(w, "Log copy", "%s", src)
@@ -444,9 +458,9 @@ func (a *app) checkLogCopy(src, keyFile string, visit func(ledger.Logged)) (*led
 		if n > 1 {
 			more = fmt.Sprintf(" (and %d more problems, listed above)", n-1)
 		}
-		return r, fmt.Errorf("verification FAILED: the copy of the log does not verify: %s%s", r.Problems[0], more)
+		return kept, r, fmt.Errorf("verification FAILED: the copy of the log does not verify: %s%s", r.Problems[0], more)
 	}
-	return r, nil
+	return kept, r, nil
 }
 
 func verifyLogCmd(a *app) *cobra.Command {
@@ -473,7 +487,7 @@ logged"), or a hash.
   psti verify log --log https://shop.example/log --key key`,
 		Args: exactArgs(0, "no arguments (the copy is given with --log)"),
 		RunE: func(c *cobra.Command, _ []string) error {
-			r, err := a.checkLogCopy(src, keyFile, nil)
+			_, r, err := a.checkLogCopy(src, keyFile, nil)
 			if err != nil {
 				return err
 			}
@@ -515,12 +529,7 @@ published, what it was, the end date, and the entry that records it.
 				return usagef("%q is not a product slug: give it as in the product's address /products/SLUG", slug)
 			}
 			subject := ledger.ProductSubject(slug)
-			var about []ledger.Logged
-			r, logErr := a.checkLogCopy(src, keyFile, func(l ledger.Logged) {
-				if l.Entry.Subject == subject {
-					about = append(about, l)
-				}
-			})
+			about, r, logErr := a.checkLogCopy(src, keyFile, func(l ledger.Logged) bool { return l.Entry.Subject == subject })
 			if logErr != nil && r == nil {
 				return logErr
 			}

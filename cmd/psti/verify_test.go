@@ -492,3 +492,21 @@ func TestVerifyUsage(t *testing.T) {
 		wantContains(t, strings.Join(args, " "), r.stdout, "Example", "psti "+args[0])
 	}
 }
+
+// TestLogCommandsBeforeTheLog: on a database psti serve has not opened the
+// log in, there is nothing to export and no key to replace; both say so
+// (exit 1) and write nothing.
+func TestLogCommandsBeforeTheLog(t *testing.T) {
+	url := newDB(t)
+	dir := filepath.Join(t.TempDir(), "copy")
+	r := cli(t, "log", "export", "--to", dir, "--database-url", url)
+	wantExit(t, r, 1)
+	wantContains(t, "stderr", r.stderr, "no signed checkpoint yet")
+	if _, err := os.Stat(dir); err == nil {
+		t.Fatal("an export of no log made its folder")
+	}
+	t.Setenv("PSTI_LOG_SECRET", string(storetest.LogSecret))
+	r = cli(t, "log", "rotate-key", "--database-url", url)
+	wantExit(t, r, 1)
+	wantContains(t, "stderr", r.stderr, "start psti serve once first")
+}
