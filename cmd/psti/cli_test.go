@@ -23,6 +23,7 @@ import (
 	"github.com/psti/psti/internal/psti"
 	"github.com/psti/psti/internal/store"
 	"github.com/psti/psti/internal/store/storetest"
+	"github.com/psti/psti/internal/support"
 )
 
 // result is what one in-process run of the command line gave.
@@ -828,6 +829,17 @@ func richSource(t *testing.T) (string, *storetest.Seed, string) {
 	}
 	// And a draft of the next one.
 	if err := reports.SaveDraft(ctx, db, psti.System("test"), rep.ID, disclosure.AdvisoryDraft{Title: "Telnet open", Change: "Clearer remedy."}); err != nil {
+		t.Fatal(err)
+	}
+	// A support period, published and extended.
+	period := &support.Period{ProductID: seed.Product.ID, EndDate: "2030-03-31", Notes: "Updates install themselves."}
+	if err := db.CreatePeriod(ctx, psti.System("test"), period); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.PublishPeriod(ctx, psti.System("test"), period.ID, 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExtendPeriod(ctx, psti.System("test"), period.ID, "2031-03-31", "Parts supply secured."); err != nil {
 		t.Fatal(err)
 	}
 	return url, seed, secret

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/psti/psti/internal/product"
 	"github.com/psti/psti/internal/psti"
 )
 
@@ -178,6 +179,11 @@ type Store interface {
 	// Unsupported lists the products (not archived) that have no
 	// published period, by id, up to limit.
 	Unsupported(ctx context.Context, limit int) ([]int64, error)
+	// PublicProducts lists the products (not archived) that have a
+	// published period: all, or those whose name or model number contains
+	// query, or that carry it as an identifier such as a GTIN. Anyone may
+	// call it: it reveals only what is published.
+	PublicProducts(ctx context.Context, query string, limit int) ([]*product.Product, error)
 }
 
 // Filter selects periods. Zero values select everything.

@@ -64,6 +64,9 @@ func Run(t *testing.T, b Backend) {
 		{"PasswordFingerprints", testPasswordFingerprints},
 		{"PasswordAuditReviews", testPasswordAuditReviews},
 		{"OrganisationFace", testOrganisationFace},
+		{"ProductSlugs", testProductSlugs},
+		{"SupportPeriods", testSupportPeriods},
+		{"SupportTriggers", testSupportTriggers},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
