@@ -809,7 +809,11 @@ func richSource(t *testing.T) (string, *storetest.Seed, string) {
 	if _, err := db.InstallationKey(ctx, "fingerprints", 32); err != nil {
 		t.Fatal(err)
 	}
-	// A report with a file, resolved, with its advisory, under a policy.
+	// The transparency log's key, then a report with a file, resolved,
+	// with its advisory, under a policy: each logged and signed.
+	if err := db.OpenLog(ctx, store.LogOptions{Secret: []byte("the log key secret of the test"), Origin: "psti.test/log"}); err != nil {
+		t.Fatal(err)
+	}
 	if err := db.SavePolicy(ctx, psti.System("test"), disclosure.DefaultPolicy(seed.Org.ID)); err != nil {
 		t.Fatal(err)
 	}

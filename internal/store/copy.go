@@ -20,6 +20,7 @@ var Tables = []string{
 	"disclosure_policies", "reports", "report_events", "report_attachments", "report_attachment_chunks", "report_form_tokens", "advisories", "advisory_revisions", "advisory_drafts",
 	"mail_outbox", "installation_keys",
 	"support_periods", "support_period_extensions",
+	"log_keys", "log_entries", "log_checkpoints",
 }
 
 // HousekeepingTables lists the tables psti keeps about the database
@@ -162,7 +163,7 @@ func CopyAll(ctx context.Context, src, dst *DB, progress func(table string, rows
 // sequence on PostgreSQL).
 func hasID(table string) bool {
 	switch table {
-	case "product_manufacturers", "product_identifiers", "sessions", "disclosure_policies", "report_attachment_chunks", "report_form_tokens", "installation_keys", "password_audit_fingerprints", "advisory_revisions", "advisory_drafts":
+	case "product_manufacturers", "product_identifiers", "sessions", "disclosure_policies", "report_attachment_chunks", "report_form_tokens", "installation_keys", "password_audit_fingerprints", "advisory_revisions", "advisory_drafts", "log_entries", "log_checkpoints":
 		return false
 	}
 	return true

@@ -871,6 +871,9 @@ func (db *DB) SavePolicy(ctx context.Context, a psti.Actor, p *disclosure.Policy
 				p.OrganisationID, now, string(doc)); err != nil {
 				return nil, fmt.Errorf("store: unable to save the policy: %w", err)
 			}
+			if err := db.logPolicy(ctx, tx, p); err != nil {
+				return nil, err
+			}
 			return &change{psti.ActionCreate, "disclosure_policy", p.OrganisationID, nil, p}, nil
 		case err != nil:
 			return nil, err
@@ -882,6 +885,9 @@ func (db *DB) SavePolicy(ctx context.Context, a psti.Actor, p *disclosure.Policy
 		if _, err := tx.ExecContext(ctx, `UPDATE disclosure_policies SET revision = $1, updated_at = $2, doc = $3 WHERE organisation_id = $4`,
 			p.Revision, now, string(doc), p.OrganisationID); err != nil {
 			return nil, fmt.Errorf("store: unable to save the policy: %w", err)
+		}
+		if err := db.logPolicy(ctx, tx, p); err != nil {
+			return nil, err
 		}
 		return &change{psti.ActionUpdate, "disclosure_policy", p.OrganisationID, before, p}, nil
 	})
@@ -994,8 +1000,31 @@ func (db *DB) PublishAdvisory(ctx context.Context, a psti.Actor, adv *disclosure
 		if err := db.addEvent(ctx, tx, now, e, ms...); err != nil {
 			return nil, err
 		}
+		if err := db.logAdvisory(ctx, tx, adv); err != nil {
+			return nil, err
+		}
 		return &change{psti.ActionCreate, "advisory", adv.ID, nil, advisoryAudit(adv)}, nil
 	})
+}
+
+// logPolicy appends a policy's revision to the transparency log.
+func (db *DB) logPolicy(ctx context.Context, tx *sql.Tx, p *disclosure.Policy) error {
+	e, err := disclosure.PolicyEntry(p)
+	if err != nil {
+		return err
+	}
+	_, err = db.appendLog(ctx, tx, e)
+	return err
+}
+
+// logAdvisory appends an advisory's revision to the transparency log.
+func (db *DB) logAdvisory(ctx context.Context, tx *sql.Tx, adv *disclosure.Advisory) error {
+	e, err := disclosure.AdvisoryEntry(adv)
+	if err != nil {
+		return err
+	}
+	_, err = db.appendLog(ctx, tx, e)
+	return err
 }
 
 func (db *DB) addRevision(ctx context.Context, tx *sql.Tx, adv *disclosure.Advisory) error {
@@ -1052,6 +1081,9 @@ func (db *DB) ReviseAdvisory(ctx context.Context, a psti.Actor, adv *disclosure.
 		}
 		e.ReportID = adv.ReportID
 		if err := db.addEvent(ctx, tx, now, e, ms...); err != nil {
+			return nil, err
+		}
+		if err := db.logAdvisory(ctx, tx, adv); err != nil {
 			return nil, err
 		}
 		return &change{psti.ActionUpdate, "advisory", adv.ID, advisoryAudit(before), advisoryAudit(adv)}, nil

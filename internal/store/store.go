@@ -18,6 +18,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/psti/psti/internal/psti"
@@ -31,9 +32,10 @@ type DB struct {
 	ro      *pool   // reads; on PostgreSQL the same connections as rw
 	clock   psti.Clock
 	url     string
-	path    string // the SQLite file; "" on PostgreSQL
-	unlock  func() // releases the lock every opener holds; see lockFile and lockPostgres
-	intake  intake // groups new security reports into shared commits
+	path    string                    // the SQLite file; "" on PostgreSQL
+	unlock  func()                    // releases the lock every opener holds; see lockFile and lockPostgres
+	intake  intake                    // groups new security reports into shared commits
+	log     atomic.Pointer[logSigner] // signs the log's checkpoints, once OpenLog has run
 }
 
 // Options change how a database is opened. The zero value is what psti serve

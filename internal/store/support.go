@@ -236,7 +236,7 @@ func (db *DB) PublishPeriod(ctx context.Context, a psti.Actor, id, revision int6
 		if err != nil {
 			return nil, err
 		}
-		if p.LogIndex, err = db.logSupport(ctx, tx, support.KindPublished, rec, now); err != nil {
+		if p.LogIndex, err = db.logSupport(ctx, tx, rec, now); err != nil {
 			return nil, err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE support_periods SET revision = $1, updated_at = $2, status = 'published', first_published_at = $2, log_index = $3 WHERE id = $4`,
@@ -267,7 +267,7 @@ func (db *DB) ExtendPeriod(ctx context.Context, a psti.Actor, id int64, endDate,
 			return nil, err
 		}
 		rec.PreviousEndDate, rec.Reason = e.PreviousEndDate, e.Reason
-		index, err := db.logSupport(ctx, tx, support.KindExtended, rec, now)
+		index, err := db.logSupport(ctx, tx, rec, now)
 		if err != nil {
 			return nil, err
 		}
@@ -301,10 +301,16 @@ func (db *DB) supportRecord(ctx context.Context, tx *sql.Tx, p *support.Period) 
 }
 
 // logSupport commits a support period's record to the transparency log,
-// in tx, and returns the entry's index. It is the one place publishing and
-// extending reach the log. Until the log exists it records nothing and
-// returns nil; the index columns stay NULL until then.
-func (db *DB) logSupport(ctx context.Context, tx *sql.Tx, kind string, r support.Record, at time.Time) (*int64, error) {
-	_, _, _, _, _ = ctx, tx, kind, r, at
-	return nil, nil
+// in tx, and returns the entry's index: the one place publishing and
+// extending reach the log.
+func (db *DB) logSupport(ctx context.Context, tx *sql.Tx, r support.Record, at time.Time) (*int64, error) {
+	e, err := support.Entry(r, at)
+	if err != nil {
+		return nil, err
+	}
+	index, err := db.appendLog(ctx, tx, e)
+	if err != nil {
+		return nil, err
+	}
+	return &index, nil
 }

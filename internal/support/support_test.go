@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/psti/psti/internal/ledger"
 	"github.com/psti/psti/internal/psti"
 )
 
@@ -187,7 +188,7 @@ func TestEnded(t *testing.T) {
 
 func entry(index int64, kind string, r Record) LogEntry {
 	b, _ := json.Marshal(r)
-	return LogEntry{Index: index, Kind: kind, Record: b}
+	return LogEntry{Index: index, Entry: &ledger.Entry{Kind: kind, Subject: Subject(r.Product), At: now, Record: b}}
 }
 
 func TestCheckHistory(t *testing.T) {
@@ -197,7 +198,9 @@ func TestCheckHistory(t *testing.T) {
 	ext := func(i, id int64, from, to string) LogEntry {
 		return entry(i, KindExtended, Record{PeriodID: id, Product: "acme-doorbell", PreviousEndDate: from, EndDate: to, Reason: "r"})
 	}
-	other := LogEntry{Index: 5, Kind: "advisory.published", Record: json.RawMessage(`{"end_date":"1999-01-01"}`)}
+	other := LogEntry{Index: 5, Entry: &ledger.Entry{Kind: ledger.KindAdvisoryPublished, Subject: "advisory/ACME-2026-0001", Record: json.RawMessage(`{"end_date":"1999-01-01"}`)}}
+	elsewhere := entry(6, KindExtended, Record{PeriodID: 7, Product: "acme-plug", PreviousEndDate: "2030-03-31", EndDate: "2031-01-01"})
+	elsewhere.Entry.Subject = Subject("acme-doorbell")
 	for _, c := range []struct {
 		name    string
 		entries []LogEntry
@@ -213,7 +216,8 @@ func TestCheckHistory(t *testing.T) {
 		{"published again, earlier", []LogEntry{pub(1, 7, "2030-03-31"), pub(6, 7, "2029-01-01")}, []string{"entry 6", "2029-01-01", "2030-03-31"}},
 		{"extension from the wrong date", []LogEntry{pub(1, 7, "2030-03-31"), ext(3, 7, "2029-03-31", "2031-01-01")}, []string{"entry 3", "2029-03-31", "2030-03-31"}},
 		{"extension of nothing", []LogEntry{ext(2, 7, "2030-03-31", "2031-01-01")}, []string{"entry 2", "no earlier entry"}},
-		{"unreadable", []LogEntry{{Index: 4, Kind: KindPublished, Record: json.RawMessage(`{`)}}, []string{"entry 4"}},
+		{"unreadable", []LogEntry{{Index: 4, Entry: &ledger.Entry{Kind: KindPublished, Subject: "product/x", Record: json.RawMessage(`{`)}}}, []string{"entry 4"}},
+		{"another product's record", []LogEntry{pub(1, 7, "2030-03-31"), elsewhere}, []string{"entry 6", "acme-plug"}},
 		{"no date", []LogEntry{pub(8, 7, "soon")}, []string{"entry 8", "soon"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -233,5 +237,25 @@ func TestCheckHistory(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestEntry(t *testing.T) {
+	r := Record{PeriodID: 7, Product: "acme-doorbell", ProductName: "Doorbell", Brand: "Acme", EndDate: "2030-03-31"}
+	e, err := Entry(r, now)
+	if err != nil || e.Kind != ledger.KindSupportPublished || e.Subject != "product/acme-doorbell" || !e.At.Equal(now) {
+		t.Fatalf("publication entry %+v, %v", e, err)
+	}
+	r.PreviousEndDate, r.EndDate, r.Reason = "2030-03-31", "2031-03-31", "More time."
+	x, err := Entry(r, now)
+	if err != nil || x.Kind != ledger.KindSupportExtended || x.Ref == e.Ref {
+		t.Fatalf("extension entry %+v, %v", x, err)
+	}
+	var back Record
+	if err := json.Unmarshal(x.Record, &back); err != nil || back.PreviousEndDate != "2030-03-31" || back.EndDate != "2031-03-31" || back.Reason != "More time." {
+		t.Fatalf("record read back %+v, %v", back, err)
+	}
+	if _, err := x.Encode(); err != nil {
+		t.Fatalf("the log cannot encode it: %v", err)
 	}
 }

@@ -67,6 +67,10 @@ func Run(t *testing.T, b Backend) {
 		{"ProductSlugs", testProductSlugs},
 		{"SupportPeriods", testSupportPeriods},
 		{"SupportTriggers", testSupportTriggers},
+		{"Log", testLog},
+		{"LogTamper", testLogTamper},
+		{"LogKeys", testLogKeys},
+		{"LogReplicas", testLogReplicas},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

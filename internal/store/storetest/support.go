@@ -141,6 +141,27 @@ func testSupportPeriods(t *testing.T, b Backend) {
 	// A published period's notes may change.
 	must(t, db.UpdatePeriod(ctx, editor, &support.Period{ID: p.ID, EndDate: "2032-06-30", Notes: "Also printed on the box."}))
 
+	// The log holds one entry per publication and extension, none for
+	// drafts, refusals or notes; each row names its entry, and from the
+	// entries alone the end date is seen never to go backwards.
+	logged, err := db.LogEntriesAbout(ctx, support.Subject(s.Product.Slug))
+	must(t, err)
+	if len(logged) != 3 {
+		t.Fatalf("%d log entries about the product, want 3 (published, extended twice)", len(logged))
+	}
+	var history []support.LogEntry
+	for i, l := range logged {
+		history = append(history, support.LogEntry(l))
+		want := []string{support.KindPublished, support.KindExtended, support.KindExtended}[i]
+		if l.Entry.Kind != want {
+			t.Errorf("entry %d is %s, want %s", l.Index, l.Entry.Kind, want)
+		}
+	}
+	must(t, support.CheckHistory(history))
+	if got.LogIndex == nil || *got.LogIndex != logged[0].Index || e0.LogIndex == nil || *e0.LogIndex != logged[1].Index || e1.LogIndex == nil || *e1.LogIndex != logged[2].Index {
+		t.Fatalf("the period and its extensions do not name their entries %d, %d, %d: %v %v %v", logged[0].Index, logged[1].Index, logged[2].Index, got.LogIndex, e0.LogIndex, e1.LogIndex)
+	}
+
 	es, err := db.Audit(ctx, psti.AuditFilter{Entity: "support_period", EntityID: p.ID})
 	must(t, err)
 	var actions []string
@@ -265,18 +286,19 @@ func testSupportTriggers(t *testing.T, b Backend) {
 	if fmt.Sprint(before) != fmt.Sprint(after) || got.EndDate != "2031-03-31" || !got.Published() || got.ProductID != s.Product.ID || len(got.Extensions) != 1 {
 		t.Fatalf("refused statements changed something: %+v\n%v\n%v", got, before, after)
 	}
-	// A log index is filled once, then kept.
-	if _, err := c.ExecContext(ctx, fmt.Sprintf(`UPDATE support_periods SET log_index = 5 WHERE id = %d`, p.ID)); err != nil {
-		t.Fatalf("filling a missing log index: %v", err)
+	// The log entry a period or an extension names is kept.
+	if got.LogIndex == nil || len(got.Extensions) != 1 || got.Extensions[0].LogIndex == nil {
+		t.Fatalf("published and extended without log entries: %+v", got)
 	}
-	if _, err := c.ExecContext(ctx, fmt.Sprintf(`UPDATE support_periods SET log_index = 6 WHERE id = %d`, p.ID)); err == nil {
-		t.Error("the database let a period's log index change")
-	}
-	if _, err := c.ExecContext(ctx, `UPDATE support_period_extensions SET log_index = 7`); err != nil {
-		t.Fatalf("filling a missing extension log index: %v", err)
-	}
-	if _, err := c.ExecContext(ctx, `UPDATE support_period_extensions SET log_index = 8`); err == nil {
-		t.Error("the database let an extension's log index change")
+	for _, stmt := range []string{
+		fmt.Sprintf(`UPDATE support_periods SET log_index = log_index + 1 WHERE id = %d`, p.ID),
+		fmt.Sprintf(`UPDATE support_periods SET log_index = NULL WHERE id = %d`, p.ID),
+		`UPDATE support_period_extensions SET log_index = log_index + 1`,
+		`UPDATE support_period_extensions SET log_index = NULL`,
+	} {
+		if _, err := c.ExecContext(ctx, stmt); err == nil {
+			t.Errorf("%s: the database allowed it", stmt)
+		}
 	}
 	// The trigger stops shortening only: a later date is the log's to
 	// catch (it has no entry), and a draft is free.
