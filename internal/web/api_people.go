@@ -185,4 +185,5 @@ func (s *Server) registerAPI() {
 	s.registerPeopleAPI()
 	s.registerPasswordsAPI()
 	s.registerReportsAPI()
+	s.registerSupportAPI()
 }

@@ -336,4 +336,5 @@ func (s *Server) registerPages() {
 	s.registerSecurityPages()
 	s.registerReportPages()
 	s.registerAdvisoryPages()
+	s.registerSupportPages()
 }
