@@ -64,8 +64,9 @@ func Extend(p *Period, endDate, reason string, now time.Time) (Extension, error)
 
 // shortened explains the refusal of an earlier end date.
 func shortened(current, asked string) string {
-	return "This support period was published with security updates until at least " + dateText(current) + ", so it cannot end on " +
-		dateText(asked) + ". " + ShortenRefused + " Give a date after " + dateText(current) + " to extend it."
+	// Short enough to be given whole in an API problem (200 bytes).
+	return "A published support period may be extended but never shortened (PSTI-DSP-05). This one runs until at least " + dateText(current) +
+		", so it cannot end on " + dateText(asked) + "."
 }
 
 func dateText(s string) string {

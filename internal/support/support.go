@@ -131,9 +131,7 @@ func checkEndDate(pr *psti.Problems, field, s string) {
 	}
 	if looksOpenEnded(s) {
 		// PSTI-DSP-01, PSTI-R-02: the period must have an end date.
-		pr.Add(field, "Give a date, for example 2030-03-31. The law asks for a support period that ends on a stated date (PSTI-R-02), "+
-			"so “until further notice”, “for the life of the product” or “5 years from purchase” cannot be published: a buyer could not tell "+
-			"when updates stop (PSTI-DSP-01). Work out the last date you can promise and give that.")
+		pr.Add(field, "Give a date, such as 2030-03-31: a support period must end on a stated date (PSTI-R-02, PSTI-DSP-01). “Until further notice” or “5 years” does not tell a buyer when updates stop.")
 		return
 	}
 	pr.Add(field, "Give the end date as a calendar date written YYYY-MM-DD, for example 2030-03-31.")

@@ -35,7 +35,7 @@ func TestValidate(t *testing.T) {
 		// PSTI-DSP-01: no period without an end date.
 		{"until further notice", Period{ProductID: 1, EndDate: "until further notice", Status: StatusDraft}, "end_date", "PSTI-DSP-01"},
 		{"relative", Period{ProductID: 1, EndDate: "5 years from purchase", Status: StatusDraft}, "end_date", "PSTI-R-02"},
-		{"lifetime", Period{ProductID: 1, EndDate: "lifetime", Status: StatusDraft}, "end_date", "ends on a stated date"},
+		{"lifetime", Period{ProductID: 1, EndDate: "lifetime", Status: StatusDraft}, "end_date", "end on a stated date"},
 		{"not a date", Period{ProductID: 1, EndDate: "31/03/2030", Status: StatusDraft}, "end_date", "YYYY-MM-DD"},
 		{"impossible date", Period{ProductID: 1, EndDate: "2030-02-30", Status: StatusDraft}, "end_date", "YYYY-MM-DD"},
 		{"model twice", Period{ProductID: 1, EndDate: "2030-03-31", Status: StatusDraft, Models: []string{"A", "a"}}, "models", "twice"},
