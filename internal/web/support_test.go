@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -272,5 +271,4 @@ func TestSupportPages(t *testing.T) {
 	if rec.PreviousEndDate != "2030-03-31" || rec.EndDate != "2031-06-30" || rec.Reason != "Parts supply secured." {
 		t.Fatalf("extension record %+v", rec)
 	}
-	_ = http.StatusOK
 }
