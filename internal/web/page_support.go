@@ -85,9 +85,11 @@ type supportPeriodData struct {
 
 // periodForm edits a draft.
 func periodForm(p *support.Period, action string) *form {
+	end := dateField("end_date", "Security updates until at least",
+		"The last day you promise security updates for. Give a date: “until further notice” or “5 years” is not allowed, because buyers must be able to see when updates stop.", p.EndDate)
+	end.Required = true
 	return &form{Action: action, Submit: "Save the draft", Fields: []*field{
-		dateField("end_date", "Security updates until at least",
-			"The last day you promise security updates for. Give a date: “until further notice” or “5 years” is not allowed, because buyers must be able to see when updates stop.", p.EndDate),
+		end,
 		{Name: "models", Label: "Only for these models or firmware lines", Hint: "One per line. Leave empty if the period covers the whole product.", Type: "textarea",
 			Value: strings.Join(p.Models, "\n"), Rows: 3, Max: support.MaxModels * (support.MaxModel + 1)},
 		{Name: "notes", Label: "Notes for buyers", Hint: "Anything else a buyer should know, in plain words, for example how updates are installed.", Type: "textarea",
@@ -111,8 +113,10 @@ func decodePeriod(v url.Values, productID int64) (*support.Period, error) {
 
 // extendForm extends a published period.
 func extendForm(p *support.Period) *form {
+	end := dateField("end_date", "New end date", fmt.Sprintf("Later than %s.", dateText(p.EndDate)), "")
+	end.Required = true
 	return &form{Action: fmt.Sprintf("/admin/support-periods/%d/extend", p.ID), Submit: "Extend and publish now", Fields: []*field{
-		dateField("end_date", "New end date", fmt.Sprintf("Later than %s. %s", dateText(p.EndDate), support.ShortenRefused), ""),
+		end,
 		{Name: "reason", Label: "Why it is extended", Hint: "Published with the new date, in plain words.", Type: "textarea", Rows: 3, Max: support.MaxReason, Required: true},
 	}}
 }

@@ -53,6 +53,22 @@ func TestSupportAPI(t *testing.T) {
 			s := storetest.NewSeed(t, e.db)
 			ctx := context.Background()
 
+			// A product's slug is in its JSON, and no update changes it.
+			var pr map[string]any
+			e.mustJSON("GET", fmt.Sprintf("/api/v1/products/%d", s.Product.ID), nil, &pr)
+			if pr["slug"] != s.Product.Slug || s.Product.Slug == "" {
+				t.Fatalf("product JSON slug %v, want %q", pr["slug"], s.Product.Slug)
+			}
+			if st, body := e.json("PUT", fmt.Sprintf("/api/v1/products/%d", s.Product.ID), auth.Editor, map[string]any{"brand_id": s.Brand.ID, "name": "Doorbell Pro",
+				"type": "video doorbell", "model_number": "DB-200", "slug": "changed-by-hand"}, nil); st != 422 || !strings.Contains(body, "body.slug") {
+				t.Fatalf("a slug sent with an update: %d %s", st, body)
+			}
+			e.mustJSON("PUT", fmt.Sprintf("/api/v1/products/%d", s.Product.ID), map[string]any{"brand_id": s.Brand.ID, "name": "Doorbell Pro 2", "type": "video doorbell",
+				"model_number": "DB-200", "identifiers": s.Product.Identifiers, "manufacturer_ids": s.Product.ManufacturerIDs}, &pr)
+			if pr["slug"] != s.Product.Slug || pr["name"] != "Doorbell Pro 2" {
+				t.Fatalf("after renaming, slug %v name %v", pr["slug"], pr["name"])
+			}
+
 			// "Until further notice" is explained, not stored.
 			st, body := e.json("POST", "/api/v1/support-periods", auth.Editor, map[string]any{"product_id": s.Product.ID, "end_date": "until further notice"}, nil)
 			if st != 422 || !strings.Contains(body, "PSTI-DSP-01") || !strings.Contains(body, "body.end_date") {
@@ -248,6 +264,9 @@ func TestSupportPages(t *testing.T) {
 	}
 	if st, page, _ := get(t, viewer, base+"/admin/support-periods?window=30"); st != 200 || strings.Contains(page, "30 June 2031") || !strings.Contains(page, "No published support period ends within 30 days") {
 		t.Fatalf("reminders over 30 days: %d", st)
+	}
+	if st, page, _ := get(t, viewer, base+"/admin/support-periods"); st != 200 || !strings.Contains(page, "within 180 days") {
+		t.Fatalf("reminders without a window do not look 180 days ahead: %d", st)
 	}
 	if st, _, _ := get(t, viewer, base+"/admin/support-periods?window=0"); st != 400 {
 		t.Fatalf("a window of 0 days: %d", st)
