@@ -111,6 +111,14 @@ func writeCheck(w io.Writer, url string, c *store.Checked, sound bool) {
 		}
 		fmt.Fprintf(w, "  %-22s %d\n", "(all tables)", c.Counts.Total())
 	}
+	if c.LogChecked {
+		if len(c.Log) > 0 {
+			row("Public log", "ALTERED: %s", problemCount(len(c.Log)))
+			list(c.Log)
+		} else {
+			row("Public log", "sound: every entry matches its hashes, every checkpoint its tree and signature")
+		}
+	}
 	if !sound {
 		return
 	}

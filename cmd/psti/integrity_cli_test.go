@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/psti/psti/internal/disclosure"
+	"github.com/psti/psti/internal/psti"
 	"github.com/psti/psti/internal/store"
 	"github.com/psti/psti/internal/store/storetest"
 )
@@ -83,7 +85,7 @@ func TestCheckSound(t *testing.T) {
 
 	r := cli(t, "check", "--database-url", url)
 	wantExit(t, r, 0)
-	wantContains(t, "stdout", r.stdout, "Integrity       sound", "References      sound", "Tables          all there", "the database is sound")
+	wantContains(t, "stdout", r.stdout, "Integrity       sound", "References      sound", "Tables          all there", "Public log      sound", "the database is sound")
 	for _, tbl := range store.Tables {
 		if !regexp.MustCompile(`(?m)^  ` + tbl + ` +` + strconv.FormatInt(want[tbl], 10) + `$`).MatchString(r.stdout) {
 			t.Fatalf("stdout does not count %d rows of %s:\n%s", want[tbl], tbl, r.stdout)
@@ -100,6 +102,40 @@ func TestCheckSound(t *testing.T) {
 	live := openDB(t, url)
 	defer live.Close()
 	wantExit(t, cli(t, "check", "--database-url", url), 0)
+}
+
+// TestCheckAlteredLog: an entry of the transparency log rewritten behind
+// psti's back (its trigger dropped first) is found and named, on SQLite
+// and PostgreSQL.
+func TestCheckAlteredLog(t *testing.T) {
+	for _, b := range []storetest.Backend{storetest.SQLite, storetest.Postgres} {
+		t.Run(b.Name, func(t *testing.T) {
+			url := b.URL(t)
+			db := openDB(t, url)
+			ctx := context.Background()
+			if err := db.OpenLog(ctx, store.LogOptions{Secret: storetest.LogSecret, Origin: "psti.test/log"}); err != nil {
+				t.Fatal(err)
+			}
+			seed := storetest.NewSeed(t, db)
+			for range 3 {
+				if err := db.SavePolicy(ctx, psti.System("test"), disclosure.DefaultPolicy(seed.Org.ID)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			db.Close()
+			wantExit(t, cli(t, "check", "--database-url", url), 0)
+			drop, edit := "DROP TRIGGER log_entries_no_update", `UPDATE log_entries SET data = CAST(REPLACE(CAST(data AS TEXT), 'organisation_id', 'organisation_iD') AS BLOB) WHERE idx = 1`
+			if b.Name != "sqlite" {
+				drop = "ALTER TABLE log_entries DISABLE TRIGGER log_entries_unchanging"
+				edit = `UPDATE log_entries SET data = convert_to(replace(convert_from(data, 'UTF8'), 'organisation_id', 'organisation_iD'), 'UTF8') WHERE idx = 1`
+			}
+			sqlExec(t, url, drop, edit)
+			r := cli(t, "check", "--database-url", url)
+			wantExit(t, r, 1)
+			wantContains(t, "stdout", r.stdout, "Public log      ALTERED", "entry 1: its content is not what was logged")
+			wantContains(t, "stderr", r.stderr, "The transparency log does not match")
+		})
+	}
 }
 
 // TestCheckDamaged: psti check lists what SQLite found in a file with 20

@@ -78,7 +78,12 @@ func startServer(t *testing.T, dbURL string, args ...string) *server {
 func startServerEnv(t *testing.T, dbURL string, env []string, args ...string) *server {
 	t.Helper()
 	cmd := exec.Command(binary(t), append([]string{"serve", "--addr", "127.0.0.1:0", "--database-url", dbURL, "--log-level", "info"}, args...)...)
-	cmd.Env = append(append(os.Environ(), "PSTI_BASE_URL="), env...)
+	cmd.Env = append(os.Environ(), "PSTI_BASE_URL=")
+	if strings.HasPrefix(dbURL, "postgres") {
+		// Every server of one database opens its log with the same secret.
+		cmd.Env = append(cmd.Env, "PSTI_LOG_SECRET=the transparency log secret of the process tests")
+	}
+	cmd.Env = append(cmd.Env, env...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -127,6 +127,7 @@ func (o serveFlags) check(a *app) (serveConfig, error) {
 	cfg.supportWindow = time.Duration(wholeNumber(&p, setting{"support-reminder-days", "PSTI_SUPPORT_REMINDER_DAYS"}, o.supportDays, 1)) * 24 * time.Hour
 	cfg.trusted = parseProxies(&p, setting{"trusted-proxies", "PSTI_TRUSTED_PROXIES"}, o.proxies)
 	checkMail(&p, cfg.smtpURL, cfg.smtpFrom)
+	checkLogSecret(&p, a.databaseURL)
 	if o.grace < 0 {
 		p.add(setting{flag: "shutdown-timeout"}, "must not be negative")
 	}
@@ -190,6 +191,22 @@ func (a *app) serve(parent context.Context, o serveConfig) error {
 		log.Info("removed the files of servers that stopped without cleaning up", "folders", removed)
 	}
 
+	secret, secretFrom, err := a.logSecret(true)
+	if err != nil {
+		return err
+	}
+	if err := db.OpenLog(ctx, store.LogOptions{Secret: secret, Origin: logOrigin(base)}); err != nil {
+		if errors.Is(err, store.ErrLogKey) {
+			return fmt.Errorf("the transparency log's signing key cannot be opened with the key secret from %s: give psti the secret it was first started with (PSTI_LOG_SECRET or PSTI_LOG_SECRET_FILE)", secretFrom)
+		}
+		return err
+	}
+	logKey, err := db.LogVerifier(ctx)
+	if err != nil {
+		return err
+	}
+	log.Info("transparency log open", "key", logKey, "secret", secretFrom)
+
 	clock := psti.SystemClock{}
 	svc := auth.NewService(db, clock)
 	svc.PasswordWords = func(ctx context.Context) []string { return organisationWords(ctx, db) }
@@ -231,6 +248,7 @@ func (a *app) serve(parent context.Context, o serveConfig) error {
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
+	go selfCheckLog(ctx, db, srv, log)
 	go sweepSessions(ctx, db, log)
 	go srv.SweepReports(ctx, time.Minute)
 	if o.smtpURL != "" {

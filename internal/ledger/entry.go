@@ -122,3 +122,9 @@ func ParseEntry(data []byte) (*Entry, error) {
 	}
 	return &e, nil
 }
+
+// Logged is an entry with its index in the log.
+type Logged struct {
+	Index int64
+	Entry *Entry
+}

@@ -42,7 +42,11 @@ type Checked struct {
 	// Counts is the number of rows in each table, when every table is there
 	// to count.
 	Counts Counts
-	Took   time.Duration
+	// Log is what the transparency log's self-check found wrong (see
+	// CheckLog); LogChecked says whether it ran (the database has a log).
+	Log        []string
+	LogChecked bool
+	Took       time.Duration
 }
 
 // Check checks the whole database and changes nothing. On SQLite it reads
@@ -117,6 +121,12 @@ func (db *DB) Check(ctx context.Context) (*Checked, error) {
 		if c.Counts, err = countTables(ctx, db.ro, records); err != nil {
 			return c, err
 		}
+		if slices.Contains(want, "log_entries") {
+			if c.Log, err = db.CheckLog(ctx, nil); err != nil {
+				return c, err
+			}
+			c.LogChecked = true
+		}
 	}
 	c.Took = time.Since(start)
 	switch {
@@ -124,6 +134,9 @@ func (db *DB) Check(ctx context.Context) (*Checked, error) {
 		return c, db.damaged(c.ForeignKeys)
 	case len(c.Missing) > 0:
 		return c, db.incomplete(c)
+	case len(c.Log) > 0:
+		return c, &psti.Error{Code: psti.EDAMAGED, Message: "The transparency log does not match its own hashes or signed checkpoints: records it proves were altered outside psti. " +
+			"Keep the database as it is for investigation, and compare it with your backups."}
 	}
 	return c, nil
 }

@@ -856,6 +856,12 @@ func (db *DB) SavePolicy(ctx context.Context, a psti.Actor, p *disclosure.Policy
 		return err
 	}
 	return db.write(ctx, a, func(tx *sql.Tx, now time.Time) (*change, error) {
+		// Publications are serialised with the log they go into, before
+		// anything is read: two servers saving at once must not both
+		// build on the same revision.
+		if err := db.lockLog(ctx, tx); err != nil {
+			return nil, err
+		}
 		if err := parent(ctx, tx, "organisations", "organisation_id", "organisation", p.OrganisationID); err != nil {
 			return nil, err
 		}
@@ -956,6 +962,9 @@ func advisoryHistory(ctx context.Context, q querier, a *disclosure.Advisory) err
 // event and e-mail, as its revision 1, and forgets the report's draft.
 func (db *DB) PublishAdvisory(ctx context.Context, a psti.Actor, adv *disclosure.Advisory, prefix string, build func() error, e *disclosure.Event, ms ...disclosure.Mail) error {
 	return db.write(ctx, a, func(tx *sql.Tx, now time.Time) (*change, error) {
+		if err := db.lockLog(ctx, tx); err != nil {
+			return nil, err
+		}
 		if _, err := db.report(ctx, tx, adv.ReportID, db.dialect.forUpdate); err != nil {
 			return nil, err
 		}
@@ -1056,6 +1065,9 @@ func advisoryAudit(adv *disclosure.Advisory) any {
 // ReviseAdvisory stores an advisory's next revision.
 func (db *DB) ReviseAdvisory(ctx context.Context, a psti.Actor, adv *disclosure.Advisory, build func() error, e *disclosure.Event, ms ...disclosure.Mail) error {
 	return db.write(ctx, a, func(tx *sql.Tx, now time.Time) (*change, error) {
+		if err := db.lockLog(ctx, tx); err != nil {
+			return nil, err
+		}
 		if _, err := db.report(ctx, tx, adv.ReportID, db.dialect.forUpdate); err != nil {
 			return nil, err
 		}

@@ -440,25 +440,32 @@ func (db *DB) LogEntry(ctx context.Context, idx int64) ([]byte, error) {
 	return data, nil
 }
 
-// LoggedEntry is an entry of the log with its index.
-type LoggedEntry struct {
-	Index int64
-	Entry *ledger.Entry
+// LogEntriesAbout returns the entries about subject, oldest first.
+func (db *DB) LogEntriesAbout(ctx context.Context, subject string) ([]ledger.Logged, error) {
+	return db.logEntries(ctx, `SELECT idx, data FROM log_entries WHERE subject = $1 ORDER BY idx`, subject)
 }
 
-// LogEntriesAbout returns the entries about subject, oldest first.
-func (db *DB) LogEntriesAbout(ctx context.Context, subject string) ([]LoggedEntry, error) {
-	rows, err := db.ro.QueryContext(ctx, `SELECT idx, data FROM log_entries WHERE subject = $1 ORDER BY idx`, subject)
+// LatestLogEntries returns up to limit entries before index before (all
+// the latest when before <= 0), newest first.
+func (db *DB) LatestLogEntries(ctx context.Context, before int64, limit int) ([]ledger.Logged, error) {
+	if before <= 0 {
+		before = 1 << 62
+	}
+	return db.logEntries(ctx, `SELECT idx, data FROM log_entries WHERE idx < $1 ORDER BY idx DESC LIMIT $2`, before, limit)
+}
+
+func (db *DB) logEntries(ctx context.Context, query string, args ...any) ([]ledger.Logged, error) {
+	rows, err := db.ro.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("store: unable to read the log entries about %s: %w", subject, err)
+		return nil, fmt.Errorf("store: unable to read log entries: %w", err)
 	}
 	defer rows.Close()
-	var out []LoggedEntry
+	var out []ledger.Logged
 	for rows.Next() {
-		var l LoggedEntry
+		var l ledger.Logged
 		var data []byte
 		if err := rows.Scan(&l.Index, &data); err != nil {
-			return nil, fmt.Errorf("store: unable to read the log entries about %s: %w", subject, err)
+			return nil, fmt.Errorf("store: unable to read log entries: %w", err)
 		}
 		if l.Entry, err = ledger.ParseEntry(data); err != nil {
 			return nil, fmt.Errorf("store: log entry %d: %w", l.Index, err)

@@ -34,6 +34,15 @@ var access = []struct {
 	{"GET", "/brand/logo", auth.Public},
 	{"GET", "/admin/organisations/{id}/logo", auth.Editor},
 	{"POST", "/admin/organisations/{id}/logo", auth.Editor},
+	// The transparency log: public, like what it records.
+	{"GET", "/log", auth.Public},
+	{"GET", "/log/checkpoint", auth.Public},
+	{"GET", "/log/key", auth.Public},
+	{"GET", "/log/keys", auth.Public},
+	{"GET", "/log/entries/{index}", auth.Public},
+	{"GET", "/log/tile/{path...}", auth.Public},
+	{"GET", "/api/v1/log/proof/inclusion/{index}", auth.Public},
+	{"GET", "/api/v1/log/proof/consistency/{old}/{new}", auth.Public},
 	// API description and unknown API paths.
 	{"GET", "/api/v1/openapi.json", auth.Public},
 	{"GET", "/api/v1/openapi-3.0.json", auth.Public},

@@ -186,4 +186,5 @@ func (s *Server) registerAPI() {
 	s.registerPasswordsAPI()
 	s.registerReportsAPI()
 	s.registerSupportAPI()
+	s.registerLogAPI()
 }

@@ -466,6 +466,11 @@ var notPages = map[string]string{
 	"/.well-known/csaf/{file}":                 "CSAF index and documents",
 	"/.well-known/csaf/{year}/{file}":          "CSAF documents",
 	"/.well-known/csaf/openpgp/{file}":         "OpenPGP public key",
+	"/log/checkpoint":                          "signed checkpoint, text",
+	"/log/key":                                 "verifier key, text",
+	"/log/keys":                                "key list, JSON",
+	"/log/entries/{index}":                     "log entry, JSON",
+	"/log/tile/{path...}":                      "log tile, bytes",
 }
 
 // pageVisits says where to look for every page route: the paths that show

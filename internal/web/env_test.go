@@ -49,6 +49,10 @@ func newEnv(t testing.TB, b storetest.Backend) *env {
 func newEnvLogging(t testing.TB, b storetest.Backend, log io.Writer) *env {
 	t.Helper()
 	db, clock := storetest.Open(t, b)
+	// As psti serve does on start.
+	if err := db.OpenLog(context.Background(), store.LogOptions{Secret: storetest.LogSecret, Origin: "psti.test/log"}); err != nil {
+		t.Fatal(err)
+	}
 	svc := auth.NewService(db, psti.SystemClock{})
 	svc.Params = fastParams
 	work := t.TempDir()

@@ -337,4 +337,5 @@ func (s *Server) registerPages() {
 	s.registerReportPages()
 	s.registerAdvisoryPages()
 	s.registerSupportPages()
+	s.registerLog()
 }

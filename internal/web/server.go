@@ -16,6 +16,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
@@ -46,6 +47,7 @@ type Store interface {
 	// SetLogo and Logo keep the organisation's logo (see store.DB.SetLogo).
 	SetLogo(ctx context.Context, a psti.Actor, orgID int64, data []byte) error
 	Logo(ctx context.Context, orgID int64) (contentType string, data []byte, err error)
+	LogStore
 	Ping(ctx context.Context) error
 	CheckWrite(ctx context.Context) error
 }
@@ -116,6 +118,8 @@ type Server struct {
 	lookups  *limiter // receipt look-ups, per address
 	attached *quota   // attachment bytes, per address and day
 	writable probe    // the last write check, for /readyz
+	// logProblems is what the transparency log's self-check found wrong.
+	logProblems atomic.Pointer[[]string]
 }
 
 // probe keeps the result of the store's write check for a second, so that

@@ -39,11 +39,27 @@ func loopbackHost(host string) bool {
 // staffWarnings are the settings that need an administrator's attention,
 // shown at the top of every page to administrators (who can act on them).
 func (s *Server) staffWarnings(u *auth.User) []string {
-	if u == nil || !u.Role.Allows(auth.Admin) {
+	if u == nil {
 		return nil
 	}
-	if w := InsecureBaseURL(s.cfg.BaseURL); w != "" {
-		return []string{w}
+	var out []string
+	if p := s.logProblems.Load(); p != nil {
+		out = append(out, fmt.Sprintf("The transparency log failed its self-check: %s. Its records may have been altered behind psti's back: "+
+			"keep the database as it is, compare it with your latest backup, and run psti verify against a copy of the log taken before.", strings.Join(*p, "; ")))
 	}
-	return nil
+	if !u.Role.Allows(auth.Admin) {
+		return out
+	}
+	if w := InsecureBaseURL(s.cfg.BaseURL); w != "" {
+		out = append(out, w)
+	}
+	return out
+}
+
+// SetLogProblems records what the transparency log's self-check found
+// wrong, for staff to see on every page.
+func (s *Server) SetLogProblems(problems []string) {
+	if len(problems) > 0 {
+		s.logProblems.Store(&problems)
+	}
 }
