@@ -170,6 +170,10 @@ Start here:
   psti users add --admin you@example.com  make a setup link for an administrator
   psti tokens create --user you@example.com --role editor
                                           make an API token for scripts
+  psti verify product SLUG --log DIR --key KEYFILE
+                                          check, offline, from a copy of the
+                                          transparency log, that a product's
+                                          support end date never went backwards
 
 Settings come from flags, or from environment variables when a flag is not given:
   PSTI_DATABASE_URL  where data is kept (default sqlite:psti-data/psti.db;
@@ -230,6 +234,8 @@ Exit status: 0 success, 1 the work failed, 2 the command line or input is unusab
 		migrateDataCmd(a),
 		passwordsCmd(a),
 		securitytxtCmd(a),
+		logCmd(a),
+		verifyCmd(a),
 	)
 	return root
 }

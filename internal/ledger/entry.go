@@ -82,14 +82,11 @@ func (e *Entry) Encode() ([]byte, error) {
 	if len(c.Record) == 0 {
 		c.Record = json.RawMessage("{}")
 	}
-	var b bytes.Buffer
-	if err := json.Compact(&b, c.Record); err != nil {
-		return nil, fmt.Errorf("ledger: the record of entry %s about %s is not JSON: %w", e.Kind, e.Subject, err)
-	}
-	c.Record = b.Bytes()
+	// Marshal compacts the record (and escapes <, > and & in it, as in
+	// every other string), and refuses one that is not JSON.
 	data, err := json.Marshal(&c)
 	if err != nil {
-		return nil, fmt.Errorf("ledger: unable to encode entry %s about %s: %w", e.Kind, e.Subject, err)
+		return nil, fmt.Errorf("ledger: unable to encode entry %s about %s (is its record JSON?): %w", e.Kind, e.Subject, err)
 	}
 	if len(data) > MaxEntry {
 		return nil, fmt.Errorf("ledger: entry %s about %s is %d bytes; at most %d are allowed", e.Kind, e.Subject, len(data), MaxEntry)

@@ -47,7 +47,12 @@ func (t *Tree) Size() int64 { return t.size }
 // Append adds an entry's encoding to the tree and returns the hashes to
 // store for it: those tlog.StoredHashes would return, its leaf hash first.
 func (t *Tree) Append(data []byte) []tlog.Hash {
-	h := tlog.RecordHash(data)
+	return t.AppendLeaf(tlog.RecordHash(data))
+}
+
+// AppendLeaf adds an entry by its leaf hash (tlog.RecordHash of its
+// encoding), as read from a hash tile, and returns what Append would.
+func (t *Tree) AppendLeaf(h tlog.Hash) []tlog.Hash {
 	hashes := []tlog.Hash{h}
 	for n := t.size; n&1 == 1; n >>= 1 {
 		h = tlog.NodeHash(t.edge[len(t.edge)-1], h)

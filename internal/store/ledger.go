@@ -27,6 +27,7 @@ type logSigner struct {
 	origin string
 	vkey   string
 	signer note.Signer
+	secret []byte // opens the key that replaces this one, after a rotation
 }
 
 // LogOptions is how OpenLog finds or makes the log's signing key.
@@ -176,8 +177,27 @@ func (db *DB) appendLogEntries(ctx context.Context, tx *sql.Tx, es []*ledger.Ent
 	return size, nil
 }
 
-// signCheckpoint signs the tree and keeps the checkpoint, inside tx.
+// signCheckpoint signs the tree and keeps the checkpoint, inside tx. When
+// the key was rotated meanwhile (by psti log rotate-key, or another
+// server), it signs with the new key, and keeps it for what follows: a
+// retired key signs nothing more.
 func (db *DB) signCheckpoint(ctx context.Context, tx querier, s *logSigner, tree *ledger.Tree) error {
+	current, err := currentKey(ctx, tx)
+	if err != nil {
+		return err
+	}
+	if current.id != s.id {
+		skey, err := ledger.Unseal(s.secret, current.sealed)
+		if err != nil {
+			return fmt.Errorf("%w: %w", ErrLogKey, err)
+		}
+		signer, err := note.NewSigner(skey)
+		if err != nil {
+			return fmt.Errorf("store: the log's signing key is damaged: %w", err)
+		}
+		s = &logSigner{id: current.id, origin: current.origin, vkey: current.vkey, signer: signer, secret: s.secret}
+		db.log.Store(s)
+	}
 	c := ledger.Checkpoint{Origin: s.origin, Size: tree.Size(), Hash: tree.Root()}
 	msg, err := ledger.Sign(c, s.signer)
 	if err != nil {
@@ -254,7 +274,7 @@ func (db *DB) OpenLog(ctx context.Context, opt LogOptions) error {
 		if err != nil {
 			return nil, fmt.Errorf("store: the log's signing key is damaged: %w", err)
 		}
-		s = &logSigner{id: k.id, origin: k.origin, vkey: k.vkey, signer: signer}
+		s = &logSigner{id: k.id, origin: k.origin, vkey: k.vkey, signer: signer, secret: opt.Secret}
 		if err := db.recordLate(ctx, tx); err != nil {
 			return nil, err
 		}
@@ -605,7 +625,7 @@ func (db *DB) RotateLogKey(ctx context.Context, a psti.Actor, secret []byte) (vk
 		}
 		// The old key signs the log as it stands, so that every entry so
 		// far is covered by a checkpoint of the key that held it.
-		if err := db.signCheckpoint(ctx, tx, &logSigner{id: old.id, origin: old.origin, vkey: old.vkey, signer: oldSigner}, tree); err != nil {
+		if err := db.signCheckpoint(ctx, tx, &logSigner{id: old.id, origin: old.origin, vkey: old.vkey, signer: oldSigner, secret: secret}, tree); err != nil {
 			return nil, err
 		}
 		endorsement, err := ledger.Endorse(oldSigner, old.origin, v, tree.Size())
@@ -619,7 +639,7 @@ func (db *DB) RotateLogKey(ctx context.Context, a psti.Actor, secret []byte) (vk
 		if _, err := tx.ExecContext(ctx, `UPDATE log_keys SET retired_at = $1 WHERE id = $2`, now, old.id); err != nil {
 			return nil, fmt.Errorf("store: unable to retire the log's key: %w", err)
 		}
-		s = &logSigner{origin: old.origin, vkey: v}
+		s = &logSigner{origin: old.origin, vkey: v, secret: secret}
 		if err := tx.QueryRowContext(ctx, `INSERT INTO log_keys (origin, vkey, sealed, from_size, endorsement, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
 			old.origin, v, sealed, tree.Size(), endorsement, now).Scan(&s.id); err != nil {
 			return nil, fmt.Errorf("store: unable to keep the new log key: %w", err)

@@ -231,6 +231,11 @@ func testLogKeys(t *testing.T, b Backend) {
 	if _, err := db.RotateLogKey(ctx, editor, []byte("not the secret the key was sealed with")); !errors.Is(err, store.ErrLogKey) {
 		t.Fatalf("rotation with a wrong secret: %v", err)
 	}
+	// Another server, running since before the rotation.
+	running, err := store.Open(ctx, db.URL(), store.Options{})
+	must(t, err)
+	defer running.Close()
+	openLog(t, running)
 	newKey, err := db.RotateLogKey(ctx, editor, LogSecret)
 	must(t, err)
 	if newKey == oldKey {
@@ -256,6 +261,17 @@ func testLogKeys(t *testing.T, b Backend) {
 			t.Fatal(err)
 		}
 	}
+	// The running server signs what it appends with the new key.
+	_, err = running.AppendLog(ctx, editor, logEntries(2, time.Now()))
+	must(t, err)
+	onlyNew, _, _ := ledger.ReadKeys([]byte(newKey))
+	runningMsg, _, err := running.LogCheckpoint(ctx)
+	must(t, err)
+	if got, err := ledger.OpenCheckpoint(runningMsg, onlyNew); err != nil || got.Size != 15 {
+		t.Fatalf("a server running since before the rotation signed with the retired key: %v %+v", err, got)
+	}
+	msg, c, err = db.LogCheckpoint(ctx)
+	must(t, err)
 	// The new checkpoint is not signed by the old key alone.
 	onlyOld, _, _ := ledger.ReadKeys([]byte(oldKey))
 	if _, err := ledger.OpenCheckpoint(msg, onlyOld); err == nil {
