@@ -32,7 +32,7 @@ type Record struct {
 }
 
 // Subject is the log subject of a product's entries.
-func Subject(slug string) string { return "product/" + slug }
+func Subject(slug string) string { return ledger.ProductSubject(slug) }
 
 // Entry is the transparency log entry of r: of its publication, or, when
 // r.PreviousEndDate is set, of the extension that ended at r.EndDate; at
@@ -50,10 +50,7 @@ func Entry(r Record, at time.Time) (*ledger.Entry, error) {
 }
 
 // LogEntry is a transparency log entry with its index in the log.
-type LogEntry struct {
-	Index int64
-	Entry *ledger.Entry
-}
+type LogEntry = ledger.Logged
 
 // CheckHistory checks, from the log entries of one product (in log order;
 // entries of other kinds are passed over), that no support period's end
