@@ -778,7 +778,7 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, u *auth.User)
 	}
 	// PSTI-DSP-02: extend in time; PSTI-DSP-01: publish one for every product.
 	if n[product.KindProduct] > 0 {
-		rem, err := s.reminders(ctx, s.cfg.SupportWindow)
+		rem, err := s.reminders(ctx, s.cfg.SupportWindow, false)
 		if err != nil {
 			s.pageError(w, r, err)
 			return

@@ -305,8 +305,9 @@ type reminderData struct {
 const maxWindowDays = 3660
 
 // reminders returns the published periods ending within window of now and
-// the products without a published period.
-func (s *Server) reminders(ctx context.Context, window time.Duration) (reminderData, error) {
+// the products without a published period; named reads each product's name
+// for the list (the overview needs only how many).
+func (s *Server) reminders(ctx context.Context, window time.Duration, named bool) (reminderData, error) {
 	now := s.cfg.Clock.Now()
 	until := now.Add(window).In(psti.London)
 	d := reminderData{Days: int(window / (24 * time.Hour)), Until: psti.LongDate(until)}
@@ -315,26 +316,36 @@ func (s *Server) reminders(ctx context.Context, window time.Duration) (reminderD
 		return d, err
 	}
 	names := s.newPublicNames()
+	name := func(id int64) (string, error) {
+		if !named {
+			return "", nil
+		}
+		pr, _, _, err := names.product(ctx, id)
+		if err != nil {
+			return "", err
+		}
+		return describe(pr), nil
+	}
 	for _, p := range ending {
 		if p.Ended(now) {
 			continue
 		}
-		pr, _, _, err := names.product(ctx, p.ProductID)
+		n, err := name(p.ProductID)
 		if err != nil {
 			return d, err
 		}
-		d.Ending = append(d.Ending, periodRow{Href: fmt.Sprintf("/admin/support-periods/%d", p.ID), Product: describe(pr), Covers: covers(p), Ends: dateText(p.EndDate)})
+		d.Ending = append(d.Ending, periodRow{Href: fmt.Sprintf("/admin/support-periods/%d", p.ID), Product: n, Covers: covers(p), Ends: dateText(p.EndDate)})
 	}
 	ids, err := s.store.Unsupported(ctx, 200)
 	if err != nil {
 		return d, err
 	}
 	for _, id := range ids {
-		pr, _, _, err := names.product(ctx, id)
+		n, err := name(id)
 		if err != nil {
 			return d, err
 		}
-		d.Unsupported = append(d.Unsupported, cell{Text: describe(pr), Href: fmt.Sprintf("/admin/products/%d/support", id)})
+		d.Unsupported = append(d.Unsupported, cell{Text: n, Href: fmt.Sprintf("/admin/products/%d/support", id)})
 	}
 	return d, nil
 }
@@ -349,7 +360,7 @@ func (s *Server) supportReminders(w http.ResponseWriter, r *http.Request, u *aut
 		}
 		window = time.Duration(days) * 24 * time.Hour
 	}
-	d, err := s.reminders(r.Context(), window)
+	d, err := s.reminders(r.Context(), window, true)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
