@@ -379,7 +379,12 @@ type productIndexData struct {
 	Query    string
 	Searched bool
 	Products []productListItem
+	More     bool // more products match than the page lists
 }
+
+// maxListed is how many products the public list shows at once; a search
+// narrows it.
+const maxListed = 100
 
 // maxQuery bounds a search, in characters.
 const maxQuery = 100
@@ -412,10 +417,13 @@ func (s *Server) productIndex(w http.ResponseWriter, r *http.Request, u *auth.Us
 	ctx := r.Context()
 	q := cleanQuery(r.URL.Query().Get("q"))
 	d := productIndexData{Query: q, Searched: q != ""}
-	ps, err := s.store.PublicProducts(ctx, q, 100)
+	ps, err := s.store.PublicProducts(ctx, q, maxListed+1)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
+	}
+	if len(ps) > maxListed {
+		ps, d.More = ps[:maxListed], true
 	}
 	names := s.newPublicNames()
 	now := s.cfg.Clock.Now()

@@ -328,3 +328,27 @@ func FuzzProductSearch(f *testing.F) {
 		}
 	})
 }
+
+// TestProductListIsBounded: the public list shows at most 100 products and
+// then says how to find the others; a search finds one past the first 100.
+func TestProductListIsBounded(t *testing.T) {
+	e := newEnv(t, storetest.SQLite)
+	s := storetest.NewSeed(t, e.db)
+	ctx, a := context.Background(), psti.System("test")
+	for i := range 101 {
+		p := &product.Product{BrandID: s.Brand.ID, Name: fmt.Sprintf("Lamp %03d", i), Type: "lamp", ModelNumber: fmt.Sprintf("L-%03d", i)}
+		must(t, e.db.CreateProduct(ctx, a, p))
+		period := &support.Period{ProductID: p.ID, EndDate: "2030-03-31"}
+		must(t, e.db.CreatePeriod(ctx, a, period))
+		_, err := e.db.PublishPeriod(ctx, a, period.ID, 0)
+		must(t, err)
+	}
+	public := e.browser(auth.Public)
+	st, page, _ := get(t, public, e.ts.URL+"/products")
+	if n := strings.Count(page, `<a href="/products/`); st != 200 || n != 100 || !strings.Contains(page, "These are the first 100") || strings.Contains(page, "Lamp 100") {
+		t.Fatalf("the list: %d, %d products linked", st, n)
+	}
+	if st, page, _ := get(t, public, e.ts.URL+"/products?q=L-100"); st != 200 || !strings.Contains(page, "Lamp 100") || strings.Contains(page, "These are the first 100") {
+		t.Fatalf("searching past the first 100: %d", st)
+	}
+}
