@@ -116,6 +116,9 @@ func logOrigin(base string) string {
 // signed checkpoints once the server is up, and reports what is wrong in
 // the log and to staff on every page.
 func selfCheckLog(ctx context.Context, db *store.DB, srv *web.Server, log *slog.Logger) {
+	if err := db.WarmLogCache(ctx); err != nil && ctx.Err() == nil {
+		log.Warn("could not read the transparency log's tree hashes ahead; proofs read them as needed", "err", err)
+	}
 	started := time.Now()
 	problems, err := db.CheckLog(ctx, nil)
 	if err != nil {

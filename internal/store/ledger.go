@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/mod/sumdb/note"
@@ -63,10 +64,42 @@ func logSize(ctx context.Context, q querier) (int64, error) {
 }
 
 // hashReader reads stored hashes (tlog's numbering) from the entries that
-// keep them; see ledger.StoredAt.
+// keep them; see ledger.StoredAt. With a cache, it reads the hashes of the
+// tree's upper levels from memory once it has read them once.
 type hashReader struct {
-	ctx context.Context
-	q   querier
+	ctx   context.Context
+	q     querier
+	cache *hashCache
+}
+
+// cacheLevel is the lowest tree level whose hashes are cached: one entry in
+// 64 stores such a hash, so the cache holds about 1/32 of all the stored
+// hashes (10 MB at 10 million entries), and a proof reads from the
+// database only the few entries near its leaf.
+const cacheLevel = 6
+
+// hashCache keeps committed hashes of the upper levels of the tree. They
+// never change, so nothing is ever evicted or invalidated; a hash appended
+// by another server is read through on first use.
+type hashCache struct {
+	mu sync.RWMutex
+	m  map[int64]tlog.Hash
+}
+
+func (c *hashCache) get(x int64) (tlog.Hash, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	h, ok := c.m[x]
+	return h, ok
+}
+
+func (c *hashCache) put(x int64, h tlog.Hash) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = map[int64]tlog.Hash{}
+	}
+	c.m[x] = h
 }
 
 func (r hashReader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
@@ -76,12 +109,23 @@ func (r hashReader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 	}
 	records := make([]any, 0, len(indexes))
 	seen := map[int64]bool{}
-	for _, x := range indexes {
+	cached := make([]bool, len(indexes))
+	for i, x := range indexes {
+		if r.cache != nil {
+			if level, _ := tlog.SplitStoredHashIndex(x); level >= cacheLevel {
+				if out[i], cached[i] = r.cache.get(x); cached[i] {
+					continue
+				}
+			}
+		}
 		rec, _ := ledger.StoredAt(x)
 		if !seen[rec] {
 			seen[rec] = true
 			records = append(records, rec)
 		}
+	}
+	if len(records) == 0 {
+		return out, nil
 	}
 	rows, err := r.q.QueryContext(r.ctx, `SELECT idx, hashes FROM log_entries WHERE idx IN (`+placeholders(1, len(records))+`)`, records...)
 	if err != nil {
@@ -101,12 +145,18 @@ func (r hashReader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 		return nil, fmt.Errorf("store: unable to read log hashes: %w", err)
 	}
 	for i, x := range indexes {
+		if cached[i] {
+			continue
+		}
 		rec, off := ledger.StoredAt(x)
 		hs, ok := got[rec]
 		if !ok || len(hs) < (off+1)*tlog.HashSize {
 			return nil, fmt.Errorf("store: the log has no hash %d (entry %d is missing or damaged)", x, rec)
 		}
 		copy(out[i][:], hs[off*tlog.HashSize:])
+		if r.cache != nil && off >= cacheLevel {
+			r.cache.put(x, out[i])
+		}
 	}
 	return out, nil
 }
@@ -129,7 +179,7 @@ func (db *DB) appendLogEntries(ctx context.Context, tx *sql.Tx, es []*ledger.Ent
 	if err != nil {
 		return 0, err
 	}
-	edge, err := hashReader{ctx, tx}.ReadHashes(ledger.EdgeIndexes(size))
+	edge, err := hashReader{ctx, tx, nil}.ReadHashes(ledger.EdgeIndexes(size))
 	if err != nil {
 		return 0, err
 	}
@@ -216,7 +266,7 @@ func currentTree(ctx context.Context, q querier) (*ledger.Tree, error) {
 	if err != nil {
 		return nil, err
 	}
-	edge, err := hashReader{ctx, q}.ReadHashes(ledger.EdgeIndexes(size))
+	edge, err := hashReader{ctx, q, nil}.ReadHashes(ledger.EdgeIndexes(size))
 	if err != nil {
 		return nil, err
 	}
@@ -517,7 +567,7 @@ func (db *DB) LogTile(ctx context.Context, path string) ([]byte, error) {
 		return nil, psti.Errorf(psti.ENOTFOUND, "There is no such tile in the log of %d entries.", c.Size)
 	}
 	if t.L >= 0 {
-		return tlog.ReadTileData(t, hashReader{ctx, db.ro})
+		return tlog.ReadTileData(t, hashReader{ctx, db.ro, &db.hashes})
 	}
 	from := t.N << TileHeight
 	rows, err := db.ro.QueryContext(ctx, `SELECT data FROM log_entries WHERE idx >= $1 AND idx < $2 ORDER BY idx`, from, from+int64(t.W))
@@ -552,7 +602,7 @@ func (db *DB) ProveLogInclusion(ctx context.Context, idx, size int64) (*ledger.I
 	} else if size > n || idx < 0 || idx >= size {
 		return nil, psti.Errorf(psti.ENOTFOUND, "Entry %d is not in a log of %d entries (the log has %d).", idx, size, n)
 	}
-	return ledger.ProveInclusion(size, idx, hashReader{ctx, db.ro})
+	return ledger.ProveInclusion(size, idx, hashReader{ctx, db.ro, &db.hashes})
 }
 
 // ProveLogConsistency proves the tree of size old a prefix of that of new.
@@ -562,7 +612,7 @@ func (db *DB) ProveLogConsistency(ctx context.Context, old, new int64) (*ledger.
 	} else if new > n || old < 0 || old > new {
 		return nil, psti.Errorf(psti.ENOTFOUND, "The log has %d entries: it cannot prove a log of %d entries grew from %d.", n, new, old)
 	}
-	return ledger.ProveConsistency(old, new, hashReader{ctx, db.ro})
+	return ledger.ProveConsistency(old, new, hashReader{ctx, db.ro, &db.hashes})
 }
 
 // LogKeys returns every key that has signed the log's checkpoints, oldest
@@ -798,4 +848,42 @@ func (db *DB) LogVerifier(ctx context.Context) (string, error) {
 		return "", err
 	}
 	return k.vkey, nil
+}
+
+// WarmLogCache reads the hashes of the upper levels of the tree into
+// memory, so that the first proofs after a start are as quick as later
+// ones. psti serve runs it in the background as it starts.
+func (db *DB) WarmLogCache(ctx context.Context) error {
+	size, err := logSize(ctx, db.ro)
+	if err != nil {
+		return err
+	}
+	const step = 1 << cacheLevel
+	var batch []int64
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		var idx []int64
+		for _, rec := range batch {
+			// The hashes entry rec stores above its leaf: one a level.
+			for level, n := 1, rec; n&1 == 1; level, n = level+1, n>>1 {
+				if level >= cacheLevel {
+					idx = append(idx, tlog.StoredHashIndex(level, rec>>level))
+				}
+			}
+		}
+		batch = batch[:0]
+		_, err := hashReader{ctx, db.ro, &db.hashes}.ReadHashes(idx)
+		return err
+	}
+	for rec := int64(step - 1); rec < size; rec += step {
+		batch = append(batch, rec)
+		if len(batch) == 256 {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	return flush()
 }

@@ -36,6 +36,7 @@ type DB struct {
 	unlock  func()                    // releases the lock every opener holds; see lockFile and lockPostgres
 	intake  intake                    // groups new security reports into shared commits
 	log     atomic.Pointer[logSigner] // signs the log's checkpoints, once OpenLog has run
+	hashes  hashCache                 // the log's upper tree hashes, for proofs
 }
 
 // Options change how a database is opened. The zero value is what psti serve
