@@ -23,6 +23,7 @@ import (
 	"github.com/psti/psti/internal/psti"
 	"github.com/psti/psti/internal/store"
 	"github.com/psti/psti/internal/store/storetest"
+	"github.com/psti/psti/internal/support"
 )
 
 // result is what one in-process run of the command line gave.
@@ -834,6 +835,17 @@ func richSource(t *testing.T) (string, *storetest.Seed, string) {
 	if err := reports.SaveDraft(ctx, db, psti.System("test"), rep.ID, disclosure.AdvisoryDraft{Title: "Telnet open", Change: "Clearer remedy."}); err != nil {
 		t.Fatal(err)
 	}
+	// A support period, published and extended.
+	period := &support.Period{ProductID: seed.Product.ID, EndDate: "2030-03-31", Notes: "Updates install themselves."}
+	if err := db.CreatePeriod(ctx, psti.System("test"), period); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.PublishPeriod(ctx, psti.System("test"), period.ID, 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExtendPeriod(ctx, psti.System("test"), period.ID, "2031-03-31", "Parts supply secured."); err != nil {
+		t.Fatal(err)
+	}
 	return url, seed, secret
 }
 
@@ -994,6 +1006,7 @@ func TestServeRefusesBadSettings(t *testing.T) {
 		{"attachment ceiling", map[string]string{"PSTI_ATTACHMENTS_TOTAL": "lots"}, []string{"PSTI_ATTACHMENTS_TOTAL", "4GiB"}},
 		{"attachments per address", map[string]string{"PSTI_ATTACHMENTS_PER_ADDRESS": "-1MiB"}, []string{"PSTI_ATTACHMENTS_PER_ADDRESS"}},
 		{"HSTS", map[string]string{"PSTI_HSTS_MAX_AGE": "a year"}, []string{"PSTI_HSTS_MAX_AGE"}},
+		{"support reminders", map[string]string{"PSTI_SUPPORT_REMINDER_DAYS": "0"}, []string{"PSTI_SUPPORT_REMINDER_DAYS", "1 or more"}},
 		{"memory limit", map[string]string{"PSTI_MEMORY_LIMIT": "plenty"}, []string{"PSTI_MEMORY_LIMIT"}},
 		{"audit rows", map[string]string{"PSTI_AUDIT_MAX_ROWS": "0"}, []string{"PSTI_AUDIT_MAX_ROWS", "1 or more"}},
 		{"audit expanded size", map[string]string{"PSTI_AUDIT_MAX_EXPANDED": "huge"}, []string{"PSTI_AUDIT_MAX_EXPANDED"}},
@@ -1002,7 +1015,7 @@ func TestServeRefusesBadSettings(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			for _, k := range []string{"PSTI_BASE_URL", "PSTI_SMTP_URL", "PSTI_SMTP_FROM", "PSTI_INTAKE_RATE", "PSTI_ADDR", "PSTI_WORK_DIR", "PSTI_TRUSTED_PROXIES", "PSTI_LOG_FORMAT",
-				"PSTI_ATTACHMENTS_TOTAL", "PSTI_ATTACHMENTS_PER_ADDRESS", "PSTI_HSTS_MAX_AGE", "PSTI_MEMORY_LIMIT", "PSTI_AUDIT_MAX_ROWS", "PSTI_AUDIT_MAX_EXPANDED"} {
+				"PSTI_ATTACHMENTS_TOTAL", "PSTI_ATTACHMENTS_PER_ADDRESS", "PSTI_HSTS_MAX_AGE", "PSTI_MEMORY_LIMIT", "PSTI_AUDIT_MAX_ROWS", "PSTI_AUDIT_MAX_EXPANDED", "PSTI_SUPPORT_REMINDER_DAYS"} {
 				t.Setenv(k, "")
 			}
 			t.Setenv("PSTI_ADDR", "127.0.0.1:0")

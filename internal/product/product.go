@@ -179,6 +179,10 @@ type Identifier struct {
 // hardware version together are unique within its brand.
 type Product struct {
 	psti.Record
+	// Slug names the product's public page, /products/{slug}. The store
+	// makes it from brand, name and model number when the product is
+	// created (see Slug) and never changes it.
+	Slug            string       `json:"slug" readOnly:"true" doc:"Names the product's public page, /products/{slug}. Made when the product is created and never changed, even when it is renamed."`
 	BrandID         int64        `json:"brand_id"`
 	Name            string       `json:"name" doc:"Name as sold, e.g. \"Doorbell Pro\"."`
 	Type            string       `json:"type" doc:"What it is, in plain words, e.g. \"video doorbell\"."`
@@ -369,6 +373,8 @@ type Store interface {
 	UpdateProduct(ctx context.Context, a psti.Actor, p *Product) error
 	Product(ctx context.Context, id int64) (*Product, error)
 	Products(ctx context.Context, f Filter) ([]*Product, error)
+	// ProductBySlug returns the product whose page is /products/{slug}.
+	ProductBySlug(ctx context.Context, slug string) (*Product, error)
 
 	CreateVersion(ctx context.Context, a psti.Actor, v *Version) error
 	UpdateVersion(ctx context.Context, a psti.Actor, v *Version) error

@@ -42,6 +42,9 @@ const (
 	ActionRevoke    = "revoke"
 	ActionPassword  = "set_password"
 	ActionInvite    = "invite"
+	ActionPublish   = "publish"
+	ActionExtend    = "extend"
+	ActionDelete    = "delete" // only of drafts, which were never public
 )
 
 // AuditEntry is one line of the append-only audit trail: who changed which

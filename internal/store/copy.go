@@ -19,6 +19,7 @@ var Tables = []string{
 	"password_audit_reviews",
 	"disclosure_policies", "reports", "report_events", "report_attachments", "report_attachment_chunks", "report_form_tokens", "advisories", "advisory_revisions", "advisory_drafts",
 	"mail_outbox", "installation_keys",
+	"support_periods", "support_period_extensions",
 	"log_keys", "log_entries", "log_checkpoints",
 }
 

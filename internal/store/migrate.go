@@ -75,7 +75,8 @@ func (db *DB) migrate(ctx context.Context) error {
 	if _, err := p.Up(ctx); err != nil {
 		return fmt.Errorf("store: unable to migrate the database: %w", err)
 	}
-	return nil
+	// Products made before they had slugs get theirs (migration 00015).
+	return db.fillSlugs(ctx)
 }
 
 // SchemaVersion returns the version of the newest migration applied.

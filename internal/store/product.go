@@ -352,12 +352,78 @@ func (db *DB) UpdateBrand(ctx context.Context, a psti.Actor, b *product.Brand) e
 
 // ---- products ----
 
-const productCols = recordCols + `, brand_id, name, type, model_number, hardware_version, description`
+const productCols = recordCols + `, brand_id, name, type, model_number, hardware_version, description, COALESCE(slug, '')`
 
 func scanProduct(row interface{ Scan(...any) error }) (*product.Product, error) {
 	p := &product.Product{}
-	err := row.Scan(append(recordDest(&p.Record), &p.BrandID, &p.Name, &p.Type, &p.ModelNumber, &p.HardwareVersion, &p.Description)...)
+	err := row.Scan(append(recordDest(&p.Record), &p.BrandID, &p.Name, &p.Type, &p.ModelNumber, &p.HardwareVersion, &p.Description, &p.Slug)...)
 	return p, err
+}
+
+// ProductBySlug returns the product whose public page is /products/{slug}.
+func (db *DB) ProductBySlug(ctx context.Context, slug string) (*product.Product, error) {
+	var id int64
+	err := db.ro.QueryRowContext(ctx, `SELECT id FROM products WHERE slug = $1`, slug).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, psti.Errorf(psti.ENOTFOUND, "There is no product at this address.")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: unable to find a product by its slug: %w", err)
+	}
+	return db.Product(ctx, id)
+}
+
+// productSlug makes a new product's slug from its brand, name and model
+// number, unique among all products, archived or not (see product.Slug).
+func (db *DB) productSlug(ctx context.Context, q querier, p *product.Product) (string, error) {
+	var brand string
+	if err := q.QueryRowContext(ctx, `SELECT name FROM brands WHERE id = $1`, p.BrandID).Scan(&brand); err != nil {
+		return "", fmt.Errorf("store: unable to read brand %d: %w", p.BrandID, err)
+	}
+	return product.Unique(product.Slug(brand, p.Name, p.ModelNumber), func(s string) (bool, error) {
+		var n int
+		err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM products WHERE slug = $1`, s).Scan(&n)
+		if err != nil {
+			return false, fmt.Errorf("store: unable to check slug %q: %w", s, err)
+		}
+		return n > 0, nil
+	})
+}
+
+// fillSlugs gives every product made before products had slugs its slug,
+// oldest first, as CreateProduct would have. It runs after migrating, in
+// one transaction; with nothing to do it only reads.
+func (db *DB) fillSlugs(ctx context.Context) error {
+	var n int
+	if err := db.rw.QueryRowContext(ctx, `SELECT COUNT(*) FROM products WHERE slug IS NULL`).Scan(&n); err != nil {
+		return fmt.Errorf("store: unable to look for products without a slug: %w", err)
+	}
+	if n == 0 {
+		return nil
+	}
+	tx, err := db.rw.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: unable to begin a transaction: %w", err)
+	}
+	defer tx.Rollback()
+	rows, err := tx.QueryContext(ctx, `SELECT `+productCols+` FROM products WHERE slug IS NULL ORDER BY id`)
+	ps, err := collect(rows, err, "products without a slug", scanProduct)
+	if err != nil {
+		return err
+	}
+	for _, p := range ps {
+		slug, err := db.productSlug(ctx, tx, p)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE products SET slug = $1 WHERE id = $2 AND slug IS NULL`, slug, p.ID); err != nil {
+			return fmt.Errorf("store: unable to give product %d its slug: %w", p.ID, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: unable to commit the products' slugs: %w", err)
+	}
+	return nil
 }
 
 func (db *DB) product(ctx context.Context, q querier, id int64, lock string) (*product.Product, error) {
@@ -519,9 +585,14 @@ func (db *DB) CreateProduct(ctx context.Context, a psti.Actor, p *product.Produc
 			return nil, err
 		}
 		p.Record = newRecord(now)
-		err := tx.QueryRowContext(ctx, `INSERT INTO products (revision, created_at, updated_at, brand_id, name, type, model_number, hardware_version, description)
-			VALUES (1, $1, $1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-			now, p.BrandID, p.Name, p.Type, p.ModelNumber, p.HardwareVersion, p.Description).Scan(&p.ID)
+		slug, err := db.productSlug(ctx, tx, p)
+		if err != nil {
+			return nil, err
+		}
+		p.Slug = slug
+		err = tx.QueryRowContext(ctx, `INSERT INTO products (revision, created_at, updated_at, brand_id, name, type, model_number, hardware_version, description, slug)
+			VALUES (1, $1, $1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+			now, p.BrandID, p.Name, p.Type, p.ModelNumber, p.HardwareVersion, p.Description, p.Slug).Scan(&p.ID)
 		if err != nil {
 			return nil, productConflict(err, p)
 		}
@@ -550,7 +621,7 @@ func (db *DB) UpdateProduct(ctx context.Context, a psti.Actor, p *product.Produc
 				return nil, err
 			}
 		}
-		p.Record = bumped(before.Record, now)
+		p.Record, p.Slug = bumped(before.Record, now), before.Slug // the slug never changes
 		_, err = tx.ExecContext(ctx, `UPDATE products SET revision = $1, updated_at = $2, brand_id = $3, name = $4, type = $5,
 			model_number = $6, hardware_version = $7, description = $8 WHERE id = $9`,
 			p.Revision, now, p.BrandID, p.Name, p.Type, p.ModelNumber, p.HardwareVersion, p.Description, p.ID)

@@ -15,6 +15,7 @@ import (
 	"github.com/psti/psti/internal/product"
 	"github.com/psti/psti/internal/psti"
 	"github.com/psti/psti/internal/store/storetest"
+	"github.com/psti/psti/internal/support"
 )
 
 // access is the least role for every route the server answers. A route
@@ -102,6 +103,15 @@ var access = []struct {
 	{"GET", "/api/v1/organisations/{id}/disclosure-policy", auth.Viewer},
 	{"PUT", "/api/v1/organisations/{id}/disclosure-policy", auth.Editor},
 	{"POST", "/api/v1/reports/{id}/advisory", auth.Editor},
+	// Support periods: published ones are public; staff draft, publish
+	// and extend them.
+	{"GET", "/api/v1/support-periods", auth.Public},
+	{"GET", "/api/v1/support-periods/{id}", auth.Public},
+	{"GET", "/api/v1/products/{id}/support-periods", auth.Viewer},
+	{"POST", "/api/v1/support-periods", auth.Editor},
+	{"PUT", "/api/v1/support-periods/{id}", auth.Editor},
+	{"POST", "/api/v1/support-periods/{id}/publish", auth.Editor},
+	{"POST", "/api/v1/support-periods/{id}/extend", auth.Editor},
 	// People and access over the API: admins only, apart from "who am I".
 	{"GET", "/api/v1/me", auth.Viewer},
 	{"GET", "/api/v1/users", auth.Admin},
@@ -202,6 +212,16 @@ var access = []struct {
 	{"POST", "/admin/tokens", auth.Admin},
 	{"POST", "/admin/tokens/{id}/revoke", auth.Admin},
 	{"POST", "/admin/invitations/{id}/revoke", auth.Admin},
+	{"GET", "/admin/products/{id}/support", auth.Viewer},
+	{"POST", "/admin/products/{id}/support", auth.Editor},
+	{"GET", "/admin/support-periods", auth.Viewer},
+	{"GET", "/admin/support-periods/{id}", auth.Viewer},
+	{"POST", "/admin/support-periods/{id}", auth.Editor},
+	{"POST", "/admin/support-periods/{id}/publish", auth.Editor},
+	{"POST", "/admin/support-periods/{id}/extend", auth.Editor},
+	{"POST", "/admin/support-periods/{id}/delete", auth.Editor},
+	{"GET", "/products", auth.Public},
+	{"GET", "/products/{slug}", auth.Public},
 }
 
 // TestAccess checks every route against every kind of caller: the
@@ -268,11 +288,18 @@ func TestAccess(t *testing.T) {
 	if err := e.db.CreateRun(ctx, psti.System("test"), run); err != nil {
 		t.Fatal(err)
 	}
+	period := &support.Period{ProductID: seed.Product.ID, EndDate: "2030-03-31"}
+	if err := e.db.CreatePeriod(ctx, psti.System("test"), period); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.db.PublishPeriod(ctx, psti.System("test"), period.ID, 0); err != nil {
+		t.Fatal(err)
+	}
 	invs, err := e.db.Invitations(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ids := map[string]int64{"invitations": invs[0].ID, "organisations": seed.Org.ID, "manufacturers": seed.Makers[0].ID, "brands": seed.Brand.ID,
+	ids := map[string]int64{"support-periods": period.ID, "invitations": invs[0].ID, "organisations": seed.Org.ID, "manufacturers": seed.Makers[0].ID, "brands": seed.Brand.ID,
 		"products": seed.Product.ID, "versions": v.ID, "batches": b.ID, "password-audits": run.ID, "reports": rep.ID, "users": spare.ID, "tokens": spareToken.ID}
 
 	path := func(pattern string) string {
@@ -282,7 +309,7 @@ func TestAccess(t *testing.T) {
 		p := strings.ReplaceAll(pattern, "{$}", "")
 		p = strings.ReplaceAll(p, "{code}", "not-a-real-setup-code")
 		p = strings.ReplaceAll(p, "{aid}", fmt.Sprint(rep.Attachments[0].ID))
-		p = strings.NewReplacer("{tracking}", "ACME-2026-0001", "{year}", "2026", "{file}", "index.txt").Replace(p)
+		p = strings.NewReplacer("{tracking}", "ACME-2026-0001", "{year}", "2026", "{file}", "index.txt", "{slug}", seed.Product.Slug).Replace(p)
 		if strings.Contains(p, "{id}") {
 			var id int64
 			for kind, n := range ids {

@@ -40,7 +40,8 @@ func principal(ctx context.Context) *auth.Principal {
 func (s *Server) newAPI() huma.API {
 	cfg := huma.DefaultConfig("psti API", s.cfg.Version)
 	cfg.Info.Description = "The JSON API of psti: the product register (organisations, manufacturers, brands, products, " +
-		"firmware and software versions, production batches), users, API tokens and the audit trail. " +
+		"firmware and software versions, production batches), defined support periods (published ones readable by anyone, without a token), " +
+		"users, API tokens and the audit trail. " +
 		"Authenticate with an API token: `Authorization: Bearer psti_…` (make one with `psti tokens create`). " +
 		"Errors are RFC 9457 problem documents. Records are never deleted: archive them."
 	cfg.OpenAPIPath = "/openapi"

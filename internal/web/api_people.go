@@ -185,5 +185,6 @@ func (s *Server) registerAPI() {
 	s.registerPeopleAPI()
 	s.registerPasswordsAPI()
 	s.registerReportsAPI()
+	s.registerSupportAPI()
 	s.registerLogAPI()
 }

@@ -360,7 +360,8 @@ func newAPIFuzzer(t *testing.T, b storetest.Backend, set fuzzSettings) *apiFuzze
 // seedRegister makes a small register, so that ids in paths and bodies
 // sometimes name records: an organisation with its disclosure policy, a
 // brand, manufacturers, a product, a version, batches (one archived), three
-// security reports (one acknowledged, one resolved), a password audit, and
+// security reports (one acknowledged, one resolved), a password audit, two
+// support periods (one published and extended, one draft), and
 // besides the users newEnv makes, two more with their tokens and a setup
 // link for the operations on users, tokens and setup links to act on. The
 // fuzzer's own users and tokens are never in the pools, so no request
@@ -440,19 +441,27 @@ func (f *apiFuzzer) seedRegister() {
 		t.Fatalf("seeding a password audit: %d %s", res.StatusCode, text)
 	}
 
+	// Support periods: one published and extended, one draft.
+	var published, draft struct{ ID int64 }
+	e.mustJSON("POST", "/api/v1/support-periods", map[string]any{"product_id": s.Product.ID, "end_date": "2030-03-31"}, &published)
+	e.mustJSON("POST", fmt.Sprintf("/api/v1/support-periods/%d/publish", published.ID), nil, nil)
+	e.mustJSON("POST", fmt.Sprintf("/api/v1/support-periods/%d/extend", published.ID), map[string]any{"end_date": "2031-03-31", "reason": "More time."}, nil)
+	e.mustJSON("POST", "/api/v1/support-periods", map[string]any{"product_id": s.Product.ID, "end_date": "2029-01-01", "models": []string{"DB-200 white"}}, &draft)
+
 	f.pools = map[string][]int64{
-		"organisation": {s.Org.ID},
-		"brand":        {s.Brand.ID},
-		"manufacturer": {s.Makers[0].ID, s.Makers[1].ID},
-		"product":      {s.Product.ID},
-		"version":      {v.ID},
-		"batch":        {b1.ID, b2.ID},
-		"report":       reportIDs,
-		"user":         users,
-		"spare user":   spareUsers,
-		"spare token":  spareTokens,
-		"invitation":   {inv.ID},
-		"run":          {run.ID},
+		"support period": {published.ID, draft.ID},
+		"organisation":   {s.Org.ID},
+		"brand":          {s.Brand.ID},
+		"manufacturer":   {s.Makers[0].ID, s.Makers[1].ID},
+		"product":        {s.Product.ID},
+		"version":        {v.ID},
+		"batch":          {b1.ID, b2.ID},
+		"report":         reportIDs,
+		"user":           users,
+		"spare user":     spareUsers,
+		"spare token":    spareTokens,
+		"invitation":     {inv.ID},
+		"run":            {run.ID},
 	}
 }
 
@@ -468,7 +477,7 @@ var fuzzIDFields = map[string]string{
 var fuzzPathPools = map[string]string{
 	"organisations": "organisation", "manufacturers": "manufacturer", "brands": "brand", "products": "product",
 	"versions": "version", "batches": "batch", "reports": "report", "users": "spare user", "tokens": "spare token",
-	"invitations": "invitation", "password-audits": "run",
+	"invitations": "invitation", "password-audits": "run", "support-periods": "support period",
 }
 
 func (f *apiFuzzer) pool(kind string) []int64 {

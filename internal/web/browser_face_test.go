@@ -148,7 +148,7 @@ func TestBrowserAuditTrail(t *testing.T) {
 }
 
 // publicPaths are the pages anyone may open.
-var publicPaths = []string{"/", "/security", "/security/report", "/security/status", "/security/advisories", "/login", "/no-such-page"}
+var publicPaths = []string{"/", "/security", "/security/report", "/security/status", "/security/advisories", "/products", "/login", "/no-such-page"}
 
 // TestPublicPagesCarryNoToolName: before an organisation exists, the home
 // page says the site is not set up; after, the public pages carry its name,

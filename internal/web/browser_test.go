@@ -330,6 +330,8 @@ type installation struct {
 	receipt  string  // a reporter's receipt code
 	tracking string  // the advisory's tracking id
 	setup    string  // an unused setup link's code
+	slug     string  // the slug of a product with a published, extended support period
+	draft    int64   // a draft support period
 }
 
 // newInstallation seeds an installation through the API, as its staff and
@@ -406,6 +408,19 @@ func newInstallation(t *testing.T) *installation {
 	}
 	in.tracking = adv.TrackingID
 
+	// A support period, published and extended, and a draft for the
+	// other product.
+	var period struct{ ID int64 }
+	e.mustJSON("POST", "/api/v1/support-periods", map[string]any{"product_id": s.Product.ID, "end_date": "2030-03-31",
+		"models": []string{"DB-200 (all colours)", "firmware 2.x"}, "notes": "Updates install themselves overnight when the doorbell is connected to the internet."}, &period)
+	e.mustJSON("POST", fmt.Sprintf("/api/v1/support-periods/%d/publish", period.ID), nil, nil)
+	e.mustJSON("POST", fmt.Sprintf("/api/v1/support-periods/%d/extend", period.ID), map[string]any{"end_date": "2031-06-30",
+		"reason": "We secured the supply of parts for another year, so we can keep fixing problems for longer."}, nil)
+	in.ids["support-periods"], in.slug = period.ID, s.Product.Slug
+	var draft struct{ ID int64 }
+	e.mustJSON("POST", "/api/v1/support-periods", map[string]any{"product_id": other.ID, "end_date": "2029-12-31"}, &draft)
+	in.draft = draft.ID
+
 	// The organisation's colour and logo, as the public sees them.
 	s.Org.BrandColour = "#5a2d82"
 	must(t, e.db.UpdateOrganisation(ctx, psti.System("test"), s.Org))
@@ -472,6 +487,14 @@ func (in *installation) pageVisits(t *testing.T, routes []web.Route) (public, ad
 			return []string{"/setup/" + in.setup, "/setup/not-a-real-code"}
 		case "/security/advisories/{tracking}":
 			return []string{"/security/advisories/" + in.tracking}
+		case "/products":
+			return []string{"/products", "/products?q=4006381333931", "/products?q=nothing+like+it"}
+		case "/products/{slug}":
+			return []string{"/products/" + in.slug}
+		case "/admin/support-periods/{id}":
+			return []string{fmt.Sprintf("/admin/support-periods/%d", in.ids["support-periods"]), fmt.Sprintf("/admin/support-periods/%d", in.draft)}
+		case "/admin/support-periods":
+			return []string{"/admin/support-periods", "/admin/support-periods?window=3650"}
 		case "/admin/reports/{id}/advisory":
 			// A draft for a report being investigated; a revision of the
 			// published one.

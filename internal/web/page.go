@@ -336,5 +336,6 @@ func (s *Server) registerPages() {
 	s.registerSecurityPages()
 	s.registerReportPages()
 	s.registerAdvisoryPages()
+	s.registerSupportPages()
 	s.registerLog()
 }

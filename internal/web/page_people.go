@@ -354,6 +354,7 @@ var auditKinds = map[string][2]string{
 	"report":            {"security report", "/admin/reports/%d"},
 	"disclosure_policy": {"security policy", "/admin/security-policy"},
 	"advisory":          {"advisory", ""},
+	"support_period":    {"support period", "/admin/support-periods/%d"},
 	"user":              {"user", "/admin/users/%d"},
 	"invitation":        {"setup link", ""},
 	"token":             {"API token", ""},
@@ -363,6 +364,7 @@ var auditKinds = map[string][2]string{
 var auditActions = map[string]string{
 	psti.ActionCreate: "Added", psti.ActionUpdate: "Changed", psti.ActionArchive: "Archived", psti.ActionUnarchive: "Brought back",
 	psti.ActionRevoke: "Revoked", psti.ActionPassword: "Set the password of", psti.ActionInvite: "Made a setup link for",
+	psti.ActionPublish: "Published", psti.ActionExtend: "Extended", psti.ActionDelete: "Deleted",
 }
 
 // auditNameFields are the fields that name a record, in the order tried.

@@ -15,6 +15,7 @@ import (
 	"github.com/psti/psti/internal/passwords"
 	"github.com/psti/psti/internal/product"
 	"github.com/psti/psti/internal/psti"
+	"github.com/psti/psti/internal/support"
 )
 
 // The admin pages of the product register. Every kind of record has the
@@ -498,12 +499,22 @@ func (s *Server) registerRegisterPages() {
 			for _, v := range vs {
 				vsec.Rows = append(vsec.Rows, []cell{{Text: v.Component}, {Text: v.Version, Href: fmt.Sprintf("/admin/versions/%d", v.ID)}, {Text: dateText(v.ReleasedOn)}})
 			}
+			periods, err := s.store.Periods(ctx, support.Filter{ProductID: p.ID})
+			if err != nil {
+				return nil, err
+			}
+			now := s.cfg.Clock.Now()
+			ssec := section{Title: "Security updates (support periods)", AddHref: fmt.Sprintf("/admin/products/%d/support", p.ID), AddLabel: "Support periods",
+				Headers: []string{"Covers", "Until at least", "Status"}, Empty: "No support period yet: the law asks you to publish one, with an end date."}
+			for _, x := range periods {
+				ssec.Rows = append(ssec.Rows, []cell{{Text: covers(x), Href: fmt.Sprintf("/admin/support-periods/%d", x.ID)}, {Text: dateText(x.EndDate)}, {Text: statusText(x, now)}})
+			}
 			bsec := section{Title: "Production batches", AddHref: fmt.Sprintf("/admin/batches/new?product_id=%d", p.ID), AddLabel: "Add a batch",
 				Headers: []string{"Batch", "Produced", "Quantity"}, Empty: "No batches recorded yet."}
 			for _, b := range bs {
 				bsec.Rows = append(bsec.Rows, []cell{{Text: b.Code, Href: fmt.Sprintf("/admin/batches/%d", b.ID)}, {Text: dateRange(b.FirstProduced, b.LastProduced)}, {Text: quantity(b.Quantity)}})
 			}
-			return []section{vsec, bsec}, nil
+			return []section{ssec, vsec, bsec}, nil
 		},
 		back: func(ctx context.Context, p *product.Product) (string, string) {
 			return parentLabel(ctx, st.Brand, p.BrandID, "brand"), fmt.Sprintf("/admin/brands/%d", p.BrandID)
@@ -764,6 +775,22 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, u *auth.User)
 		due, _ := dueText(reps[0], now, (&calendars{s: s, r: r}).of(reps[0].OrganisationID))
 		d.Attention = append(d.Attention, cell{Text: fmt.Sprintf("Nearest promise: report %d, “%s”. %s.", reps[0].ID, reps[0].Summary, due),
 			Href: fmt.Sprintf("/admin/reports/%d", reps[0].ID)})
+	}
+	// PSTI-DSP-02: extend in time; PSTI-DSP-01: publish one for every product.
+	if n[product.KindProduct] > 0 {
+		rem, err := s.reminders(ctx, s.cfg.SupportWindow, false)
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		if len(rem.Ending) > 0 {
+			d.Attention = append(d.Attention, cell{Text: fmt.Sprintf("%s within %d days. Decide whether to extend.",
+				counted(len(rem.Ending), "support period ends", "support periods end"), rem.Days), Href: "/admin/support-periods"})
+		}
+		if len(rem.Unsupported) > 0 {
+			d.Attention = append(d.Attention, cell{Text: fmt.Sprintf("%s no published support period.",
+				counted(len(rem.Unsupported), "product has", "products have")), Href: "/admin/support-periods"})
+		}
 	}
 	s.render(w, r, http.StatusOK, "dashboard", &view{Title: "Overview", User: u, Section: "admin", Data: d})
 }

@@ -28,6 +28,7 @@ import (
 	"github.com/psti/psti/internal/passwords"
 	"github.com/psti/psti/internal/product"
 	"github.com/psti/psti/internal/psti"
+	"github.com/psti/psti/internal/support"
 )
 
 // Store is everything the web layer reads and writes.
@@ -42,6 +43,7 @@ type Store interface {
 	RunsAudited(ctx context.Context, batchID int64, limit int) (map[int64]int64, error)
 	disclosure.Store
 	disclosure.AdvisoryStore
+	support.Store
 	// SetLogo and Logo keep the organisation's logo (see store.DB.SetLogo).
 	SetLogo(ctx context.Context, a psti.Actor, orgID int64, data []byte) error
 	Logo(ctx context.Context, orgID int64) (contentType string, data []byte, err error)
@@ -75,6 +77,10 @@ type Config struct {
 	// address may send a day, on each server; AttachmentsTotal is the most
 	// all attachments kept may come to. 0 for no limit.
 	AttachmentsPerAddress, AttachmentsTotal int64
+	// SupportWindow is how far ahead staff are reminded of support periods
+	// coming to an end (the reminders page and the overview); 0 means
+	// support.ReminderWindow, 180 days.
+	SupportWindow time.Duration
 	// HSTSMaxAge is how long, in seconds, browsers are told to reach this
 	// installation only over https (Strict-Transport-Security), when
 	// BaseURL is https; 0 sends no such header.
@@ -153,6 +159,9 @@ func New(cfg Config, st Store, svc *auth.Service) (*Server, error) {
 	}
 	if cfg.WorkDir == "" {
 		cfg.WorkDir = os.TempDir()
+	}
+	if cfg.SupportWindow <= 0 {
+		cfg.SupportWindow = support.ReminderWindow
 	}
 	if cfg.Audits.Dir == "" {
 		cfg.Audits.Dir = cfg.WorkDir
