@@ -19,6 +19,7 @@ import (
 
 	"github.com/psti/psti/internal/ledger"
 	"github.com/psti/psti/internal/psti"
+	"github.com/psti/psti/internal/support"
 )
 
 // The psti verify commands check the transparency log offline, from files
@@ -528,12 +529,12 @@ published, what it was, the end date, and the entry that records it.
 			if slug == "" || strings.ContainsAny(slug, "/ \t\n") {
 				return usagef("%q is not a product slug: give it as in the product's address /products/SLUG", slug)
 			}
-			subject := ledger.ProductSubject(slug)
+			subject := support.Subject(slug)
 			about, r, logErr := a.checkLogCopy(src, keyFile, func(l ledger.Logged) bool { return l.Entry.Subject == subject })
 			if logErr != nil && r == nil {
 				return logErr
 			}
-			history, problems := ledger.SupportHistory(about, subject)
+			history, problems := support.History(about, subject)
 			w := a.stdout
 			row(w, "Product", "%s (entries about %s)", slug, subject)
 			for _, ch := range history {
@@ -564,13 +565,13 @@ published, what it was, the end date, and the entry that records it.
 }
 
 // writeChange prints one line of a product's support history.
-func writeChange(w io.Writer, ch ledger.SupportChange) {
+func writeChange(w io.Writer, ch support.Change) {
 	what := "published"
-	if ch.Kind == ledger.KindSupportExtended {
+	if ch.Kind == support.KindExtended {
 		what = "extended"
 	}
-	if ch.Period != "" {
-		what += " support period " + ch.Period
+	if ch.PeriodID != 0 {
+		what += fmt.Sprintf(" support period %d", ch.PeriodID)
 	}
 	end := ch.EndDate
 	if d, err := psti.ParseDate(ch.EndDate); err == nil {

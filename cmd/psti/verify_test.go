@@ -20,6 +20,7 @@ import (
 	"github.com/psti/psti/internal/psti"
 	"github.com/psti/psti/internal/store"
 	"github.com/psti/psti/internal/store/storetest"
+	"github.com/psti/psti/internal/support"
 )
 
 // logFixture is a transparency log in a real database, and the files a
@@ -55,7 +56,7 @@ func supportEntry(slug string, period int64, end, previous string, at time.Time)
 		rec["previous_end_date"], rec["reason"] = previous, "Security updates for longer"
 	}
 	b, _ := json.Marshal(rec)
-	return &ledger.Entry{Kind: kind, At: at, Subject: ledger.ProductSubject(slug), Record: b}
+	return &ledger.Entry{Kind: kind, At: at, Subject: support.Subject(slug), Record: b}
 }
 
 func fillerEntries(n int, at time.Time) []*ledger.Entry {

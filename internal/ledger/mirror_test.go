@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"strings"
 	"testing"
-	"time"
 
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
@@ -288,82 +287,4 @@ func FuzzParseBundle(f *testing.F) {
 			t.Fatalf("%q read as %q", data, es)
 		}
 	})
-}
-
-func support(kind string, rec string) *Entry {
-	return &Entry{Kind: kind, At: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC), Subject: "product/doorbell", Record: json.RawMessage(rec)}
-}
-
-// TestSupportHistory: PSTI-DSP-05, from the log alone: a support period's
-// end date may only move later; each backward step is named by its entry.
-func TestSupportHistory(t *testing.T) {
-	pub, ext := KindSupportPublished, KindSupportExtended
-	tests := []struct {
-		name    string
-		entries []*Entry
-		changes int
-		want    []string
-	}{
-		{"published and extended twice", []*Entry{
-			support(pub, `{"period_id":1,"end_date":"2030-03-31"}`),
-			support(ext, `{"period_id":1,"end_date":"2031-03-31","previous_end_date":"2030-03-31"}`),
-			support(ext, `{"period_id":1,"end_date":"2032-03-31","previous_end_date":"2031-03-31"}`),
-		}, 3, nil},
-		{"two periods, each only growing", []*Entry{
-			support(pub, `{"period_id":1,"end_date":"2030-03-31"}`),
-			support(pub, `{"period_id":2,"end_date":"2028-01-01"}`),
-			support(ext, `{"period_id":2,"end_date":"2029-01-01"}`),
-		}, 3, nil},
-		{"records without a period", []*Entry{
-			support(pub, `{"end_date":"2030-03-31"}`),
-			support(ext, `{"end_date":"2030-04-01"}`),
-		}, 2, nil},
-		{"other subjects and kinds are passed over", []*Entry{
-			support(pub, `{"period_id":1,"end_date":"2030-03-31"}`),
-			{Kind: pub, At: time.Now(), Subject: "product/other", Record: json.RawMessage(`{"period_id":1,"end_date":"2020-01-01"}`)},
-			{Kind: KindPolicyChanged, At: time.Now(), Subject: "product/doorbell", Record: json.RawMessage(`{}`)},
-		}, 1, nil},
-		{"shortened", []*Entry{
-			support(pub, `{"period_id":1,"end_date":"2030-03-31"}`),
-			support(ext, `{"period_id":1,"end_date":"2031-03-31","previous_end_date":"2030-03-31"}`),
-			support(ext, `{"period_id":1,"end_date":"2029-12-31","previous_end_date":"2031-03-31"}`),
-		}, 3, []string{"entry 2: the end date went backwards: support period 1 ends on 2029-12-31, earlier than 2031-03-31, published in entry 1"}},
-		{"published again, earlier", []*Entry{
-			support(pub, `{"end_date":"2030-03-31"}`),
-			support(pub, `{"end_date":"2030-03-30"}`),
-		}, 2, []string{"entry 1: the end date went backwards: the support period ends on 2030-03-30"}},
-		{"extension of nothing", []*Entry{
-			support(ext, `{"period_id":"A","end_date":"2030-03-31"}`),
-		}, 1, []string{"entry 0: it extends support period A, which no earlier entry publishes"}},
-		{"extension from another date", []*Entry{
-			support(pub, `{"period_id":1,"end_date":"2030-03-31"}`),
-			support(ext, `{"period_id":1,"end_date":"2031-03-31","previous_end_date":"2029-03-31"}`),
-		}, 2, []string{"entry 1: it extends support period 1 from 2029-03-31, but entry 0 had it ending on 2030-03-31"}},
-		{"no date", []*Entry{
-			support(pub, `{"period_id":1,"end_date":"until further notice"}`),
-			support(pub, `{"period_id":2,"end_date":"2030-02-30"}`),
-			support(pub, `{"period_id":3}`),
-		}, 3, []string{"entry 0: support period 1 has no end date", "entry 1: support period 2 has no end date", "entry 2: support period 3 has no end date"}},
-		{"unreadable record", []*Entry{support(pub, `[1]`)}, 0, []string{"entry 0: its support record cannot be read"}},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			var logged []Logged
-			for i, e := range tc.entries {
-				logged = append(logged, Logged{Index: int64(i), Entry: e})
-			}
-			changes, problems := SupportHistory(logged, ProductSubject("doorbell"))
-			if len(changes) != tc.changes {
-				t.Fatalf("%d changes, want %d: %+v", len(changes), tc.changes, changes)
-			}
-			if len(problems) != len(tc.want) {
-				t.Fatalf("problems %q, want %q", problems, tc.want)
-			}
-			for i, w := range tc.want {
-				if !strings.HasPrefix(problems[i], w) {
-					t.Fatalf("problem %d: %q, want %q", i, problems[i], w)
-				}
-			}
-		})
-	}
 }

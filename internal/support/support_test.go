@@ -211,7 +211,7 @@ func TestCheckHistory(t *testing.T) {
 		{"two periods, each in order", []LogEntry{pub(1, 7, "2030-03-31"), pub(2, 8, "2028-01-01"), ext(3, 8, "2028-01-01", "2029-01-01"), ext(4, 7, "2030-03-31", "2030-04-01")}, nil},
 		// The one bad step in an otherwise good history is found, and named.
 		{"one step back", []LogEntry{pub(1, 7, "2030-03-31"), ext(9, 7, "2030-03-31", "2031-03-31"), ext(12, 7, "2031-03-31", "2031-03-30")},
-			[]string{"entry 12", "2031-03-31", "2031-03-30", "shortens"}},
+			[]string{"entry 12", "2031-03-31", "2031-03-30", "went backwards"}},
 		{"same date", []LogEntry{pub(1, 7, "2030-03-31"), ext(4, 7, "2030-03-31", "2030-03-31")}, []string{"entry 4", "2030-03-31"}},
 		{"published again, earlier", []LogEntry{pub(1, 7, "2030-03-31"), pub(6, 7, "2029-01-01")}, []string{"entry 6", "2029-01-01", "2030-03-31"}},
 		{"extension from the wrong date", []LogEntry{pub(1, 7, "2030-03-31"), ext(3, 7, "2029-03-31", "2031-01-01")}, []string{"entry 3", "2029-03-31", "2030-03-31"}},
@@ -257,5 +257,77 @@ func TestEntry(t *testing.T) {
 	}
 	if _, err := x.Encode(); err != nil {
 		t.Fatalf("the log cannot encode it: %v", err)
+	}
+}
+
+// TestHistory: PSTI-DSP-05, from the log alone: what psti verify product
+// prints and checks. Every change is listed; each backward step, and every
+// record that cannot be trusted to say, is named by its entry.
+func TestHistory(t *testing.T) {
+	at := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	e := func(kind, rec string) *ledger.Entry {
+		return &ledger.Entry{Kind: kind, At: at, Subject: "product/doorbell", Record: json.RawMessage(rec)}
+	}
+	pub, ext := KindPublished, KindExtended
+	tests := []struct {
+		name    string
+		entries []*ledger.Entry
+		changes int
+		want    []string
+	}{
+		{"published and extended twice", []*ledger.Entry{
+			e(pub, `{"period_id":1,"product":"doorbell","end_date":"2030-03-31"}`),
+			e(ext, `{"period_id":1,"product":"doorbell","end_date":"2031-03-31","previous_end_date":"2030-03-31"}`),
+			e(ext, `{"period_id":1,"product":"doorbell","end_date":"2032-03-31","previous_end_date":"2031-03-31"}`),
+		}, 3, nil},
+		{"records without a period or product", []*ledger.Entry{
+			e(pub, `{"end_date":"2030-03-31"}`),
+			e(ext, `{"end_date":"2030-04-01"}`),
+		}, 2, nil},
+		{"other subjects and kinds are passed over", []*ledger.Entry{
+			e(pub, `{"period_id":1,"end_date":"2030-03-31"}`),
+			{Kind: pub, At: at, Subject: "product/other", Record: json.RawMessage(`{"period_id":1,"end_date":"2020-01-01"}`)},
+			{Kind: ledger.KindPolicyChanged, At: at, Subject: "product/doorbell", Record: json.RawMessage(`{}`)},
+		}, 1, nil},
+		{"shortened", []*ledger.Entry{
+			e(pub, `{"period_id":1,"end_date":"2030-03-31"}`),
+			e(ext, `{"period_id":1,"end_date":"2031-03-31","previous_end_date":"2030-03-31"}`),
+			e(ext, `{"period_id":1,"end_date":"2029-12-31","previous_end_date":"2031-03-31"}`),
+		}, 3, []string{"entry 2: the end date went backwards: support period 1 ends on 2029-12-31, earlier than 2031-03-31, published in entry 1"}},
+		{"published again, earlier", []*ledger.Entry{
+			e(pub, `{"end_date":"2030-03-31"}`),
+			e(pub, `{"end_date":"2030-03-30"}`),
+		}, 2, []string{"entry 1: the end date went backwards: the support period ends on 2030-03-30"}},
+		{"published again, later", []*ledger.Entry{
+			e(pub, `{"period_id":4,"end_date":"2030-03-31"}`),
+			e(pub, `{"period_id":4,"end_date":"2031-03-31"}`),
+		}, 2, []string{"entry 1: it publishes support period 4 again"}},
+		{"no date", []*ledger.Entry{
+			e(pub, `{"period_id":1,"end_date":"until further notice"}`),
+			e(pub, `{"period_id":2,"end_date":"2030-02-30"}`),
+			e(pub, `{"period_id":3}`),
+		}, 3, []string{"entry 0: support period 1 has no end date", "entry 1: support period 2 has no end date", "entry 2: support period 3 has no end date"}},
+		{"unreadable record", []*ledger.Entry{e(pub, `[1]`), e(pub, `{"period_id":"A","end_date":"2030-01-01"}`)}, 0,
+			[]string{"entry 0: its support record cannot be read", "entry 1: its support record cannot be read"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var logged []LogEntry
+			for i, en := range tc.entries {
+				logged = append(logged, LogEntry{Index: int64(i), Entry: en})
+			}
+			changes, problems := History(logged, Subject("doorbell"))
+			if len(changes) != tc.changes {
+				t.Fatalf("%d changes, want %d: %+v", len(changes), tc.changes, changes)
+			}
+			if len(problems) != len(tc.want) {
+				t.Fatalf("problems %q, want %q", problems, tc.want)
+			}
+			for i, w := range tc.want {
+				if !strings.HasPrefix(problems[i], w) {
+					t.Fatalf("problem %d: %q, want %q", i, problems[i], w)
+				}
+			}
+		})
 	}
 }
