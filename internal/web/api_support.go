@@ -70,6 +70,15 @@ func logEntryPath(index *int64) string {
 	return fmt.Sprintf("/log/entries/%d", *index)
 }
 
+// logEntryPage is the address of the page that shows a log entry to a
+// person, "" when the entry is not known.
+func logEntryPage(index *int64) string {
+	if index == nil {
+		return ""
+	}
+	return fmt.Sprintf("/log?entry=%d", *index)
+}
+
 // publicNames reads, once each, the products, brands and organisations a
 // list of periods names.
 type publicNames struct {

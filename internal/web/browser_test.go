@@ -483,6 +483,8 @@ func (in *installation) pageVisits(t *testing.T, routes []web.Route) (public, ad
 			return []string{"/no-such-page"}
 		case "/{$}":
 			return []string{"/"}
+		case "/log":
+			return []string{"/log", "/log?entry=0"}
 		case "/setup/{code}":
 			return []string{"/setup/" + in.setup, "/setup/not-a-real-code"}
 		case "/security/advisories/{tracking}":

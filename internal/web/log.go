@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -9,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
+	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/psti/psti/internal/auth"
 	"github.com/psti/psti/internal/ledger"
@@ -89,6 +91,27 @@ func (s *Server) registerLog() {
 	})
 	s.page("GET /log", auth.Public, func(w http.ResponseWriter, r *http.Request, u *auth.User) {
 		v := &logView{}
+		if q := r.URL.Query().Get("entry"); q != "" {
+			idx, err := strconv.ParseInt(q, 10, 64)
+			if err != nil || idx < 0 {
+				s.errorPage(w, r, http.StatusNotFound, "There is no such entry in our public record.")
+				return
+			}
+			data, err := s.store.LogEntry(r.Context(), idx)
+			if err != nil {
+				s.pageError(w, r, err)
+				return
+			}
+			e, err := ledger.ParseEntry(data)
+			if err != nil {
+				s.pageError(w, r, err)
+				return
+			}
+			leaf := tlog.RecordHash(data)
+			var pretty bytes.Buffer
+			_ = json.Indent(&pretty, e.Record, "", "  ")
+			v.Shown = &logShown{Index: idx, Entry: e, What: describeEntry(e), Record: pretty.String(), Leaf: base64.StdEncoding.EncodeToString(leaf[:])}
+		}
 		msg, c, err := s.store.LogCheckpoint(r.Context())
 		if err == nil {
 			v.Checkpoint, v.Size, v.Root = string(msg), c.Size, base64.StdEncoding.EncodeToString(c.Hash[:])
@@ -110,11 +133,21 @@ func (s *Server) registerLog() {
 }
 
 type logView struct {
+	Shown      *logShown // the entry asked for with ?entry=N
 	Checkpoint string
 	Size       int64
 	Root       string
 	Key        string
 	Entries    []logLine
+}
+
+// logShown is one entry, shown to a person.
+type logShown struct {
+	Index  int64
+	Entry  *ledger.Entry
+	What   string
+	Record string // indented
+	Leaf   string // its leaf hash, base64
 }
 
 type logLine struct {

@@ -153,8 +153,19 @@ func TestLogServed(t *testing.T) {
 			t.Errorf("%s: %d %s, want 404", path, st, body)
 		}
 	}
+	// A person can read an entry, with how to check it.
+	st, page, _ := fetch(t, base+"/log?entry=1")
+	if st != 200 || !strings.Contains(string(page), "Entry 1 of our public record") || !strings.Contains(string(page), "Security reporting policy changed") ||
+		!strings.Contains(string(page), "version 2.") || !strings.Contains(string(page), `href="/api/v1/log/proof/inclusion/1"`) {
+		t.Fatalf("/log?entry=1: %d\n%s", st, page)
+	}
+	for _, q := range []string{"5", "-1", "x"} {
+		if st, _, _ := fetch(t, base+"/log?entry="+q); st != 404 {
+			t.Errorf("/log?entry=%s: %d, want 404", q, st)
+		}
+	}
 	// The page for people names what was recorded.
-	st, page, _ := fetch(t, base+"/log")
+	st, page, _ = fetch(t, base+"/log")
 	if st != 200 || !strings.Contains(string(page), "Security reporting policy changed") || !strings.Contains(string(page), "holds <strong>5</strong> entries") {
 		t.Fatalf("/log page: %d\n%s", st, page)
 	}

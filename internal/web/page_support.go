@@ -64,7 +64,7 @@ type extensionView struct {
 func extensionViews(p *support.Period) []extensionView {
 	out := make([]extensionView, len(p.Extensions))
 	for i, e := range p.Extensions {
-		out[i] = extensionView{From: dateText(e.PreviousEndDate), To: dateText(e.EndDate), Reason: e.Reason, At: e.At, LogHref: logEntryPath(e.LogIndex)}
+		out[i] = extensionView{From: dateText(e.PreviousEndDate), To: dateText(e.EndDate), Reason: e.Reason, At: e.At, LogHref: logEntryPage(e.LogIndex)}
 	}
 	return out
 }
@@ -273,7 +273,7 @@ func (s *Server) showPeriod(w http.ResponseWriter, r *http.Request, u *auth.User
 	}
 	now := s.cfg.Clock.Now()
 	d := supportPeriodData{Period: p, Product: pr, Covers: covers(p), Ends: dateText(p.EndDate), Status: statusText(p, now),
-		LogHref: logEntryPath(p.LogIndex), Extensions: extensionViews(p), Editor: u.Role.Allows(auth.Editor), Rule: support.ShortenRefused}
+		LogHref: logEntryPage(p.LogIndex), Extensions: extensionViews(p), Editor: u.Role.Allows(auth.Editor), Rule: support.ShortenRefused}
 	if p.Published() {
 		d.Public = "/products/" + pr.Slug
 	}
@@ -528,7 +528,7 @@ func (s *Server) productPage(w http.ResponseWriter, r *http.Request, u *auth.Use
 	}
 	for _, x := range periods {
 		d.Periods = append(d.Periods, publicPeriodView{Models: x.Models, Until: dateText(x.EndDate), Ended: x.Ended(now), Notes: x.Notes,
-			FirstPublished: *x.FirstPublishedAt, LogHref: logEntryPath(x.LogIndex), Extensions: extensionViews(x)})
+			FirstPublished: *x.FirstPublishedAt, LogHref: logEntryPage(x.LogIndex), Extensions: extensionViews(x)})
 	}
 	s.render(w, r, http.StatusOK, "product", &view{Title: b.Name + " " + p.Name + ": security updates", User: u, Data: d})
 }
