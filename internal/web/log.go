@@ -172,7 +172,20 @@ func describeEntry(e *ledger.Entry) string {
 	typ, key, _ := strings.Cut(e.Subject, "/")
 	switch typ {
 	case "product":
-		kind += ": product " + key
+		// The product's name as the record gives it, else its address.
+		var r struct {
+			Brand string `json:"brand"`
+			Name  string `json:"product_name"`
+			Model string `json:"model_number"`
+		}
+		if json.Unmarshal(e.Record, &r) == nil && r.Name != "" {
+			kind += ": " + strings.TrimSpace(r.Brand+" "+r.Name)
+			if r.Model != "" {
+				kind += " (" + r.Model + ")"
+			}
+		} else {
+			kind += ": product " + key
+		}
 	case "advisory":
 		kind += ": " + key
 	}

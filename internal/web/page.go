@@ -97,10 +97,11 @@ type templates struct {
 }
 
 var funcs = template.FuncMap{
-	"longDate": func(t time.Time) string { return psti.LongDate(t) },
-	"dateTime": func(t time.Time) string { return psti.LongDateTime(t) },
-	"deadline": func(t time.Time) string { return psti.Deadline(t) },
-	"until":    untilText,
+	"longDate":  func(t time.Time) string { return psti.LongDate(t) },
+	"shortDate": func(t time.Time) string { return t.In(psti.London).Format("2 Jan 2006") },
+	"dateTime":  func(t time.Time) string { return psti.LongDateTime(t) },
+	"deadline":  func(t time.Time) string { return psti.Deadline(t) },
+	"until":     untilText,
 	// formToken is a fresh one-time token for a form (see formtoken.go).
 	"formToken": newFormToken,
 	"dateOf": func(s string) string {
