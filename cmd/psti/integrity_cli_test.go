@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/psti/psti/internal/disclosure"
 	"github.com/psti/psti/internal/psti"
@@ -266,5 +267,50 @@ func TestMigrateDataRefusesAMissingSource(t *testing.T) {
 	wantContains(t, "stderr", r.stderr, "There is no database at "+filepath.Join(dir, "psti.db"))
 	if a, b := dirNames(t, dir), dirNames(t, out); len(a)+len(b) != 0 {
 		t.Fatalf("a refused copy made files: %v %v", a, b)
+	}
+}
+
+// TestServeSelfCheckFindsAlteredLog: psti serve checks the transparency
+// log as it starts; an entry rewritten behind its back (trigger dropped)
+// is reported in its log, naming the entry, and to staff on every page.
+func TestServeSelfCheckFindsAlteredLog(t *testing.T) {
+	const secret = "the transparency log secret of this test"
+	url := storetest.SQLite.URL(t)
+	db := openDB(t, url)
+	ctx := context.Background()
+	if err := db.OpenLog(ctx, store.LogOptions{Secret: []byte(secret), Origin: "psti.test/log"}); err != nil {
+		t.Fatal(err)
+	}
+	seed := storetest.NewSeed(t, db)
+	for range 3 {
+		if err := db.SavePolicy(ctx, psti.System("test"), disclosure.DefaultPolicy(seed.Org.ID)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	// A sound log passes.
+	srv := startServerEnv(t, url, []string{"PSTI_LOG_SECRET=" + secret})
+	waitForLog(t, srv, "transparency log self-check passed")
+	srv.stop(t)
+
+	sqlExec(t, url, "DROP TRIGGER log_entries_no_update",
+		`UPDATE log_entries SET data = CAST(REPLACE(CAST(data AS TEXT), 'organisation_id', 'organisation_iD') AS BLOB) WHERE idx = 2`)
+	srv = startServerEnv(t, url, []string{"PSTI_LOG_SECRET=" + secret})
+	waitForLog(t, srv, "transparency log self-check FAILED")
+	if !strings.Contains(srv.log(), "entry 2: its content is not what was logged") {
+		t.Fatalf("the self-check does not name the entry:\n%s", srv.log())
+	}
+	srv.stop(t)
+}
+
+// waitForLog waits until the server's log holds want.
+func waitForLog(t *testing.T, s *server, want string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(s.log(), want) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the server never logged %q:\n%s", want, s.log())
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

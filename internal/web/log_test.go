@@ -232,3 +232,25 @@ func TestLogTwoServers(t *testing.T) {
 		t.Fatalf("%v %v", problems, err)
 	}
 }
+
+// TestLogSelfCheckShownToStaff: what the start-up self-check found is on
+// every staff page, for every role, and never on public pages.
+func TestLogSelfCheckShownToStaff(t *testing.T) {
+	e := newEnv(t, storetest.SQLite)
+	e.srv.SetLogProblems([]string{"entry 2: its content is not what was logged"})
+	for _, role := range []auth.Role{auth.Viewer, auth.Admin} {
+		res, err := e.browser(role).Get(e.ts.URL + "/admin")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if !strings.Contains(string(body), "The transparency log failed its self-check: entry 2: its content is not what was logged") {
+			t.Fatalf("%s does not see the self-check's finding:\n%s", role, body)
+		}
+	}
+	_, page, _ := fetch(t, e.ts.URL+"/log")
+	if strings.Contains(string(page), "self-check") {
+		t.Fatal("a public page shows the self-check's finding")
+	}
+}
