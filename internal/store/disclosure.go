@@ -855,13 +855,7 @@ func (db *DB) SavePolicy(ctx context.Context, a psti.Actor, p *disclosure.Policy
 	if err := p.Validate(); err != nil {
 		return err
 	}
-	return db.write(ctx, a, func(tx *sql.Tx, now time.Time) (*change, error) {
-		// Publications are serialised with the log they go into, before
-		// anything is read: two servers saving at once must not both
-		// build on the same revision.
-		if err := db.lockLog(ctx, tx); err != nil {
-			return nil, err
-		}
+	return db.publish(ctx, a, func(tx *sql.Tx, now time.Time) (*change, error) {
 		if err := parent(ctx, tx, "organisations", "organisation_id", "organisation", p.OrganisationID); err != nil {
 			return nil, err
 		}
@@ -961,10 +955,7 @@ func advisoryHistory(ctx context.Context, q querier, a *disclosure.Advisory) err
 // PublishAdvisory numbers, builds and stores an advisory with its timeline
 // event and e-mail, as its revision 1, and forgets the report's draft.
 func (db *DB) PublishAdvisory(ctx context.Context, a psti.Actor, adv *disclosure.Advisory, prefix string, build func() error, e *disclosure.Event, ms ...disclosure.Mail) error {
-	return db.write(ctx, a, func(tx *sql.Tx, now time.Time) (*change, error) {
-		if err := db.lockLog(ctx, tx); err != nil {
-			return nil, err
-		}
+	return db.publish(ctx, a, func(tx *sql.Tx, now time.Time) (*change, error) {
 		if _, err := db.report(ctx, tx, adv.ReportID, db.dialect.forUpdate); err != nil {
 			return nil, err
 		}
@@ -1064,10 +1055,7 @@ func advisoryAudit(adv *disclosure.Advisory) any {
 
 // ReviseAdvisory stores an advisory's next revision.
 func (db *DB) ReviseAdvisory(ctx context.Context, a psti.Actor, adv *disclosure.Advisory, build func() error, e *disclosure.Event, ms ...disclosure.Mail) error {
-	return db.write(ctx, a, func(tx *sql.Tx, now time.Time) (*change, error) {
-		if err := db.lockLog(ctx, tx); err != nil {
-			return nil, err
-		}
+	return db.publish(ctx, a, func(tx *sql.Tx, now time.Time) (*change, error) {
 		if _, err := db.report(ctx, tx, adv.ReportID, db.dialect.forUpdate); err != nil {
 			return nil, err
 		}

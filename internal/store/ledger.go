@@ -54,6 +54,19 @@ func (db *DB) lockLog(ctx context.Context, tx querier) error {
 	return nil
 }
 
+// publish is write for a change that goes into the log: it takes the
+// log's lock before fn reads anything, so that publications (from every
+// server sharing the database) follow one another, and two made at once
+// can never both build on the same state.
+func (db *DB) publish(ctx context.Context, a psti.Actor, fn func(tx *sql.Tx, now time.Time) (*change, error)) error {
+	return db.write(ctx, a, func(tx *sql.Tx, now time.Time) (*change, error) {
+		if err := db.lockLog(ctx, tx); err != nil {
+			return nil, err
+		}
+		return fn(tx, now)
+	})
+}
+
 // logSize is the number of entries in the log.
 func logSize(ctx context.Context, q querier) (int64, error) {
 	var n int64
@@ -284,10 +297,7 @@ var ErrLogKey = errors.New("store: the log's signing key cannot be opened")
 // run, appends are kept but not signed.
 func (db *DB) OpenLog(ctx context.Context, opt LogOptions) error {
 	var s *logSigner
-	err := db.write(ctx, psti.System("transparency log"), func(tx *sql.Tx, now time.Time) (*change, error) {
-		if err := db.lockLog(ctx, tx); err != nil {
-			return nil, err
-		}
+	err := db.publish(ctx, psti.System("transparency log"), func(tx *sql.Tx, now time.Time) (*change, error) {
 		var c *change
 		k, err := currentKey(ctx, tx)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -457,10 +467,7 @@ func (db *DB) LogCheckpoint(ctx context.Context) ([]byte, ledger.Checkpoint, err
 	if err == nil && c.Size >= size {
 		return msg, c, nil
 	}
-	werr := db.write(ctx, psti.System("transparency log"), func(tx *sql.Tx, now time.Time) (*change, error) {
-		if err := db.lockLog(ctx, tx); err != nil {
-			return nil, err
-		}
+	werr := db.publish(ctx, psti.System("transparency log"), func(tx *sql.Tx, now time.Time) (*change, error) {
 		tree, err := currentTree(ctx, tx)
 		if err != nil {
 			return nil, err
@@ -646,10 +653,7 @@ func (db *DB) LogKeys(ctx context.Context) (*ledger.KeyList, error) {
 // keep verifying through the key list.
 func (db *DB) RotateLogKey(ctx context.Context, a psti.Actor, secret []byte) (vkey string, err error) {
 	var s *logSigner
-	err = db.write(ctx, a, func(tx *sql.Tx, now time.Time) (*change, error) {
-		if err := db.lockLog(ctx, tx); err != nil {
-			return nil, err
-		}
+	err = db.publish(ctx, a, func(tx *sql.Tx, now time.Time) (*change, error) {
 		old, err := currentKey(ctx, tx)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, psti.Errorf(psti.ENOTFOUND, "The log has no key yet: start psti serve once first.")

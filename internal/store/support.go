@@ -221,12 +221,7 @@ func (db *DB) DeletePeriod(ctx context.Context, a psti.Actor, id int64) error {
 // in the same transaction.
 func (db *DB) PublishPeriod(ctx context.Context, a psti.Actor, id, revision int64) (*support.Period, error) {
 	var p *support.Period
-	err := db.write(ctx, a, func(tx *sql.Tx, now time.Time) (*change, error) {
-		// Publications are serialised with the log they go into, before
-		// anything is read (as the log's other writers do).
-		if err := db.lockLog(ctx, tx); err != nil {
-			return nil, err
-		}
+	err := db.publish(ctx, a, func(tx *sql.Tx, now time.Time) (*change, error) {
 		var err error
 		if p, err = db.period(ctx, tx, id, db.dialect.forUpdate); err != nil {
 			return nil, err
@@ -257,12 +252,7 @@ func (db *DB) PublishPeriod(ctx context.Context, a psti.Actor, id, revision int6
 // extension, and commits it to the transparency log, in one transaction.
 func (db *DB) ExtendPeriod(ctx context.Context, a psti.Actor, id int64, endDate, reason string) (*support.Period, error) {
 	var p *support.Period
-	err := db.write(ctx, a, func(tx *sql.Tx, now time.Time) (*change, error) {
-		// Publications are serialised with the log they go into, before
-		// anything is read (as the log's other writers do).
-		if err := db.lockLog(ctx, tx); err != nil {
-			return nil, err
-		}
+	err := db.publish(ctx, a, func(tx *sql.Tx, now time.Time) (*change, error) {
 		var err error
 		if p, err = db.period(ctx, tx, id, db.dialect.forUpdate); err != nil {
 			return nil, err
