@@ -1,0 +1,268 @@
+// Package statement holds statements of compliance (PSTI-SOC-*): what
+// Schedule 4 of the Security Requirements Regulations says one must
+// contain, how long it must be kept, and the check that every mandatory
+// field is there before a statement may be issued. It is pure: the store
+// keeps statements, and renderings are made from what this package holds.
+package statement
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/psti/psti/internal/psti"
+)
+
+// Limits on text fields.
+const (
+	MaxName    = 200
+	MaxAddress = 1000
+	MaxText    = 2000
+	MaxParties = 20
+	MaxBatches = 200
+)
+
+// Party is a manufacturer or authorised representative named on a
+// statement, with the address the law asks for (PSTI-SOC-F2): for a
+// company, its registered office.
+type Party struct {
+	Name    string `json:"name"`
+	Address string `json:"address"`
+}
+
+// How a statement declares that the manufacturer complied with each
+// Schedule 1 requirement (PSTI-SOC-F4): with the requirement itself, or
+// with the Schedule 2 deemed-compliance conditions, which for a standard
+// name its number, version and date of issue (PSTI-SOC-F5).
+const (
+	RouteRequirement = "requirement" // Schedule 1 met as such
+	RouteDeemed      = "deemed"      // Schedule 2 deemed-compliance conditions
+)
+
+// Paragraphs are the three security requirements of Schedule 1, by
+// paragraph: default passwords, reporting security issues, and the defined
+// support period.
+var Paragraphs = []Paragraph{
+	{1, "Passwords (Schedule 1, paragraph 1)"},
+	{2, "How to report security issues (Schedule 1, paragraph 2)"},
+	{3, "Information on minimum security update periods (Schedule 1, paragraph 3)"},
+}
+
+// Paragraph is one Schedule 1 requirement.
+type Paragraph struct {
+	Number int
+	Title  string
+}
+
+// Standard is a standard relied on for deemed compliance (PSTI-SOC-F5),
+// e.g. ETSI EN 303 645, V2.1.1, issued 2020-06, provisions 5.1-1, 5.1-2.
+type Standard struct {
+	Number     string `json:"number"`
+	Version    string `json:"version"`
+	Issued     string `json:"issued"` // YYYY-MM or YYYY-MM-DD, as the standard gives it
+	Provisions string `json:"provisions,omitempty"`
+}
+
+// Claim is the declaration for one Schedule 1 requirement.
+type Claim struct {
+	Paragraph int        `json:"paragraph"`
+	Route     string     `json:"route" enum:"requirement,deemed"`
+	Standards []Standard `json:"standards,omitempty"`
+}
+
+// Signatory is who signs the statement (PSTI-SOC-F7): the signature
+// itself is the rendering's.
+type Signatory struct {
+	Name     string `json:"name"`
+	Function string `json:"function"`
+}
+
+// Statement is the content of a statement of compliance, field by field
+// as Schedule 4 paragraph 1 lists it.
+type Statement struct {
+	// ProductType and Model identify the product type, and Batches the
+	// batches, ranges or serial numbers it covers (PSTI-SOC-F1).
+	ProductType string   `json:"product_type"`
+	Model       string   `json:"model"`
+	Batches     []string `json:"batches"`
+	// Manufacturers are every manufacturer (one statement may be made by
+	// several acting jointly, PSTI-SOC-09) and Representatives every
+	// authorised representative, where there are any (PSTI-SOC-F2).
+	Manufacturers   []Party `json:"manufacturers"`
+	Representatives []Party `json:"representatives,omitempty"`
+	// OnBehalf says the statement is prepared on behalf of the
+	// manufacturer rather than by it (PSTI-SOC-F3, Act s.9(3)(a)).
+	OnBehalf bool `json:"prepared_on_behalf"`
+	// Claims is the declaration for each Schedule 1 requirement
+	// (PSTI-SOC-F4, F5).
+	Claims []Claim `json:"claims"`
+	// SupportEnd is the end date of the defined support period that was
+	// correct when the manufacturer first supplied the product
+	// (PSTI-SOC-F6, PSTI-DSP-06), YYYY-MM-DD; SupportDraft says that
+	// period is not yet published, which issuing refuses.
+	SupportEnd   string    `json:"support_end"`
+	SupportDraft bool      `json:"-"`
+	Signatory    Signatory `json:"signatory"`
+	// Place and Issued are where and when it is issued (PSTI-SOC-F8).
+	Place  string `json:"place"`
+	Issued string `json:"issued"`
+}
+
+// Declaration is the sentence of PSTI-SOC-F3 and F4 as the statement
+// prints it.
+func (s *Statement) Declaration() string {
+	who := "by the manufacturer"
+	if len(s.Manufacturers) > 1 {
+		who = "by the manufacturers, acting jointly"
+	}
+	if s.OnBehalf {
+		who = strings.Replace(who, "by the", "on behalf of the", 1)
+	}
+	opinion := "in the manufacturer's opinion, it has"
+	if len(s.Manufacturers) > 1 {
+		opinion = "in the opinion of each manufacturer, it has"
+	}
+	return fmt.Sprintf("This statement of compliance is prepared %s. It states that, %s complied with the applicable security requirements of Schedule 1 to the Product Security and Telecommunications Infrastructure (Security Requirements for Relevant Connectable Products) Regulations 2023, or with the deemed compliance conditions of Schedule 2, as set out below.", who, opinion)
+}
+
+// Validate checks that every mandatory field is there and consistent, and
+// reports every problem at once, each under the field it concerns, in
+// plain words. model names the product in messages.
+func (s *Statement) Validate() error {
+	var p psti.Problems
+	name := s.Model
+	if name == "" {
+		name = "the product"
+	}
+	// PSTI-SOC-F1
+	p.Text("product_type", "The product type", s.ProductType, true, MaxName)
+	p.Text("model", "The model", s.Model, true, MaxName)
+	switch {
+	case len(s.Batches) == 0:
+		p.Add("batches", "Name at least one batch, range or set of serial numbers that the statement covers.")
+	case len(s.Batches) > MaxBatches:
+		p.Add("batches", "A statement may list at most %d batches.", MaxBatches)
+	}
+	seen := map[string]bool{}
+	for i, b := range s.Batches {
+		f := "batches[" + strconv.Itoa(i) + "]"
+		p.Text(f, "A batch", b, true, MaxName)
+		if seen[b] && b != "" {
+			p.Add(f, "Batch %s is listed twice.", b)
+		}
+		seen[b] = true
+	}
+	// PSTI-SOC-F2
+	switch {
+	case len(s.Manufacturers) == 0:
+		p.Add("manufacturers", "Name the manufacturer of %s, with its address: the law asks for each manufacturer's name and address.", name)
+	case len(s.Manufacturers) > MaxParties:
+		p.Add("manufacturers", "A statement may name at most %d manufacturers.", MaxParties)
+	}
+	parties := func(list string, what string, ps []Party) {
+		for i, m := range ps {
+			f := list + "[" + strconv.Itoa(i) + "]"
+			p.Text(f+".name", "The "+what+"'s name", m.Name, true, MaxName)
+			if strings.TrimSpace(m.Address) == "" && m.Name != "" {
+				p.Add(f+".address", "The address of %s is missing: the law asks for each %s's address.", m.Name, what)
+			} else {
+				p.LongText(f+".address", "The "+what+"'s address", m.Address, true, MaxAddress)
+			}
+		}
+	}
+	parties("manufacturers", "manufacturer", s.Manufacturers)
+	if len(s.Representatives) > MaxParties {
+		p.Add("representatives", "A statement may name at most %d authorised representatives.", MaxParties)
+	}
+	parties("representatives", "authorised representative", s.Representatives)
+	// PSTI-SOC-F4, F5
+	claimed := map[int]bool{}
+	for i, c := range s.Claims {
+		f := "claims[" + strconv.Itoa(i) + "]"
+		if c.Paragraph < 1 || c.Paragraph > len(Paragraphs) {
+			p.Add(f, "Schedule 1 has paragraphs 1 to %d; there is no paragraph %d.", len(Paragraphs), c.Paragraph)
+			continue
+		}
+		if claimed[c.Paragraph] {
+			p.Add(f, "%s is declared twice.", Paragraphs[c.Paragraph-1].Title)
+		}
+		claimed[c.Paragraph] = true
+		switch c.Route {
+		case RouteRequirement:
+			if len(c.Standards) > 0 {
+				p.Add(f, "%s is declared as met as such, yet names a standard: choose deemed compliance to rely on a standard.", Paragraphs[c.Paragraph-1].Title)
+			}
+		case RouteDeemed:
+			if len(c.Standards) == 0 {
+				p.Add(f, "%s relies on deemed compliance: name the standard, with its identification number, version and date of issue.", Paragraphs[c.Paragraph-1].Title)
+			}
+			for j, st := range c.Standards {
+				g := f + ".standards[" + strconv.Itoa(j) + "]"
+				p.Text(g+".number", "The standard's identification number", st.Number, true, MaxName)
+				p.Text(g+".version", "The standard's version", st.Version, true, MaxName)
+				if !issueDate(st.Issued) {
+					p.Add(g+".issued", "The standard's date of issue is needed, written YYYY-MM or YYYY-MM-DD (for example 2020-06).")
+				}
+				p.Text(g+".provisions", "The provisions relied on", st.Provisions, false, MaxText)
+			}
+		default:
+			p.Add(f, "Say how %s is met: as such, or by the deemed compliance conditions.", Paragraphs[c.Paragraph-1].Title)
+		}
+	}
+	for _, par := range Paragraphs {
+		if !claimed[par.Number] {
+			p.Add("claims", "The declaration for %s is missing: every Schedule 1 requirement must be declared.", par.Title)
+			break
+		}
+	}
+	// PSTI-SOC-F6
+	end, endErr := psti.ParseDate(s.SupportEnd)
+	switch {
+	case s.SupportEnd == "":
+		p.Add("support_end", "The defined support period of %s is missing: the statement must give its end date.", name)
+	case endErr != nil:
+		p.Add("support_end", "The support period's end date must be a date written YYYY-MM-DD.")
+	case s.SupportDraft:
+		p.Add("support_end", "The support period of %s is a draft; publish it first.", name)
+	}
+	// PSTI-SOC-F7
+	p.Text("signatory.name", "The signatory's name", s.Signatory.Name, true, MaxName)
+	p.Text("signatory.function", "The signatory's function (job title)", s.Signatory.Function, true, MaxName)
+	// PSTI-SOC-F8
+	p.Text("place", "The place of issue", s.Place, true, MaxName)
+	issued, issuedErr := psti.ParseDate(s.Issued)
+	switch {
+	case s.Issued == "":
+		p.Add("issued", "The date of issue is missing.")
+	case issuedErr != nil:
+		p.Add("issued", "The date of issue must be a date written YYYY-MM-DD.")
+	case endErr == nil && issued.After(end):
+		p.Add("issued", "The issue date (%s) is after the support end date (%s): a statement cannot promise security updates that have already ended.",
+			psti.LongDate(issued), psti.LongDate(end))
+	}
+	return p.Err()
+}
+
+// issueDate reports whether s is a standard's date of issue: YYYY-MM or
+// YYYY-MM-DD.
+func issueDate(s string) bool {
+	if _, err := time.Parse("2006-01", s); err == nil && len(s) == 7 {
+		return true
+	}
+	_, err := psti.ParseDate(s)
+	return err == nil
+}
+
+// KeepUntil is the last day a statement issued on issued, stating a
+// support period ending on supportEnd, must be kept: the later of the end
+// of the 10 years beginning with its date of issue (the day before the
+// tenth anniversary) and the end of the support period (PSTI-SOC-05; Regs
+// regs 8 and 9, for the manufacturer and the importer).
+func KeepUntil(issued, supportEnd time.Time) time.Time {
+	tenYears := issued.AddDate(10, 0, -1)
+	if supportEnd.After(tenYears) {
+		return supportEnd
+	}
+	return tenYears
+}
