@@ -2,11 +2,7 @@ package ledger
 
 import (
 	"bytes"
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/hkdf"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,6 +11,8 @@ import (
 	"strings"
 
 	"golang.org/x/mod/sumdb/note"
+
+	"github.com/psti/psti/internal/psti"
 )
 
 // NewKey makes a checkpoint signing key for a log named origin and returns
@@ -31,61 +29,29 @@ func NewKey(origin string, random io.Reader) (skey, vkey string, err error) {
 	return skey, vkey, nil
 }
 
-// sealKey derives the key that encrypts signing keys at rest from the
-// installation's configured secret.
-func sealKey(secret []byte) ([]byte, error) {
-	if len(secret) < 16 {
-		return nil, errors.New("ledger: the key secret is too short: it needs at least 16 bytes")
-	}
-	return hkdf.Key(sha256.New, secret, nil, "psti transparency log signing key", 32)
-}
+// sealPurpose names the log's signing key among the keys an installation
+// seals under its secret.
+const sealPurpose = "psti transparency log signing key"
 
-// Seal encrypts a signing key under the configured secret (AES-256-GCM),
-// so that a copy of the database alone cannot sign checkpoints.
+// Seal encrypts a signing key under the configured secret, so that a copy
+// of the database alone cannot sign checkpoints.
 func Seal(secret []byte, skey string) ([]byte, error) {
-	k, err := sealKey(secret)
+	sealed, err := psti.Seal(secret, sealPurpose, []byte(skey))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("ledger: %w", err)
 	}
-	block, err := aes.NewCipher(k)
-	if err != nil {
-		return nil, err
-	}
-	gcm, err := cipher.NewGCM(block)
-	if err != nil {
-		return nil, err
-	}
-	nonce := make([]byte, gcm.NonceSize())
-	if _, err := rand.Read(nonce); err != nil {
-		return nil, err
-	}
-	return gcm.Seal(nonce, nonce, []byte(skey), []byte("psti log key v1")), nil
+	return sealed, nil
 }
 
 // ErrWrongSecret is returned by Unseal when the secret is not the one the
 // key was sealed with (or the sealed key was altered).
-var ErrWrongSecret = errors.New("ledger: the signing key cannot be opened with this key secret")
+var ErrWrongSecret = psti.ErrWrongSecret
 
 // Unseal decrypts a signing key sealed by Seal.
 func Unseal(secret, sealed []byte) (string, error) {
-	k, err := sealKey(secret)
+	plain, err := psti.Unseal(secret, sealPurpose, sealed)
 	if err != nil {
 		return "", err
-	}
-	block, err := aes.NewCipher(k)
-	if err != nil {
-		return "", err
-	}
-	gcm, err := cipher.NewGCM(block)
-	if err != nil {
-		return "", err
-	}
-	if len(sealed) < gcm.NonceSize() {
-		return "", ErrWrongSecret
-	}
-	plain, err := gcm.Open(nil, sealed[:gcm.NonceSize()], sealed[gcm.NonceSize():], []byte("psti log key v1"))
-	if err != nil {
-		return "", ErrWrongSecret
 	}
 	return string(plain), nil
 }

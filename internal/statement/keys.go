@@ -1,0 +1,205 @@
+package statement
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/hex"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+	"time"
+
+	"github.com/psti/psti/internal/psti"
+)
+
+// Signer is a manufacturer's signing identity for statements: a private
+// key and its certificate chain, the key's own certificate first.
+type Signer struct {
+	Key   crypto.Signer
+	Chain []*x509.Certificate
+}
+
+// Certificate is the signer's own certificate.
+func (s *Signer) Certificate() *x509.Certificate { return s.Chain[0] }
+
+// Fingerprint is the SHA-256 of the signer's certificate, in hex: how a
+// person names the certificate that signed a statement.
+func (s *Signer) Fingerprint() string {
+	sum := sha256.Sum256(s.Chain[0].Raw)
+	return hex.EncodeToString(sum[:])
+}
+
+// SelfSigned makes a signing identity for trying psti out and for tests:
+// an ECDSA P-256 key with a certificate it signs itself, valid from now
+// for validFor. A statement signed with it proves who signed only to those
+// who were given its fingerprint by a channel they trust.
+func SelfSigned(commonName, organisation string, now time.Time, validFor time.Duration, random io.Reader) (*Signer, error) {
+	if random == nil {
+		random = rand.Reader
+	}
+	key, err := ecdsa.GenerateKey(elliptic.P256(), random)
+	if err != nil {
+		return nil, fmt.Errorf("statement: unable to make a key: %w", err)
+	}
+	serial, err := rand.Int(random, new(big.Int).Lsh(big.NewInt(1), 127))
+	if err != nil {
+		return nil, err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: serial,
+		Subject:      pkix.Name{CommonName: commonName, Organization: []string{organisation}},
+		NotBefore:    now.Add(-time.Minute),
+		NotAfter:     now.Add(validFor),
+		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageAny},
+	}
+	der, err := x509.CreateCertificate(random, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return nil, fmt.Errorf("statement: unable to make a certificate: %w", err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, err
+	}
+	return &Signer{Key: key, Chain: []*x509.Certificate{cert}}, nil
+}
+
+// ParseSigner reads a PEM private key (PKCS#8, or the older EC and RSA
+// forms) and a PEM certificate chain, the key's own certificate first. The
+// key must be ECDSA or RSA (what PDF signatures use) and must be the key of
+// the first certificate; each certificate must be issued by the next.
+func ParseSigner(keyPEM, chainPEM []byte) (*Signer, error) {
+	block, _ := pem.Decode(keyPEM)
+	if block == nil {
+		return nil, errors.New("statement: the key file holds no PEM block")
+	}
+	var key any
+	var err error
+	switch block.Type {
+	case "PRIVATE KEY":
+		key, err = x509.ParsePKCS8PrivateKey(block.Bytes)
+	case "EC PRIVATE KEY":
+		key, err = x509.ParseECPrivateKey(block.Bytes)
+	case "RSA PRIVATE KEY":
+		key, err = x509.ParsePKCS1PrivateKey(block.Bytes)
+	case "ENCRYPTED PRIVATE KEY":
+		return nil, errors.New("statement: the key is encrypted with a password; export it without one (psti encrypts it itself)")
+	default:
+		return nil, fmt.Errorf("statement: the key file holds a %q, not a private key", block.Type)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("statement: the private key cannot be read: %w", err)
+	}
+	signer, ok := key.(crypto.Signer)
+	if !ok {
+		return nil, errors.New("statement: the private key cannot sign")
+	}
+	switch k := key.(type) {
+	case *ecdsa.PrivateKey:
+	case *rsa.PrivateKey:
+		if k.N.BitLen() < 2048 {
+			return nil, fmt.Errorf("statement: the RSA key has %d bits; at least 2048 are needed", k.N.BitLen())
+		}
+	default:
+		return nil, fmt.Errorf("statement: a %T cannot sign PDF documents; use an ECDSA or RSA key", key)
+	}
+	var chain []*x509.Certificate
+	for rest := chainPEM; ; {
+		var b *pem.Block
+		b, rest = pem.Decode(rest)
+		if b == nil {
+			break
+		}
+		if b.Type != "CERTIFICATE" {
+			continue
+		}
+		c, err := x509.ParseCertificate(b.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("statement: certificate %d of the chain cannot be read: %w", len(chain)+1, err)
+		}
+		chain = append(chain, c)
+	}
+	if len(chain) == 0 {
+		return nil, errors.New("statement: the certificate file holds no certificate")
+	}
+	if !publicKeysEqual(signer.Public(), chain[0].PublicKey) {
+		return nil, errors.New("statement: the private key is not the key of the first certificate: give the key's own certificate first")
+	}
+	for i := 0; i+1 < len(chain); i++ {
+		if err := chain[i].CheckSignatureFrom(chain[i+1]); err != nil {
+			return nil, fmt.Errorf("statement: certificate %d of the chain is not issued by certificate %d: give the chain in order, the key's own certificate first", i+1, i+2)
+		}
+	}
+	return &Signer{Key: signer, Chain: chain}, nil
+}
+
+func publicKeysEqual(a, b crypto.PublicKey) bool {
+	k, ok := a.(interface{ Equal(crypto.PublicKey) bool })
+	return ok && k.Equal(b)
+}
+
+// ExpiryWarning is how long before a certificate ends staff are told.
+const ExpiryWarning = 90 * 24 * time.Hour
+
+// Expiry says, for a person, when the signer's certificate ends: "" while
+// that is more than ExpiryWarning away. A statement signed before the end
+// still verifies afterwards, through the transparency log; a statement
+// cannot be issued with an ended certificate (CanSign).
+func (s *Signer) Expiry(now time.Time) string {
+	end := s.Certificate().NotAfter
+	switch {
+	case !now.Before(end):
+		return fmt.Sprintf("The certificate that signs statements ended on %s: statements cannot be issued until a new one is in place.", psti.LongDate(end))
+	case end.Sub(now) <= ExpiryWarning:
+		days := int((end.Sub(now) + 24*time.Hour - 1) / (24 * time.Hour)) // a part of a day counts as a day
+		return fmt.Sprintf("The certificate that signs statements ends on %s, in %d days: put a new one in place before then.", psti.LongDate(end), days)
+	}
+	return ""
+}
+
+// CanSign refuses a certificate that is not valid at now.
+func (s *Signer) CanSign(now time.Time) error {
+	c := s.Certificate()
+	switch {
+	case now.Before(c.NotBefore):
+		return psti.Errorf(psti.ECONFLICT, "The certificate that signs statements is valid only from %s.", psti.LongDateTime(c.NotBefore))
+	case !now.Before(c.NotAfter):
+		return psti.Errorf(psti.ECONFLICT, "The certificate that signs statements ended on %s: put a new one in place to issue statements.", psti.LongDate(c.NotAfter))
+	}
+	return nil
+}
+
+// sealPurpose names statement signing keys among the keys an
+// installation seals under its secret.
+const sealPurpose = "psti statement signing key"
+
+// Seal encrypts the signer (its key, PKCS#8, and its chain) under the
+// configured secret, to keep at rest.
+func (s *Signer) Seal(secret []byte) ([]byte, error) {
+	der, err := x509.MarshalPKCS8PrivateKey(s.Key)
+	if err != nil {
+		return nil, fmt.Errorf("statement: unable to keep the key: %w", err)
+	}
+	plain := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
+	for _, c := range s.Chain {
+		plain = append(plain, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})...)
+	}
+	return psti.Seal(secret, sealPurpose, plain)
+}
+
+// OpenSigner decrypts a signer sealed by Seal.
+func OpenSigner(secret, sealed []byte) (*Signer, error) {
+	plain, err := psti.Unseal(secret, sealPurpose, sealed)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSigner(plain, plain)
+}
