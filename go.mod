@@ -11,6 +11,7 @@ require (
 	github.com/dustin/go-humanize v1.1.0
 	github.com/emersion/go-sasl v0.0.0-20241020182733-b788ff22d5a6
 	github.com/emersion/go-smtp v0.25.1
+	github.com/go-jose/go-jose/v4 v4.1.9
 	github.com/gocsaf/csaf/v3 v3.7.0
 	github.com/jackc/pgx/v5 v5.12.0
 	github.com/pandatix/go-cvss v0.6.4
