@@ -1,0 +1,137 @@
+package statement
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/psti/psti/internal/product"
+	"github.com/psti/psti/internal/psti"
+	"github.com/psti/psti/internal/support"
+)
+
+// Records is what a statement is made from: the register and the support
+// periods (store.DB has them all).
+type Records interface {
+	Product(ctx context.Context, id int64) (*product.Product, error)
+	Manufacturer(ctx context.Context, id int64) (*product.Manufacturer, error)
+	Batch(ctx context.Context, id int64) (*product.Batch, error)
+	Periods(ctx context.Context, f support.Filter) ([]*support.Period, error)
+}
+
+// Request is what a person chooses when making a statement; the rest
+// comes from the records.
+type Request struct {
+	ProductID       int64     `json:"product_id"`
+	BatchIDs        []int64   `json:"batch_ids"`
+	Representatives []Party   `json:"representatives,omitempty"`
+	OnBehalf        bool      `json:"prepared_on_behalf"`
+	Claims          []Claim   `json:"claims"`
+	Signatory       Signatory `json:"signatory"`
+	Place           string    `json:"place"`
+	Issued          string    `json:"issued"`
+}
+
+// Build makes a statement from psti's records and a request: the
+// product's type and model, the batches' codes, every manufacturer's name
+// and address, and the end of its defined support period as it stood on
+// the date of issue (PSTI-SOC-F6: the period correct when the product was
+// first supplied; PSTI-SOC-07: a batch first supplied after an extension
+// carries the extended date). It reports every problem at once, field by
+// field: a batch of another product, and everything Validate finds.
+func Build(ctx context.Context, r Records, req Request) (*Statement, error) {
+	p, err := r.Product(ctx, req.ProductID)
+	if err != nil {
+		return nil, err
+	}
+	s := &Statement{ProductType: p.Type, Model: p.ModelNumber, Representatives: req.Representatives, OnBehalf: req.OnBehalf,
+		Claims: req.Claims, Signatory: req.Signatory, Place: req.Place, Issued: req.Issued}
+	var extra psti.Problems
+	for i, id := range req.BatchIDs {
+		b, err := r.Batch(ctx, id)
+		if psti.ErrorCode(err) == psti.ENOTFOUND {
+			extra.Add("batches["+strconv.Itoa(i)+"]", "There is no batch %d.", id)
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if b.ProductID != p.ID {
+			extra.Add("batches["+strconv.Itoa(i)+"]", "Batch %s is a batch of another product, not of %s.", b.Code, p.ModelNumber)
+			continue
+		}
+		s.Batches = append(s.Batches, b.Code)
+	}
+	for _, id := range p.ManufacturerIDs {
+		m, err := r.Manufacturer(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		s.Manufacturers = append(s.Manufacturers, Party{Name: m.Name, Address: m.Address})
+	}
+	periods, err := r.Periods(ctx, support.Filter{ProductID: p.ID})
+	if err != nil {
+		return nil, err
+	}
+	if period := periodFor(periods); period != nil {
+		s.SupportDraft = !period.Published()
+		s.SupportEnd = period.EndDate
+		if issued, err := psti.ParseDate(req.Issued); err == nil && period.Published() {
+			s.SupportEnd = EndOn(period, psti.EndOfDay(issued))
+		}
+	}
+	err = s.Validate()
+	for _, f := range psti.ErrorFields(extra.Err()) {
+		err = addProblem(err, f)
+	}
+	return s, err
+}
+
+// addProblem adds a field problem to a validation error (or to none).
+func addProblem(err error, f psti.FieldError) error {
+	var p psti.Problems
+	for _, g := range psti.ErrorFields(err) {
+		p.Add(g.Field, "%s", g.Message)
+	}
+	p.Add(f.Field, "%s", f.Message)
+	return p.Err()
+}
+
+// periodFor chooses the support period a statement states: a published
+// one for the whole product before one narrowed to some models, and a
+// published one before a draft (which issuing then refuses).
+func periodFor(periods []*support.Period) *support.Period {
+	var best *support.Period
+	rank := func(p *support.Period) int {
+		r := 0
+		if p.Published() {
+			r += 2
+		}
+		if len(p.Models) == 0 {
+			r++
+		}
+		return r
+	}
+	for _, p := range periods {
+		if best == nil || rank(p) > rank(best) {
+			best = p
+		}
+	}
+	return best
+}
+
+// EndOn is the end date a published period had just before the instant
+// at: its first published end date, moved by every extension published
+// before then.
+func EndOn(p *support.Period, at time.Time) string {
+	end := p.EndDate
+	if len(p.Extensions) > 0 {
+		end = p.Extensions[0].PreviousEndDate
+	}
+	for _, e := range p.Extensions {
+		if e.At.Before(at) {
+			end = e.EndDate
+		}
+	}
+	return end
+}
