@@ -21,6 +21,7 @@ import (
 	"github.com/psti/psti/internal/passwords"
 	"github.com/psti/psti/internal/product"
 	"github.com/psti/psti/internal/psti"
+	"github.com/psti/psti/internal/statement"
 	"github.com/psti/psti/internal/store"
 	"github.com/psti/psti/internal/store/storetest"
 	"github.com/psti/psti/internal/support"
@@ -829,6 +830,14 @@ func richSource(t *testing.T) (string, *storetest.Seed, string) {
 	}
 	if _, err := reports.Publish(ctx, db, psti.System("test"), rep.ID, disclosure.AdvisoryDraft{Title: "Telnet open", Summary: "Telnet was open.", Remedy: "Update.",
 		CVSS: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}); err != nil {
+		t.Fatal(err)
+	}
+	// An issued statement of compliance, with its renderings.
+	soc := &statement.Record{ProductID: seed.Product.ID, Content: storetest.StatementContent()}
+	if err := db.CreateStatement(ctx, psti.System("test"), soc); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.IssueStatement(ctx, psti.System("test"), soc.ID, storetest.Renderings("v1")); err != nil {
 		t.Fatal(err)
 	}
 	// And a draft of the next one.

@@ -30,6 +30,7 @@ const (
 	KindPolicyChanged     = "disclosure_policy.changed"   // a later revision of it
 	KindAdvisoryPublished = "advisory.published"          // a security advisory's first revision
 	KindAdvisoryRevised   = "advisory.revised"            // a later revision of one
+	KindStatementIssued   = "statement.issued"            // PSTI-SOC: a statement of compliance issued, with its renderings' hashes
 )
 
 // Document names a document an entry commits to by its SHA-256, so that a

@@ -21,6 +21,7 @@ var Tables = []string{
 	"mail_outbox", "installation_keys",
 	"support_periods", "support_period_extensions",
 	"log_keys", "log_entries", "log_checkpoints",
+	"statements", "statement_renderings",
 }
 
 // HousekeepingTables lists the tables psti keeps about the database
@@ -163,7 +164,7 @@ func CopyAll(ctx context.Context, src, dst *DB, progress func(table string, rows
 // sequence on PostgreSQL).
 func hasID(table string) bool {
 	switch table {
-	case "product_manufacturers", "product_identifiers", "sessions", "disclosure_policies", "report_attachment_chunks", "report_form_tokens", "installation_keys", "password_audit_fingerprints", "advisory_revisions", "advisory_drafts", "log_entries", "log_checkpoints":
+	case "product_manufacturers", "product_identifiers", "sessions", "disclosure_policies", "report_attachment_chunks", "report_form_tokens", "installation_keys", "password_audit_fingerprints", "advisory_revisions", "advisory_drafts", "log_entries", "log_checkpoints", "statement_renderings":
 		return false
 	}
 	return true

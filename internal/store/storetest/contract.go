@@ -71,6 +71,7 @@ func Run(t *testing.T, b Backend) {
 		{"LogTamper", testLogTamper},
 		{"LogKeys", testLogKeys},
 		{"LogReplicas", testLogReplicas},
+		{"Statements", testStatements},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,0 +1,256 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/psti/psti/internal/psti"
+	"github.com/psti/psti/internal/statement"
+)
+
+const statementCols = `id, number, version, product_id, status, content, supersedes, superseded_by, revision, created_at, updated_at, issued_at, keep_until, log_index`
+
+func scanStatement(row interface{ Scan(...any) error }) (*statement.Record, error) {
+	r := &statement.Record{}
+	var content string
+	var supersedes, supersededBy, logIndex sql.NullInt64
+	if err := row.Scan(&r.ID, &r.Number, &r.Version, &r.ProductID, &r.Status, &content, &supersedes, &supersededBy, &r.Revision,
+		utc(&r.CreatedAt), utc(&r.UpdatedAt), utcPtr(&r.IssuedAt), &r.KeepUntil, &logIndex); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(content), &r.Content); err != nil {
+		return nil, fmt.Errorf("store: statement %d cannot be read: %w", r.ID, err)
+	}
+	if supersedes.Valid {
+		r.Supersedes = &supersedes.Int64
+	}
+	if supersededBy.Valid {
+		r.SupersededBy = &supersededBy.Int64
+	}
+	if logIndex.Valid {
+		r.LogIndex = &logIndex.Int64
+	}
+	return r, nil
+}
+
+func (db *DB) statement(ctx context.Context, q querier, id int64, lock string) (*statement.Record, error) {
+	r, err := scanStatement(q.QueryRowContext(ctx, `SELECT `+statementCols+` FROM statements WHERE id = $1`+lock, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, psti.Errorf(psti.ENOTFOUND, "There is no statement %d.", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: unable to read statement %d: %w", id, err)
+	}
+	rows, err := q.QueryContext(ctx, `SELECT kind, media_type, sha256 FROM statement_renderings WHERE statement_id = $1 ORDER BY kind`, id)
+	if err != nil {
+		return nil, fmt.Errorf("store: unable to read the renderings of statement %d: %w", id, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var x statement.Rendering
+		if err := rows.Scan(&x.Kind, &x.MediaType, &x.SHA256); err != nil {
+			return nil, fmt.Errorf("store: unable to read the renderings of statement %d: %w", id, err)
+		}
+		r.Renderings = append(r.Renderings, x)
+	}
+	return r, rows.Err()
+}
+
+// Statement returns one version of a statement, with its renderings'
+// hashes.
+func (db *DB) Statement(ctx context.Context, id int64) (*statement.Record, error) {
+	return db.statement(ctx, db.ro, id, "")
+}
+
+// CreateStatement adds a draft: a new statement, numbered SOC-YEAR-NNNN,
+// or the next version of the issued statement r.Supersedes names.
+func (db *DB) CreateStatement(ctx context.Context, a psti.Actor, r *statement.Record) error {
+	return db.publish(ctx, a, func(tx *sql.Tx, now time.Time) (*change, error) {
+		if r.Supersedes != nil {
+			old, err := db.statement(ctx, tx, *r.Supersedes, db.dialect.forUpdate)
+			if err != nil {
+				return nil, err
+			}
+			if old.Status != statement.StatusIssued || old.SupersededBy != nil {
+				return nil, psti.Errorf(psti.ECONFLICT, "Only the current issued version of a statement can be corrected; %s version %d is not.", old.Number, old.Version)
+			}
+			var drafts int
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM statements WHERE number = $1 AND status = 'draft'`, old.Number).Scan(&drafts); err != nil {
+				return nil, fmt.Errorf("store: unable to read statement %s: %w", old.Number, err)
+			}
+			if drafts > 0 {
+				return nil, psti.Errorf(psti.ECONFLICT, "A correction of statement %s is being written already: finish that one.", old.Number)
+			}
+			r.Number, r.Version, r.ProductID = old.Number, old.Version+1, old.ProductID
+		} else {
+			if err := parent(ctx, tx, "products", "product_id", "product", r.ProductID); err != nil {
+				return nil, err
+			}
+			stem := fmt.Sprintf("SOC-%d-", now.Year())
+			var n int
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(DISTINCT number) FROM statements WHERE number LIKE $1`, stem+"%").Scan(&n); err != nil {
+				return nil, fmt.Errorf("store: unable to number the statement: %w", err)
+			}
+			r.Number, r.Version = fmt.Sprintf("%s%04d", stem, n+1), 1
+		}
+		content, err := json.Marshal(&r.Content)
+		if err != nil {
+			return nil, err
+		}
+		r.Status, r.Revision, r.CreatedAt, r.UpdatedAt = statement.StatusDraft, 1, now, now
+		if err := tx.QueryRowContext(ctx, `INSERT INTO statements (number, version, product_id, status, content, supersedes, revision, created_at, updated_at)
+			VALUES ($1, $2, $3, 'draft', $4, $5, 1, $6, $6) RETURNING id`,
+			r.Number, r.Version, r.ProductID, string(content), nullPtr(r.Supersedes), now).Scan(&r.ID); err != nil {
+			return nil, fmt.Errorf("store: unable to create the statement: %w", err)
+		}
+		return &change{psti.ActionCreate, "statement", r.ID, nil, r}, nil
+	})
+}
+
+func nullPtr(p *int64) sql.NullInt64 {
+	if p == nil {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: *p, Valid: true}
+}
+
+// UpdateStatement changes a draft's content.
+func (db *DB) UpdateStatement(ctx context.Context, a psti.Actor, r *statement.Record) error {
+	return db.write(ctx, a, func(tx *sql.Tx, now time.Time) (*change, error) {
+		before, err := db.statement(ctx, tx, r.ID, db.dialect.forUpdate)
+		if err != nil {
+			return nil, err
+		}
+		if before.Status != statement.StatusDraft {
+			return nil, psti.Errorf(psti.ECONFLICT, "Statement %s version %d is issued: it never changes. Correct it with a new version instead.", before.Number, before.Version)
+		}
+		if r.Revision != 0 && r.Revision != before.Revision {
+			return nil, psti.Errorf(psti.ECONFLICT, "Someone else changed this statement after you opened it. Look at it again first.")
+		}
+		content, err := json.Marshal(&r.Content)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE statements SET content = $1, revision = $2, updated_at = $3 WHERE id = $4`,
+			string(content), before.Revision+1, now, r.ID); err != nil {
+			return nil, fmt.Errorf("store: unable to save statement %d: %w", r.ID, err)
+		}
+		r.Number, r.Version, r.ProductID, r.Status, r.Revision, r.UpdatedAt = before.Number, before.Version, before.ProductID, before.Status, before.Revision+1, now
+		return &change{psti.ActionUpdate, "statement", r.ID, before, r}, nil
+	})
+}
+
+// IssueStatement issues a draft with its renderings, marks the version it
+// corrects superseded, and logs it, in one transaction.
+func (db *DB) IssueStatement(ctx context.Context, a psti.Actor, id int64, renderings []statement.Rendering) (*statement.Record, error) {
+	var r *statement.Record
+	err := db.publish(ctx, a, func(tx *sql.Tx, now time.Time) (*change, error) {
+		var err error
+		if r, err = db.statement(ctx, tx, id, db.dialect.forUpdate); err != nil {
+			return nil, err
+		}
+		if r.Status != statement.StatusDraft {
+			return nil, psti.Errorf(psti.ECONFLICT, "Statement %s version %d is issued already.", r.Number, r.Version)
+		}
+		if err := r.Content.Validate(); err != nil {
+			return nil, err
+		}
+		if len(renderings) == 0 {
+			return nil, psti.Errorf(psti.EINVALID, "A statement is issued with its renderings: none were given.")
+		}
+		seen := map[string]bool{}
+		for _, x := range renderings {
+			if seen[x.Kind] || x.Kind == "" {
+				return nil, psti.Errorf(psti.EINVALID, "Each rendering of a statement is given once; %q is not.", x.Kind)
+			}
+			seen[x.Kind] = true
+			if statement.NewRendering(x.Kind, x.MediaType, x.Data).SHA256 != x.SHA256 {
+				return nil, psti.Errorf(psti.EINVALID, "The %s rendering's SHA-256 is not that of its bytes.", x.Kind)
+			}
+		}
+		supersedes := 0
+		if r.Supersedes != nil {
+			old, err := db.statement(ctx, tx, *r.Supersedes, db.dialect.forUpdate)
+			if err != nil {
+				return nil, err
+			}
+			if old.SupersededBy != nil {
+				return nil, psti.Errorf(psti.ECONFLICT, "%s version %d was corrected meanwhile by another version.", old.Number, old.Version)
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE statements SET superseded_by = $1 WHERE id = $2`, r.ID, old.ID); err != nil {
+				return nil, fmt.Errorf("store: unable to mark %s version %d superseded: %w", old.Number, old.Version, err)
+			}
+			supersedes = old.Version
+		}
+		issued, _ := psti.ParseDate(r.Content.Issued)
+		end, _ := psti.ParseDate(r.Content.SupportEnd)
+		r.KeepUntil = statement.KeepUntil(issued, end).Format(time.DateOnly)
+		r.IssuedAt, r.Status, r.Renderings = &now, statement.StatusIssued, nil
+		for _, x := range renderings {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO statement_renderings (statement_id, kind, media_type, sha256, data) VALUES ($1, $2, $3, $4, $5)`,
+				r.ID, x.Kind, x.MediaType, x.SHA256, x.Data); err != nil {
+				return nil, fmt.Errorf("store: unable to keep the %s rendering of statement %d: %w", x.Kind, r.ID, err)
+			}
+			r.Renderings = append(r.Renderings, statement.Rendering{Kind: x.Kind, MediaType: x.MediaType, SHA256: x.SHA256})
+		}
+		e, err := statement.Entry(r, supersedes)
+		if err != nil {
+			return nil, err
+		}
+		idx, err := db.appendLog(ctx, tx, e)
+		if err != nil {
+			return nil, err
+		}
+		r.LogIndex = &idx
+		r.Revision++
+		if _, err := tx.ExecContext(ctx, `UPDATE statements SET status = 'issued', issued_at = $1, keep_until = $2, log_index = $3, revision = $4, updated_at = $1 WHERE id = $5`,
+			now, r.KeepUntil, idx, r.Revision, r.ID); err != nil {
+			return nil, fmt.Errorf("store: unable to issue statement %d: %w", r.ID, err)
+		}
+		r.UpdatedAt = now
+		return &change{psti.ActionPublish, "statement", r.ID, nil, r}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// StatementRendering returns one rendering of an issued statement.
+func (db *DB) StatementRendering(ctx context.Context, id int64, kind string) (*statement.Rendering, error) {
+	x := &statement.Rendering{Kind: kind}
+	err := db.ro.QueryRowContext(ctx, `SELECT media_type, sha256, data FROM statement_renderings WHERE statement_id = $1 AND kind = $2`, id, kind).
+		Scan(&x.MediaType, &x.SHA256, &x.Data)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, psti.Errorf(psti.ENOTFOUND, "Statement %d has no %s rendering.", id, kind)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: unable to read the %s rendering of statement %d: %w", kind, id, err)
+	}
+	return x, nil
+}
+
+// Retention lists every issued statement with the last day it must be
+// kept, soonest first (PSTI-SOC-05).
+func (db *DB) Retention(ctx context.Context) ([]*statement.Record, error) {
+	rows, err := db.ro.QueryContext(ctx, `SELECT `+statementCols+` FROM statements WHERE status = 'issued' ORDER BY keep_until, id`)
+	if err != nil {
+		return nil, fmt.Errorf("store: unable to list statements: %w", err)
+	}
+	defer rows.Close()
+	var out []*statement.Record
+	for rows.Next() {
+		r, err := scanStatement(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: unable to list statements: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+var _ statement.Store = (*DB)(nil)
