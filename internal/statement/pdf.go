@@ -79,23 +79,23 @@ func RenderPDF(s *Statement, meta PDFMeta) ([]byte, error) {
 	pdf.SetSubject("Statement of compliance "+meta.ID+", version "+strconv.Itoa(meta.Version), true)
 	pdf.SetMargins(pdfMargin, pdfMargin, pdfMargin)
 	pdf.SetAutoPageBreak(true, pdfMargin+5)
-	addFonts(pdf)
+	enc := fontsFor(pdf, s, meta)
 	pdf.AliasNbPages("{nb}")
-	footer := fmt.Sprintf("Statement of compliance %s, version %d", meta.ID, meta.Version)
+	footer := enc(fmt.Sprintf("Statement of compliance %s, version %d", meta.ID, meta.Version))
 	pdf.SetFooterFunc(func() {
 		pdf.SetY(-pdfMargin)
 		pdf.SetFont(pdfFamily, "", 8.5)
 		pdf.SetTextColor(80, 80, 80)
 		pdf.CellFormat(0, 5, footer, "", 0, "L", false, 0, "")
-		pdf.CellFormat(0, 5, fmt.Sprintf("Page %d of {nb}", pdf.PageNo()), "", 0, "R", false, 0, "")
+		pdf.CellFormat(0, 5, enc(fmt.Sprintf("Page %d of {nb}", pdf.PageNo())), "", 0, "R", false, 0, "")
 		pdf.SetTextColor(0, 0, 0)
 	})
 	pdf.AddPage()
-	r := &pdfWriter{pdf: pdf}
+	r := &pdfWriter{pdf: pdf, enc: enc}
 
 	// Title, id and version.
 	pdf.SetFont(pdfFamily, "B", fontTitle)
-	pdf.MultiCell(0, 9, "Statement of compliance", "", "L", false)
+	pdf.MultiCell(0, 9, enc("Statement of compliance"), "", "L", false)
 	r.text(fmt.Sprintf("Statement %s, version %d", meta.ID, meta.Version))
 	r.text("Made under the Product Security and Telecommunications Infrastructure Act 2022 (Schedule 4 to the Security Requirements Regulations 2023).")
 
@@ -175,11 +175,32 @@ func RenderPDF(s *Statement, meta PDFMeta) ([]byte, error) {
 	return out.Bytes(), nil
 }
 
-// addFonts embeds the Go fonts (regular and bold), which cover Latin,
-// Latin Extended, Greek and Cyrillic, so that any name or address prints.
-func addFonts(pdf *fpdf.Fpdf) {
+// fontsFor embeds the Go fonts (regular and bold), which cover Latin,
+// Latin Extended, Greek and Cyrillic, so that any name or address prints,
+// and returns how to encode text for them: the fast simple fonts when the
+// document's characters fit (pdffont.go), otherwise fpdf's Unicode fonts.
+func fontsFor(pdf *fpdf.Fpdf, s *Statement, meta PDFMeta) func(string) string {
+	loadSimpleFonts()
+	if simpleErr == nil {
+		texts := []string{s.ProductType, s.Model, s.Place, s.Signatory.Name, s.Signatory.Function, meta.ID, meta.URL, "•"}
+		texts = append(texts, s.Batches...)
+		for _, ps := range [][]Party{s.Manufacturers, s.Representatives} {
+			for _, p := range ps {
+				texts = append(texts, p.Name, p.Address)
+			}
+		}
+		for _, c := range s.Claims {
+			for _, st := range c.Standards {
+				texts = append(texts, st.Number, st.Version, st.Provisions)
+			}
+		}
+		if e, ok := newEncoding(texts); ok && e.add(pdf, pdfFamily) == nil {
+			return e.text
+		}
+	}
 	pdf.AddUTF8FontFromBytes(pdfFamily, "", goregular.TTF)
 	pdf.AddUTF8FontFromBytes(pdfFamily, "B", gobold.TTF)
+	return func(s string) string { return s }
 }
 
 // claim is the declaration for Schedule 1 paragraph n (Validate has
@@ -208,6 +229,7 @@ func issuedText(s string) string {
 // pdfWriter lays out blocks of text that wrap and flow onto further pages.
 type pdfWriter struct {
 	pdf *fpdf.Fpdf
+	enc func(string) string
 }
 
 // room starts a new page unless h millimetres are left above the bottom
@@ -224,19 +246,19 @@ func (r *pdfWriter) heading(s string) {
 	r.room(8 + 3*pdfLine)
 	r.pdf.Ln(4)
 	r.pdf.SetFont(pdfFamily, "B", fontHead)
-	r.pdf.MultiCell(0, 7, s, "", "L", false)
+	r.pdf.MultiCell(0, 7, r.enc(s), "", "L", false)
 	r.pdf.Ln(1)
 }
 
 func (r *pdfWriter) label(s string) {
 	r.room(2 * pdfLine)
 	r.pdf.SetFont(pdfFamily, "B", fontBody)
-	r.pdf.MultiCell(0, pdfLine, s, "", "L", false)
+	r.pdf.MultiCell(0, pdfLine, r.enc(s), "", "L", false)
 }
 
 func (r *pdfWriter) text(s string) {
 	r.pdf.SetFont(pdfFamily, "", fontBody)
-	r.pdf.MultiCell(0, pdfLine, s, "", "L", false)
+	r.pdf.MultiCell(0, pdfLine, r.enc(s), "", "L", false)
 }
 
 func (r *pdfWriter) field(name, value string) {
@@ -247,8 +269,8 @@ func (r *pdfWriter) field(name, value string) {
 func (r *pdfWriter) bullet(s string) {
 	r.pdf.SetFont(pdfFamily, "", fontBody)
 	x := r.pdf.GetX()
-	r.pdf.CellFormat(5, pdfLine, "•", "", 0, "L", false, 0, "")
-	r.pdf.MultiCell(0, pdfLine, s, "", "L", false)
+	r.pdf.CellFormat(5, pdfLine, r.enc("•"), "", 0, "L", false, 0, "")
+	r.pdf.MultiCell(0, pdfLine, r.enc(s), "", "L", false)
 	r.pdf.SetX(x)
 }
 
@@ -273,7 +295,7 @@ func (r *pdfWriter) signature(sg Signatory) {
 	r.pdf.Line(x, y, x+80, y)
 	r.pdf.Ln(1)
 	r.pdf.SetFont(pdfFamily, "", 8.5)
-	r.pdf.MultiCell(0, 4.5, "Handwritten signature, where printed and signed by hand", "", "L", false)
+	r.pdf.MultiCell(0, 4.5, r.enc("Handwritten signature, where printed and signed by hand"), "", "L", false)
 	r.pdf.Ln(2)
 	r.text("Signed digitally: the PDF file of this statement carries the digital signature made for the manufacturer.")
 }
@@ -293,9 +315,9 @@ func (r *pdfWriter) publicPage(png []byte, url string) {
 	pdf.SetXY(x+pdfQR+5, y+2)
 	w := pageW - right - (x + pdfQR + 5)
 	pdf.SetFont(pdfFamily, "", fontBody)
-	pdf.MultiCell(w, pdfLine, "This statement, and any later version of it, is published at:", "", "L", false)
+	pdf.MultiCell(w, pdfLine, r.enc("This statement, and any later version of it, is published at:"), "", "L", false)
 	pdf.SetX(x + pdfQR + 5)
-	pdf.MultiCell(w, pdfLine, url, "", "L", false)
+	pdf.MultiCell(w, pdfLine, r.enc(url), "", "L", false)
 	if pdf.GetY() < y+pdfQR {
 		pdf.SetY(y + pdfQR)
 	}

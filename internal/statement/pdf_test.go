@@ -194,3 +194,47 @@ func BenchmarkRenderPDFParallel(b *testing.B) {
 	})
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "docs/s")
 }
+
+// TestRenderPDFManyCharacters: the fast fonts carry up to 129 characters
+// beyond ASCII per document; a statement with more (here Greek and
+// Cyrillic besides Polish) still prints every name, through fpdf's
+// Unicode fonts, while an ordinary one takes the fast path.
+func TestRenderPDFManyCharacters(t *testing.T) {
+	fast, err := RenderPDF(complete(), testMeta())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(fast, []byte("/Differences [127 /uni00DF")) {
+		t.Error("an ordinary statement did not take the fast fonts")
+	}
+	s := complete()
+	var greek, cyrillic []rune
+	for r := 'α'; r <= 'ω'; r++ {
+		greek = append(greek, r)
+	}
+	for r := 'а'; r <= 'я'; r++ {
+		cyrillic = append(cyrillic, r)
+	}
+	var latin []rune
+	for r := 'Ā'; r <= 'ſ'; r++ { // Latin Extended-A
+		latin = append(latin, r)
+	}
+	upper := strings.ToUpper(string(greek)) + " " + strings.ToUpper(string(cyrillic)) + "\n" + string(latin)
+	s.Representatives = append(s.Representatives,
+		Party{Name: "Αντιπρόσωπος ΑΕ", Address: string(greek) + "\n" + upper},
+		Party{Name: "Представитель ООО", Address: string(cyrillic)})
+	pdf, err := RenderPDF(s, testMeta())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(pdf, []byte("/Differences")) {
+		t.Error("more characters than the fast fonts hold, yet they were used")
+	}
+	// Long runs without spaces wrap anywhere: compare without white space.
+	flat := strings.Join(strings.Fields(pdftotext(t, pdf)), "")
+	for _, must := range []string{"Αντιπρόσωπος ΑΕ", "Представитель ООО", string(greek), string(cyrillic), string(latin), "Łódź", "Zoë Brontë"} {
+		if !strings.Contains(flat, strings.ReplaceAll(must, " ", "")) {
+			t.Errorf("the PDF text lacks %q", must)
+		}
+	}
+}
