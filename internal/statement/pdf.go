@@ -60,7 +60,13 @@ func RenderPDF(s *Statement, meta PDFMeta) ([]byte, error) {
 	if meta.Created.IsZero() {
 		return nil, errors.New("statement: unable to render the PDF: the creation time must be fixed")
 	}
-	qr, err := qrcode.Encode(meta.URL, qrcode.Medium, 256)
+	// Two pixels per module: the PDF scales it without blurring, and a
+	// small PNG keeps the QR code a small part of the rendering's cost.
+	code, err := qrcode.New(meta.URL, qrcode.Medium)
+	if err != nil {
+		return nil, fmt.Errorf("statement: unable to make the QR code: %w", err)
+	}
+	qr, err := code.PNG(-2)
 	if err != nil {
 		return nil, fmt.Errorf("statement: unable to make the QR code: %w", err)
 	}
