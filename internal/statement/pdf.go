@@ -1,0 +1,331 @@
+package statement
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"codeberg.org/go-pdf/fpdf"
+	qrcode "github.com/skip2/go-qrcode"
+	"golang.org/x/image/font/gofont/gobold"
+	"golang.org/x/image/font/gofont/goregular"
+
+	"github.com/psti/psti/internal/psti"
+)
+
+// PDFMeta is what a PDF rendering carries besides the statement itself.
+type PDFMeta struct {
+	// ID and Version identify the statement and its version.
+	ID      string
+	Version int
+	// URL is the statement's public page, printed in full and as a QR
+	// code.
+	URL string
+	// Created is the document's creation time, fixed by the caller so
+	// that the same statement always renders to the same bytes.
+	Created time.Time
+}
+
+// Page layout, in millimetres, on A4 portrait.
+const (
+	pdfMargin = 20.0
+	pdfLine   = 5.5 // line height of body text
+	pdfQR     = 32.0
+	fontBody  = 10.5
+	fontHead  = 12.5
+	fontTitle = 18.0
+	pdfFamily = "go"
+)
+
+// RenderPDF renders the printable copy of a statement of compliance: an
+// A4 document with every Schedule 4 field as text, the statement's id,
+// a QR code to its public page in addition to the full text, and a
+// visible signature block (PSTI-SOC-F1 to F8). A statement must accompany
+// the product, so the printable copy is always complete on its own. The
+// same statement and meta always give the same bytes. A statement that
+// fails Validate is refused.
+func RenderPDF(s *Statement, meta PDFMeta) ([]byte, error) {
+	if s == nil {
+		return nil, errors.New("statement: no statement to render")
+	}
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	if meta.ID == "" || meta.URL == "" || meta.Version < 1 {
+		return nil, errors.New("statement: unable to render the PDF: the statement id, version and public address are needed")
+	}
+	if meta.Created.IsZero() {
+		return nil, errors.New("statement: unable to render the PDF: the creation time must be fixed")
+	}
+	// Two pixels per module: the PDF scales it without blurring, and a
+	// small PNG keeps the QR code a small part of the rendering's cost.
+	code, err := qrcode.New(meta.URL, qrcode.Medium)
+	if err != nil {
+		return nil, fmt.Errorf("statement: unable to make the QR code: %w", err)
+	}
+	qr, err := code.PNG(-2)
+	if err != nil {
+		return nil, fmt.Errorf("statement: unable to make the QR code: %w", err)
+	}
+
+	pdf := fpdf.NewCustom(&fpdf.InitType{OrientationStr: "P", UnitStr: "mm", SizeStr: "A4"})
+	created := meta.Created.UTC()
+	pdf.SetCreationDate(created)
+	pdf.SetModificationDate(created)
+	pdf.SetCatalogSort(true)
+	pdf.SetCompression(false)
+	pdf.SetProducer("psti", false)
+	pdf.SetCreator("psti", false)
+	pdf.SetLang("en-GB")
+	pdf.SetTitle("Statement of compliance: "+s.ProductType+" "+s.Model, true)
+	pdf.SetAuthor(s.Manufacturers[0].Name, true)
+	pdf.SetSubject("Statement of compliance "+meta.ID+", version "+strconv.Itoa(meta.Version), true)
+	pdf.SetMargins(pdfMargin, pdfMargin, pdfMargin)
+	pdf.SetAutoPageBreak(true, pdfMargin+5)
+	enc := fontsFor(pdf, s, meta)
+	pdf.AliasNbPages("{nb}")
+	footer := enc(fmt.Sprintf("Statement of compliance %s, version %d", meta.ID, meta.Version))
+	pdf.SetFooterFunc(func() {
+		pdf.SetY(-pdfMargin)
+		pdf.SetFont(pdfFamily, "", 8.5)
+		pdf.SetTextColor(80, 80, 80)
+		pdf.CellFormat(0, 5, footer, "", 0, "L", false, 0, "")
+		pdf.CellFormat(0, 5, enc(fmt.Sprintf("Page %d of {nb}", pdf.PageNo())), "", 0, "R", false, 0, "")
+		pdf.SetTextColor(0, 0, 0)
+	})
+	pdf.AddPage()
+	r := &pdfWriter{pdf: pdf, enc: enc}
+
+	// Title, id and version.
+	pdf.SetFont(pdfFamily, "B", fontTitle)
+	pdf.MultiCell(0, 9, enc("Statement of compliance"), "", "L", false)
+	r.text(fmt.Sprintf("Statement %s, version %d", meta.ID, meta.Version))
+	r.text("Made under the Product Security and Telecommunications Infrastructure Act 2022 (Schedule 4 to the Security Requirements Regulations 2023).")
+
+	// PSTI-SOC-F1: the product and the batches it covers.
+	r.heading("Product")
+	r.field("Product type", s.ProductType)
+	r.field("Model", s.Model)
+	r.label("Batches covered")
+	for _, b := range s.Batches {
+		r.bullet(b)
+	}
+
+	// PSTI-SOC-F2: every manufacturer and authorised representative.
+	title := "Manufacturer"
+	if len(s.Manufacturers) > 1 {
+		title = "Manufacturers"
+	}
+	r.heading(title)
+	for _, m := range s.Manufacturers {
+		r.party(m)
+	}
+	if len(s.Representatives) > 0 {
+		title = "Authorised representative"
+		if len(s.Representatives) > 1 {
+			title = "Authorised representatives"
+		}
+		r.heading(title)
+		for _, m := range s.Representatives {
+			r.party(m)
+		}
+	}
+
+	// PSTI-SOC-F3, F4: the declaration.
+	r.heading("Declaration")
+	r.text(s.Declaration())
+
+	// PSTI-SOC-F4, F5: how each Schedule 1 requirement is met.
+	r.heading("Security requirements")
+	for _, par := range Paragraphs {
+		c := s.claim(par.Number)
+		r.label(par.Title)
+		switch c.Route {
+		case RouteRequirement:
+			r.text("Met: the product complies with this requirement of Schedule 1.")
+		case RouteDeemed:
+			r.text("Met by the deemed compliance conditions of Schedule 2, relying on:")
+			for _, st := range c.Standards {
+				line := fmt.Sprintf("%s, version %s, issued %s", st.Number, st.Version, issuedText(st.Issued))
+				if st.Provisions != "" {
+					line += "; provisions " + st.Provisions
+				}
+				r.bullet(line)
+			}
+		}
+	}
+
+	// PSTI-SOC-F6: the defined support period, never shortened (PSTI-DSP-05).
+	end, _ := psti.ParseDate(s.SupportEnd)
+	r.heading("Defined support period")
+	r.text("Security updates until at least " + psti.LongDate(end) + ".")
+
+	// PSTI-SOC-F8: place and date of issue.
+	issued, _ := psti.ParseDate(s.Issued)
+	r.heading("Place and date of issue")
+	r.text(s.Place + ", " + psti.LongDate(issued))
+
+	// PSTI-SOC-F7: the signatory, with room for a handwritten signature.
+	r.signature(s.Signatory)
+
+	// The public page, as a QR code beside its address in full.
+	r.publicPage(qr, meta.URL)
+
+	var out bytes.Buffer
+	if err := pdf.Output(&out); err != nil {
+		return nil, fmt.Errorf("statement: unable to render the PDF: %w", err)
+	}
+	return out.Bytes(), nil
+}
+
+// fontsFor embeds the Go fonts (regular and bold), which cover Latin,
+// Latin Extended, Greek and Cyrillic, so that any name or address prints,
+// and returns how to encode text for them: the fast simple fonts when the
+// document's characters fit (pdffont.go), otherwise fpdf's Unicode fonts.
+func fontsFor(pdf *fpdf.Fpdf, s *Statement, meta PDFMeta) func(string) string {
+	loadSimpleFonts()
+	if simpleErr == nil {
+		texts := []string{s.ProductType, s.Model, s.Place, s.Signatory.Name, s.Signatory.Function, meta.ID, meta.URL, "•"}
+		texts = append(texts, s.Batches...)
+		for _, ps := range [][]Party{s.Manufacturers, s.Representatives} {
+			for _, p := range ps {
+				texts = append(texts, p.Name, p.Address)
+			}
+		}
+		for _, c := range s.Claims {
+			for _, st := range c.Standards {
+				texts = append(texts, st.Number, st.Version, st.Provisions)
+			}
+		}
+		if e, ok := newEncoding(texts); ok && e.add(pdf, pdfFamily) == nil {
+			return e.text
+		}
+	}
+	pdf.AddUTF8FontFromBytes(pdfFamily, "", goregular.TTF)
+	pdf.AddUTF8FontFromBytes(pdfFamily, "B", gobold.TTF)
+	return func(s string) string { return s }
+}
+
+// claim is the declaration for Schedule 1 paragraph n (Validate has
+// checked that there is exactly one).
+func (s *Statement) claim(n int) Claim {
+	for _, c := range s.Claims {
+		if c.Paragraph == n {
+			return c
+		}
+	}
+	return Claim{}
+}
+
+// issuedText writes a standard's date of issue: "June 2020" or "1 June
+// 2020".
+func issuedText(s string) string {
+	if t, err := time.Parse("2006-01", s); err == nil && len(s) == 7 {
+		return t.Format("January 2006")
+	}
+	if t, err := psti.ParseDate(s); err == nil {
+		return psti.LongDate(t)
+	}
+	return s
+}
+
+// pdfWriter lays out blocks of text that wrap and flow onto further pages.
+type pdfWriter struct {
+	pdf *fpdf.Fpdf
+	enc func(string) string
+}
+
+// room starts a new page unless h millimetres are left above the bottom
+// margin, so that a block is not split from its heading.
+func (r *pdfWriter) room(h float64) {
+	_, pageH := r.pdf.GetPageSize()
+	_, _, _, bottom := r.pdf.GetMargins()
+	if r.pdf.GetY()+h > pageH-bottom {
+		r.pdf.AddPage()
+	}
+}
+
+func (r *pdfWriter) heading(s string) {
+	r.room(8 + 3*pdfLine)
+	r.pdf.Ln(4)
+	r.pdf.SetFont(pdfFamily, "B", fontHead)
+	r.pdf.MultiCell(0, 7, r.enc(s), "", "L", false)
+	r.pdf.Ln(1)
+}
+
+func (r *pdfWriter) label(s string) {
+	r.room(2 * pdfLine)
+	r.pdf.SetFont(pdfFamily, "B", fontBody)
+	r.pdf.MultiCell(0, pdfLine, r.enc(s), "", "L", false)
+}
+
+func (r *pdfWriter) text(s string) {
+	r.pdf.SetFont(pdfFamily, "", fontBody)
+	r.pdf.MultiCell(0, pdfLine, r.enc(s), "", "L", false)
+}
+
+func (r *pdfWriter) field(name, value string) {
+	r.label(name)
+	r.text(value)
+}
+
+func (r *pdfWriter) bullet(s string) {
+	r.pdf.SetFont(pdfFamily, "", fontBody)
+	x := r.pdf.GetX()
+	r.pdf.CellFormat(5, pdfLine, r.enc("•"), "", 0, "L", false, 0, "")
+	r.pdf.MultiCell(0, pdfLine, r.enc(s), "", "L", false)
+	r.pdf.SetX(x)
+}
+
+func (r *pdfWriter) party(p Party) {
+	r.label(p.Name)
+	r.text(strings.TrimSpace(p.Address))
+	r.pdf.Ln(2)
+}
+
+// signature draws the signature block: the signatory's name and function,
+// a line for a handwritten signature, and a note that the document is
+// signed digitally (PSTI-SOC-F7).
+func (r *pdfWriter) signature(sg Signatory) {
+	r.room(8 + 7*pdfLine + 14)
+	r.heading("Signature")
+	r.field("Signed by", sg.Name)
+	r.field("Function", sg.Function)
+	r.pdf.Ln(12)
+	x, y := r.pdf.GetX(), r.pdf.GetY()
+	r.pdf.SetDrawColor(0, 0, 0)
+	r.pdf.SetLineWidth(0.3)
+	r.pdf.Line(x, y, x+80, y)
+	r.pdf.Ln(1)
+	r.pdf.SetFont(pdfFamily, "", 8.5)
+	r.pdf.MultiCell(0, 4.5, r.enc("Handwritten signature, where printed and signed by hand"), "", "L", false)
+	r.pdf.Ln(2)
+	r.text("Signed digitally: the PDF file of this statement carries the digital signature made for the manufacturer.")
+}
+
+// publicPage places the QR code with the public address printed in full
+// beside it: the QR code is in addition to the text, never instead of it.
+func (r *pdfWriter) publicPage(png []byte, url string) {
+	r.room(8 + pdfQR + 4)
+	r.heading("Public page")
+	pdf := r.pdf
+	opt := fpdf.ImageOptions{ImageType: "PNG"}
+	pdf.RegisterImageOptionsReader("qr", opt, bytes.NewReader(png))
+	x, y := pdf.GetX(), pdf.GetY()
+	pdf.ImageOptions("qr", x, y, pdfQR, pdfQR, false, opt, 0, "")
+	left, _, right, _ := pdf.GetMargins()
+	pageW, _ := pdf.GetPageSize()
+	pdf.SetXY(x+pdfQR+5, y+2)
+	w := pageW - right - (x + pdfQR + 5)
+	pdf.SetFont(pdfFamily, "", fontBody)
+	pdf.MultiCell(w, pdfLine, r.enc("This statement, and any later version of it, is published at:"), "", "L", false)
+	pdf.SetX(x + pdfQR + 5)
+	pdf.MultiCell(w, pdfLine, r.enc(url), "", "L", false)
+	if pdf.GetY() < y+pdfQR {
+		pdf.SetY(y + pdfQR)
+	}
+	pdf.SetX(left)
+}

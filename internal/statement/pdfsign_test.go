@@ -1,0 +1,113 @@
+package statement
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// pdfsig runs poppler's pdfsig on a PDF and returns its report. It skips
+// when the tool is missing, unless under CI.
+func pdfsig(t *testing.T, doc []byte) string {
+	t.Helper()
+	bin, err := exec.LookPath("pdfsig")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("pdfsig (poppler-utils) is needed under CI: %v", err)
+		}
+		t.Skip("pdfsig (poppler-utils) is not installed")
+	}
+	in := filepath.Join(t.TempDir(), "signed.pdf")
+	if err := os.WriteFile(in, doc, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, _ := exec.Command(bin, in).CombinedOutput() // exits non-zero on an invalid signature
+	return string(out)
+}
+
+func signed(t testing.TB) []byte {
+	t.Helper()
+	key, err := SelfSigned("Acme Devices Ltd statements", "Acme Devices Ltd", keyNow, 365*24*time.Hour, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := RenderPDF(complete(), testMeta())
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := SignPDF(doc, key, "Zoë Brontë", "London", keyNow.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestSignPDF: the signed statement is reported valid by pdfsig, still
+// reads as the same text, and one changed byte of its content breaks the
+// signature (PSTI-SOC-F7).
+func TestSignPDF(t *testing.T) {
+	doc := signed(t)
+	rep := pdfsig(t, doc)
+	if !strings.Contains(rep, "Signature Validation: Signature is Valid.") {
+		t.Fatalf("pdfsig does not report the signature valid:\n%s", rep)
+	}
+	if !strings.Contains(rep, "Acme Devices Ltd statements") {
+		t.Errorf("pdfsig does not name the signer:\n%s", rep)
+	}
+	if got := pdftotext(t, doc); !strings.Contains(got, "Zoë Brontë") || !strings.Contains(got, "Security updates until at least 31 March 2030") {
+		t.Errorf("the signed PDF lost its text:\n%s", got)
+	}
+	// Change one byte of a page's text, inside the signed byte range.
+	i := bytes.Index(doc, []byte("/Producer"))
+	if i < 0 {
+		t.Fatal("no /Producer in the PDF")
+	}
+	bad := bytes.Clone(doc)
+	bad[i+len("/Producer (")] ^= 0x01
+	if rep := pdfsig(t, bad); strings.Contains(rep, "Signature is Valid.") {
+		t.Fatalf("pdfsig still reports a changed PDF valid:\n%s", rep)
+	}
+}
+
+// TestSignPDFRefusesExpiredKey: a key whose certificate has expired does
+// not sign.
+func TestSignPDFRefusesExpiredKey(t *testing.T) {
+	key, err := SelfSigned("x", "Acme", keyNow, 24*time.Hour, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := RenderPDF(complete(), testMeta())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := SignPDF(doc, key, "Zoë Brontë", "London", keyNow.Add(48*time.Hour)); err == nil {
+		t.Fatal("an expired key signed")
+	}
+}
+
+func BenchmarkRenderSignedPDF(b *testing.B) {
+	key, err := SelfSigned("Acme Devices Ltd statements", "Acme Devices Ltd", keyNow, 365*24*time.Hour, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	s, m := complete(), testMeta()
+	b.ReportAllocs()
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			doc, err := RenderPDF(s, m)
+			if err == nil {
+				_, err = SignPDF(doc, key, s.Signatory.Name, s.Place, keyNow.Add(time.Hour))
+			}
+			if err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "docs/s")
+}
