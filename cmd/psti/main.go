@@ -234,6 +234,7 @@ Exit status: 0 success, 1 the work failed, 2 the command line or input is unusab
 		migrateDataCmd(a),
 		passwordsCmd(a),
 		securitytxtCmd(a),
+		statementCmd(a),
 		logCmd(a),
 		verifyCmd(a),
 	)
