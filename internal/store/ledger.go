@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"strings"
@@ -17,10 +16,6 @@ import (
 	"github.com/psti/psti/internal/ledger"
 	"github.com/psti/psti/internal/psti"
 )
-
-// TileHeight is the height of the log's tiles (tlog tile paths
-// tile/8/L/NNN): 256 hashes, or 256 entries, a tile.
-const TileHeight = 8
 
 // logSigner is the key that signs checkpoints, once OpenLog has opened it.
 type logSigner struct {
@@ -250,15 +245,9 @@ func (db *DB) signCheckpoint(ctx context.Context, tx querier, s *logSigner, tree
 		return err
 	}
 	if current.id != s.id {
-		skey, err := ledger.Unseal(s.secret, current.sealed)
-		if err != nil {
-			return fmt.Errorf("%w: %w", ErrLogKey, err)
+		if s, err = current.open(s.secret); err != nil {
+			return err
 		}
-		signer, err := note.NewSigner(skey)
-		if err != nil {
-			return fmt.Errorf("store: the log's signing key is damaged: %w", err)
-		}
-		s = &logSigner{id: current.id, origin: current.origin, vkey: current.vkey, signer: signer, secret: s.secret}
 		db.log.Store(s)
 	}
 	c := ledger.Checkpoint{Origin: s.origin, Size: tree.Size(), Hash: tree.Root()}
@@ -326,15 +315,9 @@ func (db *DB) OpenLog(ctx context.Context, opt LogOptions) error {
 		} else if err != nil {
 			return nil, err
 		}
-		skey, err := ledger.Unseal(opt.Secret, k.sealed)
-		if err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrLogKey, err)
+		if s, err = k.open(opt.Secret); err != nil {
+			return nil, err
 		}
-		signer, err := note.NewSigner(skey)
-		if err != nil {
-			return nil, fmt.Errorf("store: the log's signing key is damaged: %w", err)
-		}
-		s = &logSigner{id: k.id, origin: k.origin, vkey: k.vkey, signer: signer, secret: opt.Secret}
 		if err := db.recordLate(ctx, tx); err != nil {
 			return nil, err
 		}
@@ -355,6 +338,19 @@ type storedKey struct {
 	id           int64
 	origin, vkey string
 	sealed       []byte
+}
+
+// open unseals the key with secret, ready to sign.
+func (k *storedKey) open(secret []byte) (*logSigner, error) {
+	skey, err := ledger.Unseal(secret, k.sealed)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrLogKey, err)
+	}
+	signer, err := note.NewSigner(skey)
+	if err != nil {
+		return nil, fmt.Errorf("store: the log's signing key is damaged: %w", err)
+	}
+	return &logSigner{id: k.id, origin: k.origin, vkey: k.vkey, signer: signer, secret: secret}, nil
 }
 
 func currentKey(ctx context.Context, q querier) (*storedKey, error) {
@@ -558,7 +554,7 @@ func (db *DB) logEntries(ctx context.Context, query string, args ...any) ([]ledg
 // signed checkpoint.
 func (db *DB) LogTile(ctx context.Context, path string) ([]byte, error) {
 	t, err := tlog.ParseTilePath(path)
-	if err != nil || t.H != TileHeight {
+	if err != nil || t.H != ledger.TileHeight {
 		return nil, psti.Errorf(psti.ENOTFOUND, "There is no such tile.")
 	}
 	_, c, err := db.LogCheckpoint(ctx)
@@ -568,15 +564,15 @@ func (db *DB) LogTile(ctx context.Context, path string) ([]byte, error) {
 	// Node k at tree level l is complete once the tree holds (k+1)<<l
 	// entries; a tile holds W such nodes at level L×8, and is served full,
 	// or partial only as wide as the tree is at that level.
-	shift := max(t.L, 0) * TileHeight
-	end := t.N<<TileHeight + int64(t.W)
-	if end<<shift > c.Size || (t.W != 1<<TileHeight && end != c.Size>>shift) {
+	shift := max(t.L, 0) * ledger.TileHeight
+	end := t.N<<ledger.TileHeight + int64(t.W)
+	if end<<shift > c.Size || (t.W != 1<<ledger.TileHeight && end != c.Size>>shift) {
 		return nil, psti.Errorf(psti.ENOTFOUND, "There is no such tile in the log of %d entries.", c.Size)
 	}
 	if t.L >= 0 {
 		return tlog.ReadTileData(t, hashReader{ctx, db.ro, &db.hashes})
 	}
-	from := t.N << TileHeight
+	from := t.N << ledger.TileHeight
 	rows, err := db.ro.QueryContext(ctx, `SELECT data FROM log_entries WHERE idx >= $1 AND idx < $2 ORDER BY idx`, from, from+int64(t.W))
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to read log entries: %w", err)
@@ -589,8 +585,7 @@ func (db *DB) LogTile(ctx context.Context, path string) ([]byte, error) {
 		if err := rows.Scan(&data); err != nil {
 			return nil, fmt.Errorf("store: unable to read log entries: %w", err)
 		}
-		out = binary.BigEndian.AppendUint16(out, uint16(len(data)))
-		out = append(out, data...)
+		out = ledger.AppendBundle(out, data)
 		n++
 	}
 	if err := rows.Err(); err != nil {
@@ -661,13 +656,9 @@ func (db *DB) RotateLogKey(ctx context.Context, a psti.Actor, secret []byte) (vk
 		if err != nil {
 			return nil, err
 		}
-		oldKey, err := ledger.Unseal(secret, old.sealed)
+		oldSigner, err := old.open(secret)
 		if err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrLogKey, err)
-		}
-		oldSigner, err := note.NewSigner(oldKey)
-		if err != nil {
-			return nil, fmt.Errorf("store: the log's signing key is damaged: %w", err)
+			return nil, err
 		}
 		skey, v, err := ledger.NewKey(old.origin, nil)
 		if err != nil {
@@ -679,10 +670,10 @@ func (db *DB) RotateLogKey(ctx context.Context, a psti.Actor, secret []byte) (vk
 		}
 		// The old key signs the log as it stands, so that every entry so
 		// far is covered by a checkpoint of the key that held it.
-		if err := db.signCheckpoint(ctx, tx, &logSigner{id: old.id, origin: old.origin, vkey: old.vkey, signer: oldSigner, secret: secret}, tree); err != nil {
+		if err := db.signCheckpoint(ctx, tx, oldSigner, tree); err != nil {
 			return nil, err
 		}
-		endorsement, err := ledger.Endorse(oldSigner, old.origin, v, tree.Size())
+		endorsement, err := ledger.Endorse(oldSigner.signer, old.origin, v, tree.Size())
 		if err != nil {
 			return nil, err
 		}
