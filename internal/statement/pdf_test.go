@@ -21,28 +21,40 @@ func testMeta() PDFMeta {
 	}
 }
 
-// pdftotext returns the text of a PDF as `pdftotext -layout` gives it. It
-// skips the test when the tool is missing, unless under CI, where the tool
-// must be there.
-func pdftotext(t *testing.T, pdf []byte) string {
+// poppler runs a poppler-utils tool on a PDF (written to a file, whose
+// path goes where args say "PDF") and returns what it printed and how it
+// exited. It skips the test when the tool is missing, unless under CI,
+// where the tool must be there.
+func poppler(t *testing.T, tool string, pdf []byte, args ...string) (string, error) {
 	t.Helper()
-	bin, err := exec.LookPath("pdftotext")
+	bin, err := exec.LookPath(tool)
 	if err != nil {
 		if os.Getenv("CI") == "true" {
-			t.Fatalf("pdftotext (poppler-utils) is needed under CI: %v", err)
+			t.Fatalf("%s (poppler-utils) is needed under CI: %v", tool, err)
 		}
-		t.Skip("pdftotext (poppler-utils) is not installed")
+		t.Skipf("%s (poppler-utils) is not installed", tool)
 	}
-	dir := t.TempDir()
-	in := filepath.Join(dir, "statement.pdf")
+	in := filepath.Join(t.TempDir(), "statement.pdf")
 	if err := os.WriteFile(in, pdf, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	out, err := exec.Command(bin, "-layout", "-enc", "UTF-8", in, "-").CombinedOutput()
+	for i, a := range args {
+		if a == "PDF" {
+			args[i] = in
+		}
+	}
+	out, err := exec.Command(bin, args...).CombinedOutput()
+	return string(out), err
+}
+
+// pdftotext returns the text of a PDF as `pdftotext -layout` gives it.
+func pdftotext(t *testing.T, pdf []byte) string {
+	t.Helper()
+	out, err := poppler(t, "pdftotext", pdf, "-layout", "-enc", "UTF-8", "PDF", "-")
 	if err != nil {
 		t.Fatalf("pdftotext: %v\n%s", err, out)
 	}
-	return string(out)
+	return out
 }
 
 // TestRenderPDFGolden: the printable statement carries every Schedule 4
