@@ -192,10 +192,10 @@ func describeEntry(e *ledger.Entry) string {
 	return kind
 }
 
-// plain writes a body that is not a page.
+// plain writes a body that is not a page (the security headers, nosniff
+// among them, are the middleware's).
 func (s *Server) plain(w http.ResponseWriter, contentType string, body []byte) {
 	w.Header().Set("Content-Type", contentType)
-	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Write(body)
 }
 

@@ -98,7 +98,7 @@ func TestLogServed(t *testing.T) {
 	}
 	for i := range last.Size {
 		st, data, h := fetch(t, fmt.Sprintf("%s/log/entries/%d", base, i))
-		if st != 200 || h.Get("Content-Type") != "application/json" || !strings.Contains(h.Get("Cache-Control"), "immutable") {
+		if st != 200 || h.Get("Content-Type") != "application/json" || !strings.Contains(h.Get("Cache-Control"), "immutable") || h.Get("X-Content-Type-Options") != "nosniff" {
 			t.Fatalf("entry %d: %d %v", i, st, h)
 		}
 		e, err := ledger.ParseEntry(data)
