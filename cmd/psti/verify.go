@@ -573,10 +573,7 @@ func writeChange(w io.Writer, ch support.Change) {
 	if ch.PeriodID != 0 {
 		what += fmt.Sprintf(" support period %d", ch.PeriodID)
 	}
-	end := ch.EndDate
-	if d, err := psti.ParseDate(ch.EndDate); err == nil {
-		end = psti.LongDate(d)
-	}
+	end := psti.DateText(ch.EndDate)
 	late := ""
 	if ch.Late {
 		late = " (recorded later)"

@@ -25,6 +25,21 @@ func LongDate(t time.Time) string {
 	return t.In(London).Format("2 January 2006")
 }
 
+// ShortDate writes the London date of t with the month shortened, for
+// narrow columns: "7 Dec 2026".
+func ShortDate(t time.Time) string {
+	return t.In(London).Format("2 Jan 2006")
+}
+
+// DateText spells out a calendar date written YYYY-MM-DD ("2030-03-31"
+// reads "31 March 2030"), and gives back anything else as it is written.
+func DateText(s string) string {
+	if t, err := ParseDate(s); err == nil {
+		return LongDate(t)
+	}
+	return s
+}
+
 // LongDateTime writes the London date and time of t, naming the clock in
 // use then: "7 December 2026, 14:05 GMT" in winter, "… BST" in summer.
 func LongDateTime(t time.Time) string {

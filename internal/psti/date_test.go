@@ -94,3 +94,16 @@ func TestDeadlineIsTheDayThatEndsAtLondonMidnight(t *testing.T) {
 		}
 	}
 }
+
+// TestDateText: a calendar date is spelled out; anything else is given
+// back as written; the short form keeps the London day.
+func TestDateText(t *testing.T) {
+	for in, want := range map[string]string{"2030-03-31": "31 March 2030", "2026-02-30": "2026-02-30", "until further notice": "until further notice", "": ""} {
+		if got := DateText(in); got != want {
+			t.Errorf("DateText(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if got := ShortDate(time.Date(2026, 6, 30, 23, 30, 0, 0, time.UTC)); got != "1 Jul 2026" {
+		t.Errorf("ShortDate at 00:30 BST on 1 July = %q", got)
+	}
+}

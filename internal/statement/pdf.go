@@ -226,10 +226,7 @@ func issuedText(s string) string {
 	if t, err := time.Parse("2006-01", s); err == nil && len(s) == 7 {
 		return t.Format("January 2006")
 	}
-	if t, err := psti.ParseDate(s); err == nil {
-		return psti.LongDate(t)
-	}
-	return s
+	return psti.DateText(s)
 }
 
 // pdfWriter lays out blocks of text that wrap and flow onto further pages.

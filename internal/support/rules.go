@@ -49,7 +49,7 @@ func Extend(p *Period, endDate, reason string, now time.Time) (Extension, error)
 				Message: shortened(p.EndDate, endDate),
 				Fields:  []psti.FieldError{{Field: "end_date", Message: shortened(p.EndDate, endDate)}}}
 		case endDate == p.EndDate:
-			pr.Add("end_date", "The period already ends on %s. An extension needs a later date.", dateText(endDate))
+			pr.Add("end_date", "The period already ends on %s. An extension needs a later date.", psti.DateText(endDate))
 		}
 	}
 	if err := pr.Err(); err != nil {
@@ -65,15 +65,8 @@ func Extend(p *Period, endDate, reason string, now time.Time) (Extension, error)
 // shortened explains the refusal of an earlier end date.
 func shortened(current, asked string) string {
 	// Short enough to be given whole in an API problem (200 bytes).
-	return "A published support period may be extended but never shortened (PSTI-DSP-05). This one runs until at least " + dateText(current) +
-		", so it cannot end on " + dateText(asked) + "."
-}
-
-func dateText(s string) string {
-	if t, err := psti.ParseDate(s); err == nil {
-		return psti.LongDate(t)
-	}
-	return s
+	return "A published support period may be extended but never shortened (PSTI-DSP-05). This one runs until at least " + psti.DateText(current) +
+		", so it cannot end on " + psti.DateText(asked) + "."
 }
 
 // CheckEdit checks an edit of a period, from before to after, and returns

@@ -98,18 +98,13 @@ type templates struct {
 
 var funcs = template.FuncMap{
 	"longDate":  func(t time.Time) string { return psti.LongDate(t) },
-	"shortDate": func(t time.Time) string { return t.In(psti.London).Format("2 Jan 2006") },
+	"shortDate": psti.ShortDate,
 	"dateTime":  func(t time.Time) string { return psti.LongDateTime(t) },
 	"deadline":  func(t time.Time) string { return psti.Deadline(t) },
 	"until":     untilText,
 	// formToken is a fresh one-time token for a form (see formtoken.go).
-	"formToken": newFormToken,
-	"dateOf": func(s string) string {
-		if t, err := psti.ParseDate(s); err == nil {
-			return psti.LongDate(t)
-		}
-		return s
-	},
+	"formToken":  newFormToken,
+	"dateOf":     psti.DateText,
 	"can":        func(u *auth.User, role string) bool { return u != nil && u.Role.Allows(auth.Role(role)) },
 	"lines":      func(s string) []string { return strings.Split(s, "\n") },
 	"count":      humanize.Comma,

@@ -497,7 +497,7 @@ func (s *Server) registerRegisterPages() {
 			vsec := section{Title: "Firmware and software versions", AddHref: fmt.Sprintf("/admin/versions/new?product_id=%d", p.ID), AddLabel: "Add a version",
 				Headers: []string{"Component", "Version", "Released"}, Empty: "No versions recorded yet."}
 			for _, v := range vs {
-				vsec.Rows = append(vsec.Rows, []cell{{Text: v.Component}, {Text: v.Version, Href: fmt.Sprintf("/admin/versions/%d", v.ID)}, {Text: dateText(v.ReleasedOn)}})
+				vsec.Rows = append(vsec.Rows, []cell{{Text: v.Component}, {Text: v.Version, Href: fmt.Sprintf("/admin/versions/%d", v.ID)}, {Text: psti.DateText(v.ReleasedOn)}})
 			}
 			periods, err := s.store.Periods(ctx, support.Filter{ProductID: p.ID})
 			if err != nil {
@@ -507,7 +507,7 @@ func (s *Server) registerRegisterPages() {
 			ssec := section{Title: "Security updates (support periods)", AddHref: fmt.Sprintf("/admin/products/%d/support", p.ID), AddLabel: "Support periods",
 				Headers: []string{"Covers", "Until at least", "Status"}, Empty: "No support period yet: the law asks you to publish one, with an end date."}
 			for _, x := range periods {
-				ssec.Rows = append(ssec.Rows, []cell{{Text: covers(x), Href: fmt.Sprintf("/admin/support-periods/%d", x.ID)}, {Text: dateText(x.EndDate)}, {Text: statusText(x, now)}})
+				ssec.Rows = append(ssec.Rows, []cell{{Text: covers(x), Href: fmt.Sprintf("/admin/support-periods/%d", x.ID)}, {Text: psti.DateText(x.EndDate)}, {Text: statusText(x, now)}})
 			}
 			bsec := section{Title: "Production batches", AddHref: fmt.Sprintf("/admin/batches/new?product_id=%d", p.ID), AddLabel: "Add a batch",
 				Headers: []string{"Batch", "Produced", "Quantity"}, Empty: "No batches recorded yet."}
@@ -542,7 +542,7 @@ func (s *Server) registerRegisterPages() {
 			out := make([][]cell, len(vs))
 			for i, v := range vs {
 				out[i] = []cell{{Text: names[v.ProductID], Href: fmt.Sprintf("/admin/products/%d", v.ProductID)}, {Text: v.Component},
-					{Text: v.Version, Href: fmt.Sprintf("/admin/versions/%d", v.ID), Muted: v.Archived()}, {Text: dateText(v.ReleasedOn)}}
+					{Text: v.Version, Href: fmt.Sprintf("/admin/versions/%d", v.ID), Muted: v.Archived()}, {Text: psti.DateText(v.ReleasedOn)}}
 			}
 			return out, nil
 		},
@@ -623,23 +623,16 @@ func firstLine(s string) string {
 	return line
 }
 
-func dateText(s string) string {
-	if t, err := psti.ParseDate(s); err == nil {
-		return psti.LongDate(t)
-	}
-	return s
-}
-
 func dateRange(from, to string) string {
 	switch {
 	case from == "" && to == "":
 		return ""
 	case to == "" || from == to:
-		return dateText(from)
+		return psti.DateText(from)
 	case from == "":
-		return "until " + dateText(to)
+		return "until " + psti.DateText(to)
 	}
-	return dateText(from) + " to " + dateText(to)
+	return psti.DateText(from) + " to " + psti.DateText(to)
 }
 
 func quantity(n int64) string {

@@ -64,7 +64,7 @@ type extensionView struct {
 func extensionViews(p *support.Period) []extensionView {
 	out := make([]extensionView, len(p.Extensions))
 	for i, e := range p.Extensions {
-		out[i] = extensionView{From: dateText(e.PreviousEndDate), To: dateText(e.EndDate), Reason: e.Reason, At: e.At, LogHref: logEntryPage(e.LogIndex)}
+		out[i] = extensionView{From: psti.DateText(e.PreviousEndDate), To: psti.DateText(e.EndDate), Reason: e.Reason, At: e.At, LogHref: logEntryPage(e.LogIndex)}
 	}
 	return out
 }
@@ -113,7 +113,7 @@ func decodePeriod(v url.Values, productID int64) (*support.Period, error) {
 
 // extendForm extends a published period.
 func extendForm(p *support.Period) *form {
-	end := dateField("end_date", "New end date", fmt.Sprintf("Later than %s.", dateText(p.EndDate)), "")
+	end := dateField("end_date", "New end date", fmt.Sprintf("Later than %s.", psti.DateText(p.EndDate)), "")
 	end.Required = true
 	return &form{Action: fmt.Sprintf("/admin/support-periods/%d/extend", p.ID), Submit: "Extend and publish now", Fields: []*field{
 		end,
@@ -196,7 +196,7 @@ func (s *Server) registerSupportPages() {
 			return
 		}
 		s.redirect(w, r, fmt.Sprintf("/admin/support-periods/%d", p.ID),
-			fmt.Sprintf("Published: security updates until at least %s. It is on the product's public page now, and can be extended but never shortened.", dateText(p.EndDate)))
+			fmt.Sprintf("Published: security updates until at least %s. It is on the product's public page now, and can be extended but never shortened.", psti.DateText(p.EndDate)))
 	})
 	s.page("POST /admin/support-periods/{id}/extend", auth.Editor, func(w http.ResponseWriter, r *http.Request, u *auth.User) {
 		current, ok := s.getPeriod(w, r)
@@ -216,7 +216,7 @@ func (s *Server) registerSupportPages() {
 			s.showPeriod(w, r, u, current, f, statusOf(psti.ErrorCode(err)))
 			return
 		}
-		s.redirect(w, r, fmt.Sprintf("/admin/support-periods/%d", p.ID), fmt.Sprintf("Extended: security updates until at least %s, published now.", dateText(p.EndDate)))
+		s.redirect(w, r, fmt.Sprintf("/admin/support-periods/%d", p.ID), fmt.Sprintf("Extended: security updates until at least %s, published now.", psti.DateText(p.EndDate)))
 	})
 	s.page("POST /admin/support-periods/{id}/delete", auth.Editor, func(w http.ResponseWriter, r *http.Request, u *auth.User) {
 		current, ok := s.getPeriod(w, r)
@@ -257,7 +257,7 @@ func (s *Server) showProductSupport(w http.ResponseWriter, r *http.Request, u *a
 	now := s.cfg.Clock.Now()
 	d := supportProductData{Product: p, Form: f, BackHref: fmt.Sprintf("/admin/products/%d", p.ID)}
 	for _, x := range ps {
-		d.Periods = append(d.Periods, periodRow{Href: fmt.Sprintf("/admin/support-periods/%d", x.ID), Covers: covers(x), Ends: dateText(x.EndDate), Status: statusText(x, now)})
+		d.Periods = append(d.Periods, periodRow{Href: fmt.Sprintf("/admin/support-periods/%d", x.ID), Covers: covers(x), Ends: psti.DateText(x.EndDate), Status: statusText(x, now)})
 		if x.Published() {
 			d.Public = "/products/" + p.Slug
 		}
@@ -272,7 +272,7 @@ func (s *Server) showPeriod(w http.ResponseWriter, r *http.Request, u *auth.User
 		return
 	}
 	now := s.cfg.Clock.Now()
-	d := supportPeriodData{Period: p, Product: pr, Covers: covers(p), Ends: dateText(p.EndDate), Status: statusText(p, now),
+	d := supportPeriodData{Period: p, Product: pr, Covers: covers(p), Ends: psti.DateText(p.EndDate), Status: statusText(p, now),
 		LogHref: logEntryPage(p.LogIndex), Extensions: extensionViews(p), Editor: u.Role.Allows(auth.Editor), Rule: support.ShortenRefused}
 	if p.Published() {
 		d.Public = "/products/" + pr.Slug
@@ -334,7 +334,7 @@ func (s *Server) reminders(ctx context.Context, window time.Duration, named bool
 		if err != nil {
 			return d, err
 		}
-		d.Ending = append(d.Ending, periodRow{Href: fmt.Sprintf("/admin/support-periods/%d", p.ID), Product: n, Covers: covers(p), Ends: dateText(p.EndDate)})
+		d.Ending = append(d.Ending, periodRow{Href: fmt.Sprintf("/admin/support-periods/%d", p.ID), Product: n, Covers: covers(p), Ends: psti.DateText(p.EndDate)})
 	}
 	ids, err := s.store.Unsupported(ctx, 200)
 	if err != nil {
@@ -408,9 +408,9 @@ func cleanQuery(q string) string {
 // that they ended, in words for a buyer.
 func endsText(p *support.Period, now time.Time) string {
 	if p.Ended(now) {
-		return "Security updates ended on " + dateText(p.EndDate) + "."
+		return "Security updates ended on " + psti.DateText(p.EndDate) + "."
 	}
-	return "Security updates until at least " + dateText(p.EndDate) + "."
+	return "Security updates until at least " + psti.DateText(p.EndDate) + "."
 }
 
 func (s *Server) productIndex(w http.ResponseWriter, r *http.Request, u *auth.User) {
@@ -527,7 +527,7 @@ func (s *Server) productPage(w http.ResponseWriter, r *http.Request, u *auth.Use
 		d.Identifiers = append(d.Identifiers, cell{Text: identifierNames[id.Scheme], Href: id.Value})
 	}
 	for _, x := range periods {
-		d.Periods = append(d.Periods, publicPeriodView{Models: x.Models, Until: dateText(x.EndDate), Ended: x.Ended(now), Notes: x.Notes,
+		d.Periods = append(d.Periods, publicPeriodView{Models: x.Models, Until: psti.DateText(x.EndDate), Ended: x.Ended(now), Notes: x.Notes,
 			FirstPublished: *x.FirstPublishedAt, LogHref: logEntryPage(x.LogIndex), Extensions: extensionViews(x)})
 	}
 	s.render(w, r, http.StatusOK, "product", &view{Title: b.Name + " " + p.Name + ": security updates", User: u, Data: d})
