@@ -25,15 +25,7 @@ func scanStatement(row interface{ Scan(...any) error }) (*statement.Record, erro
 	if err := json.Unmarshal([]byte(content), &r.Content); err != nil {
 		return nil, fmt.Errorf("store: statement %d cannot be read: %w", r.ID, err)
 	}
-	if supersedes.Valid {
-		r.Supersedes = &supersedes.Int64
-	}
-	if supersededBy.Valid {
-		r.SupersededBy = &supersededBy.Int64
-	}
-	if logIndex.Valid {
-		r.LogIndex = &logIndex.Int64
-	}
+	r.Supersedes, r.SupersededBy, r.LogIndex = nullIndex(supersedes), nullIndex(supersededBy), nullIndex(logIndex)
 	return r, nil
 }
 
@@ -111,6 +103,7 @@ func (db *DB) CreateStatement(ctx context.Context, a psti.Actor, r *statement.Re
 	})
 }
 
+// nullPtr is the column value of an optional id: the reverse of nullIndex.
 func nullPtr(p *int64) sql.NullInt64 {
 	if p == nil {
 		return sql.NullInt64{}
