@@ -314,3 +314,23 @@ func waitForLog(t *testing.T, s *server, want string) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestLogSecretRefused: the transparency log's key secret is checked
+// before anything is opened: on PostgreSQL one must be set, and one too
+// short is refused, by psti serve and psti log rotate-key alike (exit 2).
+func TestLogSecretRefused(t *testing.T) {
+	pg := "postgres://psti@127.0.0.1:1/psti" // never reached: refused first
+	t.Setenv("PSTI_LOG_SECRET", "")
+	t.Setenv("PSTI_LOG_SECRET_FILE", "")
+	for _, args := range [][]string{{"serve", "--addr", "127.0.0.1:0", "--database-url", pg}, {"log", "rotate-key", "--database-url", pg}} {
+		r := cli(t, args...)
+		wantExit(t, r, 2)
+		wantContains(t, "stderr", r.stderr, "PSTI_LOG_SECRET", "must be set on PostgreSQL")
+	}
+	t.Setenv("PSTI_LOG_SECRET", "too short")
+	for _, args := range [][]string{{"serve", "--addr", "127.0.0.1:0", "--database-url", pg}, {"log", "rotate-key", "--database-url", pg}} {
+		r := cli(t, args...)
+		wantExit(t, r, 2)
+		wantContains(t, "stderr", r.stderr, "PSTI_LOG_SECRET", "is 9 characters; it needs at least 16")
+	}
+}

@@ -207,15 +207,17 @@ Replace the key when it may have leaked, or as your key policy asks.`,
   PSTI_LOG_SECRET_FILE=/etc/psti/log.secret psti log rotate-key --database-url postgres://psti@db/psti`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, _ []string) error {
+			// The secret's settings first: a wrong one is refused before
+			// the database is opened.
+			secret, from, err := a.logSecret(false)
+			if err != nil {
+				return err
+			}
 			db, err := a.open(c.Context())
 			if err != nil {
 				return err
 			}
 			defer db.Close()
-			secret, from, err := a.logSecret(false)
-			if err != nil {
-				return err
-			}
 			vkey, err := db.RotateLogKey(c.Context(), cliActor, secret)
 			if err != nil {
 				if psti.ErrorCode(err) == psti.EINTERNAL {

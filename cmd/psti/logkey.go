@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/psti/psti/internal/psti"
 	"github.com/psti/psti/internal/store"
 )
 
@@ -30,22 +31,21 @@ const logSecretFile = "log-key.secret"
 // so each needs the same secret, and the database alone must not be
 // enough to sign.
 func (a *app) logSecret(create bool) ([]byte, string, error) {
+	var p problems
+	checkLogSecret(&p, a.databaseURL)
+	if err := p.err(); err != nil {
+		return nil, "", err
+	}
 	if s := os.Getenv("PSTI_LOG_SECRET"); s != "" {
-		if len(s) < 16 {
-			return nil, "", usagef("PSTI_LOG_SECRET is %d characters; it needs at least 16 (32 random bytes in hex is a good choice)", len(s))
-		}
 		return []byte(s), "PSTI_LOG_SECRET", nil
 	}
 	path := os.Getenv("PSTI_LOG_SECRET_FILE")
 	from := "PSTI_LOG_SECRET_FILE"
 	if path == "" {
+		// SQLite (checkLogSecret refuses PostgreSQL without a secret).
 		_, target, err := store.ParseURL(a.databaseURL)
 		if err != nil {
 			return nil, "", usagef("%v", err)
-		}
-		if !strings.HasPrefix(a.databaseURL, "sqlite:") {
-			return nil, "", usagef("On PostgreSQL, set PSTI_LOG_SECRET (or PSTI_LOG_SECRET_FILE) to a secret of at least 16 characters, the same for every server sharing the database. " +
-				"It seals the key that signs the transparency log, so that a copy of the database alone cannot sign. Make one with: openssl rand -hex 32")
 		}
 		path, from = filepath.Join(filepath.Dir(target), logSecretFile), "the file beside the database"
 		if create {
@@ -62,8 +62,8 @@ func (a *app) logSecret(create bool) ([]byte, string, error) {
 		return nil, "", fmt.Errorf("cannot read the transparency log's key secret: %w", err)
 	}
 	s := strings.TrimSpace(string(b))
-	if len(s) < 16 {
-		return nil, "", usagef("the transparency log's key secret in %s is %d characters; it needs at least 16", path, len(s))
+	if len(s) < psti.MinSecret {
+		return nil, "", usagef("the transparency log's key secret in %s is %d characters; it needs at least %d", path, len(s), psti.MinSecret)
 	}
 	return []byte(s), path, nil
 }
@@ -73,8 +73,8 @@ func (a *app) logSecret(create bool) ([]byte, string, error) {
 func checkLogSecret(p *problems, databaseURL string) {
 	secret, file := os.Getenv("PSTI_LOG_SECRET"), os.Getenv("PSTI_LOG_SECRET_FILE")
 	switch {
-	case secret != "" && len(secret) < 16:
-		p.add(setting{env: "PSTI_LOG_SECRET"}, "is %d characters; it needs at least 16 (32 random bytes in hex is a good choice: openssl rand -hex 32)", len(secret))
+	case secret != "" && len(secret) < psti.MinSecret:
+		p.add(setting{env: "PSTI_LOG_SECRET"}, "is %d characters; it needs at least %d (32 random bytes in hex is a good choice: openssl rand -hex 32)", len(secret), psti.MinSecret)
 	case secret == "" && file == "" && !strings.HasPrefix(databaseURL, "sqlite:"):
 		p.add(setting{env: "PSTI_LOG_SECRET"}, "must be set on PostgreSQL (or PSTI_LOG_SECRET_FILE): a secret of at least 16 characters, the same for every server sharing the database. "+
 			"It seals the key that signs the transparency log, so that a copy of the database alone cannot sign. Make one with: openssl rand -hex 32")
