@@ -2,11 +2,10 @@ package statement
 
 import (
 	"bytes"
-	"crypto/ed25519"
-	"crypto/rand"
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestJSONSigned: the JSON rendering is the same bytes every time, says
@@ -26,27 +25,41 @@ func TestJSONSigned(t *testing.T) {
 	if err := json.Unmarshal(doc, &d); err != nil || d.Format != JSONFormat || d.KeepUntil != "2036-12-06" || d.Manufacturers[1].Address != "ul. Piotrkowska 1\n90-001 Łódź\nPoland" {
 		t.Fatalf("document %+v: %v", d, err)
 	}
-	pub, priv, _ := ed25519.GenerateKey(rand.Reader)
-	jws, err := SignJSON(doc, priv, "statements-1")
+	now := time.Now()
+	signer, err := SelfSigned("Acme statements", "Acme Ltd", now, time.Hour, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jws, err := SignJSON(doc, signer)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if parts := strings.Split(jws, "."); len(parts) != 3 || parts[1] != "" {
 		t.Fatalf("not a detached compact JWS: %s", jws)
 	}
-	if err := VerifyJSON(doc, jws, pub); err != nil {
+	chain, err := VerifyJSON(doc, jws)
+	if err != nil {
 		t.Fatal(err)
+	}
+	if !chain[0].Equal(signer.Certificate()) {
+		t.Fatalf("the signature names %s, not its signer", chain[0].Subject)
 	}
 	for i := range doc {
 		changed := bytes.Clone(doc)
 		changed[i] ^= 1
-		if VerifyJSON(changed, jws, pub) == nil {
+		if _, err := VerifyJSON(changed, jws); err == nil {
 			t.Fatalf("byte %d changed, yet the signature verified", i)
 		}
 	}
-	other, _, _ := ed25519.GenerateKey(rand.Reader)
-	if err := VerifyJSON(doc, jws, other); err == nil {
-		t.Fatal("another key verified the signature")
+	// A JSON key certified by another signer does not pass as this one's.
+	other, _ := SelfSigned("Someone else", "Else Ltd", now, time.Hour, nil)
+	forged := &Signer{Key: signer.Key, Chain: signer.Chain, JSONKey: other.JSONKey, JSONCert: other.JSONCert}
+	fjws, _ := SignJSON(doc, forged)
+	if _, err := VerifyJSON(doc, fjws); err == nil {
+		t.Fatal("a JSON key another signer certified verified as this signer's")
+	}
+	if _, err := VerifyJSON(doc, "e30..AAAA"); err == nil {
+		t.Fatal("a signature without certificates verified")
 	}
 	bad := complete()
 	bad.Signatory.Name = ""

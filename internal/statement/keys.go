@@ -3,6 +3,7 @@ package statement
 import (
 	"crypto"
 	"crypto/ecdsa"
+	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
@@ -21,10 +22,16 @@ import (
 )
 
 // Signer is a manufacturer's signing identity for statements: a private
-// key and its certificate chain, the key's own certificate first.
+// key and its certificate chain, the key's own certificate first, which
+// sign the PDF rendering; and an Ed25519 key, certified by that key, which
+// signs the JSON rendering, so that both name the same signer.
 type Signer struct {
 	Key   crypto.Signer
 	Chain []*x509.Certificate
+	// JSONKey signs the JSON rendering (JWS, EdDSA); JSONCert is its
+	// certificate, issued by Key, valid as long as Chain[0].
+	JSONKey  ed25519.PrivateKey
+	JSONCert *x509.Certificate
 }
 
 // Certificate is the signer's own certificate.
@@ -69,14 +76,71 @@ func SelfSigned(commonName, organisation string, now time.Time, validFor time.Du
 	if err != nil {
 		return nil, err
 	}
-	return &Signer{Key: key, Chain: []*x509.Certificate{cert}}, nil
+	s := &Signer{Key: key, Chain: []*x509.Certificate{cert}}
+	return s, s.certifyJSONKey(random)
+}
+
+// certifyJSONKey makes the Ed25519 key that signs JSON renderings and has
+// the signer's key certify it, for the signer certificate's lifetime.
+func (s *Signer) certifyJSONKey(random io.Reader) error {
+	if random == nil {
+		random = rand.Reader
+	}
+	pub, priv, err := ed25519.GenerateKey(random)
+	if err != nil {
+		return fmt.Errorf("statement: unable to make a key: %w", err)
+	}
+	serial, err := rand.Int(random, new(big.Int).Lsh(big.NewInt(1), 127))
+	if err != nil {
+		return err
+	}
+	parent := s.Certificate()
+	tmpl := &x509.Certificate{
+		SerialNumber: serial,
+		Subject:      pkix.Name{CommonName: parent.Subject.CommonName + " (JSON statements)", Organization: parent.Subject.Organization},
+		NotBefore:    parent.NotBefore,
+		NotAfter:     parent.NotAfter,
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+	}
+	der, err := x509.CreateCertificate(random, tmpl, parent, pub, s.Key)
+	if err != nil {
+		return fmt.Errorf("statement: unable to certify the JSON key: %w", err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return err
+	}
+	s.JSONKey, s.JSONCert = priv, cert
+	return nil
+}
+
+// CertifiedBy checks that the signer certificate c issued the JSON key's
+// certificate jsonCert: the signature only, since the signer certificate
+// of a manufacturer is an end entity's, not a CA's.
+func CertifiedBy(jsonCert, c *x509.Certificate) error {
+	if err := c.CheckSignature(jsonCert.SignatureAlgorithm, jsonCert.RawTBSCertificate, jsonCert.Signature); err != nil {
+		return errors.New("statement: the JSON signing key is not certified by the signer's certificate")
+	}
+	if _, ok := jsonCert.PublicKey.(ed25519.PublicKey); !ok {
+		return errors.New("statement: the JSON signing key is not an Ed25519 key")
+	}
+	return nil
 }
 
 // ParseSigner reads a PEM private key (PKCS#8, or the older EC and RSA
 // forms) and a PEM certificate chain, the key's own certificate first. The
 // key must be ECDSA or RSA (what PDF signatures use) and must be the key of
-// the first certificate; each certificate must be issued by the next.
+// the first certificate; each certificate must be issued by the next. The
+// key then certifies a new Ed25519 key for JSON renderings.
 func ParseSigner(keyPEM, chainPEM []byte) (*Signer, error) {
+	s, err := parseSigner(keyPEM, chainPEM)
+	if err != nil {
+		return nil, err
+	}
+	return s, s.certifyJSONKey(nil)
+}
+
+func parseSigner(keyPEM, chainPEM []byte) (*Signer, error) {
 	block, _ := pem.Decode(keyPEM)
 	if block == nil {
 		return nil, errors.New("statement: the key file holds no PEM block")
@@ -192,8 +256,23 @@ func (s *Signer) Seal(secret []byte) ([]byte, error) {
 	for _, c := range s.Chain {
 		plain = append(plain, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})...)
 	}
+	if s.JSONKey == nil || s.JSONCert == nil {
+		return nil, errors.New("statement: unable to keep the key: it has no JSON signing key")
+	}
+	jsonDER, err := x509.MarshalPKCS8PrivateKey(s.JSONKey)
+	if err != nil {
+		return nil, fmt.Errorf("statement: unable to keep the key: %w", err)
+	}
+	plain = append(plain, pem.EncodeToMemory(&pem.Block{Type: jsonKeyBlock, Bytes: jsonDER})...)
+	plain = append(plain, pem.EncodeToMemory(&pem.Block{Type: jsonCertBlock, Bytes: s.JSONCert.Raw})...)
 	return psti.Seal(secret, sealPurpose, plain)
 }
+
+// PEM block types of the JSON key and its certificate in a sealed signer.
+const (
+	jsonKeyBlock  = "PSTI JSON PRIVATE KEY"
+	jsonCertBlock = "PSTI JSON CERTIFICATE"
+)
 
 // OpenSigner decrypts a signer sealed by Seal.
 func OpenSigner(secret, sealed []byte) (*Signer, error) {
@@ -201,5 +280,35 @@ func OpenSigner(secret, sealed []byte) (*Signer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return ParseSigner(plain, plain)
+	s, err := parseSigner(plain, plain)
+	if err != nil {
+		return nil, err
+	}
+	for rest := plain; ; {
+		var b *pem.Block
+		if b, rest = pem.Decode(rest); b == nil {
+			break
+		}
+		switch b.Type {
+		case jsonKeyBlock:
+			k, err := x509.ParsePKCS8PrivateKey(b.Bytes)
+			if err != nil {
+				return nil, fmt.Errorf("statement: the JSON signing key cannot be read: %w", err)
+			}
+			if ek, ok := k.(ed25519.PrivateKey); ok {
+				s.JSONKey = ek
+			}
+		case jsonCertBlock:
+			if s.JSONCert, err = x509.ParseCertificate(b.Bytes); err != nil {
+				return nil, fmt.Errorf("statement: the JSON signing key's certificate cannot be read: %w", err)
+			}
+		}
+	}
+	if s.JSONKey == nil || s.JSONCert == nil || !s.JSONKey.Public().(ed25519.PublicKey).Equal(s.JSONCert.PublicKey) {
+		return nil, errors.New("statement: the kept key has no usable JSON signing key")
+	}
+	if err := CertifiedBy(s.JSONCert, s.Certificate()); err != nil {
+		return nil, err
+	}
+	return s, nil
 }

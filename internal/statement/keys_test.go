@@ -79,6 +79,9 @@ func TestSignerSealed(t *testing.T) {
 	if back.Fingerprint() != s.Fingerprint() || !back.Key.Public().(*ecdsa.PublicKey).Equal(s.Key.Public()) {
 		t.Fatal("the signer changed on the way through")
 	}
+	if !back.JSONKey.Equal(s.JSONKey) || !back.JSONCert.Equal(s.JSONCert) || CertifiedBy(back.JSONCert, back.Certificate()) != nil {
+		t.Fatal("the JSON signing key changed on the way through")
+	}
 	if _, err := OpenSigner([]byte("another secret, long enough too"), sealed); !errors.Is(err, psti.ErrWrongSecret) {
 		t.Fatalf("a wrong secret: %v", err)
 	}
