@@ -84,6 +84,9 @@ func Active(keys []*SigningKey, now time.Time) *SigningKey {
 	return out
 }
 
+// is reports whether k and o are the same key.
+func (k *SigningKey) is(o *SigningKey) bool { return o != nil && k.ID == o.ID }
+
 // Status says, for a person, where the key stands at now among keys.
 func (k *SigningKey) Status(keys []*SigningKey, now time.Time) string {
 	switch {
@@ -93,7 +96,7 @@ func (k *SigningKey) Status(keys []*SigningKey, now time.Time) string {
 		return "Ended on " + psti.LongDate(k.NotAfter)
 	case now.Before(k.NotBefore):
 		return "Valid from " + psti.LongDateTime(k.NotBefore)
-	case Active(keys, now) == k:
+	case k.is(Active(keys, now)):
 		return "Signs statements"
 	}
 	return "Valid, not in use: a key added later signs"
@@ -115,7 +118,7 @@ func KeyWarning(keys []*SigningKey, now time.Time) string {
 		return ""
 	}
 	for _, k := range keys {
-		if k != a && k.ValidAt(a.NotAfter) {
+		if !k.is(a) && k.ValidAt(a.NotAfter) {
 			return "" // the next key is in place already
 		}
 	}

@@ -39,6 +39,9 @@ func TestActiveKey(t *testing.T) {
 	if s := newer.Status(keys, keyNow); s != "Signs statements" {
 		t.Errorf("the active key: %q", s)
 	}
+	if copied := *newer; copied.Status(keys, keyNow) != "Signs statements" {
+		t.Errorf("the active key, read again: %q", copied.Status(keys, keyNow))
+	}
 	if s := old.Status(keys, keyNow); !strings.Contains(s, "not in use") {
 		t.Errorf("an older valid key: %q", s)
 	}
