@@ -832,7 +832,13 @@ func richSource(t *testing.T) (string, *storetest.Seed, string) {
 		CVSS: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}); err != nil {
 		t.Fatal(err)
 	}
-	// An issued statement of compliance, with its renderings.
+	// A key to sign statements, and an issued statement of compliance,
+	// with its renderings.
+	if signer, err := statement.SelfSigned("Acme statements", "Acme Devices Ltd", time.Now(), 365*24*time.Hour, nil); err != nil {
+		t.Fatal(err)
+	} else if _, err := db.AddStatementKey(ctx, psti.System("test"), signer, ""); err != nil {
+		t.Fatal(err)
+	}
 	soc := &statement.Record{ProductID: seed.Product.ID, Content: storetest.StatementContent()}
 	if err := db.CreateStatement(ctx, psti.System("test"), soc); err != nil {
 		t.Fatal(err)
@@ -909,6 +915,16 @@ func checkMigrated(t *testing.T, src, dst string, seed *storetest.Seed, secret s
 		!p.Token.ExpiresAt.Equal(time.Date(2099, 1, 2, 0, 0, 0, 0, time.UTC)) {
 		db.Close()
 		t.Fatalf("the copied token: %+v %v", p, err)
+	}
+	// The statement signing key opens in the copy with the secret it was
+	// sealed under.
+	if err := db.OpenLog(ctx, store.LogOptions{Secret: []byte("the log key secret of the test")}); err != nil {
+		db.Close()
+		t.Fatal(err)
+	}
+	if s, err := db.StatementSigner(ctx, time.Now()); err != nil || s.JSONKey == nil {
+		db.Close()
+		t.Fatalf("the copied statement signing key: %v", err)
 	}
 	after, err := db.Counts(ctx)
 	db.Close()

@@ -19,12 +19,12 @@ func statementCmd(a *app) *cobra.Command {
 		Long: `Statements of compliance: the document that must accompany a connectable
 product made available in the UK (PSTI Act, section 9; its content is set by
 Schedule 4 of the Security Requirements Regulations).`,
-		Args: exactArgs(0, "a subcommand: sample"),
+		Args: exactArgs(0, "a subcommand: sample or key"),
 		RunE: func(c *cobra.Command, _ []string) error {
-			return usagef("psti statement needs a subcommand: sample")
+			return usagef("psti statement needs a subcommand: sample or key")
 		},
 	}
-	c.AddCommand(statementSampleCmd(a))
+	c.AddCommand(statementSampleCmd(a), statementKeyCmd(a))
 	return c
 }
 

@@ -45,6 +45,7 @@ const (
 	ActionPublish   = "publish"
 	ActionExtend    = "extend"
 	ActionDelete    = "delete" // only of drafts, which were never public
+	ActionRetire    = "retire" // a key that signs nothing more, kept
 )
 
 // AuditEntry is one line of the append-only audit trail: who changed which

@@ -131,7 +131,8 @@ func CertifiedBy(jsonCert, c *x509.Certificate) error {
 // forms) and a PEM certificate chain, the key's own certificate first. The
 // key must be ECDSA or RSA (what PDF signatures use) and must be the key of
 // the first certificate; each certificate must be issued by the next. The
-// key then certifies a new Ed25519 key for JSON renderings.
+// key then certifies a new Ed25519 key for JSON renderings. What is wrong
+// with either is an EINVALID error about the field "key" or "chain".
 func ParseSigner(keyPEM, chainPEM []byte) (*Signer, error) {
 	s, err := parseSigner(keyPEM, chainPEM)
 	if err != nil {
@@ -143,7 +144,7 @@ func ParseSigner(keyPEM, chainPEM []byte) (*Signer, error) {
 func parseSigner(keyPEM, chainPEM []byte) (*Signer, error) {
 	block, _ := pem.Decode(keyPEM)
 	if block == nil {
-		return nil, errors.New("statement: the key file holds no PEM block")
+		return nil, psti.FieldErrorf(psti.EINVALID, "key", "The key file holds no PEM block: give the private key as text that starts with -----BEGIN PRIVATE KEY-----.")
 	}
 	var key any
 	var err error
@@ -155,25 +156,25 @@ func parseSigner(keyPEM, chainPEM []byte) (*Signer, error) {
 	case "RSA PRIVATE KEY":
 		key, err = x509.ParsePKCS1PrivateKey(block.Bytes)
 	case "ENCRYPTED PRIVATE KEY":
-		return nil, errors.New("statement: the key is encrypted with a password; export it without one (psti encrypts it itself)")
+		return nil, psti.FieldErrorf(psti.EINVALID, "key", "The key is encrypted with a password: export it without one (psti encrypts it itself).")
 	default:
-		return nil, fmt.Errorf("statement: the key file holds a %q, not a private key", block.Type)
+		return nil, psti.FieldErrorf(psti.EINVALID, "key", "The key file holds a %q, not a private key.", block.Type)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("statement: the private key cannot be read: %w", err)
+		return nil, psti.FieldErrorf(psti.EINVALID, "key", "The private key cannot be read (%v).", err)
 	}
 	signer, ok := key.(crypto.Signer)
 	if !ok {
-		return nil, errors.New("statement: the private key cannot sign")
+		return nil, psti.FieldErrorf(psti.EINVALID, "key", "The private key cannot sign.")
 	}
 	switch k := key.(type) {
 	case *ecdsa.PrivateKey:
 	case *rsa.PrivateKey:
 		if k.N.BitLen() < 2048 {
-			return nil, fmt.Errorf("statement: the RSA key has %d bits; at least 2048 are needed", k.N.BitLen())
+			return nil, psti.FieldErrorf(psti.EINVALID, "key", "The RSA key has %d bits; at least 2048 are needed.", k.N.BitLen())
 		}
 	default:
-		return nil, fmt.Errorf("statement: a %T cannot sign PDF documents; use an ECDSA or RSA key", key)
+		return nil, psti.FieldErrorf(psti.EINVALID, "key", "A %T cannot sign PDF documents: use an ECDSA or RSA key.", key)
 	}
 	var chain []*x509.Certificate
 	for rest := chainPEM; ; {
@@ -187,19 +188,19 @@ func parseSigner(keyPEM, chainPEM []byte) (*Signer, error) {
 		}
 		c, err := x509.ParseCertificate(b.Bytes)
 		if err != nil {
-			return nil, fmt.Errorf("statement: certificate %d of the chain cannot be read: %w", len(chain)+1, err)
+			return nil, psti.FieldErrorf(psti.EINVALID, "chain", "Certificate %d of the chain cannot be read (%v).", len(chain)+1, err)
 		}
 		chain = append(chain, c)
 	}
 	if len(chain) == 0 {
-		return nil, errors.New("statement: the certificate file holds no certificate")
+		return nil, psti.FieldErrorf(psti.EINVALID, "chain", "The certificate file holds no certificate: give it as text that starts with -----BEGIN CERTIFICATE-----.")
 	}
 	if !publicKeysEqual(signer.Public(), chain[0].PublicKey) {
-		return nil, errors.New("statement: the private key is not the key of the first certificate: give the key's own certificate first")
+		return nil, psti.FieldErrorf(psti.EINVALID, "chain", "The private key is not the key of the first certificate: give the key's own certificate first, or the key that goes with this certificate.")
 	}
 	for i := 0; i+1 < len(chain); i++ {
 		if err := chain[i].CheckSignatureFrom(chain[i+1]); err != nil {
-			return nil, fmt.Errorf("statement: certificate %d of the chain is not issued by certificate %d: give the chain in order, the key's own certificate first", i+1, i+2)
+			return nil, psti.FieldErrorf(psti.EINVALID, "chain", "Certificate %d of the chain is not issued by certificate %d: give the chain in order, the key's own certificate first.", i+1, i+2)
 		}
 	}
 	return &Signer{Key: signer, Chain: chain}, nil
@@ -217,8 +218,10 @@ const ExpiryWarning = 90 * 24 * time.Hour
 // that is more than ExpiryWarning away. A statement signed before the end
 // still verifies afterwards, through the transparency log; a statement
 // cannot be issued with an ended certificate (CanSign).
-func (s *Signer) Expiry(now time.Time) string {
-	end := s.Certificate().NotAfter
+func (s *Signer) Expiry(now time.Time) string { return ExpiryText(s.Certificate().NotAfter, now) }
+
+// ExpiryText is Expiry for a certificate that ends at end.
+func ExpiryText(end, now time.Time) string {
 	switch {
 	case !now.Before(end):
 		return fmt.Sprintf("The certificate that signs statements ended on %s: statements cannot be issued until a new one is in place.", psti.LongDate(end))

@@ -20,7 +20,7 @@ import (
 
 var keyNow = time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
 
-func pemKey(t *testing.T, key any) []byte {
+func pemKey(t testing.TB, key any) []byte {
 	t.Helper()
 	der, err := x509.MarshalPKCS8PrivateKey(key)
 	if err != nil {

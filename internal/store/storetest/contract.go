@@ -72,6 +72,7 @@ func Run(t *testing.T, b Backend) {
 		{"LogKeys", testLogKeys},
 		{"LogReplicas", testLogReplicas},
 		{"Statements", testStatements},
+		{"StatementKeys", testStatementKeys},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
