@@ -86,6 +86,27 @@ type Store interface {
 	// Retention lists every issued statement, with the last day it must be
 	// kept, soonest first.
 	Retention(ctx context.Context) ([]*Record, error)
+	// Statements lists the statements f selects, newest first, without
+	// their renderings.
+	Statements(ctx context.Context, f Filter) ([]*Record, error)
+	// DeleteStatement deletes a draft; an issued statement is kept, and
+	// deleting it is refused (ECONFLICT) saying until when it is kept.
+	DeleteStatement(ctx context.Context, a Actor, id int64) error
+	// StatementByRendering finds the issued statement one of whose
+	// renderings has the given SHA-256 (hex), and which rendering it is;
+	// ENOTFOUND when none has.
+	StatementByRendering(ctx context.Context, sha256 string) (*Record, string, error)
+}
+
+// Actor is who changes a statement (psti.Actor).
+type Actor = psti.Actor
+
+// Filter selects statements; the zero value selects all.
+type Filter struct {
+	ProductID int64
+	Number    string // every version of one statement
+	Status    string // StatusDraft or StatusIssued
+	Limit     int    // at most this many; 0 for no limit
 }
 
 // Entry is the transparency log entry of an issued statement: its number,

@@ -266,3 +266,10 @@ func KeepUntil(issued, supportEnd time.Time) time.Time {
 	}
 	return tenYears
 }
+
+// KeptText says, for a person, that an issued statement is kept and until
+// when at least: why deleting it is refused (PSTI-SOC-05).
+func KeptText(r *Record) string {
+	return fmt.Sprintf("Statement %s version %d is issued, so it is kept: the law asks for it to be kept until at least %s (10 years from its issue, or the end of the support period it states if that is later), and psti never deletes it. Correct it with a new version instead.",
+		r.Number, r.Version, psti.DateText(r.KeepUntil))
+}

@@ -246,4 +246,77 @@ func (db *DB) Retention(ctx context.Context) ([]*statement.Record, error) {
 	return out, rows.Err()
 }
 
+// Statements lists the statements f selects, newest first.
+func (db *DB) Statements(ctx context.Context, f statement.Filter) ([]*statement.Record, error) {
+	q := `SELECT ` + statementCols + ` FROM statements WHERE 1 = 1`
+	var args []any
+	arg := func(cond string, v any) {
+		args = append(args, v)
+		q += fmt.Sprintf(" AND "+cond, len(args))
+	}
+	if f.ProductID != 0 {
+		arg("product_id = $%d", f.ProductID)
+	}
+	if f.Number != "" {
+		arg("number = $%d", f.Number)
+	}
+	if f.Status != "" {
+		arg("status = $%d", f.Status)
+	}
+	q += " ORDER BY id DESC"
+	if f.Limit > 0 {
+		args = append(args, f.Limit)
+		q += fmt.Sprintf(" LIMIT $%d", len(args))
+	}
+	rows, err := db.ro.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: unable to list statements: %w", err)
+	}
+	defer rows.Close()
+	var out []*statement.Record
+	for rows.Next() {
+		r, err := scanStatement(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: unable to list statements: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// DeleteStatement deletes a draft. An issued statement is refused with
+// the day until which it must be kept (PSTI-SOC-05): psti keeps it for
+// good, and the database refuses the deletion too.
+func (db *DB) DeleteStatement(ctx context.Context, a psti.Actor, id int64) error {
+	return db.write(ctx, a, func(tx *sql.Tx, now time.Time) (*change, error) {
+		r, err := db.statement(ctx, tx, id, db.dialect.forUpdate)
+		if err != nil {
+			return nil, err
+		}
+		if r.Status != statement.StatusDraft {
+			return nil, psti.Errorf(psti.ECONFLICT, "%s", statement.KeptText(r))
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM statements WHERE id = $1`, id); err != nil {
+			return nil, fmt.Errorf("store: unable to delete statement %d: %w", id, err)
+		}
+		return &change{psti.ActionDelete, "statement", id, r, nil}, nil
+	})
+}
+
+// StatementByRendering finds the issued statement with a rendering of
+// the given SHA-256.
+func (db *DB) StatementByRendering(ctx context.Context, sum string) (*statement.Record, string, error) {
+	var id int64
+	var kind string
+	err := db.ro.QueryRowContext(ctx, `SELECT statement_id, kind FROM statement_renderings WHERE sha256 = $1 ORDER BY statement_id LIMIT 1`, sum).Scan(&id, &kind)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, "", psti.Errorf(psti.ENOTFOUND, "No statement issued here has a copy with this content.")
+	}
+	if err != nil {
+		return nil, "", fmt.Errorf("store: unable to look the statement up: %w", err)
+	}
+	r, err := db.Statement(ctx, id)
+	return r, kind, err
+}
+
 var _ statement.Store = (*DB)(nil)

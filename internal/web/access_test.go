@@ -14,6 +14,7 @@ import (
 	"github.com/psti/psti/internal/passwords"
 	"github.com/psti/psti/internal/product"
 	"github.com/psti/psti/internal/psti"
+	"github.com/psti/psti/internal/statement"
 	"github.com/psti/psti/internal/store/storetest"
 	"github.com/psti/psti/internal/support"
 )
@@ -222,6 +223,18 @@ var access = []struct {
 	{"POST", "/admin/support-periods/{id}/delete", auth.Editor},
 	{"GET", "/products", auth.Public},
 	{"GET", "/products/{slug}", auth.Public},
+	{"GET", "/admin/statements", auth.Viewer},
+	{"GET", "/admin/statements/new", auth.Editor},
+	{"POST", "/admin/statements/new", auth.Editor},
+	{"GET", "/admin/statements/retention", auth.Viewer},
+	{"GET", "/admin/statements/{id}", auth.Viewer},
+	{"POST", "/admin/statements/{id}", auth.Editor},
+	{"POST", "/admin/statements/{id}/issue", auth.Editor},
+	{"POST", "/admin/statements/{id}/correct", auth.Editor},
+	{"POST", "/admin/statements/{id}/delete", auth.Editor},
+	{"GET", "/statements/{number}", auth.Public},
+	{"GET", "/statements/{number}/{version}", auth.Public},
+	{"GET", "/statements/{number}/{version}/{file}", auth.Public},
 }
 
 // TestAccess checks every route against every kind of caller: the
@@ -295,11 +308,15 @@ func TestAccess(t *testing.T) {
 	if _, err := e.db.PublishPeriod(ctx, psti.System("test"), period.ID, 0); err != nil {
 		t.Fatal(err)
 	}
+	soc := &statement.Record{ProductID: seed.Product.ID}
+	if err := e.db.CreateStatement(ctx, psti.System("test"), soc); err != nil {
+		t.Fatal(err)
+	}
 	invs, err := e.db.Invitations(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ids := map[string]int64{"support-periods": period.ID, "invitations": invs[0].ID, "organisations": seed.Org.ID, "manufacturers": seed.Makers[0].ID, "brands": seed.Brand.ID,
+	ids := map[string]int64{"statements": soc.ID, "support-periods": period.ID, "invitations": invs[0].ID, "organisations": seed.Org.ID, "manufacturers": seed.Makers[0].ID, "brands": seed.Brand.ID,
 		"products": seed.Product.ID, "versions": v.ID, "batches": b.ID, "password-audits": run.ID, "reports": rep.ID, "users": spare.ID, "tokens": spareToken.ID}
 
 	path := func(pattern string) string {
@@ -309,7 +326,8 @@ func TestAccess(t *testing.T) {
 		p := strings.ReplaceAll(pattern, "{$}", "")
 		p = strings.ReplaceAll(p, "{code}", "not-a-real-setup-code")
 		p = strings.ReplaceAll(p, "{aid}", fmt.Sprint(rep.Attachments[0].ID))
-		p = strings.NewReplacer("{tracking}", "ACME-2026-0001", "{year}", "2026", "{file}", "index.txt", "{slug}", seed.Product.Slug).Replace(p)
+		p = strings.NewReplacer("{tracking}", "ACME-2026-0001", "{year}", "2026", "{file}", "index.txt", "{slug}", seed.Product.Slug,
+			"{number}", soc.Number, "{version}", "1").Replace(p)
 		if strings.Contains(p, "{id}") {
 			var id int64
 			for kind, n := range ids {

@@ -26,6 +26,7 @@ import (
 	"github.com/psti/psti/internal/disclosure"
 	"github.com/psti/psti/internal/product"
 	"github.com/psti/psti/internal/psti"
+	"github.com/psti/psti/internal/statement"
 	"github.com/psti/psti/internal/store/storetest"
 	"github.com/psti/psti/internal/web"
 )
@@ -332,6 +333,11 @@ type installation struct {
 	setup    string  // an unused setup link's code
 	slug     string  // the slug of a product with a published, extended support period
 	draft    int64   // a draft support period
+	// statements are an issued statement, its issued correction, a
+	// complete draft correcting that, and an incomplete draft; all but
+	// the last are versions of statementNumber.
+	statements      []int64
+	statementNumber string
 }
 
 // newInstallation seeds an installation through the API, as its staff and
@@ -421,6 +427,35 @@ func newInstallation(t *testing.T) *installation {
 	e.mustJSON("POST", "/api/v1/support-periods", map[string]any{"product_id": other.ID, "end_date": "2029-12-31"}, &draft)
 	in.draft = draft.ID
 
+	// A statement of compliance, issued and corrected; a correction of
+	// the correction that is a complete draft; and a draft that lacks
+	// most of what it needs.
+	signer, err := statement.SelfSigned("Acme Devices Ltd statements", "Acme Devices Ltd", time.Now(), 365*24*time.Hour, nil)
+	must(t, err)
+	_, err = e.db.AddStatementKey(ctx, psti.System("test"), signer, "test key")
+	must(t, err)
+	svc := &statement.Service{Store: e.db, Records: e.db, Signer: e.db.StatementSigner, Clock: psti.SystemClock{}, BaseURL: "http://psti.test"}
+	req := statement.Request{ProductID: s.Product.ID, BatchIDs: []int64{batch.ID},
+		Representatives: []statement.Party{{Name: "Vertreter GmbH", Address: "Hauptstraße 5\n10115 Berlin"}},
+		Claims: []statement.Claim{{Paragraph: 1, Route: statement.RouteRequirement},
+			{Paragraph: 2, Route: statement.RouteDeemed, Standards: []statement.Standard{{Number: "ETSI EN 303 645", Version: "V2.1.1", Issued: "2020-06", Provisions: "5.2-1"}}},
+			{Paragraph: 3, Route: statement.RouteRequirement}},
+		Signatory: statement.Signatory{Name: "Zoë Brontë", Function: "Head of Product Security"}, Place: "London",
+		Issued: time.Now().In(psti.London).Format(time.DateOnly)}
+	soc, _, err := svc.Create(ctx, psti.System("test"), req)
+	must(t, err)
+	_, err = svc.Issue(ctx, psti.System("test"), soc.ID)
+	must(t, err)
+	second, err := svc.Correct(ctx, psti.System("test"), soc.ID)
+	must(t, err)
+	_, err = svc.Issue(ctx, psti.System("test"), second.ID)
+	must(t, err)
+	third, err := svc.Correct(ctx, psti.System("test"), second.ID)
+	must(t, err)
+	empty, _, err := svc.Create(ctx, psti.System("test"), statement.Request{ProductID: other.ID})
+	must(t, err)
+	in.statements, in.statementNumber = []int64{soc.ID, second.ID, third.ID, empty.ID}, soc.Number
+
 	// The organisation's colour and logo, as the public sees them.
 	s.Org.BrandColour = "#5a2d82"
 	must(t, e.db.UpdateOrganisation(ctx, psti.System("test"), s.Org))
@@ -471,6 +506,7 @@ var notPages = map[string]string{
 	"/log/keys":                                "key list, JSON",
 	"/log/entries/{index}":                     "log entry, JSON",
 	"/log/tile/{path...}":                      "log tile, bytes",
+	"/statements/{number}/{version}/{file}":    "a statement's kept copies, byte for byte",
 }
 
 // pageVisits says where to look for every page route: the paths that show
@@ -497,6 +533,18 @@ func (in *installation) pageVisits(t *testing.T, routes []web.Route) (public, ad
 			return []string{fmt.Sprintf("/admin/support-periods/%d", in.ids["support-periods"]), fmt.Sprintf("/admin/support-periods/%d", in.draft)}
 		case "/admin/support-periods":
 			return []string{"/admin/support-periods", "/admin/support-periods?window=3650"}
+		case "/admin/statements/{id}":
+			var out []string
+			for _, id := range in.statements {
+				out = append(out, fmt.Sprintf("/admin/statements/%d", id))
+			}
+			return out
+		case "/admin/statements/new":
+			return []string{fmt.Sprintf("/admin/statements/new?product=%d", in.seed.Product.ID)}
+		case "/statements/{number}":
+			return []string{"/statements/" + in.statementNumber}
+		case "/statements/{number}/{version}":
+			return []string{"/statements/" + in.statementNumber + "/1", "/statements/" + in.statementNumber + "/2"}
 		case "/admin/reports/{id}/advisory":
 			// A draft for a report being investigated; a revision of the
 			// published one.

@@ -333,5 +333,6 @@ func (s *Server) registerPages() {
 	s.registerReportPages()
 	s.registerAdvisoryPages()
 	s.registerSupportPages()
+	s.registerStatementPages()
 	s.registerLog()
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/psti/psti/internal/auth"
 	"github.com/psti/psti/internal/product"
 	"github.com/psti/psti/internal/psti"
+	"github.com/psti/psti/internal/statement"
 	"github.com/psti/psti/internal/support"
 )
 
@@ -467,9 +468,8 @@ type productPageData struct {
 	Vendor      string
 	Identifiers []cell // what each code is, and the code
 	Periods     []publicPeriodView
-	// Statement is the address of the product's statement of compliance,
-	// "" while it has none (see statementOf).
-	Statement string
+	// Statements are the product's current statements of compliance.
+	Statements []cell
 }
 
 // identifierNames says what each kind of product code is, for a buyer.
@@ -477,12 +477,22 @@ var identifierNames = map[string]string{
 	product.SchemeGTIN: "Barcode number (GTIN)", product.SchemeSKU: "Shop code (SKU)", product.SchemeMPN: "Manufacturer part number", product.SchemeOther: "Other code",
 }
 
-// statementOf returns the address of a product's statement of compliance,
-// or "" when it has none. No statement is issued yet: statements of
-// compliance are a capability still to come (DESIGN.md, statement/), and
-// this is where the product page will learn of one. Until then the page
-// shows no link rather than one that leads nowhere.
-func (s *Server) statementOf(context.Context, *product.Product) string { return "" }
+// statementsOf lists the current issued statements of compliance of a
+// product, newest first: each names the batches it covers.
+func (s *Server) statementsOf(ctx context.Context, p *product.Product) ([]cell, error) {
+	recs, err := s.store.Statements(ctx, statement.Filter{ProductID: p.ID, Status: statement.StatusIssued, Limit: maxListed})
+	if err != nil {
+		return nil, err
+	}
+	var out []cell
+	for _, r := range recs {
+		if r.SupersededBy == nil {
+			out = append(out, cell{Text: fmt.Sprintf("Statement %s (batches %s)", r.Number, strings.Join(r.Content.Batches, ", ")),
+				Href: fmt.Sprintf("/statements/%s/%d", r.Number, r.Version)})
+		}
+	}
+	return out, nil
+}
 
 func validSlug(s string) bool {
 	return s != "" && len(s) <= 100 && strings.Trim(s, "abcdefghijklmnopqrstuvwxyz0123456789-") == ""
@@ -522,7 +532,12 @@ func (s *Server) productPage(w http.ResponseWriter, r *http.Request, u *auth.Use
 		return
 	}
 	now := s.cfg.Clock.Now()
-	d := productPageData{Product: p, Brand: b.Name, Vendor: o.LegalName, Statement: s.statementOf(ctx, p)}
+	statements, err := s.statementsOf(ctx, p)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	d := productPageData{Product: p, Brand: b.Name, Vendor: o.LegalName, Statements: statements}
 	for _, id := range p.Identifiers {
 		d.Identifiers = append(d.Identifiers, cell{Text: identifierNames[id.Scheme], Href: id.Value})
 	}

@@ -28,6 +28,7 @@ import (
 	"github.com/psti/psti/internal/passwords"
 	"github.com/psti/psti/internal/product"
 	"github.com/psti/psti/internal/psti"
+	"github.com/psti/psti/internal/statement"
 	"github.com/psti/psti/internal/support"
 )
 
@@ -44,6 +45,10 @@ type Store interface {
 	disclosure.Store
 	disclosure.AdvisoryStore
 	support.Store
+	statement.Store
+	// StatementSigner returns the key that signs statements at now (see
+	// store.DB.StatementSigner).
+	StatementSigner(ctx context.Context, now time.Time) (*statement.Signer, error)
 	// SetLogo and Logo keep the organisation's logo (see store.DB.SetLogo).
 	SetLogo(ctx context.Context, a psti.Actor, orgID int64, data []byte) error
 	Logo(ctx context.Context, orgID int64) (contentType string, data []byte, err error)
@@ -99,25 +104,26 @@ type Route struct {
 
 // Server serves psti over HTTP.
 type Server struct {
-	cfg      Config
-	base     *url.URL
-	store    Store
-	auth     *auth.Service
-	log      *slog.Logger
-	mux      *http.ServeMux
-	api      huma.API
-	sessions *scs.SessionManager
-	pages    *templates
-	metrics  *metrics
-	routes   []Route
-	handler  http.Handler
-	audits   *passwords.Runner
-	reports  *disclosure.Service
-	hsts     string   // the Strict-Transport-Security header, or ""
-	intake   *limiter // security reports and replies, per address
-	lookups  *limiter // receipt look-ups, per address
-	attached *quota   // attachment bytes, per address and day
-	writable probe    // the last write check, for /readyz
+	cfg        Config
+	base       *url.URL
+	store      Store
+	auth       *auth.Service
+	log        *slog.Logger
+	mux        *http.ServeMux
+	api        huma.API
+	sessions   *scs.SessionManager
+	pages      *templates
+	metrics    *metrics
+	routes     []Route
+	handler    http.Handler
+	audits     *passwords.Runner
+	reports    *disclosure.Service
+	statements *statement.Service
+	hsts       string   // the Strict-Transport-Security header, or ""
+	intake     *limiter // security reports and replies, per address
+	lookups    *limiter // receipt look-ups, per address
+	attached   *quota   // attachment bytes, per address and day
+	writable   probe    // the last write check, for /readyz
 	// logProblems is what the transparency log's self-check found wrong.
 	logProblems atomic.Pointer[[]string]
 }
@@ -195,6 +201,7 @@ func New(cfg Config, st Store, svc *auth.Service) (*Server, error) {
 		cfg.Audits.Clock = cfg.Clock
 	}
 	s.audits = passwords.NewRunner(st, cfg.Audits)
+	s.statements = &statement.Service{Store: st, Records: st, Signer: st.StatementSigner, Clock: cfg.Clock, BaseURL: base.String()}
 	s.reports = &disclosure.Service{Store: st, Register: st, Users: st, Clock: cfg.Clock, BaseURL: base.String()}
 	s.attached = newQuota(cfg.AttachmentsPerAddress)
 	if cfg.IntakeRate > 0 {

@@ -1,0 +1,148 @@
+package statement
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"time"
+
+	"github.com/psti/psti/internal/psti"
+)
+
+// Service makes, issues and corrects statements from psti's records, for
+// the web pages and the API alike: they read requests and show answers;
+// the rules are here and in the store.
+type Service struct {
+	Store   Store
+	Records Records
+	// Signer returns the signing identity valid at now (store.DB's
+	// StatementSigner).
+	Signer func(ctx context.Context, now time.Time) (*Signer, error)
+	Clock  psti.Clock
+	// BaseURL is the installation's public address: each version's page
+	// is BaseURL/statements/NUMBER/VERSION.
+	BaseURL string
+}
+
+// URL is the public page of one version of a statement, which its PDF
+// prints in full and as a QR code.
+func (sv *Service) URL(number string, version int) string {
+	return fmt.Sprintf("%s/statements/%s/%d", sv.BaseURL, url.PathEscape(number), version)
+}
+
+// Create saves a new draft built from req. It is saved even when fields
+// are missing, so that nothing typed is lost; problems lists every one,
+// field by field, which issuing would refuse. err is for a draft that
+// cannot be saved at all (no such product).
+func (sv *Service) Create(ctx context.Context, a psti.Actor, req Request) (r *Record, problems []psti.FieldError, err error) {
+	s, problems, err := sv.build(ctx, req)
+	if err != nil {
+		return nil, nil, err
+	}
+	r = &Record{ProductID: req.ProductID, Content: *s}
+	if err := sv.Store.CreateStatement(ctx, a, r); err != nil {
+		return nil, nil, err
+	}
+	return r, problems, nil
+}
+
+// Update rebuilds draft id from req: the product's records as they are
+// now, and what the person chose. revision, when not 0, must be the
+// draft's current one.
+func (sv *Service) Update(ctx context.Context, a psti.Actor, id, revision int64, req Request) (*Record, []psti.FieldError, error) {
+	cur, err := sv.Store.Statement(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	if cur.Status != StatusDraft {
+		return nil, nil, psti.Errorf(psti.ECONFLICT, "Statement %s version %d is issued: it never changes. Correct it with a new version instead.", cur.Number, cur.Version)
+	}
+	req.ProductID = cur.ProductID
+	s, problems, err := sv.build(ctx, req)
+	if err != nil {
+		return nil, nil, err
+	}
+	r := &Record{ID: id, Content: *s, Revision: revision}
+	if err := sv.Store.UpdateStatement(ctx, a, r); err != nil {
+		return nil, nil, err
+	}
+	out, err := sv.Store.Statement(ctx, id)
+	return out, problems, err
+}
+
+// build makes a statement from req and says what it still lacks.
+func (sv *Service) build(ctx context.Context, req Request) (*Statement, []psti.FieldError, error) {
+	s, err := Build(ctx, sv.Records, req)
+	if s == nil {
+		return nil, nil, err
+	}
+	if err != nil && psti.ErrorCode(err) != psti.EINVALID {
+		return nil, nil, err
+	}
+	return s, psti.ErrorFields(err), nil
+}
+
+// Problems lists what a draft lacks before it can be issued, field by
+// field; none for an issued statement.
+func (sv *Service) Problems(r *Record) []psti.FieldError {
+	if r.Status != StatusDraft {
+		return nil
+	}
+	return psti.ErrorFields(sv.check(&r.Content))
+}
+
+// check is Validate, and a date of issue that is not in the future.
+func (sv *Service) check(s *Statement) error {
+	err := s.Validate()
+	issued, perr := psti.ParseDate(s.Issued)
+	// The end of today in London: a date of issue from then on is
+	// tomorrow's or later.
+	endOfToday := psti.EndOfDay(sv.Clock.Now().In(psti.London))
+	if perr == nil && !issued.Before(endOfToday) {
+		err = addProblem(err, psti.FieldError{Field: "issued", Message: fmt.Sprintf(
+			"The date of issue (%s) is in the future: issue the statement on that day, or give today's date.", psti.LongDate(issued))})
+	}
+	return err
+}
+
+// Issue renders draft id, signs it with the signing key valid now and
+// issues it: from then on it never changes, and the transparency log
+// names every rendering's SHA-256. Every missing or inconsistent field is
+// refused at once (EINVALID, field by field).
+func (sv *Service) Issue(ctx context.Context, a psti.Actor, id int64) (*Record, error) {
+	r, err := sv.Store.Statement(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if r.Status != StatusDraft {
+		return nil, psti.Errorf(psti.ECONFLICT, "Statement %s version %d is issued already.", r.Number, r.Version)
+	}
+	if err := sv.check(&r.Content); err != nil {
+		return nil, err
+	}
+	now := sv.Clock.Now()
+	signer, err := sv.Signer(ctx, now)
+	if err != nil {
+		return nil, err
+	}
+	rs, err := Renderings(&r.Content, r.Number, r.Version, sv.URL(r.Number, r.Version), signer, now)
+	if err != nil {
+		return nil, err
+	}
+	return sv.Store.IssueStatement(ctx, a, id, rs)
+}
+
+// Correct starts the next version of issued statement id, as a draft
+// with the same content, to change and issue; the issued version stays as
+// it is until the correction is issued, and is kept after.
+func (sv *Service) Correct(ctx context.Context, a psti.Actor, id int64) (*Record, error) {
+	old, err := sv.Store.Statement(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	r := &Record{Supersedes: &old.ID, ProductID: old.ProductID, Content: old.Content}
+	if err := sv.Store.CreateStatement(ctx, a, r); err != nil {
+		return nil, err
+	}
+	return r, nil
+}

@@ -1,0 +1,241 @@
+package web_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/psti/psti/internal/auth"
+	"github.com/psti/psti/internal/product"
+	"github.com/psti/psti/internal/psti"
+	"github.com/psti/psti/internal/statement"
+	"github.com/psti/psti/internal/store/storetest"
+	"github.com/psti/psti/internal/support"
+)
+
+// statementSeed makes the seed product ready for a statement: three
+// batches, a published support period and a signing key.
+func statementSeed(t *testing.T, e *env) (*storetest.Seed, []*product.Batch, *statement.Signer) {
+	t.Helper()
+	ctx := context.Background()
+	s := storetest.NewSeed(t, e.db)
+	var batches []*product.Batch
+	for _, code := range []string{"B-2026-01", "B-2026-02", "B-2026-03"} {
+		b := &product.Batch{ProductID: s.Product.ID, Code: code}
+		must(t, e.db.CreateBatch(ctx, psti.System("test"), b))
+		batches = append(batches, b)
+	}
+	p := &support.Period{ProductID: s.Product.ID, EndDate: "2031-06-30"}
+	must(t, e.db.CreatePeriod(ctx, psti.System("test"), p))
+	_, err := e.db.PublishPeriod(ctx, psti.System("test"), p.ID, 0)
+	must(t, err)
+	signer, err := statement.SelfSigned("Acme Devices Ltd statements", "Acme Devices Ltd", time.Now(), 365*24*time.Hour, nil)
+	must(t, err)
+	_, err = e.db.AddStatementKey(ctx, psti.System("test"), signer, "test key")
+	must(t, err)
+	return s, batches, signer
+}
+
+// statementValues is a complete statement form for batches.
+func statementValues(productID int64, batches ...*product.Batch) url.Values {
+	v := url.Values{"product": {fmt.Sprint(productID)}, "prepared": {"by"},
+		"representatives": {"Vertreter GmbH\nHauptstraße 5\n10115 Berlin"},
+		"claim1_route":    {"requirement"}, "claim2_route": {"deemed"}, "claim2_standard": {"ETSI EN 303 645"}, "claim2_version": {"V2.1.1"},
+		"claim2_issued": {"2020-06"}, "claim2_provisions": {"5.2-1"}, "claim3_route": {"requirement"},
+		"signatory_name": {"Zoë Brontë"}, "signatory_function": {"Head of Product Security"}, "place": {"Łódź"}}
+	today := time.Now().In(psti.London)
+	v.Set("issued-day", fmt.Sprint(today.Day()))
+	v.Set("issued-month", fmt.Sprint(int(today.Month())))
+	v.Set("issued-year", fmt.Sprint(today.Year()))
+	for _, b := range batches {
+		v.Add("batch_ids", fmt.Sprint(b.ID))
+	}
+	return v
+}
+
+// TestStatementPages: staff make a statement from the product's records,
+// see at once everything it lacks, issue it (signed, published, logged),
+// cannot delete it, and correct it by a new version; the public reads each
+// version, its copies byte for byte, and which one is current.
+func TestStatementPages(t *testing.T) {
+	e := newEnv(t, storetest.SQLite)
+	s, batches, signer := statementSeed(t, e)
+	editor, viewer, public := e.browser(auth.Editor), e.browser(auth.Viewer), e.browser(auth.Public)
+	base := e.ts.URL
+
+	st, page, _ := get(t, editor, fmt.Sprintf("%s/admin/statements/new?product=%d", base, s.Product.ID))
+	if st != 200 || !strings.Contains(page, "B-2026-03") || !strings.Contains(page, `name="signatory_name"`) {
+		t.Fatalf("the new statement form: %d", st)
+	}
+	// An empty draft is saved, and everything it lacks is listed at once.
+	st, loc, _ := post(t, editor, base+"/admin/statements/new", url.Values{"product": {fmt.Sprint(s.Product.ID)}})
+	if st != 303 || !strings.HasPrefix(loc, "/admin/statements/") {
+		t.Fatalf("saving an empty draft: %d %s", st, loc)
+	}
+	draft := loc
+	_, page, _ = get(t, editor, base+draft)
+	for _, want := range []string{"Before it can be issued", "Name at least one batch", "The signatory&#39;s name", "The place of issue",
+		"Say how Passwords (Schedule 1, paragraph 1) is met", `href="#f-batch_ids"`, `href="#f-signatory_name"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the draft page does not say %q", want)
+		}
+	}
+	if strings.Contains(page, "Issue this statement") {
+		t.Error("an incomplete draft is offered for issue")
+	}
+	// Issuing it anyway is refused, field by field, and changes nothing.
+	before := e.counts(t)
+	st, _, page = post(t, editor, base+draft+"/issue", url.Values{})
+	if st != 422 || !strings.Contains(page, "Name at least one batch") {
+		t.Fatalf("issuing an incomplete draft: %d", st)
+	}
+	if after := e.counts(t); fmt.Sprint(after) != fmt.Sprint(before) {
+		t.Fatal("a refused issue changed rows")
+	}
+	// A standard without its version is named beside its field, with
+	// what was typed kept.
+	v := statementValues(s.Product.ID, batches[0], batches[2])
+	v.Set("revision", "1")
+	v.Set("claim2_version", "")
+	st, loc, _ = post(t, editor, base+draft, v)
+	if st != 303 || loc != draft {
+		t.Fatalf("saving the draft: %d %s", st, loc)
+	}
+	_, page, _ = get(t, editor, base+draft)
+	if !strings.Contains(page, "The standard&#39;s version") || !strings.Contains(page, `href="#f-claim2_version"`) || !strings.Contains(page, `value="ETSI EN 303 645"`) {
+		t.Fatalf("a standard without its version is not named at its field:\n%s", page)
+	}
+	v.Set("claim2_version", "V2.1.1")
+	v.Set("revision", "2")
+	if st, _, _ := post(t, editor, base+draft, v); st != 303 {
+		t.Fatalf("completing the draft: %d", st)
+	}
+	// A viewer reads, but may not issue.
+	if st, page, _ := get(t, viewer, base+draft); st != 200 || strings.Contains(page, "Issue this statement</button>") {
+		t.Fatalf("a viewer's draft page: %d", st)
+	}
+	if st, _, _ := post(t, viewer, base+draft+"/issue", url.Values{}); st != 403 {
+		t.Fatalf("a viewer issuing: %d", st)
+	}
+	// Drafts are never public.
+	_, page, _ = get(t, editor, base+draft)
+	if !strings.Contains(page, "Issue this statement") || !strings.Contains(page, "Hauptstraße 5") {
+		t.Fatalf("a complete draft is not offered for issue with its preview:\n%s", page)
+	}
+	number := fmt.Sprintf("SOC-%d-0001", time.Now().Year())
+	if st, _, _ := get(t, public, base+"/statements/"+number+"/1"); st != 404 {
+		t.Fatalf("a draft's public page: %d", st)
+	}
+
+	st, loc, _ = post(t, editor, base+draft+"/issue", url.Values{})
+	if st != 303 || loc != draft {
+		t.Fatalf("issuing: %d %s", st, loc)
+	}
+	st, page, _ = get(t, editor, base+draft)
+	if st != 200 || !strings.Contains(page, "Issued; current") || !strings.Contains(page, "/statements/"+number+"/1/statement.pdf") {
+		t.Fatalf("the issued statement's page: %d\n%s", st, page)
+	}
+
+	// The public page says everything, in the site, with its copies.
+	st, page, _ = get(t, public, base+"/statements/"+number+"/1")
+	for _, want := range []string{"Statement " + number + ", version 1", "video doorbell", "DB-200", "B-2026-01", "B-2026-03", "Acme Devices Ltd", "Shenzhen Widget Co",
+		"Vertreter GmbH", "ETSI EN 303 645, version V2.1.1, issued June 2020; provisions 5.2-1", "Security updates until at least 30 June 2031.",
+		"Zoë Brontë", "Łódź", "statement.pdf", "statement.json.jws", `href="/log?entry=`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the public page does not say %q", want)
+		}
+	}
+	if st != 200 || strings.Contains(page, "B-2026-02") || strings.Contains(page, "has been corrected") {
+		t.Fatalf("public page: %d", st)
+	}
+	if st, cur, _ := get(t, public, base+"/statements/"+number); st != 200 || !strings.Contains(cur, "version 1") {
+		t.Fatalf("the current version's page: %d", st)
+	}
+	// Each copy is served byte for byte, as the log names it.
+	rec := issuedRecord(t, e, number, 1)
+	for _, x := range rec.Renderings {
+		st, body, h := get(t, public, base+"/statements/"+number+"/1/"+statement.FileName[x.Kind])
+		sum := sha256.Sum256([]byte(body))
+		if st != 200 || hex.EncodeToString(sum[:]) != x.SHA256 || h.Get("Content-Type") != x.MediaType {
+			t.Errorf("%s: %d %s, SHA-256 %x, want %s", x.Kind, st, h.Get("Content-Type"), sum, x.SHA256)
+		}
+	}
+	_, doc, _ := get(t, public, base+"/statements/"+number+"/1/statement.json")
+	_, jws, _ := get(t, public, base+"/statements/"+number+"/1/statement.json.jws")
+	chain, err := statement.VerifyJSON([]byte(doc), jws)
+	if err != nil || !chain[0].Equal(signer.Certificate()) {
+		t.Fatalf("the JSON copy does not verify with the signing key: %v", err)
+	}
+	if _, pdf, _ := get(t, public, base+"/statements/"+number+"/1/statement.pdf"); !strings.HasPrefix(pdf, "%PDF-") || !strings.Contains(pdf, "/ByteRange") {
+		t.Fatal("the PDF copy is not a signed PDF")
+	}
+	// The product's page links it.
+	if _, page, _ := get(t, public, base+"/products/"+s.Product.Slug); !strings.Contains(page, `href="/statements/`+number+`/1"`) {
+		t.Error("the product's page does not link its statement")
+	}
+
+	// An issued statement is kept: deleting it is refused, saying until when.
+	before = e.counts(t)
+	st, _, page = post(t, editor, base+draft+"/delete", url.Values{})
+	if st != 409 || !strings.Contains(page, "kept") || !strings.Contains(page, rec.KeepUntil[:4]) {
+		t.Fatalf("deleting an issued statement: %d", st)
+	}
+	if after := e.counts(t); fmt.Sprint(after) != fmt.Sprint(before) {
+		t.Fatal("a refused deletion changed rows")
+	}
+	// The retention report lists it.
+	if _, page, _ := get(t, viewer, base+"/admin/statements/retention"); !strings.Contains(page, number+", version 1") || !strings.Contains(page, psti.DateText(rec.KeepUntil)) {
+		t.Fatal("the retention report does not list the statement with its date")
+	}
+
+	// A correction is a new version; both are kept, and the old one says
+	// it was corrected.
+	st, loc, _ = post(t, editor, base+draft+"/correct", url.Values{})
+	if st != 303 || loc == draft {
+		t.Fatalf("starting a correction: %d %s", st, loc)
+	}
+	correction := loc
+	v = statementValues(s.Product.ID, batches...)
+	v.Set("revision", "1")
+	if st, _, _ := post(t, editor, base+correction, v); st != 303 {
+		t.Fatalf("saving the correction: %d", st)
+	}
+	if st, _, _ := get(t, public, base+"/statements/"+number+"/2"); st != 404 {
+		t.Fatalf("an unissued correction is public: %d", st)
+	}
+	if st, _, _ := post(t, editor, base+correction+"/issue", url.Values{}); st != 303 {
+		t.Fatalf("issuing the correction: %d", st)
+	}
+	_, page, _ = get(t, public, base+"/statements/"+number+"/1")
+	if !strings.Contains(page, "This version has been corrected") || !strings.Contains(page, `href="/statements/`+number+`/2"`) {
+		t.Fatal("the corrected version does not say so")
+	}
+	if _, page, _ := get(t, public, base+"/statements/"+number); !strings.Contains(page, "version 2") || !strings.Contains(page, "B-2026-02") {
+		t.Fatal("the statement's page does not show the current version")
+	}
+	for _, bad := range []string{"/statements/NOPE", "/statements/" + number + "/9", "/statements/" + number + "/1/other.txt", "/statements/" + number + "/x"} {
+		if st, _, _ := get(t, public, base+bad); st != 404 {
+			t.Errorf("%s: %d", bad, st)
+		}
+	}
+}
+
+func issuedRecord(t *testing.T, e *env, number string, version int) *statement.Record {
+	t.Helper()
+	recs, err := e.db.Statements(context.Background(), statement.Filter{Number: number})
+	must(t, err)
+	for _, r := range recs {
+		if r.Version == version {
+			full, err := e.db.Statement(context.Background(), r.ID)
+			must(t, err)
+			return full
+		}
+	}
+	t.Fatalf("no %s version %d", number, version)
+	return nil
+}
