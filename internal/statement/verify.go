@@ -16,6 +16,7 @@ import (
 	"github.com/digitorus/pdfsign/verify"
 	"github.com/digitorus/pkcs7"
 
+	"github.com/psti/psti/internal/ledger"
 	"github.com/psti/psti/internal/psti"
 )
 
@@ -331,4 +332,76 @@ func attachment(r *Report, rdr *pdf.Reader) ([]byte, bool) {
 		return nil, false
 	}
 	return b, true
+}
+
+// LogResult is where a statement's file stands in the transparency log,
+// as CheckLog found it.
+type LogResult struct {
+	// Issued is the entry that issued the statement and names the file by
+	// its SHA-256; nil when no entry does. Document is the rendering it
+	// names the file as ("pdf", "json").
+	Issued   *ledger.Logged
+	Document string
+	// Number and Version are the statement's, as the entry records them.
+	Number  string
+	Version int
+	// Superseded is the entry of the latest later version of the same
+	// statement, at Latest; nil when none.
+	Superseded *ledger.Logged
+	Latest     int
+}
+
+// Problem says why the file does not stand in the log, or "" when it is
+// there and not superseded.
+func (r *LogResult) Problem() string {
+	switch {
+	case r.Issued == nil:
+		return "the statement is not in the log as of that checkpoint: no issued statement names this file"
+	case r.Superseded != nil:
+		return fmt.Sprintf("statement %s version %d is superseded by version %d (log entry %d, %s)",
+			r.Number, r.Version, r.Latest, r.Superseded.Index, psti.LongDate(r.Superseded.Entry.At))
+	}
+	return ""
+}
+
+// statementRecord is what a statement's log entry records (Entry).
+type statementRecord struct {
+	Number     string `json:"number"`
+	Version    int    `json:"version"`
+	Supersedes int    `json:"supersedes_version"`
+}
+
+// CheckLog looks for a statement's file, by the SHA-256 of its bytes (hex),
+// in entries: the entries of a verified copy of the log, in order, up to
+// the checkpoint it is checked against. The file stands when an entry of
+// kind statement.issued names it among its documents, and no later entry
+// about the same statement (subject statement/NUMBER) records a greater
+// version.
+func CheckLog(entries []ledger.Logged, sha256Hex string) *LogResult {
+	r := &LogResult{}
+	sha256Hex = strings.ToLower(sha256Hex)
+	for i := range entries {
+		l := &entries[i]
+		e := l.Entry
+		if e == nil || e.Kind != ledger.KindStatementIssued {
+			continue
+		}
+		var rec statementRecord
+		if json.Unmarshal(e.Record, &rec) != nil {
+			continue
+		}
+		if r.Issued == nil {
+			for _, d := range e.Documents {
+				if d.SHA256 == sha256Hex {
+					r.Issued, r.Document, r.Number, r.Version, r.Latest = l, d.Name, rec.Number, rec.Version, rec.Version
+					break
+				}
+			}
+			continue
+		}
+		if e.Subject == r.Issued.Entry.Subject && rec.Version > r.Latest {
+			r.Superseded, r.Latest = l, rec.Version
+		}
+	}
+	return r
 }

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/psti/psti/internal/ledger"
 )
 
 // wantVerified fails unless r verified, with the signer's fingerprint.
@@ -261,4 +263,55 @@ func FuzzVerify(f *testing.F) {
 			t.Fatal("verified again with a byte changed")
 		}
 	})
+}
+
+// TestCheckLog: a file stands in the log when a statement.issued entry
+// names its SHA-256 and no later entry records a greater version of the
+// same statement; another statement's correction is no concern of it.
+func TestCheckLog(t *testing.T) {
+	at := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+	logged := func(idx int64, number string, version, supersedes int, hashes ...string) ledger.Logged {
+		t.Helper()
+		rec := &Record{Number: number, Version: version, Content: *complete(), IssuedAt: &at, KeepUntil: "2036-12-06"}
+		for i, h := range hashes {
+			rec.Renderings = append(rec.Renderings, Rendering{Kind: []string{RenderingPDF, RenderingJSON}[i], SHA256: h})
+		}
+		e, err := Entry(rec, supersedes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.At = at.Add(time.Duration(idx) * time.Hour)
+		return ledger.Logged{Index: idx, Entry: e}
+	}
+	other := ledger.Logged{Index: 0, Entry: &ledger.Entry{Kind: ledger.KindAdvisoryPublished, At: at, Subject: "advisory/A-1", Record: json.RawMessage(`{}`),
+		Documents: []ledger.Document{{Name: "csaf", SHA256: "aa01"}}}}
+	entries := []ledger.Logged{other, logged(1, "SOC-2026-0001", 1, 0, "aa01", "bb01"), logged(2, "SOC-2026-0002", 1, 0, "cc01")}
+
+	r := CheckLog(entries, "AA01")
+	if r.Problem() != "" || r.Issued.Index != 1 || r.Document != RenderingPDF || r.Number != "SOC-2026-0001" || r.Version != 1 {
+		t.Fatalf("%+v %s", r, r.Problem())
+	}
+	if r := CheckLog(entries, "bb01"); r.Problem() != "" || r.Document != RenderingJSON {
+		t.Fatalf("the JSON rendering: %+v", r)
+	}
+	if r := CheckLog(entries, "dd01"); r.Issued != nil || !strings.Contains(r.Problem(), "not in the log") {
+		t.Fatalf("a file the log does not name: %+v", r)
+	}
+	// Another statement's correction, then this one's, twice.
+	entries = append(entries, logged(3, "SOC-2026-0002", 2, 1, "cc02"))
+	if r := CheckLog(entries, "aa01"); r.Problem() != "" {
+		t.Fatalf("superseded by another statement's correction: %s", r.Problem())
+	}
+	entries = append(entries, logged(4, "SOC-2026-0001", 2, 1, "aa02"), logged(5, "SOC-2026-0001", 3, 2, "aa03"))
+	r = CheckLog(entries, "aa01")
+	if r.Superseded == nil || r.Superseded.Index != 5 || r.Latest != 3 || !strings.Contains(r.Problem(), "superseded by version 3 (log entry 5") {
+		t.Fatalf("superseded: %+v %s", r, r.Problem())
+	}
+	// As of a checkpoint before the corrections, it stands.
+	if r := CheckLog(entries[:4], "aa01"); r.Problem() != "" {
+		t.Fatalf("as of an earlier checkpoint: %s", r.Problem())
+	}
+	if r := CheckLog(entries, "aa03"); r.Problem() != "" || r.Version != 3 {
+		t.Fatalf("the latest version: %+v %s", r, r.Problem())
+	}
 }
