@@ -78,7 +78,10 @@ func (r *Report) fail(format string, args ...any) {
 // data (for a PDF, the statement.json it carries) and checks that every
 // mandatory field is there (Validate). It trusts no certificate: who the
 // signer is, the caller shows, by the certificate's fingerprint. It never
-// uses the network.
+// uses the network, and is safe on files from anyone, up to MaxFile
+// bytes: a PDF must be laid out as psti lays out a signed statement
+// before a PDF reader sees it (checkPDFShape), so one changed by another
+// program, even without changing what it shows, does not verify.
 //
 // An error (ErrNotStatement) means the input cannot be checked at all;
 // otherwise the Report says what verified and what did not.
@@ -163,6 +166,12 @@ func verifyPDF(r *Report, data []byte) {
 			r.fail("the file is not a PDF that can be read: %v", p)
 		}
 	}()
+	// The PDF reader is not safe on every malformed file: the file must
+	// first be laid out as psti writes PDFs.
+	if err := checkPDFShape(data); err != nil {
+		r.fail("the file was changed, or not made by psti: %v", err)
+		return
+	}
 	rdr, err := pdf.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		r.fail("the file is not a PDF that can be read: %v", err)

@@ -143,9 +143,11 @@ func TestVerifyPDFIncrementalUpdate(t *testing.T) {
 	if rep := pdfsig(t, updated); !strings.Contains(rep, "Not total document signed") {
 		t.Errorf("pdfsig on the updated PDF:\n%s", rep)
 	}
-	// Bytes merely appended, too.
+	// Bytes merely appended, too: white space, or a comment.
+	r, err = Verify(append(bytes.Clone(doc), "\n\n"...), nil)
+	wantFailed(t, "white space appended", r, err, "does not cover the whole file")
 	r, err = Verify(append(bytes.Clone(doc), "\n% a comment\n"...), nil)
-	wantFailed(t, "bytes appended", r, err, "does not cover the whole file")
+	wantFailed(t, "a comment appended", r, err, "changed")
 }
 
 // TestVerifyPDFMissingField: a signed PDF whose data lacks a mandatory
@@ -313,5 +315,105 @@ func TestCheckLog(t *testing.T) {
 	}
 	if r := CheckLog(entries, "aa03"); r.Problem() != "" || r.Version != 3 {
 		t.Fatalf("the latest version: %+v %s", r, r.Problem())
+	}
+}
+
+// TestVerifyPDFEveryLayout: statements rendered every way psti renders
+// them (the fast fonts, the Unicode fonts, many pages) verify once
+// signed: the layout check lets through all that psti makes.
+func TestVerifyPDFEveryLayout(t *testing.T) {
+	key, err := SelfSigned("Acme Devices Ltd statements", "Acme Devices Ltd", keyNow, 365*24*time.Hour, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unicode := complete()
+	var letters []rune
+	for _, span := range [][2]rune{{'α', 'ω'}, {'а', 'я'}, {'Ā', 'ſ'}} {
+		for c := span[0]; c <= span[1]; c++ {
+			letters = append(letters, c)
+		}
+	}
+	unicode.Representatives = append(unicode.Representatives, Party{Name: "Αντιπρόσωπος ΑΕ", Address: string(letters)})
+	long := complete()
+	long.Batches = nil
+	for i := range MaxBatches {
+		long.Batches = append(long.Batches, fmt.Sprintf("Batch (%d) \\ [%d] <%d>", i, i, i))
+	}
+	for name, s := range map[string]*Statement{"complete": complete(), "unicode": unicode, "long": long} {
+		doc, err := RenderPDF(s, testMeta())
+		if err != nil {
+			t.Fatal(err)
+		}
+		signed, err := SignPDF(doc, key, s.Signatory.Name, s.Place, keyNow.Add(time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := Verify(signed, nil)
+		if err != nil || !r.OK() {
+			t.Fatalf("%s: %v %+v", name, err, r)
+		}
+		if unicode := !bytes.Contains(signed, []byte("/Differences")); unicode != (name == "unicode") {
+			t.Fatalf("%s: rendered with the Unicode fonts: %v", name, unicode)
+		}
+		if len(r.Document.Batches) != len(s.Batches) {
+			t.Fatalf("%s: %d batches read", name, len(r.Document.Batches))
+		}
+	}
+}
+
+// minimalPDF lays out objects as a PDF with one cross-reference table,
+// each object numbered from 1.
+func minimalPDF(objects ...string) []byte {
+	var b bytes.Buffer
+	b.WriteString("%PDF-1.3\n")
+	offs := []int{}
+	for i, o := range objects {
+		offs = append(offs, b.Len())
+		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
+	}
+	at := b.Len()
+	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objects)+1)
+	for _, o := range offs {
+		fmt.Fprintf(&b, "%010d 00000 n \n", o)
+	}
+	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objects)+1, at)
+	return b.Bytes()
+}
+
+// TestCheckPDFShape: files on which the PDF reader would loop forever,
+// overflow its stack or exhaust memory are refused before it reads them,
+// quickly; a plain file laid out as psti lays them out passes.
+func TestCheckPDFShape(t *testing.T) {
+	if err := checkPDFShape(minimalPDF("<< /Type /Catalog /Kids [1 0 R 0 0 0] /S (a \\(b\\) \\101) /H <0aF> >>", "<< /Length 5 >>\nstream\nab)c[\nendstream")); err != nil {
+		t.Fatalf("a plain PDF: %v", err)
+	}
+	deep := strings.Repeat("[", 100000) + strings.Repeat("]", 100000)
+	for name, doc := range map[string][]byte{
+		"endobj in an array":        minimalPDF("[1 2 endobj"),
+		"deep nesting":              minimalPDF(deep),
+		"deep dictionaries":         minimalPDF(strings.Repeat("<< /A ", 50) + strings.Repeat(">> ", 50)),
+		"object stream":             minimalPDF("<< /Type /ObjStm /N 9999999999 /First 1 /Length 0 >>\nstream\n\nendstream"),
+		"indirect stream length":    minimalPDF("<< /Length 2 0 R >>\nstream\nabc\nendstream", "3"),
+		"stream past the end":       minimalPDF("<< /Length 99999 >>\nstream\nabc\nendstream"),
+		"no %%EOF":                  bytes.TrimSuffix(minimalPDF("1"), []byte("%%EOF\n")),
+		"huge /Size":                bytes.Replace(minimalPDF("1"), []byte("/Size 2"), []byte("/Size 99999999999"), 1),
+		"huge object number":        bytes.Replace(minimalPDF("1"), []byte("xref\n0 2"), []byte("xref\n999999999999 2"), 1),
+		"entry not at its object":   bytes.Replace(minimalPDF("1", "2"), []byte("0000000009 00000 n"), []byte("0000000010 00000 n"), 1),
+		"unclosed string":           minimalPDF("(abc"),
+		"bad escape":                minimalPDF("(a\\qb)"),
+		"stray keyword":             minimalPDF("<< /A stream >>"),
+		"encrypted":                 bytes.Replace(minimalPDF("1"), []byte("/Root 1 0 R"), []byte("/Root 1 0 R /Encrypt 1 0 R"), 1),
+		"a /Prev in the only table": bytes.Replace(minimalPDF("1"), []byte("/Root 1 0 R"), []byte("/Root 1 0 R /Prev 26"), 1),
+		"something after the end":   append(minimalPDF("1"), "4 0 obj\n1\nendobj\n"...),
+		"a header that is not PDF":  append([]byte("%PDF-9.9\n"), minimalPDF("1")[9:]...),
+	} {
+		start := time.Now()
+		if err := checkPDFShape(doc); err == nil {
+			t.Errorf("%s: passed", name)
+		}
+		r, err := Verify(doc, nil)
+		if err != nil || r.OK() || time.Since(start) > time.Second {
+			t.Errorf("%s: %v %+v in %s", name, err, r, time.Since(start))
+		}
 	}
 }
