@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/psti/psti/internal/ledger"
 	"github.com/psti/psti/internal/psti"
 	"github.com/psti/psti/internal/statement"
 	"github.com/psti/psti/internal/store"
@@ -190,6 +191,8 @@ func TestStatementVerifyLog(t *testing.T) {
 	db.Close()
 
 	wantExit(t, cli(t, "log", "export", "--to", copyDir, "--database-url", url), 0)
+	oldCopy := filepath.Join(dir, "log-1")
+	wantExit(t, cli(t, "log", "export", "--to", oldCopy, "--database-url", url), 0)
 	cp1, err := os.ReadFile(filepath.Join(copyDir, "checkpoint"))
 	must(t, err)
 	old := writeFile(t, filepath.Join(dir, "checkpoint-1"), cp1)
@@ -219,6 +222,21 @@ func TestStatementVerifyLog(t *testing.T) {
 	// As of the older checkpoint, checked against the newer copy, version
 	// 1 stands.
 	wantExit(t, cli(t, "statement", "verify", pdf1, "--checkpoint", old, "--key", key, "--log", copyDir), 0)
+
+	// A copy older than the checkpoint cannot show what it signs (exit 2).
+	r = cli(t, "statement", "verify", pdf2, "--checkpoint", latest, "--key", key, "--log", oldCopy)
+	wantExit(t, r, 2)
+	wantContains(t, "stderr", r.stderr, "fewer than the")
+	// A checkpoint the log's key signed, of another history: a fork.
+	text := bytes.SplitN(mustRead(t, latest), []byte("\n\n"), 2)[0]
+	latestCp, err := ledger.ParseCheckpoint(append(text, '\n'))
+	must(t, err)
+	latestCp.Hash[0] ^= 1
+	forged, err := ledger.Sign(latestCp, (&logFixture{url: url}).signer(t))
+	must(t, err)
+	r = cli(t, "statement", "verify", pdf2, "--checkpoint", writeFile(t, filepath.Join(dir, "forked"), forged), "--key", key, "--log", copyDir)
+	wantExit(t, r, 1)
+	wantContains(t, "stderr", r.stderr, "FORK")
 
 	// A statement the log never issued.
 	sample := filepath.Join(dir, "sample.pdf")
