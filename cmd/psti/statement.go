@@ -143,7 +143,11 @@ checkpoint's entries exactly as the checkpoint signs them.
 
 Without --checkpoint, whether the log holds the statement is not checked, and
 the report says so.
-` + verifyExit,
+
+Exit status: 0 verified; 1 verification failed (what failed is said: a changed
+file, a missing field, a statement the log does not hold or has superseded);
+2 the command line is wrong, or an input file is missing or unusable (not a
+statement, a JSON statement without its signature).`,
 		Example: `  psti statement verify statement.pdf
   psti statement verify statement.json --signature statement.json.jws
   curl -s https://shop.example/log/checkpoint >checkpoint
