@@ -29,6 +29,10 @@ type PDFMeta struct {
 	Created time.Time
 }
 
+// AttachmentName is the file a PDF rendering carries its statement's
+// JSON rendering as (an embedded file).
+const AttachmentName = "statement.json"
+
 // Page layout, in millimetres, on A4 portrait.
 const (
 	pdfMargin = 20.0
@@ -44,7 +48,10 @@ const (
 // A4 document with every Schedule 4 field as text, the statement's id,
 // a QR code to its public page in addition to the full text, and a
 // visible signature block (PSTI-SOC-F1 to F8). A statement must accompany
-// the product, so the printable copy is always complete on its own. The
+// the product, so the printable copy is always complete on its own; it
+// also carries the statement's JSON rendering as the embedded file
+// statement.json (AttachmentName), so that a signed PDF can be checked
+// field by field (Verify). The
 // same statement and meta always give the same bytes. A statement that
 // fails Validate is refused.
 func RenderPDF(s *Statement, meta PDFMeta) ([]byte, error) {
@@ -60,6 +67,19 @@ func RenderPDF(s *Statement, meta PDFMeta) ([]byte, error) {
 	if meta.Created.IsZero() {
 		return nil, errors.New("statement: unable to render the PDF: the creation time must be fixed")
 	}
+	// The PDF carries the statement's data too: its JSON rendering,
+	// attached as statement.json, so that Verify can check every field of
+	// a PDF that is all an importer was given.
+	data, err := RenderJSON(s, meta.ID, meta.Version, meta.URL)
+	if err != nil {
+		return nil, err
+	}
+	return renderPDF(s, meta, data)
+}
+
+// renderPDF renders a checked statement, carrying data as statement.json
+// (tests give it other data).
+func renderPDF(s *Statement, meta PDFMeta, data []byte) ([]byte, error) {
 	// Two pixels per module: the PDF scales it without blurring, and a
 	// small PNG keeps the QR code a small part of the rendering's cost.
 	code, err := qrcode.New(meta.URL, qrcode.Medium)
@@ -83,6 +103,7 @@ func RenderPDF(s *Statement, meta PDFMeta) ([]byte, error) {
 	pdf.SetTitle("Statement of compliance: "+s.ProductType+" "+s.Model, true)
 	pdf.SetAuthor(s.Manufacturers[0].Name, true)
 	pdf.SetSubject("Statement of compliance "+meta.ID+", version "+strconv.Itoa(meta.Version), true)
+	pdf.SetAttachments([]fpdf.Attachment{{Content: data, Filename: AttachmentName, Description: "The statement's data (JSON)"}})
 	pdf.SetMargins(pdfMargin, pdfMargin, pdfMargin)
 	pdf.SetAutoPageBreak(true, pdfMargin+5)
 	enc := fontsFor(pdf, s, meta)

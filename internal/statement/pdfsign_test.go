@@ -17,11 +17,25 @@ func pdfsig(t *testing.T, doc []byte) string {
 
 func signed(t testing.TB) []byte {
 	t.Helper()
+	doc, _ := signedBy(t, nil)
+	return doc
+}
+
+// signedBy renders the complete statement and signs it with a new key;
+// with attached, the PDF carries that as statement.json instead of the
+// statement's JSON rendering.
+func signedBy(t testing.TB, attached []byte) ([]byte, *Signer) {
+	t.Helper()
 	key, err := SelfSigned("Acme Devices Ltd statements", "Acme Devices Ltd", keyNow, 365*24*time.Hour, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	doc, err := RenderPDF(complete(), testMeta())
+	var doc []byte
+	if attached == nil {
+		doc, err = RenderPDF(complete(), testMeta())
+	} else {
+		doc, err = renderPDF(complete(), testMeta(), attached)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,7 +43,7 @@ func signed(t testing.TB) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return out
+	return out, key
 }
 
 // TestSignPDF: the signed statement is reported valid by pdfsig, still
