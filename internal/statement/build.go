@@ -22,14 +22,14 @@ type Records interface {
 // Request is what a person chooses when making a statement; the rest
 // comes from the records.
 type Request struct {
-	ProductID       int64     `json:"product_id"`
-	BatchIDs        []int64   `json:"batch_ids"`
-	Representatives []Party   `json:"representatives,omitempty"`
-	OnBehalf        bool      `json:"prepared_on_behalf"`
-	Claims          []Claim   `json:"claims"`
-	Signatory       Signatory `json:"signatory"`
-	Place           string    `json:"place"`
-	Issued          string    `json:"issued"`
+	ProductID       int64     `json:"product_id" minimum:"1"`
+	BatchIDs        []int64   `json:"batch_ids,omitempty" maxItems:"200" doc:"The product's batches the statement covers."`
+	Representatives []Party   `json:"representatives,omitempty" maxItems:"20" doc:"Authorised representatives, if the manufacturer appointed any."`
+	OnBehalf        bool      `json:"prepared_on_behalf,omitempty" doc:"Prepared on behalf of the manufacturer, rather than by it."`
+	Claims          []Claim   `json:"claims,omitempty" maxItems:"10" doc:"How each Schedule 1 requirement (paragraphs 1 to 3) is met."`
+	Signatory       Signatory `json:"signatory,omitempty"`
+	Place           string    `json:"place,omitempty" maxLength:"200" doc:"Place of issue."`
+	Issued          string    `json:"issued,omitempty" maxLength:"10" doc:"Date of issue, YYYY-MM-DD: today or earlier."`
 }
 
 // Build makes a statement from psti's records and a request: the

@@ -239,3 +239,169 @@ func issuedRecord(t *testing.T, e *env, number string, version int) *statement.R
 	t.Fatalf("no %s version %d", number, version)
 	return nil
 }
+
+type statementJSON struct {
+	ID        int64             `json:"id"`
+	Number    string            `json:"number"`
+	Version   int               `json:"version"`
+	Status    string            `json:"status"`
+	PublicURL string            `json:"public_url"`
+	KeepUntil string            `json:"keep_until"`
+	LogIndex  *int64            `json:"log_index"`
+	Revision  int64             `json:"revision"`
+	Problems  []psti.FieldError `json:"problems"`
+	Content   struct {
+		Batches    []string `json:"batches"`
+		SupportEnd string   `json:"support_end"`
+	} `json:"content"`
+	Renderings []struct {
+		Kind   string `json:"kind"`
+		SHA256 string `json:"sha256"`
+	} `json:"renderings"`
+}
+
+// TestStatementAPI: over JSON, on both back ends, a draft is saved with
+// every problem listed; issuing is refused naming each missing field in
+// turn; an issued statement is kept (409 on delete), corrected by a new
+// version, and both are in the retention report.
+func TestStatementAPI(t *testing.T) {
+	for _, b := range storetest.Backends {
+		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, b)
+			s, batches, _ := statementSeed(t, e)
+			ctx := context.Background()
+			today := time.Now().In(psti.London).Format(time.DateOnly)
+			full := func() map[string]any {
+				return map[string]any{"product_id": s.Product.ID, "batch_ids": []int64{batches[0].ID, batches[1].ID, batches[2].ID},
+					"claims": []map[string]any{{"paragraph": 1, "route": "requirement"}, {"paragraph": 2, "route": "requirement"},
+						{"paragraph": 3, "route": "deemed", "standards": []map[string]any{{"number": "ETSI EN 303 645", "version": "V2.1.1", "issued": "2020-06", "provisions": "5.3-13"}}}},
+					"signatory": map[string]any{"name": "Zoë Brontë", "function": "Head of Product Security"}, "place": "Straße 1, Berlin", "issued": today}
+			}
+
+			var draft statementJSON
+			if st, body := e.json("POST", "/api/v1/statements", auth.Editor, map[string]any{"product_id": s.Product.ID}, &draft); st != 201 {
+				t.Fatalf("an empty draft: %d %s", st, body)
+			}
+			got := map[string]bool{}
+			for _, p := range draft.Problems {
+				got[p.Field] = true
+			}
+			for _, f := range []string{"batches", "claims", "signatory.name", "signatory.function", "place", "issued"} {
+				if !got[f] {
+					t.Errorf("an empty draft's problems do not name %s: %v", f, draft.Problems)
+				}
+			}
+			if draft.Status != "draft" || draft.PublicURL != "" || draft.Content.SupportEnd != "2031-06-30" {
+				t.Fatalf("draft %+v", draft)
+			}
+			// Each mandatory choice dropped in turn: issuing is refused
+			// naming it, and nothing is issued or logged.
+			for _, c := range []struct {
+				drop, field string
+			}{{"batch_ids", "batches"}, {"claims", "claims"}, {"signatory", "signatory.name"}, {"place", "place"}, {"issued", "issued"}} {
+				body := full()
+				delete(body, c.drop)
+				body["revision"] = draft.Revision
+				var upd statementJSON
+				if st, text := e.json("PUT", fmt.Sprintf("/api/v1/statements/%d", draft.ID), auth.Editor, body, &upd); st != 200 {
+					t.Fatalf("without %s: %d %s", c.drop, st, text)
+				}
+				draft.Revision = upd.Revision
+				before := e.counts(t)
+				st, text := e.json("POST", fmt.Sprintf("/api/v1/statements/%d/issue", draft.ID), auth.Editor, nil, nil)
+				if st != 422 || !strings.Contains(text, `"body.`+c.field+`"`) {
+					t.Errorf("issuing without %s: %d %s", c.drop, st, text)
+				}
+				if fmt.Sprint(e.counts(t)) != fmt.Sprint(before) {
+					t.Errorf("a refused issue without %s changed rows", c.drop)
+				}
+			}
+			// A date of issue after the support period's end, and one in
+			// the future, are each refused saying why.
+			for date, want := range map[string]string{"2032-01-05": "after the support end date", time.Now().AddDate(0, 0, 2).Format(time.DateOnly): "in the future"} {
+				body := full()
+				body["issued"], body["revision"] = date, draft.Revision
+				var upd statementJSON
+				e.json("PUT", fmt.Sprintf("/api/v1/statements/%d", draft.ID), auth.Editor, body, &upd)
+				draft.Revision = upd.Revision
+				if st, text := e.json("POST", fmt.Sprintf("/api/v1/statements/%d/issue", draft.ID), auth.Editor, nil, nil); st != 422 || !strings.Contains(text, want) {
+					t.Errorf("issued %s: %d %s", date, st, text)
+				}
+			}
+			body := full()
+			body["revision"] = draft.Revision
+			var upd statementJSON
+			if st, text := e.json("PUT", fmt.Sprintf("/api/v1/statements/%d", draft.ID), auth.Editor, body, &upd); st != 200 || len(upd.Problems) != 0 {
+				t.Fatalf("the complete draft: %d %s", st, text)
+			}
+			var issued statementJSON
+			if st, text := e.json("POST", fmt.Sprintf("/api/v1/statements/%d/issue", draft.ID), auth.Editor, nil, &issued); st != 200 {
+				t.Fatalf("issuing: %d %s", st, text)
+			}
+			if issued.Status != "issued" || issued.LogIndex == nil || len(issued.Renderings) != 4 || !strings.HasSuffix(issued.PublicURL, "/statements/"+issued.Number+"/1") ||
+				issued.KeepUntil != time.Now().In(psti.London).AddDate(10, 0, -1).Format(time.DateOnly) {
+				t.Fatalf("issued %+v", issued)
+			}
+			// The log entry names every copy's SHA-256.
+			entry, err := e.db.LogEntry(ctx, *issued.LogIndex)
+			must(t, err)
+			for _, x := range issued.Renderings {
+				if !strings.Contains(string(entry), x.SHA256) {
+					t.Errorf("the log entry does not name the %s copy's SHA-256", x.Kind)
+				}
+			}
+			if st, _ := e.json("PUT", fmt.Sprintf("/api/v1/statements/%d", draft.ID), auth.Editor, full(), nil); st != 409 {
+				t.Errorf("changing an issued statement: %d", st)
+			}
+			if st, text := e.json("DELETE", fmt.Sprintf("/api/v1/statements/%d", draft.ID), auth.Editor, nil, nil); st != 409 || !strings.Contains(text, "kept") {
+				t.Errorf("deleting an issued statement: %d %s", st, text)
+			}
+			var corr statementJSON
+			if st, text := e.json("POST", fmt.Sprintf("/api/v1/statements/%d/corrections", draft.ID), auth.Editor, nil, &corr); st != 201 || corr.Version != 2 || corr.Number != issued.Number {
+				t.Fatalf("a correction: %d %s", st, text)
+			}
+			if st, _ := e.json("POST", fmt.Sprintf("/api/v1/statements/%d/corrections", draft.ID), auth.Editor, nil, nil); st != 409 {
+				t.Errorf("a second correction while one is a draft: %d", st)
+			}
+			if st, _ := e.json("POST", fmt.Sprintf("/api/v1/statements/%d/issue", corr.ID), auth.Editor, nil, nil); st != 200 {
+				t.Fatalf("issuing the correction: %d", st)
+			}
+			var kept []struct {
+				Number    string `json:"number"`
+				Version   int    `json:"version"`
+				KeepUntil string `json:"keep_until"`
+				Current   bool   `json:"current"`
+			}
+			e.mustJSON("GET", "/api/v1/statements/retention", nil, &kept)
+			if len(kept) != 2 || kept[0].Current == kept[1].Current {
+				t.Fatalf("retention: %+v", kept)
+			}
+			// A draft may be deleted, and then is gone.
+			var spare statementJSON
+			e.json("POST", "/api/v1/statements", auth.Editor, map[string]any{"product_id": s.Product.ID}, &spare)
+			if st, text := e.json("DELETE", fmt.Sprintf("/api/v1/statements/%d", spare.ID), auth.Editor, nil, nil); st != 204 {
+				t.Fatalf("deleting a draft: %d %s", st, text)
+			}
+			if st, _ := e.json("GET", fmt.Sprintf("/api/v1/statements/%d", spare.ID), auth.Viewer, nil, nil); st != 404 {
+				t.Errorf("a deleted draft: %d", st)
+			}
+			// A product whose support period is only a draft.
+			plug := &product.Product{BrandID: s.Brand.ID, Name: "Smart Plug", Type: "smart plug", ModelNumber: "AC-200", ManufacturerIDs: []int64{s.Makers[0].ID}}
+			must(t, e.db.CreateProduct(ctx, psti.System("test"), plug))
+			must(t, e.db.CreatePeriod(ctx, psti.System("test"), &support.Period{ProductID: plug.ID, EndDate: "2030-01-31"}))
+			var pd statementJSON
+			e.json("POST", "/api/v1/statements", auth.Editor, map[string]any{"product_id": plug.ID}, &pd)
+			found := false
+			for _, p := range pd.Problems {
+				found = found || (p.Field == "support_end" && strings.Contains(p.Message, "The support period of AC-200 is a draft; publish it first."))
+			}
+			if !found {
+				t.Errorf("a draft support period is not named: %+v", pd.Problems)
+			}
+			if st, _ := e.json("POST", "/api/v1/statements", auth.Viewer, map[string]any{"product_id": s.Product.ID}, nil); st != 403 {
+				t.Errorf("a viewer drafting: %d", st)
+			}
+		})
+	}
+}

@@ -3,6 +3,8 @@ package storetest
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/psti/psti/internal/ledger"
@@ -145,6 +147,47 @@ func testStatements(t *testing.T, b Backend) {
 	}
 	if problems, err := db.CheckLog(ctx, nil); err != nil || len(problems) > 0 {
 		t.Fatalf("log: %v %v", problems, err)
+	}
+
+	// Lists: by number (every version), by product, by status.
+	draft := &statement.Record{ProductID: seed.Product.ID, Content: StatementContent()}
+	must(t, db.CreateStatement(ctx, editor, draft))
+	for _, c := range []struct {
+		f    statement.Filter
+		want []int64
+	}{
+		{statement.Filter{Number: v1.Number}, []int64{v2.ID, v1.ID}},
+		{statement.Filter{ProductID: seed.Product.ID}, []int64{draft.ID, v2.ID, v1.ID}},
+		{statement.Filter{Status: statement.StatusDraft}, []int64{draft.ID}},
+		{statement.Filter{Status: statement.StatusIssued, Limit: 1}, []int64{v2.ID}},
+		{statement.Filter{ProductID: seed.Product.ID + 1000}, nil},
+	} {
+		got, err := db.Statements(ctx, c.f)
+		must(t, err)
+		var ids []int64
+		for _, r := range got {
+			ids = append(ids, r.ID)
+		}
+		if fmt.Sprint(ids) != fmt.Sprint(c.want) {
+			t.Errorf("Statements(%+v) = %v, want %v", c.f, ids, c.want)
+		}
+	}
+	// A copy is found by its SHA-256; another is not.
+	found, kind, err := db.StatementByRendering(ctx, Renderings("v2")[1].SHA256)
+	if err != nil || found.ID != v2.ID || kind != statement.RenderingPDF {
+		t.Fatalf("by rendering: %v %s %v", found, kind, err)
+	}
+	if _, _, err := db.StatementByRendering(ctx, Renderings("never issued")[0].SHA256); psti.ErrorCode(err) != psti.ENOTFOUND {
+		t.Fatalf("an unknown copy: %v", err)
+	}
+	// A draft may be deleted; an issued version is refused, saying until
+	// when it is kept (PSTI-SOC-05).
+	if err := db.DeleteStatement(ctx, editor, v1.ID); psti.ErrorCode(err) != psti.ECONFLICT || !strings.Contains(psti.ErrorMessage(err), "6 December 2036") {
+		t.Fatalf("deleting an issued statement: %v", err)
+	}
+	must(t, db.DeleteStatement(ctx, editor, draft.ID))
+	if _, err := db.Statement(ctx, draft.ID); psti.ErrorCode(err) != psti.ENOTFOUND {
+		t.Fatalf("a deleted draft: %v", err)
 	}
 	var _ statement.Store = (*store.DB)(nil)
 }
