@@ -240,6 +240,8 @@ var access = []struct {
 	{"POST", "/admin/statements/{id}/issue", auth.Editor},
 	{"POST", "/admin/statements/{id}/correct", auth.Editor},
 	{"POST", "/admin/statements/{id}/delete", auth.Editor},
+	{"GET", "/statements/verify", auth.Public},
+	{"POST", "/statements/verify", auth.Public},
 	{"GET", "/statements/{number}", auth.Public},
 	{"GET", "/statements/{number}/{version}", auth.Public},
 	{"GET", "/statements/{number}/{version}/{file}", auth.Public},

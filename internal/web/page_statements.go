@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -127,6 +128,7 @@ func decodeStatement(v url.Values, productID int64) (statement.Request, int64, e
 			req.BatchIDs = append(req.BatchIDs, n)
 		}
 	}
+	slices.Sort(req.BatchIDs) // the order they were made in, oldest first
 	for _, par := range statement.Paragraphs {
 		n := strconv.Itoa(par.Number)
 		cl := statement.Claim{Paragraph: par.Number, Route: c.str("claim" + n + "_route")}
@@ -218,6 +220,23 @@ type statementData struct {
 
 type statementFile struct {
 	Name, Href, SHA256 string
+}
+
+// fileOrder is the order copies are listed in: the PDF, which a person
+// keeps or prints, first.
+var fileOrder = []string{statement.RenderingPDF, statement.RenderingHTML, statement.RenderingJSON, statement.RenderingJWS}
+
+// statementFiles lists an issued version's copies, at page/NAME.
+func statementFiles(r *statement.Record, page string) []statementFile {
+	var out []statementFile
+	for _, kind := range fileOrder {
+		for _, x := range r.Renderings {
+			if x.Kind == kind {
+				out = append(out, statementFile{Name: statement.FileName[kind], Href: page + "/" + statement.FileName[kind], SHA256: x.SHA256})
+			}
+		}
+	}
+	return out
 }
 
 func recordStatus(r *statement.Record) string {
@@ -321,6 +340,7 @@ func (s *Server) registerStatementPages() {
 		s.redirect(w, r, "/admin/statements", "The draft is deleted.")
 	})
 
+	s.registerStatementVerify()
 	s.page("GET /statements/{number}", auth.Public, func(w http.ResponseWriter, r *http.Request, u *auth.User) {
 		s.publicStatement(w, r, u, 0)
 	})
@@ -440,9 +460,7 @@ func (s *Server) showStatement(w http.ResponseWriter, r *http.Request, u *auth.U
 	} else {
 		d.Public = fmt.Sprintf("/statements/%s/%d", rec.Number, rec.Version)
 		d.Kept = statement.KeptText(rec)
-		for _, x := range rec.Renderings {
-			d.Files = append(d.Files, statementFile{Name: statement.FileName[x.Kind], Href: d.Public + "/" + statement.FileName[x.Kind], SHA256: x.SHA256})
-		}
+		d.Files = statementFiles(rec, d.Public)
 	}
 	if err != nil {
 		// A draft's form sent back keeps what was typed, with each
@@ -569,9 +587,7 @@ func (s *Server) publicStatement(w http.ResponseWriter, r *http.Request, u *auth
 		}
 		d.Versions = append(d.Versions, row)
 	}
-	for _, x := range rec.Renderings {
-		d.Files = append(d.Files, statementFile{Name: statement.FileName[x.Kind], Href: page + "/" + statement.FileName[x.Kind], SHA256: x.SHA256})
-	}
+	d.Files = statementFiles(rec, page)
 	s.render(w, r, http.StatusOK, "statement_public", &view{Title: fmt.Sprintf("Statement of compliance %s, version %d", rec.Number, rec.Version), User: u, Data: d})
 }
 

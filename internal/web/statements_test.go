@@ -1,10 +1,15 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"html"
+	"io"
+	"mime/multipart"
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -218,11 +223,75 @@ func TestStatementPages(t *testing.T) {
 	if _, page, _ := get(t, public, base+"/statements/"+number); !strings.Contains(page, "version 2") || !strings.Contains(page, "B-2026-02") {
 		t.Fatal("the statement's page does not show the current version")
 	}
+	// The public check: each copy as issued checks out and is found
+	// here; the corrected version says a later one corrects it; one
+	// changed byte fails; what is not a statement is said so.
+	_, pdf1, _ := get(t, public, base+"/statements/"+number+"/1/statement.pdf")
+	_, pdf2, _ := get(t, public, base+"/statements/"+number+"/2/statement.pdf")
+	_, json2, _ := get(t, public, base+"/statements/"+number+"/2/statement.json")
+	_, jws2, _ := get(t, public, base+"/statements/"+number+"/2/statement.json.jws")
+	if st, page, _ := get(t, public, base+"/statements/verify"); st != 200 || !strings.Contains(page, `enctype="multipart/form-data"`) {
+		t.Fatalf("the check page: %d", st)
+	}
+	tampered := []byte(pdf2)
+	i := strings.Index(pdf2, "Head of Product Security")
+	tampered[i] = 'h'
+	for _, c := range []struct {
+		name      string
+		file, sig string
+		status    int
+		want, not []string
+	}{
+		{"current PDF", pdf2, "", 200, []string{"This statement checks out", "The digital signature is valid", "Every field the law asks", "This exact copy was issued here as statement " + number + ", version 2", signer.Fingerprint()}, []string{"Failed:"}},
+		{"JSON with its signature", json2, jws2, 200, []string{"This statement checks out", "version 2"}, []string{"Failed:"}},
+		{"corrected PDF", pdf1, "", 200, []string{"This statement does not check out", "A later version corrects this statement", "version 1"}, nil},
+		{"one byte changed", string(tampered), "", 200, []string{"This statement does not check out", "This site did not issue this exact copy"}, []string{"The digital signature is valid"}},
+		{"JSON without its signature", json2, "", 422, []string{"signature"}, nil},
+		{"not a statement", "hello", "", 422, []string{"This file cannot be checked"}, nil},
+		{"nothing", "", "", 422, []string{"Choose the statement to check"}, nil},
+	} {
+		st, page := uploadStatement(t, public, base, c.file, c.sig)
+		if st != c.status {
+			t.Errorf("%s: status %d", c.name, st)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(page, w) {
+				t.Errorf("%s: the result does not say %q", c.name, w)
+			}
+		}
+		for _, w := range c.not {
+			if strings.Contains(page, w) {
+				t.Errorf("%s: the result says %q", c.name, w)
+			}
+		}
+	}
+
 	for _, bad := range []string{"/statements/NOPE", "/statements/" + number + "/9", "/statements/" + number + "/1/other.txt", "/statements/" + number + "/x"} {
 		if st, _, _ := get(t, public, base+bad); st != 404 {
 			t.Errorf("%s: %d", bad, st)
 		}
 	}
+}
+
+// uploadStatement sends a file (and a signature) to the public check.
+func uploadStatement(t *testing.T, c *http.Client, base, file, sig string) (int, string) {
+	t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	if file != "" {
+		fw, _ := mw.CreateFormFile("file", "statement.pdf")
+		fw.Write([]byte(file))
+	}
+	if sig != "" {
+		fw, _ := mw.CreateFormFile("signature", "statement.json.jws")
+		fw.Write([]byte(sig))
+	}
+	mw.Close()
+	res, err := c.Post(base+"/statements/verify", mw.FormDataContentType(), &body)
+	must(t, err)
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, html.UnescapeString(string(b))
 }
 
 func issuedRecord(t *testing.T, e *env, number string, version int) *statement.Record {

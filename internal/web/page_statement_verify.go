@@ -1,0 +1,167 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/psti/psti/internal/auth"
+	"github.com/psti/psti/internal/psti"
+	"github.com/psti/psti/internal/statement"
+)
+
+// The public check of a statement of compliance: anyone given one (an
+// importer, a distributor, a buyer, an enforcement officer) uploads it and
+// reads what psti statement verify would say, and whether this site
+// issued that very copy and recorded it in its transparency log. Nothing
+// uploaded is kept.
+
+type verifyCheck struct {
+	OK   bool
+	Text string
+}
+
+type statementVerifyData struct {
+	Done     bool   // a file was checked
+	Error    string // the upload could not be checked at all
+	OK       bool
+	FileName string
+	Kind     string
+	SHA256   string
+	Checks   []verifyCheck
+	Fields   []psti.FieldError
+	Signer   string
+	Print    string // the signer certificate's SHA-256
+	// Issued here: the statement's page, and whether a later version
+	// corrects it.
+	Page, Current, LogHref string
+	Corrected              bool
+	Number                 string
+	Version                int
+}
+
+func (s *Server) registerStatementVerify() {
+	s.page("GET /statements/verify", auth.Public, func(w http.ResponseWriter, r *http.Request, u *auth.User) {
+		s.render(w, r, http.StatusOK, "statement_verify", &view{Title: "Check a statement of compliance", User: u, Data: &statementVerifyData{}})
+	})
+	s.pageWith("POST /statements/verify", auth.Public, pageOpts{upload: true, limit: s.lookups,
+		limitMsg: "Too many checks from your address in a short time. Wait %d seconds, then try again."}, s.verifyStatement)
+}
+
+// maxVerifyUpload bounds the form: a statement, its signature and the
+// form's own fields.
+const maxVerifyUpload = statement.MaxFile + statement.MaxJWS + 64<<10
+
+func (s *Server) verifyStatement(w http.ResponseWriter, r *http.Request, u *auth.User) {
+	d := &statementVerifyData{Done: true}
+	show := func(status int) {
+		s.render(w, r, status, "statement_verify", &view{Title: "Check a statement of compliance", User: u, Data: d})
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxVerifyUpload)
+	var file, sig []byte
+	mr, err := r.MultipartReader()
+	if err != nil {
+		d.Error = "The form could not be read. Choose the file again and press the button."
+		show(http.StatusBadRequest)
+		return
+	}
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			d.Error = fmt.Sprintf("The file is larger than %d MB: no statement psti makes is that large.", statement.MaxFile>>20)
+			show(http.StatusRequestEntityTooLarge)
+			return
+		}
+		if err != nil {
+			d.Error = "The form could not be read. Choose the file again and press the button."
+			show(http.StatusBadRequest)
+			return
+		}
+		var limit int64
+		switch part.FormName() {
+		case "file":
+			limit, d.FileName = statement.MaxFile+1, clip(part.FileName())
+		case "signature":
+			limit = statement.MaxJWS + 1
+		default:
+			continue
+		}
+		b, err := io.ReadAll(io.LimitReader(part, limit))
+		if errors.As(err, &tooBig) || int64(len(b)) == limit {
+			d.Error = fmt.Sprintf("The file is larger than %d MB: no statement psti makes is that large.", statement.MaxFile>>20)
+			show(http.StatusRequestEntityTooLarge)
+			return
+		}
+		if err != nil {
+			d.Error = "The form could not be read. Choose the file again and press the button."
+			show(http.StatusBadRequest)
+			return
+		}
+		if part.FormName() == "file" {
+			file = b
+		} else {
+			sig = b
+		}
+	}
+	if len(file) == 0 {
+		d.Error = "Choose the statement to check: its PDF file, or its JSON file with its signature."
+		show(http.StatusUnprocessableEntity)
+		return
+	}
+	rep, err := statement.Verify(file, sig)
+	if err != nil {
+		d.Error = "This file cannot be checked: " + strings.TrimPrefix(strings.TrimPrefix(err.Error(), "statement: "), "not a statement of compliance psti can check: ") +
+			". Upload the statement's PDF file, or its JSON file with the signature file (.jws) that came with it."
+		show(http.StatusUnprocessableEntity)
+		return
+	}
+	d.Kind, d.SHA256, d.Fields = strings.ToUpper(rep.Kind), rep.SHA256, rep.Fields
+	if rep.SignatureOK {
+		d.Checks = append(d.Checks, verifyCheck{true, "The digital signature is valid: the file has not changed since it was signed."})
+	}
+	for _, p := range rep.Problems {
+		d.Checks = append(d.Checks, verifyCheck{false, upperFirst(p) + "."})
+	}
+	if rep.Document != nil && len(rep.Fields) == 0 {
+		d.Checks = append(d.Checks, verifyCheck{true, "Every field the law asks a statement of compliance to contain is there."})
+	}
+	if rep.Signer != nil {
+		d.Signer, d.Print = rep.Signer.Subject.String(), rep.Fingerprint
+	}
+	d.OK = rep.OK()
+	// Issued here? The copy's SHA-256 is what the log names.
+	rec, kind, err := s.store.StatementByRendering(r.Context(), rep.SHA256)
+	switch {
+	case err == nil && (kind == statement.RenderingPDF || kind == statement.RenderingJSON):
+		d.Number, d.Version = rec.Number, rec.Version
+		d.Page, d.LogHref, d.Corrected = fmt.Sprintf("/statements/%s/%d", rec.Number, rec.Version), logEntryPage(rec.LogIndex), rec.SupersededBy != nil
+		text := fmt.Sprintf("This exact copy was issued here as statement %s, version %d, on %s, and is recorded in this site's transparency log.",
+			rec.Number, rec.Version, psti.DateText(rec.Content.Issued))
+		d.Checks = append(d.Checks, verifyCheck{true, text})
+		if d.Corrected {
+			d.Current = "/statements/" + rec.Number
+			d.Checks = append(d.Checks, verifyCheck{false, "A later version corrects this statement: read the current one."})
+			d.OK = false
+		}
+	case psti.ErrorCode(err) == psti.ENOTFOUND || err == nil:
+		d.Checks = append(d.Checks, verifyCheck{false, "This site did not issue this exact copy. It may come from another manufacturer's site, or it was changed after it was issued."})
+	default:
+		s.pageError(w, r, err)
+		return
+	}
+	show(http.StatusOK)
+}
+
+// upperFirst starts a sentence with a capital letter.
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
