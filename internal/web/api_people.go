@@ -186,5 +186,6 @@ func (s *Server) registerAPI() {
 	s.registerPasswordsAPI()
 	s.registerReportsAPI()
 	s.registerSupportAPI()
+	s.registerStatementKeyAPI()
 	s.registerLogAPI()
 }

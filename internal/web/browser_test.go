@@ -421,6 +421,9 @@ func newInstallation(t *testing.T) *installation {
 	e.mustJSON("POST", "/api/v1/support-periods", map[string]any{"product_id": other.ID, "end_date": "2029-12-31"}, &draft)
 	in.draft = draft.ID
 
+	// A self-signed key to sign statements, for /admin/statements/keys.
+	e.mustJSON("POST", "/api/v1/statement-keys", map[string]any{"generate": map[string]any{"organisation": s.Org.LegalName}}, nil)
+
 	// The organisation's colour and logo, as the public sees them.
 	s.Org.BrandColour = "#5a2d82"
 	must(t, e.db.UpdateOrganisation(ctx, psti.System("test"), s.Org))

@@ -3,6 +3,13 @@ package storetest
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
 	"strings"
 	"testing"
 	"time"
@@ -162,4 +169,33 @@ func testStatementKeys(t *testing.T, b Backend) {
 	if s, err := again.StatementSigner(ctx, now); err != nil || s.Fingerprint() != short.Fingerprint() {
 		t.Fatalf("another server: %v", err)
 	}
+}
+
+// CertChain makes a PKCS#8 private key and its certificate chain, PEM
+// (its own certificate, issued by a CA of the test's, then the CA's), as
+// a certification authority would hand them over, valid from from until
+// until; leaf is the key's own certificate.
+func CertChain(t testing.TB, name string, from, until time.Time) (keyPEM, chainPEM []byte, leaf *x509.Certificate) {
+	t.Helper()
+	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	must(t, err)
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	must(t, err)
+	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "Test CA", Organization: []string{"Test Trust Services"}},
+		NotBefore: from.Add(-time.Hour), NotAfter: until.Add(time.Hour), IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	must(t, err)
+	ca, err := x509.ParseCertificate(caDER)
+	must(t, err)
+	leafTmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: name, Organization: []string{"Acme Devices Ltd"}},
+		NotBefore: from, NotAfter: until, KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment}
+	leafDER, err := x509.CreateCertificate(rand.Reader, leafTmpl, ca, &key.PublicKey, caKey)
+	must(t, err)
+	leaf, err = x509.ParseCertificate(leafDER)
+	must(t, err)
+	pkcs8, err := x509.MarshalPKCS8PrivateKey(key)
+	must(t, err)
+	keyPEM = pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pkcs8})
+	chainPEM = append(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: leafDER}), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER})...)
+	return keyPEM, chainPEM, leaf
 }
