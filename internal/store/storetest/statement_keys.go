@@ -6,8 +6,10 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/hex"
 	"encoding/pem"
 	"math/big"
 	"strings"
@@ -69,6 +71,11 @@ func testStatementKeys(t *testing.T, b Backend) {
 	if got.Fingerprint() != first.Fingerprint() || got.JSONKey == nil || got.CanSign(now) != nil {
 		t.Fatalf("the signer opened is not the key added: %s", got.Fingerprint())
 	}
+	// What it signs now still verifies after its certificate has ended,
+	// naming a key that is kept.
+	doc := []byte(`{"statement":"signed while the key was valid"}`)
+	jws, err := statement.SignJSON(doc, got)
+	must(t, err)
 
 	// A newer key signs; one added later still, valid for a shorter time,
 	// signs until it ends, and the newest valid one after that.
@@ -97,6 +104,11 @@ func testStatementKeys(t *testing.T, b Backend) {
 	must(t, err)
 	signs(now.Add(15*day), first)
 	signs(now.Add(31*day), nil) // the first ended, the second retired
+	chain, err := statement.VerifyJSON(doc, jws)
+	must(t, err)
+	if sum := sha256.Sum256(chain[0].Raw); hex.EncodeToString(sum[:]) != k1.Fingerprint || !now.Add(31*day).After(chain[0].NotAfter) {
+		t.Fatal("the signature made with the ended key does not name it")
+	}
 	_, err = db.RetireStatementKey(ctx, editor, k2.ID)
 	wantCode(t, err, psti.ECONFLICT, "")
 	_, err = db.RetireStatementKey(ctx, editor, 9999)
