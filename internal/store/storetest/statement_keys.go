@@ -153,7 +153,7 @@ func testStatementKeys(t *testing.T, b Backend) {
 	for _, q := range []string{
 		`DELETE FROM statement_keys`,
 		`DELETE FROM statement_keys WHERE retired_at IS NOT NULL`,
-		`UPDATE statement_keys SET sealed = fingerprint`,
+		`UPDATE statement_keys SET sealed = sealed || sealed`,
 		`UPDATE statement_keys SET fingerprint = 'x' || fingerprint`,
 		`UPDATE statement_keys SET label = 'renamed'`,
 		`UPDATE statement_keys SET not_after = created_at`,
