@@ -259,8 +259,9 @@ func TestStatementKeysPage(t *testing.T) {
 // TestBrowserStatementKeys: an editor, in a real browser, follows the
 // overview to the signing keys, makes a self-signed test key, chooses a
 // key file that does not go with the certificate and is told so next to
-// the certificate, then chooses the right one: the new key signs, and the
-// page fits a phone's width.
+// the certificate (the page with the mistake passing the accessibility
+// check), then chooses the right one: the new key signs, and the page fits
+// a phone's width.
 func TestBrowserStatementKeys(t *testing.T) {
 	e := newEnv(t, storetest.SQLite)
 	now := time.Now()
@@ -293,6 +294,9 @@ func TestBrowserStatementKeys(t *testing.T) {
 	}
 	if v, _ := chromedp.Run(b.ctx, chromedp.Value(chromedp.CSS(`[name="label"]`))); v != "Statements 2027" {
 		t.Fatalf("the label typed was lost: %q", v)
+	}
+	for _, f := range b.checkPage("signing keys, a mistake shown") {
+		t.Error(f)
 	}
 	b.do(chromedp.SetUploadFiles(`input[name=key_file]`, []string{filepath.Join(dir, "key.pem")}))
 	b.do(chromedp.SetUploadFiles(`input[name=chain_file]`, []string{filepath.Join(dir, "chain.pem")}))
