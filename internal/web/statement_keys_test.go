@@ -191,11 +191,19 @@ func TestStatementKeysPage(t *testing.T) {
 	if res.StatusCode != 422 || !strings.Contains(string(b), `id="e-organisation"`) || !strings.Contains(string(b), `value="45"`) {
 		t.Fatalf("no organisation: %d\n%s", res.StatusCode, b)
 	}
-	res, err = editor.PostForm(e.ts.URL+"/admin/statements/keys/generate", url.Values{"organisation": {"Acme Devices Ltd"}, "days": {"45"}})
-	must(t, err)
-	res.Body.Close()
-	if res.StatusCode != 303 || res.Header.Get("Location") != "/admin/statements/keys" {
-		t.Fatalf("generate: %d %s", res.StatusCode, res.Header.Get("Location"))
+	// Sent twice with its one-time token (a double click), the form makes
+	// one key.
+	token := formTokenRE.FindStringSubmatch(get(editor, "/admin/statements/keys"))[1]
+	for range 2 {
+		res, err = editor.PostForm(e.ts.URL+"/admin/statements/keys/generate", url.Values{"organisation": {"Acme Devices Ltd"}, "days": {"45"}, "form_token": {token}})
+		must(t, err)
+		res.Body.Close()
+		if res.StatusCode != 303 || res.Header.Get("Location") != "/admin/statements/keys" {
+			t.Fatalf("generate: %d %s", res.StatusCode, res.Header.Get("Location"))
+		}
+	}
+	if n := e.counts(t)["statement_keys"]; n != 1 {
+		t.Fatalf("%d keys after one form sent twice", n)
 	}
 
 	now := time.Now()
@@ -214,12 +222,15 @@ func TestStatementKeysPage(t *testing.T) {
 	if strings.Contains(got, "PRIVATE KEY-----\n") {
 		t.Fatal("the page shows the private key sent back")
 	}
-	ct, body = multipartForm(t, map[string]string{"label": "Statements 2027"}, map[string]string{"key_file": string(keyPEM), "chain_file": string(chainPEM)})
-	res, err = editor.Post(e.ts.URL+"/admin/statements/keys/import", ct, body)
-	must(t, err)
-	res.Body.Close()
-	if res.StatusCode != 303 {
-		t.Fatalf("import: %d", res.StatusCode)
+	token = formTokenRE.FindStringSubmatch(get(editor, "/admin/statements/keys"))[1]
+	for i := range 2 {
+		ct, body = multipartForm(t, map[string]string{"label": "Statements 2027", "form_token": token}, map[string]string{"key_file": string(keyPEM), "chain_file": string(chainPEM)})
+		res, err = editor.Post(e.ts.URL+"/admin/statements/keys/import", ct, body)
+		must(t, err)
+		res.Body.Close()
+		if res.StatusCode != 303 {
+			t.Fatalf("import, sent %d times: %d", i+1, res.StatusCode)
+		}
 	}
 	page = get(editor, "/admin/statements/keys")
 	for _, want := range []string{"Statements 2027", "Signs statements", "CN=Test CA", "self-signed, for testing", "a key added later signs"} {
