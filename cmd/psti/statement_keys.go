@@ -135,7 +135,7 @@ a certification authority (psti statement key import).`,
 			if name == "" {
 				return usagef("--name is needed: the organisation the certificate names")
 			}
-			s, err := statement.TestSigner(name, days, time.Now())
+			s, err := statement.NewTestSigner(name, days, time.Now())
 			if err != nil {
 				return err
 			}

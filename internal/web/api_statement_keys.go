@@ -100,7 +100,7 @@ func (s *Server) registerStatementKeyAPI() {
 					days = testKeyDays
 				}
 				part = "generate."
-				signer, err = statement.TestSigner(b.Generate.Organisation, days, s.cfg.Clock.Now())
+				signer, err = statement.NewTestSigner(b.Generate.Organisation, days, s.cfg.Clock.Now())
 			default:
 				signer, err = statement.ParseSigner([]byte(b.Import.KeyPEM), []byte(b.Import.ChainPEM))
 				part, label = "import.", b.Import.Label

@@ -87,7 +87,7 @@ func (s *Server) registerStatementKeyPages() {
 		var k *statement.SigningKey
 		if err == nil {
 			var signer *statement.Signer
-			if signer, err = statement.TestSigner(org, days, s.cfg.Clock.Now()); err == nil {
+			if signer, err = statement.NewTestSigner(org, days, s.cfg.Clock.Now()); err == nil {
 				k, err = s.store.AddStatementKey(r.Context(), userActor(u), signer, "")
 			}
 		}
