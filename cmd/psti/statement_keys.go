@@ -92,8 +92,10 @@ func writeKey(w io.Writer, k *statement.SigningKey, keys []*statement.SigningKey
 	row(w, "Fingerprint", "%s (SHA-256 of the certificate)", k.Fingerprint)
 	row(w, "Valid", "from %s until %s", psti.LongDateTime(k.NotBefore), psti.LongDateTime(k.NotAfter))
 	row(w, "Status", "%s", k.Status(keys, now))
-	if x := k.Expiry(now); x != "" {
-		row(w, "Warning", "%s", x)
+	if a := statement.Active(keys, now); a != nil && a.ID == k.ID {
+		if x := statement.KeyWarning(keys, now); x != "" {
+			row(w, "Warning", "%s", x)
+		}
 	}
 }
 
@@ -133,7 +135,7 @@ a certification authority (psti statement key import).`,
 			if name == "" {
 				return usagef("--name is needed: the organisation the certificate names")
 			}
-			s, err := statement.TestSigner(name, days, time.Now())
+			s, err := statement.NewTestSigner(name, days, time.Now())
 			if err != nil {
 				return err
 			}

@@ -2,13 +2,8 @@ package main
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/pem"
-	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,33 +15,15 @@ import (
 )
 
 // certFiles writes, in a folder of the test's, a PKCS#8 key and its chain
-// (its own certificate, issued by a CA, then the CA's), valid from from
-// until until, and returns the two files and the leaf certificate.
+// (see storetest.CertChain), and returns the two files and the key's
+// certificate.
 func certFiles(t *testing.T, name string, from, until time.Time) (keyFile, chainFile string, leaf *x509.Certificate) {
 	t.Helper()
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	must(t, err)
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	must(t, err)
-	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "Test CA", Organization: []string{"Test Trust Services"}},
-		NotBefore: from.Add(-time.Hour), NotAfter: until.Add(time.Hour), IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
-	must(t, err)
-	ca, err := x509.ParseCertificate(caDER)
-	must(t, err)
-	leafTmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: name, Organization: []string{"Acme Devices Ltd"}},
-		NotBefore: from, NotAfter: until, KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment}
-	leafDER, err := x509.CreateCertificate(rand.Reader, leafTmpl, ca, &key.PublicKey, caKey)
-	must(t, err)
-	leaf, err = x509.ParseCertificate(leafDER)
-	must(t, err)
-	pkcs8, err := x509.MarshalPKCS8PrivateKey(key)
-	must(t, err)
+	keyPEM, chainPEM, leaf := storetest.CertChain(t, name, from, until)
 	dir := t.TempDir()
 	keyFile, chainFile = filepath.Join(dir, "key.pem"), filepath.Join(dir, "chain.pem")
-	must(t, os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pkcs8}), 0o600))
-	chain := append(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: leafDER}), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER})...)
-	must(t, os.WriteFile(chainFile, chain, 0o644))
+	must(t, os.WriteFile(keyFile, keyPEM, 0o600))
+	must(t, os.WriteFile(chainFile, chainPEM, 0o644))
 	return keyFile, chainFile, leaf
 }
 

@@ -17,7 +17,7 @@ import (
 // TestSigner: a kept key reads back the same; its signatures verify with
 // the public key alone and are never dated before the key (a document released before the key was
 // made is signed as of the key's making).
-func TestSigner(t *testing.T) {
+func NewTestSigner(t *testing.T) {
 	made := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
 	key, err := disclosure.NewOpenPGPKey("psti.example", made)
 	must(t, err)

@@ -128,11 +128,11 @@ func KeyWarning(keys []*SigningKey, now time.Time) string {
 // MaxTestDays is the longest a self-signed test key may be valid, in days.
 const MaxTestDays = 3660
 
-// TestSigner makes a self-signed signing identity for organisation, valid
+// NewTestSigner makes a self-signed signing identity for organisation, valid
 // from now for days: for trying psti out and for tests. It proves who
 // signed a statement only to those given its fingerprint by a channel they
 // trust. Problems name the fields "organisation" and "days".
-func TestSigner(organisation string, days int, now time.Time) (*Signer, error) {
+func NewTestSigner(organisation string, days int, now time.Time) (*Signer, error) {
 	organisation = strings.TrimSpace(organisation)
 	var p psti.Problems
 	p.Text("organisation", "The name of the organisation", organisation, true, MaxLabel-40)

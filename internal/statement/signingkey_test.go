@@ -82,10 +82,10 @@ func TestKeyWarning(t *testing.T) {
 	}
 }
 
-// TestTestSigner: a self-signed test key names the organisation; a
+// TestNewTestSigner: a self-signed test key names the organisation; a
 // missing name or a period out of range is refused, naming the field.
-func TestTestSigner(t *testing.T) {
-	s, err := TestSigner("  Acme Devices Ltd ", 30, keyNow)
+func TestNewTestSigner(t *testing.T) {
+	s, err := NewTestSigner("  Acme Devices Ltd ", 30, keyNow)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +108,7 @@ func TestTestSigner(t *testing.T) {
 		days  int
 		field string
 	}{{"", 30, "organisation"}, {"Acme\u202e", 30, "organisation"}, {"Acme", 0, "days"}, {"Acme", MaxTestDays + 1, "days"}} {
-		if _, err := TestSigner(c.org, c.days, keyNow); !hasField(err, c.field) {
+		if _, err := NewTestSigner(c.org, c.days, keyNow); !hasField(err, c.field) {
 			t.Errorf("%q for %d days: %v, want a problem with %s", c.org, c.days, err, c.field)
 		}
 	}

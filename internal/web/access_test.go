@@ -121,6 +121,11 @@ var access = []struct {
 	{"POST", "/api/v1/statements/{id}/issue", auth.Editor},
 	{"POST", "/api/v1/statements/{id}/corrections", auth.Editor},
 	{"DELETE", "/api/v1/statements/{id}", auth.Editor},
+	// The keys that sign statements: editors list, add and retire them.
+	{"GET", "/api/v1/statement-keys", auth.Editor},
+	{"GET", "/api/v1/statement-keys/{id}", auth.Editor},
+	{"POST", "/api/v1/statement-keys", auth.Editor},
+	{"POST", "/api/v1/statement-keys/{id}/retire", auth.Editor},
 	// People and access over the API: admins only, apart from "who am I".
 	{"GET", "/api/v1/me", auth.Viewer},
 	{"GET", "/api/v1/users", auth.Admin},
@@ -229,6 +234,10 @@ var access = []struct {
 	{"POST", "/admin/support-periods/{id}/publish", auth.Editor},
 	{"POST", "/admin/support-periods/{id}/extend", auth.Editor},
 	{"POST", "/admin/support-periods/{id}/delete", auth.Editor},
+	{"GET", "/admin/statements/keys", auth.Editor},
+	{"POST", "/admin/statements/keys/generate", auth.Editor},
+	{"POST", "/admin/statements/keys/import", auth.Editor},
+	{"POST", "/admin/statements/keys/{id}/retire", auth.Editor},
 	{"GET", "/products", auth.Public},
 	{"GET", "/products/{slug}", auth.Public},
 	{"GET", "/admin/statements", auth.Viewer},
@@ -322,11 +331,19 @@ func TestAccess(t *testing.T) {
 	if err := e.db.CreateStatement(ctx, psti.System("test"), soc); err != nil {
 		t.Fatal(err)
 	}
+	signer, err := statement.SelfSigned("Acme statements", "Acme", time.Now(), 24*time.Hour, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := e.db.AddStatementKey(ctx, psti.System("test"), signer, "")
+	if err != nil {
+		t.Fatal(err)
+	}
 	invs, err := e.db.Invitations(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ids := map[string]int64{"statements": soc.ID, "support-periods": period.ID, "invitations": invs[0].ID, "organisations": seed.Org.ID, "manufacturers": seed.Makers[0].ID, "brands": seed.Brand.ID,
+	ids := map[string]int64{"statements": soc.ID, "statement-keys": key.ID, "keys": key.ID, "support-periods": period.ID, "invitations": invs[0].ID, "organisations": seed.Org.ID, "manufacturers": seed.Makers[0].ID, "brands": seed.Brand.ID,
 		"products": seed.Product.ID, "versions": v.ID, "batches": b.ID, "password-audits": run.ID, "reports": rep.ID, "users": spare.ID, "tokens": spareToken.ID}
 
 	path := func(pattern string) string {

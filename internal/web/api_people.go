@@ -187,5 +187,6 @@ func (s *Server) registerAPI() {
 	s.registerReportsAPI()
 	s.registerSupportAPI()
 	s.registerStatementAPI()
+	s.registerStatementKeyAPI()
 	s.registerLogAPI()
 }

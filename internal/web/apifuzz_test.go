@@ -448,7 +448,13 @@ func (f *apiFuzzer) seedRegister() {
 	e.mustJSON("POST", fmt.Sprintf("/api/v1/support-periods/%d/extend", published.ID), map[string]any{"end_date": "2031-03-31", "reason": "More time."}, nil)
 	e.mustJSON("POST", "/api/v1/support-periods", map[string]any{"product_id": s.Product.ID, "end_date": "2029-01-01", "models": []string{"DB-200 white"}}, &draft)
 
+	// Keys to sign statements: a self-signed one (which the fuzzer may
+	// retire; retiring again is a conflict).
+	var key struct{ ID int64 }
+	e.mustJSON("POST", "/api/v1/statement-keys", map[string]any{"generate": map[string]any{"organisation": "Acme Devices Ltd"}}, &key)
+
 	f.pools = map[string][]int64{
+		"statement key":  {key.ID},
 		"support period": {published.ID, draft.ID},
 		"organisation":   {s.Org.ID},
 		"brand":          {s.Brand.ID},
@@ -478,6 +484,7 @@ var fuzzPathPools = map[string]string{
 	"organisations": "organisation", "manufacturers": "manufacturer", "brands": "brand", "products": "product",
 	"versions": "version", "batches": "batch", "reports": "report", "users": "spare user", "tokens": "spare token",
 	"invitations": "invitation", "password-audits": "run", "support-periods": "support period",
+	"statement-keys": "statement key",
 }
 
 func (f *apiFuzzer) pool(kind string) []int64 {

@@ -175,7 +175,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		return
 	}
 	v.Version = s.cfg.Version
-	v.Warnings = s.staffWarnings(v.User)
+	v.Warnings = s.staffWarnings(r.Context(), v.User)
 	v.Site = s.site(r.Context())
 	if v.Flash == "" && v.User != nil {
 		v.Flash = s.sessions.PopString(r.Context(), keyFlash)
@@ -334,5 +334,6 @@ func (s *Server) registerPages() {
 	s.registerAdvisoryPages()
 	s.registerSupportPages()
 	s.registerStatementPages()
+	s.registerStatementKeyPages()
 	s.registerLog()
 }

@@ -355,6 +355,7 @@ var auditKinds = map[string][2]string{
 	"disclosure_policy": {"security policy", "/admin/security-policy"},
 	"advisory":          {"advisory", ""},
 	"support_period":    {"support period", "/admin/support-periods/%d"},
+	"statement_key":     {"statement signing key", ""},
 	"user":              {"user", "/admin/users/%d"},
 	"invitation":        {"setup link", ""},
 	"token":             {"API token", ""},
@@ -364,11 +365,11 @@ var auditKinds = map[string][2]string{
 var auditActions = map[string]string{
 	psti.ActionCreate: "Added", psti.ActionUpdate: "Changed", psti.ActionArchive: "Archived", psti.ActionUnarchive: "Brought back",
 	psti.ActionRevoke: "Revoked", psti.ActionPassword: "Set the password of", psti.ActionInvite: "Made a setup link for",
-	psti.ActionPublish: "Published", psti.ActionExtend: "Extended", psti.ActionDelete: "Deleted",
+	psti.ActionPublish: "Published", psti.ActionExtend: "Extended", psti.ActionDelete: "Deleted", psti.ActionRetire: "Retired",
 }
 
 // auditNameFields are the fields that name a record, in the order tried.
-var auditNameFields = []string{"tracking_id", "legal_name", "name", "email", "code", "summary", "title", "file_name"}
+var auditNameFields = []string{"tracking_id", "legal_name", "name", "email", "code", "summary", "title", "file_name", "label"}
 
 // bookkeeping fields change on every write and say nothing to a reader.
 var bookkeeping = map[string]bool{"id": true, "revision": true, "created_at": true, "updated_at": true}

@@ -53,6 +53,7 @@ type Store interface {
 	SetLogo(ctx context.Context, a psti.Actor, orgID int64, data []byte) error
 	Logo(ctx context.Context, orgID int64) (contentType string, data []byte, err error)
 	LogStore
+	StatementKeyStore
 	Ping(ctx context.Context) error
 	CheckWrite(ctx context.Context) error
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/netip"
 	"net/url"
@@ -37,8 +38,9 @@ func loopbackHost(host string) bool {
 }
 
 // staffWarnings are the settings that need an administrator's attention,
-// shown at the top of every page to administrators (who can act on them).
-func (s *Server) staffWarnings(u *auth.User) []string {
+// shown at the top of every page to administrators (who can act on them),
+// and the keys that sign statements, to editors.
+func (s *Server) staffWarnings(ctx context.Context, u *auth.User) []string {
 	if u == nil {
 		return nil
 	}
@@ -46,6 +48,11 @@ func (s *Server) staffWarnings(u *auth.User) []string {
 	if p := s.logProblems.Load(); p != nil {
 		out = append(out, fmt.Sprintf("The transparency log failed its self-check: %s. Its records may have been altered behind psti's back: "+
 			"keep the database as it is, compare it with your latest backup, and run psti verify against a copy of the log taken before.", strings.Join(*p, "; ")))
+	}
+	if u.Role.Allows(auth.Editor) {
+		if w := s.statementKeyWarning(ctx); w != "" {
+			out = append(out, w)
+		}
 	}
 	if !u.Role.Allows(auth.Admin) {
 		return out

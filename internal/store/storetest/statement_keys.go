@@ -3,6 +3,15 @@ package storetest
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/hex"
+	"encoding/pem"
+	"math/big"
 	"strings"
 	"testing"
 	"time"
@@ -62,6 +71,11 @@ func testStatementKeys(t *testing.T, b Backend) {
 	if got.Fingerprint() != first.Fingerprint() || got.JSONKey == nil || got.CanSign(now) != nil {
 		t.Fatalf("the signer opened is not the key added: %s", got.Fingerprint())
 	}
+	// What it signs now still verifies after its certificate has ended,
+	// naming a key that is kept.
+	doc := []byte(`{"statement":"signed while the key was valid"}`)
+	jws, err := statement.SignJSON(doc, got)
+	must(t, err)
 
 	// A newer key signs; one added later still, valid for a shorter time,
 	// signs until it ends, and the newest valid one after that.
@@ -90,6 +104,11 @@ func testStatementKeys(t *testing.T, b Backend) {
 	must(t, err)
 	signs(now.Add(15*day), first)
 	signs(now.Add(31*day), nil) // the first ended, the second retired
+	chain, err := statement.VerifyJSON(doc, jws)
+	must(t, err)
+	if sum := sha256.Sum256(chain[0].Raw); hex.EncodeToString(sum[:]) != k1.Fingerprint || !now.Add(31*day).After(chain[0].NotAfter) {
+		t.Fatal("the signature made with the ended key does not name it")
+	}
 	_, err = db.RetireStatementKey(ctx, editor, k2.ID)
 	wantCode(t, err, psti.ECONFLICT, "")
 	_, err = db.RetireStatementKey(ctx, editor, 9999)
@@ -134,7 +153,7 @@ func testStatementKeys(t *testing.T, b Backend) {
 	for _, q := range []string{
 		`DELETE FROM statement_keys`,
 		`DELETE FROM statement_keys WHERE retired_at IS NOT NULL`,
-		`UPDATE statement_keys SET sealed = fingerprint`,
+		`UPDATE statement_keys SET sealed = sealed || sealed`,
 		`UPDATE statement_keys SET fingerprint = 'x' || fingerprint`,
 		`UPDATE statement_keys SET label = 'renamed'`,
 		`UPDATE statement_keys SET not_after = created_at`,
@@ -162,4 +181,33 @@ func testStatementKeys(t *testing.T, b Backend) {
 	if s, err := again.StatementSigner(ctx, now); err != nil || s.Fingerprint() != short.Fingerprint() {
 		t.Fatalf("another server: %v", err)
 	}
+}
+
+// CertChain makes a PKCS#8 private key and its certificate chain, PEM
+// (its own certificate, issued by a CA of the test's, then the CA's), as
+// a certification authority would hand them over, valid from from until
+// until; leaf is the key's own certificate.
+func CertChain(t testing.TB, name string, from, until time.Time) (keyPEM, chainPEM []byte, leaf *x509.Certificate) {
+	t.Helper()
+	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	must(t, err)
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	must(t, err)
+	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "Test CA", Organization: []string{"Test Trust Services"}},
+		NotBefore: from.Add(-time.Hour), NotAfter: until.Add(time.Hour), IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	must(t, err)
+	ca, err := x509.ParseCertificate(caDER)
+	must(t, err)
+	leafTmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: name, Organization: []string{"Acme Devices Ltd"}},
+		NotBefore: from, NotAfter: until, KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment}
+	leafDER, err := x509.CreateCertificate(rand.Reader, leafTmpl, ca, &key.PublicKey, caKey)
+	must(t, err)
+	leaf, err = x509.ParseCertificate(leafDER)
+	must(t, err)
+	pkcs8, err := x509.MarshalPKCS8PrivateKey(key)
+	must(t, err)
+	keyPEM = pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pkcs8})
+	chainPEM = append(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: leafDER}), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER})...)
+	return keyPEM, chainPEM, leaf
 }
