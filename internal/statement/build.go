@@ -30,6 +30,9 @@ type Request struct {
 	Signatory       Signatory `json:"signatory,omitempty"`
 	Place           string    `json:"place,omitempty" maxLength:"200" doc:"Place of issue."`
 	Issued          string    `json:"issued,omitempty" maxLength:"10" doc:"Date of issue, YYYY-MM-DD: today or earlier."`
+	// Label records the label route (Schedule 2A) instead of a
+	// statement: the product's accepted label stands in for it.
+	Label *Label `json:"label,omitempty" doc:"Only for the label route: the accepted label (JC-STAR STAR-1 or Singapore CLS) that stands in for a statement while it has not expired."`
 }
 
 // Build makes a statement from psti's records and a request: the
@@ -45,7 +48,7 @@ func Build(ctx context.Context, r Records, req Request) (*Statement, error) {
 		return nil, err
 	}
 	s := &Statement{ProductType: p.Type, Model: p.ModelNumber, Representatives: req.Representatives, OnBehalf: req.OnBehalf,
-		Claims: req.Claims, Signatory: req.Signatory, Place: req.Place, Issued: req.Issued}
+		Claims: req.Claims, Signatory: req.Signatory, Place: req.Place, Issued: req.Issued, Label: req.Label}
 	var extra psti.Problems
 	for i, id := range req.BatchIDs {
 		b, err := r.Batch(ctx, id)

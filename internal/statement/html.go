@@ -70,7 +70,7 @@ func newHTMLView(s *Statement, meta PDFMeta) (*htmlView, error) {
 	}
 	v := &htmlView{ID: meta.ID, Version: meta.Version, URL: meta.URL, S: s, Declaration: s.Declaration(),
 		ManufacturersTitle: "Manufacturer", RepresentativesTitle: "Authorised representative",
-		DocTitle: "Statement of compliance: " + s.ProductType + " " + s.Model}
+		DocTitle: s.Title() + ": " + s.ProductType + " " + s.Model}
 	if len(s.Manufacturers) > 1 {
 		v.ManufacturersTitle = "Manufacturers"
 	}

@@ -100,7 +100,7 @@ func renderPDF(s *Statement, meta PDFMeta, data []byte) ([]byte, error) {
 	pdf.SetProducer("psti", false)
 	pdf.SetCreator("psti", false)
 	pdf.SetLang("en-GB")
-	pdf.SetTitle("Statement of compliance: "+s.ProductType+" "+s.Model, true)
+	pdf.SetTitle(s.Title()+": "+s.ProductType+" "+s.Model, true)
 	pdf.SetAuthor(s.Manufacturers[0].Name, true)
 	pdf.SetSubject("Statement of compliance "+meta.ID+", version "+strconv.Itoa(meta.Version), true)
 	pdf.SetAttachments([]fpdf.Attachment{{Content: data, Filename: AttachmentName, Description: "The statement's data (JSON)"}})
@@ -108,7 +108,7 @@ func renderPDF(s *Statement, meta PDFMeta, data []byte) ([]byte, error) {
 	pdf.SetAutoPageBreak(true, pdfMargin+5)
 	enc := fontsFor(pdf, s, meta)
 	pdf.AliasNbPages("{nb}")
-	footer := enc(fmt.Sprintf("Statement of compliance %s, version %d", meta.ID, meta.Version))
+	footer := enc(fmt.Sprintf("%s %s, version %d", s.Title(), meta.ID, meta.Version))
 	pdf.SetFooterFunc(func() {
 		pdf.SetY(-pdfMargin)
 		pdf.SetFont(pdfFamily, "", 8.5)
@@ -122,7 +122,7 @@ func renderPDF(s *Statement, meta PDFMeta, data []byte) ([]byte, error) {
 
 	// Title, id and version.
 	pdf.SetFont(pdfFamily, "B", fontTitle)
-	pdf.MultiCell(0, 9, enc("Statement of compliance"), "", "L", false)
+	pdf.MultiCell(0, 9, enc(s.Title()), "", "L", false)
 	r.text(fmt.Sprintf("Statement %s, version %d", meta.ID, meta.Version))
 	r.text("Made under the Product Security and Telecommunications Infrastructure Act 2022 (Schedule 4 to the Security Requirements Regulations 2023).")
 
@@ -155,13 +155,25 @@ func renderPDF(s *Statement, meta PDFMeta, data []byte) ([]byte, error) {
 		}
 	}
 
-	// PSTI-SOC-F3, F4: the declaration.
+	// PSTI-SOC-F3, F4: the declaration; or, on the label route, the
+	// label that stands in for the statement (Schedule 2A).
 	r.heading("Declaration")
-	r.text(s.Declaration())
+	if s.Label != nil {
+		r.text(s.LabelDeclaration())
+		r.heading("Accepted label")
+		r.text(s.Label.Text())
+	} else {
+		r.text(s.Declaration())
+	}
 
 	// PSTI-SOC-F4, F5: how each Schedule 1 requirement is met.
-	r.heading("Security requirements")
+	if s.Label == nil {
+		r.heading("Security requirements")
+	}
 	for _, par := range Paragraphs {
+		if s.Label != nil {
+			break
+		}
 		c := s.claim(par.Number)
 		r.label(par.Title)
 		switch c.Route {
@@ -180,17 +192,20 @@ func renderPDF(s *Statement, meta PDFMeta, data []byte) ([]byte, error) {
 	}
 
 	// PSTI-SOC-F6: the defined support period, never shortened (PSTI-DSP-05).
-	end, _ := psti.ParseDate(s.SupportEnd)
-	r.heading("Defined support period")
-	r.text("Security updates until at least " + psti.LongDate(end) + ".")
+	if end, err := psti.ParseDate(s.SupportEnd); err == nil {
+		r.heading("Defined support period")
+		r.text("Security updates until at least " + psti.LongDate(end) + ".")
+	}
 
 	// PSTI-SOC-F8: place and date of issue.
 	issued, _ := psti.ParseDate(s.Issued)
 	r.heading("Place and date of issue")
-	r.text(s.Place + ", " + psti.LongDate(issued))
+	r.text(strings.TrimPrefix(s.Place+", "+psti.LongDate(issued), ", "))
 
 	// PSTI-SOC-F7: the signatory, with room for a handwritten signature.
-	r.signature(s.Signatory)
+	if s.Signatory.Name != "" {
+		r.signature(s.Signatory)
+	}
 
 	// The public page, as a QR code beside its address in full.
 	r.publicPage(qr, meta.URL)
@@ -210,6 +225,9 @@ func fontsFor(pdf *fpdf.Fpdf, s *Statement, meta PDFMeta) func(string) string {
 	loadSimpleFonts()
 	if simpleErr == nil {
 		texts := []string{s.ProductType, s.Model, s.Place, s.Signatory.Name, s.Signatory.Function, meta.ID, meta.URL, "•"}
+		if s.Label != nil {
+			texts = append(texts, s.Label.Text(), s.LabelDeclaration())
+		}
 		texts = append(texts, s.Batches...)
 		for _, ps := range [][]Party{s.Manufacturers, s.Representatives} {
 			for _, p := range ps {

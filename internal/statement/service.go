@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"slices"
 	"time"
 
 	"github.com/psti/psti/internal/psti"
@@ -101,6 +102,12 @@ func (sv *Service) check(s *Statement) error {
 	if perr == nil && !issued.Before(endOfToday) {
 		err = addProblem(err, psti.FieldError{Field: "issued", Message: fmt.Sprintf(
 			"The date of issue (%s) is in the future: issue the statement on that day, or give today's date.", psti.LongDate(issued))})
+	}
+	// A label that has expired since the record's date no longer stands
+	// in for a statement (PSTI-DC-05).
+	if s.LabelLapsed(sv.Clock.Now()) && !slices.ContainsFunc(psti.ErrorFields(err), func(f psti.FieldError) bool { return f.Field == "label.expires" }) {
+		err = addProblem(err, psti.FieldError{Field: "label.expires", Message: fmt.Sprintf(
+			"The label expired on %s: it no longer stands in for a statement of compliance. Issue a full statement instead.", psti.DateText(s.Label.Expires))})
 	}
 	return err
 }

@@ -6,6 +6,7 @@
 package statement
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -107,6 +108,10 @@ type Statement struct {
 	// Place and Issued are where and when it is issued (PSTI-SOC-F8).
 	Place  string `json:"place"`
 	Issued string `json:"issued"`
+	// Label, when set, makes this a record of the label route instead of
+	// a statement (Schedule 2A, label.go): the product's accepted label
+	// stands in for the statement while it has not expired.
+	Label *Label `json:"label,omitempty"`
 }
 
 // Declaration is the sentence of PSTI-SOC-F3 and F4 as the statement
@@ -176,6 +181,49 @@ func (s *Statement) Validate() error {
 		p.Add("representatives", "A statement may name at most %d authorised representatives.", MaxParties)
 	}
 	parties("representatives", "authorised representative", s.Representatives)
+	if s.Label == nil {
+		s.validateClaims(&p)
+	}
+	// PSTI-SOC-F6: a label route record gives the period if the product
+	// has one published, as every product must (Schedule 1 paragraph 3).
+	end, endErr := psti.ParseDate(s.SupportEnd)
+	switch {
+	case s.SupportEnd == "" && s.Label != nil:
+		endErr = errNoEnd
+	case s.SupportEnd == "":
+		p.Add("support_end", "The defined support period of %s is missing: the statement must give its end date.", name)
+	case endErr != nil:
+		p.Add("support_end", "The support period's end date must be a date written YYYY-MM-DD.")
+	case s.SupportDraft:
+		p.Add("support_end", "The support period of %s is a draft; publish it first.", name)
+	}
+	// PSTI-SOC-F7, F8: a label route record is not signed as a statement
+	// is; who recorded it and where are kept if given.
+	statement := s.Label == nil
+	p.Text("signatory.name", "The signatory's name", s.Signatory.Name, statement, MaxName)
+	p.Text("signatory.function", "The signatory's function (job title)", s.Signatory.Function, statement, MaxName)
+	p.Text("place", "The place of issue", s.Place, statement, MaxName)
+	issued, issuedErr := psti.ParseDate(s.Issued)
+	switch {
+	case s.Issued == "":
+		p.Add("issued", "The date of issue is missing.")
+	case issuedErr != nil:
+		p.Add("issued", "The date of issue must be a date written YYYY-MM-DD.")
+	case endErr == nil && issued.After(end):
+		p.Add("issued", "The issue date (%s) is after the support end date (%s): a statement cannot promise security updates that have already ended.",
+			psti.LongDate(issued), psti.LongDate(end))
+	}
+	if s.Label != nil {
+		s.validateLabel(&p, issued, issuedErr == nil && s.Issued != "")
+	}
+	return p.Err()
+}
+
+// errNoEnd stands for a support end date a label route record leaves out.
+var errNoEnd = errors.New("no support end date")
+
+// validateClaims checks the declaration for each Schedule 1 requirement.
+func (s *Statement) validateClaims(p *psti.Problems) {
 	// PSTI-SOC-F4, F5
 	claimed := map[int]bool{}
 	for i, c := range s.Claims {
@@ -216,32 +264,6 @@ func (s *Statement) Validate() error {
 			break
 		}
 	}
-	// PSTI-SOC-F6
-	end, endErr := psti.ParseDate(s.SupportEnd)
-	switch {
-	case s.SupportEnd == "":
-		p.Add("support_end", "The defined support period of %s is missing: the statement must give its end date.", name)
-	case endErr != nil:
-		p.Add("support_end", "The support period's end date must be a date written YYYY-MM-DD.")
-	case s.SupportDraft:
-		p.Add("support_end", "The support period of %s is a draft; publish it first.", name)
-	}
-	// PSTI-SOC-F7
-	p.Text("signatory.name", "The signatory's name", s.Signatory.Name, true, MaxName)
-	p.Text("signatory.function", "The signatory's function (job title)", s.Signatory.Function, true, MaxName)
-	// PSTI-SOC-F8
-	p.Text("place", "The place of issue", s.Place, true, MaxName)
-	issued, issuedErr := psti.ParseDate(s.Issued)
-	switch {
-	case s.Issued == "":
-		p.Add("issued", "The date of issue is missing.")
-	case issuedErr != nil:
-		p.Add("issued", "The date of issue must be a date written YYYY-MM-DD.")
-	case endErr == nil && issued.After(end):
-		p.Add("issued", "The issue date (%s) is after the support end date (%s): a statement cannot promise security updates that have already ended.",
-			psti.LongDate(issued), psti.LongDate(end))
-	}
-	return p.Err()
 }
 
 // issueDate reports whether s is a standard's date of issue: YYYY-MM or

@@ -47,7 +47,23 @@ func statementForm(action string, batches []*product.Batch, s *statement.Stateme
 	if s.OnBehalf {
 		behalf = "on_behalf"
 	}
+	route, lb := "statement", statement.Label{}
+	if s.Label != nil {
+		route, lb = "label", *s.Label
+	}
+	schemes := []option{}
+	for _, sc := range statement.LabelSchemes {
+		schemes = append(schemes, option{sc.ID, sc.Name})
+	}
+	expires := dateField("label_expires", "The label is valid until", "Only for the label route: the last day of the label's validity, as the label or its certificate gives it.", lb.Expires)
 	f := &form{Action: action, Submit: "Save the draft", Fields: []*field{
+		{Name: "route", Label: "How the product meets the duty to supply a statement of compliance", Type: "select", Value: route, Required: true,
+			Hint:    "Since December 2025 a current JC-STAR STAR-1 or Singapore CLS label stands in for the statement (Schedule 2A), until the label expires.",
+			Options: []option{{"statement", "A statement of compliance"}, {"label", "An accepted label instead (Schedule 2A)"}}},
+		{Name: "label_scheme", Label: "Accepted label", Type: "select", Value: lb.Scheme, Options: schemes, Hint: "Only for the label route."},
+		{Name: "label_level", Label: "The label's level", Type: "text", Value: lb.Level, Max: 20, Hint: "For a CLS label, its level: 1, 2, 3 or 4."},
+		{Name: "label_reference", Label: "The label's number", Type: "text", Value: lb.Reference, Max: statement.MaxName, Hint: "As the label or its certificate gives it."},
+		expires,
 		bf,
 		{Name: "prepared", Label: "Who prepares the statement", Type: "select", Value: behalf, Required: true, Options: []option{
 			{"by", "The manufacturer"}, {"on_behalf", "Someone on the manufacturer's behalf"}}},
@@ -141,6 +157,11 @@ func decodeStatement(v url.Values, productID int64) (statement.Request, int64, e
 		}
 		req.Claims = append(req.Claims, cl)
 	}
+	if c.str("route") == "label" {
+		req.Label = &statement.Label{Scheme: c.str("label_scheme"), Level: c.str("label_level"), Reference: c.str("label_reference"),
+			Expires: c.date("label_expires", "The label's expiry")}
+		req.Claims = nil
+	}
 	rev, _ := strconv.ParseInt(v.Get("revision"), 10, 64)
 	return req, rev, c.p.Err()
 }
@@ -169,6 +190,8 @@ func formProblems(ps []psti.FieldError, s *statement.Statement) []psti.FieldErro
 			f = "claim1_route"
 		}
 		switch {
+		case strings.HasPrefix(f, "label."):
+			f = "label_" + strings.TrimPrefix(f, "label.")
 		case strings.HasPrefix(f, "batches"):
 			f = "batch_ids"
 		case f == "signatory.name":
@@ -210,6 +233,7 @@ type statementData struct {
 	Public     string
 	LogHref    string
 	Kept       string
+	Lapsed     string
 	Form       *form
 	Alert      *form // a refused issue, correction or deletion
 	Editor     bool
@@ -240,6 +264,13 @@ func statementFiles(r *statement.Record, page string) []statementFile {
 }
 
 func recordStatus(r *statement.Record) string {
+	if r.Content.Label != nil {
+		return strings.Replace(statementStatus(r), "Issued", "Label route recorded", 1)
+	}
+	return statementStatus(r)
+}
+
+func statementStatus(r *statement.Record) string {
 	switch {
 	case r.Status == statement.StatusDraft && r.Supersedes != nil:
 		return fmt.Sprintf("Draft correction (version %d): not issued, not public", r.Version)
@@ -433,7 +464,8 @@ func (s *Server) showStatement(w http.ResponseWriter, r *http.Request, u *auth.U
 		s.pageError(w, r, perr)
 		return
 	}
-	d := statementData{Record: rec, Product: p, Status: recordStatus(rec), Editor: u.Role.Allows(auth.Editor), LogHref: logEntryPage(rec.LogIndex)}
+	d := statementData{Record: rec, Product: p, Status: recordStatus(rec), Editor: u.Role.Allows(auth.Editor), LogHref: logEntryPage(rec.LogIndex),
+		Lapsed: lapsedText(rec, s.cfg.Clock.Now())}
 	if rec.Supersedes != nil {
 		d.Supersedes = fmt.Sprintf("/admin/statements/%d", *rec.Supersedes)
 	}
@@ -528,6 +560,17 @@ type publicStatementData struct {
 	Files     []statementFile
 	LogHref   string
 	Corrected bool
+	Lapsed    string // a label route whose label has expired
+}
+
+// lapsedText says that a label route record's label has expired, "" when
+// it has not (or the record is a statement).
+func lapsedText(r *statement.Record, now time.Time) string {
+	if !r.Content.LabelLapsed(now) {
+		return ""
+	}
+	return fmt.Sprintf("The label this record relies on expired on %s. From then on it no longer stands in for a statement of compliance: a unit made available after that day needs a statement.",
+		psti.DateText(r.Content.Label.Expires))
 }
 
 // publicStatement shows an issued version (version 0: the current one).
@@ -573,7 +616,8 @@ func (s *Server) publicStatement(w http.ResponseWriter, r *http.Request, u *auth
 		s.pageError(w, r, err)
 		return
 	}
-	d := publicStatementData{Record: rec, Product: p, Article: article, LogHref: logEntryPage(rec.LogIndex), Corrected: rec.SupersededBy != nil}
+	d := publicStatementData{Record: rec, Product: p, Article: article, LogHref: logEntryPage(rec.LogIndex), Corrected: rec.SupersededBy != nil,
+		Lapsed: lapsedText(rec, s.cfg.Clock.Now())}
 	if d.Corrected && current != nil {
 		d.Current = fmt.Sprintf("/statements/%s/%d", current.Number, current.Version)
 	}

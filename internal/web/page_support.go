@@ -487,7 +487,7 @@ func (s *Server) statementsOf(ctx context.Context, p *product.Product) ([]cell, 
 	var out []cell
 	for _, r := range recs {
 		if r.SupersededBy == nil {
-			out = append(out, cell{Text: fmt.Sprintf("Statement %s (batches %s)", r.Number, strings.Join(r.Content.Batches, ", ")),
+			out = append(out, cell{Text: fmt.Sprintf("%s %s (batches %s)", r.Content.Title(), r.Number, strings.Join(r.Content.Batches, ", ")),
 				Href: fmt.Sprintf("/statements/%s/%d", r.Number, r.Version)})
 		}
 	}

@@ -474,3 +474,60 @@ func TestStatementAPI(t *testing.T) {
 		})
 	}
 }
+
+// TestStatementLabelRoute: a product with a current accepted label is
+// recorded on the label route (Schedule 2A) from the form, issued and
+// published as such; a label already expired is refused, naming the
+// field; the public page says when a recorded label has lapsed.
+func TestStatementLabelRoute(t *testing.T) {
+	e := newEnv(t, storetest.SQLite)
+	s, batches, _ := statementSeed(t, e)
+	editor, public := e.browser(auth.Editor), e.browser(auth.Public)
+	base := e.ts.URL
+	today := time.Now().In(psti.London)
+	v := url.Values{"product": {fmt.Sprint(s.Product.ID)}, "route": {"label"}, "label_scheme": {"sg-cls"}, "label_level": {""}, "label_reference": {"CLS-2026-000123"},
+		"label_expires-day": {"31"}, "label_expires-month": {"5"}, "label_expires-year": {"2029"}, "batch_ids": {fmt.Sprint(batches[0].ID)},
+		"issued-day": {fmt.Sprint(today.Day())}, "issued-month": {fmt.Sprint(int(today.Month()))}, "issued-year": {fmt.Sprint(today.Year())}}
+	st, loc, _ := post(t, editor, base+"/admin/statements/new", v)
+	if st != 303 {
+		t.Fatalf("a label route draft: %d", st)
+	}
+	_, page, _ := get(t, editor, base+loc)
+	if !strings.Contains(page, "Give the CLS label&#39;s level, 1 to 4.") || !strings.Contains(page, `href="#f-label_level"`) || strings.Contains(page, "The signatory&#39;s name is required") {
+		t.Fatalf("the label route draft's problems:\n%s", page)
+	}
+	v.Set("label_level", "2")
+	v.Set("revision", "1")
+	if st, _, _ := post(t, editor, base+loc, v); st != 303 {
+		t.Fatalf("completing: %d", st)
+	}
+	if st, _, page := post(t, editor, base+loc+"/issue", url.Values{}); st != 303 {
+		t.Fatalf("issuing the label route record: %d\n%s", st, page)
+	}
+	number := fmt.Sprintf("SOC-%d-0001", today.Year())
+	_, page, _ = get(t, public, base+"/statements/"+number+"/1")
+	for _, want := range []string{"Label route record", "Singapore Cybersecurity Labelling Scheme (CLS) label, level 2, number CLS-2026-000123, valid until 31 May 2029", "Schedule 2A"} {
+		if !strings.Contains(html.UnescapeString(page), want) {
+			t.Errorf("the public page does not say %q", want)
+		}
+	}
+	if strings.Contains(page, "expired on") {
+		t.Error("a current label is said to have expired")
+	}
+	if _, page, _ := get(t, public, base+"/products/"+s.Product.Slug); !strings.Contains(page, "Label route record "+number) {
+		t.Error("the product page does not name the label route record")
+	}
+
+	// A label that expired yesterday, on a record dated a week ago.
+	week := today.AddDate(0, 0, -7)
+	yesterday := today.AddDate(0, 0, -1)
+	var d statementJSON
+	e.json("POST", "/api/v1/statements", auth.Editor, map[string]any{"product_id": s.Product.ID, "batch_ids": []int64{batches[1].ID}, "issued": week.Format(time.DateOnly),
+		"label": map[string]any{"scheme": "jc-star-star-1", "reference": "JC-0001", "expires": yesterday.Format(time.DateOnly)}}, &d)
+	if len(d.Problems) != 0 {
+		t.Fatalf("problems of a label route record: %+v", d.Problems)
+	}
+	if st, text := e.json("POST", fmt.Sprintf("/api/v1/statements/%d/issue", d.ID), auth.Editor, nil, nil); st != 422 || !strings.Contains(text, "body.label.expires") || !strings.Contains(text, "no longer stands in") {
+		t.Fatalf("issuing with an expired label: %d %s", st, text)
+	}
+}
