@@ -253,6 +253,10 @@ func (s *Statement) validateClaims(p *psti.Problems) {
 					p.Add(g+".issued", "The standard's date of issue is needed, written YYYY-MM or YYYY-MM-DD (for example 2020-06).")
 				}
 				p.Text(g+".provisions", "The provisions relied on", st.Provisions, false, MaxText)
+				if pin := pinnedStandard(st.Number); pin != nil && st.Version != "" && normVersion(st.Version) != normVersion(pin.Version) {
+					p.Add(g+".version", "Schedule 2 deems compliance only with %s %s (%s), the version the Regulations name; version %s is not it. Rely on %s, or declare the requirement as met as such.",
+						pin.Name, pin.Version, pin.Issued, st.Version, pin.Version)
+				}
 			}
 		default:
 			p.Add(f, "Say how %s is met: as such, or by the deemed compliance conditions.", Paragraphs[c.Paragraph-1].Title)
@@ -294,4 +298,38 @@ func KeepUntil(issued, supportEnd time.Time) time.Time {
 func KeptText(r *Record) string {
 	return fmt.Sprintf("Statement %s version %d is issued, so it is kept: the law asks for it to be kept until at least %s (10 years from its issue, or the end of the support period it states if that is later), and psti never deletes it. Correct it with a new version instead.",
 		r.Number, r.Version, psti.DateText(r.KeepUntil))
+}
+
+// A pinned standard is one the Regulations name in a fixed version for
+// deemed compliance (Schedule 2; PSTI-R-03): a declaration relying on
+// another version of it is not deemed compliance.
+type pinned struct {
+	match, Name, Version, Issued string
+}
+
+var pinnedStandards = []pinned{
+	{match: "303645", Name: "ETSI EN 303 645", Version: "V2.1.1", Issued: "June 2020"},
+	{match: "29147", Name: "ISO/IEC 29147", Version: "2018", Issued: "October 2018, second edition"},
+}
+
+// pinnedStandard returns the pinned standard a standard's number names,
+// or nil.
+func pinnedStandard(number string) *pinned {
+	n := strings.ReplaceAll(number, " ", "")
+	for i := range pinnedStandards {
+		if strings.Contains(n, pinnedStandards[i].match) {
+			return &pinnedStandards[i]
+		}
+	}
+	return nil
+}
+
+// normVersion compares versions as people write them: "v2.1.1" is
+// "V2.1.1", and "ISO/IEC 29147:2018" is "2018".
+func normVersion(v string) string {
+	v = strings.ToUpper(strings.TrimSpace(v))
+	if i := strings.LastIndexByte(v, ':'); i >= 0 {
+		v = v[i+1:]
+	}
+	return v
 }

@@ -143,3 +143,31 @@ func TestKeepUntil(t *testing.T) {
 		}
 	}
 }
+
+// TestPinnedStandards: deemed compliance relies on the versions the
+// Regulations name (PSTI-R-03): ETSI EN 303 645 V2.1.1 and ISO/IEC
+// 29147:2018. A later edition is not deemed compliance, and is refused at
+// the version's field, saying which version is.
+func TestPinnedStandards(t *testing.T) {
+	for _, c := range []struct {
+		number, version string
+		ok              bool
+	}{
+		{"ETSI EN 303 645", "V2.1.1", true},
+		{"ETSI EN 303 645", "v2.1.1", true},
+		{"ETSI EN 303645", "V3.1.3", false},
+		{"EN 303 645", "V2.1.0", false},
+		{"ISO/IEC 29147", "2018", true},
+		{"ISO/IEC 29147", "ISO/IEC 29147:2018", true},
+		{"ISO/IEC 29147", "2014", false},
+		{"JC-STAR STAR-1", "JST-CR-01-01-2024R1", true},
+	} {
+		s := complete()
+		s.Claims[1].Standards = []Standard{{Number: c.number, Version: c.version, Issued: "2020-06"}}
+		got := fields(s.Validate())
+		msg, refused := got["claims[1].standards[0].version"]
+		if refused == c.ok || (refused && !strings.Contains(msg, "the version the Regulations name")) {
+			t.Errorf("%s %s: %v", c.number, c.version, got)
+		}
+	}
+}

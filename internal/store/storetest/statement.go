@@ -25,7 +25,7 @@ func StatementContent() statement.Statement {
 		},
 		Claims: []statement.Claim{
 			{Paragraph: 1, Route: statement.RouteRequirement}, {Paragraph: 2, Route: statement.RouteRequirement},
-			{Paragraph: 3, Route: statement.RouteDeemed, Standards: []statement.Standard{{Number: "ETSI EN 303 645", Version: "V3.1.3", Issued: "2024-09", Provisions: "5.3-13"}}},
+			{Paragraph: 3, Route: statement.RouteDeemed, Standards: []statement.Standard{{Number: "ETSI EN 303 645", Version: "V2.1.1", Issued: "2020-06", Provisions: "5.3-13"}}},
 		},
 		SupportEnd: "2030-03-31",
 		Signatory:  statement.Signatory{Name: "Zoë Brontë", Function: "Head of Product Security"},
