@@ -453,7 +453,18 @@ func (f *apiFuzzer) seedRegister() {
 	var key struct{ ID int64 }
 	e.mustJSON("POST", "/api/v1/statement-keys", map[string]any{"generate": map[string]any{"organisation": "Acme Devices Ltd"}}, &key)
 
+	// Statements: one issued, one draft (which the fuzzer may change,
+	// issue or delete).
+	today := time.Now().In(psti.London).Format(time.DateOnly)
+	var issued, draftSOC struct{ ID int64 }
+	e.mustJSON("POST", "/api/v1/statements", map[string]any{"product_id": s.Product.ID, "batch_ids": []int64{b1.ID},
+		"claims":    []map[string]any{{"paragraph": 1, "route": "requirement"}, {"paragraph": 2, "route": "requirement"}, {"paragraph": 3, "route": "requirement"}},
+		"signatory": map[string]any{"name": "Zoë Brontë", "function": "Head of Product Security"}, "place": "London", "issued": today}, &issued)
+	e.mustJSON("POST", fmt.Sprintf("/api/v1/statements/%d/issue", issued.ID), nil, nil)
+	e.mustJSON("POST", "/api/v1/statements", map[string]any{"product_id": s.Product.ID}, &draftSOC)
+
 	f.pools = map[string][]int64{
+		"statement":      {issued.ID, draftSOC.ID},
 		"statement key":  {key.ID},
 		"support period": {published.ID, draft.ID},
 		"organisation":   {s.Org.ID},
@@ -474,7 +485,7 @@ func (f *apiFuzzer) seedRegister() {
 // fuzzIDFields name the records that body and query fields refer to.
 var fuzzIDFields = map[string]string{
 	"organisation_id": "organisation", "brand_id": "brand", "product_id": "product", "manufacturer_ids": "manufacturer",
-	"batch_id": "batch", "assignee_id": "user", "duplicate_of": "report", "entity_id": "any",
+	"batch_id": "batch", "batch_ids": "batch", "assignee_id": "user", "duplicate_of": "report", "entity_id": "any",
 }
 
 // fuzzPathPools name the records a path's {id} refers to, by the path's
@@ -484,7 +495,7 @@ var fuzzPathPools = map[string]string{
 	"organisations": "organisation", "manufacturers": "manufacturer", "brands": "brand", "products": "product",
 	"versions": "version", "batches": "batch", "reports": "report", "users": "spare user", "tokens": "spare token",
 	"invitations": "invitation", "password-audits": "run", "support-periods": "support period",
-	"statement-keys": "statement key",
+	"statement-keys": "statement key", "statements": "statement",
 }
 
 func (f *apiFuzzer) pool(kind string) []int64 {
