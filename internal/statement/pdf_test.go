@@ -24,18 +24,22 @@ func testMeta() PDFMeta {
 	}
 }
 
-// poppler runs a poppler-utils tool on a PDF (written to a file, whose
-// path goes where args say "PDF") and returns what it printed and how it
-// exited. It skips the test when the tool is missing, unless under CI,
-// where the tool must be there.
-func poppler(t *testing.T, tool string, pdf []byte, args ...string) (string, error) {
+// toolPackage names the Debian package each PDF tool the tests run comes
+// in (.ci/run installs them).
+var toolPackage = map[string]string{"pdftotext": "poppler-utils", "pdfsig": "poppler-utils", "qpdf": "qpdf"}
+
+// pdfTool runs an outside PDF tool (pdftotext, pdfsig, qpdf) on a PDF
+// (written to a file, whose path goes where args say "PDF") and returns
+// what it printed and how it exited. It skips the test when the tool is
+// missing, unless under CI, where the tool must be there.
+func pdfTool(t *testing.T, tool string, pdf []byte, args ...string) (string, error) {
 	t.Helper()
 	bin, err := exec.LookPath(tool)
 	if err != nil {
 		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s (poppler-utils) is needed under CI: %v", tool, err)
+			t.Fatalf("%s (%s) is needed under CI: %v", tool, toolPackage[tool], err)
 		}
-		t.Skipf("%s (poppler-utils) is not installed", tool)
+		t.Skipf("%s (%s) is not installed", tool, toolPackage[tool])
 	}
 	in := filepath.Join(t.TempDir(), "statement.pdf")
 	if err := os.WriteFile(in, pdf, 0o600); err != nil {
@@ -53,7 +57,7 @@ func poppler(t *testing.T, tool string, pdf []byte, args ...string) (string, err
 // pdftotext returns the text of a PDF as `pdftotext -layout` gives it.
 func pdftotext(t *testing.T, pdf []byte) string {
 	t.Helper()
-	out, err := poppler(t, "pdftotext", pdf, "-layout", "-enc", "UTF-8", "PDF", "-")
+	out, err := pdfTool(t, "pdftotext", pdf, "-layout", "-enc", "UTF-8", "PDF", "-")
 	if err != nil {
 		t.Fatalf("pdftotext: %v\n%s", err, out)
 	}
