@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -302,12 +303,20 @@ func (db *DB) issueStatement(ctx context.Context, tx *sql.Tx, now time.Time, id 
 	end, _ := psti.ParseDate(r.Content.SupportEnd)
 	r.KeepUntil = statement.KeepUntil(issued, end).Format(time.DateOnly)
 	r.IssuedAt, r.Status, r.Renderings = &now, statement.StatusIssued, nil
-	for _, x := range renderings {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO statement_renderings (statement_id, kind, media_type, sha256, data) VALUES ($1, $2, $3, $4, $5)`,
-			r.ID, x.Kind, x.MediaType, x.SHA256, x.Data); err != nil {
-			return nil, nil, fmt.Errorf("store: unable to keep the %s rendering of statement %d: %w", x.Kind, r.ID, err)
+	// All renderings in one statement: one round trip to PostgreSQL.
+	var q strings.Builder
+	q.WriteString(`INSERT INTO statement_renderings (statement_id, kind, media_type, sha256, data) VALUES `)
+	args := make([]any, 0, 5*len(renderings))
+	for i, x := range renderings {
+		if i > 0 {
+			q.WriteString(", ")
 		}
+		q.WriteString("(" + placeholders(5*i+1, 5) + ")")
+		args = append(args, r.ID, x.Kind, x.MediaType, x.SHA256, x.Data)
 		r.Renderings = append(r.Renderings, statement.Rendering{Kind: x.Kind, MediaType: x.MediaType, SHA256: x.SHA256})
+	}
+	if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
+		return nil, nil, fmt.Errorf("store: unable to keep the renderings of statement %d: %w", r.ID, err)
 	}
 	e, err := statement.Entry(r, supersedes)
 	if err != nil {
