@@ -268,6 +268,12 @@ func writeStatementReport(w io.Writer, name string, r *statement.Report) {
 	} else {
 		row(w, "Signature", "NOT valid")
 	}
+	if !r.SignedAt.IsZero() {
+		row(w, "Signed on", "%s (as the signature gives it)", psti.LongDateTime(r.SignedAt))
+	}
+	if note := r.CertificateNote(time.Now()); note != "" {
+		fmt.Fprintf(w, "  %s\n", note)
+	}
 	for _, p := range r.Problems {
 		fmt.Fprintf(w, "  %s\n", p)
 	}
@@ -337,6 +343,12 @@ func (a *app) statementInLog(name string, rep *statement.Report, checkpointFile,
 	lr := statement.CheckLog(all[:cp.Size], rep.SHA256)
 	if lr.Issued != nil {
 		row(a.stdout, "Issued in log", "entry %d, %s: statement %s version %d (its %s rendering)", lr.Issued.Index, psti.LongDateTime(lr.Issued.Entry.At), lr.Number, lr.Version, lr.Document)
+	}
+	note, ok := statement.CertificateLogged(rep, lr, time.Now())
+	if !ok {
+		return fmt.Errorf("verification FAILED: %s", note)
+	} else if note != "" {
+		fmt.Fprintf(a.stdout, "  %s\n", note)
 	}
 	if p := lr.Problem(); p != "" {
 		if lr.Issued == nil {

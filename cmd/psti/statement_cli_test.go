@@ -145,11 +145,17 @@ func TestStatementVerify(t *testing.T) {
 // JSON rendering and its signature; it returns the files written to dir.
 func issueSigned(t *testing.T, db *store.DB, r *statement.Record, signer *statement.Signer, dir string) (pdfFile, jsonFile string) {
 	t.Helper()
+	return issueSignedAt(t, db, r, signer, dir, time.Now())
+}
+
+// issueSignedAt is issueSigned with the PDF signed at the time at.
+func issueSignedAt(t *testing.T, db *store.DB, r *statement.Record, signer *statement.Signer, dir string, at time.Time) (pdfFile, jsonFile string) {
+	t.Helper()
 	ctx := context.Background()
 	url := "https://shop.example/statements/" + r.Number
 	doc, err := statement.RenderPDF(&r.Content, statement.PDFMeta{ID: r.Number, Version: r.Version, URL: url, Created: time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC)})
 	must(t, err)
-	pdf, err := statement.SignPDF(doc, signer, r.Content.Signatory.Name, r.Content.Place, time.Now())
+	pdf, err := statement.SignPDF(doc, signer, r.Content.Signatory.Name, r.Content.Place, at)
 	must(t, err)
 	j, err := statement.RenderJSON(&r.Content, r.Number, r.Version, url)
 	must(t, err)
@@ -250,4 +256,57 @@ func TestStatementVerifyLog(t *testing.T) {
 	if r.code == 0 {
 		t.Fatalf("verified with another log's key:\n%v", r)
 	}
+}
+
+// TestStatementVerifyExpiredCertificate: a statement signed and logged
+// while its certificate was valid verifies (exit 0) after the certificate
+// has ended; psti statement verify says the certificate has since expired,
+// and that the log recorded the statement at its time, before the
+// certificate's end. Logged after the end, it fails (exit 1).
+func TestStatementVerifyExpiredCertificate(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	copyDir := filepath.Join(dir, "log")
+	url := storetest.SQLite.URL(t)
+	now := time.Now().UTC().Truncate(time.Second)
+	clock := &storetest.Clock{}
+	clock.Set(now.Add(-2 * time.Hour))
+	db, err := store.Open(ctx, url, store.Options{Clock: clock})
+	must(t, err)
+	must(t, db.OpenLog(ctx, store.LogOptions{Secret: storetest.LogSecret, Origin: "psti.test/log"}))
+	seed := storetest.NewSeed(t, db)
+	vkey, err := db.LogVerifier(ctx)
+	must(t, err)
+	key := writeFile(t, filepath.Join(dir, "key"), []byte(vkey+"\n"))
+	// Valid from 3 hours ago to 1 hour ago.
+	signer, err := statement.SelfSigned("Acme Devices Ltd statements", "Acme Devices Ltd", now.Add(-3*time.Hour), 2*time.Hour, nil)
+	must(t, err)
+	v1 := &statement.Record{ProductID: seed.Product.ID, Content: storetest.StatementContent()}
+	must(t, db.CreateStatement(ctx, psti.System("test"), v1))
+	pdf, _ := issueSignedAt(t, db, v1, signer, dir, now.Add(-2*time.Hour))
+	// Another statement, signed with a date while the certificate was
+	// valid but logged now, after it ended.
+	clock.Set(now)
+	late := &statement.Record{ProductID: seed.Product.ID, Content: storetest.StatementContent()}
+	must(t, db.CreateStatement(ctx, psti.System("test"), late))
+	latePDF, _ := issueSignedAt(t, db, late, signer, dir, now.Add(-90*time.Minute))
+	db.Close()
+	wantExit(t, cli(t, "log", "export", "--to", copyDir, "--database-url", url), 0)
+	cp := filepath.Join(copyDir, "checkpoint")
+
+	// Alone, the file verifies, and the report says the certificate ended since.
+	r := cli(t, "statement", "verify", pdf)
+	wantExit(t, r, 0)
+	end := psti.LongDateTime(now.Add(-time.Hour))
+	wantContains(t, "stdout", r.stdout, "Signature     valid", "has since expired (on "+end+")", "signature was made while it was valid",
+		"dated "+psti.LongDateTime(now.Add(-2*time.Hour)), "signer's own claim")
+
+	r = cli(t, "statement", "verify", pdf, "--checkpoint", cp, "--key", key, "--log", copyDir)
+	wantExit(t, r, 0)
+	wantContains(t, "stdout", r.stdout, "has since expired",
+		"The log recorded it on "+psti.LongDateTime(now.Add(-2*time.Hour))+", before the certificate that signed it ended on "+end, "not superseded")
+
+	r = cli(t, "statement", "verify", latePDF, "--checkpoint", cp, "--key", key, "--log", copyDir)
+	wantExit(t, r, 1)
+	wantContains(t, "stderr", r.stderr, "after the certificate that signed it ended on "+end, "signed with an ended certificate")
 }

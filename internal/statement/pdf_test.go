@@ -3,12 +3,15 @@ package statement
 import (
 	"bytes"
 	"flag"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	qrcode "github.com/skip2/go-qrcode"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -21,18 +24,22 @@ func testMeta() PDFMeta {
 	}
 }
 
-// poppler runs a poppler-utils tool on a PDF (written to a file, whose
-// path goes where args say "PDF") and returns what it printed and how it
-// exited. It skips the test when the tool is missing, unless under CI,
-// where the tool must be there.
-func poppler(t *testing.T, tool string, pdf []byte, args ...string) (string, error) {
+// toolPackage names the Debian package each PDF tool the tests run comes
+// in (.ci/run installs them).
+var toolPackage = map[string]string{"pdftotext": "poppler-utils", "pdfsig": "poppler-utils", "qpdf": "qpdf"}
+
+// pdfTool runs an outside PDF tool (pdftotext, pdfsig, qpdf) on a PDF
+// (written to a file, whose path goes where args say "PDF") and returns
+// what it printed and how it exited. It skips the test when the tool is
+// missing, unless under CI, where the tool must be there.
+func pdfTool(t *testing.T, tool string, pdf []byte, args ...string) (string, error) {
 	t.Helper()
 	bin, err := exec.LookPath(tool)
 	if err != nil {
 		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s (poppler-utils) is needed under CI: %v", tool, err)
+			t.Fatalf("%s (%s) is needed under CI: %v", tool, toolPackage[tool], err)
 		}
-		t.Skipf("%s (poppler-utils) is not installed", tool)
+		t.Skipf("%s (%s) is not installed", tool, toolPackage[tool])
 	}
 	in := filepath.Join(t.TempDir(), "statement.pdf")
 	if err := os.WriteFile(in, pdf, 0o600); err != nil {
@@ -50,7 +57,7 @@ func poppler(t *testing.T, tool string, pdf []byte, args ...string) (string, err
 // pdftotext returns the text of a PDF as `pdftotext -layout` gives it.
 func pdftotext(t *testing.T, pdf []byte) string {
 	t.Helper()
-	out, err := poppler(t, "pdftotext", pdf, "-layout", "-enc", "UTF-8", "PDF", "-")
+	out, err := pdfTool(t, "pdftotext", pdf, "-layout", "-enc", "UTF-8", "PDF", "-")
 	if err != nil {
 		t.Fatalf("pdftotext: %v\n%s", err, out)
 	}
@@ -247,6 +254,48 @@ func TestRenderPDFManyCharacters(t *testing.T) {
 	for _, must := range []string{"Αντιπρόσωπος ΑΕ", "Представитель ООО", string(greek), string(cyrillic), string(latin), "Łódź", "Zoë Brontë"} {
 		if !strings.Contains(flat, strings.ReplaceAll(must, " ", "")) {
 			t.Errorf("the PDF text lacks %q", must)
+		}
+	}
+}
+
+// TestRenderPDFQRCode: the QR code drawn on the page is, module for
+// module, the QR code of the statement's public address (PSTI-SOC-F8's
+// link to the public page is in addition to the address in full).
+func TestRenderPDFQRCode(t *testing.T) {
+	doc, err := RenderPDF(complete(), testMeta())
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, err := qrcode.New(testMeta().URL, qrcode.Medium)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := code.Bitmap()
+	// The drawing: "q 0 g M 0 0 -M X Y cm", then "COL ROW LEN 1 re" for
+	// each run of dark modules, then "f Q".
+	start := bytes.Index(doc, []byte(" cm\n"))
+	end := bytes.Index(doc[max(start, 0):], []byte("f Q"))
+	if start < 0 || end < 0 {
+		t.Fatal("no QR code drawn in the PDF")
+	}
+	got := make([][]bool, len(want))
+	for i := range got {
+		got[i] = make([]bool, len(want))
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(doc[start+4:start+end])), "\n") {
+		var col, row, n, h int
+		if _, err := fmt.Sscanf(line, "%d %d %d %d re", &col, &row, &n, &h); err != nil || h != 1 || row >= len(got) || col+n > len(got) {
+			t.Fatalf("unexpected line %q in the QR code (%v)", line, err)
+		}
+		for c := col; c < col+n; c++ {
+			got[row][c] = true
+		}
+	}
+	for r := range want {
+		for c := range want[r] {
+			if got[r][c] != want[r][c] {
+				t.Fatalf("module %d,%d of the QR code is %v, want %v", r, c, got[r][c], want[r][c])
+			}
 		}
 	}
 }

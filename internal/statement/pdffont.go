@@ -1,8 +1,6 @@
 package statement
 
 import (
-	"bytes"
-	"compress/zlib"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -27,13 +25,14 @@ import (
 // Unicode). A document needing more than that falls back to fpdf's
 // Unicode fonts, so no name is ever lost.
 
-// simpleFont is a Go font parsed once: its compressed file, metrics and
+// simpleFont is a Go font parsed once: its file, glyph numbers, metrics and
 // the advance width of each character it has, in 1/1000 em.
 type simpleFont struct {
 	name    string
 	file    string
-	z       []byte
-	size    int
+	ttf     []byte
+	gids    map[rune]uint16 // the glyph of each character in widths
+	cache   subsetCache
 	desc    map[string]any
 	widths  map[rune]int
 	missing int
@@ -81,7 +80,7 @@ func parseSimple(name string, ttf []byte, stem int) (*simpleFont, error) {
 	if err != nil {
 		return nil, fmt.Errorf("statement: unable to read font %s: %w", name, err)
 	}
-	sf := &simpleFont{name: name, file: strings.ToLower(name) + ".z", size: len(ttf), widths: map[rune]int{}}
+	sf := &simpleFont{name: name, file: strings.ToLower(name) + ".z", ttf: ttf, gids: map[rune]uint16{}, widths: map[rune]int{}}
 	// Every character of the Basic Multilingual Plane the font maps.
 	for r := rune(32); r < 0x10000; r++ {
 		gi, err := f.GlyphIndex(&buf, r)
@@ -93,6 +92,7 @@ func parseSimple(name string, ttf []byte, stem int) (*simpleFont, error) {
 			continue
 		}
 		sf.widths[r] = adv.Round()
+		sf.gids[r] = uint16(gi)
 	}
 	sf.missing = sf.widths[' ']
 	// The font descriptor, as fpdf's font definition files write it.
@@ -106,15 +106,6 @@ func parseSimple(name string, ttf []byte, stem int) (*simpleFont, error) {
 		"StemV":        stem,
 		"MissingWidth": sf.missing,
 	}
-	var z bytes.Buffer
-	zw, _ := zlib.NewWriterLevel(&z, zlib.BestCompression)
-	if _, err := zw.Write(ttf); err != nil {
-		return nil, err
-	}
-	if err := zw.Close(); err != nil {
-		return nil, err
-	}
-	sf.z = z.Bytes()
 	return sf, nil
 }
 
@@ -195,13 +186,18 @@ func (e *encoding) add(pdf *fpdf.Fpdf, family string) error {
 		}
 		def := map[string]any{
 			"Tp": "TrueType", "Name": f.name, "Desc": f.desc, "Up": -100, "Ut": 50,
-			"Cw": cw, "Enc": "psti", "Diff": diff.String(), "File": f.file, "OriginalSize": f.size,
+			"Cw": cw, "Enc": "psti", "Diff": diff.String(), "File": f.file,
 		}
+		file, err := f.subset(e.runes)
+		if err != nil {
+			return err
+		}
+		def["OriginalSize"] = file.size
 		js, err := json.Marshal(def)
 		if err != nil {
 			return err
 		}
-		pdf.AddFontFromBytes(family, style, js, f.z)
+		pdf.AddFontFromBytes(family, style, js, file.z)
 	}
 	return pdf.Error()
 }

@@ -2,6 +2,8 @@ package statement
 
 import (
 	"bytes"
+	"errors"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -11,7 +13,7 @@ import (
 // non-zero on an invalid signature, which the report says).
 func pdfsig(t *testing.T, doc []byte) string {
 	t.Helper()
-	out, _ := poppler(t, "pdfsig", doc, "PDF")
+	out, _ := pdfTool(t, "pdfsig", doc, "PDF")
 	return out
 }
 
@@ -70,6 +72,36 @@ func TestSignPDF(t *testing.T) {
 	bad[i+len("/Producer (")] ^= 0x01
 	if rep := pdfsig(t, bad); strings.Contains(rep, "Signature is Valid.") {
 		t.Fatalf("pdfsig still reports a changed PDF valid:\n%s", rep)
+	}
+}
+
+// TestSignPDFQPDFCheck: qpdf --check finds nothing wrong in the structure
+// or the streams of a signed statement, and does find a signed statement
+// whose last cross-reference offset (one byte of it) was changed: the
+// file no longer leads a reader to its objects. (qpdf checks structure,
+// not signatures: a changed byte of text passes its check, and is
+// pdfsig's and Verify's to find.)
+func TestSignPDFQPDFCheck(t *testing.T) {
+	doc := signed(t)
+	out, err := pdfTool(t, "qpdf", doc, "--check", "PDF")
+	if err != nil || !strings.Contains(out, "No syntax or stream encoding errors found") {
+		t.Fatalf("qpdf --check on a signed statement: %v\n%s", err, out)
+	}
+	i := bytes.LastIndex(doc, []byte("startxref\n"))
+	if i < 0 {
+		t.Fatal("no startxref in the signed PDF")
+	}
+	bad := bytes.Clone(doc)
+	d := &bad[i+len("startxref\n")+1] // the second digit of the offset
+	if *d == '0' {
+		*d = '5'
+	} else {
+		*d = '0'
+	}
+	out, err = pdfTool(t, "qpdf", bad, "--check", "PDF")
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() == 0 || !strings.Contains(out, "xref not found") {
+		t.Fatalf("qpdf --check does not report a damaged cross-reference offset (%v):\n%s", err, out)
 	}
 }
 

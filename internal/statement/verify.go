@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/digitorus/pdf"
 	"github.com/digitorus/pdfsign/verify"
@@ -51,8 +52,15 @@ type Report struct {
 	Signer      *x509.Certificate
 	Fingerprint string
 	// SignatureOK reports that the signature is valid and covers the
-	// whole file.
+	// whole file, and was made, by the date it gives, while the signer's
+	// certificate was valid. A certificate that has ended since does not
+	// undo it (see Since).
 	SignatureOK bool
+	// SignedAt is the date a PDF's signature gives for itself (its /M,
+	// else the CMS signing time): the signer's own claim, which the
+	// transparency log's record of the issue confirms or not. Zero for
+	// JSON, whose signature carries no date.
+	SignedAt time.Time
 	// Problems says, in plain words, what does not verify besides the
 	// fields: the signature, the file's structure, its data.
 	Problems []string
@@ -181,7 +189,7 @@ func verifyPDF(r *Report, data []byte) {
 	if !ok {
 		return
 	}
-	contents, ok := signedRange(r, sig, data)
+	contents, signed, ok := signedRange(r, sig, data)
 	if !ok {
 		return
 	}
@@ -201,12 +209,34 @@ func verifyPDF(r *Report, data []byte) {
 		r.fail("the signature cannot be checked: %v", err)
 	case len(resp.Signers) != 1:
 		r.fail("the signature cannot be checked")
-	case !resp.Signers[0].ValidSignature:
-		r.fail("the signature does not match: the file was changed after it was signed, or another key signed it")
 	case r.Signer == nil:
 		r.fail("the signature does not name its signer's certificate")
+	case !resp.Signers[0].ValidSignature && !matchesApartFromTime(p7, signed):
+		r.fail("the signature does not match: the file was changed after it was signed, or another key signed it")
 	default:
-		r.SignatureOK = true
+		// The signature matches. Whether the certificate was valid
+		// when it was made is judged by the date the signature gives
+		// (/M, which SignPDF writes as the time of issue), not by the
+		// time of checking: a certificate that has ended since does not
+		// undo a signature made while it was valid.
+		if t := resp.Signers[0].SignatureTime; t != nil {
+			r.SignedAt = t.UTC()
+		} else {
+			var t time.Time
+			if p7.UnmarshalSignedAttribute(pkcs7.OIDAttributeSigningTime, &t) == nil {
+				r.SignedAt = t.UTC()
+			}
+		}
+		c := r.Signer
+		switch {
+		case r.SignedAt.IsZero():
+			r.fail("the signature gives no date, so whether its certificate was valid when it was made cannot be told")
+		case r.SignedAt.Before(c.NotBefore) || r.SignedAt.After(c.NotAfter):
+			r.fail("the signature is dated %s, when the certificate that made it was not valid (valid from %s to %s)",
+				psti.LongDateTime(r.SignedAt), psti.LongDateTime(c.NotBefore), psti.LongDateTime(c.NotAfter))
+		default:
+			r.SignatureOK = true
+		}
 	}
 	if r.SignatureOK {
 		attached, ok := attachment(r, rdr)
@@ -245,19 +275,19 @@ func onlySignature(r *Report, rdr *pdf.Reader) (pdf.Value, bool) {
 
 // signedRange checks that the signature's /ByteRange covers the whole
 // file but for its /Contents, which is all the hole holds, and returns
-// the signature's bytes. Otherwise content appended after signing (an
+// the signature's bytes and the bytes it signs. Otherwise content appended after signing (an
 // incremental update) would pass as signed.
-func signedRange(r *Report, sig pdf.Value, data []byte) ([]byte, bool) {
+func signedRange(r *Report, sig pdf.Value, data []byte) (contents, signed []byte, ok bool) {
 	br := sig.Key("ByteRange")
 	if br.Kind() != pdf.Array || br.Len() != 4 {
 		r.fail("the signature does not say which bytes it covers")
-		return nil, false
+		return nil, nil, false
 	}
 	var n [4]int64
 	for i := range n {
 		if br.Index(i).Kind() != pdf.Integer {
 			r.fail("the signature does not say which bytes it covers")
-			return nil, false
+			return nil, nil, false
 		}
 		n[i] = br.Index(i).Int64()
 	}
@@ -265,39 +295,75 @@ func signedRange(r *Report, sig pdf.Value, data []byte) ([]byte, bool) {
 	a, b, c := n[1], n[2], n[3]
 	if n[0] != 0 || a < 1 || b <= a+1 || c < 0 || b > size || c != size-b {
 		r.fail("the signature does not cover the whole file: bytes were added or changed after it was signed")
-		return nil, false
+		return nil, nil, false
 	}
 	hole := data[a:b]
 	if hole[0] != '<' || hole[len(hole)-1] != '>' {
 		r.fail("the signature does not cover the whole file: bytes were added or changed after it was signed")
-		return nil, false
+		return nil, nil, false
 	}
 	digits := hole[1 : len(hole)-1]
 	if len(digits)%2 != 0 {
 		r.fail("the signature does not cover the whole file: bytes were added or changed after it was signed")
-		return nil, false
+		return nil, nil, false
 	}
-	contents := make([]byte, len(digits)/2)
+	contents = make([]byte, len(digits)/2)
 	if _, err := hex.Decode(contents, digits); err != nil {
 		r.fail("the signature does not cover the whole file: bytes were added or changed after it was signed")
-		return nil, false
+		return nil, nil, false
 	}
 	// After the signature's DER, the hole holds zeros alone.
 	var der asn1.RawValue
 	rest, err := asn1.Unmarshal(contents, &der)
 	if err != nil {
 		r.fail("the signature cannot be read: %v", err)
-		return nil, false
+		return nil, nil, false
 	}
 	if len(bytes.Trim(rest, "\x00")) != 0 {
 		r.fail("the signature is followed by other bytes: it was changed after it was signed")
-		return nil, false
+		return nil, nil, false
 	}
 	if sig.Key("Contents").RawString() != string(contents) {
 		r.fail("the signature read is not the one in the unsigned part of the file")
-		return nil, false
+		return nil, nil, false
 	}
-	return contents, true
+	signed = append(bytes.Clone(data[:a]), data[b:]...)
+	return contents, signed, true
+}
+
+// matchesApartFromTime reports whether p7 is a valid signature of signed
+// by its certificate, whatever the time: the PKCS #7 check refuses a
+// signature whose CMS signing time falls outside the certificate's
+// validity, and psti's signer writes the time of its machine's clock
+// there, which need not be the time of issue the signature is dated with
+// (/M). Verify judges the certificate's validity by that date itself.
+func matchesApartFromTime(p7 *pkcs7.PKCS7, signed []byte) bool {
+	certs := make([]*x509.Certificate, len(p7.Certificates))
+	for i, c := range p7.Certificates {
+		open := *c
+		open.NotBefore, open.NotAfter = time.Time{}, time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+		certs[i] = &open
+	}
+	check := *p7
+	check.Content, check.Certificates = signed, certs
+	return check.Verify() == nil
+}
+
+// CertificateNote says, in plain words, that the certificate that signed
+// a verified file has ended by now, and why the signature stands all the
+// same; "" while it is valid, or for a file that did not verify.
+func (r *Report) CertificateNote(now time.Time) string {
+	if !r.SignatureOK || r.Signer == nil || !now.After(r.Signer.NotAfter) {
+		return ""
+	}
+	end := psti.LongDateTime(r.Signer.NotAfter)
+	if r.SignedAt.IsZero() {
+		return fmt.Sprintf("The certificate that signed it has since expired (on %s). A JSON signature carries no date: "+
+			"the transparency log's record of when the statement was issued shows whether it was signed before then.", end)
+	}
+	return fmt.Sprintf("The certificate that signed it has since expired (on %s), but the signature was made while it was valid: "+
+		"it is dated %s. That date is the signer's own claim; the transparency log's record of when the statement was issued is the independent evidence.",
+		end, psti.LongDateTime(r.SignedAt))
 }
 
 // attachment returns the statement.json a PDF rendering carries.
@@ -371,6 +437,37 @@ func (r *LogResult) Problem() string {
 			r.Number, r.Version, r.Latest, r.Superseded.Index, psti.LongDate(r.Superseded.Entry.At))
 	}
 	return ""
+}
+
+// logGrace is how long after the signing certificate's end the log may
+// record a statement signed just before it: issuing signs first, then
+// commits the statement and its log entry.
+const logGrace = 10 * time.Minute
+
+// CertificateLogged compares the time the log recorded the statement with
+// the end of the certificate that signed it: the log's time is the
+// independent evidence that a statement whose certificate has since ended
+// was signed while it was valid. It returns what to tell the person ("",
+// when the certificate is still valid at now and the log agrees), and
+// false when the log recorded the statement after the certificate had
+// ended: it was signed with an ended certificate, whatever date its
+// signature gives.
+func CertificateLogged(rep *Report, lr *LogResult, now time.Time) (string, bool) {
+	if rep == nil || rep.Signer == nil || lr == nil || lr.Issued == nil || lr.Issued.Entry == nil {
+		return "", true
+	}
+	logged, end := lr.Issued.Entry.At, rep.Signer.NotAfter
+	switch {
+	case logged.After(end.Add(logGrace)):
+		return fmt.Sprintf("the log recorded this statement on %s, after the certificate that signed it ended on %s: "+
+			"it was signed with an ended certificate, whatever date its signature gives", psti.LongDateTime(logged), psti.LongDateTime(end)), false
+	case !now.After(end):
+		return "", true
+	case logged.After(end):
+		return fmt.Sprintf("The log recorded it on %s, as the certificate that signed it ended (on %s).", psti.LongDateTime(logged), psti.LongDateTime(end)), true
+	}
+	return fmt.Sprintf("The log recorded it on %s, before the certificate that signed it ended on %s: it was signed while the certificate was valid.",
+		psti.LongDateTime(logged), psti.LongDateTime(end)), true
 }
 
 // statementRecord is what a statement's log entry records (Entry).

@@ -417,3 +417,52 @@ func TestCheckPDFShape(t *testing.T) {
 		}
 	}
 }
+
+// TestVerifyPDFCertificateExpiredSince: a statement signed while its
+// certificate was valid still verifies once the certificate has ended,
+// and the report says so plainly: ended since, signed while valid by the
+// date the signature gives, a date that is the signer's own claim. A
+// signature dated after the certificate ended does not verify.
+func TestVerifyPDFCertificateExpiredSince(t *testing.T) {
+	now := time.Now().UTC().Truncate(time.Second)
+	key, err := SelfSigned("Acme Devices Ltd statements", "Acme Devices Ltd", now.Add(-3*time.Hour), 2*time.Hour, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// SelfSigned backdates the start by a minute, for clocks a little
+	// behind.
+	if c := key.Certificate(); !c.NotBefore.Equal(now.Add(-3*time.Hour-time.Minute)) || !c.NotAfter.Equal(now.Add(-time.Hour)) {
+		t.Fatalf("certificate valid from %s to %s", c.NotBefore, c.NotAfter)
+	}
+	doc, err := RenderPDF(complete(), testMeta())
+	if err != nil {
+		t.Fatal(err)
+	}
+	signedAt := now.Add(-2 * time.Hour)
+	out, err := SignPDF(doc, key, "Zoë Brontë", "London", signedAt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Verify(out, nil)
+	wantVerified(t, r, err, key)
+	if !r.SignedAt.Equal(signedAt) {
+		t.Errorf("signed at %s, the report says %s", signedAt, r.SignedAt)
+	}
+	note := r.CertificateNote(now)
+	for _, must := range []string{"has since expired", "signature was made while it was valid", "signer's own claim", "transparency log"} {
+		if !strings.Contains(note, must) {
+			t.Errorf("the note does not say %q: %s", must, note)
+		}
+	}
+	if note := r.CertificateNote(signedAt.Add(30 * time.Minute)); note != "" {
+		t.Errorf("a note while the certificate was still valid: %s", note)
+	}
+
+	// Signed, against psti's own check, after the certificate ended.
+	late, err := signPDF(doc, key, "Zoë Brontë", "London", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err = Verify(late, nil)
+	wantFailed(t, "a signature dated after its certificate ended", r, err, "when the certificate that made it was not valid")
+}

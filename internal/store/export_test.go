@@ -26,3 +26,17 @@ func (db *DB) Exec(ctx context.Context, query string, args ...any) error {
 	_, err := db.rw.ExecContext(ctx, query, args...)
 	return err
 }
+
+// HoldIssuing keeps statements from being issued until release is called,
+// and queued says how many wait meanwhile: a test lines statements up so
+// that they are issued together.
+func (db *DB) HoldIssuing() (queued func() int, release func()) {
+	db.issuing.commit.Lock()
+	return func() int {
+			db.issuing.mu.Lock()
+			defer db.issuing.mu.Unlock()
+			return len(db.issuing.queue)
+		}, func() {
+			db.issuing.commit.Unlock()
+		}
+}

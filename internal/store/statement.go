@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/psti/psti/internal/psti"
@@ -138,79 +140,200 @@ func (db *DB) UpdateStatement(ctx context.Context, a psti.Actor, r *statement.Re
 }
 
 // IssueStatement issues a draft with its renderings, marks the version it
-// corrects superseded, and logs it, in one transaction.
+// corrects superseded, and logs it, in one transaction. Statements issued
+// at the same time are committed together, each in a savepoint of its
+// own, so that one flush to disk (and, on PostgreSQL, one hold of the
+// log's lock) serves them all, and one refused statement does not undo
+// the others; each caller still returns only once its statement is
+// committed.
 func (db *DB) IssueStatement(ctx context.Context, a psti.Actor, id int64, renderings []statement.Rendering) (*statement.Record, error) {
-	var r *statement.Record
-	err := db.publish(ctx, a, func(tx *sql.Tx, now time.Time) (*change, error) {
-		var err error
-		if r, err = db.statement(ctx, tx, id, db.dialect.forUpdate); err != nil {
-			return nil, err
-		}
-		if r.Status != statement.StatusDraft {
-			return nil, psti.Errorf(psti.ECONFLICT, "Statement %s version %d is issued already.", r.Number, r.Version)
-		}
-		if err := r.Content.Validate(); err != nil {
-			return nil, err
-		}
-		if len(renderings) == 0 {
-			return nil, psti.Errorf(psti.EINVALID, "A statement is issued with its renderings: none were given.")
-		}
-		seen := map[string]bool{}
-		for _, x := range renderings {
-			if seen[x.Kind] || x.Kind == "" {
-				return nil, psti.Errorf(psti.EINVALID, "Each rendering of a statement is given once; %q is not.", x.Kind)
-			}
-			seen[x.Kind] = true
-			if statement.NewRendering(x.Kind, x.MediaType, x.Data).SHA256 != x.SHA256 {
-				return nil, psti.Errorf(psti.EINVALID, "The %s rendering's SHA-256 is not that of its bytes.", x.Kind)
-			}
-		}
-		supersedes := 0
-		if r.Supersedes != nil {
-			old, err := db.statement(ctx, tx, *r.Supersedes, db.dialect.forUpdate)
-			if err != nil {
-				return nil, err
-			}
-			if old.SupersededBy != nil {
-				return nil, psti.Errorf(psti.ECONFLICT, "%s version %d was corrected meanwhile by another version.", old.Number, old.Version)
-			}
-			if _, err := tx.ExecContext(ctx, `UPDATE statements SET superseded_by = $1 WHERE id = $2`, r.ID, old.ID); err != nil {
-				return nil, fmt.Errorf("store: unable to mark %s version %d superseded: %w", old.Number, old.Version, err)
-			}
-			supersedes = old.Version
-		}
-		issued, _ := psti.ParseDate(r.Content.Issued)
-		end, _ := psti.ParseDate(r.Content.SupportEnd)
-		r.KeepUntil = statement.KeepUntil(issued, end).Format(time.DateOnly)
-		r.IssuedAt, r.Status, r.Renderings = &now, statement.StatusIssued, nil
-		for _, x := range renderings {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO statement_renderings (statement_id, kind, media_type, sha256, data) VALUES ($1, $2, $3, $4, $5)`,
-				r.ID, x.Kind, x.MediaType, x.SHA256, x.Data); err != nil {
-				return nil, fmt.Errorf("store: unable to keep the %s rendering of statement %d: %w", x.Kind, r.ID, err)
-			}
-			r.Renderings = append(r.Renderings, statement.Rendering{Kind: x.Kind, MediaType: x.MediaType, SHA256: x.SHA256})
-		}
-		e, err := statement.Entry(r, supersedes)
-		if err != nil {
-			return nil, err
-		}
-		idx, err := db.appendLog(ctx, tx, e)
-		if err != nil {
-			return nil, err
-		}
-		r.LogIndex = &idx
-		r.Revision++
-		if _, err := tx.ExecContext(ctx, `UPDATE statements SET status = 'issued', issued_at = $1, keep_until = $2, log_index = $3, revision = $4, updated_at = $1 WHERE id = $5`,
-			now, r.KeepUntil, idx, r.Revision, r.ID); err != nil {
-			return nil, fmt.Errorf("store: unable to issue statement %d: %w", r.ID, err)
-		}
-		r.UpdatedAt = now
-		return &change{psti.ActionPublish, "statement", r.ID, nil, r}, nil
-	})
-	if err != nil {
-		return nil, err
+	req := &issueRequest{ctx: ctx, a: a, id: id, renderings: renderings}
+	is := &db.issuing
+	is.mu.Lock()
+	is.queue = append(is.queue, req)
+	is.mu.Unlock()
+
+	// Whoever holds commit issues everything queued so far, its own
+	// request included unless an earlier holder did it already.
+	is.commit.Lock()
+	defer is.commit.Unlock()
+	if req.done {
+		return req.r, req.err
 	}
-	return r, nil
+	is.mu.Lock()
+	group := is.queue
+	is.queue = nil
+	is.mu.Unlock()
+	db.issueGroup(group)
+	return req.r, req.err
+}
+
+// issueRequest is one statement waiting to be issued.
+type issueRequest struct {
+	ctx        context.Context
+	a          psti.Actor
+	id         int64
+	renderings []statement.Rendering
+	done       bool
+	r          *statement.Record
+	err        error
+}
+
+// issuing queues the statements being issued, for issueGroup.
+type issuing struct {
+	mu     sync.Mutex // guards queue
+	queue  []*issueRequest
+	commit sync.Mutex // held while a group is issued
+}
+
+// maxIssueGroup bounds how many statements one transaction issues.
+const maxIssueGroup = 64
+
+// issueGroup issues a group of statements, in as few transactions as
+// it can. If the shared commit fails, each is tried again on its own.
+func (db *DB) issueGroup(group []*issueRequest) {
+	for len(group) > 0 {
+		n := min(len(group), maxIssueGroup)
+		part := group[:n]
+		group = group[n:]
+		if len(part) == 1 || db.issueTogether(part) != nil {
+			for _, req := range part {
+				req.r, req.err = nil, nil
+				err := db.publish(req.ctx, req.a, func(tx *sql.Tx, now time.Time) (*change, error) {
+					var err error
+					var c *change
+					req.r, c, err = db.issueStatement(req.ctx, tx, now, req.id, req.renderings)
+					return c, err
+				})
+				if err != nil {
+					req.r, req.err = nil, err
+				}
+				req.done = true
+			}
+		}
+	}
+}
+
+// issueTogether issues statements in one transaction, each in a
+// savepoint: a statement refused is rolled back alone, and says why.
+// Only a failure of the transaction as a whole is returned, with nothing
+// issued.
+func (db *DB) issueTogether(group []*issueRequest) error {
+	ctx := context.WithoutCancel(group[0].ctx)
+	tx, err := db.rw.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: unable to begin a transaction: %w", err)
+	}
+	defer tx.Rollback()
+	if err := db.lockLog(ctx, tx); err != nil {
+		return err
+	}
+	now := db.now()
+	results := make([]*statement.Record, len(group))
+	errs := make([]error, len(group))
+	for i, req := range group {
+		if _, err := tx.ExecContext(ctx, `SAVEPOINT issue_statement`); err != nil {
+			return fmt.Errorf("store: unable to begin a savepoint: %w", err)
+		}
+		r, c, err := db.issueStatement(ctx, tx, now, req.id, req.renderings)
+		if err == nil {
+			err = db.appendAudit(ctx, tx, req.a, now, c)
+		}
+		if err != nil {
+			if _, rerr := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT issue_statement`); rerr != nil {
+				return fmt.Errorf("store: unable to roll back a savepoint: %w", rerr)
+			}
+			errs[i] = err
+		} else {
+			results[i] = r
+		}
+		if _, err := tx.ExecContext(ctx, `RELEASE SAVEPOINT issue_statement`); err != nil {
+			return fmt.Errorf("store: unable to release a savepoint: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: unable to commit: %w", err)
+	}
+	for i, req := range group {
+		req.r, req.err, req.done = results[i], errs[i], true
+	}
+	return nil
+}
+
+// issueStatement issues draft id inside tx, which holds the log's lock.
+func (db *DB) issueStatement(ctx context.Context, tx *sql.Tx, now time.Time, id int64, renderings []statement.Rendering) (*statement.Record, *change, error) {
+	r, err := db.statement(ctx, tx, id, db.dialect.forUpdate)
+	if err != nil {
+		return nil, nil, err
+	}
+	if r.Status != statement.StatusDraft {
+		return nil, nil, psti.Errorf(psti.ECONFLICT, "Statement %s version %d is issued already.", r.Number, r.Version)
+	}
+	if err := r.Content.Validate(); err != nil {
+		return nil, nil, err
+	}
+	if len(renderings) == 0 {
+		return nil, nil, psti.Errorf(psti.EINVALID, "A statement is issued with its renderings: none were given.")
+	}
+	seen := map[string]bool{}
+	for _, x := range renderings {
+		if seen[x.Kind] || x.Kind == "" {
+			return nil, nil, psti.Errorf(psti.EINVALID, "Each rendering of a statement is given once; %q is not.", x.Kind)
+		}
+		seen[x.Kind] = true
+		if statement.NewRendering(x.Kind, x.MediaType, x.Data).SHA256 != x.SHA256 {
+			return nil, nil, psti.Errorf(psti.EINVALID, "The %s rendering's SHA-256 is not that of its bytes.", x.Kind)
+		}
+	}
+	supersedes := 0
+	if r.Supersedes != nil {
+		old, err := db.statement(ctx, tx, *r.Supersedes, db.dialect.forUpdate)
+		if err != nil {
+			return nil, nil, err
+		}
+		if old.SupersededBy != nil {
+			return nil, nil, psti.Errorf(psti.ECONFLICT, "%s version %d was corrected meanwhile by another version.", old.Number, old.Version)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE statements SET superseded_by = $1 WHERE id = $2`, r.ID, old.ID); err != nil {
+			return nil, nil, fmt.Errorf("store: unable to mark %s version %d superseded: %w", old.Number, old.Version, err)
+		}
+		supersedes = old.Version
+	}
+	issued, _ := psti.ParseDate(r.Content.Issued)
+	end, _ := psti.ParseDate(r.Content.SupportEnd)
+	r.KeepUntil = statement.KeepUntil(issued, end).Format(time.DateOnly)
+	r.IssuedAt, r.Status, r.Renderings = &now, statement.StatusIssued, nil
+	// All renderings in one statement: one round trip to PostgreSQL.
+	var q strings.Builder
+	q.WriteString(`INSERT INTO statement_renderings (statement_id, kind, media_type, sha256, data) VALUES `)
+	args := make([]any, 0, 5*len(renderings))
+	for i, x := range renderings {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString("(" + placeholders(5*i+1, 5) + ")")
+		args = append(args, r.ID, x.Kind, x.MediaType, x.SHA256, x.Data)
+		r.Renderings = append(r.Renderings, statement.Rendering{Kind: x.Kind, MediaType: x.MediaType, SHA256: x.SHA256})
+	}
+	if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
+		return nil, nil, fmt.Errorf("store: unable to keep the renderings of statement %d: %w", r.ID, err)
+	}
+	e, err := statement.Entry(r, supersedes)
+	if err != nil {
+		return nil, nil, err
+	}
+	idx, err := db.appendLog(ctx, tx, e)
+	if err != nil {
+		return nil, nil, err
+	}
+	r.LogIndex = &idx
+	r.Revision++
+	if _, err := tx.ExecContext(ctx, `UPDATE statements SET status = 'issued', issued_at = $1, keep_until = $2, log_index = $3, revision = $4, updated_at = $1 WHERE id = $5`,
+		now, r.KeepUntil, idx, r.Revision, r.ID); err != nil {
+		return nil, nil, fmt.Errorf("store: unable to issue statement %d: %w", r.ID, err)
+	}
+	r.UpdatedAt = now
+	return r, &change{psti.ActionPublish, "statement", r.ID, nil, r}, nil
 }
 
 // StatementRendering returns one rendering of an issued statement.

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -130,6 +131,12 @@ func (db *DB) RetireStatementKey(ctx context.Context, a psti.Actor, id int64) (*
 	return k, nil
 }
 
+// signerKey names a statement signing key opened with a secret.
+type signerKey struct {
+	id     int64
+	secret [sha256.Size]byte
+}
+
 // StatementSigner returns the key that signs statements at now, opened:
 // the newest unretired one whose certificate is valid then.
 func (db *DB) StatementSigner(ctx context.Context, now time.Time) (*statement.Signer, error) {
@@ -146,6 +153,12 @@ func (db *DB) StatementSigner(ctx context.Context, now time.Time) (*statement.Si
 		return nil, psti.Errorf(psti.ECONFLICT, "No key to sign statements is in place: add one on the admin page Signing keys for statements (/admin/statements/keys), "+
 			"or with psti statement key import --key KEY.pem --chain CHAIN.pem (psti statement key generate makes a self-signed one, for trying psti out).")
 	}
+	// A kept key never changes (it is only ever retired): once opened
+	// with this secret, it is kept open for the next statement.
+	opened := signerKey{k.ID, sha256.Sum256(secret)}
+	if s, ok := db.signers.Load(opened); ok && s.(*statement.Signer).Fingerprint() == k.Fingerprint {
+		return s.(*statement.Signer), nil
+	}
 	var sealed []byte
 	if err := db.ro.QueryRowContext(ctx, `SELECT sealed FROM statement_keys WHERE id = $1`, k.ID).Scan(&sealed); err != nil {
 		return nil, fmt.Errorf("store: unable to read statement signing key %d: %w", k.ID, err)
@@ -157,5 +170,6 @@ func (db *DB) StatementSigner(ctx context.Context, now time.Time) (*statement.Si
 	if s.Fingerprint() != k.Fingerprint {
 		return nil, psti.Errorf(psti.EDAMAGED, "Statement signing key %d does not hold the certificate its row names: restore the database from a backup.", k.ID)
 	}
+	db.signers.Store(opened, s)
 	return s, nil
 }

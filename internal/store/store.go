@@ -35,6 +35,8 @@ type DB struct {
 	path    string                    // the SQLite file; "" on PostgreSQL
 	unlock  func()                    // releases the lock every opener holds; see lockFile and lockPostgres
 	intake  intake                    // groups new security reports into shared commits
+	issuing issuing                   // groups statements being issued into shared commits
+	signers sync.Map                  // statement signing keys opened, by id
 	log     atomic.Pointer[logSigner] // signs the log's checkpoints, once OpenLog has run
 	hashes  hashCache                 // the log's upper tree hashes, for proofs
 }
