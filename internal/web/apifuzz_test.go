@@ -1331,10 +1331,12 @@ func (f *apiFuzzer) spoil(v any, s map[string]any, bad string) any {
 		if m == nil {
 			m, _ = f.gen("", s, 1).(map[string]any)
 		}
+		// In a fixed order: each field draws from the generator, and both
+		// back ends must be sent the same requests.
 		props, _ := f.props(s)
-		for k, p := range props {
-			if f.holdsText(p) {
-				m[k] = f.spoil(m[k], p, bad)
+		for _, k := range slices.Sorted(maps.Keys(props)) {
+			if f.holdsText(props[k]) {
+				m[k] = f.spoil(m[k], props[k], bad)
 			}
 		}
 		return m
