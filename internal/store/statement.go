@@ -353,7 +353,12 @@ func (db *DB) StatementRendering(ctx context.Context, id int64, kind string) (*s
 // Retention lists every issued statement with the last day it must be
 // kept, soonest first (PSTI-SOC-05).
 func (db *DB) Retention(ctx context.Context) ([]*statement.Record, error) {
-	rows, err := db.ro.QueryContext(ctx, `SELECT `+statementCols+` FROM statements WHERE status = 'issued' ORDER BY keep_until, id`)
+	return db.listStatements(ctx, `SELECT `+statementCols+` FROM statements WHERE status = 'issued' ORDER BY keep_until, id`)
+}
+
+// listStatements reads the statements a query selects.
+func (db *DB) listStatements(ctx context.Context, q string, args ...any) ([]*statement.Record, error) {
+	rows, err := db.ro.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to list statements: %w", err)
 	}
@@ -391,20 +396,7 @@ func (db *DB) Statements(ctx context.Context, f statement.Filter) ([]*statement.
 		args = append(args, f.Limit)
 		q += fmt.Sprintf(" LIMIT $%d", len(args))
 	}
-	rows, err := db.ro.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: unable to list statements: %w", err)
-	}
-	defer rows.Close()
-	var out []*statement.Record
-	for rows.Next() {
-		r, err := scanStatement(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: unable to list statements: %w", err)
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return db.listStatements(ctx, q, args...)
 }
 
 // DeleteStatement deletes a draft. An issued statement is refused with

@@ -59,55 +59,10 @@ func (s *Server) verifyStatement(w http.ResponseWriter, r *http.Request, u *auth
 	show := func(status int) {
 		s.render(w, r, status, "statement_verify", &view{Title: "Check a statement of compliance", User: u, Data: d})
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxVerifyUpload)
-	var file, sig []byte
-	mr, err := r.MultipartReader()
-	if err != nil {
-		d.Error = "The form could not be read. Choose the file again and press the button."
-		show(http.StatusBadRequest)
+	file, sig, status := readVerifyUpload(w, r, d)
+	if status != 0 {
+		show(status)
 		return
-	}
-	for {
-		part, err := mr.NextPart()
-		if err == io.EOF {
-			break
-		}
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			d.Error = fmt.Sprintf("The file is larger than %d MB: no statement psti makes is that large.", statement.MaxFile>>20)
-			show(http.StatusRequestEntityTooLarge)
-			return
-		}
-		if err != nil {
-			d.Error = "The form could not be read. Choose the file again and press the button."
-			show(http.StatusBadRequest)
-			return
-		}
-		var limit int64
-		switch part.FormName() {
-		case "file":
-			limit, d.FileName = statement.MaxFile+1, clip(part.FileName())
-		case "signature":
-			limit = statement.MaxJWS + 1
-		default:
-			continue
-		}
-		b, err := io.ReadAll(io.LimitReader(part, limit))
-		if errors.As(err, &tooBig) || int64(len(b)) == limit {
-			d.Error = fmt.Sprintf("The file is larger than %d MB: no statement psti makes is that large.", statement.MaxFile>>20)
-			show(http.StatusRequestEntityTooLarge)
-			return
-		}
-		if err != nil {
-			d.Error = "The form could not be read. Choose the file again and press the button."
-			show(http.StatusBadRequest)
-			return
-		}
-		if part.FormName() == "file" {
-			file = b
-		} else {
-			sig = b
-		}
 	}
 	if len(file) == 0 {
 		d.Error = "Choose the statement to check: its PDF file, or its JSON file with its signature."
@@ -156,6 +111,56 @@ func (s *Server) verifyStatement(w http.ResponseWriter, r *http.Request, u *auth
 		return
 	}
 	show(http.StatusOK)
+}
+
+// readVerifyUpload reads the statement and its signature from the form,
+// or says in d why it cannot, with the status to answer.
+func readVerifyUpload(w http.ResponseWriter, r *http.Request, d *statementVerifyData) (file, sig []byte, status int) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxVerifyUpload)
+	const unreadable = "The form could not be read. Choose the file again and press the button."
+	tooLarge := fmt.Sprintf("The file is larger than %d MB: no statement psti makes is that large.", statement.MaxFile>>20)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		d.Error = unreadable
+		return nil, nil, http.StatusBadRequest
+	}
+	var tooBig *http.MaxBytesError
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			return file, sig, 0
+		}
+		if err == nil {
+			var limit int64
+			switch part.FormName() {
+			case "file":
+				limit, d.FileName = statement.MaxFile+1, clip(part.FileName())
+			case "signature":
+				limit = statement.MaxJWS + 1
+			default:
+				continue
+			}
+			var b []byte
+			b, err = io.ReadAll(io.LimitReader(part, limit))
+			if err == nil && int64(len(b)) == limit {
+				d.Error = tooLarge
+				return nil, nil, http.StatusRequestEntityTooLarge
+			}
+			if part.FormName() == "file" {
+				file = b
+			} else {
+				sig = b
+			}
+		}
+		switch {
+		case errors.As(err, &tooBig):
+			d.Error = tooLarge
+			return nil, nil, http.StatusRequestEntityTooLarge
+		case err != nil:
+			d.Error = unreadable
+			return nil, nil, http.StatusBadRequest
+		}
+	}
 }
 
 // upperFirst starts a sentence with a capital letter.

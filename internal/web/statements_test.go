@@ -249,6 +249,7 @@ func TestStatementPages(t *testing.T) {
 		{"JSON without its signature", json2, "", 422, []string{"signature"}, nil},
 		{"not a statement", "hello", "", 422, []string{"This file cannot be checked"}, nil},
 		{"nothing", "", "", 422, []string{"Choose the statement to check"}, nil},
+		{"larger than any statement", "%PDF-" + strings.Repeat("x", statement.MaxFile), "", 413, []string{"larger than 16 MB"}, nil},
 	} {
 		st, page := uploadStatement(t, public, base, c.file, c.sig)
 		if st != c.status {
