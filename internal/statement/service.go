@@ -147,7 +147,11 @@ func (sv *Service) Correct(ctx context.Context, a psti.Actor, id int64) (*Record
 	if err != nil {
 		return nil, err
 	}
-	r := &Record{Supersedes: &old.ID, ProductID: old.ProductID, Content: old.Content}
+	// The correction is a new statement, issued on a day of its own:
+	// the place and date of issue are the person's to give again.
+	content := old.Content
+	content.Issued = ""
+	r := &Record{Supersedes: &old.ID, ProductID: old.ProductID, Content: content}
 	if err := sv.Store.CreateStatement(ctx, a, r); err != nil {
 		return nil, err
 	}

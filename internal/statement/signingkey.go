@@ -73,11 +73,23 @@ func (k *SigningKey) Expiry(now time.Time) string {
 }
 
 // Active returns the key that signs statements at now: the newest (the
-// last added) of those valid then, or nil when none is.
+// last added) of those valid then whose certificate another issued, or,
+// only when there is none, the newest self-signed one; nil when none is
+// valid. A self-signed key, made for trying psti out, proves nothing to
+// others, so adding one never takes over from the organisation's own.
 func Active(keys []*SigningKey, now time.Time) *SigningKey {
+	better := func(k, than *SigningKey) bool {
+		if than == nil {
+			return true
+		}
+		if k.SelfSigned() != than.SelfSigned() {
+			return !k.SelfSigned()
+		}
+		return k.ID > than.ID
+	}
 	var out *SigningKey
 	for _, k := range keys {
-		if k.ValidAt(now) && (out == nil || k.ID > out.ID) {
+		if k.ValidAt(now) && better(k, out) {
 			out = k
 		}
 	}

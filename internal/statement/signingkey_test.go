@@ -36,6 +36,20 @@ func TestActiveKey(t *testing.T) {
 			t.Errorf("at %s: key %v signs, want %v", c.at, got, c.want)
 		}
 	}
+	// A self-signed key added later never takes over from one a
+	// certificate authority issued.
+	issued := keyAt(4, keyNow.Add(-10*day), 400*day)
+	issued.Issuer = "CN=Some CA"
+	test := keyAt(5, keyNow.Add(-day), 400*day)
+	if got := Active([]*SigningKey{issued, test}, keyNow); got != issued {
+		t.Errorf("a self-signed key took over: %v", got)
+	}
+	if got := Active([]*SigningKey{issued, test}, keyNow.Add(-5*day)); got != issued {
+		t.Errorf("before the self-signed key: %v", got)
+	}
+	if got := Active([]*SigningKey{test}, keyNow); got != test {
+		t.Errorf("a self-signed key alone: %v", got)
+	}
 	if s := newer.Status(keys, keyNow); s != "Signs statements" {
 		t.Errorf("the active key: %q", s)
 	}

@@ -265,7 +265,6 @@ func (s *Statement) validateClaims(p *psti.Problems) {
 	for _, par := range Paragraphs {
 		if !claimed[par.Number] {
 			p.Add("claims", "The declaration for %s is missing: every Schedule 1 requirement must be declared.", par.Title)
-			break
 		}
 	}
 }
@@ -296,6 +295,10 @@ func KeepUntil(issued, supportEnd time.Time) time.Time {
 // KeptText says, for a person, that an issued statement is kept and until
 // when at least: why deleting it is refused (PSTI-SOC-05).
 func KeptText(r *Record) string {
+	if r.Content.Label != nil {
+		return fmt.Sprintf("Record %s version %d is issued, so it is kept: psti never deletes it, and keeps it at least until %s. (On the label route no statement is required, so the law's retention period does not apply; the record is evidence that the label was current.) Correct it with a new version instead.",
+			r.Number, r.Version, psti.DateText(r.KeepUntil))
+	}
 	return fmt.Sprintf("Statement %s version %d is issued, so it is kept: the law asks for it to be kept until at least %s (10 years from its issue, or the end of the support period it states if that is later), and psti never deletes it. Correct it with a new version instead.",
 		r.Number, r.Version, psti.DateText(r.KeepUntil))
 }

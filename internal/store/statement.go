@@ -85,8 +85,11 @@ func (db *DB) CreateStatement(ctx context.Context, a psti.Actor, r *statement.Re
 				return nil, err
 			}
 			stem := fmt.Sprintf("SOC-%d-", now.Year())
+			// The highest number of the year, plus one: a deleted draft
+			// leaves a gap, never a number given twice.
 			var n int
-			if err := tx.QueryRowContext(ctx, `SELECT COUNT(DISTINCT number) FROM statements WHERE number LIKE $1`, stem+"%").Scan(&n); err != nil {
+			if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(CAST(SUBSTR(number, $2) AS INTEGER)), 0) FROM statements WHERE number LIKE $1`,
+				stem+"%", len(stem)+1).Scan(&n); err != nil {
 				return nil, fmt.Errorf("store: unable to number the statement: %w", err)
 			}
 			r.Number, r.Version = fmt.Sprintf("%s%04d", stem, n+1), 1

@@ -189,5 +189,16 @@ func testStatements(t *testing.T, b Backend) {
 	if _, err := db.Statement(ctx, draft.ID); psti.ErrorCode(err) != psti.ENOTFOUND {
 		t.Fatalf("a deleted draft: %v", err)
 	}
+	// A draft deleted between two others leaves a gap: the next is
+	// numbered after the highest, never twice.
+	mid, last := &statement.Record{ProductID: seed.Product.ID}, &statement.Record{ProductID: seed.Product.ID}
+	must(t, db.CreateStatement(ctx, editor, mid))
+	must(t, db.CreateStatement(ctx, editor, last))
+	must(t, db.DeleteStatement(ctx, editor, mid.ID))
+	next := &statement.Record{ProductID: seed.Product.ID}
+	must(t, db.CreateStatement(ctx, editor, next))
+	if next.Number <= last.Number || next.Version != 1 {
+		t.Fatalf("after %s was deleted, the next after %s is %s", mid.Number, last.Number, next.Number)
+	}
 	var _ statement.Store = (*store.DB)(nil)
 }
