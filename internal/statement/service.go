@@ -8,7 +8,17 @@ import (
 	"time"
 
 	"github.com/psti/psti/internal/psti"
+	"github.com/psti/psti/internal/support"
 )
+
+// problemsErr is an error listing ps, field by field.
+func problemsErr(ps []psti.FieldError) error {
+	var p psti.Problems
+	for _, x := range ps {
+		p.Add(x.Field, "%s", x.Message)
+	}
+	return p.Err()
+}
 
 // Service makes, issues and corrects statements from psti's records, for
 // the web pages and the API alike: they read requests and show answers;
@@ -84,12 +94,53 @@ func (sv *Service) build(ctx context.Context, req Request) (*Statement, []psti.F
 }
 
 // Problems lists what a draft lacks before it can be issued, field by
-// field; none for an issued statement.
-func (sv *Service) Problems(r *Record) []psti.FieldError {
+// field, its support period read again from the records; none for an
+// issued statement.
+func (sv *Service) Problems(ctx context.Context, r *Record) ([]psti.FieldError, error) {
 	if r.Status != StatusDraft {
-		return nil
+		return nil, nil
 	}
-	return psti.ErrorFields(sv.check(&r.Content))
+	err := sv.check(&r.Content)
+	if f, serr := sv.supportNow(ctx, r); serr != nil {
+		return nil, serr
+	} else if f != nil {
+		err = addProblem(err, *f)
+	}
+	return psti.ErrorFields(err), nil
+}
+
+// supportNow checks the draft's support period against the product's as
+// it stands now: a period still a draft, or one changed since the draft
+// was saved, is a problem of the support_end field (PSTI-SOC-F6). The
+// draft's own copy of whether its period was published is not kept, so
+// it is read again here, every time.
+func (sv *Service) supportNow(ctx context.Context, r *Record) (*psti.FieldError, error) {
+	s := &r.Content
+	if s.Label != nil && s.SupportEnd == "" {
+		return nil, nil
+	}
+	periods, err := sv.Records.Periods(ctx, support.Filter{ProductID: r.ProductID})
+	if err != nil {
+		return nil, err
+	}
+	name := s.Model
+	if name == "" {
+		name = "the product"
+	}
+	p := periodFor(periods)
+	switch {
+	case p == nil:
+		return &psti.FieldError{Field: "support_end", Message: fmt.Sprintf("%s has no defined support period: publish one on the product's support page first.", name)}, nil
+	case !p.Published():
+		return &psti.FieldError{Field: "support_end", Message: fmt.Sprintf("The support period of %s is a draft; publish it first.", name)}, nil
+	}
+	if issued, err := psti.ParseDate(s.Issued); err == nil {
+		if end := EndOn(p, psti.EndOfDay(issued)); end != s.SupportEnd {
+			return &psti.FieldError{Field: "support_end", Message: fmt.Sprintf(
+				"The support period of %s changed since this draft was saved: on the date of issue it ends on %s. Save the draft again to bring it up to date.", name, psti.DateText(end))}, nil
+		}
+	}
+	return nil, nil
 }
 
 // check is Validate, and a date of issue that is not in the future.
@@ -124,8 +175,12 @@ func (sv *Service) Issue(ctx context.Context, a psti.Actor, id int64) (*Record, 
 	if r.Status != StatusDraft {
 		return nil, psti.Errorf(psti.ECONFLICT, "Statement %s version %d is issued already.", r.Number, r.Version)
 	}
-	if err := sv.check(&r.Content); err != nil {
+	problems, err := sv.Problems(ctx, r)
+	if err != nil {
 		return nil, err
+	}
+	if len(problems) > 0 {
+		return nil, problemsErr(problems)
 	}
 	now := sv.Clock.Now()
 	signer, err := sv.Signer(ctx, now)

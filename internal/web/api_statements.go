@@ -90,7 +90,11 @@ func (s *Server) registerStatementAPI() {
 			if err != nil {
 				return nil, err
 			}
-			return &itemOut[StatementOut]{Body: s.statementOut(r, s.statements.Problems(r))}, nil
+			problems, err := s.statements.Problems(ctx, r)
+			if err != nil {
+				return nil, err
+			}
+			return &itemOut[StatementOut]{Body: s.statementOut(r, problems)}, nil
 		})
 	register(s, huma.Operation{OperationID: "create-statement", Method: http.MethodPost, Path: "/statements", Tags: tags,
 		Summary: "Draft a statement of compliance",
@@ -138,7 +142,11 @@ func (s *Server) registerStatementAPI() {
 			if err != nil {
 				return nil, err
 			}
-			return &createdOut[StatementOut]{Location: fmt.Sprintf("%s/statements/%d", APIPrefix, r.ID), Body: s.statementOut(r, s.statements.Problems(r))}, nil
+			problems, err := s.statements.Problems(ctx, r)
+			if err != nil {
+				return nil, err
+			}
+			return &createdOut[StatementOut]{Location: fmt.Sprintf("%s/statements/%d", APIPrefix, r.ID), Body: s.statementOut(r, problems)}, nil
 		})
 	register(s, huma.Operation{OperationID: "delete-statement", Method: http.MethodDelete, Path: "/statements/{id}", Tags: tags,
 		Summary:       "Delete a draft statement",

@@ -473,7 +473,12 @@ func (s *Server) showStatement(w http.ResponseWriter, r *http.Request, u *auth.U
 		d.Successor = fmt.Sprintf("/admin/statements/%d", *rec.SupersededBy)
 	}
 	if rec.Status == statement.StatusDraft {
-		d.Problems = formProblems(s.statements.Problems(rec), &rec.Content)
+		problems, perr := s.statements.Problems(ctx, rec)
+		if perr != nil {
+			s.pageError(w, r, perr)
+			return
+		}
+		d.Problems = formProblems(problems, &rec.Content)
 		if len(d.Problems) == 0 {
 			if a, err := statement.HTMLArticle(&rec.Content, statement.PDFMeta{ID: rec.Number, Version: rec.Version, URL: s.statements.URL(rec.Number, rec.Version)}); err == nil {
 				d.Preview = a

@@ -11,6 +11,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -434,6 +435,13 @@ func TestStatementAPI(t *testing.T) {
 			if st, _ := e.json("POST", fmt.Sprintf("/api/v1/statements/%d/corrections", draft.ID), auth.Editor, nil, nil); st != 409 {
 				t.Errorf("a second correction while one is a draft: %d", st)
 			}
+			// A correction asks for its own date of issue.
+			if st, text := e.json("POST", fmt.Sprintf("/api/v1/statements/%d/issue", corr.ID), auth.Editor, nil, nil); st != 422 || !strings.Contains(text, "body.issued") {
+				t.Fatalf("issuing the correction without its date: %d %s", st, text)
+			}
+			if st, text := e.json("PUT", fmt.Sprintf("/api/v1/statements/%d", corr.ID), auth.Editor, full(), nil); st != 200 {
+				t.Fatalf("dating the correction: %d %s", st, text)
+			}
 			if st, _ := e.json("POST", fmt.Sprintf("/api/v1/statements/%d/issue", corr.ID), auth.Editor, nil, nil); st != 200 {
 				t.Fatalf("issuing the correction: %d", st)
 			}
@@ -468,6 +476,19 @@ func TestStatementAPI(t *testing.T) {
 			}
 			if !found {
 				t.Errorf("a draft support period is not named: %+v", pd.Problems)
+			}
+			// Read back, and when issuing, the draft period is still seen
+			// (the draft does not keep it; the records are read again).
+			full2 := full()
+			full2["product_id"], full2["batch_ids"] = plug.ID, []int64{}
+			e.json("PUT", fmt.Sprintf("/api/v1/statements/%d", pd.ID), auth.Editor, full2, nil)
+			var back statementJSON
+			e.mustJSON("GET", fmt.Sprintf("/api/v1/statements/%d", pd.ID), nil, &back)
+			if !slices.ContainsFunc(back.Problems, func(p psti.FieldError) bool { return strings.Contains(p.Message, "is a draft; publish it first") }) {
+				t.Errorf("read back, the draft period is not named: %+v", back.Problems)
+			}
+			if st, text := e.json("POST", fmt.Sprintf("/api/v1/statements/%d/issue", pd.ID), auth.Editor, nil, nil); st != 422 || !strings.Contains(text, "is a draft; publish it first") {
+				t.Errorf("issuing with a draft support period: %d %s", st, text)
 			}
 			if st, _ := e.json("POST", "/api/v1/statements", auth.Viewer, map[string]any{"product_id": s.Product.ID}, nil); st != 403 {
 				t.Errorf("a viewer drafting: %d", st)
