@@ -38,8 +38,10 @@ type statementVerifyData struct {
 	// corrects it.
 	Page, Current, LogHref string
 	Corrected              bool
-	Number                 string
-	Version                int
+	// Foreign: intact and complete, but not issued by this site.
+	Foreign bool
+	Number  string
+	Version int
 }
 
 func (s *Server) registerStatementVerify() {
@@ -89,6 +91,16 @@ func (s *Server) verifyStatement(w http.ResponseWriter, r *http.Request, u *auth
 	if rep.Signer != nil {
 		d.Signer, d.Print = rep.Signer.Subject.String(), rep.Fingerprint
 	}
+	if doc := rep.Document; doc != nil && doc.Label != nil {
+		if doc.Statement.LabelLapsed(s.cfg.Clock.Now()) {
+			d.Checks = append(d.Checks, verifyCheck{false, "This is a label route record (Schedule 2A), and its label has expired: " + doc.Label.Text() +
+				" A unit made available after the label expired needs a statement of compliance."})
+			d.OK = false
+		} else {
+			d.Checks = append(d.Checks, verifyCheck{true, "This is a label route record (Schedule 2A), not a statement: the product relies on its label, which had not expired on the record's date: " + doc.Label.Text() +
+				" Check that the label is still current with the scheme that awarded it."})
+		}
+	}
 	d.OK = rep.OK()
 	// Issued here? The copy's SHA-256 is what the log names.
 	rec, kind, err := s.store.StatementByRendering(r.Context(), rep.SHA256)
@@ -105,7 +117,10 @@ func (s *Server) verifyStatement(w http.ResponseWriter, r *http.Request, u *auth
 			d.OK = false
 		}
 	case psti.ErrorCode(err) == psti.ENOTFOUND || err == nil:
+		// Only what this site issued is vouched for here: a file signed
+		// by anyone's key, even intact and complete, is not.
 		d.Checks = append(d.Checks, verifyCheck{false, "This site did not issue this exact copy. It may come from another manufacturer's site, or it was changed after it was issued."})
+		d.Foreign, d.OK = d.OK, false
 	default:
 		s.pageError(w, r, err)
 		return

@@ -234,6 +234,13 @@ func TestStatementPages(t *testing.T) {
 	if st, page, _ := get(t, public, base+"/statements/verify"); st != 200 || !strings.Contains(page, `enctype="multipart/form-data"`) {
 		t.Fatalf("the check page: %d", st)
 	}
+	// A complete statement, signed by someone's own key but not issued
+	// here.
+	other, err := statement.SelfSigned("Someone else", "Else Ltd", time.Now(), time.Hour, nil)
+	must(t, err)
+	elsewhere := issuedRecord(t, e, number, 2).Content
+	rs, err := statement.Renderings(&elsewhere, "SOC-2026-0999", 1, "https://else.example/statements/SOC-2026-0999/1", other, time.Now())
+	must(t, err)
 	tampered := []byte(pdf2)
 	i := strings.Index(pdf2, "Head of Product Security")
 	tampered[i] = 'h'
@@ -245,6 +252,7 @@ func TestStatementPages(t *testing.T) {
 	}{
 		{"current PDF", pdf2, "", 200, []string{"This statement checks out", "The digital signature is valid", "Every field the law asks", "This exact copy was issued here as statement " + number + ", version 2", signer.Fingerprint()}, []string{"Failed:"}},
 		{"JSON with its signature", json2, jws2, 200, []string{"This statement checks out", "version 2"}, []string{"Failed:"}},
+		{"signed elsewhere", string(rs[1].Data), "", 200, []string{"Intact and complete, but not issued by this site", "This site did not issue this exact copy", other.Fingerprint()}, []string{"This statement checks out"}},
 		{"corrected PDF", pdf1, "", 200, []string{"This statement does not check out", "A later version corrects this statement", "version 1"}, nil},
 		{"one byte changed", string(tampered), "", 200, []string{"This statement does not check out", "This site did not issue this exact copy"}, []string{"The digital signature is valid"}},
 		{"JSON without its signature", json2, "", 422, []string{"signature"}, nil},
@@ -538,6 +546,11 @@ func TestStatementLabelRoute(t *testing.T) {
 	}
 	if _, page, _ := get(t, public, base+"/products/"+s.Product.Slug); !strings.Contains(page, "Label route record "+number) {
 		t.Error("the product page does not name the label route record")
+	}
+	_, labelPDF, _ := get(t, public, base+"/statements/"+number+"/1/statement.pdf")
+	if st, page := uploadStatement(t, public, base, labelPDF, ""); st != 200 || !strings.Contains(page, "This is a label route record (Schedule 2A), not a statement") ||
+		!strings.Contains(page, "CLS-2026-000123") || !strings.Contains(page, "This statement checks out") {
+		t.Errorf("checking the label route record: %d", st)
 	}
 
 	// A label that expired yesterday, on a record dated a week ago.
