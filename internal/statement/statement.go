@@ -253,9 +253,15 @@ func (s *Statement) validateClaims(p *psti.Problems) {
 					p.Add(g+".issued", "The standard's date of issue is needed, written YYYY-MM or YYYY-MM-DD (for example 2020-06).")
 				}
 				p.Text(g+".provisions", "The provisions relied on", st.Provisions, false, MaxText)
-				if pin := pinnedStandard(st.Number); pin != nil && st.Version != "" && normVersion(st.Version) != normVersion(pin.Version) {
+				if !recognised(c.Paragraph, st.Number) && st.Number != "" {
+					p.Add(g+".number", "Schedule 2 deems %s met only by %s; %s is not one of them.", Paragraphs[c.Paragraph-1].Title, recognisedText(c.Paragraph), st.Number)
+				}
+				pin := pinnedStandard(st.Number)
+				if pin != nil && st.Version != "" && normVersion(st.Version) != normVersion(pin.Version) {
 					p.Add(g+".version", "Schedule 2 deems compliance only with %s %s (%s), the version the Regulations name; version %s is not it. Rely on %s, or declare the requirement as met as such.",
 						pin.Name, pin.Version, pin.Issued, st.Version, pin.Version)
+				} else if pin != nil && issueDate(st.Issued) && !strings.HasPrefix(st.Issued, pin.year) {
+					p.Add(g+".issued", "%s %s was issued in %s, not on %s.", pin.Name, pin.Version, pin.Issued, st.Issued)
 				}
 			}
 		default:
@@ -307,18 +313,47 @@ func KeptText(r *Record) string {
 // deemed compliance (Schedule 2; PSTI-R-03): a declaration relying on
 // another version of it is not deemed compliance.
 type pinned struct {
-	match, Name, Version, Issued string
+	match, Name, Version, Issued, year string
 }
 
 var pinnedStandards = []pinned{
-	{match: "303645", Name: "ETSI EN 303 645", Version: "V2.1.1", Issued: "June 2020"},
-	{match: "29147", Name: "ISO/IEC 29147", Version: "2018", Issued: "October 2018, second edition"},
+	{match: "303645", Name: "ETSI EN 303 645", Version: "V2.1.1", Issued: "June 2020", year: "2020"},
+	{match: "29147", Name: "ISO/IEC 29147", Version: "2018", Issued: "October 2018, second edition", year: "2018"},
+}
+
+// normNumber is a standard's number as compared: capitals, without
+// spaces, hyphens, slashes or dots.
+func normNumber(number string) string {
+	return strings.NewReplacer(" ", "", "-", "", "/", "", ".", "", "_", "").Replace(strings.ToUpper(number))
+}
+
+// recognised reports whether Schedule 2 deems Schedule 1 paragraph par
+// met by what number names: ETSI EN 303 645 for every paragraph, ISO/IEC
+// 29147 for paragraph 2 alone, and a current JC-STAR STAR-1 or Singapore
+// CLS label for each (PSTI-DC-01 to DC-03).
+func recognised(par int, number string) bool {
+	n := normNumber(number)
+	switch {
+	case strings.Contains(n, "303645"), strings.Contains(n, "JCSTAR"), strings.Contains(n, "CLS"):
+		return true
+	case strings.Contains(n, "29147"):
+		return par == 2
+	}
+	return false
+}
+
+// recognisedText names what Schedule 2 accepts for paragraph par.
+func recognisedText(par int) string {
+	if par == 2 {
+		return "ETSI EN 303 645 V2.1.1, ISO/IEC 29147:2018, or a current JC-STAR STAR-1 or Singapore CLS label"
+	}
+	return "ETSI EN 303 645 V2.1.1, or a current JC-STAR STAR-1 or Singapore CLS label"
 }
 
 // pinnedStandard returns the pinned standard a standard's number names,
 // or nil.
 func pinnedStandard(number string) *pinned {
-	n := strings.ReplaceAll(number, " ", "")
+	n := normNumber(number)
 	for i := range pinnedStandards {
 		if strings.Contains(n, pinnedStandards[i].match) {
 			return &pinnedStandards[i]

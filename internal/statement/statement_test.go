@@ -1,6 +1,7 @@
 package statement
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -161,6 +162,7 @@ func TestPinnedStandards(t *testing.T) {
 		{"ISO/IEC 29147", "ISO/IEC 29147:2018", true},
 		{"ISO/IEC 29147", "2014", false},
 		{"JC-STAR STAR-1", "JST-CR-01-01-2024R1", true},
+		{"ETSI EN 303-645", "V3.1.3", false},
 	} {
 		s := complete()
 		s.Claims[1].Standards = []Standard{{Number: c.number, Version: c.version, Issued: "2020-06"}}
@@ -168,6 +170,39 @@ func TestPinnedStandards(t *testing.T) {
 		msg, refused := got["claims[1].standards[0].version"]
 		if refused == c.ok || (refused && !strings.Contains(msg, "the version the Regulations name")) {
 			t.Errorf("%s %s: %v", c.number, c.version, got)
+		}
+	}
+}
+
+// TestRecognisedStandards: Schedule 2 deems each paragraph met only by
+// what it names (PSTI-DC-01 to DC-03): ISO/IEC 29147 only for reporting
+// security issues, never an unrelated standard; and a pinned standard
+// carries its own date of issue.
+func TestRecognisedStandards(t *testing.T) {
+	for _, c := range []struct {
+		par             int
+		number, issued  string
+		field, mentions string
+	}{
+		{2, "ISO/IEC 29147", "2018-10", "", ""},
+		{1, "ISO/IEC 29147", "2018-10", "number", "is not one of them"},
+		{3, "ISO 27001", "2022-10", "number", "ETSI EN 303 645 V2.1.1, or a current JC-STAR"},
+		{2, "My own standard", "2099-01", "number", "ISO/IEC 29147:2018"},
+		{3, "ETSI EN 303 645", "2024-01", "issued", "was issued in June 2020"},
+		{1, "Singapore CLS", "2025-04", "", ""},
+	} {
+		s := complete()
+		s.Claims[c.par-1] = Claim{Paragraph: c.par, Route: RouteDeemed, Standards: []Standard{{Number: c.number, Version: map[bool]string{true: "2018", false: "V2.1.1"}[strings.Contains(c.number, "29147")], Issued: c.issued}}}
+		got := fields(s.Validate())
+		key := fmt.Sprintf("claims[%d].standards[0].%s", c.par-1, c.field)
+		if c.field == "" {
+			if len(got) != 0 {
+				t.Errorf("%s for paragraph %d: %v", c.number, c.par, got)
+			}
+			continue
+		}
+		if !strings.Contains(got[key], c.mentions) {
+			t.Errorf("%s for paragraph %d: %v, want %s to say %q", c.number, c.par, got, key, c.mentions)
 		}
 	}
 }
