@@ -167,13 +167,19 @@ func (sv *Service) check(s *Statement) error {
 // issues it: from then on it never changes, and the transparency log
 // names every rendering's SHA-256. Every missing or inconsistent field is
 // refused at once (EINVALID, field by field).
-func (sv *Service) Issue(ctx context.Context, a psti.Actor, id int64) (*Record, error) {
+//
+// revision, when not 0, is the draft's revision the person read: a draft
+// changed since is refused, so that what is issued is what they read.
+func (sv *Service) Issue(ctx context.Context, a psti.Actor, id, revision int64) (*Record, error) {
 	r, err := sv.Store.Statement(ctx, id)
 	if err != nil {
 		return nil, err
 	}
 	if r.Status != StatusDraft {
 		return nil, psti.Errorf(psti.ECONFLICT, "Statement %s version %d is issued already.", r.Number, r.Version)
+	}
+	if revision != 0 && revision != r.Revision {
+		return nil, psti.Errorf(psti.ECONFLICT, "Someone changed this draft after you read it. Read it again, then issue it.")
 	}
 	problems, err := sv.Problems(ctx, r)
 	if err != nil {

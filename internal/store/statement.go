@@ -275,6 +275,9 @@ func (db *DB) issueStatement(ctx context.Context, tx *sql.Tx, now time.Time, id 
 	if err := r.Content.Validate(); err != nil {
 		return nil, nil, err
 	}
+	if err := sameContent(r, renderings); err != nil {
+		return nil, nil, err
+	}
 	if len(renderings) == 0 {
 		return nil, nil, psti.Errorf(psti.EINVALID, "A statement is issued with its renderings: none were given.")
 	}
@@ -337,6 +340,28 @@ func (db *DB) issueStatement(ctx context.Context, tx *sql.Tx, now time.Time, id 
 	}
 	r.UpdatedAt = now
 	return r, &change{psti.ActionPublish, "statement", r.ID, nil, r}, nil
+}
+
+// sameContent refuses renderings made of other content than the draft's
+// as it stands: the draft changed between their making and its issue, and
+// what was signed would not be what is kept and logged. The JSON
+// rendering, when it is a psti statement document, carries the content.
+func sameContent(r *statement.Record, renderings []statement.Rendering) error {
+	for _, x := range renderings {
+		if x.Kind != statement.RenderingJSON {
+			continue
+		}
+		var d statement.Document
+		if json.Unmarshal(x.Data, &d) != nil || d.Format != statement.JSONFormat {
+			return nil
+		}
+		got, err1 := json.Marshal(&d.Statement)
+		want, err2 := json.Marshal(&r.Content)
+		if err1 != nil || err2 != nil || string(got) != string(want) || d.ID != r.Number || d.Version != r.Version {
+			return psti.Errorf(psti.ECONFLICT, "Statement %s version %d changed while it was being issued: read it again, then issue it.", r.Number, r.Version)
+		}
+	}
+	return nil
 }
 
 // StatementRendering returns one rendering of an issued statement.

@@ -70,7 +70,7 @@ func BenchmarkIssueStatement(b *testing.B) {
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
 					id := drafts[next.Add(1)-1]
-					r, err := sv.Issue(ctx, editor, id)
+					r, err := sv.Issue(ctx, editor, id, 0)
 					if err != nil {
 						b.Error(err)
 						return

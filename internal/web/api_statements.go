@@ -62,6 +62,11 @@ type RetentionItem struct {
 
 type noBody struct{}
 
+type issueIn struct {
+	ID       int64 `path:"id" minimum:"1" doc:"Statement id (of one version)."`
+	Revision int64 `query:"revision" minimum:"0" doc:"The draft's revision you read; it is not issued if it changed since."`
+}
+
 func (s *Server) registerStatementAPI() {
 	tags := []string{"Statements of compliance"}
 	register(s, huma.Operation{OperationID: "list-statements", Method: http.MethodGet, Path: "/statements", Tags: tags,
@@ -125,8 +130,8 @@ func (s *Server) registerStatementAPI() {
 		Description: "Renders it (HTML, PDF, JSON), signs the PDF and the JSON with the signing key in place, publishes it and records every copy's SHA-256 in the " +
 			"transparency log. From then on it never changes and is never deleted. A draft that lacks any field is refused (422), naming each.",
 		Errors: []int{http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity}}, auth.Editor,
-		func(ctx context.Context, in *idIn) (*itemOut[StatementOut], error) {
-			r, err := s.statements.Issue(ctx, actor(ctx), in.ID)
+		func(ctx context.Context, in *issueIn) (*itemOut[StatementOut], error) {
+			r, err := s.statements.Issue(ctx, actor(ctx), in.ID, in.Revision)
 			if err != nil {
 				return nil, err
 			}

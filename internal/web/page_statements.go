@@ -337,7 +337,8 @@ func (s *Server) registerStatementPages() {
 		if !ok {
 			return
 		}
-		issued, err := s.statements.Issue(r.Context(), userActor(u), rec.ID)
+		rev, _ := strconv.ParseInt(r.PostForm.Get("revision"), 10, 64)
+		issued, err := s.statements.Issue(r.Context(), userActor(u), rec.ID, rev)
 		if err != nil {
 			s.showStatement(w, r, u, rec, err, statusOf(psti.ErrorCode(err)))
 			return

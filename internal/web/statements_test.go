@@ -138,7 +138,11 @@ func TestStatementPages(t *testing.T) {
 		t.Fatalf("a draft's public page: %d", st)
 	}
 
-	st, loc, _ = post(t, editor, base+draft+"/issue", url.Values{})
+	// Issuing what was read at an earlier revision is refused.
+	if st, _, page := post(t, editor, base+draft+"/issue", url.Values{"revision": {"1"}}); st != 409 || !strings.Contains(page, "changed this draft after you read it") {
+		t.Fatalf("issuing a stale revision: %d", st)
+	}
+	st, loc, _ = post(t, editor, base+draft+"/issue", url.Values{"revision": {"3"}})
 	if st != 303 || loc != draft {
 		t.Fatalf("issuing: %d %s", st, loc)
 	}

@@ -71,6 +71,15 @@ func testStatements(t *testing.T, b Backend) {
 	if _, err := db.IssueStatement(ctx, editor, r.ID, bad); psti.ErrorCode(err) != psti.EINVALID {
 		t.Fatalf("a rendering with a wrong hash: %v", err)
 	}
+	// Renderings of other content than the draft's (it changed after
+	// they were made) are refused: what is signed is what is kept.
+	other := StatementContent()
+	other.Place = "Somewhere else"
+	stale, err := statement.RenderJSON(&other, r.Number, r.Version, "https://psti.test/statements/"+r.Number+"/1")
+	must(t, err)
+	if _, err := db.IssueStatement(ctx, editor, r.ID, []statement.Rendering{statement.NewRendering(statement.RenderingJSON, "application/json", stale)}); psti.ErrorCode(err) != psti.ECONFLICT {
+		t.Fatalf("renderings of other content: %v", err)
+	}
 	_, before, err := db.LogCheckpoint(ctx)
 	must(t, err)
 	v1, err := db.IssueStatement(ctx, editor, r.ID, Renderings("v1"))
