@@ -84,9 +84,22 @@ func (l *Label) Text() string {
 }
 
 // LabelDeclaration is what a label route record declares, instead of a
-// statement's declaration.
+// statement's declaration: as of the record's date, never as of always.
 func (s *Statement) LabelDeclaration() string {
-	return "No separate statement of compliance is supplied with this product. The manufacturer relies on regulation 4A of, and Schedule 2A to, the Product Security and Telecommunications Infrastructure (Security Requirements for Relevant Connectable Products) Regulations 2023: the product is currently assigned the accepted label below, which has not expired. The manufacturer is treated as having complied with the duty to supply a statement of compliance only while the label is current and has not expired."
+	held := "was currently assigned"
+	if s.Label != nil && s.Label.Scheme == SchemeSGCLS {
+		held = "was currently awarded"
+	}
+	return fmt.Sprintf("No separate statement of compliance is supplied with this product. The manufacturer relies on regulation 4A of, and Schedule 2A to, the Product Security and Telecommunications Infrastructure (Security Requirements for Relevant Connectable Products) Regulations 2023: on %s the product %s the accepted label below, which had not expired. The manufacturer is treated as having complied with the duty to supply a statement of compliance only while the label is current and has not expired.",
+		psti.DateText(s.Issued), held)
+}
+
+// MadeUnder says under which provisions the document is made.
+func (s *Statement) MadeUnder() string {
+	if s.Label != nil {
+		return "Made under the Product Security and Telecommunications Infrastructure Act 2022, section 9(7) (regulation 4A of, and Schedule 2A to, the Security Requirements Regulations 2023)."
+	}
+	return "Made under the Product Security and Telecommunications Infrastructure Act 2022 (Schedule 4 to the Security Requirements Regulations 2023)."
 }
 
 // validateLabel checks a label route record's label, against its date of

@@ -84,12 +84,13 @@ func TestLabelRoute(t *testing.T) {
 	pdfText := strings.Join(strings.Fields(pdftotext(t, doc)), " ")
 	for _, text := range []string{htmlText(t, page), pdfText} {
 		for _, want := range []string{"Label route record", "Schedule 2A", "Singapore Cybersecurity Labelling Scheme (CLS) label, level 2, number CLS-2026-000123, valid until 31 May 2029",
-			"Condition B", "CCC SP-151-2 version 1.4", "only while the label is current and has not expired", "Fabryka Łódź sp. z o.o.", "B-2026-02"} {
+			"Condition B", "CCC SP-151-2 version 1.4", "only while the label is current and has not expired", "Fabryka Łódź sp. z o.o.", "B-2026-02",
+			"on 7 December 2026 the product was currently awarded the accepted label", "section 9(7)"} {
 			if !strings.Contains(text, want) {
 				t.Errorf("the label route record does not say %q:\n%s", want, text)
 			}
 		}
-		for _, not := range []string{"Security requirements", "Signed by", "complied with the applicable security requirements"} {
+		for _, not := range []string{"Security requirements", "Signed by", "complied with the applicable security requirements", "Schedule 4"} {
 			if strings.Contains(text, not) {
 				t.Errorf("the label route record says %q", not)
 			}

@@ -100,7 +100,7 @@ func renderPDF(s *Statement, meta PDFMeta, data []byte) ([]byte, error) {
 	pdf.SetLang("en-GB")
 	pdf.SetTitle(s.Title()+": "+s.ProductType+" "+s.Model, true)
 	pdf.SetAuthor(s.Manufacturers[0].Name, true)
-	pdf.SetSubject("Statement of compliance "+meta.ID+", version "+strconv.Itoa(meta.Version), true)
+	pdf.SetSubject(s.Title()+" "+meta.ID+", version "+strconv.Itoa(meta.Version), true)
 	pdf.SetAttachments([]fpdf.Attachment{{Content: data, Filename: AttachmentName, Description: "The statement's data (JSON)"}})
 	pdf.SetMargins(pdfMargin, pdfMargin, pdfMargin)
 	pdf.SetAutoPageBreak(true, pdfMargin+5)
@@ -122,7 +122,7 @@ func renderPDF(s *Statement, meta PDFMeta, data []byte) ([]byte, error) {
 	pdf.SetFont(pdfFamily, "B", fontTitle)
 	pdf.MultiCell(0, 9, enc(s.Title()), "", "L", false)
 	r.text(fmt.Sprintf("Statement %s, version %d", meta.ID, meta.Version))
-	r.text("Made under the Product Security and Telecommunications Infrastructure Act 2022 (Schedule 4 to the Security Requirements Regulations 2023).")
+	r.text(s.MadeUnder())
 
 	// PSTI-SOC-F1: the product and the batches it covers.
 	r.heading("Product")

@@ -638,7 +638,7 @@ func (s *Server) publicStatement(w http.ResponseWriter, r *http.Request, u *auth
 		d.Versions = append(d.Versions, row)
 	}
 	d.Files = statementFiles(rec, page)
-	s.render(w, r, http.StatusOK, "statement_public", &view{Title: fmt.Sprintf("Statement of compliance %s, version %d", rec.Number, rec.Version), User: u, Data: d})
+	s.render(w, r, http.StatusOK, "statement_public", &view{Title: fmt.Sprintf("%s %s, version %d", rec.Content.Title(), rec.Number, rec.Version), User: u, Data: d})
 }
 
 // statementFile serves a kept rendering byte for byte: its SHA-256 is the
