@@ -201,3 +201,25 @@ func (e *encoding) add(pdf *fpdf.Fpdf, family string) error {
 	}
 	return pdf.Error()
 }
+
+// cannotPrint returns the characters of text that the statement's fonts
+// have no glyph for (CJK scripts, for example), each once, or "" when
+// every one prints. Line breaks and tabs are not printed as glyphs.
+func cannotPrint(text string) string {
+	loadSimpleFonts()
+	if simpleErr != nil {
+		return ""
+	}
+	var out []rune
+	for _, r := range text {
+		if r < 32 {
+			continue
+		}
+		_, regular := simpleFonts[0].widths[r]
+		_, bold := simpleFonts[1].widths[r]
+		if (!regular || !bold) && !slices.Contains(out, r) {
+			out = append(out, r)
+		}
+	}
+	return string(out)
+}

@@ -216,7 +216,49 @@ func (s *Statement) Validate() error {
 	if s.Label != nil {
 		s.validateLabel(&p, issued, issuedErr == nil && s.Issued != "")
 	}
+	s.printable(&p)
 	return p.Err()
+}
+
+// printable refuses text the printed copy could not show: a statement must
+// accompany the product complete on paper, so a name or address the PDF's
+// fonts print as empty boxes is asked for in characters they have
+// (PSTI-SOC-F2).
+func (s *Statement) printable(p *psti.Problems) {
+	check := func(field, what, text string) {
+		if bad := cannotPrint(text); bad != "" {
+			p.Add(field, "%s holds characters the printed statement cannot show (%s): write it in Latin, Greek or Cyrillic letters, for example as registered in English.", what, bad)
+		}
+	}
+	check("product_type", "The product type", s.ProductType)
+	check("model", "The model", s.Model)
+	for i, b := range s.Batches {
+		check("batches["+strconv.Itoa(i)+"]", "A batch", b)
+	}
+	for _, l := range []struct {
+		list, what string
+		ps         []Party
+	}{{"manufacturers", "The manufacturer's", s.Manufacturers}, {"representatives", "The authorised representative's", s.Representatives}} {
+		for i, m := range l.ps {
+			f := l.list + "[" + strconv.Itoa(i) + "]"
+			check(f+".name", l.what+" name", m.Name)
+			check(f+".address", l.what+" address", m.Address)
+		}
+	}
+	for i, c := range s.Claims {
+		for j, st := range c.Standards {
+			g := "claims[" + strconv.Itoa(i) + "].standards[" + strconv.Itoa(j) + "]"
+			check(g+".number", "The standard's number", st.Number)
+			check(g+".version", "The standard's version", st.Version)
+			check(g+".provisions", "The provisions", st.Provisions)
+		}
+	}
+	check("signatory.name", "The signatory's name", s.Signatory.Name)
+	check("signatory.function", "The signatory's function", s.Signatory.Function)
+	check("place", "The place of issue", s.Place)
+	if s.Label != nil {
+		check("label.reference", "The label's number", s.Label.Reference)
+	}
 }
 
 // errNoEnd stands for a support end date a label route record leaves out.

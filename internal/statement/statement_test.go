@@ -206,3 +206,19 @@ func TestRecognisedStandards(t *testing.T) {
 		}
 	}
 }
+
+// TestPrintable: a name the printed statement would show as empty boxes
+// (the fonts have no CJK glyphs) is refused at its field, saying which
+// characters; Latin, Greek and Cyrillic names print.
+func TestPrintable(t *testing.T) {
+	s := complete()
+	s.Manufacturers[0].Name = "株式会社サンプル"
+	s.Manufacturers[1].Address = "ul. Piotrkowska 1\n90-001 Łódź\nΑθήνα, Москва"
+	got := fields(s.Validate())
+	if msg := got["manufacturers[0].name"]; !strings.Contains(msg, "株式会社サンプル") || !strings.Contains(msg, "cannot show") {
+		t.Fatalf("a Japanese name: %v", got)
+	}
+	if len(got) != 1 {
+		t.Fatalf("more than the Japanese name refused: %v", got)
+	}
+}
