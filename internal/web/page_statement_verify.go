@@ -40,6 +40,8 @@ type statementVerifyData struct {
 	Corrected              bool
 	// Foreign: intact and complete, but not issued by this site.
 	Foreign bool
+	// Notes say more about the signer's certificate.
+	Notes   []string
 	Number  string
 	Version int
 }
@@ -91,6 +93,9 @@ func (s *Server) verifyStatement(w http.ResponseWriter, r *http.Request, u *auth
 	if rep.Signer != nil {
 		d.Signer, d.Print = rep.Signer.Subject.String(), rep.Fingerprint
 	}
+	if note := rep.CertificateNote(s.cfg.Clock.Now()); note != "" {
+		d.Notes = append(d.Notes, note)
+	}
 	if doc := rep.Document; doc != nil && doc.Label != nil {
 		if doc.Statement.LabelLapsed(s.cfg.Clock.Now()) {
 			d.Checks = append(d.Checks, verifyCheck{false, "This is a label route record (Schedule 2A), and its label has expired: " + doc.Label.Text() +
@@ -111,6 +116,14 @@ func (s *Server) verifyStatement(w http.ResponseWriter, r *http.Request, u *auth
 		text := fmt.Sprintf("This exact copy was issued here as statement %s, version %d, on %s, and is recorded in this site's transparency log.",
 			rec.Number, rec.Version, psti.DateText(rec.Content.Issued))
 		d.Checks = append(d.Checks, verifyCheck{true, text})
+		if c := rep.Signer; c != nil && rec.IssuedAt != nil && s.cfg.Clock.Now().After(c.NotAfter) {
+			if rec.IssuedAt.Before(c.NotAfter) {
+				d.Notes = append(d.Notes, fmt.Sprintf("This site's transparency log recorded its issue on %s, before the certificate that signed it ended.", psti.LongDateTime(*rec.IssuedAt)))
+			} else {
+				d.Checks = append(d.Checks, verifyCheck{false, fmt.Sprintf("This site's transparency log recorded its issue on %s, after the certificate that signed it had ended.", psti.LongDateTime(*rec.IssuedAt))})
+				d.OK = false
+			}
+		}
 		if d.Corrected {
 			d.Current = "/statements/" + rec.Number
 			d.Checks = append(d.Checks, verifyCheck{false, "A later version corrects this statement: read the current one."})

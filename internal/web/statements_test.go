@@ -245,6 +245,12 @@ func TestStatementPages(t *testing.T) {
 	elsewhere := issuedRecord(t, e, number, 2).Content
 	rs, err := statement.Renderings(&elsewhere, "SOC-2026-0999", 1, "https://else.example/statements/SOC-2026-0999/1", other, time.Now())
 	must(t, err)
+	// The same, signed two hours ago with a certificate that ended an
+	// hour ago.
+	past, err := statement.SelfSigned("Ended Ltd statements", "Ended Ltd", time.Now().Add(-3*time.Hour), 2*time.Hour, nil)
+	must(t, err)
+	ended, err := statement.Renderings(&elsewhere, "SOC-2026-0998", 1, "https://else.example/statements/SOC-2026-0998/1", past, time.Now().Add(-2*time.Hour))
+	must(t, err)
 	tampered := []byte(pdf2)
 	i := strings.Index(pdf2, "Head of Product Security")
 	tampered[i] = 'h'
@@ -257,6 +263,7 @@ func TestStatementPages(t *testing.T) {
 		{"current PDF", pdf2, "", 200, []string{"This statement checks out", "The digital signature is valid", "Every field the law asks", "This exact copy was issued here as statement " + number + ", version 2", signer.Fingerprint()}, []string{"Failed:"}},
 		{"JSON with its signature", json2, jws2, 200, []string{"This statement checks out", "version 2"}, []string{"Failed:"}},
 		{"signed elsewhere", string(rs[1].Data), "", 200, []string{"Intact and complete, but not issued by this site", "This site did not issue this exact copy", other.Fingerprint()}, []string{"This statement checks out"}},
+		{"signed before its certificate ended", string(ended[1].Data), "", 200, []string{"has since expired", "the signature was made while it was valid", "Intact and complete"}, nil},
 		{"corrected PDF", pdf1, "", 200, []string{"This statement does not check out", "A later version corrects this statement", "version 1"}, nil},
 		{"one byte changed", string(tampered), "", 200, []string{"This statement does not check out", "This site did not issue this exact copy"}, []string{"The digital signature is valid"}},
 		{"JSON without its signature", json2, "", 422, []string{"signature"}, nil},
