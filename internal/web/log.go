@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -165,6 +166,7 @@ func describeEntry(e *ledger.Entry) string {
 		ledger.KindPolicyChanged:     "Security reporting policy changed",
 		ledger.KindAdvisoryPublished: "Security advisory published",
 		ledger.KindAdvisoryRevised:   "Security advisory updated",
+		ledger.KindStatementIssued:   "Statement of compliance issued",
 	}[e.Kind]
 	if kind == "" {
 		kind = e.Kind
@@ -188,6 +190,18 @@ func describeEntry(e *ledger.Entry) string {
 		}
 	case "advisory":
 		kind += ": " + key
+	case "statement":
+		var r struct {
+			Version int    `json:"version"`
+			Model   string `json:"model"`
+		}
+		kind += ": " + key
+		if json.Unmarshal(e.Record, &r) == nil && r.Version > 0 {
+			kind += fmt.Sprintf(", version %d", r.Version)
+			if r.Model != "" {
+				kind += " (" + r.Model + ")"
+			}
+		}
 	}
 	return kind
 }

@@ -184,6 +184,10 @@ func TestStatementPages(t *testing.T) {
 	if _, pdf, _ := get(t, public, base+"/statements/"+number+"/1/statement.pdf"); !strings.HasPrefix(pdf, "%PDF-") || !strings.Contains(pdf, "/ByteRange") {
 		t.Fatal("the PDF copy is not a signed PDF")
 	}
+	// The log's page for people says what the entry is.
+	if _, page, _ := get(t, public, fmt.Sprintf("%s/log?entry=%d", base, *rec.LogIndex)); !strings.Contains(page, "Statement of compliance issued: "+number+", version 1 (DB-200)") {
+		t.Error("the log page does not say the entry issues the statement")
+	}
 	// The product's page links it.
 	if _, page, _ := get(t, public, base+"/products/"+s.Product.Slug); !strings.Contains(page, `href="/statements/`+number+`/1"`) {
 		t.Error("the product's page does not link its statement")
