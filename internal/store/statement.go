@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/psti/psti/internal/ledger"
 	"github.com/psti/psti/internal/psti"
 	"github.com/psti/psti/internal/statement"
 )
@@ -203,10 +204,16 @@ func (db *DB) issueGroup(group []*issueRequest) {
 			for _, req := range part {
 				req.r, req.err = nil, nil
 				err := db.publish(req.ctx, req.a, func(tx *sql.Tx, now time.Time) (*change, error) {
-					var err error
+					idx, err := logSize(req.ctx, tx)
+					if err != nil {
+						return nil, err
+					}
 					var c *change
-					req.r, c, err = db.issueStatement(req.ctx, tx, now, req.id, req.renderings)
-					return c, err
+					var e *ledger.Entry
+					if req.r, c, e, err = db.issueStatement(req.ctx, tx, now, req.id, req.renderings, idx); err != nil {
+						return nil, err
+					}
+					return c, db.appendIssued(req.ctx, tx, idx, []*ledger.Entry{e})
 				})
 				if err != nil {
 					req.r, req.err = nil, err
@@ -232,13 +239,20 @@ func (db *DB) issueTogether(group []*issueRequest) error {
 		return err
 	}
 	now := db.now()
+	first, err := logSize(ctx, tx)
+	if err != nil {
+		return err
+	}
 	results := make([]*statement.Record, len(group))
 	errs := make([]error, len(group))
+	// Each statement issued takes the next index; their entries are
+	// appended together once all are done, in one step.
+	var entries []*ledger.Entry
 	for i, req := range group {
 		if _, err := tx.ExecContext(ctx, `SAVEPOINT issue_statement`); err != nil {
 			return fmt.Errorf("store: unable to begin a savepoint: %w", err)
 		}
-		r, c, err := db.issueStatement(ctx, tx, now, req.id, req.renderings)
+		r, c, e, err := db.issueStatement(ctx, tx, now, req.id, req.renderings, first+int64(len(entries)))
 		if err == nil {
 			err = db.appendAudit(ctx, tx, req.a, now, c)
 		}
@@ -249,10 +263,14 @@ func (db *DB) issueTogether(group []*issueRequest) error {
 			errs[i] = err
 		} else {
 			results[i] = r
+			entries = append(entries, e)
 		}
 		if _, err := tx.ExecContext(ctx, `RELEASE SAVEPOINT issue_statement`); err != nil {
 			return fmt.Errorf("store: unable to release a savepoint: %w", err)
 		}
+	}
+	if err := db.appendIssued(ctx, tx, first, entries); err != nil {
+		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("store: unable to commit: %w", err)
@@ -264,44 +282,48 @@ func (db *DB) issueTogether(group []*issueRequest) error {
 }
 
 // issueStatement issues draft id inside tx, which holds the log's lock.
-func (db *DB) issueStatement(ctx context.Context, tx *sql.Tx, now time.Time, id int64, renderings []statement.Rendering) (*statement.Record, *change, error) {
+//
+// Its log entry, to be appended at index idx, is returned rather than
+// appended, so that a group of statements appends its entries at once
+// (appendIssued); the row records idx already.
+func (db *DB) issueStatement(ctx context.Context, tx *sql.Tx, now time.Time, id int64, renderings []statement.Rendering, idx int64) (*statement.Record, *change, *ledger.Entry, error) {
 	r, err := db.statement(ctx, tx, id, db.dialect.forUpdate)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if r.Status != statement.StatusDraft {
-		return nil, nil, psti.Errorf(psti.ECONFLICT, "Statement %s version %d is issued already.", r.Number, r.Version)
+		return nil, nil, nil, psti.Errorf(psti.ECONFLICT, "Statement %s version %d is issued already.", r.Number, r.Version)
 	}
 	if err := r.Content.Validate(); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if err := sameContent(r, renderings); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if len(renderings) == 0 {
-		return nil, nil, psti.Errorf(psti.EINVALID, "A statement is issued with its renderings: none were given.")
+		return nil, nil, nil, psti.Errorf(psti.EINVALID, "A statement is issued with its renderings: none were given.")
 	}
 	seen := map[string]bool{}
 	for _, x := range renderings {
 		if seen[x.Kind] || x.Kind == "" {
-			return nil, nil, psti.Errorf(psti.EINVALID, "Each rendering of a statement is given once; %q is not.", x.Kind)
+			return nil, nil, nil, psti.Errorf(psti.EINVALID, "Each rendering of a statement is given once; %q is not.", x.Kind)
 		}
 		seen[x.Kind] = true
 		if statement.NewRendering(x.Kind, x.MediaType, x.Data).SHA256 != x.SHA256 {
-			return nil, nil, psti.Errorf(psti.EINVALID, "The %s rendering's SHA-256 is not that of its bytes.", x.Kind)
+			return nil, nil, nil, psti.Errorf(psti.EINVALID, "The %s rendering's SHA-256 is not that of its bytes.", x.Kind)
 		}
 	}
 	supersedes := 0
 	if r.Supersedes != nil {
 		old, err := db.statement(ctx, tx, *r.Supersedes, db.dialect.forUpdate)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		if old.SupersededBy != nil {
-			return nil, nil, psti.Errorf(psti.ECONFLICT, "%s version %d was corrected meanwhile by another version.", old.Number, old.Version)
+			return nil, nil, nil, psti.Errorf(psti.ECONFLICT, "%s version %d was corrected meanwhile by another version.", old.Number, old.Version)
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE statements SET superseded_by = $1 WHERE id = $2`, r.ID, old.ID); err != nil {
-			return nil, nil, fmt.Errorf("store: unable to mark %s version %d superseded: %w", old.Number, old.Version, err)
+			return nil, nil, nil, fmt.Errorf("store: unable to mark %s version %d superseded: %w", old.Number, old.Version, err)
 		}
 		supersedes = old.Version
 	}
@@ -322,24 +344,36 @@ func (db *DB) issueStatement(ctx context.Context, tx *sql.Tx, now time.Time, id 
 		r.Renderings = append(r.Renderings, statement.Rendering{Kind: x.Kind, MediaType: x.MediaType, SHA256: x.SHA256})
 	}
 	if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
-		return nil, nil, fmt.Errorf("store: unable to keep the renderings of statement %d: %w", r.ID, err)
+		return nil, nil, nil, fmt.Errorf("store: unable to keep the renderings of statement %d: %w", r.ID, err)
 	}
 	e, err := statement.Entry(r, supersedes)
 	if err != nil {
-		return nil, nil, err
-	}
-	idx, err := db.appendLog(ctx, tx, e)
-	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	r.LogIndex = &idx
 	r.Revision++
 	if _, err := tx.ExecContext(ctx, `UPDATE statements SET status = 'issued', issued_at = $1, keep_until = $2, log_index = $3, revision = $4, updated_at = $1 WHERE id = $5`,
 		now, r.KeepUntil, idx, r.Revision, r.ID); err != nil {
-		return nil, nil, fmt.Errorf("store: unable to issue statement %d: %w", r.ID, err)
+		return nil, nil, nil, fmt.Errorf("store: unable to issue statement %d: %w", r.ID, err)
 	}
 	r.UpdatedAt = now
-	return r, &change{psti.ActionPublish, "statement", r.ID, nil, r}, nil
+	return r, &change{psti.ActionPublish, "statement", r.ID, nil, r}, e, nil
+}
+
+// appendIssued appends the log entries of statements issued in tx, which
+// were given the indexes from first on, in order.
+func (db *DB) appendIssued(ctx context.Context, tx *sql.Tx, first int64, es []*ledger.Entry) error {
+	if len(es) == 0 {
+		return nil
+	}
+	got, err := db.appendLogEntries(ctx, tx, es)
+	if err != nil {
+		return err
+	}
+	if got != first {
+		return fmt.Errorf("store: the statements' log entries were to begin at %d, and began at %d", first, got)
+	}
+	return nil
 }
 
 // sameContent refuses renderings made of other content than the draft's

@@ -10,6 +10,7 @@ import (
 	"github.com/psti/psti/internal/statement"
 	"github.com/psti/psti/internal/store"
 	"github.com/psti/psti/internal/store/storetest"
+	"github.com/psti/psti/internal/support"
 )
 
 // BenchmarkIssueStatement measures issuing statements of compliance end to
@@ -48,6 +49,15 @@ func BenchmarkIssueStatement(b *testing.B) {
 				b.Fatal(err)
 			}
 			seed := storetest.NewSeed(b, db)
+			// The product's published support period, which the drafts
+			// state (issuing reads it again).
+			period := &support.Period{ProductID: seed.Product.ID, EndDate: storetest.StatementContent().SupportEnd}
+			if err := db.CreatePeriod(ctx, editor, period); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := db.PublishPeriod(ctx, editor, period.ID, 0); err != nil {
+				b.Fatal(err)
+			}
 			drafts := make([]int64, b.N)
 			for i := range drafts {
 				r := &statement.Record{ProductID: seed.Product.ID, Content: storetest.StatementContent()}
