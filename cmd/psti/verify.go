@@ -74,8 +74,9 @@ it: every later check is against it.
 	return c
 }
 
-// maxInput bounds a file read by psti verify: a checkpoint, entry, proof
-// or key file is a few kilobytes.
+// maxInput bounds a file read by psti verify and psti statement: a
+// checkpoint, entry, proof, signature, key or certificate chain file is a
+// few kilobytes.
 const maxInput = 1 << 20
 
 // readInput reads a file given on the command line; one that cannot be
@@ -94,7 +95,7 @@ func readInput(name, what string) ([]byte, error) {
 		return nil, usagef("cannot read %s: %v", what, err)
 	}
 	if len(b) > maxInput {
-		return nil, usagef("%s %s is larger than %d bytes: it is not what psti verify reads", what, name, maxInput)
+		return nil, usagef("%s %s is larger than %d bytes, more than any such file holds", what, name, maxInput)
 	}
 	return b, nil
 }

@@ -36,6 +36,16 @@ func (p *Problems) Has(field string) bool {
 	return false
 }
 
+// FieldsErr is the error Problems.Err gives for fields, each added in
+// turn (the first problem per field kept); nil for none.
+func FieldsErr(fields ...FieldError) error {
+	var p Problems
+	for _, f := range fields {
+		p.Add(f.Field, "%s", f.Message)
+	}
+	return p.Err()
+}
+
 // Err returns nil when nothing was recorded, or an EINVALID *Error listing
 // every problem.
 func (p *Problems) Err() error {

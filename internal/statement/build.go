@@ -78,10 +78,7 @@ func Build(ctx context.Context, r Records, req Request) (*Statement, error) {
 	}
 	if period := periodFor(periods); period != nil {
 		s.SupportDraft = !period.Published()
-		s.SupportEnd = period.EndDate
-		if issued, err := psti.ParseDate(req.Issued); err == nil && period.Published() {
-			s.SupportEnd = EndOn(period, psti.EndOfDay(issued))
-		}
+		s.SupportEnd = statedEnd(period, req.Issued)
 	}
 	err = s.Validate()
 	for _, f := range psti.ErrorFields(extra.Err()) {
@@ -92,12 +89,7 @@ func Build(ctx context.Context, r Records, req Request) (*Statement, error) {
 
 // addProblem adds a field problem to a validation error (or to none).
 func addProblem(err error, f psti.FieldError) error {
-	var p psti.Problems
-	for _, g := range psti.ErrorFields(err) {
-		p.Add(g.Field, "%s", g.Message)
-	}
-	p.Add(f.Field, "%s", f.Message)
-	return p.Err()
+	return psti.FieldsErr(append(psti.ErrorFields(err), f)...)
 }
 
 // periodFor chooses the support period a statement states: a published
@@ -121,6 +113,16 @@ func periodFor(periods []*support.Period) *support.Period {
 		}
 	}
 	return best
+}
+
+// statedEnd is the support end date a statement issued on issued
+// (YYYY-MM-DD) states from period: the end it had then, once published;
+// a draft's, or without a date of issue, its end date as it stands.
+func statedEnd(period *support.Period, issued string) string {
+	if d, err := psti.ParseDate(issued); err == nil && period.Published() {
+		return EndOn(period, psti.EndOfDay(d))
+	}
+	return period.EndDate
 }
 
 // EndOn is the end date a published period had just before the instant

@@ -58,15 +58,24 @@ func ClaimText(c Claim) (string, []string) {
 	return "", nil
 }
 
-func newHTMLView(s *Statement, meta PDFMeta) (*htmlView, error) {
+// renderable refuses to render, as what, a statement that fails Validate
+// or meta without the statement's id, version and public address.
+func renderable(s *Statement, meta PDFMeta, what string) error {
 	if s == nil {
-		return nil, errors.New("statement: no statement to render")
+		return errors.New("statement: no statement to render")
 	}
 	if err := s.Validate(); err != nil {
-		return nil, err
+		return err
 	}
 	if meta.ID == "" || meta.URL == "" || meta.Version < 1 {
-		return nil, errors.New("statement: unable to render the HTML: the statement id, version and public address are needed")
+		return fmt.Errorf("statement: unable to render the %s: the statement id, version and public address are needed", what)
+	}
+	return nil
+}
+
+func newHTMLView(s *Statement, meta PDFMeta) (*htmlView, error) {
+	if err := renderable(s, meta, "HTML"); err != nil {
+		return nil, err
 	}
 	v := &htmlView{ID: meta.ID, Version: meta.Version, URL: meta.URL, S: s, Declaration: s.Declaration(),
 		ManufacturersTitle: "Manufacturer", RepresentativesTitle: "Authorised representative",

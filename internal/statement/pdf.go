@@ -55,14 +55,8 @@ const (
 // same statement and meta always give the same bytes. A statement that
 // fails Validate is refused.
 func RenderPDF(s *Statement, meta PDFMeta) ([]byte, error) {
-	if s == nil {
-		return nil, errors.New("statement: no statement to render")
-	}
-	if err := s.Validate(); err != nil {
+	if err := renderable(s, meta, "PDF"); err != nil {
 		return nil, err
-	}
-	if meta.ID == "" || meta.URL == "" || meta.Version < 1 {
-		return nil, errors.New("statement: unable to render the PDF: the statement id, version and public address are needed")
 	}
 	if meta.Created.IsZero() {
 		return nil, errors.New("statement: unable to render the PDF: the creation time must be fixed")
@@ -167,23 +161,11 @@ func renderPDF(s *Statement, meta PDFMeta, data []byte) ([]byte, error) {
 	// PSTI-SOC-F4, F5: how each Schedule 1 requirement is met.
 	if s.Label == nil {
 		r.heading("Security requirements")
-	}
-	for _, par := range Paragraphs {
-		if s.Label != nil {
-			break
-		}
-		c := s.claim(par.Number)
-		r.label(par.Title)
-		switch c.Route {
-		case RouteRequirement:
-			r.text("Met: the product complies with this requirement of Schedule 1.")
-		case RouteDeemed:
-			r.text("Met by the deemed compliance conditions of Schedule 2, relying on:")
-			for _, st := range c.Standards {
-				line := fmt.Sprintf("%s, version %s, issued %s", st.Number, st.Version, issuedText(st.Issued))
-				if st.Provisions != "" {
-					line += "; provisions " + st.Provisions
-				}
+		for _, par := range Paragraphs {
+			r.label(par.Title)
+			text, standards := ClaimText(s.claim(par.Number))
+			r.text(text)
+			for _, line := range standards {
 				r.bullet(line)
 			}
 		}

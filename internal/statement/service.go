@@ -11,15 +11,6 @@ import (
 	"github.com/psti/psti/internal/support"
 )
 
-// problemsErr is an error listing ps, field by field.
-func problemsErr(ps []psti.FieldError) error {
-	var p psti.Problems
-	for _, x := range ps {
-		p.Add(x.Field, "%s", x.Message)
-	}
-	return p.Err()
-}
-
 // Service makes, issues and corrects statements from psti's records, for
 // the web pages and the API alike: they read requests and show answers;
 // the rules are here and in the store.
@@ -134,8 +125,8 @@ func (sv *Service) supportNow(ctx context.Context, r *Record) (*psti.FieldError,
 	case !p.Published():
 		return &psti.FieldError{Field: "support_end", Message: fmt.Sprintf("The support period of %s is a draft; publish it first.", name)}, nil
 	}
-	if issued, err := psti.ParseDate(s.Issued); err == nil {
-		if end := EndOn(p, psti.EndOfDay(issued)); end != s.SupportEnd {
+	if _, err := psti.ParseDate(s.Issued); err == nil {
+		if end := statedEnd(p, s.Issued); end != s.SupportEnd {
 			return &psti.FieldError{Field: "support_end", Message: fmt.Sprintf(
 				"The support period of %s changed since this draft was saved: on the date of issue it ends on %s. Save the draft again to bring it up to date.", name, psti.DateText(end))}, nil
 		}
@@ -186,7 +177,7 @@ func (sv *Service) Issue(ctx context.Context, a psti.Actor, id, revision int64) 
 		return nil, err
 	}
 	if len(problems) > 0 {
-		return nil, problemsErr(problems)
+		return nil, psti.FieldsErr(problems...)
 	}
 	now := sv.Clock.Now()
 	signer, err := sv.Signer(ctx, now)

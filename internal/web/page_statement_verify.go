@@ -85,7 +85,7 @@ func (s *Server) verifyStatement(w http.ResponseWriter, r *http.Request, u *auth
 		d.Checks = append(d.Checks, verifyCheck{true, "The digital signature is valid: the file has not changed since it was signed."})
 	}
 	for _, p := range rep.Problems {
-		d.Checks = append(d.Checks, verifyCheck{false, upperFirst(p) + "."})
+		d.Checks = append(d.Checks, verifyCheck{false, capital(p) + "."})
 	}
 	if rep.Document != nil && len(rep.Fields) == 0 {
 		d.Checks = append(d.Checks, verifyCheck{true, "Every field the law asks a statement of compliance to contain is there."})
@@ -189,12 +189,4 @@ func readVerifyUpload(w http.ResponseWriter, r *http.Request, d *statementVerify
 			return nil, nil, http.StatusBadRequest
 		}
 	}
-}
-
-// upperFirst starts a sentence with a capital letter.
-func upperFirst(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -202,15 +203,6 @@ func formProblems(ps []psti.FieldError, s *statement.Statement) []psti.FieldErro
 		out[i] = psti.FieldError{Field: f, Message: p.Message}
 	}
 	return out
-}
-
-// problemsError is an error listing ps, each under its form field.
-func problemsError(ps []psti.FieldError) error {
-	var p psti.Problems
-	for _, x := range ps {
-		p.Add(x.Field, "%s", x.Message)
-	}
-	return p.Err()
 }
 
 type statementRow struct {
@@ -506,7 +498,7 @@ func (s *Server) showStatement(w http.ResponseWriter, r *http.Request, u *auth.U
 		// deletion is said above the page.
 		shown := err
 		if ps := psti.ErrorFields(err); len(ps) > 0 {
-			shown = problemsError(formProblems(ps, &rec.Content))
+			shown = psti.FieldsErr(formProblems(ps, &rec.Content)...)
 		}
 		if d.Form != nil && r.URL.Path == d.Form.Action {
 			d.Form = withValues(d.Form, r.PostForm)
@@ -680,7 +672,7 @@ func (s *Server) statementFile(w http.ResponseWriter, r *http.Request) {
 			// nothing and loads nothing.
 			w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:")
 		}
-		http.ServeContent(w, r, "", time.Time{}, strings.NewReader(string(doc.Data)))
+		http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(doc.Data))
 		return
 	}
 	s.errorPage(w, r, http.StatusNotFound, noStatement)
