@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"text/tabwriter"
 	"time"
@@ -34,7 +33,8 @@ sign. Back that secret up apart from the database: without it, the keys
 cannot be opened.
 
 Several keys may be in place; the one added last that is valid at the time
-signs. A key is never deleted: once its certificate ends, or it is retired,
+signs, except that a self-signed key never takes over from one a
+certification authority issued. A key is never deleted: once its certificate ends, or it is retired,
 it signs nothing more, and what it signed still verifies through the
 transparency log. Staff are warned 90 days before the certificate that signs
 ends.
@@ -121,7 +121,8 @@ func statementKeyGenerateCmd(a *app) *cobra.Command {
 		Short: "Make a self-signed key to sign statements, for trying psti out",
 		Long: `Make a key to sign statements, with a certificate it signs itself, naming the
 organisation, valid from now for --days days (365 unless given), and put it in
-place: from now on it signs statements.
+place: it signs statements unless a valid key a certification authority issued
+is in place (a self-signed key never takes over from one).
 
 A self-signed certificate proves nothing to others: anyone can make one with
 any name. A statement signed with it shows who signed only to someone you give
@@ -159,32 +160,14 @@ a certification authority (psti statement key import).`,
 	return c
 }
 
-// maxPEM bounds a key or chain file read for import.
-const maxPEM = 1 << 20
-
-func readPEM(path, what string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, usagef("cannot read the %s: %v", what, err)
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxPEM+1))
-	if err != nil {
-		return nil, usagef("cannot read the %s: %v", what, err)
-	}
-	if len(b) > maxPEM {
-		return nil, usagef("%s is larger than %d kB: it is not a %s", path, maxPEM>>10, what)
-	}
-	return b, nil
-}
-
 func statementKeyImportCmd(a *app) *cobra.Command {
 	var keyFile, chainFile, label string
 	c := &cobra.Command{
 		Use:   "import --key KEY.pem --chain CHAIN.pem [--label LABEL]",
 		Short: "Put in place a key and its certificate chain to sign statements",
 		Long: `Put in place a private key and its certificate chain, which from now on sign
-statements (the key added last that is valid signs).
+statements (the key added last that is valid signs; a self-signed key never
+takes over from one a certification authority issued).
 
 KEY.pem holds the private key, PEM, not encrypted (PKCS#8 "PRIVATE KEY", or
 the older "EC PRIVATE KEY" and "RSA PRIVATE KEY"): an ECDSA key, or an RSA key
@@ -201,11 +184,11 @@ is refused.`,
 			if keyFile == "" || chainFile == "" {
 				return usagef("--key KEY.pem and --chain CHAIN.pem are both needed: the private key, and its certificate chain")
 			}
-			keyPEM, err := readPEM(keyFile, "key file")
+			keyPEM, err := readInput(keyFile, "the key file")
 			if err != nil {
 				return err
 			}
-			chainPEM, err := readPEM(chainFile, "certificate chain")
+			chainPEM, err := readInput(chainFile, "the certificate chain")
 			if err != nil {
 				return err
 			}

@@ -129,10 +129,10 @@ func KeyWarning(keys []*SigningKey, now time.Time) string {
 	if w == "" {
 		return ""
 	}
-	for _, k := range keys {
-		if !k.is(a) && k.ValidAt(a.NotAfter) {
-			return "" // the next key is in place already
-		}
+	// The next key is in place already, unless it is a self-signed one
+	// that would take over from a certification authority's.
+	if next := Active(keys, a.NotAfter); next != nil && !next.is(a) && (!next.SelfSigned() || a.SelfSigned()) {
+		return ""
 	}
 	return w
 }

@@ -91,6 +91,13 @@ func TestKeyWarning(t *testing.T) {
 	if w := KeyWarning([]*SigningKey{next, k}, keyNow.Add(20*day)); w != "" {
 		t.Errorf("a successor is in place: %q", w)
 	}
+	// A self-signed key is no successor to one a certification authority
+	// issued: the end of that one is still warned of.
+	issued := keyAt(3, keyNow.Add(-day), 100*day)
+	issued.Issuer = "CN=Some CA"
+	if w := KeyWarning([]*SigningKey{next, issued}, keyNow.Add(20*day)); !strings.Contains(w, "in 79 days") {
+		t.Errorf("only a self-signed key follows one a CA issued: %q", w)
+	}
 	if w := KeyWarning([]*SigningKey{k}, keyNow.Add(200*day)); !strings.Contains(w, "No key to sign statements") {
 		t.Errorf("all ended: %q", w)
 	}
