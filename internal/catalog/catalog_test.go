@@ -101,3 +101,31 @@ func fieldsOf(err error) string {
 	}
 	return b.String()
 }
+
+// FuzzParseAnswers: an answers file from outside never panics, and what it
+// accepts holds only declared facts of the declared kinds.
+func FuzzParseAnswers(f *testing.F) {
+	for _, s := range []string{`{"ip_internet": true, "category": "tablet"}`, "as_of: 2026-01-31\ncondition: new\n", `{"as_of": null}`, "- a\n", "&a [*a]", `{"product": "x\u0000y"}`} {
+		f.Add([]byte(s))
+	}
+	r := DefaultScopeRules()
+	f.Fuzz(func(t *testing.T, b []byte) {
+		v, err := r.ParseAnswers(b)
+		if err != nil {
+			return
+		}
+		for k, x := range v {
+			fact := r.Fact(k)
+			if fact == nil {
+				t.Fatalf("accepted undeclared fact %q", k)
+			}
+			if fact.Type == Bool {
+				if _, ok := x.(bool); !ok {
+					t.Fatalf("%s holds %T", k, x)
+				}
+			} else if _, ok := x.(string); !ok {
+				t.Fatalf("%s holds %T", k, x)
+			}
+		}
+	})
+}

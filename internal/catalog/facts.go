@@ -17,6 +17,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 
@@ -507,6 +509,9 @@ func (fs *Facts) SetText(v Values, id, s string) error {
 	case Text:
 		if len(s) > 200 {
 			return fmt.Errorf("%s is longer than 200 characters", id)
+		}
+		if !utf8.ValidString(s) || strings.ContainsFunc(s, unicode.IsControl) {
+			return fmt.Errorf("%s holds characters that are not text", id)
 		}
 		v[id] = s
 	}
