@@ -164,6 +164,8 @@ and a JSON API); the other commands do administration and batch work from the
 command line.
 
 Start here:
+  psti scope                              find out, question by question, whether
+                                          a product is within the regime, and why
   psti serve                              run the server on http://127.0.0.1:8080
                                           (data in ./psti-data/; the first start
                                           prints a one-time link to set up an admin)
@@ -237,6 +239,7 @@ Exit status: 0 success, 1 the work failed, 2 the command line or input is unusab
 		statementCmd(a),
 		logCmd(a),
 		verifyCmd(a),
+		scopeCmd(a),
 	)
 	return root
 }
