@@ -16,11 +16,13 @@ import (
 	"time"
 
 	"github.com/psti/psti/internal/auth"
+	"github.com/psti/psti/internal/catalog"
 	"github.com/psti/psti/internal/disclosure"
 	"github.com/psti/psti/internal/mail"
 	"github.com/psti/psti/internal/passwords"
 	"github.com/psti/psti/internal/product"
 	"github.com/psti/psti/internal/psti"
+	"github.com/psti/psti/internal/scope"
 	"github.com/psti/psti/internal/statement"
 	"github.com/psti/psti/internal/store"
 	"github.com/psti/psti/internal/store/storetest"
@@ -848,6 +850,11 @@ func richSource(t *testing.T) (string, *storetest.Seed, string) {
 	}
 	// And a draft of the next one.
 	if err := reports.SaveDraft(ctx, db, psti.System("test"), rep.ID, disclosure.AdvisoryDraft{Title: "Telnet open", Change: "Clearer remedy."}); err != nil {
+		t.Fatal(err)
+	}
+	// A scope decision.
+	decider := &scope.Service{Store: db, Clock: psti.SystemClock{}}
+	if _, err := decider.Record(ctx, psti.System("test"), seed.Product.ID, catalog.Values{"ip_internet": true, "uk_consumers": true, "condition": "new", "category": "other", "northern_ireland_windsor": false}); err != nil {
 		t.Fatal(err)
 	}
 	// A support period, published and extended.

@@ -21,7 +21,7 @@ var Tables = []string{
 	"mail_outbox", "installation_keys",
 	"support_periods", "support_period_extensions",
 	"log_keys", "log_entries", "log_checkpoints",
-	"statement_keys", "statements", "statement_renderings",
+	"statement_keys", "statements", "statement_renderings", "scope_decisions",
 }
 
 // HousekeepingTables lists the tables psti keeps about the database
