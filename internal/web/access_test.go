@@ -10,10 +10,12 @@ import (
 	"time"
 
 	"github.com/psti/psti/internal/auth"
+	"github.com/psti/psti/internal/catalog"
 	"github.com/psti/psti/internal/disclosure"
 	"github.com/psti/psti/internal/passwords"
 	"github.com/psti/psti/internal/product"
 	"github.com/psti/psti/internal/psti"
+	"github.com/psti/psti/internal/scope"
 	"github.com/psti/psti/internal/statement"
 	"github.com/psti/psti/internal/store/storetest"
 	"github.com/psti/psti/internal/support"
@@ -113,6 +115,10 @@ var access = []struct {
 	{"PUT", "/api/v1/support-periods/{id}", auth.Editor},
 	{"POST", "/api/v1/support-periods/{id}/publish", auth.Editor},
 	{"POST", "/api/v1/support-periods/{id}/extend", auth.Editor},
+	{"POST", "/api/v1/scope-decisions", auth.Editor},
+	{"GET", "/api/v1/scope-decisions", auth.Viewer},
+	{"GET", "/api/v1/scope-decisions/{id}", auth.Viewer},
+	{"GET", "/api/v1/scope-rules", auth.Public},
 	{"GET", "/api/v1/statements", auth.Viewer},
 	{"GET", "/api/v1/statements/retention", auth.Viewer},
 	{"GET", "/api/v1/statements/{id}", auth.Viewer},
@@ -227,6 +233,8 @@ var access = []struct {
 	{"POST", "/admin/tokens/{id}/revoke", auth.Admin},
 	{"POST", "/admin/invitations/{id}/revoke", auth.Admin},
 	{"GET", "/admin/products/{id}/support", auth.Viewer},
+	{"GET", "/admin/products/{id}/scope", auth.Viewer},
+	{"POST", "/admin/products/{id}/scope", auth.Editor},
 	{"POST", "/admin/products/{id}/support", auth.Editor},
 	{"GET", "/admin/support-periods", auth.Viewer},
 	{"GET", "/admin/support-periods/{id}", auth.Viewer},
@@ -343,7 +351,11 @@ func TestAccess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ids := map[string]int64{"statements": soc.ID, "statement-keys": key.ID, "keys": key.ID, "support-periods": period.ID, "invitations": invs[0].ID, "organisations": seed.Org.ID, "manufacturers": seed.Makers[0].ID, "brands": seed.Brand.ID,
+	decision := &scope.Record{ProductID: seed.Product.ID, Facts: catalog.Values{}, Decision: scope.Decision{Outcome: catalog.NeedsReview, RulesVersion: "test"}}
+	if err := e.db.AddScopeDecision(ctx, psti.System("test"), decision); err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]int64{"scope-decisions": decision.ID, "statements": soc.ID, "statement-keys": key.ID, "keys": key.ID, "support-periods": period.ID, "invitations": invs[0].ID, "organisations": seed.Org.ID, "manufacturers": seed.Makers[0].ID, "brands": seed.Brand.ID,
 		"products": seed.Product.ID, "versions": v.ID, "batches": b.ID, "password-audits": run.ID, "reports": rep.ID, "users": spare.ID, "tokens": spareToken.ID}
 
 	path := func(pattern string) string {

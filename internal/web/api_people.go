@@ -187,6 +187,7 @@ func (s *Server) registerAPI() {
 	s.registerReportsAPI()
 	s.registerSupportAPI()
 	s.registerStatementAPI()
+	s.registerScopeAPI()
 	s.registerStatementKeyAPI()
 	s.registerLogAPI()
 }

@@ -463,7 +463,12 @@ func (f *apiFuzzer) seedRegister() {
 	e.mustJSON("POST", fmt.Sprintf("/api/v1/statements/%d/issue", issued.ID), nil, nil)
 	e.mustJSON("POST", "/api/v1/statements", map[string]any{"product_id": s.Product.ID}, &draftSOC)
 
+	// A scope decision.
+	var decision struct{ ID int64 }
+	e.mustJSON("POST", "/api/v1/scope-decisions", map[string]any{"product_id": s.Product.ID, "facts": map[string]any{"ip_internet": true, "uk_consumers": true}}, &decision)
+
 	f.pools = map[string][]int64{
+		"scope decision": {decision.ID},
 		"statement":      {issued.ID, draftSOC.ID},
 		"statement key":  {key.ID},
 		"support period": {published.ID, draft.ID},
@@ -495,7 +500,7 @@ var fuzzPathPools = map[string]string{
 	"organisations": "organisation", "manufacturers": "manufacturer", "brands": "brand", "products": "product",
 	"versions": "version", "batches": "batch", "reports": "report", "users": "spare user", "tokens": "spare token",
 	"invitations": "invitation", "password-audits": "run", "support-periods": "support period",
-	"statement-keys": "statement key", "statements": "statement",
+	"statement-keys": "statement key", "statements": "statement", "scope-decisions": "scope decision",
 }
 
 func (f *apiFuzzer) pool(kind string) []int64 {

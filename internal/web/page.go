@@ -334,6 +334,7 @@ func (s *Server) registerPages() {
 	s.registerAdvisoryPages()
 	s.registerSupportPages()
 	s.registerStatementPages()
+	s.registerScopePages()
 	s.registerStatementKeyPages()
 	s.registerLog()
 }

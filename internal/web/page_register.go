@@ -15,6 +15,7 @@ import (
 	"github.com/psti/psti/internal/passwords"
 	"github.com/psti/psti/internal/product"
 	"github.com/psti/psti/internal/psti"
+	"github.com/psti/psti/internal/scope"
 	"github.com/psti/psti/internal/support"
 )
 
@@ -514,7 +515,17 @@ func (s *Server) registerRegisterPages() {
 			for _, b := range bs {
 				bsec.Rows = append(bsec.Rows, []cell{{Text: b.Code, Href: fmt.Sprintf("/admin/batches/%d", b.ID)}, {Text: dateRange(b.FirstProduced, b.LastProduced)}, {Text: quantity(b.Quantity)}})
 			}
-			return []section{ssec, vsec, bsec}, nil
+			decisions, err := s.store.ScopeDecisions(ctx, p.ID, 1)
+			if err != nil {
+				return nil, err
+			}
+			scsec := section{Title: "Scope: is it within the regime?", AddHref: fmt.Sprintf("/admin/products/%d/scope", p.ID), AddLabel: "Scope questions",
+				Headers: []string{"Decision", "Decided", "Rules version"}, Empty: "Not decided yet: answer the scope questions to find out whether the law applies, and why."}
+			for _, d := range decisions {
+				scsec.Rows = append(scsec.Rows, []cell{{Text: scope.OutcomeText(d.Outcome), Href: fmt.Sprintf("/admin/products/%d/scope", p.ID)},
+					{Text: psti.LongDate(d.DecidedAt)}, {Text: d.RulesVersion}})
+			}
+			return []section{scsec, ssec, vsec, bsec}, nil
 		},
 		back: func(ctx context.Context, p *product.Product) (string, string) {
 			return parentLabel(ctx, st.Brand, p.BrandID, "brand"), fmt.Sprintf("/admin/brands/%d", p.BrandID)

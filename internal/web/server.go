@@ -28,6 +28,7 @@ import (
 	"github.com/psti/psti/internal/passwords"
 	"github.com/psti/psti/internal/product"
 	"github.com/psti/psti/internal/psti"
+	"github.com/psti/psti/internal/scope"
 	"github.com/psti/psti/internal/statement"
 	"github.com/psti/psti/internal/support"
 )
@@ -46,6 +47,7 @@ type Store interface {
 	disclosure.AdvisoryStore
 	support.Store
 	statement.Store
+	scope.Store
 	// StatementSigner returns the key that signs statements at now (see
 	// store.DB.StatementSigner).
 	StatementSigner(ctx context.Context, now time.Time) (*statement.Signer, error)
@@ -120,6 +122,7 @@ type Server struct {
 	audits     *passwords.Runner
 	reports    *disclosure.Service
 	statements *statement.Service
+	scope      *scope.Service
 	hsts       string   // the Strict-Transport-Security header, or ""
 	intake     *limiter // security reports and replies, per address
 	lookups    *limiter // receipt look-ups, per address
@@ -202,6 +205,7 @@ func New(cfg Config, st Store, svc *auth.Service) (*Server, error) {
 		cfg.Audits.Clock = cfg.Clock
 	}
 	s.audits = passwords.NewRunner(st, cfg.Audits)
+	s.scope = &scope.Service{Store: st, Clock: cfg.Clock}
 	s.statements = &statement.Service{Store: st, Records: st, Signer: st.StatementSigner, Clock: cfg.Clock, BaseURL: base.String()}
 	s.reports = &disclosure.Service{Store: st, Register: st, Users: st, Clock: cfg.Clock, BaseURL: base.String()}
 	s.attached = newQuota(cfg.AttachmentsPerAddress)
