@@ -240,6 +240,7 @@ Exit status: 0 success, 1 the work failed, 2 the command line or input is unusab
 		logCmd(a),
 		verifyCmd(a),
 		scopeCmd(a),
+		dutiesCmd(a),
 	)
 	return root
 }

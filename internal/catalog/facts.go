@@ -45,6 +45,10 @@ type Fact struct {
 	Help     string   `json:"help,omitempty"` // what the question means, in plain words
 	Choices  []Option `json:"choices,omitempty"`
 	Ref      string   `json:"ref,omitempty"` // the requirement id the fact serves
+	// Null is the choice a JSON null stands for, where null is an answer
+	// ("informed_by": null means nobody told you: you found it yourself);
+	// empty where null means not known, as a missing fact does.
+	Null string `json:"if_null,omitempty"`
 }
 
 // Option is one allowed value of a choice fact.
@@ -371,12 +375,17 @@ func (fs *Facts) checkDecl() error {
 		seen[f.ID] = true
 		switch f.Type {
 		case Bool, Date, Text:
-			if len(f.Choices) > 0 {
-				return fmt.Errorf("fact %q: only choice facts have choices", f.ID)
+			if len(f.Choices) > 0 || f.Null != "" {
+				return fmt.Errorf("fact %q: only choice facts have choices, and a null that stands for one", f.ID)
 			}
 		case Choice:
 			if len(f.Choices) < 2 {
 				return fmt.Errorf("fact %q: a choice needs two or more choices", f.ID)
+			}
+			if f.Null != "" {
+				if err := fs.checkValue(&f, f.Null); err != nil {
+					return fmt.Errorf("fact %q: null stands for %q, which is not one of its choices", f.ID, f.Null)
+				}
 			}
 		default:
 			return fmt.Errorf("fact %q: type %q is not bool, choice, date or text", f.ID, f.Type)
@@ -427,6 +436,9 @@ func (fs *Facts) ParseAnswers(data []byte) (Values, error) {
 		}
 		b := raw[k]
 		if string(b) == "null" {
+			if f.Null != "" {
+				v[f.ID] = f.Null
+			}
 			continue
 		}
 		if err := fs.Set(v, f.ID, b); err != nil {
