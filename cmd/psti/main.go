@@ -237,6 +237,7 @@ Exit status: 0 success, 1 the work failed, 2 the command line or input is unusab
 		statementCmd(a),
 		logCmd(a),
 		verifyCmd(a),
+		evidencePackCmd(a),
 	)
 	return root
 }
