@@ -228,6 +228,7 @@ var access = []struct {
 	{"POST", "/admin/invitations/{id}/revoke", auth.Admin},
 	{"GET", "/admin/products/{id}/support", auth.Viewer},
 	{"POST", "/admin/products/{id}/support", auth.Editor},
+	{"GET", "/admin/products/{id}/evidence-pack", auth.Viewer},
 	{"GET", "/admin/support-periods", auth.Viewer},
 	{"GET", "/admin/support-periods/{id}", auth.Viewer},
 	{"POST", "/admin/support-periods/{id}", auth.Editor},
