@@ -276,7 +276,7 @@ func gather(in *Input) ([]item, error) {
 			what: fmt.Sprintf("How the %d security reports about the product were handled: how many are in each status, and whether each acknowledgement and status update came within the published promises (acknowledged on time %d, late %d, overdue now %d; status updates on time %d, late %d, overdue now %d). "+
 				"It holds no reporter data: no names, addresses, e-mail addresses or report text.",
 				h.Reports, h.AckOnTime, h.AckLate, h.AckOverdue, h.UpdatesOnTime, h.UpdatesLate, h.UpdatesOverdue),
-			check: "Its SHA-256 is in manifest.json. The clocks are read as at " + longDateTime(h.AsOf) + "."})
+			check: "Its SHA-256 is in manifest.json. Whether an open report's promise is overdue is read as at " + longDateTime(h.AsOf) + "."})
 	}
 
 	if len(in.Periods) > 0 {
@@ -286,7 +286,7 @@ func gather(in *Input) ([]item, error) {
 		}
 		add(item{name: PeriodsFile, data: data, group: groupSupport,
 			what:  "The product's defined support periods as they stand: the date until which, at least, security updates will be provided, and every extension.",
-			check: "Compare with the support history below, read from the transparency log."})
+			check: "Compare with " + HistoryFile + ", read from the transparency log."})
 	}
 	var logged []ledger.Logged
 	if in.Log != nil {

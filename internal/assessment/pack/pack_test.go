@@ -39,7 +39,7 @@ func (m *memLog) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 	return out, nil
 }
 
-func (m *memLog) append(t *testing.T, e *ledger.Entry) {
+func (m *memLog) append(t testing.TB, e *ledger.Entry) {
 	t.Helper()
 	data, err := e.Encode()
 	if err != nil {
@@ -59,7 +59,7 @@ var at = time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
 
 // fixture is an Input with every part: a log of support, policy and
 // statement entries (and one about another product), signed with key.
-func fixture(t *testing.T) (*Input, string) {
+func fixture(t testing.TB) (*Input, string) {
 	t.Helper()
 	skey, vkey, err := ledger.NewKey("shop.example/log", nil)
 	if err != nil {
@@ -154,7 +154,7 @@ func fixture(t *testing.T) (*Input, string) {
 	}, vkey
 }
 
-func unzip(t *testing.T, data []byte) map[string][]byte {
+func unzip(t testing.TB, data []byte) map[string][]byte {
 	t.Helper()
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
@@ -210,7 +210,7 @@ func relist(t *testing.T, files map[string][]byte) {
 	files[ManifestName], _ = json.Marshal(m)
 }
 
-func build(t *testing.T, in *Input) []byte {
+func build(t testing.TB, in *Input) []byte {
 	t.Helper()
 	b, err := Build(in)
 	if err != nil {

@@ -23,10 +23,10 @@ import (
 
 // Bounds on a pack read from outside.
 const (
-	MaxPack  = 512 << 20 // the zip file
+	MaxPack  = 256 << 20 // the zip file
 	MaxFiles = 10000
 	// MaxUnpacked bounds all files together once decompressed.
-	MaxUnpacked = 1 << 30
+	MaxUnpacked = 512 << 20
 )
 
 // ErrNotPack is returned by Verify for input it cannot check at all.
