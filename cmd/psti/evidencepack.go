@@ -212,6 +212,9 @@ fingerprint to compare with theirs.
 				return nil
 			}
 			fmt.Fprintf(a.stdout, "Verified: all %d files are as the manifest lists them, and %d log entries are in the log the checkpoint signs.\n", rep.Files, rep.Entries)
+			if rep.History > 0 {
+				fmt.Fprintln(a.stdout, "From the log, the product's support end date never went backwards.")
+			}
 			if rep.KeyFromPack {
 				fmt.Fprintln(a.stdout, "The checkpoint was checked against the key inside the pack: trust in that key must come from")
 				fmt.Fprintln(a.stdout, "elsewhere. Compare its fingerprint above with the manufacturer's, or give their key with --key.")
@@ -259,7 +262,7 @@ func writePackReport(w io.Writer, name string, r *pack.Report) {
 		}
 		row(w, "Entries", "%d proven in the checkpoint", r.Entries)
 		if r.History > 0 {
-			row(w, "Support", "%d changes read from the log; the end date never went backwards", r.History)
+			row(w, "Support", "%d changes of the support period read from the log", r.History)
 		}
 	}
 	for _, s := range r.Statements {
