@@ -25,9 +25,11 @@ type Timing struct {
 // It holds no reporter data.
 type Handling struct {
 	// AsOf is when the clocks of open reports were read.
-	AsOf     time.Time `json:"as_of"`
-	Promises Promises  `json:"promises"`
-	Reports  int       `json:"reports"`
+	AsOf time.Time `json:"as_of"`
+	// Promises are those of the policy in force at AsOf; each report is
+	// judged against the policy in force when each of its clocks started.
+	Promises Promises `json:"promises"`
+	Reports  int      `json:"reports"`
 	// ByStatus counts the reports in each status.
 	ByStatus map[string]int `json:"by_status"`
 	// Acknowledgements: on time, late, still owed within the promise, and
@@ -48,8 +50,10 @@ type Handling struct {
 
 // HandledReport is one report's clocks, named by its number only.
 type HandledReport struct {
-	Report         int64      `json:"report"`
-	Status         string     `json:"status"`
+	Report int64  `json:"report"`
+	Status string `json:"status"`
+	// Policy is the revision of the policy in force when it was received.
+	Policy         int64      `json:"policy_revision,omitempty"`
 	ReceivedAt     time.Time  `json:"received_at"`
 	AckDue         time.Time  `json:"acknowledgement_due"`
 	AcknowledgedAt *time.Time `json:"acknowledged_at,omitempty"`
@@ -69,15 +73,31 @@ const (
 	Overdue = "overdue"
 )
 
-// Handle reads the clocks of reports against the promises p (with the
-// working days of cal) as of asOf. An acknowledgement is on time when a
-// person acknowledged the report (or closed it, which answers it too) by
-// the end of the promised working day. After it, each status update, and
-// the closing message, is on time when it came within p.UpdateEveryDays of
-// the acknowledgement or the update before it; an open report whose next
-// update was due before asOf counts as overdue.
-func Handle(ts []Timing, p Promises, cal *Calendar, asOf time.Time) Handling {
-	h := Handling{AsOf: asOf.UTC(), Promises: p, Reports: len(ts), ByStatus: map[string]int{}, Each: []HandledReport{}}
+// Handle reads the clocks of reports as of asOf against the promises of
+// the policy in force when each clock started: policies are the revisions
+// of the published policy, oldest first, each in force from its
+// UpdatedAt (a clock that started before the first is judged by the
+// first); with none, DefaultPromises and the bank holidays of England and
+// Wales. An acknowledgement is on time when a person acknowledged the
+// report (or closed it, which answers it too) by the end of the promised
+// working day. After it, each status update, and the closing message, is
+// on time when it came within UpdateEveryDays of the acknowledgement or
+// the update before it; an open report whose next update was due before
+// asOf counts as overdue.
+func Handle(ts []Timing, policies []*Policy, asOf time.Time) Handling {
+	if len(policies) == 0 {
+		policies = []*Policy{{Promises: DefaultPromises()}}
+	}
+	inForce := func(t time.Time) *Policy {
+		p := policies[0]
+		for _, q := range policies[1:] {
+			if !q.UpdatedAt.After(t) {
+				p = q
+			}
+		}
+		return p
+	}
+	h := Handling{AsOf: asOf.UTC(), Promises: inForce(asOf).Promises, Reports: len(ts), ByStatus: map[string]int{}, Each: []HandledReport{}}
 	ts = append([]Timing(nil), ts...)
 	sort.Slice(ts, func(i, j int) bool {
 		if !ts[i].ReceivedAt.Equal(ts[j].ReceivedAt) {
@@ -85,11 +105,14 @@ func Handle(ts []Timing, p Promises, cal *Calendar, asOf time.Time) Handling {
 		}
 		return ts[i].ID < ts[j].ID
 	})
-	every := time.Duration(p.UpdateEveryDays) * 24 * time.Hour
+	every := func(t time.Time) time.Duration {
+		return time.Duration(inForce(t).UpdateEveryDays) * 24 * time.Hour
+	}
 	for _, t := range ts {
 		h.ByStatus[t.Status]++
-		r := HandledReport{Report: t.ID, Status: t.Status, ReceivedAt: t.ReceivedAt.UTC(),
-			AckDue: cal.AddWorkingDays(t.ReceivedAt, p.AckWorkingDays).UTC(), ClosedAt: utcPtr(t.ClosedAt)}
+		p := inForce(t.ReceivedAt)
+		r := HandledReport{Report: t.ID, Status: t.Status, Policy: p.Revision, ReceivedAt: t.ReceivedAt.UTC(),
+			AckDue: p.WorkingDays().AddWorkingDays(t.ReceivedAt, p.AckWorkingDays).UTC(), ClosedAt: utcPtr(t.ClosedAt)}
 		answered := t.AcknowledgedAt
 		if answered == nil {
 			answered = t.ClosedAt
@@ -120,14 +143,14 @@ func Handle(ts []Timing, p Promises, cal *Calendar, asOf time.Time) Handling {
 				if m.Before(last) {
 					continue
 				}
-				if m.After(last.Add(every)) {
+				if m.After(last.Add(every(last))) {
 					r.UpdatesLate++
 				} else {
 					r.UpdatesOnTime++
 				}
 				last = m
 			}
-			if Open(t.Status) && asOf.After(last.Add(every)) {
+			if Open(t.Status) && asOf.After(last.Add(every(last))) {
 				r.UpdateOverdue = true
 				h.UpdatesOverdue++
 			}

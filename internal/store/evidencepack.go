@@ -109,26 +109,31 @@ func (db *DB) EvidencePack(ctx context.Context, productID int64, now time.Time) 
 	if err != nil {
 		return nil, err
 	}
-	if n := len(policyEntries); n > 0 {
+	// Every revision, oldest first: each report is judged against the
+	// promises in force when its clocks started.
+	var revisions []*disclosure.Policy
+	for _, e := range policyEntries {
 		pol := &disclosure.Policy{}
-		if err := json.Unmarshal(policyEntries[n-1].Entry.Record, pol); err != nil {
-			return nil, fmt.Errorf("store: log entry %d: the policy cannot be read: %w", policyEntries[n-1].Index, err)
+		if err := json.Unmarshal(e.Entry.Record, pol); err != nil {
+			return nil, fmt.Errorf("store: log entry %d: the policy cannot be read: %w", e.Index, err)
 		}
-		in.Policy = pol
-	} else if pol, err := db.Policy(ctx, brand.OrganisationID); err == nil {
-		in.Policy = pol
-	} else if psti.ErrorCode(err) != psti.ENOTFOUND {
-		return nil, err
+		revisions = append(revisions, pol)
 	}
-	promises, cal := disclosure.DefaultPromises(), disclosure.EnglandAndWales()
-	if in.Policy != nil {
-		promises, cal = in.Policy.Promises, in.Policy.WorkingDays()
+	if len(revisions) == 0 {
+		if pol, err := db.Policy(ctx, brand.OrganisationID); err == nil {
+			revisions = append(revisions, pol)
+		} else if psti.ErrorCode(err) != psti.ENOTFOUND {
+			return nil, err
+		}
+	}
+	if n := len(revisions); n > 0 {
+		in.Policy = revisions[n-1]
 	}
 	timings, err := db.ReportTimings(ctx, p.ID)
 	if err != nil {
 		return nil, err
 	}
-	h := disclosure.Handle(timings, promises, cal, in.AsOf)
+	h := disclosure.Handle(timings, revisions, in.AsOf)
 	in.Handling = &h
 
 	// Support periods, and their log entries.

@@ -25,7 +25,7 @@ func plain() *Input {
 	h := disclosure.Handle([]disclosure.Timing{
 		{ID: 4, Status: disclosure.StatusInvestigating, ReceivedAt: received, AcknowledgedAt: &ack, Updates: []time.Time{ack.Add(10 * 24 * time.Hour)}},
 		{ID: 9, Status: disclosure.StatusReceived, ReceivedAt: time.Date(2026, 12, 4, 16, 0, 0, 0, time.UTC)},
-	}, pol.Promises, pol.WorkingDays(), at)
+	}, []*disclosure.Policy{pol}, at)
 	audited := int64(5000)
 	return &Input{
 		Product: Product{ID: 1, Slug: slug, Name: "Doorbell Pro", Type: "video doorbell", ModelNumber: "DB-200", Brand: "Acme Home",

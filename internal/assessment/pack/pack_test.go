@@ -136,7 +136,7 @@ func fixture(t testing.TB) (*Input, string) {
 	}
 	ack := at.Add(-20 * time.Hour)
 	h := disclosure.Handle([]disclosure.Timing{{ID: 7, Status: disclosure.StatusAcknowledged, ReceivedAt: at.Add(-24 * time.Hour), AcknowledgedAt: &ack}},
-		pol.Promises, pol.WorkingDays(), at)
+		[]*disclosure.Policy{pol}, at)
 	audited := int64(10)
 	run := &passwords.Run{ID: 3, BatchID: 1, State: passwords.RunDone, Verdict: "fail", Outcome: "fail", Audited: &audited,
 		Report: &passwords.Report{Verdict: "fail", Rules: []passwords.RuleResult{{Status: "flagged", Count: 1,
