@@ -241,6 +241,7 @@ Exit status: 0 success, 1 the work failed, 2 the command line or input is unusab
 		verifyCmd(a),
 		scopeCmd(a),
 		dutiesCmd(a),
+		evidencePackCmd(a),
 	)
 	return root
 }

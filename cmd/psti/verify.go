@@ -56,6 +56,9 @@ checkpoints. Anyone may fetch the files from the server's /log/ and
       went backwards
   psti verify log --log DIR --key KEYFILE
       that a whole copy of the log holds together
+  psti verify pack PACK.zip --key KEYFILE
+      that an evidence pack (psti evidence-pack) holds together: every file,
+      the log's checkpoint, every proof and every statement's signature
 
 KEYFILE is the log's verifier key (from /log/key: "name+hash+key"), or its key
 list (from /log/keys), which also holds the keys that replaced it, each
@@ -67,10 +70,10 @@ it: every later check is against it.
   psti verify checkpoint checkpoint --key key`,
 		Args: groupArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			return usagef("psti verify needs a subcommand: checkpoint, inclusion, consistency, product or log")
+			return usagef("psti verify needs a subcommand: checkpoint, inclusion, consistency, product, log or pack")
 		},
 	}
-	c.AddCommand(verifyCheckpointCmd(a), verifyInclusionCmd(a), verifyConsistencyCmd(a), verifyProductCmd(a), verifyLogCmd(a))
+	c.AddCommand(verifyCheckpointCmd(a), verifyInclusionCmd(a), verifyConsistencyCmd(a), verifyProductCmd(a), verifyLogCmd(a), verifyPackCmd(a))
 	return c
 }
 

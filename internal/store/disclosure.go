@@ -617,6 +617,58 @@ func (db *DB) Events(ctx context.Context, reportID int64) ([]disclosure.Event, e
 	return out, rows.Err()
 }
 
+// ReportTimings returns the clocks of every report about a product, in
+// the order received: status, when it was received, acknowledged and
+// closed, and when each status update was sent. It reads nothing of the
+// reporter or of what they wrote: it is what the evidence pack's record of
+// report handling is made from (PSTI-VR-03).
+func (db *DB) ReportTimings(ctx context.Context, productID int64) ([]disclosure.Timing, error) {
+	rows, err := db.ro.QueryContext(ctx, `SELECT id, status, received_at, acknowledged_at, closed_at
+		FROM reports WHERE product_id = $1 ORDER BY received_at, id`, productID)
+	if err != nil {
+		return nil, fmt.Errorf("store: unable to read the clocks of product %d's reports: %w", productID, err)
+	}
+	defer rows.Close()
+	var out []disclosure.Timing
+	at := map[int64]int{}
+	for rows.Next() {
+		var t disclosure.Timing
+		var ack, closed sql.NullTime
+		if err := rows.Scan(&t.ID, &t.Status, &t.ReceivedAt, &ack, &closed); err != nil {
+			return nil, fmt.Errorf("store: unable to read a report's clocks: %w", err)
+		}
+		if ack.Valid {
+			t.AcknowledgedAt = &ack.Time
+		}
+		if closed.Valid {
+			t.ClosedAt = &closed.Time
+		}
+		at[t.ID] = len(out)
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: unable to read the clocks of product %d's reports: %w", productID, err)
+	}
+	rows.Close()
+	urows, err := db.ro.QueryContext(ctx, `SELECT e.report_id, e.at FROM report_events e JOIN reports r ON r.id = e.report_id
+		WHERE r.product_id = $1 AND e.kind = $2 AND e.public = 1 ORDER BY e.report_id, e.id`, productID, disclosure.EventUpdate)
+	if err != nil {
+		return nil, fmt.Errorf("store: unable to read the status updates of product %d's reports: %w", productID, err)
+	}
+	defer urows.Close()
+	for urows.Next() {
+		var id int64
+		var t time.Time
+		if err := urows.Scan(&id, &t); err != nil {
+			return nil, fmt.Errorf("store: unable to read a status update: %w", err)
+		}
+		if i, ok := at[id]; ok {
+			out[i].Updates = append(out[i].Updates, t)
+		}
+	}
+	return out, urows.Err()
+}
+
 // Attachment describes one of a report's attachments.
 func (db *DB) Attachment(ctx context.Context, reportID, id int64) (*disclosure.Attachment, error) {
 	var a disclosure.Attachment

@@ -236,6 +236,7 @@ var access = []struct {
 	{"GET", "/admin/products/{id}/scope", auth.Viewer},
 	{"POST", "/admin/products/{id}/scope", auth.Editor},
 	{"POST", "/admin/products/{id}/support", auth.Editor},
+	{"GET", "/admin/products/{id}/evidence-pack", auth.Viewer},
 	{"GET", "/admin/support-periods", auth.Viewer},
 	{"GET", "/admin/support-periods/{id}", auth.Viewer},
 	{"POST", "/admin/support-periods/{id}", auth.Editor},

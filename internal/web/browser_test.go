@@ -498,6 +498,7 @@ var notPages = map[string]string{
 	"/brand.css":  "style sheet",
 	"/brand/logo": "image",
 	"/admin/password-audits/{id}/report.json":  "JSON report",
+	"/admin/products/{id}/evidence-pack":       "a product's evidence pack, a zip file, downloaded",
 	"/admin/reports/{id}/attachments/{aid}":    "a reporter's file, downloaded",
 	"/.well-known/security.txt":                "RFC 9116 text",
 	"/security.txt":                            "RFC 9116 text",

@@ -333,6 +333,7 @@ func (s *Server) registerPages() {
 	s.registerReportPages()
 	s.registerAdvisoryPages()
 	s.registerSupportPages()
+	s.registerEvidencePack()
 	s.registerStatementPages()
 	s.registerScopePages()
 	s.registerStatementKeyPages()

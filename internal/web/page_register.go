@@ -34,6 +34,9 @@ type section struct {
 	Title    string
 	AddHref  string
 	AddLabel string
+	// Download marks AddHref as a download that changes nothing: it is
+	// shown to viewers too.
+	Download bool
 	Headers  []string
 	Rows     [][]cell
 	Empty    string
@@ -324,7 +327,9 @@ func (p *pageResource[T]) sectionsOf(ctx context.Context, rec any, u *auth.User)
 	secs, err := p.sections(ctx, rec.(*T))
 	if !u.Role.Allows(auth.Editor) {
 		for i := range secs {
-			secs[i].AddHref = ""
+			if !secs[i].Download {
+				secs[i].AddHref = ""
+			}
 		}
 	}
 	return secs, err
@@ -525,7 +530,10 @@ func (s *Server) registerRegisterPages() {
 				scsec.Rows = append(scsec.Rows, []cell{{Text: scope.OutcomeText(d.Outcome), Href: fmt.Sprintf("/admin/products/%d/scope", p.ID)},
 					{Text: psti.LongDate(d.DecidedAt)}, {Text: d.RulesVersion}})
 			}
-			return []section{scsec, ssec, vsec, bsec}, nil
+			esec := section{Title: "Evidence pack", AddHref: fmt.Sprintf("/admin/products/%d/evidence-pack", p.ID), AddLabel: "Download the evidence pack (zip)", Download: true,
+				Empty: "One zip file with everything an enforcement officer would ask for about this product: password audits, the disclosure policy and how reports were handled, " +
+					"support periods, statements of compliance, and the transparency log's proofs, with an index that explains each file. Check it with psti verify pack."}
+			return []section{scsec, ssec, vsec, bsec, esec}, nil
 		},
 		back: func(ctx context.Context, p *product.Product) (string, string) {
 			return parentLabel(ctx, st.Brand, p.BrandID, "brand"), fmt.Sprintf("/admin/brands/%d", p.BrandID)

@@ -23,6 +23,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/psti/psti/internal/assessment/pack"
 	"github.com/psti/psti/internal/auth"
 	"github.com/psti/psti/internal/disclosure"
 	"github.com/psti/psti/internal/passwords"
@@ -56,6 +57,9 @@ type Store interface {
 	Logo(ctx context.Context, orgID int64) (contentType string, data []byte, err error)
 	LogStore
 	StatementKeyStore
+	// EvidencePack gathers what a product's evidence pack holds (see
+	// store.DB.EvidencePack).
+	EvidencePack(ctx context.Context, productID int64, now time.Time) (*pack.Input, error)
 	Ping(ctx context.Context) error
 	CheckWrite(ctx context.Context) error
 }

@@ -74,6 +74,7 @@ func Run(t *testing.T, b Backend) {
 		{"Statements", testStatements},
 		{"StatementKeys", testStatementKeys},
 		{"ScopeDecisions", testScopeDecisions},
+		{"EvidencePack", testEvidencePack},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
