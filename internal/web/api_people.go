@@ -189,4 +189,5 @@ func (s *Server) registerAPI() {
 	s.registerStatementAPI()
 	s.registerStatementKeyAPI()
 	s.registerLogAPI()
+	s.registerRequirementsAPI()
 }

@@ -336,4 +336,5 @@ func (s *Server) registerPages() {
 	s.registerStatementPages()
 	s.registerStatementKeyPages()
 	s.registerLog()
+	s.registerRequirementPages()
 }
