@@ -200,6 +200,9 @@ func (c *Catalogue) check() error {
 		if g.ID == "" || g.Title == "" {
 			return errors.New("a group needs an id and a title")
 		}
+		if !oscalToken.MatchString(g.ID) {
+			return fmt.Errorf("group id %q: use letters, digits, - and _, starting with a letter", g.ID)
+		}
 		if seen[g.ID] {
 			return fmt.Errorf("%q appears twice", g.ID)
 		}
