@@ -53,7 +53,7 @@ Exit status: 0 written; 1 the file could not be written; 2 the command line is
 wrong, or --out names a file that exists.`,
 		Example: `  psti requirements
   psti requirements | grep PSTI-DSP
-  psti requirements --format json | jq '.groups[].requirements[] | select(.assess) | .id'
+  psti requirements --format json --out requirements.json
   psti requirements --format oscal --out psti-requirements.oscal.json`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, _ []string) error {
