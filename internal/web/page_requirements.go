@@ -34,7 +34,7 @@ type requirementView struct {
 	ID, Title, Summary, Source, URL, Notes string
 	Binds                                  string // "Manufacturers", "Importers and distributors"
 	Confidence                             string // the label, when it is not VERIFIED
-	ConfidenceText                         string // what it means, in words, when it is not VERIFIED
+	ConfidenceText                         string // what the label means, in words
 	ConfidenceNote                         string
 	Deemed, Informative                    []mappingView
 }
@@ -129,8 +129,9 @@ func requirementsView(c *catalog.Catalogue) requirementsData {
 			r := &g.Requirements[i]
 			v := requirementView{ID: r.ID, Title: r.Title, Summary: r.Summary, Source: r.Source, URL: r.URL, Notes: r.Notes,
 				Binds: binds(r), ConfidenceNote: r.ConfidenceNote, Deemed: mappingViews(r.Deemed), Informative: mappingViews(r.Informative)}
+			v.ConfidenceText = confidenceText(r.Confidence)
 			if r.Confidence != "VERIFIED" {
-				v.Confidence, v.ConfidenceText = r.Confidence, confidenceText(r.Confidence)
+				v.Confidence = r.Confidence
 			}
 			gv.Requirements = append(gv.Requirements, v)
 		}
