@@ -176,6 +176,9 @@ Start here:
                                           check, offline, from a copy of the
                                           transparency log, that a product's
                                           support end date never went backwards
+  psti requirements                       list what the law asks, each requirement
+                                          with its id (--format json or oscal to
+                                          export it)
 
 Settings come from flags, or from environment variables when a flag is not given:
   PSTI_DATABASE_URL  where data is kept (default sqlite:psti-data/psti.db;
@@ -242,6 +245,7 @@ Exit status: 0 success, 1 the work failed, 2 the command line or input is unusab
 		scopeCmd(a),
 		dutiesCmd(a),
 		evidencePackCmd(a),
+		requirementsCmd(a),
 	)
 	return root
 }

@@ -46,6 +46,10 @@ var access = []struct {
 	{"GET", "/log/tile/{path...}", auth.Public},
 	{"GET", "/api/v1/log/proof/inclusion/{index}", auth.Public},
 	{"GET", "/api/v1/log/proof/consistency/{old}/{new}", auth.Public},
+	// The requirement catalogue: about the law, public.
+	{"GET", "/requirements", auth.Public},
+	{"GET", "/api/v1/requirements", auth.Public},
+	{"GET", "/api/v1/requirements/oscal", auth.Public},
 	// API description and unknown API paths.
 	{"GET", "/api/v1/openapi.json", auth.Public},
 	{"GET", "/api/v1/openapi-3.0.json", auth.Public},

@@ -41,6 +41,7 @@ func (s *Server) newAPI() huma.API {
 	cfg := huma.DefaultConfig("psti API", s.cfg.Version)
 	cfg.Info.Description = "The JSON API of psti: the product register (organisations, manufacturers, brands, products, " +
 		"firmware and software versions, production batches), defined support periods (published ones readable by anyone, without a token), " +
+		"the requirement catalogue (JSON and OSCAL, readable by anyone, without a token), " +
 		"users, API tokens and the audit trail. " +
 		"Authenticate with an API token: `Authorization: Bearer psti_…` (make one with `psti tokens create`). " +
 		"Errors are RFC 9457 problem documents. Records are never deleted: archive them."
@@ -69,13 +70,14 @@ func (s *Server) newAPI() huma.API {
 
 // schemaName names a type in the API description. Types of the capability
 // packages whose short names would clash (passwords.Report and
-// disclosure.Report) carry their capability in the name.
+// disclosure.Report, catalog.Standard and statement.Standard) carry their
+// capability in the name.
 func schemaName(t reflect.Type, hint string) string {
 	name := huma.DefaultSchemaNamer(t, hint)
 	for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Array || t.Kind() == reflect.Map {
 		t = t.Elem()
 	}
-	prefix := map[string]string{"passwords": "PasswordAudit", "disclosure": "Security"}[path.Base(t.PkgPath())]
+	prefix := map[string]string{"passwords": "PasswordAudit", "disclosure": "Security", "catalog": "Requirement"}[path.Base(t.PkgPath())]
 	if prefix == "" || strings.HasPrefix(name, prefix) {
 		return name
 	}

@@ -190,4 +190,5 @@ func (s *Server) registerAPI() {
 	s.registerScopeAPI()
 	s.registerStatementKeyAPI()
 	s.registerLogAPI()
+	s.registerRequirementsAPI()
 }

@@ -338,4 +338,5 @@ func (s *Server) registerPages() {
 	s.registerScopePages()
 	s.registerStatementKeyPages()
 	s.registerLog()
+	s.registerRequirementPages()
 }

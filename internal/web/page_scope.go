@@ -150,19 +150,6 @@ func decisionView(rules *catalog.ScopeRules, d scope.Decision) *scopeDecisionVie
 	return dv
 }
 
-// confidenceText says what a confidence label means for the reader.
-func confidenceText(c string) string {
-	switch c {
-	case "UNVERIFIED":
-		return "The law behind this has not been checked against the legislation itself."
-	case "SINGLE":
-		return "This rests on one published commentary, not on the legislation itself."
-	case "SECONDARY":
-		return "This rests on published commentaries that agree, not on the legislation itself."
-	}
-	return ""
-}
-
 func (s *Server) showScope(w http.ResponseWriter, r *http.Request, u *auth.User, p *product.Product, form url.Values, status int) {
 	rules := s.scope.RulesInUse()
 	list, err := s.store.ScopeDecisions(r.Context(), p.ID, 20)
