@@ -73,6 +73,7 @@ func Run(t *testing.T, b Backend) {
 		{"LogReplicas", testLogReplicas},
 		{"Statements", testStatements},
 		{"StatementKeys", testStatementKeys},
+		{"Assessments", testAssessments},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
