@@ -48,6 +48,9 @@ type Proof struct {
 	// Shows is true when the record shows the requirement met, false when
 	// it shows it is not (a failed audit).
 	Shows bool `json:"shows"`
+	// Gap is set for a record psti lacks (a batch never audited, an
+	// audit that checked no password): it shows nothing either way.
+	Gap bool `json:"gap,omitempty"`
 }
 
 // Effective statuses: a row's standing once psti's records, the label's
@@ -133,15 +136,18 @@ func Evaluate(req catalog.Requirement, row Row, facts Facts, files []*Evidence, 
 		it.Evidence = []*Evidence{}
 	}
 	it.Proofs = proofs(req, facts)
-	shows, contrary := false, ""
+	shows, gap, contrary := false, false, ""
 	for _, p := range it.Proofs {
-		if p.Shows {
+		switch {
+		case p.Gap:
+			gap = true
+		case p.Shows:
 			shows = true
-		} else if contrary == "" {
+		case contrary == "":
 			contrary = p.Text
 		}
 	}
-	shows = shows && contrary == ""
+	shows = shows && !gap && contrary == ""
 	kept := 0
 	for _, e := range files {
 		if e.ArchivedAt == nil {
@@ -220,7 +226,7 @@ func proofs(req catalog.Requirement, f Facts) []Proof {
 		if len(out) > 0 && len(out) < len(f.Batches) {
 			for _, b := range f.Batches {
 				if b.Run == nil {
-					out = append(out, Proof{Text: "batch " + b.BatchCode + " has no finished password audit", Href: fmt.Sprintf("/admin/batches/%d", b.BatchID)})
+					out = append(out, Proof{Text: "batch " + b.BatchCode + " has no finished password audit", Href: fmt.Sprintf("/admin/batches/%d", b.BatchID), Gap: true})
 				}
 			}
 		}
@@ -275,7 +281,7 @@ func auditProof(id string, b BatchAudit) (Proof, bool) {
 	}
 	if r.Report.Audited == 0 {
 		// PSTI-PW-06: a pass that audited no row says nothing.
-		return Proof{Text: "audit of batch " + b.BatchCode + when + " checked no password", Href: href}, true
+		return Proof{Text: "audit of batch " + b.BatchCode + when + " checked no password", Href: href, Gap: true}, true
 	}
 	if r.Outcome == "pass" || r.Outcome == "passed_after_review" {
 		return Proof{Text: "audit of batch " + b.BatchCode + when + " passed", Href: href, Shows: true}, true
@@ -303,7 +309,15 @@ func missing(req catalog.Requirement, f Facts) string {
 		if len(f.Batches) == 0 {
 			return "no batch recorded, so no password audit yet"
 		}
-		return "no password audit of batch " + f.Batches[0].BatchCode + " yet"
+		for _, b := range f.Batches {
+			switch {
+			case b.Run == nil || b.Run.Report == nil:
+				return "no password audit of batch " + b.BatchCode + " yet"
+			case b.Run.Report.Audited == 0:
+				return "the audit of batch " + b.BatchCode + " checked no password (PSTI-PW-06)"
+			}
+		}
+		return "not started"
 	case strings.HasPrefix(req.ID, "PSTI-VR-"):
 		return "reporting policy not published yet"
 	case strings.HasPrefix(req.ID, "PSTI-DSP-") && req.ID != "PSTI-DSP-04" && f.Period == nil:
