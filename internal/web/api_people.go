@@ -188,5 +188,6 @@ func (s *Server) registerAPI() {
 	s.registerSupportAPI()
 	s.registerStatementAPI()
 	s.registerStatementKeyAPI()
+	s.registerAssessmentAPI()
 	s.registerLogAPI()
 }

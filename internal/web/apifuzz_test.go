@@ -456,6 +456,7 @@ func (f *apiFuzzer) seedRegister() {
 	// Statements: one issued, one draft (which the fuzzer may change,
 	// issue or delete).
 	today := time.Now().In(psti.London).Format(time.DateOnly)
+	markAssessed(t, e, s.Product.ID)
 	var issued, draftSOC struct{ ID int64 }
 	e.mustJSON("POST", "/api/v1/statements", map[string]any{"product_id": s.Product.ID, "batch_ids": []int64{b1.ID},
 		"claims":    []map[string]any{{"paragraph": 1, "route": "requirement"}, {"paragraph": 2, "route": "requirement"}, {"paragraph": 3, "route": "requirement"}},

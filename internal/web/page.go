@@ -335,5 +335,6 @@ func (s *Server) registerPages() {
 	s.registerSupportPages()
 	s.registerStatementPages()
 	s.registerStatementKeyPages()
+	s.registerAssessmentPages()
 	s.registerLog()
 }

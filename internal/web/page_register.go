@@ -10,6 +10,7 @@ import (
 
 	"github.com/dustin/go-humanize"
 
+	"github.com/psti/psti/internal/assessment"
 	"github.com/psti/psti/internal/auth"
 	"github.com/psti/psti/internal/disclosure"
 	"github.com/psti/psti/internal/passwords"
@@ -27,6 +28,10 @@ type cell struct {
 	Text  string
 	Href  string
 	Muted bool
+	// Lights are an assessment's traffic lights, one per requirement, and
+	// Missing what is missing, in words (the product list).
+	Lights  []assessment.Item
+	Missing []string
 }
 
 type section struct {
@@ -450,7 +455,7 @@ func (s *Server) registerRegisterPages() {
 	addPages(s, &pageResource[product.Product]{
 		kind: product.KindProduct, plural: "products", title: "Products", noun: "product",
 		intro:   "Each model of connectable product, with its firmware and software versions and production batches.",
-		headers: []string{"Product", "Model number", "Hardware version", "What it is", "Brand"},
+		headers: []string{"Product", "Model number", "What it is", "Brand", "Requirements"},
 		get:     st.Product, list: st.Products, create: st.CreateProduct, update: st.UpdateProduct,
 		decode: decodeProduct, meta: func(p *product.Product) *psti.Record { return &p.Record },
 		form: func(ctx context.Context, p *product.Product) (*form, error) {
@@ -477,11 +482,20 @@ func (s *Server) registerRegisterPages() {
 			if err != nil {
 				return nil, err
 			}
+			lights, err := s.productLights(ctx, ps)
+			if err != nil {
+				return nil, err
+			}
 			out := make([][]cell, len(ps))
 			for i, p := range ps {
+				model := p.ModelNumber
+				if p.HardwareVersion != "" {
+					model += " (hardware " + p.HardwareVersion + ")"
+				}
 				out[i] = []cell{{Text: p.Name, Href: fmt.Sprintf("/admin/products/%d", p.ID), Muted: p.Archived()},
-					{Text: p.ModelNumber}, {Text: p.HardwareVersion}, {Text: p.Type},
-					{Text: names[p.BrandID], Href: fmt.Sprintf("/admin/brands/%d", p.BrandID)}}
+					{Text: model}, {Text: p.Type},
+					{Text: names[p.BrandID], Href: fmt.Sprintf("/admin/brands/%d", p.BrandID)},
+					lightsCell(p.ID, lights[p.ID])}
 			}
 			return out, nil
 		},
@@ -514,7 +528,11 @@ func (s *Server) registerRegisterPages() {
 			for _, b := range bs {
 				bsec.Rows = append(bsec.Rows, []cell{{Text: b.Code, Href: fmt.Sprintf("/admin/batches/%d", b.ID)}, {Text: dateRange(b.FirstProduced, b.LastProduced)}, {Text: quantity(b.Quantity)}})
 			}
-			return []section{ssec, vsec, bsec}, nil
+			asec, err := s.assessmentSection(ctx, p)
+			if err != nil {
+				return nil, err
+			}
+			return []section{asec, ssec, vsec, bsec}, nil
 		},
 		back: func(ctx context.Context, p *product.Product) (string, string) {
 			return parentLabel(ctx, st.Brand, p.BrandID, "brand"), fmt.Sprintf("/admin/brands/%d", p.BrandID)
