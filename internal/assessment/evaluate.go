@@ -319,12 +319,14 @@ func missing(req catalog.Requirement, f Facts) string {
 		}
 		return "not started"
 	case strings.HasPrefix(req.ID, "PSTI-VR-"):
-		return "reporting policy not published yet"
+		return "security policy not published yet"
 	case strings.HasPrefix(req.ID, "PSTI-DSP-") && req.ID != "PSTI-DSP-04" && f.Period == nil:
 		if f.Draft {
-			return "support period still a draft: publish it"
+			return "still a draft, not published yet"
 		}
-		return "support period not published yet"
+		return "not published yet"
+	case req.ID == "PSTI-DSP-04":
+		return "not started: is the support period shown beside the product on your own shop?"
 	}
 	return "not started"
 }

@@ -120,7 +120,7 @@ func TestAssessmentAPI(t *testing.T) {
 	if len(a.Items) != len(catalog.DefaultCatalogue().Assessed()) {
 		t.Fatalf("%d items", len(a.Items))
 	}
-	if it := a.Item("PSTI-DSP-01"); it == nil || it.Light != "red" || !strings.Contains(it.Text, "Support period: support period not published yet") {
+	if it := a.Item("PSTI-DSP-01"); it == nil || it.Light != "red" || !strings.Contains(it.Text, "Support period: not published yet") {
 		t.Fatalf("DSP-01 before anything: %+v", it)
 	}
 	var item assessment.Item
@@ -238,7 +238,7 @@ func TestAssessmentPages(t *testing.T) {
 	}
 	// The product list: a light per requirement, with a symbol and words.
 	_, list := get(viewer, e.ts.URL+"/admin/products")
-	for _, want := range []string{`class="light green"`, `class="light red"`, "✗", "Support period: support period not published yet", "Reporting security issues: reporting policy not published yet"} {
+	for _, want := range []string{`class="light green"`, `class="light red"`, "✗", "Support period: not published yet", "Reporting security issues: security policy not published yet"} {
 		if !strings.Contains(list, want) {
 			t.Errorf("the product list lacks %q", want)
 		}
