@@ -168,10 +168,10 @@ func (r *Row) Validate(req *catalog.Requirement) error {
 	case StatusNotStarted, StatusInProgress, StatusMet:
 		r.Reason = ""
 	case StatusNotApplicable:
-		p.LongText("reason", "The reason", r.Reason, true, MaxReason)
 		if strings.TrimSpace(r.Reason) == "" {
 			p.Add("reason", "Say why %s does not apply to this product.", req.ID)
 		}
+		p.LongText("reason", "The reason", r.Reason, false, MaxReason)
 	default:
 		p.Add("status", "Choose a status: not started, in progress, met or not applicable.")
 	}
