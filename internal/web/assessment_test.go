@@ -84,6 +84,14 @@ func TestStatementAssessmentGate(t *testing.T) {
 	if st != 422 || !strings.Contains(text, "PSTI-VR-03 (When reporters hear back)") || strings.Contains(text, "PSTI-DSP-02") || !strings.Contains(text, "assessment") {
 		t.Fatalf("issuing with one requirement unmet: %d %s", st, text)
 	}
+	// The draft's page says so, and leads to the assessment.
+	res, err := e.browser(auth.Viewer).Get(e.ts.URL + fmt.Sprintf("/admin/statements/%d", draft.ID))
+	must(t, err)
+	page, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if !strings.Contains(string(page), fmt.Sprintf(`<a href="/admin/products/%d/assessment">The product&#39;s assessment says this requirement is not met yet: PSTI-VR-03`, s.Product.ID)) {
+		t.Errorf("the draft's page does not lead to the assessment:\n%s", page)
+	}
 	// The draft declared every paragraph as the assessment does (each
 	// met as such), though the request named none.
 	var got struct {
