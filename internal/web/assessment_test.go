@@ -240,6 +240,11 @@ func TestAssessmentPages(t *testing.T) {
 	if !strings.Contains(page, "certificate.pdf") || !strings.Contains(page, hex.EncodeToString(sum[:])) {
 		t.Fatal("the kept file and its SHA-256 are not shown")
 	}
+	// The audit trail keeps each change, named by its requirement.
+	_, trail := get(viewer, e.ts.URL+"/admin/audit?entity=assessment")
+	if !strings.Contains(trail, "assessment row") || !strings.Contains(trail, "PSTI-PW-01") || !strings.Contains(trail, "JC-2026-0042") {
+		t.Error("the audit trail does not show the row's change")
+	}
 	// Viewers cannot change rows.
 	if st, _, _ := post(t, viewer, base+"/PSTI-PW-02", url.Values{"route": {"direct"}, "status": {"met"}, "revision": {"0"}}); st != 403 {
 		t.Fatalf("viewer posting: %d", st)
