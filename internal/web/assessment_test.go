@@ -256,6 +256,30 @@ func TestAssessmentPages(t *testing.T) {
 			t.Errorf("the product list lacks %q", want)
 		}
 	}
+	// Archived, the file is kept and listed, but no longer counts.
+	files, err := e.db.EvidenceOf(context.Background(), s.Product.ID)
+	must(t, err)
+	archive := fmt.Sprintf("%s/admin/products/%d/assessment/evidence/%d/archive", e.ts.URL, s.Product.ID, files[s.Product.ID][0].ID)
+	if st, _, _ := post(t, viewer, archive, url.Values{"archived": {"1"}}); st != 403 {
+		t.Fatalf("a viewer archiving: %d", st)
+	}
+	if st, _, _ := post(t, editor, archive, url.Values{"archived": {"1"}}); st != 303 {
+		t.Fatalf("archiving: %d", st)
+	}
+	_, page = get(viewer, base)
+	if !strings.Contains(page, "certificate.pdf") || !strings.Contains(page, `<span class="tag">archived</span>`) {
+		t.Fatal("the archived file is not listed as archived")
+	}
+	if !strings.Contains(page, "met, on the strength of a note only (no file kept)") {
+		t.Error("with its one file archived, the row is not flagged as resting on its note alone")
+	}
+	res, err = viewer.Get(e.ts.URL + fmt.Sprintf("/admin/products/%d/assessment/evidence/%d", s.Product.ID, files[s.Product.ID][0].ID))
+	must(t, err)
+	got, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || string(got) != "certificate" || !strings.HasPrefix(res.Header.Get("Content-Disposition"), "attachment") {
+		t.Fatalf("downloading the archived file: %d %q", res.StatusCode, got)
+	}
 	_, prod := get(viewer, e.ts.URL+fmt.Sprintf("/admin/products/%d", s.Product.ID))
 	if !strings.Contains(prod, fmt.Sprintf(`href="/admin/products/%d/assessment#psti-pw-01"`, s.Product.ID)) {
 		t.Error("the product page does not lead to the assessment")
