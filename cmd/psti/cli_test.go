@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/psti/psti/internal/assessment"
 	"github.com/psti/psti/internal/auth"
 	"github.com/psti/psti/internal/catalog"
 	"github.com/psti/psti/internal/disclosure"
@@ -866,6 +867,15 @@ func richSource(t *testing.T) (string, *storetest.Seed, string) {
 		t.Fatal(err)
 	}
 	if _, err := db.ExtendPeriod(ctx, psti.System("test"), period.ID, "2031-03-31", "Parts supply secured."); err != nil {
+		t.Fatal(err)
+	}
+	// An assessment row, deemed met through a label, with a file kept.
+	if err := db.SaveAssessmentRow(ctx, psti.System("test"), &assessment.Row{ProductID: seed.Product.ID, Requirement: "PSTI-PW-01", Route: assessment.RouteLabel,
+		LabelScheme: "sg-cls", LabelID: "CSA/010125/0001", LabelExpires: "2028-01-01", Status: assessment.StatusMet}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.AddEvidence(ctx, psti.System("test"), &assessment.Evidence{ProductID: seed.Product.ID, Requirement: "PSTI-PW-01", Name: "label.pdf",
+		MediaType: "application/pdf", Size: 5, SHA256: "x", Content: strings.NewReader("label")}); err != nil {
 		t.Fatal(err)
 	}
 	return url, seed, secret

@@ -240,6 +240,7 @@ Exit status: 0 success, 1 the work failed, 2 the command line or input is unusab
 		passwordsCmd(a),
 		securitytxtCmd(a),
 		statementCmd(a),
+		statusCmd(a),
 		logCmd(a),
 		verifyCmd(a),
 		scopeCmd(a),

@@ -73,6 +73,7 @@ SIGINT or SIGTERM stops it gracefully: requests in flight finish (for up to
 	f.StringVar(&o.auditUpload, "audit-max-upload", env("PSTI_AUDIT_MAX_UPLOAD", "4GiB"), "the largest password batch file that may be uploaded, as sent (env PSTI_AUDIT_MAX_UPLOAD)")
 	f.StringVar(&o.auditExpanded, "audit-max-expanded", env("PSTI_AUDIT_MAX_EXPANDED", "16GiB"), "the largest an uploaded password batch may be once decompressed (env PSTI_AUDIT_MAX_EXPANDED)")
 	f.StringVar(&o.hsts, "hsts-max-age", env("PSTI_HSTS_MAX_AGE", "31536000"), "when the base URL is https, how many seconds browsers are told to come back only over https (Strict-Transport-Security); 0 sends no such header (env PSTI_HSTS_MAX_AGE)")
+	f.StringVar(&o.labelDays, "label-warning-days", env("PSTI_LABEL_WARNING_DAYS", "90"), "how many days before a label (JC-STAR, Singapore CLS) that deems a requirement met expires the assessments warn, so it can be renewed before the route lapses (env PSTI_LABEL_WARNING_DAYS)")
 	f.StringVar(&o.supportDays, "support-reminder-days", env("PSTI_SUPPORT_REMINDER_DAYS", "180"), "how many days ahead staff are reminded of support periods coming to an end, so they can decide in time whether to extend them (env PSTI_SUPPORT_REMINDER_DAYS)")
 	f.DurationVar(&o.grace, "shutdown-timeout", 30*time.Second, "how long requests in flight may take to finish on shutdown")
 	return c
@@ -83,7 +84,7 @@ type serveFlags struct {
 	addr, workDir, intakeRate, proxies, hsts string
 	attachPerAddress, attachTotal            string
 	memory, auditRows, auditUpload           string
-	auditExpanded, supportDays               string
+	auditExpanded, supportDays, labelDays    string
 	grace                                    time.Duration
 }
 
@@ -94,6 +95,7 @@ type serveConfig struct {
 	intakeRate          int
 	hstsMaxAge          int
 	supportWindow       time.Duration
+	labelWindow         time.Duration
 	attachPerAddress    int64
 	attachTotal         int64
 	memoryLimit         int64 // -1: leave GOMEMLIMIT's
@@ -125,6 +127,7 @@ func (o serveFlags) check(a *app) (serveConfig, error) {
 	cfg.audits.MaxExpanded = size(&p, setting{"audit-max-expanded", "PSTI_AUDIT_MAX_EXPANDED"}, o.auditExpanded)
 	cfg.hstsMaxAge = int(wholeNumber(&p, setting{"hsts-max-age", "PSTI_HSTS_MAX_AGE"}, o.hsts, 0))
 	cfg.supportWindow = time.Duration(wholeNumber(&p, setting{"support-reminder-days", "PSTI_SUPPORT_REMINDER_DAYS"}, o.supportDays, 1)) * 24 * time.Hour
+	cfg.labelWindow = time.Duration(wholeNumber(&p, setting{"label-warning-days", "PSTI_LABEL_WARNING_DAYS"}, o.labelDays, 1)) * 24 * time.Hour
 	cfg.trusted = parseProxies(&p, setting{"trusted-proxies", "PSTI_TRUSTED_PROXIES"}, o.proxies)
 	checkMail(&p, cfg.smtpURL, cfg.smtpFrom)
 	checkLogSecret(&p, a.databaseURL)
@@ -231,7 +234,7 @@ func (a *app) serve(parent context.Context, o serveConfig) error {
 
 	srv, err := web.New(web.Config{BaseURL: base, Version: buildVersion(), Logger: log, Clock: clock,
 		Audits: o.audits, IntakeRate: o.intakeRate, TrustedProxies: o.trusted, HSTSMaxAge: o.hstsMaxAge,
-		SupportWindow: o.supportWindow, WorkDir: work, AttachmentsPerAddress: o.attachPerAddress, AttachmentsTotal: o.attachTotal}, db, svc)
+		SupportWindow: o.supportWindow, LabelWindow: o.labelWindow, WorkDir: work, AttachmentsPerAddress: o.attachPerAddress, AttachmentsTotal: o.attachTotal}, db, svc)
 	if err != nil {
 		return err
 	}

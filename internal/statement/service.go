@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/psti/psti/internal/psti"
@@ -24,6 +25,26 @@ type Service struct {
 	// BaseURL is the installation's public address: each version's page
 	// is BaseURL/statements/NUMBER/VERSION.
 	BaseURL string
+	// Assessments is the products' assessments (assessment.Service): a
+	// statement is not issued while a requirement it speaks to is unmet,
+	// and a new draft declares each paragraph as the assessment does. Nil
+	// only where no assessment is kept (benchmarks).
+	Assessments Assessments
+}
+
+// Assessments is what statements need from the products' assessments.
+type Assessments interface {
+	// Unmet lists the requirements of a product that a statement speaks
+	// to and that are neither met nor not applicable.
+	Unmet(ctx context.Context, productID int64) ([]Unmet, error)
+	// Claims is the declaration the assessment gives for each Schedule 1
+	// paragraph it decides.
+	Claims(ctx context.Context, productID int64) ([]Claim, error)
+}
+
+// Unmet is a requirement not met yet: its id and title.
+type Unmet struct {
+	ID, Title string
 }
 
 // URL is the public page of one version of a statement, which its PDF
@@ -37,6 +58,9 @@ func (sv *Service) URL(number string, version int) string {
 // field by field, which issuing would refuse. err is for a draft that
 // cannot be saved at all (no such product).
 func (sv *Service) Create(ctx context.Context, a psti.Actor, req Request) (r *Record, problems []psti.FieldError, err error) {
+	if req.Claims, err = sv.prefill(ctx, req); err != nil {
+		return nil, nil, err
+	}
 	s, problems, err := sv.build(ctx, req)
 	if err != nil {
 		return nil, nil, err
@@ -72,6 +96,30 @@ func (sv *Service) Update(ctx context.Context, a psti.Actor, id, revision int64,
 	return out, problems, err
 }
 
+// prefill adds to req's claims the declaration the product's assessment
+// gives for each paragraph the request does not declare: a new draft
+// says what the assessment says, and what the person chose stands.
+func (sv *Service) prefill(ctx context.Context, req Request) ([]Claim, error) {
+	if sv.Assessments == nil || req.Label != nil || req.ProductID <= 0 {
+		return req.Claims, nil
+	}
+	from, err := sv.Assessments.Claims(ctx, req.ProductID)
+	if psti.ErrorCode(err) == psti.ENOTFOUND {
+		return req.Claims, nil // Build says there is no such product
+	}
+	if err != nil {
+		return nil, err
+	}
+	claims := append([]Claim(nil), req.Claims...)
+	for _, c := range from {
+		if !slices.ContainsFunc(claims, func(x Claim) bool { return x.Paragraph == c.Paragraph }) {
+			claims = append(claims, c)
+		}
+	}
+	slices.SortStableFunc(claims, func(a, b Claim) int { return a.Paragraph - b.Paragraph })
+	return claims, nil
+}
+
 // build makes a statement from req and says what it still lacks.
 func (sv *Service) build(ctx context.Context, req Request) (*Statement, []psti.FieldError, error) {
 	s, err := Build(ctx, sv.Records, req)
@@ -97,7 +145,37 @@ func (sv *Service) Problems(ctx context.Context, r *Record) ([]psti.FieldError, 
 	} else if f != nil {
 		err = addProblem(err, *f)
 	}
+	if f, aerr := sv.assessedNow(ctx, r); aerr != nil {
+		return nil, aerr
+	} else if f != nil {
+		err = addProblem(err, *f)
+	}
 	return psti.ErrorFields(err), nil
+}
+
+// assessedNow is a problem of the assessment field when a requirement the
+// statement speaks to is neither met nor not applicable in the product's
+// assessment, as it stands now: the declaration would say the product
+// complies when its own assessment says it does not (Act s.9(4)).
+func (sv *Service) assessedNow(ctx context.Context, r *Record) (*psti.FieldError, error) {
+	if sv.Assessments == nil {
+		return nil, nil
+	}
+	unmet, err := sv.Assessments.Unmet(ctx, r.ProductID)
+	if err != nil || len(unmet) == 0 {
+		return nil, err
+	}
+	names := make([]string, len(unmet))
+	for i, u := range unmet {
+		names[i] = u.ID + " (" + u.Title + ")"
+	}
+	what := "requirement is"
+	if len(unmet) > 1 {
+		what = fmt.Sprintf("%d requirements are", len(unmet))
+	}
+	return &psti.FieldError{Field: "assessment", Message: fmt.Sprintf(
+		"The product's assessment says this %s not met yet: %s. Mark each met (or not applicable, with the reason) on the product's assessment page first.",
+		what, strings.Join(names, "; "))}, nil
 }
 
 // supportNow checks the draft's support period against the product's as

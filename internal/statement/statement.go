@@ -356,11 +356,12 @@ func KeptText(r *Record) string {
 // another version of it is not deemed compliance.
 type pinned struct {
 	match, Name, Version, Issued, year string
+	issued                             string // as a declaration writes it, YYYY-MM
 }
 
 var pinnedStandards = []pinned{
-	{match: "303645", Name: "ETSI EN 303 645", Version: "V2.1.1", Issued: "June 2020", year: "2020"},
-	{match: "29147", Name: "ISO/IEC 29147", Version: "2018", Issued: "October 2018, second edition", year: "2018"},
+	{match: "303645", Name: "ETSI EN 303 645", Version: "V2.1.1", Issued: "June 2020", year: "2020", issued: "2020-06"},
+	{match: "29147", Name: "ISO/IEC 29147", Version: "2018", Issued: "October 2018, second edition", year: "2018", issued: "2018-10"},
 }
 
 // normNumber is a standard's number as compared: capitals, without
@@ -412,4 +413,46 @@ func normVersion(v string) string {
 		v = v[i+1:]
 	}
 	return v
+}
+
+// Recognised reports whether Schedule 2 deems Schedule 1 paragraph par met
+// by the standard or label number names (PSTI-DC-01 to DC-03), for other
+// packages that record a route before a statement is made.
+func Recognised(par int, number string) bool { return recognised(par, number) }
+
+// RecognisedText names, in plain words, what Schedule 2 accepts for
+// paragraph par.
+func RecognisedText(par int) string { return recognisedText(par) }
+
+// IsLabelName reports whether number names a label scheme (JC-STAR or
+// CLS) rather than a standard.
+func IsLabelName(number string) bool {
+	n := normNumber(number)
+	return strings.Contains(n, "JCSTAR") || strings.Contains(n, "CLS")
+}
+
+// StandardClaim is the standard a declaration names for a standard written
+// as a person writes it ("ETSI EN 303 645 V2.1.1"), with the provisions
+// relied on: the number, version and date of issue of the version the
+// Regulations pin (PSTI-SOC-F5), or the text as given when it pins none.
+func StandardClaim(standard, provisions string) Standard {
+	if pin := pinnedStandard(standard); pin != nil {
+		return Standard{Number: pin.Name, Version: pin.Version, Issued: pin.issued, Provisions: provisions}
+	}
+	return Standard{Number: standard, Provisions: provisions}
+}
+
+// LabelClaim is the declaration's standard for a label route of Schedule
+// 2 (Conditions B and C): the scheme's specification, and the label's
+// number and expiry as the provisions relied on (PSTI-DC-05).
+func LabelClaim(scheme, reference, expires string) (Standard, bool) {
+	switch scheme {
+	case SchemeJCStar:
+		return Standard{Number: "JC-STAR STAR-1 JST-CR-01-01-2024R1", Version: "2024R1", Issued: "2024-12",
+			Provisions: "label " + reference + ", valid until " + psti.DateText(expires)}, true
+	case SchemeSGCLS:
+		return Standard{Number: "Singapore CLS(IoT) CCC SP-151-2", Version: "1.4", Issued: "2025-04",
+			Provisions: "label " + reference + ", valid until " + psti.DateText(expires)}, true
+	}
+	return Standard{}, false
 }

@@ -22,6 +22,7 @@ var Tables = []string{
 	"support_periods", "support_period_extensions",
 	"log_keys", "log_entries", "log_checkpoints",
 	"statement_keys", "statements", "statement_renderings", "scope_decisions",
+	"assessments", "assessment_evidence", "assessment_evidence_chunks",
 }
 
 // HousekeepingTables lists the tables psti keeps about the database
@@ -164,7 +165,7 @@ func CopyAll(ctx context.Context, src, dst *DB, progress func(table string, rows
 // sequence on PostgreSQL).
 func hasID(table string) bool {
 	switch table {
-	case "product_manufacturers", "product_identifiers", "sessions", "disclosure_policies", "report_attachment_chunks", "report_form_tokens", "installation_keys", "password_audit_fingerprints", "advisory_revisions", "advisory_drafts", "log_entries", "log_checkpoints", "statement_renderings":
+	case "product_manufacturers", "product_identifiers", "sessions", "disclosure_policies", "report_attachment_chunks", "report_form_tokens", "installation_keys", "password_audit_fingerprints", "advisory_revisions", "advisory_drafts", "log_entries", "log_checkpoints", "statement_renderings", "assessment_evidence_chunks":
 		return false
 	}
 	return true

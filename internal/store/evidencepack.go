@@ -1,12 +1,14 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"sort"
 	"time"
 
+	"github.com/psti/psti/internal/assessment"
 	"github.com/psti/psti/internal/assessment/pack"
 	"github.com/psti/psti/internal/disclosure"
 	"github.com/psti/psti/internal/ledger"
@@ -58,6 +60,36 @@ func (db *DB) EvidencePack(ctx context.Context, productID int64, now time.Time) 
 		in.Scope = &pack.Document{RecordedAt: d.DecidedAt, Data: append(b, '\n'),
 			Summary: fmt.Sprintf("Its outcome: %s, under scope rules version %s.", scope.OutcomeText(d.Outcome), d.RulesVersion)}
 	}
+
+	// The assessment as it stands on the pack's day, and the files kept
+	// for it (archived ones are not cited, and not packed).
+	sv := &assessment.Service{Store: db, Records: db, Clock: dayClock(in.AsOf)}
+	as, err := sv.Read(ctx, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	done := 0
+	for _, it := range as.Items {
+		if it.Done() {
+			done++
+		}
+		for _, e := range it.Evidence {
+			if e.ArchivedAt != nil {
+				continue
+			}
+			var buf bytes.Buffer
+			if err := db.WriteEvidence(ctx, p.ID, e.ID, &buf); err != nil {
+				return nil, err
+			}
+			in.EvidenceFiles = append(in.EvidenceFiles, pack.File{Name: fmt.Sprintf("%s-%d-%s", it.Requirement, e.ID, e.Name), SHA256: e.SHA256, Data: buf.Bytes()})
+		}
+	}
+	ab, err := json.MarshalIndent(as, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("store: unable to write the assessment: %w", err)
+	}
+	in.Assessment = &pack.Document{Data: append(ab, '\n'),
+		Summary: fmt.Sprintf("%d of its %d requirements are met or do not apply; %d that a statement of compliance speaks to are not.", done, len(as.Items), len(as.Unmet()))}
 
 	// Password audits: every finished audit of every batch, with its report.
 	batches, err := db.Batches(ctx, product.Filter{ParentID: p.ID, IncludeArchived: true, Limit: product.MaxList})
@@ -211,3 +243,9 @@ func (db *DB) EvidencePack(ctx context.Context, productID int64, now time.Time) 
 	}
 	return in, nil
 }
+
+// dayClock is a clock stopped at one moment: an evidence pack judges every
+// date as at the start of the day it is made.
+type dayClock time.Time
+
+func (c dayClock) Now() time.Time { return time.Time(c) }

@@ -80,3 +80,26 @@ func (db *DB) ScopeDecision(ctx context.Context, id int64) (*scope.Record, error
 	}
 	return r, nil
 }
+
+// CurrentScopeDecisions returns the newest decision of each of products
+// that has one, by product id, in one query.
+func (db *DB) CurrentScopeDecisions(ctx context.Context, productIDs ...int64) (map[int64]*scope.Record, error) {
+	out := map[int64]*scope.Record{}
+	if len(productIDs) == 0 {
+		return out, nil
+	}
+	ids := make([]any, len(productIDs))
+	for i, id := range productIDs {
+		ids[i] = id
+	}
+	rows, err := db.ro.QueryContext(ctx, `SELECT `+scopeCols+` FROM scope_decisions WHERE id IN
+		(SELECT MAX(id) FROM scope_decisions WHERE product_id IN (`+placeholders(1, len(ids))+`) GROUP BY product_id)`, ids...)
+	list, err := collect(rows, err, "scope decisions", scanScope)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range list {
+		out[r.ProductID] = r
+	}
+	return out, nil
+}

@@ -267,6 +267,16 @@ var access = []struct {
 	{"GET", "/statements/{number}", auth.Public},
 	{"GET", "/statements/{number}/{version}", auth.Public},
 	{"GET", "/statements/{number}/{version}/{file}", auth.Public},
+	// Assessments: viewers read, editors change rows and keep evidence.
+	{"GET", "/admin/products/{id}/assessment", auth.Viewer},
+	{"POST", "/admin/products/{id}/assessment/{requirement}", auth.Editor},
+	{"POST", "/admin/products/{id}/assessment/{requirement}/evidence", auth.Editor},
+	{"GET", "/admin/products/{id}/assessment/evidence/{file}", auth.Viewer},
+	{"POST", "/admin/products/{id}/assessment/evidence/{file}/archive", auth.Editor},
+	{"GET", "/api/v1/products/{id}/assessment", auth.Viewer},
+	{"PUT", "/api/v1/products/{id}/assessment/{requirement}", auth.Editor},
+	{"POST", "/api/v1/products/{id}/assessment/{requirement}/evidence", auth.Editor},
+	{"GET", "/api/v1/products/{id}/assessment/evidence/{file}", auth.Viewer},
 }
 
 // TestAccess checks every route against every kind of caller: the
@@ -371,7 +381,7 @@ func TestAccess(t *testing.T) {
 		p = strings.ReplaceAll(p, "{code}", "not-a-real-setup-code")
 		p = strings.ReplaceAll(p, "{aid}", fmt.Sprint(rep.Attachments[0].ID))
 		p = strings.NewReplacer("{tracking}", "ACME-2026-0001", "{year}", "2026", "{file}", "index.txt", "{slug}", seed.Product.Slug,
-			"{number}", soc.Number, "{version}", "1").Replace(p)
+			"{number}", soc.Number, "{version}", "1", "{requirement}", "PSTI-PW-01").Replace(p)
 		if strings.Contains(p, "{id}") {
 			var id int64
 			for kind, n := range ids {

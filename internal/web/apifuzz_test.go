@@ -31,6 +31,7 @@ import (
 	"github.com/pb33f/libopenapi"
 	validator "github.com/pb33f/libopenapi-validator"
 
+	"github.com/psti/psti/internal/assessment"
 	"github.com/psti/psti/internal/auth"
 	"github.com/psti/psti/internal/product"
 	"github.com/psti/psti/internal/psti"
@@ -456,6 +457,12 @@ func (f *apiFuzzer) seedRegister() {
 	// Statements: one issued, one draft (which the fuzzer may change,
 	// issue or delete).
 	today := time.Now().In(psti.London).Format(time.DateOnly)
+	markAssessed(t, e, s.Product.ID)
+	evidence := &assessment.Evidence{ProductID: s.Product.ID, Requirement: "PSTI-PW-01", Name: "report.pdf", MediaType: "application/pdf", Size: 8,
+		SHA256: "x", Content: strings.NewReader("%PDF-1.7")}
+	if err := e.db.AddEvidence(context.Background(), psti.System("test"), evidence); err != nil {
+		t.Fatal(err)
+	}
 	var issued, draftSOC struct{ ID int64 }
 	e.mustJSON("POST", "/api/v1/statements", map[string]any{"product_id": s.Product.ID, "batch_ids": []int64{b1.ID},
 		"claims":    []map[string]any{{"paragraph": 1, "route": "requirement"}, {"paragraph": 2, "route": "requirement"}, {"paragraph": 3, "route": "requirement"}},
@@ -484,8 +491,13 @@ func (f *apiFuzzer) seedRegister() {
 		"spare token":    spareTokens,
 		"invitation":     {inv.ID},
 		"run":            {run.ID},
+		"evidence":       {evidence.ID},
 	}
 }
+
+// fuzzRequirements are the {requirement} of assessment paths: assessed
+// requirements, and ones that are not.
+var fuzzRequirements = []string{"PSTI-PW-01", "PSTI-VR-03", "PSTI-DSP-02", "PSTI-DSP-04", "PSTI-X-01", "psti-pw-01"}
 
 // fuzzIDFields name the records that body and query fields refer to.
 var fuzzIDFields = map[string]string{
@@ -793,6 +805,14 @@ func (f *apiFuzzer) base(op *fuzzOp) *fuzzReq {
 			id := int64(1)
 			if pool := f.pools[fuzzPathPools[seg]]; len(pool) > 0 {
 				id = f.pick(pool)
+			}
+			switch p.name {
+			case "requirement":
+				// An assessment row: one of the catalogue's, or none.
+				r.path[p.name] = fuzzRequirements[f.rnd.IntN(len(fuzzRequirements))]
+				continue
+			case "file":
+				id = f.pick(f.pools["evidence"])
 			}
 			r.path[p.name] = strconv.FormatInt(id, 10)
 		case "query":

@@ -87,9 +87,28 @@ func TestBrowserScope(t *testing.T) {
 		b.open(page + "?start=1&ip_internet=yes&condition=new")
 		b.fitsWidth(fmt.Sprintf("scope-%d", width))
 	}
-	// The product page shows the decision.
+	// The product page, the product list and the assessment show it.
 	b.open(fmt.Sprintf("/admin/products/%d", seed.Product.ID))
 	if got := b.text("main"); !strings.Contains(got, "in scope") {
 		t.Fatalf("the product page does not show the decision: %s", got)
+	}
+	b.open("/admin/products")
+	if got := b.text("main table"); !strings.Contains(got, "in scope") {
+		t.Fatalf("the product list does not show the decision: %s", got)
+	}
+	b.open(fmt.Sprintf("/admin/products/%d/assessment", seed.Product.ID))
+	if got := b.text("#scope"); !strings.Contains(got, "the law applies to this product") {
+		t.Fatalf("the assessment does not say the law applies: %q", got)
+	}
+	// Decided again: a laptop is excepted, and the list says nothing is needed.
+	e.mustJSON("POST", "/api/v1/scope-decisions", map[string]any{"product_id": seed.Product.ID, "facts": map[string]any{
+		"ip_internet": true, "uk_consumers": true, "condition": "new", "category": "laptop", "children_under_14_exclusively": false, "northern_ireland_windsor": false}}, nil)
+	b.open("/admin/products")
+	if got := b.text("main table"); !strings.Contains(got, "Not needed: excepted") {
+		t.Fatalf("the product list of an excepted product: %s", got)
+	}
+	b.open(fmt.Sprintf("/admin/products/%d/assessment", seed.Product.ID))
+	if got := b.text("#scope"); !strings.Contains(got, "does not apply") {
+		t.Fatalf("the assessment of an excepted product: %q", got)
 	}
 }

@@ -22,6 +22,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/psti/psti/internal/assessment"
 	"github.com/psti/psti/internal/auth"
 	"github.com/psti/psti/internal/disclosure"
 	"github.com/psti/psti/internal/product"
@@ -460,6 +461,17 @@ func newInstallation(t *testing.T) *installation {
 	must(t, err)
 	in.statements, in.statementNumber = []int64{soc.ID, second.ID, third.ID, empty.ID}, soc.Number
 
+	// An assessment: a label route expiring soon, with its certificate
+	// kept; a requirement not applicable; one in progress.
+	must(t, e.db.SaveAssessmentRow(ctx, psti.System("test"), &assessment.Row{ProductID: s.Product.ID, Requirement: "PSTI-PW-01", Route: assessment.RouteLabel,
+		LabelScheme: statement.SchemeSGCLS, LabelID: "CSA/010125/0001", LabelExpires: time.Now().AddDate(0, 1, 0).Format(time.DateOnly), Status: assessment.StatusMet}))
+	must(t, e.db.AddEvidence(ctx, psti.System("test"), &assessment.Evidence{ProductID: s.Product.ID, Requirement: "PSTI-PW-01", Name: "cls-certificate.pdf",
+		MediaType: "application/pdf", Size: 8, SHA256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", Content: strings.NewReader("%PDF-1.7")}))
+	must(t, e.db.SaveAssessmentRow(ctx, psti.System("test"), &assessment.Row{ProductID: s.Product.ID, Requirement: "PSTI-DSP-04", Route: assessment.RouteDirect,
+		Status: assessment.StatusNotApplicable, Reason: "Sold only through retailers: there is no shop of our own."}))
+	must(t, e.db.SaveAssessmentRow(ctx, psti.System("test"), &assessment.Row{ProductID: s.Product.ID, Requirement: "PSTI-VR-04", Route: assessment.RouteProvision,
+		Standard: "ETSI EN 303 645 V2.1.1", Provisions: "5.2-1", Status: assessment.StatusInProgress, Note: "Checking the policy page with a screen reader."}))
+
 	// The organisation's colour and logo, as the public sees them.
 	s.Org.BrandColour = "#5a2d82"
 	must(t, e.db.UpdateOrganisation(ctx, psti.System("test"), s.Org))
@@ -497,21 +509,22 @@ var notPages = map[string]string{
 	"/static/":    "style sheet",
 	"/brand.css":  "style sheet",
 	"/brand/logo": "image",
-	"/admin/password-audits/{id}/report.json":  "JSON report",
-	"/admin/products/{id}/evidence-pack":       "a product's evidence pack, a zip file, downloaded",
-	"/admin/reports/{id}/attachments/{aid}":    "a reporter's file, downloaded",
-	"/.well-known/security.txt":                "RFC 9116 text",
-	"/security.txt":                            "RFC 9116 text",
-	"/.well-known/csaf/provider-metadata.json": "CSAF JSON",
-	"/.well-known/csaf/{file}":                 "CSAF index and documents",
-	"/.well-known/csaf/{year}/{file}":          "CSAF documents",
-	"/.well-known/csaf/openpgp/{file}":         "OpenPGP public key",
-	"/log/checkpoint":                          "signed checkpoint, text",
-	"/log/key":                                 "verifier key, text",
-	"/log/keys":                                "key list, JSON",
-	"/log/entries/{index}":                     "log entry, JSON",
-	"/log/tile/{path...}":                      "log tile, bytes",
-	"/statements/{number}/{version}/{file}":    "a statement's kept copies, byte for byte",
+	"/admin/password-audits/{id}/report.json":         "JSON report",
+	"/admin/products/{id}/evidence-pack":              "a product's evidence pack, a zip file, downloaded",
+	"/admin/reports/{id}/attachments/{aid}":           "a reporter's file, downloaded",
+	"/.well-known/security.txt":                       "RFC 9116 text",
+	"/security.txt":                                   "RFC 9116 text",
+	"/.well-known/csaf/provider-metadata.json":        "CSAF JSON",
+	"/.well-known/csaf/{file}":                        "CSAF index and documents",
+	"/.well-known/csaf/{year}/{file}":                 "CSAF documents",
+	"/.well-known/csaf/openpgp/{file}":                "OpenPGP public key",
+	"/log/checkpoint":                                 "signed checkpoint, text",
+	"/log/key":                                        "verifier key, text",
+	"/log/keys":                                       "key list, JSON",
+	"/log/entries/{index}":                            "log entry, JSON",
+	"/log/tile/{path...}":                             "log tile, bytes",
+	"/statements/{number}/{version}/{file}":           "a statement's kept copies, byte for byte",
+	"/admin/products/{id}/assessment/evidence/{file}": "an evidence file, downloaded",
 }
 
 // pageVisits says where to look for every page route: the paths that show

@@ -6,7 +6,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/psti/psti/internal/assessment"
 	"github.com/psti/psti/internal/auth"
+	"github.com/psti/psti/internal/catalog"
 	"github.com/psti/psti/internal/product"
 	"github.com/psti/psti/internal/psti"
 )
@@ -64,6 +66,8 @@ func FuzzForms(f *testing.F) {
 	f.Add("brand_id=1&name=N&type=T&model_number=M&manufacturer_ids=1&manufacturer_ids=2&identifiers=gtin+4006381333931%0D%0Asku+x")
 	f.Add("product_id=abc&quantity=1%2C000&first_produced=2026-01-01&revision=-1")
 	f.Add("identifiers=%00%0A%0A+&manufacturer_ids=x")
+	f.Add("route=label&label_scheme=sg-cls&label_id=C-1&label_expires-day=31&label_expires-month=3&label_expires-year=2030&status=met&revision=0")
+	f.Add("route=provision&standard=ETSI+EN+303+645&provisions=5.1-1&status=not_applicable&reason=%00&revision=x")
 	f.Fuzz(func(t *testing.T, raw string) {
 		v, err := url.ParseQuery(raw)
 		if err != nil {
@@ -93,6 +97,17 @@ func FuzzForms(f *testing.F) {
 		check(ver, err)
 		bt, err := decodeBatch(v, 1)
 		check(bt, err)
+		// An assessment row, against each requirement it may be for.
+		row, err := decodeRow(v, 1, "PSTI-PW-01")
+		if err != nil && psti.ErrorCode(err) != psti.EINVALID {
+			t.Fatalf("row decoder error with code %q: %v", psti.ErrorCode(err), err)
+		}
+		for _, req := range catalog.DefaultCatalogue().Assessed() {
+			r := *row
+			if err := r.Validate(&req); err == nil && (r.Route == assessment.RouteLabel) != (r.LabelExpires != "") {
+				t.Fatalf("a row accepted with route %q and expiry %q", r.Route, r.LabelExpires)
+			}
+		}
 	})
 }
 

@@ -156,3 +156,50 @@ func FuzzReportForm(f *testing.F) {
 		}
 	})
 }
+
+// FuzzEvidenceUpload sends arbitrary evidence files to the assessment API,
+// raw or as multipart forms. Whatever arrives, the answer is never a
+// server error; a refusal is a problem document and keeps nothing; a file
+// accepted is kept once, with the SHA-256 of what was sent.
+func FuzzEvidenceUpload(f *testing.F) {
+	e := newEnv(f, storetest.SQLite)
+	seed := storetest.NewSeed(f, e.db)
+	h := e.srv.Handler()
+	const boundary = "XyZ"
+	for _, s := range []string{
+		"%PDF-1.7 a test report",
+		"--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"../../etc/passwd\"\r\nContent-Type: text/plain\r\n\r\nhello\r\n--XyZ--\r\n",
+		"--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a\"\r\n\r\nx\r\n--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"b\"\r\n\r\ny\r\n--XyZ--\r\n",
+		"--XyZ\r\nContent-Disposition: form-data; name=\"other\"\r\n\r\nx\r\n--XyZ--\r\n",
+		"", "\x00", "--XyZ",
+	} {
+		for kind := range uint8(3) {
+			f.Add(s, kind)
+		}
+	}
+	types := []string{"application/pdf", "multipart/form-data; boundary=" + boundary, "application/x-www-form-urlencoded"}
+	f.Fuzz(func(t *testing.T, body string, kind uint8) {
+		before := e.counts(t)
+		req := httptest.NewRequest("POST", fmt.Sprintf("/api/v1/products/%d/assessment/PSTI-PW-01/evidence?name=report.pdf", seed.Product.ID), strings.NewReader(body))
+		req.Header.Set("Content-Type", types[int(kind)%len(types)])
+		req.Header.Set("Authorization", "Bearer "+e.tokens[auth.Editor])
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		after := e.counts(t)
+		switch {
+		case rec.Code >= 500:
+			t.Fatalf("evidence %q: status %d: %s", body, rec.Code, rec.Body.String())
+		case rec.Code == http.StatusCreated:
+			if after["assessment_evidence"] != before["assessment_evidence"]+1 {
+				t.Fatalf("accepted, but %d files kept", after["assessment_evidence"]-before["assessment_evidence"])
+			}
+		default:
+			if ct := rec.Header().Get("Content-Type"); ct != "application/problem+json" {
+				t.Fatalf("refusal %d with Content-Type %q", rec.Code, ct)
+			}
+			if !reflect.DeepEqual(before, after) {
+				t.Fatalf("refused upload (%d) changed the database: %v → %v", rec.Code, before, after)
+			}
+		}
+	})
+}

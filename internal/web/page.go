@@ -337,6 +337,7 @@ func (s *Server) registerPages() {
 	s.registerStatementPages()
 	s.registerScopePages()
 	s.registerStatementKeyPages()
+	s.registerAssessmentPages()
 	s.registerLog()
 	s.registerRequirementPages()
 }

@@ -356,9 +356,13 @@ var auditKinds = map[string][2]string{
 	"advisory":          {"advisory", ""},
 	"support_period":    {"support period", "/admin/support-periods/%d"},
 	"statement_key":     {"statement signing key", ""},
-	"user":              {"user", "/admin/users/%d"},
-	"invitation":        {"setup link", ""},
-	"token":             {"API token", ""},
+	// An assessment row and its evidence are shown on their product's
+	// assessment page, which the entry's product field leads to.
+	"assessment":          {"assessment row", ""},
+	"assessment_evidence": {"evidence file", ""},
+	"user":                {"user", "/admin/users/%d"},
+	"invitation":          {"setup link", ""},
+	"token":               {"API token", ""},
 }
 
 // auditActions says each action in words.
@@ -369,10 +373,10 @@ var auditActions = map[string]string{
 }
 
 // auditNameFields are the fields that name a record, in the order tried.
-var auditNameFields = []string{"tracking_id", "legal_name", "name", "email", "code", "summary", "title", "file_name", "label"}
+var auditNameFields = []string{"tracking_id", "legal_name", "name", "email", "code", "summary", "title", "file_name", "label", "requirement"}
 
 // bookkeeping fields change on every write and say nothing to a reader.
-var bookkeeping = map[string]bool{"id": true, "revision": true, "created_at": true, "updated_at": true}
+var bookkeeping = map[string]bool{"id": true, "revision": true, "created_at": true, "updated_at": true, "updated_by": true}
 
 // auditRefs are the fields that hold the ids of other records: the kind of
 // record each names, and the field as people read it.

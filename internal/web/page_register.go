@@ -10,6 +10,7 @@ import (
 
 	"github.com/dustin/go-humanize"
 
+	"github.com/psti/psti/internal/assessment"
 	"github.com/psti/psti/internal/auth"
 	"github.com/psti/psti/internal/disclosure"
 	"github.com/psti/psti/internal/passwords"
@@ -28,6 +29,10 @@ type cell struct {
 	Text  string
 	Href  string
 	Muted bool
+	// Lights are an assessment's traffic lights, one per requirement, and
+	// Missing what is missing, in words (the product list).
+	Lights  []assessment.Item
+	Missing []string
 }
 
 type section struct {
@@ -456,7 +461,7 @@ func (s *Server) registerRegisterPages() {
 	addPages(s, &pageResource[product.Product]{
 		kind: product.KindProduct, plural: "products", title: "Products", noun: "product",
 		intro:   "Each model of connectable product, with its firmware and software versions and production batches.",
-		headers: []string{"Product", "Model number", "Hardware version", "What it is", "Brand"},
+		headers: []string{"Product", "Model number", "What it is", "Brand", "Scope", "Requirements"},
 		get:     st.Product, list: st.Products, create: st.CreateProduct, update: st.UpdateProduct,
 		decode: decodeProduct, meta: func(p *product.Product) *psti.Record { return &p.Record },
 		form: func(ctx context.Context, p *product.Product) (*form, error) {
@@ -483,11 +488,28 @@ func (s *Server) registerRegisterPages() {
 			if err != nil {
 				return nil, err
 			}
+			lights, err := s.productLights(ctx, ps)
+			if err != nil {
+				return nil, err
+			}
+			ids := make([]int64, len(ps))
+			for i, p := range ps {
+				ids[i] = p.ID
+			}
+			decisions, err := s.store.CurrentScopeDecisions(ctx, ids...)
+			if err != nil {
+				return nil, err
+			}
 			out := make([][]cell, len(ps))
 			for i, p := range ps {
+				model := p.ModelNumber
+				if p.HardwareVersion != "" {
+					model += " (hardware " + p.HardwareVersion + ")"
+				}
 				out[i] = []cell{{Text: p.Name, Href: fmt.Sprintf("/admin/products/%d", p.ID), Muted: p.Archived()},
-					{Text: p.ModelNumber}, {Text: p.HardwareVersion}, {Text: p.Type},
-					{Text: names[p.BrandID], Href: fmt.Sprintf("/admin/brands/%d", p.BrandID)}}
+					{Text: model}, {Text: p.Type},
+					{Text: names[p.BrandID], Href: fmt.Sprintf("/admin/brands/%d", p.BrandID)},
+					scopeCell(p.ID, decisions[p.ID]), lightsCell(p.ID, lights[p.ID], decisions[p.ID])}
 			}
 			return out, nil
 		},
@@ -533,7 +555,11 @@ func (s *Server) registerRegisterPages() {
 			esec := section{Title: "Evidence pack", AddHref: fmt.Sprintf("/admin/products/%d/evidence-pack", p.ID), AddLabel: "Download the evidence pack (zip)", Download: true,
 				Empty: "One zip file with everything an enforcement officer would ask for about this product: password audits, the disclosure policy and how reports were handled, " +
 					"support periods, statements of compliance, and the transparency log's proofs, with an index that explains each file. Check it with psti verify pack."}
-			return []section{scsec, ssec, vsec, bsec, esec}, nil
+			asec, err := s.assessmentSection(ctx, p)
+			if err != nil {
+				return nil, err
+			}
+			return []section{scsec, asec, ssec, vsec, bsec, esec}, nil
 		},
 		back: func(ctx context.Context, p *product.Product) (string, string) {
 			return parentLabel(ctx, st.Brand, p.BrandID, "brand"), fmt.Sprintf("/admin/brands/%d", p.BrandID)

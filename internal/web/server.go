@@ -23,6 +23,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/psti/psti/internal/assessment"
 	"github.com/psti/psti/internal/assessment/pack"
 	"github.com/psti/psti/internal/auth"
 	"github.com/psti/psti/internal/disclosure"
@@ -49,6 +50,14 @@ type Store interface {
 	support.Store
 	statement.Store
 	scope.Store
+	// CurrentScopeDecisions returns each product's newest scope decision
+	// (see store.DB.CurrentScopeDecisions).
+	CurrentScopeDecisions(ctx context.Context, productIDs ...int64) (map[int64]*scope.Record, error)
+	assessment.Store
+	// LatestAudits and PolicyLogIndex are the proof assessments read
+	// (see store.DB).
+	LatestAudits(ctx context.Context, productID int64) (map[int64]*passwords.Run, error)
+	PolicyLogIndex(ctx context.Context, orgID, revision int64) (*int64, error)
 	// StatementSigner returns the key that signs statements at now (see
 	// store.DB.StatementSigner).
 	StatementSigner(ctx context.Context, now time.Time) (*statement.Signer, error)
@@ -93,6 +102,9 @@ type Config struct {
 	// coming to an end (the reminders page and the overview); 0 means
 	// support.ReminderWindow, 180 days.
 	SupportWindow time.Duration
+	// LabelWindow is how long before a label that deems a requirement met
+	// expires the assessments warn; 0 means assessment.DefaultWarning.
+	LabelWindow time.Duration
 	// HSTSMaxAge is how long, in seconds, browsers are told to reach this
 	// installation only over https (Strict-Transport-Security), when
 	// BaseURL is https; 0 sends no such header.
@@ -111,27 +123,28 @@ type Route struct {
 
 // Server serves psti over HTTP.
 type Server struct {
-	cfg        Config
-	base       *url.URL
-	store      Store
-	auth       *auth.Service
-	log        *slog.Logger
-	mux        *http.ServeMux
-	api        huma.API
-	sessions   *scs.SessionManager
-	pages      *templates
-	metrics    *metrics
-	routes     []Route
-	handler    http.Handler
-	audits     *passwords.Runner
-	reports    *disclosure.Service
-	statements *statement.Service
-	scope      *scope.Service
-	hsts       string   // the Strict-Transport-Security header, or ""
-	intake     *limiter // security reports and replies, per address
-	lookups    *limiter // receipt look-ups, per address
-	attached   *quota   // attachment bytes, per address and day
-	writable   probe    // the last write check, for /readyz
+	cfg         Config
+	base        *url.URL
+	store       Store
+	auth        *auth.Service
+	log         *slog.Logger
+	mux         *http.ServeMux
+	api         huma.API
+	sessions    *scs.SessionManager
+	pages       *templates
+	metrics     *metrics
+	routes      []Route
+	handler     http.Handler
+	audits      *passwords.Runner
+	reports     *disclosure.Service
+	statements  *statement.Service
+	assessments *assessment.Service
+	scope       *scope.Service
+	hsts        string   // the Strict-Transport-Security header, or ""
+	intake      *limiter // security reports and replies, per address
+	lookups     *limiter // receipt look-ups, per address
+	attached    *quota   // attachment bytes, per address and day
+	writable    probe    // the last write check, for /readyz
 	// logProblems is what the transparency log's self-check found wrong.
 	logProblems atomic.Pointer[[]string]
 }
@@ -210,7 +223,8 @@ func New(cfg Config, st Store, svc *auth.Service) (*Server, error) {
 	}
 	s.audits = passwords.NewRunner(st, cfg.Audits)
 	s.scope = &scope.Service{Store: st, Clock: cfg.Clock}
-	s.statements = &statement.Service{Store: st, Records: st, Signer: st.StatementSigner, Clock: cfg.Clock, BaseURL: base.String()}
+	s.assessments = &assessment.Service{Store: st, Records: st, Clock: cfg.Clock, Window: cfg.LabelWindow}
+	s.statements = &statement.Service{Store: st, Records: st, Signer: st.StatementSigner, Clock: cfg.Clock, BaseURL: base.String(), Assessments: s.assessments}
 	s.reports = &disclosure.Service{Store: st, Register: st, Users: st, Clock: cfg.Clock, BaseURL: base.String()}
 	s.attached = newQuota(cfg.AttachmentsPerAddress)
 	if cfg.IntakeRate > 0 {

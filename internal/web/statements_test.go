@@ -25,7 +25,8 @@ import (
 )
 
 // statementSeed makes the seed product ready for a statement: three
-// batches, a published support period and a signing key.
+// batches, a published support period, a signing key, and its assessment
+// met.
 func statementSeed(t *testing.T, e *env) (*storetest.Seed, []*product.Batch, *statement.Signer) {
 	t.Helper()
 	ctx := context.Background()
@@ -44,6 +45,7 @@ func statementSeed(t *testing.T, e *env) (*storetest.Seed, []*product.Batch, *st
 	must(t, err)
 	_, err = e.db.AddStatementKey(ctx, psti.System("test"), signer, "test key")
 	must(t, err)
+	markAssessed(t, e, s.Product.ID)
 	return s, batches, signer
 }
 
@@ -345,8 +347,9 @@ type statementJSON struct {
 	Revision  int64             `json:"revision"`
 	Problems  []psti.FieldError `json:"problems"`
 	Content   struct {
-		Batches    []string `json:"batches"`
-		SupportEnd string   `json:"support_end"`
+		Batches    []string          `json:"batches"`
+		SupportEnd string            `json:"support_end"`
+		Claims     []statement.Claim `json:"claims"`
 	} `json:"content"`
 	Renderings []struct {
 		Kind   string `json:"kind"`
@@ -381,10 +384,15 @@ func TestStatementAPI(t *testing.T) {
 			for _, p := range draft.Problems {
 				got[p.Field] = true
 			}
-			for _, f := range []string{"batches", "claims", "signatory.name", "signatory.function", "place", "issued"} {
+			for _, f := range []string{"batches", "signatory.name", "signatory.function", "place", "issued"} {
 				if !got[f] {
 					t.Errorf("an empty draft's problems do not name %s: %v", f, draft.Problems)
 				}
+			}
+			// The declaration comes from the product's assessment (every
+			// requirement met as such), as the request named none.
+			if got["claims"] || len(draft.Content.Claims) != 3 || draft.Content.Claims[2].Route != statement.RouteRequirement {
+				t.Errorf("an empty draft's declaration is not the assessment's: %+v %v", draft.Content.Claims, draft.Problems)
 			}
 			if draft.Status != "draft" || draft.PublicURL != "" || draft.Content.SupportEnd != "2031-06-30" {
 				t.Fatalf("draft %+v", draft)

@@ -75,6 +75,7 @@ func Run(t *testing.T, b Backend) {
 		{"StatementKeys", testStatementKeys},
 		{"ScopeDecisions", testScopeDecisions},
 		{"EvidencePack", testEvidencePack},
+		{"Assessments", testAssessments},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

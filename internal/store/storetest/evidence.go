@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/psti/psti/internal/assessment"
 	"github.com/psti/psti/internal/assessment/pack"
 	"github.com/psti/psti/internal/catalog"
 	"github.com/psti/psti/internal/disclosure"
@@ -41,6 +42,11 @@ func SeedEvidence(t testing.TB, db *store.DB, seed *Seed) {
 	must(t, db.SavePolicy(ctx, a, disclosure.DefaultPolicy(seed.Org.ID)))
 	decider := &scope.Service{Store: db, Clock: psti.SystemClock{}}
 	if _, err := decider.Record(ctx, a, seed.Product.ID, catalog.Values{"ip_internet": true, "uk_consumers": true, "condition": "new", "category": "other", "northern_ireland_windsor": false}); err != nil {
+		t.Fatal(err)
+	}
+	assessments := &assessment.Service{Store: db, Records: db, Clock: psti.SystemClock{}}
+	if _, err := assessments.AddEvidence(ctx, a, seed.Product.ID, "PSTI-PW-01", "generator-review.txt", "text/plain",
+		strings.NewReader("How the factory makes each unit's password.\n")); err != nil {
 		t.Fatal(err)
 	}
 	reports := &disclosure.Service{Store: db, Register: db, Clock: psti.SystemClock{}, BaseURL: "http://psti.test"}
@@ -98,6 +104,12 @@ func testEvidencePack(t *testing.T, b Backend) {
 	SeedEvidence(t, db, seed)
 	in, err := db.EvidencePack(ctx, seed.Product.ID, time.Now())
 	must(t, err)
+	if len(in.EvidenceFiles) != 1 || string(in.EvidenceFiles[0].Data) != "How the factory makes each unit's password.\n" {
+		t.Errorf("the pack's evidence files: %d", len(in.EvidenceFiles))
+	}
+	if in.Assessment == nil || !strings.Contains(string(in.Assessment.Data), `"PSTI-PW-01"`) || !strings.Contains(in.Assessment.Summary, "requirements") {
+		t.Errorf("the pack's assessment: %+v", in.Assessment)
+	}
 	if in.Scope == nil || !strings.Contains(string(in.Scope.Data), `"outcome": "in_scope"`) || !strings.Contains(in.Scope.Summary, "in scope") {
 		t.Errorf("the pack's scope decision: %+v", in.Scope)
 	}
