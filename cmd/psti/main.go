@@ -155,9 +155,11 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 product security regime (PSTI Act 2022, Part 1, and the 2023 Security
 Requirements Regulations) and keep the evidence: it audits and generates
 default passwords (Schedule 1, paragraph 1), runs the public security-report
-intake with its published response times (paragraph 2), and publishes
-advisories. Support periods, statements of compliance and the records of
-sections 12 and 20 are not part of it yet.
+intake with its published response times (paragraph 2), publishes support
+periods (paragraph 3) and advisories, issues statements of compliance, decides
+whether a product is within the regime, assesses each product against every
+requirement, and writes evidence packs. Cases and the records of sections 12
+and 20 are not part of it yet.
 
 It is one program: "psti serve" runs the web server (public pages, admin pages
 and a JSON API); the other commands do administration and batch work from the
