@@ -399,10 +399,14 @@ func lightsCell(productID int64, a *assessment.Assessment, d *scope.Record) cell
 	if a == nil {
 		return c
 	}
-	if d != nil && outsideRegime(d.Outcome) {
-		// The assessment is kept, but nothing in it is required.
-		c.Text, c.Muted = "Not needed: "+scope.OutcomeText(d.Outcome), true
-		return c
+	c.ScopeHref, c.Scope = fmt.Sprintf("/admin/products/%d/scope", productID), "Scope not decided yet"
+	if d != nil {
+		c.Scope = "Scope: " + scope.OutcomeText(d.Outcome)
+		if outsideRegime(d.Outcome) {
+			// The assessment is kept, but nothing in it is required.
+			c.Text, c.Href = "Not needed: "+scope.OutcomeText(d.Outcome), c.ScopeHref
+			return c
+		}
 	}
 	c.Lights = a.Items
 	for _, light := range []string{assessment.Red, assessment.Amber} {
@@ -445,15 +449,4 @@ func reprDigest(sum string) string {
 // the regime, so that no requirement applies to it.
 func outsideRegime(outcome string) bool {
 	return outcome == catalog.Excepted || outcome == catalog.NotConnectable || outcome == catalog.NotUKConsumer
-}
-
-// scopeCell is a product's current scope decision for the product list.
-func scopeCell(productID int64, d *scope.Record) cell {
-	c := cell{Href: fmt.Sprintf("/admin/products/%d/scope", productID)}
-	if d == nil {
-		c.Text = "Not decided yet"
-		return c
-	}
-	c.Text = scope.OutcomeText(d.Outcome)
-	return c
 }

@@ -33,6 +33,9 @@ type cell struct {
 	// Missing what is missing, in words (the product list).
 	Lights  []assessment.Item
 	Missing []string
+	// Scope is the product's scope decision, in words, above its lights,
+	// and ScopeHref leads to it.
+	Scope, ScopeHref string
 }
 
 type section struct {
@@ -461,7 +464,7 @@ func (s *Server) registerRegisterPages() {
 	addPages(s, &pageResource[product.Product]{
 		kind: product.KindProduct, plural: "products", title: "Products", noun: "product",
 		intro:   "Each model of connectable product, with its firmware and software versions and production batches.",
-		headers: []string{"Product", "Model number", "What it is", "Brand", "Scope", "Requirements"},
+		headers: []string{"Product", "Model number", "What it is", "Brand", "Requirements"},
 		get:     st.Product, list: st.Products, create: st.CreateProduct, update: st.UpdateProduct,
 		decode: decodeProduct, meta: func(p *product.Product) *psti.Record { return &p.Record },
 		form: func(ctx context.Context, p *product.Product) (*form, error) {
@@ -509,7 +512,7 @@ func (s *Server) registerRegisterPages() {
 				out[i] = []cell{{Text: p.Name, Href: fmt.Sprintf("/admin/products/%d", p.ID), Muted: p.Archived()},
 					{Text: model}, {Text: p.Type},
 					{Text: names[p.BrandID], Href: fmt.Sprintf("/admin/brands/%d", p.BrandID)},
-					scopeCell(p.ID, decisions[p.ID]), lightsCell(p.ID, lights[p.ID], decisions[p.ID])}
+					lightsCell(p.ID, lights[p.ID], decisions[p.ID])}
 			}
 			return out, nil
 		},
