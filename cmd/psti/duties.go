@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -76,9 +75,7 @@ Exit status: 0 for any decision, 2 when the facts cannot be used.`,
 			}
 			d := cases.Decide(rules, v)
 			if format == "json" {
-				enc := json.NewEncoder(a.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(d)
+				return printJSON(a.stdout, d)
 			}
 			writeDuties(a.stdout, d)
 			return nil

@@ -96,9 +96,7 @@ Exit status: 0 for any decision, 2 when the answers cannot be used.`,
 				}
 			}
 			if format == "json" {
-				enc := json.NewEncoder(a.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(d)
+				return printJSON(a.stdout, d)
 			}
 			writeScope(a.stdout, d)
 			return nil
@@ -282,4 +280,11 @@ func answersName(name string) string {
 		return "the answers on standard input"
 	}
 	return name
+}
+
+// printJSON writes v as indented JSON: what --format json prints.
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }

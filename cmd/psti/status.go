@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -100,9 +99,7 @@ as proof; everything else is a claim.
 				if out == nil {
 					out = []productStatus{}
 				}
-				enc := json.NewEncoder(a.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(out)
+				return printJSON(a.stdout, out)
 			}
 			if len(out) == 0 {
 				fmt.Fprintln(a.stdout, "No products yet: add them on the admin pages, under Products.")
