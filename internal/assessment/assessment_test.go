@@ -126,6 +126,10 @@ func TestEvaluate(t *testing.T) {
 			EffNotMet, Red, "", "label expired", ""},
 		{"label route: a failed audit does not outweigh the label", "PSTI-PW-02", label("2029-01-01", StatusMet), Facts{Batches: []BatchAudit{failedRun("B-7")}}, file,
 			EffMet, Green, "evidence", "", ""},
+		// PSTI-DC-01: ETSI 5.1-1 and 5.1-2 ask what the audit checks, so
+		// the provision route does not outweigh a failed audit.
+		{"provision route: a failed audit outweighs the claim", "PSTI-PW-02", Row{Route: RouteProvision, Standard: "ETSI EN 303 645 V2.1.1", Provisions: "5.1-1, 5.1-2", Status: StatusMet}, Facts{Batches: []BatchAudit{failedRun("B-7")}}, file,
+			EffNotMet, Red, "", "found", ""},
 		{"provision route met with a file", "PSTI-VR-02", Row{Route: RouteProvision, Standard: "ISO/IEC 29147:2018", Provisions: "6.2.2", Status: StatusMet}, Facts{}, file,
 			EffMet, Green, "evidence", "", ""},
 	}
