@@ -284,3 +284,13 @@ func TestReasonsMarkOurReading(t *testing.T) {
 		}
 	}
 }
+
+// Schedule 3 paragraphs 6 to 8 except a product only where the vehicle
+// Regulation itself applies to it (PSTI-X-06): the question warns before an
+// accessory merely used in a vehicle is answered as a vehicle part.
+func TestVehicleAnswerWarnsOfAccessories(t *testing.T) {
+	f := catalog.DefaultScopeRules().Fact("category")
+	if f == nil || !strings.Contains(f.Help, "itself applies") || !strings.Contains(f.Help, "ask a lawyer") {
+		t.Fatalf("the category question does not warn that the Regulation must itself apply: %+v", f)
+	}
+}
