@@ -361,6 +361,18 @@ func TestVerifyFailsOnRewrittenHistory(t *testing.T) {
 	}
 }
 
+// The index claims no more than verify proves: the manifest is not
+// signed, and the records outside the log are the manufacturer's word.
+func TestIndexSaysWhatIsNotProven(t *testing.T) {
+	in, _ := fixture(t)
+	html := string(unzip(t, build(t, in))[IndexHTML])
+	for _, want := range []string{"manifest.json itself is not signed", "nothing in the pack proves they were not changed"} {
+		if !strings.Contains(html, want) {
+			t.Errorf("index.html does not say %q", want)
+		}
+	}
+}
+
 func TestIndexListsEveryFile(t *testing.T) {
 	in, _ := fixture(t)
 	files := unzip(t, build(t, in))
