@@ -126,7 +126,11 @@ func TestEvaluate(t *testing.T) {
 			EffNotMet, Red, "", "label expired", ""},
 		{"label route: a failed audit does not outweigh the label", "PSTI-PW-02", label("2029-01-01", StatusMet), Facts{Batches: []BatchAudit{failedRun("B-7")}}, file,
 			EffMet, Green, "evidence", "", ""},
-		{"provision route met with a file", "PSTI-VR-02", Row{Route: RouteProvision, Standard: "ISO/IEC 29147:2018", Provisions: "6.2.2", Status: StatusMet}, Facts{}, file,
+		// PSTI-DC-01: ETSI 5.1-1 and 5.1-2 ask what the audit checks, so
+		// the provision route does not outweigh a failed audit.
+		{"provision route: a failed audit outweighs the claim", "PSTI-PW-02", Row{Route: RouteProvision, Standard: "ETSI EN 303 645 V2.1.1", Provisions: "5.1-1, 5.1-2", Status: StatusMet}, Facts{Batches: []BatchAudit{failedRun("B-7")}}, file,
+			EffNotMet, Red, "", "found", ""},
+		{"provision route met with a file", "PSTI-VR-02", Row{Route: RouteProvision, Standard: "ISO/IEC 29147:2018", Provisions: "6.2.2, 6.2.5, 6.5", Status: StatusMet}, Facts{}, file,
 			EffMet, Green, "evidence", "", ""},
 	}
 	for _, tc := range tests {
@@ -189,7 +193,13 @@ func TestValidate(t *testing.T) {
 		{"not applicable with a reason", "PSTI-DSP-04", Row{Route: RouteDirect, Status: StatusNotApplicable, Reason: "No shop."}, ""},
 		{"provision: ETSI for passwords", "PSTI-PW-01", Row{Route: RouteProvision, Standard: "ETSI EN 303 645 V2.1.1", Provisions: "5.1-1", Status: StatusMet}, ""},
 		{"provision: ISO 29147 for passwords", "PSTI-PW-01", Row{Route: RouteProvision, Standard: "ISO/IEC 29147:2018", Provisions: "6.2.2", Status: StatusMet}, "standard"},
-		{"provision: ISO 29147 for reporting", "PSTI-VR-02", Row{Route: RouteProvision, Standard: "ISO/IEC 29147:2018", Provisions: "6.2.2", Status: StatusMet}, ""},
+		{"provision: ISO 29147 for reporting", "PSTI-VR-02", Row{Route: RouteProvision, Standard: "ISO/IEC 29147:2018", Provisions: "6.2.2, 6.2.5 and 6.5", Status: StatusMet}, ""},
+		// PSTI-DC-02: the ISO route is clauses 6.2.2, 6.2.5 and 6.5 together.
+		{"provision: ISO 29147 with one clause of three", "PSTI-VR-02", Row{Route: RouteProvision, Standard: "ISO/IEC 29147:2018", Provisions: "6.2.2", Status: StatusMet}, "provisions"},
+		// PSTI-DC-01, DC-03: the provision Schedule 2 names, not another.
+		{"provision: ETSI reporting provision for passwords", "PSTI-PW-01", Row{Route: RouteProvision, Standard: "ETSI EN 303 645 V2.1.1", Provisions: "5.2-1", Status: StatusMet}, "provisions"},
+		{"provision: ETSI 5.3-1 is not 5.3-13", "PSTI-DSP-01", Row{Route: RouteProvision, Standard: "ETSI EN 303 645", Provisions: "5.3-1", Status: StatusMet}, "provisions"},
+		{"provision: ETSI 5.3-13 for the support period", "PSTI-DSP-01", Row{Route: RouteProvision, Standard: "ETSI EN 303 645", Provisions: "provision 5.3-13.", Status: StatusMet}, ""},
 		{"provision without provisions", "PSTI-VR-02", Row{Route: RouteProvision, Standard: "ETSI EN 303 645", Status: StatusMet}, "provisions"},
 		{"provision naming a label", "PSTI-VR-02", Row{Route: RouteProvision, Standard: "JC-STAR STAR-1", Provisions: "label", Status: StatusMet}, "standard"},
 		{"label", "PSTI-DSP-01", Row{Route: RouteLabel, LabelScheme: statement.SchemeJCStar, LabelID: "J-1", LabelExpires: "2028-01-31", Status: StatusMet}, ""},

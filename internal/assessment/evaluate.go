@@ -165,9 +165,13 @@ func Evaluate(req catalog.Requirement, row Row, facts Facts, files []*Evidence, 
 	case row.Status == StatusNotApplicable:
 		it.Effective, it.Light = EffNotApplicable, Green
 		it.Text = area + "not applicable: " + firstLine(row.Reason)
-	case contrary != "" && row.Route == RouteDirect:
+	case contrary != "" && row.Route != RouteLabel:
 		// psti's own records show the requirement is not met; a status
-		// saying otherwise does not outweigh them.
+		// saying otherwise does not outweigh them, whether it claims the
+		// requirement as such or through a standard's provisions: ETSI
+		// EN 303 645 5.1-1 and 5.1-2 ask for the same unique passwords
+		// the audit found wanting (PSTI-DC-01). Only a current label
+		// deems it met regardless (PSTI-DC-02, DC-03).
 		it.Effective, it.Light = EffNotMet, Red
 		it.Text = area + contrary
 	case row.Status == StatusMet:

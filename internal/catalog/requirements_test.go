@@ -438,3 +438,23 @@ func FuzzParseCatalogue(f *testing.F) {
 		}
 	})
 }
+
+// Schedule 3 paragraph 3(2) takes a medical-software host out of paragraph
+// 3 only: a Wi-Fi tablet running a medical app is still excepted by
+// paragraph 5 (PSTI-X-03, PSTI-X-05). Paragraph 4(1) reads "supplied or
+// installed" (PSTI-X-04). A summary says no more than the law.
+func TestExceptionSummariesNoWiderThanTheLaw(t *testing.T) {
+	c := DefaultCatalogue()
+	for id, want := range map[string]string{
+		"PSTI-X-03": "this exception does not reach",
+		"PSTI-X-04": "supplied or installed",
+	} {
+		r := c.Requirement(id)
+		if r == nil {
+			t.Fatalf("%s missing", id)
+		}
+		if !strings.Contains(r.Summary, want) {
+			t.Errorf("%s summary %q: want it to say %q", id, r.Summary, want)
+		}
+	}
+}

@@ -195,7 +195,7 @@ func TestRulesAreData(t *testing.T) {
 	}
 	// A corrected Schedule 3 that no longer excepts laptops.
 	changed := strings.Replace(src, `{fact: category, in: [desktop, laptop]}`, `{fact: category, in: [desktop]}`, 1)
-	changed = strings.Replace(changed, `version: "2025-12-04.1"`, `version: "2099-01-01.1"`, 1)
+	changed = strings.Replace(changed, `version: "2025-12-04.2"`, `version: "2099-01-01.1"`, 1)
 	if changed == src {
 		t.Fatal("the test's edit did not apply")
 	}
@@ -258,5 +258,39 @@ func TestNextAsksOnlyWhatMatters(t *testing.T) {
 	// In scope if it can reach the internet, not connectable if not.
 	if d := Decide(r, v); d.Outcome != catalog.NeedsReview || !slices.Equal(d.Unknown, []string{"ip_internet"}) {
 		t.Fatalf("outcome %s, unknown %v", d.Outcome, d.Unknown)
+	}
+}
+
+// A reason labelled VERIFIED says no more than the law's text: where it
+// adds our own reading, it says so (PSTI-S-04 on third-party refurbishers,
+// PSTI-S-08 on stock already in the shops).
+func TestReasonsMarkOurReading(t *testing.T) {
+	for name, v := range map[string]catalog.Values{
+		"refurbished": f(with(internet, "condition", "second_hand")),
+		"before 2024": f(with(internet, "as_of", "2024-01-01")),
+	} {
+		d := Decide(catalog.DefaultScopeRules(), v)
+		found := false
+		for _, r := range d.Reasons {
+			if strings.Contains(r.Text, "refurbished") || strings.Contains(r.Text, "stock already") {
+				found = true
+				if !strings.Contains(r.Text, "our reading") {
+					t.Errorf("%s: %q goes beyond the Act's words without saying so", name, r.Text)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("%s: no reason speaks of it: %+v", name, d.Reasons)
+		}
+	}
+}
+
+// Schedule 3 paragraphs 6 to 8 except a product only where the vehicle
+// Regulation itself applies to it (PSTI-X-06): the question warns before an
+// accessory merely used in a vehicle is answered as a vehicle part.
+func TestVehicleAnswerWarnsOfAccessories(t *testing.T) {
+	f := catalog.DefaultScopeRules().Fact("category")
+	if f == nil || !strings.Contains(f.Help, "itself applies") || !strings.Contains(f.Help, "ask a lawyer") {
+		t.Fatalf("the category question does not warn that the Regulation must itself apply: %+v", f)
 	}
 }

@@ -198,6 +198,11 @@ func TestAssessmentPages(t *testing.T) {
 	if st != 200 || !strings.Contains(page, "PSTI-PW-01") || strings.Contains(page, `action="/admin/products/`) {
 		t.Fatalf("viewer's page: %d (a viewer sees no form)", st)
 	}
+	// The counts add up: the rows a statement does not speak to (PSTI-SOC-08)
+	// are said apart, so "0 of 13 met" and "11 more" do not puzzle.
+	if !strings.Contains(page, "not met yet are about what must be done after the product is sold") {
+		t.Errorf("the summary does not say why some unmet rows do not hold a statement back")
+	}
 	// A label route without its expiry: refused, next to the field, what
 	// was typed kept.
 	v := url.Values{"route": {"label"}, "label_scheme": {"jc-star-star-1"}, "label_id": {"JC-2026-0042"}, "status": {"met"}, "revision": {"0"}, "note": {"Label granted in May."}}

@@ -36,6 +36,14 @@ func TestBrowserAssessment(t *testing.T) {
 		}
 	}
 	b.fitsWidth("products-lights")
+	// On a phone the lights do not squeeze the product's name to a
+	// letter a line: its column stays as wide as its longest word.
+	b.do(chromedp.EmulateViewport(390, 900))
+	narrow, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](`(() => { const a = document.querySelector("main table tbody td a"); const r = document.createRange(); r.selectNodeContents(a); return [...r.getClientRects()].length > 2 })()`))
+	b.do(chromedp.EmulateViewport(1100, 900))
+	if err != nil || narrow {
+		t.Errorf("at 390 px the product's name in the list breaks over more than two lines (%v)", err)
+	}
 	path := fmt.Sprintf("/admin/products/%d/assessment", seed.Product.ID)
 	b.do(chromedp.Click(chromedp.CSS(fmt.Sprintf(`a[href=%q]`, path))))
 	b.do(chromedp.WaitVisible(chromedp.CSS(row)))

@@ -77,7 +77,8 @@ func TestBrowserScope(t *testing.T) {
 		t.Fatalf("recorded %+v", list[0])
 	}
 	current := b.text("section.sub")
-	for _, want := range []string{"In scope", "rules version " + list[0].RulesVersion, e.users[auth.Editor].Email} {
+	// In scope: the page leads on to what must be done.
+	for _, want := range []string{"In scope", "rules version " + list[0].RulesVersion, e.users[auth.Editor].Email, "What must be done next"} {
 		if !strings.Contains(current, want) {
 			t.Fatalf("the current decision does not say %q: %s", want, current)
 		}
@@ -110,5 +111,9 @@ func TestBrowserScope(t *testing.T) {
 	b.open(fmt.Sprintf("/admin/products/%d/assessment", seed.Product.ID))
 	if got := b.text("#scope"); !strings.Contains(got, "does not apply") {
 		t.Fatalf("the assessment of an excepted product: %q", got)
+	}
+	b.open(page)
+	if got := b.text("section.sub"); strings.Contains(got, "What must be done next") {
+		t.Fatalf("an excepted product's scope page leads to work the law does not ask: %q", got)
 	}
 }

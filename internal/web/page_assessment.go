@@ -374,6 +374,13 @@ func (s *Server) showAssessment(w http.ResponseWriter, r *http.Request, u *auth.
 	} else {
 		d.Summary += fmt.Sprintf(" A statement of compliance cannot be issued until %s met.", strconv.Itoa(statementUnmet)+plural(statementUnmet, " more requirement is", " more requirements are"))
 	}
+	// PSTI-SOC-08: a statement speaks only to what applies as supplied;
+	// say why the other open rows do not hold it back, so that the two
+	// counts add up for the reader.
+	if after := len(a.Items) - met - statementUnmet; after > 0 {
+		d.Summary += fmt.Sprintf(" %s about what must be done after the product is sold (such as publishing an extended support period): %s not hold a statement back, but must still be met.",
+			plural(after, "The other one not met yet is", fmt.Sprintf("The other %d not met yet are", after)), plural(after, "it does", "they do"))
+	}
 	s.render(w, r, status, "assessment", &view{Title: "Assessment: " + describe(p), User: u, Section: "products", Data: d})
 }
 

@@ -64,6 +64,9 @@ type scopePageData struct {
 	Hidden    []hiddenField
 	Editor    bool
 	Problem   string
+	// Next leads from a decision that leaves the law applying (or
+	// unsettled) to what must then be done: the product's assessment.
+	Next string
 }
 
 type hiddenField struct{ Name, Value string }
@@ -164,6 +167,9 @@ func (s *Server) showScope(w http.ResponseWriter, r *http.Request, u *auth.User,
 		dv.When, dv.By = psti.LongDateTime(rec.DecidedAt), rec.DecidedBy
 		if i == 0 {
 			d.Current = dv
+			if !outsideRegime(rec.Outcome) {
+				d.Next = assessmentPath(p.ID)
+			}
 		} else {
 			d.Earlier = append(d.Earlier, *dv)
 		}

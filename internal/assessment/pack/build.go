@@ -135,6 +135,16 @@ func indent(v any) ([]byte, error) {
 	return append(b, '\n'), nil
 }
 
+// historyFile is the content of HistoryFile: the support history read
+// from the log entries, and what was wrong with it. Verify makes it again
+// from the proven entries and compares.
+func historyFile(history []support.Change, problems []string) ([]byte, error) {
+	return indent(struct {
+		Changes  []support.Change `json:"changes"`
+		Problems []string         `json:"problems"`
+	}{nonNil(history), nonNilS(problems)})
+}
+
 // Groups of the index, in the order it shows them.
 const (
 	groupIndex      = "About this pack"
@@ -298,10 +308,7 @@ func gather(in *Input) ([]item, error) {
 	}
 	history, problems := support.History(logged, support.Subject(p.Slug))
 	if len(history) > 0 || len(in.Periods) > 0 {
-		data, err := indent(struct {
-			Changes  []support.Change `json:"changes"`
-			Problems []string         `json:"problems"`
-		}{nonNil(history), nonNilS(problems)})
+		data, err := historyFile(history, problems)
 		if err != nil {
 			return nil, err
 		}

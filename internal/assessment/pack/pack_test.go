@@ -341,6 +341,38 @@ func TestVerifyFailsOnAlteredProof(t *testing.T) {
 	}
 }
 
+// The support history file is read again from the proven entries: one
+// changed to match a rewritten manifest still fails (PSTI-DSP-05).
+func TestVerifyFailsOnRewrittenHistory(t *testing.T) {
+	in, vkey := fixture(t)
+	files := unzip(t, build(t, in))
+	h := string(files[HistoryFile])
+	if !strings.Contains(h, "2031") {
+		t.Fatalf("fixture history has no 2031 end date: %s", h)
+	}
+	files[HistoryFile] = []byte(strings.ReplaceAll(h, "2031", "2035"))
+	relist(t, files)
+	r, err := Verify(rezip(t, files), []string{vkey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.OK() || !strings.Contains(strings.Join(r.Problems, "\n"), HistoryFile+": it is not the history") {
+		t.Errorf("a rewritten history verified: problems %v", r.Problems)
+	}
+}
+
+// The index claims no more than verify proves: the manifest is not
+// signed, and the records outside the log are the manufacturer's word.
+func TestIndexSaysWhatIsNotProven(t *testing.T) {
+	in, _ := fixture(t)
+	html := string(unzip(t, build(t, in))[IndexHTML])
+	for _, want := range []string{"manifest.json itself is not signed", "nothing in the pack proves they were not changed"} {
+		if !strings.Contains(html, want) {
+			t.Errorf("index.html does not say %q", want)
+		}
+	}
+}
+
 func TestIndexListsEveryFile(t *testing.T) {
 	in, _ := fixture(t)
 	files := unzip(t, build(t, in))

@@ -233,6 +233,13 @@ func (r *Report) checkLog(files map[string][]byte, trusted []string) {
 		for _, p := range problems {
 			r.fail("%s: %s", HistoryFile, p)
 		}
+		// The file is what a person reads: it must say what the proven
+		// entries say (PSTI-DSP-05, an end date never brought forward).
+		if raw, ok := files[HistoryFile]; ok {
+			if want, err := historyFile(history, problems); err != nil || !bytes.Equal(raw, want) {
+				r.fail("%s: it is not the history the proven log entries give: the file was changed", HistoryFile)
+			}
+		}
 	}
 	r.checkPolicy(files, proven)
 }
