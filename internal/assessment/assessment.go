@@ -146,9 +146,9 @@ func (r *Row) Validate(req *catalog.Requirement) error {
 			p.Add("standard", "Schedule 2 deems this requirement met only by %s; %s is not one of them.", statement.RecognisedText(req.Paragraph), r.Standard)
 		case r.Provisions != "":
 			// PSTI-DC-01 to DC-03: and the provisions of each.
-			if miss := missingProvisions(req.Paragraph, r.Standard, r.Provisions); len(miss) > 0 {
+			if miss := statement.MissingProvisions(req.Paragraph, r.Standard, r.Provisions); len(miss) > 0 {
 				p.Add("provisions", "Schedule 2 deems this requirement met through %s only by provision %s; name %s too.",
-					r.Standard, strings.Join(requiredProvisions(req.Paragraph, r.Standard), ", "), strings.Join(miss, ", "))
+					r.Standard, strings.Join(statement.RequiredProvisions(req.Paragraph, r.Standard), ", "), strings.Join(miss, ", "))
 			}
 		}
 	case RouteLabel:
@@ -231,45 +231,4 @@ func StatusText(s string) string {
 		return "Not applicable"
 	}
 	return "Not started"
-}
-
-// requiredProvisions are the provisions of standard that Schedule 2 asks
-// for Schedule 1 paragraph par: ETSI EN 303 645 5.1-1 for passwords
-// (5.1-2 only where relevant, so not required here), 5.2-1 for reporting
-// and 5.3-13 for the support period; ISO/IEC 29147:2018 6.2.2, 6.2.5 and
-// 6.5 together for reporting (PSTI-DC-01 to DC-03).
-func requiredProvisions(par int, standard string) []string {
-	n := strings.NewReplacer(" ", "", "/", "", "-", "").Replace(strings.ToUpper(standard))
-	switch {
-	case strings.Contains(n, "303645"):
-		switch par {
-		case 1:
-			return []string{"5.1-1"}
-		case 2:
-			return []string{"5.2-1"}
-		case 3:
-			return []string{"5.3-13"}
-		}
-	case strings.Contains(n, "29147") && par == 2:
-		return []string{"6.2.2", "6.2.5", "6.5"}
-	}
-	return nil
-}
-
-// missingProvisions lists the required provisions that provisions, as
-// typed ("5.1-1, 5.1-2"), does not name; "5.1-10" does not name 5.1-1.
-func missingProvisions(par int, standard, provisions string) []string {
-	named := map[string]bool{}
-	for _, f := range strings.FieldsFunc(provisions, func(c rune) bool {
-		return !(c >= '0' && c <= '9' || c == '.' || c == '-')
-	}) {
-		named[strings.Trim(f, ".-")] = true
-	}
-	var miss []string
-	for _, want := range requiredProvisions(par, standard) {
-		if !named[want] {
-			miss = append(miss, want)
-		}
-	}
-	return miss
 }

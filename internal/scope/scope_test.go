@@ -72,6 +72,7 @@ var products = []struct {
 	{"office camera identical to a consumer model", f(with(internet, "uk_consumers", false, "identical_to_consumer_product", true)), catalog.InScope, []string{"PSTI-S-03"}, nil},
 	{"smart meter by a licensed supplier, CPA assured", f(with(internet, "category", "smart_meter", "installed_by_licensed_supplier", true, "cpa_assured", true)), catalog.Excepted, []string{"PSTI-X-04"}, nil},
 	{"smart meter by a licensed supplier, not CPA assured", f(with(internet, "category", "smart_meter", "installed_by_licensed_supplier", true, "cpa_assured", false)), catalog.InScope, []string{"PSTI-X-04"}, nil},
+	{"smart meter by a licensed supplier, CPA assured, in Northern Ireland", f(with(internet, "category", "smart_meter", "installed_by_licensed_supplier", true, "cpa_assured", true, "northern_ireland_windsor", true)), catalog.NeedsReview, []string{"PSTI-X-04"}, nil},
 	{"smart meter bought by a consumer, CPA assured", f(with(internet, "category", "smart_meter", "installed_by_licensed_supplier", false, "cpa_assured", true)), catalog.InScope, []string{"PSTI-X-04"}, nil},
 	{"home EV charger for cars", f(with(internet, "category", "ev_charge_point", "charge_point_for_cars_or_vans", true, "charge_point_public", false, "charge_point_rapid", false)), catalog.Excepted, []string{"PSTI-X-02"}, nil},
 	{"public EV charger", f(with(internet, "category", "ev_charge_point", "charge_point_for_cars_or_vans", true, "charge_point_public", true, "charge_point_rapid", false)), catalog.InScope, []string{"PSTI-X-02"}, nil},
@@ -195,7 +196,7 @@ func TestRulesAreData(t *testing.T) {
 	}
 	// A corrected Schedule 3 that no longer excepts laptops.
 	changed := strings.Replace(src, `{fact: category, in: [desktop, laptop]}`, `{fact: category, in: [desktop]}`, 1)
-	changed = strings.Replace(changed, `version: "2025-12-04.2"`, `version: "2099-01-01.1"`, 1)
+	changed = strings.Replace(changed, `version: "2025-12-04.3"`, `version: "2099-01-01.1"`, 1)
 	if changed == src {
 		t.Fatal("the test's edit did not apply")
 	}

@@ -297,6 +297,11 @@ func (s *Statement) validateClaims(p *psti.Problems) {
 				p.Text(g+".provisions", "The provisions relied on", st.Provisions, false, MaxText)
 				if !recognised(c.Paragraph, st.Number) && st.Number != "" {
 					p.Add(g+".number", "Schedule 2 deems %s met only by %s; %s is not one of them.", Paragraphs[c.Paragraph-1].Title, recognisedText(c.Paragraph), st.Number)
+				} else if miss := MissingProvisions(c.Paragraph, st.Number, st.Provisions); st.Provisions != "" && len(miss) > 0 {
+					// PSTI-DC-01 to DC-03: the provisions Schedule 2 names
+					// for the paragraph, all of them.
+					p.Add(g+".provisions", "Schedule 2 deems %s met through %s only with provision %s; the provisions given do not name %s.",
+						Paragraphs[c.Paragraph-1].Title, st.Number, strings.Join(RequiredProvisions(c.Paragraph, st.Number), ", "), strings.Join(miss, ", "))
 				}
 				pin := pinnedStandard(st.Number)
 				if pin != nil && st.Version != "" && normVersion(st.Version) != normVersion(pin.Version) {
@@ -315,6 +320,47 @@ func (s *Statement) validateClaims(p *psti.Problems) {
 			p.Add("claims", "The declaration for %s is missing: every Schedule 1 requirement must be declared.", par.Title)
 		}
 	}
+}
+
+// RequiredProvisions are the provisions of standard that Schedule 2 asks
+// for Schedule 1 paragraph par: ETSI EN 303 645 5.1-1 for passwords
+// (5.1-2 only where relevant, so not required here), 5.2-1 for reporting
+// and 5.3-13 for the support period; ISO/IEC 29147:2018 6.2.2, 6.2.5 and
+// 6.5 together for reporting (PSTI-DC-01 to DC-03).
+func RequiredProvisions(par int, standard string) []string {
+	n := strings.NewReplacer(" ", "", "/", "", "-", "").Replace(strings.ToUpper(standard))
+	switch {
+	case strings.Contains(n, "303645"):
+		switch par {
+		case 1:
+			return []string{"5.1-1"}
+		case 2:
+			return []string{"5.2-1"}
+		case 3:
+			return []string{"5.3-13"}
+		}
+	case strings.Contains(n, "29147") && par == 2:
+		return []string{"6.2.2", "6.2.5", "6.5"}
+	}
+	return nil
+}
+
+// MissingProvisions lists the required provisions that provisions, as
+// typed ("5.1-1, 5.1-2"), does not name; "5.1-10" does not name 5.1-1.
+func MissingProvisions(par int, standard, provisions string) []string {
+	named := map[string]bool{}
+	for _, f := range strings.FieldsFunc(provisions, func(c rune) bool {
+		return !(c >= '0' && c <= '9' || c == '.' || c == '-')
+	}) {
+		named[strings.Trim(f, ".-")] = true
+	}
+	var miss []string
+	for _, want := range RequiredProvisions(par, standard) {
+		if !named[want] {
+			miss = append(miss, want)
+		}
+	}
+	return miss
 }
 
 // issueDate reports whether s is a standard's date of issue: YYYY-MM or

@@ -222,3 +222,36 @@ func TestPrintable(t *testing.T) {
 		t.Fatalf("more than the Japanese name refused: %v", got)
 	}
 }
+
+// TestDeemedProvisions: where a declaration names the provisions relied
+// on, they must be those Schedule 2 names for the paragraph, all of them
+// (PSTI-DC-01 to DC-03): ISO/IEC 29147 6.2.2 alone does not deem reporting
+// met, nor does ETSI 5.2-1 deem passwords met.
+func TestDeemedProvisions(t *testing.T) {
+	for _, c := range []struct {
+		par                     int
+		number, version, issued string
+		provisions              string
+		missing                 string // "" when accepted
+	}{
+		{2, "ISO/IEC 29147", "2018", "2018-10", "6.2.2, 6.2.5, 6.5", ""},
+		{2, "ISO/IEC 29147", "2018", "2018-10", "6.2.2", "6.2.5, 6.5"},
+		{2, "ISO/IEC 29147", "2018", "2018-10", "", ""},
+		{1, "ETSI EN 303 645", "V2.1.1", "2020-06", "5.1-1, 5.1-2", ""},
+		{1, "ETSI EN 303 645", "V2.1.1", "2020-06", "5.2-1", "5.1-1"},
+		{1, "ETSI EN 303 645", "V2.1.1", "2020-06", "5.1-10", "5.1-1"},
+		{3, "ETSI EN 303 645", "V2.1.1", "2020-06", "5.3-13", ""},
+		{3, "ETSI EN 303 645", "V2.1.1", "2020-06", "5.3-1", "5.3-13"},
+	} {
+		s := complete()
+		s.Claims[c.par-1] = Claim{Paragraph: c.par, Route: RouteDeemed, Standards: []Standard{{Number: c.number, Version: c.version, Issued: c.issued, Provisions: c.provisions}}}
+		got := fields(s.Validate())
+		msg := got[fmt.Sprintf("claims[%d].standards[0].provisions", c.par-1)]
+		if c.missing == "" && len(got) != 0 {
+			t.Errorf("%s %q for paragraph %d refused: %v", c.number, c.provisions, c.par, got)
+		}
+		if c.missing != "" && !strings.Contains(msg, "do not name "+c.missing) {
+			t.Errorf("%s %q for paragraph %d: %q, want it to say %s is missing", c.number, c.provisions, c.par, msg, c.missing)
+		}
+	}
+}

@@ -109,7 +109,7 @@ func TestBrowserScope(t *testing.T) {
 		t.Fatalf("the product list of an excepted product: %s", got)
 	}
 	b.open(fmt.Sprintf("/admin/products/%d/assessment", seed.Product.ID))
-	if got := b.text("#scope"); !strings.Contains(got, "does not apply") {
+	if got := b.text("#scope"); !strings.Contains(got, "do not apply") {
 		t.Fatalf("the assessment of an excepted product: %q", got)
 	}
 	b.open(page)

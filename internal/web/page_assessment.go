@@ -323,7 +323,7 @@ func (s *Server) showAssessment(w http.ResponseWriter, r *http.Request, u *auth.
 		d.Scope = "Whether the law applies to this product has not been decided yet: answer the scope questions first."
 	case outsideRegime(decisions[0].Outcome):
 		d.Outside = true
-		d.Scope = fmt.Sprintf("The scope decision of %s says the law does not apply to this product (%s): nothing here is required. The assessment is kept in case that changes.",
+		d.Scope = fmt.Sprintf("The scope decision of %s says the security requirements do not apply to this product (%s): nothing here is required. The assessment is kept in case that changes.",
 			psti.LongDate(decisions[0].DecidedAt), scope.OutcomeText(decisions[0].Outcome))
 	case decisions[0].Outcome == catalog.NeedsReview:
 		d.Scope = fmt.Sprintf("The scope decision of %s needs legal review: until it is settled, assess the product as in scope.", psti.LongDate(decisions[0].DecidedAt))

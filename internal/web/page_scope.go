@@ -228,7 +228,7 @@ func outcomeHeadline(o string) string {
 	case catalog.NotConnectable:
 		return "Not a connectable product: the law does not apply to it."
 	case catalog.NotUKConsumer:
-		return "Not a UK consumer product: the law does not apply to it."
+		return "Not a UK consumer product: the duties that attach to UK consumer connectable products do not apply to it."
 	case catalog.NeedsReview:
 		return "Needs legal review: psti cannot decide on what is known."
 	}
