@@ -130,6 +130,8 @@ func TestEvaluate(t *testing.T) {
 		// the provision route does not outweigh a failed audit.
 		{"provision route: a failed audit outweighs the claim", "PSTI-PW-02", Row{Route: RouteProvision, Standard: "ETSI EN 303 645 V2.1.1", Provisions: "5.1-1, 5.1-2", Status: StatusMet}, Facts{Batches: []BatchAudit{failedRun("B-7")}}, file,
 			EffNotMet, Red, "", "found", ""},
+		{"not applicable does not outweigh a failed audit", "PSTI-PW-02", Row{Route: RouteDirect, Status: StatusNotApplicable, Reason: "No passwords."}, Facts{Batches: []BatchAudit{failedRun("B-7")}}, nil,
+			EffNotMet, Red, "", "marked not applicable, but", ""},
 		{"provision route met with a file", "PSTI-VR-02", Row{Route: RouteProvision, Standard: "ISO/IEC 29147:2018", Provisions: "6.2.2, 6.2.5, 6.5", Status: StatusMet}, Facts{}, file,
 			EffMet, Green, "evidence", "", ""},
 	}

@@ -162,18 +162,22 @@ func Evaluate(req catalog.Requirement, row Row, facts Facts, files []*Evidence, 
 		it.Warning = fmt.Sprintf("The %s label %s expired on %s: it no longer deems this requirement met. Renew it, or meet the requirement another way.",
 			schemeName(row.LabelScheme), row.LabelID, psti.DateText(row.LabelExpires))
 		it.Text = area + "label expired on " + psti.DateText(row.LabelExpires)
-	case row.Status == StatusNotApplicable:
-		it.Effective, it.Light = EffNotApplicable, Green
-		it.Text = area + "not applicable: " + firstLine(row.Reason)
 	case contrary != "" && row.Route != RouteLabel:
 		// psti's own records show the requirement is not met; a status
 		// saying otherwise does not outweigh them, whether it claims the
 		// requirement as such or through a standard's provisions: ETSI
 		// EN 303 645 5.1-1 and 5.1-2 ask for the same unique passwords
 		// the audit found wanting (PSTI-DC-01). Only a current label
-		// deems it met regardless (PSTI-DC-02, DC-03).
+		// deems it met regardless (PSTI-DC-02, DC-03). Nor does "not
+		// applicable": passwords an audit found wanting are there.
 		it.Effective, it.Light = EffNotMet, Red
 		it.Text = area + contrary
+		if row.Status == StatusNotApplicable {
+			it.Text = area + "marked not applicable, but " + contrary
+		}
+	case row.Status == StatusNotApplicable:
+		it.Effective, it.Light = EffNotApplicable, Green
+		it.Text = area + "not applicable: " + firstLine(row.Reason)
 	case row.Status == StatusMet:
 		it.Effective, it.Light = EffMet, Green
 		switch {
