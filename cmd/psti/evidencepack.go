@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/psti/psti/internal/assessment/pack"
+	"github.com/psti/psti/internal/ledger"
 	"github.com/psti/psti/internal/psti"
 	"github.com/psti/psti/internal/store"
 )
@@ -157,7 +158,7 @@ func writePack(name string, data []byte, force bool) error {
 }
 
 func verifyPackCmd(a *app) *cobra.Command {
-	var keyFile string
+	var keyFile, src string
 	c := &cobra.Command{
 		Use:   "pack PACK.zip [--key KEYFILE]",
 		Short: "Check an evidence pack: every file's fingerprint, the log's checkpoint and proofs, the statements' signatures",
@@ -179,11 +180,23 @@ list (/log/keys), obtained through a channel you trust. Without --key, the key
 inside the pack is used: that shows only that the pack holds together, not that
 it comes from the manufacturer, and the report says so and prints the key's
 fingerprint to compare with theirs.
+
+The manifest is not signed: a file left out together with its line in the
+manifest cannot be seen from the pack alone. With --log (a copy of the log made
+by "psti log export", or the address of the manufacturer's /log) and --key, the
+copy is checked too, and every entry of it about the product up to the pack's
+checkpoint (each support period publication and extension, each statement
+issued for the product's model, the latest disclosure policy) must be in the
+pack, byte for byte.
 ` + verifyExit,
 		Example: `  psti verify pack doorbell-pack.zip --key key
+  psti verify pack doorbell-pack.zip --key key --log https://shop.example/log
   psti verify pack doorbell-pack.zip`,
 		Args: exactArgs(1, "the PACK.zip file"),
 		RunE: func(c *cobra.Command, args []string) error {
+			if src != "" && keyFile == "" {
+				return usagef("--log needs --key: the copy of the log is checked against a key you trust")
+			}
 			var keys []string
 			if keyFile != "" {
 				var err error
@@ -219,10 +232,36 @@ fingerprint to compare with theirs.
 				fmt.Fprintln(a.stdout, "The checkpoint was checked against the key inside the pack: trust in that key must come from")
 				fmt.Fprintln(a.stdout, "elsewhere. Compare its fingerprint above with the manufacturer's, or give their key with --key.")
 			}
+			if src == "" {
+				fmt.Fprintln(a.stdout, "Whether anything was left out of the pack was not checked: give --log (a copy of the log, or its address) to check it.")
+				return nil
+			}
+			// Nothing left out: every entry about the product, up to the
+			// pack's checkpoint, is in it.
+			logged, lr, err := a.checkLogCopy(src, keyFile, func(ledger.Logged) bool { return true })
+			if err != nil {
+				return err
+			}
+			if lr.Checkpoint.Size < rep.Checkpoint.Size {
+				return fmt.Errorf("verification FAILED: the copy of the log at %s holds %d entries, fewer than the %d of the pack's checkpoint: give a newer copy", src, lr.Checkpoint.Size, rep.Checkpoint.Size)
+			}
+			missing, err := pack.Missing(data, rep.Checkpoint.Size, logged)
+			if err != nil {
+				return usagef("%s: %s", args[0], strings.TrimPrefix(err.Error(), "pack: "))
+			}
+			if len(missing) > 0 {
+				fmt.Fprintf(a.stdout, "FAILED: %s\n", problemCount(len(missing)))
+				for _, m := range missing {
+					fmt.Fprintf(a.stdout, "  %s\n", m)
+				}
+				return fmt.Errorf("verification FAILED: the pack leaves out what the log holds: %s", missing[0])
+			}
+			fmt.Fprintf(a.stdout, "Complete: every entry of the log about this product, up to the pack's checkpoint (%d entries), is in the pack.\n", rep.Checkpoint.Size)
 			return nil
 		},
 	}
 	c.Flags().StringVar(&keyFile, "key", "", "the log's key: a file holding its verifier key (/log/key) or its key list (/log/keys); by default the key in the pack")
+	c.Flags().StringVar(&src, "log", "", "also check that nothing about the product was left out, against this copy of the log (a folder, or a server's /log address; needs --key)")
 	return c
 }
 

@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -119,4 +120,76 @@ func TestEvidencePackCLI(t *testing.T) {
 	r = cli(t, "evidence-pack", "--help")
 	wantExit(t, r, 0)
 	wantContains(t, "help", r.stdout, "enforcement officer", "--force", "psti verify pack")
+}
+
+// TestVerifyPackAgainstTheLog: the manifest is not signed, so a statement
+// left out of a pack with its log entry, its proof and its manifest lines
+// still verifies on its own; psti verify pack --log finds it missing from a
+// copy of the log.
+func TestVerifyPackAgainstTheLog(t *testing.T) {
+	url := storetest.SQLite.URL(t)
+	db := openDB(t, url)
+	ctx := context.Background()
+	must(t, db.OpenLog(ctx, store.LogOptions{Secret: storetest.LogSecret, Origin: "psti.test/log"}))
+	seed := storetest.NewSeed(t, db)
+	storetest.SeedEvidence(t, db, seed)
+	key, err := db.LogVerifier(ctx)
+	must(t, err)
+	db.Close()
+	dir := t.TempDir()
+	keyFile := writeFile(t, filepath.Join(dir, "key"), []byte(key+"\n"))
+	out := filepath.Join(dir, "pack.zip")
+	wantExit(t, cli(t, "evidence-pack", seed.Product.Slug, "--out", out, "--database-url", url), 0)
+	logDir := filepath.Join(dir, "log")
+	wantExit(t, cli(t, "log", "export", "--to", logDir, "--database-url", url), 0)
+
+	r := cli(t, "verify", "pack", out, "--key", keyFile, "--log", logDir)
+	wantExit(t, r, 0)
+	wantContains(t, "stdout", r.stdout, "Complete: every entry of the log about this product")
+	r = cli(t, "verify", "pack", out, "--key", keyFile)
+	wantExit(t, r, 0)
+	wantContains(t, "stdout", r.stdout, "was not checked: give --log")
+	wantExit(t, cli(t, "verify", "pack", out, "--log", logDir), 2)
+
+	data, err := os.ReadFile(out)
+	must(t, err)
+	thinned := repack(t, data, func(f map[string][]byte) {
+		gone := map[string]bool{}
+		for n, b := range f {
+			if strings.HasPrefix(n, "statements/") || strings.HasPrefix(n, "log/entries/") && bytes.Contains(b, []byte(`"statement.issued"`)) {
+				gone[n] = true
+				if idx := strings.TrimPrefix(n, "log/entries/"); idx != n {
+					gone["log/proofs/"+idx+".json"] = true
+				}
+			}
+		}
+		if len(gone) < 3 {
+			t.Fatalf("nothing to leave out: %v", gone)
+		}
+		var m struct {
+			Format  string           `json:"format"`
+			Product string           `json:"product"`
+			AsOf    string           `json:"as_of"`
+			Files   []map[string]any `json:"files"`
+		}
+		must(t, json.Unmarshal(f["manifest.json"], &m))
+		var kept []map[string]any
+		for _, file := range m.Files {
+			if !gone[file["name"].(string)] {
+				kept = append(kept, file)
+			}
+		}
+		m.Files = kept
+		b, err := json.Marshal(m)
+		must(t, err)
+		f["manifest.json"] = b
+		for n := range gone {
+			delete(f, n)
+		}
+	})
+	bad := writeFile(t, filepath.Join(dir, "thinned.zip"), thinned)
+	wantExit(t, cli(t, "verify", "pack", bad, "--key", keyFile), 0) // the gap the pack alone cannot show
+	r = cli(t, "verify", "pack", bad, "--key", keyFile, "--log", logDir)
+	wantExit(t, r, 1)
+	wantContains(t, "the report", r.stdout+r.stderr, "statement.issued", "is about this product but is not in the pack")
 }

@@ -88,26 +88,9 @@ func Verify(data []byte, trusted []string) (*Report, error) {
 	if len(zr.File) > MaxFiles {
 		return nil, fmt.Errorf("%w: it holds more than %d files", ErrNotPack, MaxFiles)
 	}
-	files := map[string][]byte{}
-	var total int64
-	for _, f := range zr.File {
-		if _, dup := files[f.Name]; dup {
-			return nil, fmt.Errorf("%w: two files are named %s", ErrNotPack, f.Name)
-		}
-		rc, err := f.Open()
-		if err != nil {
-			return nil, fmt.Errorf("%w: %s cannot be read: %v", ErrNotPack, f.Name, err)
-		}
-		b, err := io.ReadAll(io.LimitReader(rc, MaxUnpacked-total+1))
-		rc.Close()
-		if err != nil {
-			return nil, fmt.Errorf("%w: %s cannot be read: %v", ErrNotPack, f.Name, err)
-		}
-		total += int64(len(b))
-		if total > MaxUnpacked {
-			return nil, fmt.Errorf("%w: its files are larger than %d MB unpacked", ErrNotPack, MaxUnpacked>>20)
-		}
-		files[f.Name] = b
+	files, err := readFiles(zr)
+	if err != nil {
+		return nil, err
 	}
 	raw, ok := files[ManifestName]
 	if !ok {
@@ -349,4 +332,30 @@ func (r *Report) checkPolicy(files map[string][]byte, proven []ledger.Logged) {
 	if err := json.Compact(&compact, data); err != nil || !bytes.Equal(compact.Bytes(), latest.Record) {
 		r.fail("%s: it is not the policy its latest log entry publishes", PolicyFile)
 	}
+}
+
+// readFiles reads every file of a pack, within its bounds.
+func readFiles(zr *zip.Reader) (map[string][]byte, error) {
+	files := map[string][]byte{}
+	var total int64
+	for _, f := range zr.File {
+		if _, dup := files[f.Name]; dup {
+			return nil, fmt.Errorf("%w: two files are named %s", ErrNotPack, f.Name)
+		}
+		rc, err := f.Open()
+		if err != nil {
+			return nil, fmt.Errorf("%w: %s cannot be read: %v", ErrNotPack, f.Name, err)
+		}
+		b, err := io.ReadAll(io.LimitReader(rc, MaxUnpacked-total+1))
+		rc.Close()
+		if err != nil {
+			return nil, fmt.Errorf("%w: %s cannot be read: %v", ErrNotPack, f.Name, err)
+		}
+		total += int64(len(b))
+		if total > MaxUnpacked {
+			return nil, fmt.Errorf("%w: its files are larger than %d MB unpacked", ErrNotPack, MaxUnpacked>>20)
+		}
+		files[f.Name] = b
+	}
+	return files, nil
 }
