@@ -49,22 +49,29 @@ func repack(t *testing.T, data []byte, change func(files map[string][]byte)) []b
 	return buf.Bytes()
 }
 
+// packRecords makes a database with a product and everything a pack
+// holds, and returns it with a folder for files and the log's key there.
+func packRecords(t *testing.T) (url string, seed *storetest.Seed, dir, keyFile string) {
+	t.Helper()
+	url = storetest.SQLite.URL(t)
+	db := openDB(t, url)
+	ctx := context.Background()
+	must(t, db.OpenLog(ctx, store.LogOptions{Secret: storetest.LogSecret, Origin: "psti.test/log"}))
+	seed = storetest.NewSeed(t, db)
+	storetest.SeedEvidence(t, db, seed)
+	key, err := db.LogVerifier(ctx)
+	must(t, err)
+	db.Close()
+	dir = t.TempDir()
+	return url, seed, dir, writeFile(t, filepath.Join(dir, "key"), []byte(key+"\n"))
+}
+
 // TestEvidencePackCLI writes a product's evidence pack by slug and by
 // number (the same bytes), refuses to overwrite without --force, and psti
 // verify pack checks it: verified with the log's key or the pack's own,
 // failed (exit 1, naming the file) when a byte changes or a file goes.
 func TestEvidencePackCLI(t *testing.T) {
-	url := storetest.SQLite.URL(t)
-	db := openDB(t, url)
-	ctx := context.Background()
-	must(t, db.OpenLog(ctx, store.LogOptions{Secret: storetest.LogSecret, Origin: "psti.test/log"}))
-	seed := storetest.NewSeed(t, db)
-	storetest.SeedEvidence(t, db, seed)
-	key, err := db.LogVerifier(ctx)
-	must(t, err)
-	db.Close()
-	dir := t.TempDir()
-	keyFile := writeFile(t, filepath.Join(dir, "key"), []byte(key+"\n"))
+	url, seed, dir, keyFile := packRecords(t)
 	out := filepath.Join(dir, "pack.zip")
 
 	r := cli(t, "evidence-pack", seed.Product.Slug, "--out", out, "--database-url", url)
@@ -127,17 +134,7 @@ func TestEvidencePackCLI(t *testing.T) {
 // still verifies on its own; psti verify pack --log finds it missing from a
 // copy of the log.
 func TestVerifyPackAgainstTheLog(t *testing.T) {
-	url := storetest.SQLite.URL(t)
-	db := openDB(t, url)
-	ctx := context.Background()
-	must(t, db.OpenLog(ctx, store.LogOptions{Secret: storetest.LogSecret, Origin: "psti.test/log"}))
-	seed := storetest.NewSeed(t, db)
-	storetest.SeedEvidence(t, db, seed)
-	key, err := db.LogVerifier(ctx)
-	must(t, err)
-	db.Close()
-	dir := t.TempDir()
-	keyFile := writeFile(t, filepath.Join(dir, "key"), []byte(key+"\n"))
+	url, seed, dir, keyFile := packRecords(t)
 	out := filepath.Join(dir, "pack.zip")
 	wantExit(t, cli(t, "evidence-pack", seed.Product.Slug, "--out", out, "--database-url", url), 0)
 	logDir := filepath.Join(dir, "log")
