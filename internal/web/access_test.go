@@ -123,6 +123,7 @@ var access = []struct {
 	{"GET", "/api/v1/scope-decisions", auth.Viewer},
 	{"GET", "/api/v1/scope-decisions/{id}", auth.Viewer},
 	{"GET", "/api/v1/scope-rules", auth.Public},
+	{"POST", "/api/v1/duties", auth.Viewer},
 	{"GET", "/api/v1/statements", auth.Viewer},
 	{"GET", "/api/v1/statements/retention", auth.Viewer},
 	{"GET", "/api/v1/statements/{id}", auth.Viewer},

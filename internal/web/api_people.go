@@ -188,6 +188,7 @@ func (s *Server) registerAPI() {
 	s.registerSupportAPI()
 	s.registerStatementAPI()
 	s.registerScopeAPI()
+	s.registerDutiesAPI()
 	s.registerStatementKeyAPI()
 	s.registerAssessmentAPI()
 	s.registerLogAPI()

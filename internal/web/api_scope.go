@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 
@@ -10,7 +9,6 @@ import (
 
 	"github.com/psti/psti/internal/auth"
 	"github.com/psti/psti/internal/catalog"
-	"github.com/psti/psti/internal/psti"
 	"github.com/psti/psti/internal/scope"
 )
 
@@ -49,20 +47,9 @@ func (s *Server) registerScopeAPI() {
 		DefaultStatus: http.StatusCreated, Errors: []int{http.StatusUnprocessableEntity}}, auth.Editor,
 		func(ctx context.Context, in *bodyIn[scopeDecisionIn]) (*createdOut[ScopeDecision], error) {
 			rules := s.scope.RulesInUse()
-			b, err := json.Marshal(in.Body.Facts)
-			if err != nil || in.Body.Facts == nil {
-				return nil, psti.FieldErrorf(psti.EINVALID, "facts", "facts must be an object of facts, such as {\"ip_internet\": true}.")
-			}
-			v, err := rules.ParseAnswers(b)
+			v, err := factsIn(&rules.Facts, in.Body.Facts, `{"ip_internet": true}`)
 			if err != nil {
-				var fields []psti.FieldError
-				for _, f := range psti.ErrorFields(err) {
-					fields = append(fields, psti.FieldError{Field: "facts." + f.Field, Message: f.Message})
-				}
-				if len(fields) == 0 {
-					return nil, err
-				}
-				return nil, psti.FieldsErr(fields...)
+				return nil, err
 			}
 			if _, ok := v["product"]; !ok {
 				if p, err := s.store.Product(ctx, in.Body.ProductID); err == nil {

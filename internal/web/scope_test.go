@@ -82,3 +82,54 @@ func TestScopeAPI(t *testing.T) {
 		t.Fatalf("scope rules: %d %.300s", res.StatusCode, body)
 	}
 }
+
+// TestDutiesAPI: POST /api/v1/duties takes the facts psti duties --facts
+// takes and gives the same duties: with sections, the statute's timings,
+// the carve-outs as not required, and review where a fact is unknown.
+func TestDutiesAPI(t *testing.T) {
+	e := newEnv(t, storetest.SQLite)
+	var d struct {
+		Duties []struct {
+			Duty, Timing, Section string
+			NeedsReview           bool `json:"needs_review"`
+		}
+		NotRequired []struct{ Duty, Section, Why string } `json:"not_required"`
+		Version     string                                `json:"rules_version"`
+	}
+	st, text := e.json("POST", "/api/v1/duties", auth.Viewer, map[string]any{"facts": map[string]any{
+		"role": "distributor", "failure_by": "manufacturer", "status": "confirmed", "informed_by": "importer",
+		"informer_says_manufacturer_aware": true, "informer_says_ea_notified": true, "made_available_in_uk": true,
+		"manufacturer_contactable": true, "obtained_from_importer_or_distributor": true, "supplied_importers": false,
+		"supplied_distributors": false}}, &d)
+	if st != 200 {
+		t.Fatalf("%d %s", st, text)
+	}
+	got := map[string]string{}
+	for _, x := range d.Duties {
+		got[x.Duty] = x.Section + " " + x.Timing + map[bool]string{true: " review"}[x.NeedsReview]
+	}
+	for duty, want := range map[string]string{"notify_supplier": "s.25(6) as_soon_as_possible", "stop_further_supply": "s.25(5) none review"} {
+		if got[duty] != want {
+			t.Errorf("%s: %q, want %q (%s)", duty, got[duty], want, text)
+		}
+	}
+	carved := map[string]string{}
+	for _, x := range d.NotRequired {
+		carved[x.Duty] = x.Why
+	}
+	if !strings.Contains(carved["contact_manufacturer"], "s.25(11)") || !strings.Contains(carved["notify_enforcement_authority"], "s.25(11)") || d.Version == "" {
+		t.Fatalf("carve-outs or version missing: %s", text)
+	}
+	for _, tc := range []struct {
+		facts map[string]any
+		field string
+	}{
+		{map[string]any{"role": "retailer"}, "facts.role"},
+		{map[string]any{"rol": "importer"}, "facts.rol"},
+		{map[string]any{"status": true}, "facts.status"},
+	} {
+		if st, text := e.json("POST", "/api/v1/duties", auth.Viewer, map[string]any{"facts": tc.facts}, nil); st != 422 || !strings.Contains(text, tc.field) {
+			t.Errorf("%v: %d %s, want 422 naming %s", tc.facts, st, text, tc.field)
+		}
+	}
+}
