@@ -55,23 +55,13 @@ Exit status: 0 for any decision, 2 when the facts cannot be used.`,
 			if factsFile == "" {
 				return usagef("--facts FILE is needed: the facts of the failure, as JSON or YAML (see psti duties --help)")
 			}
-			rules := catalog.DefaultDutyRules()
-			if rulesFile != "" {
-				b, err := readInput(rulesFile, "the rules file")
-				if err != nil {
-					return err
-				}
-				if rules, err = catalog.ParseDutyRules(b); err != nil {
-					return usageError{err}
-				}
-			}
-			b, err := readAnswers(c.InOrStdin(), factsFile)
+			rules, err := rulesOr(rulesFile, catalog.DefaultDutyRules, catalog.ParseDutyRules)
 			if err != nil {
 				return err
 			}
-			v, err := rules.ParseAnswers(b)
+			v, err := readFacts(c.InOrStdin(), factsFile, &rules.Facts)
 			if err != nil {
-				return usageError{answersError(factsFile, err)}
+				return err
 			}
 			d := cases.Decide(rules, v)
 			if format == "json" {

@@ -63,30 +63,18 @@ Exit status: 0 for any decision, 2 when the answers cannot be used.`,
 			if format != "text" && format != "json" {
 				return usagef("--format must be text or json, not %q", format)
 			}
-			rules := catalog.DefaultScopeRules()
-			if rulesFile != "" {
-				b, err := readInput(rulesFile, "the rules file")
-				if err != nil {
-					return err
-				}
-				if rules, err = catalog.ParseScopeRules(b); err != nil {
-					return usageError{err}
-				}
+			rules, err := rulesOr(rulesFile, catalog.DefaultScopeRules, catalog.ParseScopeRules)
+			if err != nil {
+				return err
 			}
 			var v catalog.Values
 			if answers != "" {
-				b, err := readAnswers(c.InOrStdin(), answers)
-				if err != nil {
-					return err
-				}
-				if v, err = rules.ParseAnswers(b); err != nil {
-					return usageError{answersError(answers, err)}
-				}
+				v, err = readFacts(c.InOrStdin(), answers, &rules.Facts)
 			} else {
-				var err error
-				if v, err = askScope(c.InOrStdin(), a.stderr, rules); err != nil {
-					return err
-				}
+				v, err = askScope(c.InOrStdin(), a.stderr, rules)
+			}
+			if err != nil {
+				return err
 			}
 			scope.DefaultAsOf(v, time.Now())
 			d := scope.Decide(rules, v)
@@ -107,6 +95,39 @@ Exit status: 0 for any decision, 2 when the answers cannot be used.`,
 	c.Flags().StringVar(&rulesFile, "rules", "", "decide with this scope rules file instead of the built-in one (to try a corrected one)")
 	c.Flags().StringVar(&save, "save", "", "also write the answers to this JSON file, to decide again later")
 	return c
+}
+
+// rulesOr returns the rules in file name, read with parse (a file that is
+// not a rules file is a usage error), or the built-in ones when name is "".
+func rulesOr[T any](name string, builtIn func() T, parse func([]byte) (T, error)) (T, error) {
+	if name == "" {
+		return builtIn(), nil
+	}
+	b, err := readInput(name, "the rules file")
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	r, err := parse(b)
+	if err != nil {
+		return r, usageError{err}
+	}
+	return r, nil
+}
+
+// readFacts reads a JSON or YAML file of facts (- for standard input) as
+// fs declares them; facts that cannot be used are a usage error naming
+// each problem.
+func readFacts(stdin io.Reader, name string, fs *catalog.Facts) (catalog.Values, error) {
+	b, err := readAnswers(stdin, name)
+	if err != nil {
+		return nil, err
+	}
+	v, err := fs.ParseAnswers(b)
+	if err != nil {
+		return nil, usageError{answersError(name, err)}
+	}
+	return v, nil
 }
 
 func readAnswers(stdin io.Reader, name string) ([]byte, error) {

@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 )
 
@@ -97,9 +98,9 @@ func (r *DutyRules) check() error {
 			return fmt.Errorf("duty rule %d has no id", i+1)
 		case ids[d.ID]:
 			return fmt.Errorf("duty rule %q appears twice", d.ID)
-		case !contains(Duties, d.Duty):
+		case !slices.Contains(Duties, d.Duty):
 			return fmt.Errorf("duty rule %q: %q is not one of %v", d.ID, d.Duty, Duties)
-		case !contains(Timings, d.Timing):
+		case !slices.Contains(Timings, d.Timing):
 			return fmt.Errorf("duty rule %q: timing %q is not one of %v", d.ID, d.Timing, Timings)
 		case d.Section == "":
 			return fmt.Errorf("duty rule %q names no section", d.ID)
@@ -124,13 +125,4 @@ func (r *DutyRules) check() error {
 		}
 	}
 	return nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 )
 
@@ -102,7 +103,7 @@ func (r *ScopeRules) check() error {
 			return fmt.Errorf("rule %q: confidence %q is not VERIFIED, SECONDARY, SINGLE or UNVERIFIED", rule.ID, rule.Reason.Confidence)
 		}
 		ids[rule.ID] = true
-		if rule.Outcome != "" && !isOutcome(rule.Outcome) {
+		if rule.Outcome != "" && !slices.Contains(Outcomes, rule.Outcome) {
 			return fmt.Errorf("rule %q: outcome %q is not one of %v", rule.ID, rule.Outcome, Outcomes)
 		}
 		if rule.When == nil {
@@ -116,13 +117,4 @@ func (r *ScopeRules) check() error {
 		return fmt.Errorf("the last rule (%q) must have no condition and an outcome, so that every product gets one", last.ID)
 	}
 	return nil
-}
-
-func isOutcome(s string) bool {
-	for _, o := range Outcomes {
-		if o == s {
-			return true
-		}
-	}
-	return false
 }

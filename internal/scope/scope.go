@@ -166,7 +166,7 @@ func Decide(r *catalog.ScopeRules, v catalog.Values) Decision {
 	for _, l := range e.leaves {
 		cond := caseText(r, l.path)
 		for _, rs := range l.reasons {
-			if containsReason(common, rs) {
+			if slices.Contains(common, rs) {
 				continue
 			}
 			rs.Text = "Where " + cond + ": " + rs.Text
@@ -207,20 +207,16 @@ func commonReasons(leaves []leaf) []catalog.Reason {
 	for _, rs := range leaves[0].reasons {
 		all := true
 		for _, l := range leaves[1:] {
-			if !containsReason(l.reasons, rs) {
+			if !slices.Contains(l.reasons, rs) {
 				all = false
 				break
 			}
 		}
-		if all && !containsReason(out, rs) {
+		if all && !slices.Contains(out, rs) {
 			out = append(out, rs)
 		}
 	}
 	return out
-}
-
-func containsReason(list []catalog.Reason, r catalog.Reason) bool {
-	return slices.Contains(list, r)
 }
 
 func factRef(r *catalog.ScopeRules, id string) string {

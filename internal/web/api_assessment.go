@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"strconv"
 
@@ -13,7 +12,6 @@ import (
 
 	"github.com/psti/psti/internal/assessment"
 	"github.com/psti/psti/internal/auth"
-	"github.com/psti/psti/internal/psti"
 )
 
 // Assessments over JSON: read a product's assessment with psti's proof,
@@ -126,9 +124,7 @@ func (s *Server) registerAssessmentAPI() {
 			}
 			return &huma.StreamResponse{Body: func(hc huma.Context) {
 				hc.SetHeader("Content-Type", "application/octet-stream")
-				if d := mime.FormatMediaType("attachment", map[string]string{"filename": psti.FileName(e.Name, "evidence")}); d != "" {
-					hc.SetHeader("Content-Disposition", d)
-				}
+				hc.SetHeader("Content-Disposition", attachmentDisposition(e.Name, "evidence"))
 				hc.SetHeader("Content-Length", strconv.FormatInt(e.Size, 10))
 				hc.SetHeader("Repr-Digest", reprDigest(e.SHA256))
 				hc.SetHeader("Cache-Control", "private, no-store")

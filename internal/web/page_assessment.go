@@ -192,15 +192,7 @@ func (s *Server) registerAssessmentPages() {
 
 // sendEvidence sends an evidence file as a download, never shown inline.
 func (s *Server) sendEvidence(w http.ResponseWriter, r *http.Request, e *assessment.Evidence) {
-	w.Header().Set("Content-Type", "application/octet-stream")
-	disposition := mime.FormatMediaType("attachment", map[string]string{"filename": psti.FileName(e.Name, "evidence")})
-	if disposition == "" {
-		disposition = "attachment"
-	}
-	w.Header().Set("Content-Disposition", disposition)
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; sandbox")
-	w.Header().Set("Cache-Control", "private, no-store")
-	w.Header().Set("Content-Length", strconv.FormatInt(e.Size, 10))
+	asDownload(w.Header(), e.Name, "evidence", e.Size)
 	w.Header().Set("Repr-Digest", reprDigest(e.SHA256))
 	if err := s.store.WriteEvidence(r.Context(), e.ProductID, e.ID, w); err != nil {
 		s.log.Error("sending an evidence file", "product", e.ProductID, "file", e.ID, "err", err)

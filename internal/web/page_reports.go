@@ -234,17 +234,7 @@ func (s *Server) registerReportPages() {
 			s.pageError(w, r, err)
 			return
 		}
-		// Never shown inline: whatever the file claims to be, it is
-		// downloaded, and the browser may not guess otherwise.
-		w.Header().Set("Content-Type", "application/octet-stream")
-		disposition := mime.FormatMediaType("attachment", map[string]string{"filename": psti.FileName(a.Name, "attachment")})
-		if disposition == "" {
-			disposition = "attachment"
-		}
-		w.Header().Set("Content-Disposition", disposition)
-		w.Header().Set("Content-Security-Policy", "default-src 'none'; sandbox")
-		w.Header().Set("Cache-Control", "private, no-store")
-		w.Header().Set("Content-Length", strconv.FormatInt(a.Size, 10))
+		asDownload(w.Header(), a.Name, "attachment", a.Size)
 		if err := s.store.WriteAttachment(r.Context(), id, aid, w); err != nil {
 			s.log.Error("sending an attachment", "report", id, "attachment", aid, "err", err)
 		}
@@ -444,4 +434,24 @@ func (s *Server) showPolicyForm(w http.ResponseWriter, r *http.Request, u *auth.
 	}
 	f.ReadOnly = !u.Role.Allows(auth.Editor)
 	s.render(w, r, status, "policy", &view{Title: "Vulnerability disclosure policy", User: u, Section: "policy", Data: f})
+}
+
+// asDownload marks a response as a file a person sent or kept: never shown
+// inline. Whatever the file claims to be, it is downloaded under its own
+// name (or fallback), and the browser may not guess otherwise or run it.
+func asDownload(h http.Header, name, fallback string, size int64) {
+	h.Set("Content-Type", "application/octet-stream")
+	h.Set("Content-Disposition", attachmentDisposition(name, fallback))
+	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
+	h.Set("Cache-Control", "private, no-store")
+	h.Set("Content-Length", strconv.FormatInt(size, 10))
+}
+
+// attachmentDisposition is the Content-Disposition of a download named
+// name (made safe; fallback when nothing is left of it).
+func attachmentDisposition(name, fallback string) string {
+	if d := mime.FormatMediaType("attachment", map[string]string{"filename": psti.FileName(name, fallback)}); d != "" {
+		return d
+	}
+	return "attachment"
 }
