@@ -878,6 +878,7 @@ func richSource(t *testing.T) (string, *storetest.Seed, string) {
 		MediaType: "application/pdf", Size: 5, SHA256: "x", Content: strings.NewReader("label")}); err != nil {
 		t.Fatal(err)
 	}
+	storetest.FillCases(t, db, seed)
 	return url, seed, secret
 }
 

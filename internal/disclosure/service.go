@@ -909,3 +909,10 @@ func (s *Service) alertMail(ctx context.Context, staffURL string, fresh, overdue
 	}
 	return mails, nil
 }
+
+// PolicyFor returns the policy an organisation's reports come under, with
+// the working-day calendar their clocks count on. Other clocks an
+// organisation keeps (compliance duties' targets) count on the same days.
+func (s *Service) PolicyFor(ctx context.Context, orgID int64) (*Policy, *Calendar, error) {
+	return s.policyFor(ctx, orgID)
+}

@@ -23,6 +23,8 @@ var Tables = []string{
 	"log_keys", "log_entries", "log_checkpoints",
 	"statement_keys", "statements", "statement_renderings", "scope_decisions",
 	"assessments", "assessment_evidence", "assessment_evidence_chunks",
+	"parties", "product_roles", "product_chain", "cases", "case_items", "case_duties", "case_events", "case_notices", "product_holds",
+	"compliance_records", "authority_notices", "duty_targets", "case_alerts",
 }
 
 // HousekeepingTables lists the tables psti keeps about the database
@@ -165,7 +167,8 @@ func CopyAll(ctx context.Context, src, dst *DB, progress func(table string, rows
 // sequence on PostgreSQL).
 func hasID(table string) bool {
 	switch table {
-	case "product_manufacturers", "product_identifiers", "sessions", "disclosure_policies", "report_attachment_chunks", "report_form_tokens", "installation_keys", "password_audit_fingerprints", "advisory_revisions", "advisory_drafts", "log_entries", "log_checkpoints", "statement_renderings", "assessment_evidence_chunks":
+	case "product_manufacturers", "product_identifiers", "sessions", "disclosure_policies", "report_attachment_chunks", "report_form_tokens", "installation_keys", "password_audit_fingerprints", "advisory_revisions", "advisory_drafts", "log_entries", "log_checkpoints", "statement_renderings", "assessment_evidence_chunks",
+		"product_roles", "product_chain", "case_duties", "duty_targets", "case_alerts":
 		return false
 	}
 	return true

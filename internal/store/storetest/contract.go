@@ -76,6 +76,8 @@ func Run(t *testing.T, b Backend) {
 		{"ScopeDecisions", testScopeDecisions},
 		{"EvidencePack", testEvidencePack},
 		{"Assessments", testAssessments},
+		{"Cases", testCases},
+		{"CaseChains", testCaseChains},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
