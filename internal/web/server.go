@@ -26,6 +26,7 @@ import (
 	"github.com/psti/psti/internal/assessment"
 	"github.com/psti/psti/internal/assessment/pack"
 	"github.com/psti/psti/internal/auth"
+	"github.com/psti/psti/internal/cases"
 	"github.com/psti/psti/internal/disclosure"
 	"github.com/psti/psti/internal/passwords"
 	"github.com/psti/psti/internal/product"
@@ -54,6 +55,7 @@ type Store interface {
 	// (see store.DB.CurrentScopeDecisions).
 	CurrentScopeDecisions(ctx context.Context, productIDs ...int64) (map[int64]*scope.Record, error)
 	assessment.Store
+	cases.Store
 	// LatestAudits and PolicyLogIndex are the proof assessments read
 	// (see store.DB).
 	LatestAudits(ctx context.Context, productID int64) (map[int64]*passwords.Run, error)
@@ -140,6 +142,7 @@ type Server struct {
 	statements  *statement.Service
 	assessments *assessment.Service
 	scope       *scope.Service
+	cases       *cases.Service
 	hsts        string   // the Strict-Transport-Security header, or ""
 	intake      *limiter // security reports and replies, per address
 	lookups     *limiter // receipt look-ups, per address
@@ -226,6 +229,7 @@ func New(cfg Config, st Store, svc *auth.Service) (*Server, error) {
 	s.assessments = &assessment.Service{Store: st, Records: st, Clock: cfg.Clock, Window: cfg.LabelWindow}
 	s.statements = &statement.Service{Store: st, Records: st, Signer: st.StatementSigner, Clock: cfg.Clock, BaseURL: base.String(), Assessments: s.assessments}
 	s.reports = &disclosure.Service{Store: st, Register: st, Users: st, Clock: cfg.Clock, BaseURL: base.String()}
+	s.cases = &cases.Service{Store: st, Register: st, Reports: st, Policies: s.reports, Clock: cfg.Clock}
 	s.attached = newQuota(cfg.AttachmentsPerAddress)
 	if cfg.IntakeRate > 0 {
 		s.intake, s.lookups = newLimiter(cfg.IntakeRate), newLimiter(max(60, cfg.IntakeRate))
@@ -243,6 +247,19 @@ func New(cfg Config, st Store, svc *auth.Service) (*Server, error) {
 		}
 		return float64(n)
 	}))
+	s.metrics.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "psti_duties_overdue",
+		Help: "Open duties of open compliance cases (notify, remedy, prevent or stop supply, contact) past the organisation's own target.",
+	}, func() float64 {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		n, err := st.CountOverdueDuties(ctx, cfg.Clock.Now())
+		if err != nil {
+			s.log.Warn("counting overdue duties", "err", err)
+			return math.NaN()
+		}
+		return float64(n)
+	}))
 	s.api = s.newAPI()
 	s.registerAPI()
 	s.registerPages()
@@ -252,9 +269,11 @@ func New(cfg Config, st Store, svc *auth.Service) (*Server, error) {
 }
 
 // SweepReports alerts staff to new security reports and to promises that
-// fell due without being kept, every interval until ctx ends. Alerts go by
-// e-mail to each policy's alert address; the list pages and the
-// psti_reports_overdue metric show the same at any time.
+// fell due without being kept, and to compliance duties past their target
+// and deadlines of notices from the authority coming close, every interval
+// until ctx ends. Alerts go by e-mail to each policy's alert address; the
+// list pages and the psti_reports_overdue and psti_duties_overdue metrics
+// show the same at any time.
 func (s *Server) SweepReports(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
@@ -266,6 +285,14 @@ func (s *Server) SweepReports(ctx context.Context, interval time.Duration) {
 			s.log.Warn("alerting staff about security reports", "err", err)
 		} else if n > 0 {
 			s.log.Info("staff alerted about security reports", "reports", n)
+		}
+		if n, err := s.cases.Sweep(ctx, s.base.String()); err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			s.log.Warn("alerting staff about compliance duties", "err", err)
+		} else if n > 0 {
+			s.log.Info("staff alerted about compliance duties", "alerts", n)
 		}
 		select {
 		case <-ctx.Done():
