@@ -94,8 +94,8 @@ func (n *Notice) Text(from string) string {
 }
 
 // What each notice must hold. The content sections: s.11(6) (a
-// manufacturer's notice), s.18(4) and s.24(4) (an importer's or
-// distributor's own failure), s.19(8) and s.25(9) (a manufacturer's
+// manufacturer's notice), ss.18 and 24 (an importer's or distributor's own
+// failure), s.19(8) and s.25(9) (a manufacturer's
 // failure, told by an importer or distributor, with the manufacturer's
 // steps it knows of); s.11(7), s.19(9) and s.25(10) add whether the
 // authority has been notified and, for ss.19 and 25, whether the
@@ -118,9 +118,9 @@ func contentOf(duty, section string) (content, bool) {
 		}
 		return c, true
 	case strings.HasPrefix(section, "s.18"):
-		return content{ownSteps: true, source: "s.18(4)"}, true
+		return content{ownSteps: true, source: "s.18"}, true
 	case strings.HasPrefix(section, "s.24"):
-		return content{ownSteps: true, source: "s.24(4)"}, true
+		return content{ownSteps: true, source: "s.24"}, true
 	case strings.HasPrefix(section, "s.19") && duty != "contact_manufacturer" && duty != "stop_further_supply":
 		c := content{source: "s.19(8)"}
 		if duty != "notify_enforcement_authority" {
@@ -195,7 +195,7 @@ func Draft(c *Case, d *CaseDuty, p *Party, s Situation) (*Notice, error) {
 	ct, isNotice := contentOf(d.Duty, d.Section)
 	req := isNotice
 	n.Items = append(n.Items,
-		NoticeItem{Key: "details", Label: "Details of the failure", Text: c.Details, Required: true, Source: orText(ct.source, d.Section)},
+		NoticeItem{Key: "details", Label: "Details of the failure", Text: c.Details, Required: req, Source: ct.source},
 		NoticeItem{Key: "risks", Label: "Risks known to be posed by it", Text: c.Risks, Required: req, Source: ct.source})
 	if ct.ownSteps {
 		n.Items = append(n.Items,
