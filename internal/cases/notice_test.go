@@ -121,7 +121,9 @@ func fieldsOf(err error) string {
 // holidays and both clock changes; one given another way, when given.
 func TestGivenAt(t *testing.T) {
 	cal := disclosure.EnglandAndWales()
-	l := func(y int, m time.Month, d, h, min int) time.Time { return time.Date(y, m, d, h, min, 0, 0, psti.London) }
+	l := func(y int, m time.Month, d, h, min int) time.Time {
+		return time.Date(y, m, d, h, min, 0, 0, psti.London)
+	}
 	tests := []struct {
 		name string
 		sent time.Time
