@@ -304,9 +304,16 @@ func (s *Service) OpenFromReport(ctx context.Context, a psti.Actor, reportID int
 	}
 	// Someone who reports a security issue is not a business notifying
 	// under the Act: no carve-out follows from it (ss.11(8), 19(10), 25(11)).
-	return s.open(ctx, a, Opening{Title: title, Source: FromReport, Items: []Item{{ProductID: r.ProductID}},
+	c, err := s.open(ctx, a, Opening{Title: title, Source: FromReport, Items: []Item{{ProductID: r.ProductID}},
 		Facts:       catalog.Values{"informed_by": "other"},
 		Particulars: Particulars{Details: r.Summary}}, r.ID)
+	if psti.ErrorCode(err) == psti.ECONFLICT {
+		// Two clicks at once: the other one opened it.
+		if have, err2 := s.Store.CasesOfReport(ctx, reportID); err2 == nil && len(have) > 0 {
+			return have[0], nil
+		}
+	}
+	return c, err
 }
 
 // Case returns a case with each duty's overdue mark as of now.

@@ -262,6 +262,9 @@ func (db *DB) CreateCase(ctx context.Context, a psti.Actor, c *cases.Case, event
 			if isForeignKey(err) {
 				return nil, psti.Errorf(psti.EINVALID, "The case names a record that does not exist.")
 			}
+			if isUnique(err) {
+				return nil, psti.Errorf(psti.ECONFLICT, "A case was opened from security report %d already.", c.ReportID)
+			}
 			return nil, fmt.Errorf("store: unable to open a case: %w", err)
 		}
 		for _, it := range c.Items {

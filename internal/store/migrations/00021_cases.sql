@@ -58,7 +58,8 @@ CREATE TABLE cases (
 );
 CREATE INDEX cases_status ON cases (status, id);
 CREATE INDEX cases_organisation ON cases (organisation_id, id);
-CREATE INDEX cases_report ON cases (report_id) WHERE report_id IS NOT NULL;
+-- One case per security report: a second click finds the first.
+CREATE UNIQUE INDEX cases_report ON cases (report_id) WHERE report_id IS NOT NULL;
 
 CREATE TABLE case_items (
     id         {{.ID}},

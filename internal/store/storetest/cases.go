@@ -358,7 +358,10 @@ func testCaseChains(t *testing.T, b Backend) {
 		c, err = w.Svc.SetDuty(ctx, editor, c.ID, c.Revision, duty(t, c, k).Key, cases.DutyDone, "")
 		must(t, err)
 	}
+	_, _, err = w.Svc.Close(ctx, editor, c.ID, cases.Closing{Revision: c.Revision, Outcome: "No failure after all."})
+	wantCode(t, err, psti.EINVALID, "failure_found")
 	_, recs, err := w.Svc.Close(ctx, editor, c.ID, cases.Closing{Revision: c.Revision, Outcome: "The manufacturer's failure is confirmed.",
+		FailureFound: true, FailureDetails: "Default password admin.", RemedialSteps: "The manufacturer ships new firmware.", RemedySucceeded: "not_yet",
 		Manufacturer: &cases.ManufacturerInvestigation{Outcome: "Firmware fault found.", MissingFacts: "How many units were affected.", StepsToObtain: "Asked twice by e-mail."}})
 	must(t, err)
 	if len(recs) != 2 || recs[0].Section != "s.20(1)(a)" || recs[1].Section != "s.20(1)(b)" || recs[1].MissingFacts == "" {
