@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/psti/psti/internal/disclosure"
 	"github.com/psti/psti/internal/psti"
 )
 
@@ -495,12 +496,11 @@ func (s *Service) RecordAuthorityNotice(ctx context.Context, a psti.Actor, n *Au
 	if n.SentAt.After(now.Add(time.Hour)) {
 		return psti.FieldErrorf(psti.EINVALID, "sent_at", "The notice cannot have been sent in the future.")
 	}
-	_, cal, err := s.Policies.PolicyFor(ctx, n.OrganisationID)
-	if err != nil {
-		return err
-	}
 	n.SentAt = n.SentAt.UTC().Truncate(time.Second)
-	n.GivenAt = GivenAt(cal, n.SentAt, n.Electronic)
+	// The statute's working days, not the organisation's own closures: a
+	// closure of the business's own must not move the authority's clock.
+	// psti counts the bank holidays of England and Wales (docs/cases.md).
+	n.GivenAt = GivenAt(disclosure.EnglandAndWales(), n.SentAt, n.Electronic)
 	n.RecordedAt, n.RecordedBy = now, a.Label
 	var e *Event
 	if n.CaseID != 0 {
