@@ -15,6 +15,8 @@ import (
 	"github.com/psti/psti/internal/cases"
 	"github.com/psti/psti/internal/disclosure"
 	"github.com/psti/psti/internal/psti"
+	"github.com/psti/psti/internal/statement"
+	"github.com/psti/psti/internal/store"
 	"github.com/psti/psti/internal/store/storetest"
 )
 
@@ -312,5 +314,49 @@ func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestCaseFileStatements: the file lists every issued version of the
+// product's statements of compliance with the SHA-256 of the PDF kept; a
+// draft is not listed.
+func TestCaseFileStatements(t *testing.T) {
+	w := storetest.NewCaseWorld(t, storetest.SQLite)
+	ctx := context.Background()
+	db := w.DB
+	must(t, db.OpenLog(ctx, store.LogOptions{Secret: storetest.LogSecret, Origin: "acme.example/log"}))
+	c, err := w.Svc.Open(ctx, staff, cases.Opening{Title: "Default password", Items: []cases.Item{{ProductID: w.Seed.Product.ID}}})
+	must(t, err)
+	f, err := w.Svc.Export(ctx, c.ID)
+	must(t, err)
+	if len(f.Statements) != 0 || f.StatementsNote != "" {
+		t.Fatalf("statements %+v %q before any was issued", f.Statements, f.StatementsNote)
+	}
+	v1 := &statement.Record{ProductID: w.Seed.Product.ID, Content: storetest.StatementContent()}
+	must(t, db.CreateStatement(ctx, staff, v1))
+	_, err = db.IssueStatement(ctx, staff, v1.ID, storetest.Renderings("v1"))
+	must(t, err)
+	v2 := &statement.Record{Supersedes: &v1.ID, Content: storetest.StatementContent()}
+	must(t, db.CreateStatement(ctx, staff, v2))
+	_, err = db.IssueStatement(ctx, staff, v2.ID, storetest.Renderings("v2"))
+	must(t, err)
+	must(t, db.CreateStatement(ctx, staff, &statement.Record{ProductID: w.Seed.Product.ID, Content: storetest.StatementContent()}))
+
+	f, err = w.Svc.Export(ctx, c.ID)
+	must(t, err)
+	if len(f.Statements) != 2 {
+		t.Fatalf("statements %+v, want the two issued versions", f.Statements)
+	}
+	first, second := f.Statements[0], f.Statements[1]
+	if first.Number != v1.Number || first.Version != 1 || first.SupersededBy == nil || *first.SupersededBy != v2.ID || second.Version != 2 || second.Issued != "2026-12-07" {
+		t.Fatalf("statements %+v %+v", first, second)
+	}
+	if want := storetest.Renderings("v1")[1].SHA256; first.PDFSHA256 != want {
+		t.Fatalf("PDF SHA-256 %q, want %q", first.PDFSHA256, want)
+	}
+	html, err := cases.RenderHTML(f)
+	must(t, err)
+	if !strings.Contains(string(html), v1.Number+", version 1 (since corrected)") || !strings.Contains(string(html), "7 December 2026") || !strings.Contains(string(html), first.PDFSHA256) {
+		t.Error("the HTML does not list the statements")
 	}
 }
