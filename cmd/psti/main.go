@@ -249,6 +249,7 @@ Exit status: 0 success, 1 the work failed, 2 the command line or input is unusab
 		dutiesCmd(a),
 		evidencePackCmd(a),
 		requirementsCmd(a),
+		casesCmd(a),
 	)
 	return root
 }

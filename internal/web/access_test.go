@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/psti/psti/internal/auth"
+	"github.com/psti/psti/internal/cases"
 	"github.com/psti/psti/internal/catalog"
 	"github.com/psti/psti/internal/disclosure"
 	"github.com/psti/psti/internal/passwords"
@@ -278,6 +279,11 @@ var access = []struct {
 	{"PUT", "/api/v1/products/{id}/assessment/{requirement}", auth.Editor},
 	{"POST", "/api/v1/products/{id}/assessment/{requirement}/evidence", auth.Editor},
 	{"GET", "/api/v1/products/{id}/assessment/evidence/{file}", auth.Viewer},
+	// A compliance case's file: staff who read, never the public.
+	{"GET", "/api/v1/cases/{id}/file", auth.Viewer},
+	{"GET", "/admin/cases/{id}/file.html", auth.Viewer},
+	{"GET", "/admin/cases/{id}/file.json", auth.Viewer},
+	{"GET", "/admin/cases/{id}/file.pdf", auth.Viewer},
 }
 
 // TestAccess checks every route against every kind of caller: the
@@ -371,7 +377,12 @@ func TestAccess(t *testing.T) {
 	if err := e.db.AddScopeDecision(ctx, psti.System("test"), decision); err != nil {
 		t.Fatal(err)
 	}
-	ids := map[string]int64{"scope-decisions": decision.ID, "statements": soc.ID, "statement-keys": key.ID, "keys": key.ID, "support-periods": period.ID, "invitations": invs[0].ID, "organisations": seed.Org.ID, "manufacturers": seed.Makers[0].ID, "brands": seed.Brand.ID,
+	storetest.FillCases(t, e.db, seed)
+	caseList, err := e.db.Cases(ctx, cases.Filter{})
+	if err != nil || len(caseList) == 0 {
+		t.Fatalf("seeding a case: %v", err)
+	}
+	ids := map[string]int64{"cases": caseList[0].ID, "scope-decisions": decision.ID, "statements": soc.ID, "statement-keys": key.ID, "keys": key.ID, "support-periods": period.ID, "invitations": invs[0].ID, "organisations": seed.Org.ID, "manufacturers": seed.Makers[0].ID, "brands": seed.Brand.ID,
 		"products": seed.Product.ID, "versions": v.ID, "batches": b.ID, "password-audits": run.ID, "reports": rep.ID, "users": spare.ID, "tokens": spareToken.ID}
 
 	path := func(pattern string) string {

@@ -193,4 +193,5 @@ func (s *Server) registerAPI() {
 	s.registerAssessmentAPI()
 	s.registerLogAPI()
 	s.registerRequirementsAPI()
+	s.registerCaseFileAPI()
 }

@@ -33,6 +33,7 @@ import (
 
 	"github.com/psti/psti/internal/assessment"
 	"github.com/psti/psti/internal/auth"
+	"github.com/psti/psti/internal/cases"
 	"github.com/psti/psti/internal/product"
 	"github.com/psti/psti/internal/psti"
 	"github.com/psti/psti/internal/store/storetest"
@@ -474,7 +475,15 @@ func (f *apiFuzzer) seedRegister() {
 	var decision struct{ ID int64 }
 	e.mustJSON("POST", "/api/v1/scope-decisions", map[string]any{"product_id": s.Product.ID, "facts": map[string]any{"ip_internet": true, "uk_consumers": true}}, &decision)
 
+	// A compliance case, closed, with a notice sent, a hold and records.
+	storetest.FillCases(t, e.db, s)
+	caseList, err := e.db.Cases(context.Background(), cases.Filter{})
+	if err != nil || len(caseList) == 0 {
+		t.Fatalf("seeding a case: %v", err)
+	}
+
 	f.pools = map[string][]int64{
+		"case":           {caseList[0].ID},
 		"scope decision": {decision.ID},
 		"statement":      {issued.ID, draftSOC.ID},
 		"statement key":  {key.ID},
@@ -513,6 +522,7 @@ var fuzzPathPools = map[string]string{
 	"versions": "version", "batches": "batch", "reports": "report", "users": "spare user", "tokens": "spare token",
 	"invitations": "invitation", "password-audits": "run", "support-periods": "support period",
 	"statement-keys": "statement key", "statements": "statement", "scope-decisions": "scope decision",
+	"cases": "case",
 }
 
 func (f *apiFuzzer) pool(kind string) []int64 {

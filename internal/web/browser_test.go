@@ -525,6 +525,9 @@ var notPages = map[string]string{
 	"/log/tile/{path...}":                             "log tile, bytes",
 	"/statements/{number}/{version}/{file}":           "a statement's kept copies, byte for byte",
 	"/admin/products/{id}/assessment/evidence/{file}": "an evidence file, downloaded",
+	"/admin/cases/{id}/file.html":                     "a case file, downloaded",
+	"/admin/cases/{id}/file.json":                     "a case file, downloaded",
+	"/admin/cases/{id}/file.pdf":                      "a case file, downloaded",
 }
 
 // pageVisits says where to look for every page route: the paths that show

@@ -340,4 +340,5 @@ func (s *Server) registerPages() {
 	s.registerAssessmentPages()
 	s.registerLog()
 	s.registerRequirementPages()
+	s.registerCaseFilePages()
 }
