@@ -62,6 +62,29 @@ type caseListIn struct {
 	Limit     int    `query:"limit" minimum:"1" maximum:"100" default:"100"`
 }
 
+// CaseParticulars is cases.Particulars with every part optional: a part
+// not sent is empty.
+type CaseParticulars struct {
+	Details     string `json:"details,omitempty" maxLength:"20000" doc:"The details of the failure."`
+	Risks       string `json:"risks,omitempty" maxLength:"20000" doc:"The risks known to be posed by it."`
+	Steps       string `json:"steps,omitempty" maxLength:"20000" doc:"The steps taken to remedy it (for an importer or distributor and a manufacturer's failure: the steps of the manufacturer you know of)."`
+	StepsWorked string `json:"steps_worked,omitempty" maxLength:"20000" doc:"Whether those steps have been successful."`
+}
+
+func (p CaseParticulars) particulars() cases.Particulars {
+	return cases.Particulars{Details: p.Details, Risks: p.Risks, Steps: p.Steps, StepsWorked: p.StepsWorked}
+}
+
+type openingIn struct {
+	Title         string         `json:"title" maxLength:"200"`
+	RequirementID string         `json:"requirement_id,omitempty" maxLength:"50" doc:"The requirement that may be failed, by its id, such as PSTI-PW-01."`
+	Source        string         `json:"source,omitempty" enum:"notice,staff," doc:"notice when it starts from a notice from another business or the authority, else staff. Cases from a security report are opened from the report."`
+	SourceNote    string         `json:"source_note,omitempty" maxLength:"2000" doc:"For a case from a notice: who sent it, and when."`
+	Items         []cases.Item   `json:"items" maxItems:"100" doc:"The products, or batches of them, of one organisation."`
+	Facts         map[string]any `json:"facts,omitempty" doc:"The facts known so far, as psti duties --facts reads them; those left out are taken from the product's chain where it shows them, else not known."`
+	CaseParticulars
+}
+
 type caseFactsIn struct {
 	ID   int64 `path:"id" minimum:"1" doc:"Case id."`
 	Body struct {
@@ -71,11 +94,11 @@ type caseFactsIn struct {
 	}
 }
 
-type particularsIn struct {
+type caseParticularsIn struct {
 	ID   int64 `path:"id" minimum:"1" doc:"Case id."`
 	Body struct {
 		Revision int64 `json:"revision" minimum:"0" doc:"The case's revision you read; 0 skips the check."`
-		cases.Particulars
+		CaseParticulars
 	}
 }
 
@@ -212,10 +235,10 @@ type recordsPage struct {
 // from security reports are not part of a case.
 type CaseDetail struct {
 	*cases.Case
-	Events           []cases.Event     `json:"events" doc:"The timeline, oldest first: every change, what was known when."`
-	Notices          []*cases.Notice   `json:"notices" doc:"Notices drafted and sent, oldest first; a sent one keeps its exact text."`
-	Holds            []*cases.Hold     `json:"holds" doc:"Holds on supply the case placed, lifted ones too."`
-	Records          []*cases.Record   `json:"records" doc:"The records made when it closed, and their corrections."`
+	Events           []cases.Event      `json:"events" doc:"The timeline, oldest first: every change, what was known when."`
+	Notices          []*cases.Notice    `json:"notices" doc:"Notices drafted and sent, oldest first; a sent one keeps its exact text."`
+	Holds            []*cases.Hold      `json:"holds" doc:"Holds on supply the case placed, lifted ones too."`
+	Records          []*cases.Record    `json:"records" doc:"The records made when it closed, and their corrections."`
 	AuthorityNotices []*AuthorityNotice `json:"authority_notices" doc:"Notices from the enforcement authority about it, with their deadlines."`
 }
 
@@ -367,7 +390,7 @@ func (s *Server) registerCasesAPI() {
 
 	// Cases.
 	register(s, huma.Operation{OperationID: "list-cases", Method: http.MethodGet, Path: "/cases", Tags: tags,
-		Summary: "List compliance cases, newest first",
+		Summary:     "List compliance cases, newest first",
 		Description: "With each case's duties, an overdue one marked. A full page has a Link header (rel=\"next\") to the next."}, auth.Viewer,
 		func(ctx context.Context, in *caseListIn) (*casesPage, error) {
 			list, err := s.cases.Cases(ctx, cases.Filter{Status: in.Status, ProductID: in.ProductID, After: in.After, Limit: in.Limit})
@@ -392,8 +415,17 @@ func (s *Server) registerCasesAPI() {
 		Description: "By staff, or from a notice from another business or the authority (a case from a security report is opened with POST /reports/{id}/case). " +
 			"Facts not given are taken from the product's chain where it shows them; the status starts suspected; the duties are decided at once.",
 		DefaultStatus: http.StatusCreated, Errors: []int{http.StatusUnprocessableEntity}}, auth.Editor,
-		func(ctx context.Context, in *bodyIn[cases.Opening]) (*createdOut[cases.Case], error) {
-			c, err := s.cases.Open(ctx, actor(ctx), in.Body)
+		func(ctx context.Context, in *bodyIn[openingIn]) (*createdOut[cases.Case], error) {
+			b := in.Body
+			o := cases.Opening{Title: b.Title, RequirementID: b.RequirementID, Source: b.Source, SourceNote: b.SourceNote, Items: b.Items, Particulars: b.particulars()}
+			if b.Facts != nil {
+				v, err := factsIn(s.dutyFacts(), b.Facts, `{"status": "confirmed"}`)
+				if err != nil {
+					return nil, err
+				}
+				o.Facts = v
+			}
+			c, err := s.cases.Open(ctx, actor(ctx), o)
 			if err != nil {
 				return nil, err
 			}
@@ -409,7 +441,7 @@ func (s *Server) registerCasesAPI() {
 			return &itemOut[CaseDetail]{Body: d}, err
 		})
 	register(s, huma.Operation{OperationID: "set-case-facts", Method: http.MethodPut, Path: "/cases/{id}/facts", Tags: tags,
-		Summary: "Replace a case's facts, and decide its duties again",
+		Summary:     "Replace a case's facts, and decide its duties again",
 		Description: "A fact left out becomes unknown. Each change goes on the timeline with the note. A duty done stays done; one no longer required says why.",
 		Errors:      conflict}, auth.Editor,
 		func(ctx context.Context, in *caseFactsIn) (*itemOut[cases.Case], error) {
@@ -423,8 +455,8 @@ func (s *Server) registerCasesAPI() {
 	register(s, huma.Operation{OperationID: "set-case-particulars", Method: http.MethodPut, Path: "/cases/{id}/particulars", Tags: tags,
 		Summary: "Say what notices will tell of the failure", Description: "Details, risks known, steps taken and whether they worked, as they become known; each change is on the timeline.",
 		Errors: conflict}, auth.Editor,
-		func(ctx context.Context, in *particularsIn) (*itemOut[cases.Case], error) {
-			c, err := s.cases.SetParticulars(ctx, actor(ctx), in.ID, in.Body.Revision, in.Body.Particulars)
+		func(ctx context.Context, in *caseParticularsIn) (*itemOut[cases.Case], error) {
+			c, err := s.cases.SetParticulars(ctx, actor(ctx), in.ID, in.Body.Revision, in.Body.particulars())
 			return &itemOut[cases.Case]{Body: c}, err
 		})
 	register(s, huma.Operation{OperationID: "set-case-duty", Method: http.MethodPut, Path: "/cases/{id}/duties/{key}", Tags: tags,
@@ -454,8 +486,8 @@ func (s *Server) registerCasesAPI() {
 
 	// Notices.
 	register(s, huma.Operation{OperationID: "draft-notice", Method: http.MethodPost, Path: "/cases/{id}/notices", Tags: tags,
-		Summary: "Draft the notice a duty calls for",
-		Description: "psti drafts it with every item its section asks for, from the case's particulars and what it knows of who was told; it is kept as a draft to edit and send.",
+		Summary:       "Draft the notice a duty calls for",
+		Description:   "psti drafts it with every item its section asks for, from the case's particulars and what it knows of who was told; it is kept as a draft to edit and send.",
 		DefaultStatus: http.StatusCreated, Errors: conflict}, auth.Editor,
 		func(ctx context.Context, in *draftIn) (*itemOut[cases.Notice], error) {
 			n, err := s.cases.DraftNotice(ctx, actor(ctx), in.ID, in.Body.DutyKey, in.Body.PartyID)
@@ -558,8 +590,8 @@ func (s *Server) registerCasesAPI() {
 			return &itemOut[cases.Record]{Body: r}, err
 		})
 	register(s, huma.Operation{OperationID: "correct-record", Method: http.MethodPost, Path: "/records/{id}/corrections", Tags: tags,
-		Summary: "Correct a record with a new version",
-		Description: "The new version names the one it corrects, which is kept as it was. Only the newest version of a line can be corrected (409 otherwise).",
+		Summary:       "Correct a record with a new version",
+		Description:   "The new version names the one it corrects, which is kept as it was. Only the newest version of a line can be corrected (409 otherwise).",
 		DefaultStatus: http.StatusCreated, Errors: conflict}, auth.Editor,
 		func(ctx context.Context, in *correctionIn) (*createdOut[cases.Record], error) {
 			b := in.Body
@@ -616,7 +648,7 @@ func (s *Server) registerCasesAPI() {
 
 	// Targets.
 	register(s, huma.Operation{OperationID: "get-duty-targets", Method: http.MethodGet, Path: "/duty-targets", Tags: tags,
-		Summary: "Read an organisation's duty targets",
+		Summary:     "Read an organisation's duty targets",
 		Description: "The working days it allows itself for each duty with a timing: its own, else 2 for \"as soon as possible\" and 10 for \"as soon as is practicable\".",
 		Errors:      []int{http.StatusNotFound}}, auth.Viewer,
 		func(ctx context.Context, in *targetsQuery) (*itemOut[DutyTargets], error) {
