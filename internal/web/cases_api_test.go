@@ -131,7 +131,9 @@ func testCasesAPI(t *testing.T, b storetest.Backend) {
 		return func() string { return fmt.Sprintf("/api/v1/cases/%d%s", c.ID, rest) }
 	}
 	fixed := func(p string) func() string { return func() string { return p } }
-	london := func(y int, m time.Month, d, h, min int) time.Time { return time.Date(y, m, d, h, min, 0, 0, psti.London) }
+	london := func(y int, m time.Month, d, h, min int) time.Time {
+		return time.Date(y, m, d, h, min, 0, 0, psti.London)
+	}
 
 	steps := []struct {
 		name   string
@@ -154,7 +156,9 @@ func testCasesAPI(t *testing.T, b storetest.Backend) {
 			},
 			check: func(t *testing.T, text string) { must(t, json.Unmarshal([]byte(text), &importer)) }},
 		{name: "a party with no address for notices", method: "POST", path: fixed("/api/v1/parties"), role: auth.Editor, status: 422,
-			body: func() any { return map[string]any{"organisation_id": seed.Org.ID, "kind": "importer", "name": "Nowhere Ltd"} },
+			body: func() any {
+				return map[string]any{"organisation_id": seed.Org.ID, "kind": "importer", "name": "Nowhere Ltd"}
+			},
 			check: func(t *testing.T, text string) { wantMention(t, text, "body.email") }},
 		{name: "change a party at a stale revision", method: "PUT", path: func() string { return fmt.Sprintf("/api/v1/parties/%d", importer.ID) }, role: auth.Editor, status: 409,
 			body: func() any {
@@ -187,12 +191,18 @@ func testCasesAPI(t *testing.T, b storetest.Backend) {
 			body:  func() any { return map[string]any{"revision": c.Revision, "facts": map[string]any{"x": true}} },
 			check: func(t *testing.T, text string) { wantMention(t, text, "body.facts.x") }},
 		{name: "a fact with a value it cannot have", method: "PUT", path: casePath("/facts"), role: auth.Editor, status: 422,
-			body:  func() any { return map[string]any{"revision": c.Revision, "facts": map[string]any{"role": "wholesaler"}} },
+			body: func() any {
+				return map[string]any{"revision": c.Revision, "facts": map[string]any{"role": "wholesaler"}}
+			},
 			check: func(t *testing.T, text string) { wantMention(t, text, "body.facts.role") }},
 		{name: "facts at a stale revision", method: "PUT", path: casePath("/facts"), role: auth.Editor, status: 409,
-			body: func() any { return map[string]any{"revision": c.Revision + 1, "facts": map[string]any{"status": "confirmed"}} }},
+			body: func() any {
+				return map[string]any{"revision": c.Revision + 1, "facts": map[string]any{"status": "confirmed"}}
+			}},
 		{name: "a viewer cannot change the facts", method: "PUT", path: casePath("/facts"), role: auth.Viewer, status: 403,
-			body: func() any { return map[string]any{"revision": c.Revision, "facts": map[string]any{"status": "confirmed"}} }},
+			body: func() any {
+				return map[string]any{"revision": c.Revision, "facts": map[string]any{"status": "confirmed"}}
+			}},
 		{name: "confirm the failure", method: "PUT", path: casePath("/facts"), role: auth.Editor, status: 200,
 			body: func() any {
 				f := map[string]any{}
@@ -304,7 +314,9 @@ func testCasesAPI(t *testing.T, b storetest.Backend) {
 			check: func(t *testing.T, text string) { wantMention(t, text, "remedy the failure (s.11(2)(b))") }},
 		{name: "a duty key that round-trips escaped", method: "PUT",
 			path: func() string { return casePath("/duties/" + url.PathEscape(c.duty(t, "remedy").Key))() }, role: auth.Editor, status: 200,
-			body: func() any { return map[string]any{"state": "done", "note": "Firmware 2.1 shipped.", "revision": c.Revision} },
+			body: func() any {
+				return map[string]any{"state": "done", "note": "Firmware 2.1 shipped.", "revision": c.Revision}
+			},
 			check: func(t *testing.T, text string) {
 				must(t, json.Unmarshal([]byte(text), &c))
 				if d := c.duty(t, "remedy"); d.State != "done" || !strings.Contains(d.Key, " ") {
@@ -362,7 +374,9 @@ func testCasesAPI(t *testing.T, b storetest.Backend) {
 			}},
 		{name: "a viewer cannot delete a record", method: "DELETE", path: func() string { return fmt.Sprintf("/api/v1/records/%v", records[0]["id"]) }, role: auth.Viewer, status: 403},
 		{name: "deleting a record is refused", method: "DELETE", path: func() string { return fmt.Sprintf("/api/v1/records/%v", records[0]["id"]) }, role: auth.Admin, status: 409,
-			check: func(t *testing.T, text string) { wantMention(t, text, "kept until at least 1 February 2037", "s.12(4)") }},
+			check: func(t *testing.T, text string) {
+				wantMention(t, text, "kept until at least 1 February 2037", "s.12(4)")
+			}},
 		{name: "deleting no record", method: "DELETE", path: fixed("/api/v1/records/999999"), role: auth.Editor, status: 404},
 		{name: "correct a record", method: "POST", path: func() string { return fmt.Sprintf("/api/v1/records/%v/corrections", records[0]["id"]) }, role: auth.Editor, status: 201,
 			body: func() any {
@@ -463,12 +477,20 @@ func testCasesAPI(t *testing.T, b storetest.Backend) {
 				}
 			}},
 		{name: "targets, as they stand", method: "GET", path: fixed(fmt.Sprintf("/api/v1/duty-targets?organisation_id=%d", seed.Org.ID)), role: auth.Viewer, status: 200,
-			check: func(t *testing.T, text string) { wantMention(t, text, `"notify_enforcement_authority":2`, `"remedy":10`) }},
+			check: func(t *testing.T, text string) {
+				wantMention(t, text, `"notify_enforcement_authority":2`, `"remedy":10`)
+			}},
 		{name: "set a target", method: "PUT", path: fixed("/api/v1/duty-targets"), role: auth.Editor, status: 200,
-			body:  func() any { return map[string]any{"organisation_id": seed.Org.ID, "targets": map[string]int{"notify_enforcement_authority": 1}} },
-			check: func(t *testing.T, text string) { wantMention(t, text, `"notify_enforcement_authority":1`, `"remedy":10`) }},
+			body: func() any {
+				return map[string]any{"organisation_id": seed.Org.ID, "targets": map[string]int{"notify_enforcement_authority": 1}}
+			},
+			check: func(t *testing.T, text string) {
+				wantMention(t, text, `"notify_enforcement_authority":1`, `"remedy":10`)
+			}},
 		{name: "a target for no such duty", method: "PUT", path: fixed("/api/v1/duty-targets"), role: auth.Editor, status: 422,
-			body:  func() any { return map[string]any{"organisation_id": seed.Org.ID, "targets": map[string]int{"nope": 1}} },
+			body: func() any {
+				return map[string]any{"organisation_id": seed.Org.ID, "targets": map[string]int{"nope": 1}}
+			},
 			check: func(t *testing.T, text string) { wantMention(t, text, "body.targets.nope") }},
 		{name: "a viewer cannot set targets", method: "PUT", path: fixed("/api/v1/duty-targets"), role: auth.Viewer, status: 403,
 			body: func() any { return map[string]any{"organisation_id": seed.Org.ID, "targets": map[string]int{}} }},
