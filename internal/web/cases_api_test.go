@@ -471,7 +471,10 @@ func testCasesAPI(t *testing.T, b storetest.Backend) {
 					t.Fatalf("open cases %s", text)
 				}
 				res, body := e.call("GET", "/api/v1/cases?limit=1", e.tokens[auth.Viewer], "", "")
-				next, _ := strings.CutPrefix(strings.TrimSuffix(res.Header.Get("Link"), `>; rel="next"`), "<")
+				next, ok := strings.CutPrefix(strings.TrimSuffix(res.Header.Get("Link"), `>; rel="next"`), "<")
+				if !ok || strings.Contains(body, fmt.Sprintf(`"id":%d,`, c.ID)) {
+					t.Fatalf("first page: Link %q, %s", res.Header.Get("Link"), body)
+				}
 				if res, body = e.call("GET", next, e.tokens[auth.Viewer], "", ""); res.StatusCode != 200 || !strings.Contains(body, fmt.Sprintf(`"id":%d,`, c.ID)) {
 					t.Fatalf("next page %q: %d %s", next, res.StatusCode, body)
 				}
