@@ -158,8 +158,9 @@ default passwords (Schedule 1, paragraph 1), runs the public security-report
 intake with its published response times (paragraph 2), publishes support
 periods (paragraph 3) and advisories, issues statements of compliance, decides
 whether a product is within the regime, assesses each product against every
-requirement, and writes evidence packs. Cases and the records of sections 12
-and 20 are not part of it yet.
+requirement, writes evidence packs, and keeps compliance cases: the duties a
+failure gives (sections 10 to 25), the notices sent, and the records of
+sections 12 and 20 (psti duties, psti cases).
 
 It is one program: "psti serve" runs the web server (public pages, admin pages
 and a JSON API); the other commands do administration and batch work from the
@@ -247,9 +248,9 @@ Exit status: 0 success, 1 the work failed, 2 the command line or input is unusab
 		verifyCmd(a),
 		scopeCmd(a),
 		dutiesCmd(a),
+		casesCmd(a),
 		evidencePackCmd(a),
 		requirementsCmd(a),
-		casesCmd(a),
 	)
 	return root
 }

@@ -46,7 +46,7 @@ func scanParty(row interface{ Scan(...any) error }) (*cases.Party, error) {
 
 // Parties lists an organisation's parties (0: every one's), by name.
 func (db *DB) Parties(ctx context.Context, orgID int64) ([]*cases.Party, error) {
-	rows, err := db.ro.QueryContext(ctx, `SELECT `+partyCols+` FROM parties WHERE ($1 = 0 OR organisation_id = $1) ORDER BY organisation_id, name, id LIMIT 1000`, orgID)
+	rows, err := db.ro.QueryContext(ctx, `SELECT `+partyCols+` FROM parties WHERE (CAST($1 AS BIGINT) = 0 OR organisation_id = CAST($1 AS BIGINT)) ORDER BY organisation_id, name, id LIMIT 1000`, orgID)
 	return collect(rows, err, "parties", scanParty)
 }
 
@@ -339,7 +339,7 @@ func (db *DB) Cases(ctx context.Context, f cases.Filter) ([]*cases.Case, error) 
 		after = 1 << 62
 	}
 	rows, err := db.ro.QueryContext(ctx, `SELECT `+caseCols+` FROM cases WHERE id < $1 AND ($2 = '' OR status = $2)
-		AND ($3 = 0 OR id IN (SELECT case_id FROM case_items WHERE product_id = $3)) ORDER BY id DESC LIMIT $4`, after, f.Status, f.ProductID, limit)
+		AND (CAST($3 AS BIGINT) = 0 OR id IN (SELECT case_id FROM case_items WHERE product_id = CAST($3 AS BIGINT))) ORDER BY id DESC LIMIT $4`, after, f.Status, f.ProductID, limit)
 	list, err := collect(rows, err, "cases", scanCase)
 	if err != nil {
 		return nil, err
@@ -521,7 +521,7 @@ func scanHold(row interface{ Scan(...any) error }) (*cases.Hold, error) {
 
 // Holds lists holds, newest first.
 func (db *DB) Holds(ctx context.Context, f cases.HoldFilter) ([]*cases.Hold, error) {
-	q := `SELECT ` + holdCols + ` FROM product_holds WHERE ($1 = 0 OR organisation_id = $1) AND ($2 = 0 OR product_id = $2) AND ($3 = 0 OR case_id = $3)`
+	q := `SELECT ` + holdCols + ` FROM product_holds WHERE (CAST($1 AS BIGINT) = 0 OR organisation_id = CAST($1 AS BIGINT)) AND (CAST($2 AS BIGINT) = 0 OR product_id = CAST($2 AS BIGINT)) AND (CAST($3 AS BIGINT) = 0 OR case_id = CAST($3 AS BIGINT))`
 	if !f.All {
 		q += ` AND lifted_at IS NULL`
 	}
@@ -641,7 +641,7 @@ func (db *DB) Records(ctx context.Context, f cases.RecordFilter) ([]*cases.Recor
 	if after <= 0 {
 		after = 1 << 62
 	}
-	rows, err := db.ro.QueryContext(ctx, `SELECT `+complianceRecordCols+` FROM compliance_records WHERE id < $1 AND ($2 = 0 OR organisation_id = $2) AND ($3 = 0 OR case_id = $3)
+	rows, err := db.ro.QueryContext(ctx, `SELECT `+complianceRecordCols+` FROM compliance_records WHERE id < $1 AND (CAST($2 AS BIGINT) = 0 OR organisation_id = CAST($2 AS BIGINT)) AND (CAST($3 AS BIGINT) = 0 OR case_id = CAST($3 AS BIGINT))
 		ORDER BY id DESC LIMIT $4`, after, f.OrganisationID, f.CaseID, limit)
 	return collect(rows, err, "records", scanRecord)
 }
@@ -684,7 +684,7 @@ func (db *DB) AuthorityNotices(ctx context.Context, f cases.AuthorityFilter) ([]
 	if limit <= 0 || limit > 1000 {
 		limit = 100
 	}
-	rows, err := db.ro.QueryContext(ctx, `SELECT `+authorityCols+` FROM authority_notices WHERE ($1 = 0 OR organisation_id = $1) AND ($2 = 0 OR case_id = $2)
+	rows, err := db.ro.QueryContext(ctx, `SELECT `+authorityCols+` FROM authority_notices WHERE (CAST($1 AS BIGINT) = 0 OR organisation_id = CAST($1 AS BIGINT)) AND (CAST($2 AS BIGINT) = 0 OR case_id = CAST($2 AS BIGINT))
 		ORDER BY id DESC LIMIT $3`, f.OrganisationID, f.CaseID, limit)
 	return collect(rows, err, "notices from the authority", scanAuthority)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"reflect"
 	"strings"
 	"testing"
@@ -125,6 +126,38 @@ var access = []struct {
 	{"GET", "/api/v1/scope-decisions/{id}", auth.Viewer},
 	{"GET", "/api/v1/scope-rules", auth.Public},
 	{"POST", "/api/v1/duties", auth.Viewer},
+	// Compliance cases: staff only, never public; viewers read, editors
+	// act. Deleting a record is always refused, and only an editor is
+	// told so.
+	{"GET", "/api/v1/parties", auth.Viewer},
+	{"POST", "/api/v1/parties", auth.Editor},
+	{"PUT", "/api/v1/parties/{id}", auth.Editor},
+	{"GET", "/api/v1/products/{id}/chain", auth.Viewer},
+	{"PUT", "/api/v1/products/{id}/chain", auth.Editor},
+	{"GET", "/api/v1/cases", auth.Viewer},
+	{"POST", "/api/v1/cases", auth.Editor},
+	{"GET", "/api/v1/cases/{id}", auth.Viewer},
+	{"PUT", "/api/v1/cases/{id}/facts", auth.Editor},
+	{"PUT", "/api/v1/cases/{id}/particulars", auth.Editor},
+	{"PUT", "/api/v1/cases/{id}/duties/{key}", auth.Editor},
+	{"POST", "/api/v1/reports/{id}/case", auth.Editor},
+	{"POST", "/api/v1/cases/{id}/notices", auth.Editor},
+	{"PUT", "/api/v1/notices/{id}", auth.Editor},
+	{"POST", "/api/v1/notices/{id}/send", auth.Editor},
+	{"POST", "/api/v1/cases/{id}/holds", auth.Editor},
+	{"POST", "/api/v1/holds/{id}/lift", auth.Editor},
+	{"GET", "/api/v1/holds", auth.Viewer},
+	{"POST", "/api/v1/cases/{id}/close", auth.Editor},
+	{"GET", "/api/v1/records", auth.Viewer},
+	{"GET", "/api/v1/records/retention", auth.Viewer},
+	{"GET", "/api/v1/records/{id}", auth.Viewer},
+	{"POST", "/api/v1/records/{id}/corrections", auth.Editor},
+	{"DELETE", "/api/v1/records/{id}", auth.Editor},
+	{"POST", "/api/v1/authority-notices", auth.Editor},
+	{"GET", "/api/v1/authority-notices", auth.Viewer},
+	{"GET", "/api/v1/authority-notices/{id}", auth.Viewer},
+	{"GET", "/api/v1/duty-targets", auth.Viewer},
+	{"PUT", "/api/v1/duty-targets", auth.Editor},
 	{"GET", "/api/v1/statements", auth.Viewer},
 	{"GET", "/api/v1/statements/retention", auth.Viewer},
 	{"GET", "/api/v1/statements/{id}", auth.Viewer},
@@ -377,12 +410,23 @@ func TestAccess(t *testing.T) {
 	if err := e.db.AddScopeDecision(ctx, psti.System("test"), decision); err != nil {
 		t.Fatal(err)
 	}
+	// A closed compliance case with a party, a notice, a hold, records
+	// and a notice from the authority.
 	storetest.FillCases(t, e.db, seed)
-	caseList, err := e.db.Cases(ctx, cases.Filter{})
-	if err != nil || len(caseList) == 0 {
-		t.Fatalf("seeding a case: %v", err)
-	}
-	ids := map[string]int64{"cases": caseList[0].ID, "scope-decisions": decision.ID, "statements": soc.ID, "statement-keys": key.ID, "keys": key.ID, "support-periods": period.ID, "invitations": invs[0].ID, "organisations": seed.Org.ID, "manufacturers": seed.Makers[0].ID, "brands": seed.Brand.ID,
+	parties, err := e.db.Parties(ctx, seed.Org.ID)
+	must(t, err)
+	closed, err := e.db.Cases(ctx, cases.Filter{})
+	must(t, err)
+	notices, err := e.db.Notices(ctx, closed[0].ID)
+	must(t, err)
+	holds, err := e.db.Holds(ctx, cases.HoldFilter{All: true})
+	must(t, err)
+	records, err := e.db.Records(ctx, cases.RecordFilter{})
+	must(t, err)
+	authority, err := e.db.AuthorityNotices(ctx, cases.AuthorityFilter{})
+	must(t, err)
+	ids := map[string]int64{"parties": parties[0].ID, "cases": closed[0].ID, "notices": notices[0].ID, "holds": holds[0].ID, "records": records[0].ID,
+		"authority-notices": authority[0].ID, "scope-decisions": decision.ID, "statements": soc.ID, "statement-keys": key.ID, "keys": key.ID, "support-periods": period.ID, "invitations": invs[0].ID, "organisations": seed.Org.ID, "manufacturers": seed.Makers[0].ID, "brands": seed.Brand.ID,
 		"products": seed.Product.ID, "versions": v.ID, "batches": b.ID, "password-audits": run.ID, "reports": rep.ID, "users": spare.ID, "tokens": spareToken.ID}
 
 	path := func(pattern string) string {
@@ -393,7 +437,8 @@ func TestAccess(t *testing.T) {
 		p = strings.ReplaceAll(p, "{code}", "not-a-real-setup-code")
 		p = strings.ReplaceAll(p, "{aid}", fmt.Sprint(rep.Attachments[0].ID))
 		p = strings.NewReplacer("{tracking}", "ACME-2026-0001", "{year}", "2026", "{file}", "index.txt", "{slug}", seed.Product.Slug,
-			"{number}", soc.Number, "{version}", "1", "{requirement}", "PSTI-PW-01").Replace(p)
+			"{number}", soc.Number, "{version}", "1", "{requirement}", "PSTI-PW-01",
+			"{key}", url.PathEscape(closed[0].Duties[0].Key)).Replace(p)
 		if strings.Contains(p, "{id}") {
 			var id int64
 			for kind, n := range ids {

@@ -70,14 +70,14 @@ func (s *Server) newAPI() huma.API {
 
 // schemaName names a type in the API description. Types of the capability
 // packages whose short names would clash (passwords.Report and
-// disclosure.Report, catalog.Standard and statement.Standard) carry their
-// capability in the name.
+// disclosure.Report, catalog.Standard and statement.Standard,
+// cases.Record and statement.Record) carry their capability in the name.
 func schemaName(t reflect.Type, hint string) string {
 	name := huma.DefaultSchemaNamer(t, hint)
 	for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Array || t.Kind() == reflect.Map {
 		t = t.Elem()
 	}
-	prefix := map[string]string{"passwords": "PasswordAudit", "disclosure": "Security", "catalog": "Requirement"}[path.Base(t.PkgPath())]
+	prefix := map[string]string{"passwords": "PasswordAudit", "disclosure": "Security", "catalog": "Requirement", "cases": "Compliance"}[path.Base(t.PkgPath())]
 	if prefix == "" || strings.HasPrefix(name, prefix) {
 		return name
 	}

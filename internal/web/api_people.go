@@ -189,6 +189,7 @@ func (s *Server) registerAPI() {
 	s.registerStatementAPI()
 	s.registerScopeAPI()
 	s.registerDutiesAPI()
+	s.registerCasesAPI()
 	s.registerStatementKeyAPI()
 	s.registerAssessmentAPI()
 	s.registerLogAPI()

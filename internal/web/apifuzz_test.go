@@ -298,6 +298,7 @@ type apiFuzzer struct {
 	rnd     *rand.Rand
 
 	pools    map[string][]int64 // ids of seeded records, by kind
+	dutyKeys []string           // the {key} of duty paths
 	emails   []string
 	receipts []string
 	revoked  string // a revoked token
@@ -475,34 +476,88 @@ func (f *apiFuzzer) seedRegister() {
 	var decision struct{ ID int64 }
 	e.mustJSON("POST", "/api/v1/scope-decisions", map[string]any{"product_id": s.Product.ID, "facts": map[string]any{"ip_internet": true, "uk_consumers": true}}, &decision)
 
-	// A compliance case, closed, with a notice sent, a hold and records.
+	// Compliance cases: a closed one with its records, a notice sent, a
+	// hold and a notice from the authority (FillCases), then an open one
+	// made over the API, with a draft notice and a hold.
 	storetest.FillCases(t, e.db, s)
-	caseList, err := e.db.Cases(context.Background(), cases.Filter{})
-	if err != nil || len(caseList) == 0 {
-		t.Fatalf("seeding a case: %v", err)
+	var authority, importer struct{ ID int64 }
+	e.mustJSON("POST", "/api/v1/parties", map[string]any{"organisation_id": s.Org.ID, "kind": "enforcement_authority", "name": "OPSS", "email": "notices@opss.example"}, &authority)
+	e.mustJSON("POST", "/api/v1/parties", map[string]any{"organisation_id": s.Org.ID, "kind": "importer", "name": "Import Co", "address": "2 Dock Road\nHull"}, &importer)
+	e.mustJSON("PUT", fmt.Sprintf("/api/v1/products/%d/chain", s.Product.ID), map[string]any{"roles": []string{"manufacturer"},
+		"links": []map[string]any{{"party_id": importer.ID, "relation": "supplied_importer"}}}, nil)
+	var open struct {
+		ID     int64
+		Duties []struct{ Key, Duty string }
 	}
+	e.mustJSON("POST", "/api/v1/cases", map[string]any{"title": "Default password", "items": []map[string]any{{"product_id": s.Product.ID}},
+		"facts":   map[string]any{"status": "confirmed", "informed_by": nil, "made_available_in_uk": true, "supplied_distributors": false},
+		"details": "Every unit ships with the password admin.", "risks": "Anyone on the network can watch."}, &open)
+	f.dutyKeys = slices.Clone(fuzzDutyKeys)
+	for _, d := range open.Duties {
+		f.dutyKeys = append(f.dutyKeys, d.Key)
+		if d.Duty == "notify_enforcement_authority" {
+			e.mustJSON("POST", fmt.Sprintf("/api/v1/cases/%d/notices", open.ID), map[string]any{"duty_key": d.Key, "party_id": authority.ID}, nil)
+		}
+	}
+	e.mustJSON("POST", fmt.Sprintf("/api/v1/cases/%d/holds", open.ID), map[string]any{"reason": "Stock keeps the old firmware."}, nil)
+	parties, err := e.db.Parties(ctx, 0)
+	must(t, err)
+	list, err := e.db.Cases(ctx, cases.Filter{})
+	must(t, err)
+	caseIDs := idsOf(list, func(c *cases.Case) int64 { return c.ID })
+	var noticeIDs []int64
+	for _, c := range caseIDs {
+		ns, err := e.db.Notices(ctx, c)
+		must(t, err)
+		noticeIDs = append(noticeIDs, idsOf(ns, func(n *cases.Notice) int64 { return n.ID })...)
+	}
+	holds, err := e.db.Holds(ctx, cases.HoldFilter{All: true})
+	must(t, err)
+	records, err := e.db.Records(ctx, cases.RecordFilter{})
+	must(t, err)
+	authorityNotices, err := e.db.AuthorityNotices(ctx, cases.AuthorityFilter{})
+	must(t, err)
 
 	f.pools = map[string][]int64{
-		"case":           {caseList[0].ID},
-		"scope decision": {decision.ID},
-		"statement":      {issued.ID, draftSOC.ID},
-		"statement key":  {key.ID},
-		"support period": {published.ID, draft.ID},
-		"organisation":   {s.Org.ID},
-		"brand":          {s.Brand.ID},
-		"manufacturer":   {s.Makers[0].ID, s.Makers[1].ID},
-		"product":        {s.Product.ID},
-		"version":        {v.ID},
-		"batch":          {b1.ID, b2.ID},
-		"report":         reportIDs,
-		"user":           users,
-		"spare user":     spareUsers,
-		"spare token":    spareTokens,
-		"invitation":     {inv.ID},
-		"run":            {run.ID},
-		"evidence":       {evidence.ID},
+		"party":            idsOf(parties, func(p *cases.Party) int64 { return p.ID }),
+		"case":             caseIDs,
+		"notice":           noticeIDs,
+		"hold":             idsOf(holds, func(h *cases.Hold) int64 { return h.ID }),
+		"record":           idsOf(records, func(r *cases.Record) int64 { return r.ID }),
+		"authority notice": idsOf(authorityNotices, func(n *cases.AuthorityNotice) int64 { return n.ID }),
+		"scope decision":   {decision.ID},
+		"statement":        {issued.ID, draftSOC.ID},
+		"statement key":    {key.ID},
+		"support period":   {published.ID, draft.ID},
+		"organisation":     {s.Org.ID},
+		"brand":            {s.Brand.ID},
+		"manufacturer":     {s.Makers[0].ID, s.Makers[1].ID},
+		"product":          {s.Product.ID},
+		"version":          {v.ID},
+		"batch":            {b1.ID, b2.ID},
+		"report":           reportIDs,
+		"user":             users,
+		"spare user":       spareUsers,
+		"spare token":      spareTokens,
+		"invitation":       {inv.ID},
+		"run":              {run.ID},
+		"evidence":         {evidence.ID},
 	}
 }
+
+// idsOf is the ids of a list, in order.
+func idsOf[T any](list []T, id func(T) int64) []int64 {
+	out := []int64{}
+	for _, x := range list {
+		out = append(out, id(x))
+	}
+	slices.Sort(out)
+	return out
+}
+
+// fuzzDutyKeys are the {key} of a case's duty paths that no case has;
+// seedRegister adds the keys of the open case's duties.
+var fuzzDutyKeys = []string{"investigate s.99(1)", "notify_enforcement_authority"}
 
 // fuzzRequirements are the {requirement} of assessment paths: assessed
 // requirements, and ones that are not.
@@ -512,6 +567,7 @@ var fuzzRequirements = []string{"PSTI-PW-01", "PSTI-VR-03", "PSTI-DSP-02", "PSTI
 var fuzzIDFields = map[string]string{
 	"organisation_id": "organisation", "brand_id": "brand", "product_id": "product", "manufacturer_ids": "manufacturer",
 	"batch_id": "batch", "batch_ids": "batch", "assignee_id": "user", "duplicate_of": "report", "entity_id": "any",
+	"party_id": "party", "case_id": "case",
 }
 
 // fuzzPathPools name the records a path's {id} refers to, by the path's
@@ -522,7 +578,7 @@ var fuzzPathPools = map[string]string{
 	"versions": "version", "batches": "batch", "reports": "report", "users": "spare user", "tokens": "spare token",
 	"invitations": "invitation", "password-audits": "run", "support-periods": "support period",
 	"statement-keys": "statement key", "statements": "statement", "scope-decisions": "scope decision",
-	"cases": "case",
+	"parties": "party", "cases": "case", "notices": "notice", "holds": "hold", "records": "record", "authority-notices": "authority notice",
 }
 
 func (f *apiFuzzer) pool(kind string) []int64 {
@@ -820,6 +876,11 @@ func (f *apiFuzzer) base(op *fuzzOp) *fuzzReq {
 			case "requirement":
 				// An assessment row: one of the catalogue's, or none.
 				r.path[p.name] = fuzzRequirements[f.rnd.IntN(len(fuzzRequirements))]
+				continue
+			case "key":
+				// A case's duty, by its key (space and parentheses
+				// escaped in the path), or one it does not have.
+				r.path[p.name] = f.dutyKeys[f.rnd.IntN(len(f.dutyKeys))]
 				continue
 			case "file":
 				id = f.pick(f.pools["evidence"])
