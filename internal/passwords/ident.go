@@ -1,6 +1,7 @@
 package passwords
 
 import (
+	"math/bits"
 	"strconv"
 )
 
@@ -135,14 +136,7 @@ func nearestFirst(j int) int {
 }
 
 // byteReversed is a MAC with its six bytes in the opposite order.
-func byteReversed(v uint64) uint64 {
-	var r uint64
-	for range 6 {
-		r = r<<8 | v&0xff
-		v >>= 8
-	}
-	return r
-}
+func byteReversed(v uint64) uint64 { return bits.ReverseBytes64(v) >> 16 }
 
 func reverse(s string) string {
 	b := []byte(s)

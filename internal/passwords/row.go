@@ -409,32 +409,45 @@ func macWeight(d, f, k int) float64 {
 // only the values it has at the two furthest (mac-k and mac+k: k < 256
 // carries into the next byte at most once). s must hold one of those four
 // digits as one of the renderings writes them. Most passwords are ruled
-// out here, in a few dozen comparisons.
+// out here: s is read once as a sliding 16-bit number, the 36 groups are
+// worked out only when s has four hex digits in a row, and each of its
+// groups is looked up in a 1,024-bit filter before it is compared.
 func (c *rowCtx) mayHoldMAC(s string, k int) bool {
 	var cores [3 * 3 * numMACForms]uint16
-	n := 0
-	for _, m := range [3]uint64{c.mac, (c.mac - uint64(k)) & mac48, (c.mac + uint64(k)) & mac48} {
-		for f := range numMACForms {
-			F := macForm(f, m)
-			for _, shift := range [3]uint{24, 16, 8} {
-				core := uint16(F >> shift)
-				dup := false
-				for _, x := range cores[:n] {
-					dup = dup || x == core
-				}
-				if !dup {
-					cores[n] = core
-					n++
-				}
-			}
-		}
-	}
-	for i := 0; i+4 <= len(s); i++ {
-		if !isHex(s[i]) || !isHex(s[i+1]) || !isHex(s[i+2]) || !isHex(s[i+3]) {
+	var filter [16]uint64
+	built := false
+	var w uint16
+	run := 0
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		if !isHex(ch) {
+			run = 0
 			continue
 		}
-		w := uint16(unhex(s[i]))<<12 | uint16(unhex(s[i+1]))<<8 | uint16(unhex(s[i+2]))<<4 | uint16(unhex(s[i+3]))
-		for _, x := range cores[:n] {
+		w = w<<4 | uint16(unhex(ch))
+		if run++; run < 4 {
+			continue
+		}
+		if !built {
+			n := 0
+			for _, m := range [3]uint64{c.mac, (c.mac - uint64(k)) & mac48, (c.mac + uint64(k)) & mac48} {
+				for f := range numMACForms {
+					F := macForm(f, m)
+					for _, shift := range [3]uint{24, 16, 8} {
+						core := uint16(F >> shift)
+						cores[n] = core
+						n++
+						h := coreSlot(core)
+						filter[h>>6] |= 1 << (h & 63)
+					}
+				}
+			}
+			built = true
+		}
+		if h := coreSlot(w); filter[h>>6]&(1<<(h&63)) == 0 {
+			continue
+		}
+		for _, x := range cores {
 			if x == w {
 				return true
 			}
@@ -442,6 +455,9 @@ func (c *rowCtx) mayHoldMAC(s string, k int) bool {
 	}
 	return false
 }
+
+// coreSlot spreads a group of four hex digits over mayHoldMAC's filter.
+func coreSlot(x uint16) uint32 { return uint32(x) * 2654435761 >> 22 }
 
 // macMatches looks for the password among renderings of the device's MAC
 // address and its neighbours (devices own several consecutive addresses).
@@ -643,11 +659,7 @@ func (c *rowCtx) textMatches(r rule, cd candidate, id, name string, a float64) {
 	if len(s) < 6 {
 		return
 	}
-	forward, backward := false, false
-	for i := 0; i+6 <= len(s) && !(forward && backward); i++ {
-		forward = forward || strings.Contains(id, s[i:i+6])
-		backward = backward || indexBytes(id, rs[i:i+6]) >= 0
-	}
+	forward, backward := sharesStretch(s, id)
 	if forward {
 		if n, ia, ib := longestCommon(s, id); n >= 6 {
 			c.add(r, fmt.Sprintf("%scontains %s→%s at characters %d-%d", cd.label, name, span(ib, n, len(id)), ia+1, ia+n),
@@ -674,22 +686,103 @@ func indexBytes(s string, p []byte) int {
 	return -1
 }
 
+// sharesStretch reports whether some 6 consecutive characters of s occur
+// in id (forward), and whether some 6 occur in id written backwards
+// (backward). Each stretch of 6 bytes is read as a 48-bit number: id's
+// stretches, both ways, are worked out once, and each of s's is looked up
+// among them through a 64-bit filter, instead of searching id for it byte
+// by byte.
+func sharesStretch(s, id string) (forward, backward bool) {
+	if len(s) < 6 || len(id) < 6 {
+		return false, false
+	}
+	const mask = 1<<48 - 1
+	var fwd, bwd [64]uint64
+	n := len(id) - 5
+	if n > len(fwd) {
+		return sharesStretchLong(s, id)
+	}
+	var ff, bf uint64
+	var g, rg uint64
+	for i := 0; i < len(id); i++ {
+		g = (g<<8 | uint64(id[i])) & mask
+		rg = rg>>8 | uint64(id[i])<<40
+		if i >= 5 {
+			fwd[i-5], bwd[i-5] = g, rg
+			ff |= 1 << (g * 0x9E3779B97F4A7C15 >> 58)
+			bf |= 1 << (rg * 0x9E3779B97F4A7C15 >> 58)
+		}
+	}
+	g = 0
+	for i := 0; i < len(s) && !(forward && backward); i++ {
+		g = (g<<8 | uint64(s[i])) & mask
+		if i < 5 {
+			continue
+		}
+		bit := uint64(1) << (g * 0x9E3779B97F4A7C15 >> 58)
+		if !forward && ff&bit != 0 {
+			for _, x := range fwd[:n] {
+				if x == g {
+					forward = true
+					break
+				}
+			}
+		}
+		if !backward && bf&bit != 0 {
+			for _, x := range bwd[:n] {
+				if x == g {
+					backward = true
+					break
+				}
+			}
+		}
+	}
+	return forward, backward
+}
+
+// sharesStretchLong is sharesStretch for identifiers too long for its
+// tables, searching id for each stretch of s.
+func sharesStretchLong(s, id string) (forward, backward bool) {
+	var rbuf [6]byte
+	for i := 0; i+6 <= len(s) && !(forward && backward); i++ {
+		forward = forward || strings.Contains(id, s[i:i+6])
+		for j := range 6 {
+			rbuf[j] = s[i+5-j]
+		}
+		backward = backward || indexBytes(id, rbuf[:]) >= 0
+	}
+	return forward, backward
+}
+
 // numberMatches looks for the identifier's trailing number, offset by a
-// little, written in decimal in the password.
+// little, written in decimal in the password: each run of 4 or more digits,
+// in order, is read as a number.
 func (c *rowCtx) numberMatches(cd candidate, num uint64, numLen int, name string, a float64) {
 	if numLen < 3 {
 		return
 	}
 	k := int64(c.e.th.MACOffset)
-	for _, r := range runs(cd.s, isDigit, 4) {
-		digits := cd.s[r.start:r.end]
+	s := cd.s
+	for end := 0; end < len(s); {
+		start := end
+		for start < len(s) && !isDigit(s[start]) {
+			start++
+		}
+		end = start
+		for end < len(s) && isDigit(s[end]) {
+			end++
+		}
+		if end-start < 4 {
+			continue
+		}
+		digits := s[start:end]
 		v, err := strconv.ParseUint(digits, 10, 64)
 		if err != nil {
 			continue
 		}
 		if d := int64(v) - int64(num); d >= -k && d <= k && d != 0 {
-			c.add(dp07, fmt.Sprintf("%s%s%s→decimal(%d) at characters %d-%d", cd.label, name, offset(int(d)), len(digits), r.start+1, r.end),
-				float64(len(cd.s)-len(digits)+1)*float64(2*k+1), log10Chance(a, len(digits)))
+			c.add(dp07, fmt.Sprintf("%s%s%s→decimal(%d) at characters %d-%d", cd.label, name, offset(int(d)), len(digits), start+1, end),
+				float64(len(s)-len(digits)+1)*float64(2*k+1), log10Chance(a, len(digits)))
 			return
 		}
 	}
