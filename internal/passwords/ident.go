@@ -13,16 +13,17 @@ import (
 // label printers put in identifiers (":", "-", ".", "_", " ").
 func normalize(s string) string {
 	var b []byte
+	var stack [64]byte // most identifiers and passwords: one allocation, the result's
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
 		case c == ':' || c == '-' || c == '.' || c == '_' || c == ' ':
 			if b == nil {
-				b = append(make([]byte, 0, len(s)), s[:i]...)
+				b = append(stack[:0], s[:i]...)
 			}
 		case c >= 'A' && c <= 'Z':
 			if b == nil {
-				b = append(make([]byte, 0, len(s)), s[:i]...)
+				b = append(stack[:0], s[:i]...)
 			}
 			b = append(b, c+'a'-'A')
 		default:

@@ -49,6 +49,7 @@ type rowCtx struct {
 	imei     string
 	findings []finding
 	buf      []byte // scratch space reused across rows
+	mbuf     [64]byte
 	hbuf     []byte
 	inputs   []hashInput
 	forms    [4]pwForms
@@ -211,9 +212,8 @@ func (c *rowCtx) checkKnown() {
 	}
 	// Disguised forms: the common password or word under a few changes
 	// people make. Each base must keep at least four characters.
-	var scratch [64]byte
 	for i := range numMangles {
-		base, how := mangle(low, i, scratch[:0])
+		base, how := mangle(low, i, c.mbuf[:0])
 		if len(base) < 4 {
 			continue
 		}
@@ -227,6 +227,24 @@ func (c *rowCtx) checkKnown() {
 			return
 		}
 	}
+}
+
+// mangled says how mangle undid a disguise; its text is made only for
+// evidence, not for every row tried.
+type mangled struct {
+	what   string // the text, or the word counted
+	digits int    // 0 when what is the whole text
+	front  bool
+}
+
+func (m mangled) String() string {
+	switch {
+	case m.digits == 0:
+		return m.what
+	case m.front:
+		return "with " + plural(m.digits, "digit") + " in front"
+	}
+	return "with " + plural(m.digits, "digit") + " added"
 }
 
 // lowerInto appends s in lower case (ASCII letters) to b.
@@ -249,7 +267,7 @@ const trailing = "!?.*#$%&@_-+=~"
 // at the end, digits in front, letters swapped for look-alike symbols, the
 // word reversed), writing the base into scratch. It returns an empty base
 // when the disguise does not apply.
-func mangle(low []byte, which int, scratch []byte) ([]byte, string) {
+func mangle(low []byte, which int, scratch []byte) ([]byte, mangled) {
 	n := len(low)
 	trimSym := n
 	for trimSym > 0 && strings.IndexByte(trailing, low[trimSym-1]) >= 0 {
@@ -263,11 +281,11 @@ func mangle(low []byte, which int, scratch []byte) ([]byte, string) {
 		}
 		switch digits := trimSym - d; {
 		case digits > 0 && digits <= 4 && trimSym < n:
-			return low[:d], "with digits and symbols added"
+			return low[:d], mangled{what: "with digits and symbols added"}
 		case digits > 0 && digits <= 4:
-			return low[:d], "with " + plural(digits, "digit") + " added"
+			return low[:d], mangled{digits: digits}
 		case digits == 0 && n-trimSym > 0 && n-trimSym <= 3:
-			return low[:trimSym], "with symbols added"
+			return low[:trimSym], mangled{what: "with symbols added"}
 		}
 	case 1: // digits in front
 		d := 0
@@ -275,7 +293,7 @@ func mangle(low []byte, which int, scratch []byte) ([]byte, string) {
 			d++
 		}
 		if d > 0 && d <= 4 {
-			return low[d:], "with " + plural(d, "digit") + " in front"
+			return low[d:], mangled{digits: d, front: true}
 		}
 	case 2, 3: // look-alike symbols, then also an ending removed
 		changed := false
@@ -285,25 +303,25 @@ func mangle(low []byte, which int, scratch []byte) ([]byte, string) {
 			scratch = append(scratch, u)
 		}
 		if !changed {
-			return nil, ""
+			return nil, mangled{}
 		}
 		if which == 2 {
-			return scratch, "with letters swapped for look-alike symbols"
+			return scratch, mangled{what: "with letters swapped for look-alike symbols"}
 		}
 		e := len(scratch)
 		for e > 0 && (isDigit(scratch[e-1]) || strings.IndexByte(trailing, scratch[e-1]) >= 0) {
 			e--
 		}
 		if e < len(scratch) && len(scratch)-e <= 4 {
-			return scratch[:e], "with look-alike symbols and an ending added"
+			return scratch[:e], mangled{what: "with look-alike symbols and an ending added"}
 		}
 	case 4: // backwards
 		for i := n - 1; i >= 0; i-- {
 			scratch = append(scratch, low[i])
 		}
-		return scratch, "written backwards"
+		return scratch, mangled{what: "written backwards"}
 	}
-	return nil, ""
+	return nil, mangled{}
 }
 
 func unleetByte(c byte) byte {
