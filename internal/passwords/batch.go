@@ -689,8 +689,9 @@ func (st *state) sample(r *Row) {
 
 // writeRecord appends a row's line, serial, format and findings.
 func writeRecord(w *bufio.Writer, r *Row, o *rowOut) error {
-	var b [binary.MaxVarintLen64]byte
-	put := func(v uint64) { w.Write(b[:binary.PutUvarint(b[:], v)]) }
+	// Written through the writer's free space: a buffer of our own would
+	// be allocated for every row.
+	put := func(v uint64) { w.Write(binary.AppendUvarint(w.AvailableBuffer(), v)) }
 	str := func(s string) { put(uint64(len(s))); w.WriteString(s) }
 	put(uint64(r.Line))
 	str(r.Serial)
@@ -725,8 +726,7 @@ func writeRecord(w *bufio.Writer, r *Row, o *rowOut) error {
 	w.WriteByte(mask)
 	for k := range o.shapes {
 		if mask&(1<<k) != 0 {
-			binary.LittleEndian.PutUint64(b[:8], o.shapes[k].key)
-			w.Write(b[:8])
+			w.Write(binary.LittleEndian.AppendUint64(w.AvailableBuffer(), o.shapes[k].key))
 		}
 	}
 	return nil

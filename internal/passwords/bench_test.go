@@ -38,6 +38,20 @@ func benchSizes(b *testing.B) []int {
 // alphabet.
 func writeBenchBatch(b *testing.B, path string, n int, withPasswords bool) {
 	b.Helper()
+	kind := ""
+	if withPasswords {
+		kind = "unambiguous"
+	}
+	writeBenchBatchOf(b, path, n, kind)
+}
+
+// writeBenchBatchOf writes a batch like writeBenchBatch, with random
+// passwords of the kind named: "unambiguous" (12 characters), "hex" (16
+// hex digits, 64 bits: the slow case for the identifier rules, since any
+// password may hold a stretch of a MAC) or "" for none.
+func writeBenchBatchOf(b *testing.B, path string, n int, kind string) {
+	b.Helper()
+	withPasswords := kind != ""
 	f, err := os.Create(path)
 	if err != nil {
 		b.Fatal(err)
@@ -50,7 +64,13 @@ func writeBenchBatch(b *testing.B, path string, n int, withPasswords bool) {
 	} else {
 		w.WriteString("serial,mac\n")
 	}
+	if kind == "hex" {
+		alphabet = "0123456789abcdef"
+	}
 	pw := make([]byte, 12)
+	if kind == "hex" {
+		pw = make([]byte, 16)
+	}
 	for i := range n {
 		m := uint64(0x021a3c000000) + uint64(i)*4
 		fmt.Fprintf(w, "AC200-2411-%07d,%02X:%02X:%02X:%02X:%02X:%02X", i, byte(m>>40), byte(m>>32), byte(m>>24), byte(m>>16), byte(m>>8), byte(m))
@@ -94,6 +114,36 @@ func BenchmarkAudit(b *testing.B) {
 				}
 				if rep.Verdict != "pass" || rep.Flagged != 0 {
 					b.Fatalf("a random batch was flagged: %s", rep.Summary)
+				}
+			}
+			b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+		})
+	}
+}
+
+// BenchmarkAuditHex is BenchmarkAudit on a batch whose passwords are 16
+// random hex digits: every password could be a stretch of a MAC address in
+// some rendering, so the identifier rules work hardest on it.
+//
+//	PSTI_BENCH_ROWS=10000000 go test -run '^$' -bench BenchmarkAuditHex -benchtime 1x ./internal/passwords/
+func BenchmarkAuditHex(b *testing.B) {
+	for _, n := range benchSizes(b) {
+		b.Run(fmt.Sprintf("rows=%d", n), func(b *testing.B) {
+			path := filepath.Join(b.TempDir(), "batch.csv")
+			writeBenchBatchOf(b, path, n, "hex")
+			b.ResetTimer()
+			for b.Loop() {
+				f, err := os.Open(path)
+				if err != nil {
+					b.Fatal(err)
+				}
+				rep, err := passwords.Audit(context.Background(), f, passwords.Config{InputName: path, TempDir: b.TempDir()})
+				f.Close()
+				if err != nil {
+					b.Fatal(err)
+				}
+				if rep.Flagged != 0 {
+					b.Fatalf("a random hex batch was flagged: %s", rep.Summary)
 				}
 			}
 			b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")

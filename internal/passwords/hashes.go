@@ -451,7 +451,7 @@ func (c *rowCtx) fillForms(f *pwForms, cd candidate) {
 		}
 		src[i] = ch
 	}
-	if n, err := base32.StdEncoding.WithPadding(base32.NoPadding).Decode(f.store[2][:], src[:n8]); err == nil {
+	if n, err := b32Std.Decode(f.store[2][:], src[:n8]); err == nil {
 		f.b32 = f.store[2][:n]
 	}
 	if c.e.cal.indexInto(f.store[3][:0], raw) {

@@ -1,6 +1,7 @@
 package passwords
 
 import (
+	"math/bits"
 	"strconv"
 )
 
@@ -12,16 +13,17 @@ import (
 // label printers put in identifiers (":", "-", ".", "_", " ").
 func normalize(s string) string {
 	var b []byte
+	var stack [64]byte // most identifiers and passwords: one allocation, the result's
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
 		case c == ':' || c == '-' || c == '.' || c == '_' || c == ' ':
 			if b == nil {
-				b = append(make([]byte, 0, len(s)), s[:i]...)
+				b = append(stack[:0], s[:i]...)
 			}
 		case c >= 'A' && c <= 'Z':
 			if b == nil {
-				b = append(make([]byte, 0, len(s)), s[:i]...)
+				b = append(stack[:0], s[:i]...)
 			}
 			b = append(b, c+'a'-'A')
 		default:
@@ -135,14 +137,7 @@ func nearestFirst(j int) int {
 }
 
 // byteReversed is a MAC with its six bytes in the opposite order.
-func byteReversed(v uint64) uint64 {
-	var r uint64
-	for range 6 {
-		r = r<<8 | v&0xff
-		v >>= 8
-	}
-	return r
-}
+func byteReversed(v uint64) uint64 { return bits.ReverseBytes64(v) >> 16 }
 
 func reverse(s string) string {
 	b := []byte(s)

@@ -49,6 +49,7 @@ type rowCtx struct {
 	imei     string
 	findings []finding
 	buf      []byte // scratch space reused across rows
+	mbuf     [64]byte
 	hbuf     []byte
 	inputs   []hashInput
 	forms    [4]pwForms
@@ -211,9 +212,8 @@ func (c *rowCtx) checkKnown() {
 	}
 	// Disguised forms: the common password or word under a few changes
 	// people make. Each base must keep at least four characters.
-	var scratch [64]byte
 	for i := range numMangles {
-		base, how := mangle(low, i, scratch[:0])
+		base, how := mangle(low, i, c.mbuf[:0])
 		if len(base) < 4 {
 			continue
 		}
@@ -227,6 +227,24 @@ func (c *rowCtx) checkKnown() {
 			return
 		}
 	}
+}
+
+// mangled says how mangle undid a disguise; its text is made only for
+// evidence, not for every row tried.
+type mangled struct {
+	what   string // the text, or the word counted
+	digits int    // 0 when what is the whole text
+	front  bool
+}
+
+func (m mangled) String() string {
+	switch {
+	case m.digits == 0:
+		return m.what
+	case m.front:
+		return "with " + plural(m.digits, "digit") + " in front"
+	}
+	return "with " + plural(m.digits, "digit") + " added"
 }
 
 // lowerInto appends s in lower case (ASCII letters) to b.
@@ -249,7 +267,7 @@ const trailing = "!?.*#$%&@_-+=~"
 // at the end, digits in front, letters swapped for look-alike symbols, the
 // word reversed), writing the base into scratch. It returns an empty base
 // when the disguise does not apply.
-func mangle(low []byte, which int, scratch []byte) ([]byte, string) {
+func mangle(low []byte, which int, scratch []byte) ([]byte, mangled) {
 	n := len(low)
 	trimSym := n
 	for trimSym > 0 && strings.IndexByte(trailing, low[trimSym-1]) >= 0 {
@@ -263,11 +281,11 @@ func mangle(low []byte, which int, scratch []byte) ([]byte, string) {
 		}
 		switch digits := trimSym - d; {
 		case digits > 0 && digits <= 4 && trimSym < n:
-			return low[:d], "with digits and symbols added"
+			return low[:d], mangled{what: "with digits and symbols added"}
 		case digits > 0 && digits <= 4:
-			return low[:d], "with " + plural(digits, "digit") + " added"
+			return low[:d], mangled{digits: digits}
 		case digits == 0 && n-trimSym > 0 && n-trimSym <= 3:
-			return low[:trimSym], "with symbols added"
+			return low[:trimSym], mangled{what: "with symbols added"}
 		}
 	case 1: // digits in front
 		d := 0
@@ -275,7 +293,7 @@ func mangle(low []byte, which int, scratch []byte) ([]byte, string) {
 			d++
 		}
 		if d > 0 && d <= 4 {
-			return low[d:], "with " + plural(d, "digit") + " in front"
+			return low[d:], mangled{digits: d, front: true}
 		}
 	case 2, 3: // look-alike symbols, then also an ending removed
 		changed := false
@@ -285,25 +303,25 @@ func mangle(low []byte, which int, scratch []byte) ([]byte, string) {
 			scratch = append(scratch, u)
 		}
 		if !changed {
-			return nil, ""
+			return nil, mangled{}
 		}
 		if which == 2 {
-			return scratch, "with letters swapped for look-alike symbols"
+			return scratch, mangled{what: "with letters swapped for look-alike symbols"}
 		}
 		e := len(scratch)
 		for e > 0 && (isDigit(scratch[e-1]) || strings.IndexByte(trailing, scratch[e-1]) >= 0) {
 			e--
 		}
 		if e < len(scratch) && len(scratch)-e <= 4 {
-			return scratch[:e], "with look-alike symbols and an ending added"
+			return scratch[:e], mangled{what: "with look-alike symbols and an ending added"}
 		}
 	case 4: // backwards
 		for i := n - 1; i >= 0; i-- {
 			scratch = append(scratch, low[i])
 		}
-		return scratch, "written backwards"
+		return scratch, mangled{what: "written backwards"}
 	}
-	return nil, ""
+	return nil, mangled{}
 }
 
 func unleetByte(c byte) byte {
@@ -409,32 +427,45 @@ func macWeight(d, f, k int) float64 {
 // only the values it has at the two furthest (mac-k and mac+k: k < 256
 // carries into the next byte at most once). s must hold one of those four
 // digits as one of the renderings writes them. Most passwords are ruled
-// out here, in a few dozen comparisons.
+// out here: s is read once as a sliding 16-bit number, the 36 groups are
+// worked out only when s has four hex digits in a row, and each of its
+// groups is looked up in a 1,024-bit filter before it is compared.
 func (c *rowCtx) mayHoldMAC(s string, k int) bool {
 	var cores [3 * 3 * numMACForms]uint16
-	n := 0
-	for _, m := range [3]uint64{c.mac, (c.mac - uint64(k)) & mac48, (c.mac + uint64(k)) & mac48} {
-		for f := range numMACForms {
-			F := macForm(f, m)
-			for _, shift := range [3]uint{24, 16, 8} {
-				core := uint16(F >> shift)
-				dup := false
-				for _, x := range cores[:n] {
-					dup = dup || x == core
-				}
-				if !dup {
-					cores[n] = core
-					n++
-				}
-			}
-		}
-	}
-	for i := 0; i+4 <= len(s); i++ {
-		if !isHex(s[i]) || !isHex(s[i+1]) || !isHex(s[i+2]) || !isHex(s[i+3]) {
+	var filter [16]uint64
+	built := false
+	var w uint16
+	run := 0
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		if !isHex(ch) {
+			run = 0
 			continue
 		}
-		w := uint16(unhex(s[i]))<<12 | uint16(unhex(s[i+1]))<<8 | uint16(unhex(s[i+2]))<<4 | uint16(unhex(s[i+3]))
-		for _, x := range cores[:n] {
+		w = w<<4 | uint16(unhex(ch))
+		if run++; run < 4 {
+			continue
+		}
+		if !built {
+			n := 0
+			for _, m := range [3]uint64{c.mac, (c.mac - uint64(k)) & mac48, (c.mac + uint64(k)) & mac48} {
+				for f := range numMACForms {
+					F := macForm(f, m)
+					for _, shift := range [3]uint{24, 16, 8} {
+						core := uint16(F >> shift)
+						cores[n] = core
+						n++
+						h := coreSlot(core)
+						filter[h>>6] |= 1 << (h & 63)
+					}
+				}
+			}
+			built = true
+		}
+		if h := coreSlot(w); filter[h>>6]&(1<<(h&63)) == 0 {
+			continue
+		}
+		for _, x := range cores {
 			if x == w {
 				return true
 			}
@@ -442,6 +473,9 @@ func (c *rowCtx) mayHoldMAC(s string, k int) bool {
 	}
 	return false
 }
+
+// coreSlot spreads a group of four hex digits over mayHoldMAC's filter.
+func coreSlot(x uint16) uint32 { return uint32(x) * 2654435761 >> 22 }
 
 // macMatches looks for the password among renderings of the device's MAC
 // address and its neighbours (devices own several consecutive addresses).
@@ -643,11 +677,7 @@ func (c *rowCtx) textMatches(r rule, cd candidate, id, name string, a float64) {
 	if len(s) < 6 {
 		return
 	}
-	forward, backward := false, false
-	for i := 0; i+6 <= len(s) && !(forward && backward); i++ {
-		forward = forward || strings.Contains(id, s[i:i+6])
-		backward = backward || indexBytes(id, rs[i:i+6]) >= 0
-	}
+	forward, backward := sharesStretch(s, id)
 	if forward {
 		if n, ia, ib := longestCommon(s, id); n >= 6 {
 			c.add(r, fmt.Sprintf("%scontains %s→%s at characters %d-%d", cd.label, name, span(ib, n, len(id)), ia+1, ia+n),
@@ -674,22 +704,103 @@ func indexBytes(s string, p []byte) int {
 	return -1
 }
 
+// sharesStretch reports whether some 6 consecutive characters of s occur
+// in id (forward), and whether some 6 occur in id written backwards
+// (backward). Each stretch of 6 bytes is read as a 48-bit number: id's
+// stretches, both ways, are worked out once, and each of s's is looked up
+// among them through a 64-bit filter, instead of searching id for it byte
+// by byte.
+func sharesStretch(s, id string) (forward, backward bool) {
+	if len(s) < 6 || len(id) < 6 {
+		return false, false
+	}
+	const mask = 1<<48 - 1
+	var fwd, bwd [64]uint64
+	n := len(id) - 5
+	if n > len(fwd) {
+		return sharesStretchLong(s, id)
+	}
+	var ff, bf uint64
+	var g, rg uint64
+	for i := 0; i < len(id); i++ {
+		g = (g<<8 | uint64(id[i])) & mask
+		rg = rg>>8 | uint64(id[i])<<40
+		if i >= 5 {
+			fwd[i-5], bwd[i-5] = g, rg
+			ff |= 1 << (g * 0x9E3779B97F4A7C15 >> 58)
+			bf |= 1 << (rg * 0x9E3779B97F4A7C15 >> 58)
+		}
+	}
+	g = 0
+	for i := 0; i < len(s) && !(forward && backward); i++ {
+		g = (g<<8 | uint64(s[i])) & mask
+		if i < 5 {
+			continue
+		}
+		bit := uint64(1) << (g * 0x9E3779B97F4A7C15 >> 58)
+		if !forward && ff&bit != 0 {
+			for _, x := range fwd[:n] {
+				if x == g {
+					forward = true
+					break
+				}
+			}
+		}
+		if !backward && bf&bit != 0 {
+			for _, x := range bwd[:n] {
+				if x == g {
+					backward = true
+					break
+				}
+			}
+		}
+	}
+	return forward, backward
+}
+
+// sharesStretchLong is sharesStretch for identifiers too long for its
+// tables, searching id for each stretch of s.
+func sharesStretchLong(s, id string) (forward, backward bool) {
+	var rbuf [6]byte
+	for i := 0; i+6 <= len(s) && !(forward && backward); i++ {
+		forward = forward || strings.Contains(id, s[i:i+6])
+		for j := range 6 {
+			rbuf[j] = s[i+5-j]
+		}
+		backward = backward || indexBytes(id, rbuf[:]) >= 0
+	}
+	return forward, backward
+}
+
 // numberMatches looks for the identifier's trailing number, offset by a
-// little, written in decimal in the password.
+// little, written in decimal in the password: each run of 4 or more digits,
+// in order, is read as a number.
 func (c *rowCtx) numberMatches(cd candidate, num uint64, numLen int, name string, a float64) {
 	if numLen < 3 {
 		return
 	}
 	k := int64(c.e.th.MACOffset)
-	for _, r := range runs(cd.s, isDigit, 4) {
-		digits := cd.s[r.start:r.end]
+	s := cd.s
+	for end := 0; end < len(s); {
+		start := end
+		for start < len(s) && !isDigit(s[start]) {
+			start++
+		}
+		end = start
+		for end < len(s) && isDigit(s[end]) {
+			end++
+		}
+		if end-start < 4 {
+			continue
+		}
+		digits := s[start:end]
 		v, err := strconv.ParseUint(digits, 10, 64)
 		if err != nil {
 			continue
 		}
 		if d := int64(v) - int64(num); d >= -k && d <= k && d != 0 {
-			c.add(dp07, fmt.Sprintf("%s%s%s→decimal(%d) at characters %d-%d", cd.label, name, offset(int(d)), len(digits), r.start+1, r.end),
-				float64(len(cd.s)-len(digits)+1)*float64(2*k+1), log10Chance(a, len(digits)))
+			c.add(dp07, fmt.Sprintf("%s%s%s→decimal(%d) at characters %d-%d", cd.label, name, offset(int(d)), len(digits), start+1, end),
+				float64(len(s)-len(digits)+1)*float64(2*k+1), log10Chance(a, len(digits)))
 			return
 		}
 	}
