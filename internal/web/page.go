@@ -340,4 +340,8 @@ func (s *Server) registerPages() {
 	s.registerAssessmentPages()
 	s.registerLog()
 	s.registerRequirementPages()
+	s.registerCasePages()
+	s.registerNoticePages()
+	s.registerPartyPages()
+	s.registerRecordPages()
 }
