@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/psti/psti/internal/auth"
+	"github.com/psti/psti/internal/cases"
 	"github.com/psti/psti/internal/catalog"
 	"github.com/psti/psti/internal/disclosure"
 	"github.com/psti/psti/internal/passwords"
@@ -278,6 +279,36 @@ var access = []struct {
 	{"PUT", "/api/v1/products/{id}/assessment/{requirement}", auth.Editor},
 	{"POST", "/api/v1/products/{id}/assessment/{requirement}/evidence", auth.Editor},
 	{"GET", "/api/v1/products/{id}/assessment/evidence/{file}", auth.Viewer},
+	// Compliance cases, their notices, parties, records and notices from
+	// the authority: staff only; viewers read, editors act.
+	{"GET", "/admin/cases", auth.Viewer},
+	{"GET", "/admin/cases/new", auth.Editor},
+	{"POST", "/admin/cases", auth.Editor},
+	{"GET", "/admin/cases/{id}", auth.Viewer},
+	{"POST", "/admin/cases/{id}/facts", auth.Editor},
+	{"POST", "/admin/cases/{id}/particulars", auth.Editor},
+	{"POST", "/admin/cases/{id}/duties", auth.Editor},
+	{"POST", "/admin/cases/{id}/notices", auth.Editor},
+	{"POST", "/admin/cases/{id}/holds", auth.Editor},
+	{"POST", "/admin/cases/{id}/lift", auth.Editor},
+	{"POST", "/admin/cases/{id}/close", auth.Editor},
+	{"GET", "/admin/notices/{id}", auth.Viewer},
+	{"POST", "/admin/notices/{id}", auth.Editor},
+	{"GET", "/admin/parties", auth.Viewer},
+	{"POST", "/admin/parties", auth.Editor},
+	{"GET", "/admin/parties/{id}", auth.Viewer},
+	{"POST", "/admin/parties/{id}", auth.Editor},
+	{"GET", "/admin/products/{id}/chain", auth.Viewer},
+	{"POST", "/admin/products/{id}/chain", auth.Editor},
+	{"GET", "/admin/records", auth.Viewer},
+	{"GET", "/admin/records/retention", auth.Viewer},
+	{"GET", "/admin/records/{id}", auth.Viewer},
+	{"POST", "/admin/records/{id}/correct", auth.Editor},
+	{"POST", "/admin/records/{id}/delete", auth.Editor},
+	{"GET", "/admin/authority-notices", auth.Viewer},
+	{"POST", "/admin/authority-notices", auth.Editor},
+	{"GET", "/admin/authority-notices/{id}", auth.Viewer},
+	{"POST", "/admin/reports/{id}/case", auth.Editor},
 }
 
 // TestAccess checks every route against every kind of caller: the
@@ -371,7 +402,9 @@ func TestAccess(t *testing.T) {
 	if err := e.db.AddScopeDecision(ctx, psti.System("test"), decision); err != nil {
 		t.Fatal(err)
 	}
-	ids := map[string]int64{"scope-decisions": decision.ID, "statements": soc.ID, "statement-keys": key.ID, "keys": key.ID, "support-periods": period.ID, "invitations": invs[0].ID, "organisations": seed.Org.ID, "manufacturers": seed.Makers[0].ID, "brands": seed.Brand.ID,
+	storetest.FillCases(t, e.db, seed)
+	caseIDs := fillCaseIDs(t, e)
+	ids := map[string]int64{"cases": caseIDs.caseID, "notices": caseIDs.notice, "parties": caseIDs.party, "records": caseIDs.record, "authority-notices": caseIDs.authority, "scope-decisions": decision.ID, "statements": soc.ID, "statement-keys": key.ID, "keys": key.ID, "support-periods": period.ID, "invitations": invs[0].ID, "organisations": seed.Org.ID, "manufacturers": seed.Makers[0].ID, "brands": seed.Brand.ID,
 		"products": seed.Product.ID, "versions": v.ID, "batches": b.ID, "password-audits": run.ID, "reports": rep.ID, "users": spare.ID, "tokens": spareToken.ID}
 
 	path := func(pattern string) string {
@@ -484,4 +517,29 @@ func callerName(r auth.Role) string {
 		return "anonymous"
 	}
 	return string(r)
+}
+
+// caseRecords names one record of each kind compliance cases keep.
+type caseRecords struct{ caseID, notice, party, record, authority int64 }
+
+// fillCaseIDs finds the records storetest.FillCases made.
+func fillCaseIDs(t testing.TB, e *env) caseRecords {
+	t.Helper()
+	ctx := context.Background()
+	var ids caseRecords
+	cs, err := e.db.Cases(ctx, cases.Filter{})
+	must(t, err)
+	ns, err := e.db.Notices(ctx, cs[0].ID)
+	must(t, err)
+	ps, err := e.db.Parties(ctx, 0)
+	must(t, err)
+	rs, err := e.db.Records(ctx, cases.RecordFilter{})
+	must(t, err)
+	as, err := e.db.AuthorityNotices(ctx, cases.AuthorityFilter{})
+	must(t, err)
+	if len(ns) == 0 || len(ps) == 0 || len(rs) == 0 || len(as) == 0 {
+		t.Fatal("FillCases left a kind of record empty")
+	}
+	ids.caseID, ids.notice, ids.party, ids.record, ids.authority = cs[0].ID, ns[0].ID, ps[0].ID, rs[0].ID, as[0].ID
+	return ids
 }

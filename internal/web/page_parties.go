@@ -236,7 +236,7 @@ func (s *Server) showChain(w http.ResponseWriter, r *http.Request, u *auth.User,
 		// Room for two more links each time the page is shown.
 		d.Links = append(d.Links, chainLinkView{}, chainLinkView{})
 	}
-	s.render(w, r, status, "chain", &view{Title: "Roles and chain: " + describe(p), User: u, Section: "products", Data: d})
+	s.render(w, r, status, "chain", &view{Title: "Roles and chain: " + describe(p), User: u, Section: "products", Data: &d})
 }
 
 // chainSection is the product page's summary of its chain.
