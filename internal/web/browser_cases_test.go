@@ -155,14 +155,20 @@ func TestBrowserCase(t *testing.T) {
 	// (s.11(7)). Its draft form is sent twice: one draft.
 	b.open(casePage)
 	row := `tr[id^="duty-notify_importers_supplied-"]`
-	sentBefore := b.text("#notices + *")
+	notices := func() int {
+		t.Helper()
+		n, err := chromedp.Run(b.ctx, chromedp.Evaluate[int](`document.querySelectorAll("#notices + ul > li").length`))
+		must(t, err)
+		return n
+	}
+	before := notices()
 	formValues, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](fmt.Sprintf(`JSON.stringify(Object.fromEntries(new FormData(document.querySelector(%q))))`, row+` form[action$="/notices"]`)))
 	must(t, err)
 	importerNotice := draft("notify_importers_supplied", importer.ID)
 	resend(t, b, casePage+"/notices", formValues)
 	b.open(casePage)
-	if after := b.text("#notices + *"); strings.Count(after, "Notice ") != strings.Count(sentBefore, "Notice ")+1 {
-		t.Fatalf("the draft form sent twice made two drafts:\n%s", after)
+	if after := notices(); after != before+1 {
+		t.Fatalf("the draft form sent twice made %d drafts", after-before)
 	}
 	b.open(importerNotice)
 	b.submit(`button[value=send]`, importerNotice)
@@ -277,16 +283,27 @@ func resend(t *testing.T, b *browser, action, valuesJSON string) {
 	}
 }
 
-// shoot saves a screenshot of the page as it is, for a person to look at,
-// when PSTI_SCREENSHOTS names a directory.
+// shoot saves screenshots of the page, one a screen from each of its
+// sections' headings, for a person to look at, when PSTI_SCREENSHOTS names
+// a directory.
 func (b *browser) shoot(name string) {
 	dir := os.Getenv("PSTI_SCREENSHOTS")
 	if dir == "" {
 		return
 	}
-	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(90))
+	ids, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("main h1, main h2[id]")].map(h => h.id || "top")`))
 	if err != nil {
 		b.t.Fatal(err)
 	}
-	must(b.t, os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644))
+	for _, id := range ids {
+		js := fmt.Sprintf(`(() => { const h = %q === "top" ? document.querySelector("main h1") : document.getElementById(%q); h.scrollIntoView(); return true })()`, id, id)
+		if _, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](js)); err != nil {
+			b.t.Fatal(err)
+		}
+		png, err := chromedp.Run(b.ctx, chromedp.CaptureScreenshot())
+		if err != nil {
+			b.t.Fatal(err)
+		}
+		must(b.t, os.WriteFile(filepath.Join(dir, name+"-"+id+".png"), png, 0o644))
+	}
 }

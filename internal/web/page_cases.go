@@ -402,6 +402,9 @@ type dutyRow struct {
 	Age        string
 	Done       string
 	Notifiable bool
+	// ByClosing marks a duty to keep a record: closing the case makes
+	// the record and marks it done.
+	ByClosing bool
 }
 
 type noticeRow struct {
@@ -519,7 +522,7 @@ func (s *Server) showCase(w http.ResponseWriter, r *http.Request, u *auth.User, 
 		return
 	}
 	for _, n := range notices {
-		row := noticeRow{ID: n.ID, Href: noticePath(n.ID), To: n.ToName, State: "draft", When: "drafted " + psti.LongDateTime(n.CreatedAt)}
+		row := noticeRow{ID: n.ID, Href: noticePath(n.ID), To: n.ToName, State: "draft", When: "not sent yet (drafted " + psti.LongDateTime(n.CreatedAt) + ")"}
 		if x := caseDuty(c, n.DutyKey); x != nil {
 			row.Duty = fmt.Sprintf("%s (%s)", cases.DutyText(x.Duty), x.Section)
 		}
@@ -584,6 +587,10 @@ func (s *Server) showCase(w http.ResponseWriter, r *http.Request, u *auth.User, 
 func (s *Server) dutyRow(x *cases.CaseDuty, cal *disclosure.Calendar, now time.Time, open bool) dutyRow {
 	row := dutyRow{CaseDuty: x, Text: capital(cases.DutyText(x.Duty)), TimingText: cases.TimingText(x.Timing), Listed: psti.LongDate(x.ListedAt),
 		Notifiable: open && cases.Notifiable(x.Duty) && x.State != cases.DutyNotRequired}
+	switch x.Duty {
+	case "keep_investigation_record", "keep_failure_record", "record_manufacturer_investigation":
+		row.ByClosing = true
+	}
 	switch x.State {
 	case cases.DutyOpen:
 		row.StateText = "open"
