@@ -119,13 +119,12 @@ func (s *Server) registerRecordPages() {
 	// Records are never deleted (s.12(4), s.20(4)): the button is there
 	// so that the refusal, and the date, are plain to whoever presses it.
 	s.page("POST /admin/records/{id}/delete", auth.Editor, func(w http.ResponseWriter, r *http.Request, u *auth.User) {
+		// DeleteRecord always refuses: ECONFLICT with the date, or
+		// ENOTFOUND.
 		err := s.cases.DeleteRecord(r.Context(), pathID(r))
 		if psti.ErrorCode(err) == psti.ECONFLICT {
 			s.showCaseRecord(w, r, u, nil, psti.ErrorMessage(err), http.StatusConflict)
 			return
-		}
-		if err == nil {
-			err = psti.Errorf(psti.EINTERNAL, "The record was not deleted.")
 		}
 		s.pageError(w, r, err)
 	})
