@@ -194,6 +194,18 @@ func TestBrowserCase(t *testing.T) {
 		t.Fatalf("the product list does not show the hold:\n%s", held)
 	}
 
+	// Closing is refused while firm duties are open: said above the
+	// close form, with what was typed kept.
+	b.open(casePage)
+	b.fill(map[string]string{"outcome": "Confirmed."})
+	b.submit(`form[action$="/close"] button`, casePage)
+	if msg := b.text("#close ~ .error-summary"); !strings.Contains(msg, "These duties are still open") || !strings.Contains(msg, "remedy the failure") {
+		t.Fatalf("closing early was answered %q", msg)
+	}
+	if kept, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`document.querySelector("[name=outcome]").value`)); err != nil || kept != "Confirmed." {
+		t.Fatalf("the outcome typed was not kept: %q %v", kept, err)
+	}
+
 	// The other duties are done; then the case closes.
 	b.open(casePage)
 	for range 10 {
@@ -223,6 +235,21 @@ func TestBrowserCase(t *testing.T) {
 	reload("closing")
 	if n, err := chromedp.Run(b.ctx, chromedp.Evaluate[int](`document.querySelectorAll("main form button").length`)); err != nil || n != 0 {
 		t.Fatalf("a closed case still has %d buttons (%v)", n, err)
+	}
+
+	// A notice from the authority, sent by e-mail a week ago, with its
+	// appeal date; the case lists it.
+	b.open("/admin/authority-notices")
+	week := time.Now().In(psti.London).AddDate(0, 0, -7)
+	b.fill(map[string]string{"kind": "compliance", "reference": "OPSS/2026/7", "electronic": "yes", "sent-day": fmt.Sprint(week.Day()),
+		"sent-month": fmt.Sprint(int(week.Month())), "sent-year": fmt.Sprint(week.Year()), "sent_time": "16:00", "case_id": strings.TrimPrefix(casePage, "/admin/cases/")})
+	b.submit(`main form button[type=submit]`, "/admin/authority-notices/")
+	if got := b.text("main"); !strings.Contains(got, "Appeal: by the end of") || !strings.Contains(got, "9:00") {
+		t.Fatalf("the authority's notice:\n%s", got)
+	}
+	b.open(casePage)
+	if got := b.text("#authority + *"); !strings.Contains(got, "Compliance notice OPSS/2026/7") {
+		t.Fatalf("the case does not list the authority's notice: %q", got)
 	}
 
 	// The records are listed; deleting one is refused, with its date.
