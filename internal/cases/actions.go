@@ -329,15 +329,6 @@ func (s *Service) Close(ctx context.Context, a psti.Actor, id int64, cl Closing)
 	if role == "" {
 		return nil, nil, psti.FieldErrorf(psti.EINVALID, "role", "Say your role for the product before closing: the records it keeps depend on it.")
 	}
-	// The records and the duties must tell one story: a failure found is
-	// a failure confirmed, which is what makes the s.11, 18, 19, 24 and 25
-	// duties firm.
-	switch confirmed := c.Facts["status"] == "confirmed"; {
-	case cl.FailureFound && !confirmed:
-		return nil, nil, psti.FieldErrorf(psti.EINVALID, "failure_found", "The facts say the failure is only suspected. If a failure was found, set it to confirmed first: the duties that follow from a failure must be listed and done.")
-	case !cl.FailureFound && confirmed:
-		return nil, nil, psti.FieldErrorf(psti.EINVALID, "failure_found", "The facts say the failure is confirmed. Say that a failure was found, or change the facts if the investigation found none.")
-	}
 	var open []string
 	for _, d := range c.Duties {
 		if d.State == DutyOpen && !d.NeedsReview && d.Duty != "keep_investigation_record" && d.Duty != "keep_failure_record" && d.Duty != "record_manufacturer_investigation" {
@@ -346,6 +337,15 @@ func (s *Service) Close(ctx context.Context, a psti.Actor, id int64, cl Closing)
 	}
 	if len(open) > 0 {
 		return nil, nil, psti.Errorf(psti.ECONFLICT, "These duties are still open: %s. Mark each done once it is, or change the facts if it does not apply.", strings.Join(open, "; "))
+	}
+	// The records and the duties must tell one story: a failure found is
+	// a failure confirmed, which is what makes the s.11, 18, 19, 24 and 25
+	// duties firm.
+	switch confirmed := c.Facts["status"] == "confirmed"; {
+	case cl.FailureFound && !confirmed:
+		return nil, nil, psti.FieldErrorf(psti.EINVALID, "failure_found", "The facts say the failure is only suspected. If a failure was found, set it to confirmed first: the duties that follow from a failure must be listed and done.")
+	case !cl.FailureFound && confirmed:
+		return nil, nil, psti.FieldErrorf(psti.EINVALID, "failure_found", "The facts say the failure is confirmed. Say that a failure was found, or change the facts if the investigation found none.")
 	}
 	now := s.Clock.Now().UTC().Truncate(time.Microsecond)
 	products, err := s.ItemsText(ctx, c.Items)

@@ -317,6 +317,36 @@ var access = []struct {
 	{"GET", "/admin/cases/{id}/file.html", auth.Viewer},
 	{"GET", "/admin/cases/{id}/file.json", auth.Viewer},
 	{"GET", "/admin/cases/{id}/file.pdf", auth.Viewer},
+	// Compliance cases, their notices, parties, records and notices from
+	// the authority: staff only; viewers read, editors act.
+	{"GET", "/admin/cases", auth.Viewer},
+	{"GET", "/admin/cases/new", auth.Editor},
+	{"POST", "/admin/cases", auth.Editor},
+	{"GET", "/admin/cases/{id}", auth.Viewer},
+	{"POST", "/admin/cases/{id}/facts", auth.Editor},
+	{"POST", "/admin/cases/{id}/particulars", auth.Editor},
+	{"POST", "/admin/cases/{id}/duties", auth.Editor},
+	{"POST", "/admin/cases/{id}/notices", auth.Editor},
+	{"POST", "/admin/cases/{id}/holds", auth.Editor},
+	{"POST", "/admin/cases/{id}/lift", auth.Editor},
+	{"POST", "/admin/cases/{id}/close", auth.Editor},
+	{"GET", "/admin/notices/{id}", auth.Viewer},
+	{"POST", "/admin/notices/{id}", auth.Editor},
+	{"GET", "/admin/parties", auth.Viewer},
+	{"POST", "/admin/parties", auth.Editor},
+	{"GET", "/admin/parties/{id}", auth.Viewer},
+	{"POST", "/admin/parties/{id}", auth.Editor},
+	{"GET", "/admin/products/{id}/chain", auth.Viewer},
+	{"POST", "/admin/products/{id}/chain", auth.Editor},
+	{"GET", "/admin/records", auth.Viewer},
+	{"GET", "/admin/records/retention", auth.Viewer},
+	{"GET", "/admin/records/{id}", auth.Viewer},
+	{"POST", "/admin/records/{id}/correct", auth.Editor},
+	{"POST", "/admin/records/{id}/delete", auth.Editor},
+	{"GET", "/admin/authority-notices", auth.Viewer},
+	{"POST", "/admin/authority-notices", auth.Editor},
+	{"GET", "/admin/authority-notices/{id}", auth.Viewer},
+	{"POST", "/admin/reports/{id}/case", auth.Editor},
 }
 
 // TestAccess checks every route against every kind of caller: the
@@ -540,4 +570,29 @@ func callerName(r auth.Role) string {
 		return "anonymous"
 	}
 	return string(r)
+}
+
+// caseRecords names one record of each kind compliance cases keep.
+type caseRecords struct{ caseID, notice, party, record, authority int64 }
+
+// fillCaseIDs finds the records storetest.FillCases made.
+func fillCaseIDs(t testing.TB, e *env) caseRecords {
+	t.Helper()
+	ctx := context.Background()
+	var ids caseRecords
+	cs, err := e.db.Cases(ctx, cases.Filter{})
+	must(t, err)
+	ns, err := e.db.Notices(ctx, cs[0].ID)
+	must(t, err)
+	ps, err := e.db.Parties(ctx, 0)
+	must(t, err)
+	rs, err := e.db.Records(ctx, cases.RecordFilter{})
+	must(t, err)
+	as, err := e.db.AuthorityNotices(ctx, cases.AuthorityFilter{})
+	must(t, err)
+	if len(ns) == 0 || len(ps) == 0 || len(rs) == 0 || len(as) == 0 {
+		t.Fatal("FillCases left a kind of record empty")
+	}
+	ids.caseID, ids.notice, ids.party, ids.record, ids.authority = cs[0].ID, ns[0].ID, ps[0].ID, rs[0].ID, as[0].ID
+	return ids
 }

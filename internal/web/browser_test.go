@@ -24,6 +24,7 @@ import (
 
 	"github.com/psti/psti/internal/assessment"
 	"github.com/psti/psti/internal/auth"
+	"github.com/psti/psti/internal/cases"
 	"github.com/psti/psti/internal/disclosure"
 	"github.com/psti/psti/internal/product"
 	"github.com/psti/psti/internal/psti"
@@ -339,6 +340,10 @@ type installation struct {
 	// the last are versions of statementNumber.
 	statements      []int64
 	statementNumber string
+	// cases are a closed case (with records and a notice from the
+	// authority) and an open one from a report; notices, a sent notice
+	// and a draft.
+	cases, notices []int64
 }
 
 // newInstallation seeds an installation through the API, as its staff and
@@ -477,6 +482,19 @@ func newInstallation(t *testing.T) *installation {
 	must(t, e.db.UpdateOrganisation(ctx, psti.System("test"), s.Org))
 	must(t, e.db.SetLogo(ctx, psti.System("test"), s.Org.ID, testLogo(t)))
 
+	// Compliance cases: one closed, with its records, a hold and a notice
+	// from the authority; one open from the resolved report, with a draft
+	// notice to the authority.
+	storetest.FillCases(t, e.db, s)
+	ci := fillCaseIDs(t, e)
+	in.ids["cases"], in.ids["parties"], in.ids["records"], in.ids["authority-notices"] = ci.caseID, ci.party, ci.record, ci.authority
+	csvc := &cases.Service{Store: e.db, Register: e.db, Reports: e.db, Policies: &disclosure.Service{Store: e.db, Register: e.db, Clock: psti.SystemClock{}}, Clock: psti.SystemClock{}}
+	open, err := csvc.OpenFromReport(ctx, psti.System("test"), in.reports[3])
+	must(t, err)
+	cdraft, err := csvc.DraftNotice(ctx, psti.System("test"), open.ID, "notify_enforcement_authority s.11(3)", ci.party)
+	must(t, err)
+	in.cases, in.notices = []int64{ci.caseID, open.ID}, []int64{ci.notice, cdraft.ID}
+
 	// People: a spare user and token, and a setup link not yet used.
 	spare := e.addUser("a.very.long.email.address.for.testing@subdomain.example.co.uk", auth.Viewer)
 	in.ids["users"] = spare.ID
@@ -572,6 +590,10 @@ func (in *installation) pageVisits(t *testing.T, routes []web.Route) (public, ad
 			return []string{fmt.Sprintf("/admin/reports/%d/advisory", in.reports[2]), fmt.Sprintf("/admin/reports/%d/advisory", in.reports[3])}
 		case "/admin/reports/{id}/advisory/preview":
 			return []string{fmt.Sprintf("/admin/reports/%d/advisory/preview", in.reports[3])}
+		case "/admin/cases/{id}":
+			return []string{fmt.Sprintf("/admin/cases/%d", in.cases[0]), fmt.Sprintf("/admin/cases/%d", in.cases[1])}
+		case "/admin/notices/{id}":
+			return []string{fmt.Sprintf("/admin/notices/%d", in.notices[0]), fmt.Sprintf("/admin/notices/%d", in.notices[1])}
 		case "/admin/reports/{id}":
 			var out []string
 			for _, id := range in.reports {

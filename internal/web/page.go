@@ -341,4 +341,8 @@ func (s *Server) registerPages() {
 	s.registerLog()
 	s.registerRequirementPages()
 	s.registerCaseFilePages()
+	s.registerCasePages()
+	s.registerNoticePages()
+	s.registerPartyPages()
+	s.registerRecordPages()
 }

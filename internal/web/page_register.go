@@ -33,6 +33,8 @@ type cell struct {
 	// Missing what is missing, in words (the product list).
 	Lights  []assessment.Item
 	Missing []string
+	// Held says a product's supply is held, in words, beside it.
+	Held []string
 	// Scope is the product's scope decision, in words, above its lights,
 	// and ScopeHref leads to it.
 	Scope, ScopeHref string
@@ -100,6 +102,8 @@ type recordData struct {
 	HistoryHref string
 	BackHref    string
 	BackLabel   string
+	// Held are the holds on a product's supply not yet lifted.
+	Held []string
 }
 
 type pageResource[T any] struct {
@@ -302,6 +306,12 @@ func (s *Server) showRecord(w http.ResponseWriter, r *http.Request, u *auth.User
 		return
 	}
 	d.Sections = secs
+	if p, ok := rec.(*product.Product); ok {
+		if d.Held, err = s.holdNotices(r.Context(), p.ID); err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+	}
 	s.render(w, r, status, "record", &view{Title: strings.ToUpper(rp.nounOf()[:1]) + rp.nounOf()[1:] + ": " + describe(rec), User: u,
 		Section: strings.TrimPrefix(rp.baseOf(), "/admin/"), Data: d})
 }
@@ -509,7 +519,11 @@ func (s *Server) registerRegisterPages() {
 				if p.HardwareVersion != "" {
 					model += " (hardware " + p.HardwareVersion + ")"
 				}
-				out[i] = []cell{{Text: p.Name, Href: fmt.Sprintf("/admin/products/%d", p.ID), Muted: p.Archived()},
+				held, err := s.holdNotices(ctx, p.ID)
+				if err != nil {
+					return nil, err
+				}
+				out[i] = []cell{{Text: p.Name, Href: fmt.Sprintf("/admin/products/%d", p.ID), Muted: p.Archived(), Held: held},
 					{Text: model}, {Text: p.Type},
 					{Text: names[p.BrandID], Href: fmt.Sprintf("/admin/brands/%d", p.BrandID)},
 					lightsCell(p.ID, lights[p.ID], decisions[p.ID])}
@@ -562,7 +576,11 @@ func (s *Server) registerRegisterPages() {
 			if err != nil {
 				return nil, err
 			}
-			return []section{scsec, asec, ssec, vsec, bsec, esec}, nil
+			chsec, err := s.chainSection(ctx, p)
+			if err != nil {
+				return nil, err
+			}
+			return []section{scsec, asec, ssec, vsec, bsec, chsec, esec}, nil
 		},
 		back: func(ctx context.Context, p *product.Product) (string, string) {
 			return parentLabel(ctx, st.Brand, p.BrandID, "brand"), fmt.Sprintf("/admin/brands/%d", p.BrandID)

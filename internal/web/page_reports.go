@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/psti/psti/internal/auth"
+	"github.com/psti/psti/internal/cases"
 	"github.com/psti/psti/internal/disclosure"
 	"github.com/psti/psti/internal/product"
 	"github.com/psti/psti/internal/psti"
@@ -45,6 +46,8 @@ type reportPageData struct {
 	// Duplicates are the reports closed as duplicates of this one: their
 	// reporters get its public updates.
 	Duplicates []*disclosure.Report
+	// Cases are the compliance cases opened from the report.
+	Cases []*cases.Case
 	sentAction
 }
 
@@ -318,6 +321,10 @@ func (s *Server) showReportSent(w http.ResponseWriter, r *http.Request, u *auth.
 	if a, err := s.store.AdvisoryOf(r.Context(), rep.ID); err == nil {
 		d.Advisory = a
 	} else if psti.ErrorCode(err) != psti.ENOTFOUND {
+		s.pageError(w, r, err)
+		return
+	}
+	if d.Cases, err = s.store.CasesOfReport(r.Context(), rep.ID); err != nil {
 		s.pageError(w, r, err)
 		return
 	}

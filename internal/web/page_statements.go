@@ -208,6 +208,8 @@ func formProblems(ps []psti.FieldError, s *statement.Statement) []psti.FieldErro
 type statementRow struct {
 	Href, Number, Product, Status, Issued, KeepUntil string
 	Version                                          int
+	// Held says the product's supply is held, while it is.
+	Held []string
 }
 
 type statementsData struct {
@@ -232,6 +234,8 @@ type statementData struct {
 	Supersedes string // the admin page of the version it corrects
 	Successor  string // the admin page of the version that corrects it
 	Files      []statementFile
+	// Holds are the holds on the product's supply not yet lifted.
+	Holds []string
 }
 
 type statementFile struct {
@@ -415,6 +419,10 @@ func (s *Server) statementList(w http.ResponseWriter, r *http.Request, u *auth.U
 			return
 		}
 		row := statementRow{Href: fmt.Sprintf("/admin/statements/%d", x.ID), Number: x.Number, Version: x.Version, Product: describe(p), Status: recordStatus(x)}
+		if row.Held, err = s.holdNotices(ctx, x.ProductID); err != nil {
+			s.pageError(w, r, err)
+			return
+		}
 		if x.IssuedAt != nil {
 			row.Issued, row.KeepUntil = psti.DateText(x.Content.Issued), psti.DateText(x.KeepUntil)
 		}
@@ -447,6 +455,10 @@ func (s *Server) showNewStatement(w http.ResponseWriter, r *http.Request, u *aut
 		f.setError(err)
 	}
 	d := statementData{Product: p, Form: f, Editor: true}
+	if d.Holds, berr = s.holdNotices(r.Context(), p.ID); berr != nil {
+		s.pageError(w, r, berr)
+		return
+	}
 	s.render(w, r, status, "statement", &view{Title: "New statement of compliance for " + describe(p), User: u, Section: "statements", Data: d})
 }
 
@@ -459,6 +471,10 @@ func (s *Server) showStatement(w http.ResponseWriter, r *http.Request, u *auth.U
 	}
 	d := statementData{Record: rec, Product: p, Status: recordStatus(rec), Editor: u.Role.Allows(auth.Editor), LogHref: logEntryPage(rec.LogIndex),
 		Lapsed: lapsedText(rec, s.cfg.Clock.Now())}
+	if d.Holds, perr = s.holdNotices(ctx, p.ID); perr != nil {
+		s.pageError(w, r, perr)
+		return
+	}
 	if rec.Supersedes != nil {
 		d.Supersedes = fmt.Sprintf("/admin/statements/%d", *rec.Supersedes)
 	}
