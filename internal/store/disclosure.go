@@ -526,11 +526,13 @@ func (db *DB) Report(ctx context.Context, id int64) (*disclosure.Report, error) 
 }
 
 // openStatuses is the SQL for a report still owed updates (disclosure.Open).
+// It is written the same wherever it is used: SQLite uses the partial index
+// reports_open_undated only for a query that repeats its condition.
 const openStatuses = `status IN ('received', 'acknowledged', 'investigating')`
 
-// reportWhere is the WHERE clause that selects f's reports, with its
-// arguments.
-func reportWhere(f disclosure.Filter) (string, []any) {
+// reportConds are the conditions that select f's reports, with their
+// arguments, numbered from $1.
+func reportConds(f disclosure.Filter) ([]string, []any) {
 	var where []string
 	var args []any
 	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
@@ -538,6 +540,8 @@ func reportWhere(f disclosure.Filter) (string, []any) {
 	case f.Status == "" && f.Overdue.IsZero():
 	case f.Status == "open", f.Status == "":
 		where = append(where, openStatuses) // an overdue report is an open one
+	case f.Status == "closed":
+		where = append(where, `NOT `+openStatuses)
 	default:
 		where = append(where, `status = `+arg(f.Status))
 	}
@@ -550,29 +554,126 @@ func reportWhere(f disclosure.Filter) (string, []any) {
 	if !f.Overdue.IsZero() {
 		where = append(where, `due_at < `+arg(f.Overdue.UTC()))
 	}
-	if len(where) == 0 {
-		return "", nil
-	}
-	return ` WHERE ` + strings.Join(where, " AND "), args
+	return where, args
 }
 
-// Reports lists reports: the earliest due first, then the newest.
+// reportPart is the WHERE clause and order of one part of a report list
+// (dated: the reports with a promise due, earliest first; otherwise the
+// others, newest first), after the report (due, id) when id is not 0, with
+// its arguments. Each part is one range of an index on (…, due_at, id
+// DESC), read in order: it neither sorts nor skips rows, however deep the
+// page.
+func reportPart(f disclosure.Filter, dated bool, due *time.Time, id int64) (where, order string, args []any) {
+	conds, args := reportConds(f)
+	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
+	order = ` ORDER BY id DESC`
+	if dated {
+		conds = append(conds, `due_at IS NOT NULL`)
+		if id != 0 {
+			c := arg(*due)
+			conds = append(conds, `due_at >= `+c, `(due_at > `+c+` OR id < `+arg(id)+`)`)
+		}
+		order = ` ORDER BY due_at, id DESC`
+	} else {
+		conds = append(conds, `due_at IS NULL`)
+		if id != 0 {
+			conds = append(conds, `id < `+arg(id))
+		}
+	}
+	return ` WHERE ` + strings.Join(conds, " AND "), order, args
+}
+
+// reportPage is the query of up to limit reports of one part of a list,
+// after skipping offset.
+func reportPage(f disclosure.Filter, dated bool, due *time.Time, id int64, limit, offset int) (string, []any) {
+	where, order, args := reportPart(f, dated, due, id)
+	q := `SELECT ` + reportCols + ` FROM reports` + where + order + fmt.Sprintf(` LIMIT $%d`, len(args)+1)
+	args = append(args, limit)
+	if offset > 0 {
+		q += fmt.Sprintf(` OFFSET $%d`, len(args)+1)
+		args = append(args, offset)
+	}
+	return q, args
+}
+
+// Reports lists reports: those with a promise due, the earliest due first,
+// then the others, newest first; a page at a time after f.After.
 func (db *DB) Reports(ctx context.Context, f disclosure.Filter) ([]*disclosure.Report, error) {
 	if f.Limit <= 0 || f.Limit > 1000 {
 		f.Limit = 100
 	}
-	where, args := reportWhere(f)
-	n := len(args)
-	return db.queryReports(ctx, `SELECT `+reportCols+` FROM reports`+where+
-		fmt.Sprintf(` ORDER BY CASE WHEN due_at IS NULL THEN 1 ELSE 0 END, due_at, id DESC LIMIT $%d OFFSET $%d`, n+1, n+2),
-		append(args, f.Limit, f.Offset)...)
+	var due *time.Time
+	var id int64
+	if f.After != "" {
+		var err error
+		if due, id, err = disclosure.ParseReportKey(f.After); err != nil {
+			return nil, err
+		}
+	}
+	var out []*disclosure.Report
+	// A closed report has no promise due (disclosure.Open): the closed
+	// list has no dated part to look through.
+	if (id == 0 || due != nil) && f.Status != "closed" {
+		q, args := reportPage(f, true, due, id, f.Limit, f.Offset)
+		rs, err := db.queryReports(ctx, q, args...)
+		if err != nil {
+			return nil, err
+		}
+		out = rs
+		if len(out) == f.Limit {
+			return out, nil
+		}
+		if len(out) > 0 || f.Offset == 0 {
+			f.Offset = 0
+		} else {
+			// The offset went past the dated part: skip the rest of it
+			// in the other part.
+			where, _, args := reportPart(f, true, due, id)
+			var n int
+			if err := db.ro.QueryRowContext(ctx, `SELECT COUNT(*) FROM reports`+where, args...).Scan(&n); err != nil {
+				return nil, fmt.Errorf("store: unable to count reports: %w", err)
+			}
+			f.Offset -= n
+		}
+		id = 0
+	}
+	if !f.Overdue.IsZero() {
+		return out, nil // overdue reports have a due date
+	}
+	q, args := reportPage(f, false, nil, id, f.Limit-len(out), f.Offset)
+	rs, err := db.queryReports(ctx, q, args...)
+	return append(out, rs...), err
 }
 
 // CountReports counts the reports f selects (its limit and offset aside).
+// The dashboard's counts (by status, open, overdue) come from the counters
+// in report_counts, which triggers keep with every change to a report, and
+// for overdue from at most one hour's due dates in reports; a count by
+// product or assignee counts rows through their index.
 func (db *DB) CountReports(ctx context.Context, f disclosure.Filter) (int, error) {
-	where, args := reportWhere(f)
 	var n int
-	if err := db.ro.QueryRowContext(ctx, `SELECT COUNT(*) FROM reports`+where, args...).Scan(&n); err != nil {
+	var err error
+	if f.ProductID > 0 || f.Assignee > 0 {
+		where, args := reportConds(f)
+		err = db.ro.QueryRowContext(ctx, `SELECT COUNT(*) FROM reports WHERE `+strings.Join(where, " AND "), args...).Scan(&n)
+	} else {
+		where, args := reportConds(disclosure.Filter{Status: f.Status, Overdue: f.Overdue})
+		if f.Overdue.IsZero() {
+			where = append(where, "1 = 1")
+			err = db.ro.QueryRowContext(ctx, `SELECT COALESCE(SUM(n), 0) FROM report_counts WHERE `+strings.Join(where, " AND "), args...).Scan(&n)
+		} else {
+			// Whole hours before this one from the counters, this hour
+			// from its rows.
+			now := f.Overdue.UTC()
+			hour := now.Unix() / 3600
+			where[len(where)-1] = `due_at >= $` + fmt.Sprint(len(args)+1) + ` AND due_at < $` + fmt.Sprint(len(args))
+			args = append(args, time.Unix(hour*3600, 0).UTC())
+			cond := strings.Join(where[:len(where)-1], " AND ")
+			err = db.ro.QueryRowContext(ctx, `SELECT (SELECT COALESCE(SUM(n), 0) FROM report_counts WHERE `+cond+` AND due_hour >= 0 AND due_hour < $`+fmt.Sprint(len(args)+1)+`)
+				+ (SELECT COUNT(*) FROM reports WHERE `+strings.Join(where, " AND ")+`)`, append(args, hour)...).Scan(&n)
+		}
+	}
+	if err != nil {
 		return 0, fmt.Errorf("store: unable to count reports: %w", err)
 	}
 	return n, nil
