@@ -560,12 +560,25 @@ func reportConds(f disclosure.Filter) ([]string, []any) {
 // reportPart is the WHERE clause and order of one part of a report list
 // (dated: the reports with a promise due, earliest first; otherwise the
 // others, newest first), after the report (due, id) when id is not 0, with
-// its arguments. Each part is one range of an index on (…, due_at, id
-// DESC), read in order: it neither sorts nor skips rows, however deep the
-// page.
-func reportPart(f disclosure.Filter, dated bool, due *time.Time, id int64) (where, order string, args []any) {
+// its arguments, and the index it reads. Each part is one range of an
+// index on (…, due_at, id DESC), read in order: it neither sorts nor skips
+// rows, however deep the page.
+func reportPart(f disclosure.Filter, dated bool, due *time.Time, id int64) (index, where, order string, args []any) {
 	conds, args := reportConds(f)
 	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
+	specific := f.Status != "" && f.Status != "open" && f.Status != "closed"
+	switch {
+	case f.ProductID > 0:
+		index = "reports_product_order"
+	case f.Assignee > 0:
+		index = "reports_assignee_order"
+	case specific:
+		index = "reports_status_order"
+	case f.Status == "open" && !dated:
+		index = "reports_open_undated"
+	default:
+		index = "reports_due_order"
+	}
 	order = ` ORDER BY id DESC`
 	if dated {
 		conds = append(conds, `due_at IS NOT NULL`)
@@ -580,14 +593,14 @@ func reportPart(f disclosure.Filter, dated bool, due *time.Time, id int64) (wher
 			conds = append(conds, `id < `+arg(id))
 		}
 	}
-	return ` WHERE ` + strings.Join(conds, " AND "), order, args
+	return index, ` WHERE ` + strings.Join(conds, " AND "), order, args
 }
 
 // reportPage is the query of up to limit reports of one part of a list,
 // after skipping offset.
-func reportPage(f disclosure.Filter, dated bool, due *time.Time, id int64, limit, offset int) (string, []any) {
-	where, order, args := reportPart(f, dated, due, id)
-	q := `SELECT ` + reportCols + ` FROM reports` + where + order + fmt.Sprintf(` LIMIT $%d`, len(args)+1)
+func (d *dialect) reportPage(f disclosure.Filter, dated bool, due *time.Time, id int64, limit, offset int) (string, []any) {
+	index, where, order, args := reportPart(f, dated, due, id)
+	q := `SELECT ` + reportCols + ` FROM reports` + d.indexedBy(index) + where + order + fmt.Sprintf(` LIMIT $%d`, len(args)+1)
 	args = append(args, limit)
 	if offset > 0 {
 		q += fmt.Sprintf(` OFFSET $%d`, len(args)+1)
@@ -614,7 +627,7 @@ func (db *DB) Reports(ctx context.Context, f disclosure.Filter) ([]*disclosure.R
 	// A closed report has no promise due (disclosure.Open): the closed
 	// list has no dated part to look through.
 	if (id == 0 || due != nil) && f.Status != "closed" {
-		q, args := reportPage(f, true, due, id, f.Limit, f.Offset)
+		q, args := db.dialect.reportPage(f, true, due, id, f.Limit, f.Offset)
 		rs, err := db.queryReports(ctx, q, args...)
 		if err != nil {
 			return nil, err
@@ -628,9 +641,9 @@ func (db *DB) Reports(ctx context.Context, f disclosure.Filter) ([]*disclosure.R
 		} else {
 			// The offset went past the dated part: skip the rest of it
 			// in the other part.
-			where, _, args := reportPart(f, true, due, id)
+			index, where, _, args := reportPart(f, true, due, id)
 			var n int
-			if err := db.ro.QueryRowContext(ctx, `SELECT COUNT(*) FROM reports`+where, args...).Scan(&n); err != nil {
+			if err := db.ro.QueryRowContext(ctx, `SELECT COUNT(*) FROM reports`+db.dialect.indexedBy(index)+where, args...).Scan(&n); err != nil {
 				return nil, fmt.Errorf("store: unable to count reports: %w", err)
 			}
 			f.Offset -= n
@@ -640,43 +653,47 @@ func (db *DB) Reports(ctx context.Context, f disclosure.Filter) ([]*disclosure.R
 	if !f.Overdue.IsZero() {
 		return out, nil // overdue reports have a due date
 	}
-	q, args := reportPage(f, false, nil, id, f.Limit-len(out), f.Offset)
+	q, args := db.dialect.reportPage(f, false, nil, id, f.Limit-len(out), f.Offset)
 	rs, err := db.queryReports(ctx, q, args...)
 	return append(out, rs...), err
 }
 
 // CountReports counts the reports f selects (its limit and offset aside).
-// The dashboard's counts (by status, open, overdue) come from the counters
-// in report_counts, which triggers keep with every change to a report, and
-// for overdue from at most one hour's due dates in reports; a count by
-// product or assignee counts rows through their index.
 func (db *DB) CountReports(ctx context.Context, f disclosure.Filter) (int, error) {
+	q, args := reportCount(f)
 	var n int
-	var err error
-	if f.ProductID > 0 || f.Assignee > 0 {
-		where, args := reportConds(f)
-		err = db.ro.QueryRowContext(ctx, `SELECT COUNT(*) FROM reports WHERE `+strings.Join(where, " AND "), args...).Scan(&n)
-	} else {
-		where, args := reportConds(disclosure.Filter{Status: f.Status, Overdue: f.Overdue})
-		if f.Overdue.IsZero() {
-			where = append(where, "1 = 1")
-			err = db.ro.QueryRowContext(ctx, `SELECT COALESCE(SUM(n), 0) FROM report_counts WHERE `+strings.Join(where, " AND "), args...).Scan(&n)
-		} else {
-			// Whole hours before this one from the counters, this hour
-			// from its rows.
-			now := f.Overdue.UTC()
-			hour := now.Unix() / 3600
-			where[len(where)-1] = `due_at >= $` + fmt.Sprint(len(args)+1) + ` AND due_at < $` + fmt.Sprint(len(args))
-			args = append(args, time.Unix(hour*3600, 0).UTC())
-			cond := strings.Join(where[:len(where)-1], " AND ")
-			err = db.ro.QueryRowContext(ctx, `SELECT (SELECT COALESCE(SUM(n), 0) FROM report_counts WHERE `+cond+` AND due_hour >= 0 AND due_hour < $`+fmt.Sprint(len(args)+1)+`)
-				+ (SELECT COUNT(*) FROM reports WHERE `+strings.Join(where, " AND ")+`)`, append(args, hour)...).Scan(&n)
-		}
-	}
-	if err != nil {
+	if err := db.ro.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
 		return 0, fmt.Errorf("store: unable to count reports: %w", err)
 	}
 	return n, nil
+}
+
+// reportCount is the query that counts f's reports. The dashboard's counts
+// (all, by status, open, overdue) come from the counters in report_counts,
+// which triggers keep with every change to a report, and for overdue
+// reports from the counters of the hours before this one and the rows due
+// in this hour; a count by product or assignee counts their index's rows.
+func reportCount(f disclosure.Filter) (string, []any) {
+	if f.ProductID > 0 || f.Assignee > 0 {
+		where, args := reportConds(f)
+		return `SELECT COUNT(*) FROM reports WHERE ` + strings.Join(where, " AND "), args
+	}
+	status := f.Status
+	if status == "" && !f.Overdue.IsZero() {
+		status = "open" // an overdue report is an open one
+	}
+	where, args := reportConds(disclosure.Filter{Status: status})
+	where = append(where, "1 = 1")
+	counted := `SELECT COALESCE(SUM(n), 0) FROM report_counts WHERE ` + strings.Join(where, " AND ")
+	if f.Overdue.IsZero() {
+		return counted, args
+	}
+	now := f.Overdue.UTC()
+	hour := now.Unix() / 3600
+	args = append(args, hour, time.Unix(hour*3600, 0).UTC(), now)
+	n := len(args)
+	return fmt.Sprintf(`SELECT (%s AND due_hour >= 0 AND due_hour < $%d) + (SELECT COUNT(*) FROM reports WHERE %s AND due_at >= $%d AND due_at < $%d)`,
+		counted, n-2, strings.Join(where, " AND "), n-1, n), args
 }
 
 func (db *DB) queryReports(ctx context.Context, q string, args ...any) ([]*disclosure.Report, error) {
