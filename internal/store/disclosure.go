@@ -671,8 +671,9 @@ func (db *DB) CountReports(ctx context.Context, f disclosure.Filter) (int, error
 // reportCount is the query that counts f's reports. The dashboard's counts
 // (all, by status, open, overdue) come from the counters in report_counts,
 // which triggers keep with every change to a report, and for overdue
-// reports from the counters of the hours before this one and the rows due
-// in this hour; a count by product or assignee counts their index's rows.
+// reports from the counters of the days before today and the rows due
+// today before now; a count by product or assignee counts their index's
+// rows.
 func reportCount(f disclosure.Filter) (string, []any) {
 	if f.ProductID > 0 || f.Assignee > 0 {
 		where, args := reportConds(f)
@@ -689,10 +690,10 @@ func reportCount(f disclosure.Filter) (string, []any) {
 		return counted, args
 	}
 	now := f.Overdue.UTC()
-	hour := now.Unix() / 3600
-	args = append(args, hour, time.Unix(hour*3600, 0).UTC(), now)
+	day := now.Unix() / 86400
+	args = append(args, day, time.Unix(day*86400, 0).UTC(), now)
 	n := len(args)
-	return fmt.Sprintf(`SELECT (%s AND due_hour >= 0 AND due_hour < $%d) + (SELECT COUNT(*) FROM reports WHERE %s AND due_at >= $%d AND due_at < $%d)`,
+	return fmt.Sprintf(`SELECT (%s AND due_day >= 0 AND due_day < $%d) + (SELECT COUNT(*) FROM reports WHERE %s AND due_at >= $%d AND due_at < $%d)`,
 		counted, n-2, strings.Join(where, " AND "), n-1, n), args
 }
 

@@ -6,10 +6,12 @@
 -- NULL, id < y" are both ranges of (…, due_at, id DESC).
 --
 -- report_counts keeps the dashboard's counts without counting a million
--- rows: reports by status and by the hour their next promise falls due
--- (-1 for none), kept by triggers in the same transaction as every change
--- to a report. It is spread over 16 shards by id, so that transactions
--- adding reports at once rarely wait on the same counter row.
+-- rows: reports by status and by the day (UTC, days since 1970) their
+-- next promise falls due (-1 for none), kept by triggers in the same
+-- transaction as every change to a report. A few rows a day of open
+-- reports' due dates: the counts add up hundreds of rows, not millions.
+-- It is spread over 4 shards by id, so that transactions adding reports
+-- at once wait less on the same counter row.
 
 -- +goose Up
 DROP INDEX reports_due;
@@ -27,21 +29,21 @@ CREATE INDEX reports_unalerted ON reports (id) WHERE staff_alerted_at IS NULL;
 
 CREATE TABLE report_counts (
     status   TEXT NOT NULL,
-    due_hour BIGINT NOT NULL,
+    due_day BIGINT NOT NULL,
     shard    INTEGER NOT NULL,
     n        BIGINT NOT NULL,
-    PRIMARY KEY (status, due_hour, shard)
+    PRIMARY KEY (status, due_day, shard)
 );
 
 {{if .SQLite}}
-INSERT INTO report_counts (status, due_hour, shard, n)
-SELECT status, COALESCE(CAST(strftime('%s', due_at) AS INTEGER) / 3600, -1), id % 16, COUNT(*) FROM reports GROUP BY 1, 2, 3;
+INSERT INTO report_counts (status, due_day, shard, n)
+SELECT status, COALESCE(CAST(strftime('%s', due_at) AS INTEGER) / 86400, -1), id % 4, COUNT(*) FROM reports GROUP BY 1, 2, 3;
 -- +goose StatementBegin
 CREATE TRIGGER reports_count_insert AFTER INSERT ON reports
 BEGIN
-    INSERT INTO report_counts (status, due_hour, shard, n)
-    VALUES (NEW.status, COALESCE(CAST(strftime('%s', NEW.due_at) AS INTEGER) / 3600, -1), NEW.id % 16, 1)
-    ON CONFLICT (status, due_hour, shard) DO UPDATE SET n = n + 1;
+    INSERT INTO report_counts (status, due_day, shard, n)
+    VALUES (NEW.status, COALESCE(CAST(strftime('%s', NEW.due_at) AS INTEGER) / 86400, -1), NEW.id % 4, 1)
+    ON CONFLICT (status, due_day, shard) DO UPDATE SET n = n + 1;
 END;
 -- +goose StatementEnd
 -- +goose StatementBegin
@@ -49,15 +51,15 @@ CREATE TRIGGER reports_count_update AFTER UPDATE OF status, due_at ON reports
 WHEN OLD.status IS NOT NEW.status OR OLD.due_at IS NOT NEW.due_at
 BEGIN
     UPDATE report_counts SET n = n - 1
-    WHERE status = OLD.status AND due_hour = COALESCE(CAST(strftime('%s', OLD.due_at) AS INTEGER) / 3600, -1) AND shard = OLD.id % 16;
-    INSERT INTO report_counts (status, due_hour, shard, n)
-    VALUES (NEW.status, COALESCE(CAST(strftime('%s', NEW.due_at) AS INTEGER) / 3600, -1), NEW.id % 16, 1)
-    ON CONFLICT (status, due_hour, shard) DO UPDATE SET n = n + 1;
+    WHERE status = OLD.status AND due_day = COALESCE(CAST(strftime('%s', OLD.due_at) AS INTEGER) / 86400, -1) AND shard = OLD.id % 4;
+    INSERT INTO report_counts (status, due_day, shard, n)
+    VALUES (NEW.status, COALESCE(CAST(strftime('%s', NEW.due_at) AS INTEGER) / 86400, -1), NEW.id % 4, 1)
+    ON CONFLICT (status, due_day, shard) DO UPDATE SET n = n + 1;
 END;
 -- +goose StatementEnd
 {{else}}
-INSERT INTO report_counts (status, due_hour, shard, n)
-SELECT status, COALESCE(floor(extract(epoch FROM due_at) / 3600)::bigint, -1), id % 16, COUNT(*) FROM reports GROUP BY 1, 2, 3;
+INSERT INTO report_counts (status, due_day, shard, n)
+SELECT status, COALESCE(floor(extract(epoch FROM due_at) / 86400)::bigint, -1), id % 4, COUNT(*) FROM reports GROUP BY 1, 2, 3;
 -- +goose StatementBegin
 CREATE FUNCTION psti_count_report() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -66,11 +68,11 @@ BEGIN
             RETURN NULL;
         END IF;
         UPDATE report_counts SET n = n - 1
-        WHERE status = OLD.status AND due_hour = COALESCE(floor(extract(epoch FROM OLD.due_at) / 3600)::bigint, -1) AND shard = OLD.id % 16;
+        WHERE status = OLD.status AND due_day = COALESCE(floor(extract(epoch FROM OLD.due_at) / 86400)::bigint, -1) AND shard = OLD.id % 4;
     END IF;
-    INSERT INTO report_counts (status, due_hour, shard, n)
-    VALUES (NEW.status, COALESCE(floor(extract(epoch FROM NEW.due_at) / 3600)::bigint, -1), NEW.id % 16, 1)
-    ON CONFLICT (status, due_hour, shard) DO UPDATE SET n = report_counts.n + 1;
+    INSERT INTO report_counts (status, due_day, shard, n)
+    VALUES (NEW.status, COALESCE(floor(extract(epoch FROM NEW.due_at) / 86400)::bigint, -1), NEW.id % 4, 1)
+    ON CONFLICT (status, due_day, shard) DO UPDATE SET n = report_counts.n + 1;
     RETURN NULL;
 END
 $$;
