@@ -8,7 +8,9 @@ import (
 
 	"github.com/pressly/goose/v3"
 
+	"github.com/psti/psti/internal/cases"
 	"github.com/psti/psti/internal/disclosure"
+	"github.com/psti/psti/internal/psti"
 )
 
 // MigrateUpTo applies the migrations up to version, for tests that need a
@@ -131,4 +133,32 @@ func (db *DB) Plan(ctx context.Context, q string, args ...any) (string, error) {
 func ReportCountQuery(f disclosure.Filter, index string) ListQuery {
 	q, args := reportCount(f)
 	return ListQuery{fmt.Sprintf("count reports %+v", f), index, q, args}
+}
+
+// AuditListQuery is the query of a page of the audit trail.
+func (db *DB) AuditListQuery(f psti.AuditFilter, index string) ListQuery {
+	q, args := db.dialect.auditPage(f)
+	return ListQuery{fmt.Sprintf("audit %+v", f), index, q, args}
+}
+
+// CaseListQuery and RecordListQuery are the queries of a page of cases
+// and of compliance records.
+func CaseListQuery(f cases.Filter, index string) ListQuery {
+	q, args := casesPage(f, 100)
+	return ListQuery{fmt.Sprintf("cases %+v", f), index, q, args}
+}
+
+func RecordListQuery(f cases.RecordFilter, index string) ListQuery {
+	q, args := recordsPage(f, 100)
+	return ListQuery{fmt.Sprintf("records %+v", f), index, q, args}
+}
+
+// PasswordAuditsQuery and LogEntriesQuery are the queries of a page of a
+// batch's password audits and of the transparency log.
+func PasswordAuditsQuery(index string) ListQuery {
+	return ListQuery{"password audits of a batch", index, passwordAuditsQuery, []any{3, 100}}
+}
+
+func LogEntriesQuery(index string) ListQuery {
+	return ListQuery{"log entries", index, logEntriesQuery, []any{500, 100}}
 }

@@ -6,7 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/psti/psti/internal/cases"
 	"github.com/psti/psti/internal/disclosure"
+	"github.com/psti/psti/internal/psti"
 	"github.com/psti/psti/internal/store"
 	"github.com/psti/psti/internal/store/storetest"
 )
@@ -23,6 +25,18 @@ func listQueries(db *store.DB, now time.Time) []store.ListQuery {
 		store.ReportCountQuery(disclosure.Filter{Status: "open"}, "report_counts"),
 		store.ReportCountQuery(disclosure.Filter{Overdue: now}, "reports_(due|status)_order"),
 		store.ReportCountQuery(disclosure.Filter{ProductID: 1, Status: "open"}, "reports_product_order"),
+		db.AuditListQuery(psti.AuditFilter{}, "INTEGER PRIMARY KEY|audit_log_pkey"),
+		db.AuditListQuery(psti.AuditFilter{BeforeID: 500, Hide: []string{"user", "token"}}, "INTEGER PRIMARY KEY|audit_log_pkey"),
+		db.AuditListQuery(psti.AuditFilter{Entity: "report"}, "audit_log_kind"),
+		db.AuditListQuery(psti.AuditFilter{Entity: "report", BeforeID: 500}, "audit_log_kind"),
+		db.AuditListQuery(psti.AuditFilter{Entity: "report", EntityID: 7, BeforeID: 500}, "audit_log_entity"),
+		store.CaseListQuery(cases.Filter{}, "INTEGER PRIMARY KEY|cases_pkey"),
+		store.CaseListQuery(cases.Filter{Status: "open", After: 500}, "cases_status"),
+		store.RecordListQuery(cases.RecordFilter{}, "INTEGER PRIMARY KEY|compliance_records_pkey"),
+		store.RecordListQuery(cases.RecordFilter{OrganisationID: 1, After: 500}, "compliance_records_organisation"),
+		store.RecordListQuery(cases.RecordFilter{CaseID: 3}, "compliance_records_case"),
+		store.PasswordAuditsQuery("password_audits_batch"),
+		store.LogEntriesQuery("INTEGER PRIMARY KEY|log_entries_pkey"),
 	)
 	return qs
 }

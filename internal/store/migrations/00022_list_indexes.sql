@@ -27,6 +27,9 @@ CREATE INDEX reports_open_undated ON reports (id) WHERE due_at IS NULL AND statu
 -- among a million that they have.
 CREATE INDEX reports_unalerted ON reports (id) WHERE staff_alerted_at IS NULL;
 
+-- The audit trail of one kind of record, newest first.
+CREATE INDEX audit_log_kind ON audit_log (entity, id);
+
 CREATE TABLE report_counts (
     status   TEXT NOT NULL,
     due_day BIGINT NOT NULL,
@@ -60,24 +63,42 @@ END;
 {{else}}
 INSERT INTO report_counts (status, due_day, shard, n)
 SELECT status, COALESCE(floor(extract(epoch FROM due_at) / 86400)::bigint, -1), id % 4, COUNT(*) FROM reports GROUP BY 1, 2, 3;
+-- Once per statement, from its transition tables: a group of reports
+-- inserted together updates each counter it touches once, in key order
+-- (so that two transactions never wait on each other in a cycle).
 -- +goose StatementBegin
-CREATE FUNCTION psti_count_report() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION psti_count_reports_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP = 'UPDATE' THEN
-        IF OLD.status IS NOT DISTINCT FROM NEW.status AND OLD.due_at IS NOT DISTINCT FROM NEW.due_at THEN
-            RETURN NULL;
-        END IF;
-        UPDATE report_counts SET n = n - 1
-        WHERE status = OLD.status AND due_day = COALESCE(floor(extract(epoch FROM OLD.due_at) / 86400)::bigint, -1) AND shard = OLD.id % 4;
-    END IF;
     INSERT INTO report_counts (status, due_day, shard, n)
-    VALUES (NEW.status, COALESCE(floor(extract(epoch FROM NEW.due_at) / 86400)::bigint, -1), NEW.id % 4, 1)
-    ON CONFLICT (status, due_day, shard) DO UPDATE SET n = report_counts.n + 1;
+    SELECT status, COALESCE(floor(extract(epoch FROM due_at) / 86400)::bigint, -1), id % 4, COUNT(*)
+    FROM new_rows GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+    ON CONFLICT (status, due_day, shard) DO UPDATE SET n = report_counts.n + excluded.n;
     RETURN NULL;
 END
 $$;
 -- +goose StatementEnd
-CREATE TRIGGER reports_count AFTER INSERT OR UPDATE OF status, due_at ON reports FOR EACH ROW EXECUTE FUNCTION psti_count_report();
+-- +goose StatementBegin
+CREATE FUNCTION psti_count_reports_updated() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO report_counts (status, due_day, shard, n)
+    SELECT status, due_day, shard, SUM(d) FROM (
+        SELECT o.status, COALESCE(floor(extract(epoch FROM o.due_at) / 86400)::bigint, -1) AS due_day, o.id % 4 AS shard, -1 AS d
+        FROM old_rows o JOIN new_rows r ON r.id = o.id
+        WHERE o.status IS DISTINCT FROM r.status OR o.due_at IS DISTINCT FROM r.due_at
+        UNION ALL
+        SELECT r.status, COALESCE(floor(extract(epoch FROM r.due_at) / 86400)::bigint, -1), r.id % 4, 1
+        FROM old_rows o JOIN new_rows r ON r.id = o.id
+        WHERE o.status IS DISTINCT FROM r.status OR o.due_at IS DISTINCT FROM r.due_at
+    ) c GROUP BY 1, 2, 3 HAVING SUM(d) <> 0 ORDER BY 1, 2, 3
+    ON CONFLICT (status, due_day, shard) DO UPDATE SET n = report_counts.n + excluded.n;
+    RETURN NULL;
+END
+$$;
+-- +goose StatementEnd
+CREATE TRIGGER reports_count_insert AFTER INSERT ON reports REFERENCING NEW TABLE AS new_rows
+FOR EACH STATEMENT EXECUTE FUNCTION psti_count_reports_inserted();
+CREATE TRIGGER reports_count_update AFTER UPDATE ON reports REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+FOR EACH STATEMENT EXECUTE FUNCTION psti_count_reports_updated();
 {{end}}
 
 -- +goose Down
