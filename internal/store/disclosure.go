@@ -893,10 +893,14 @@ func reportSummary(r *disclosure.Report) any {
 	}{r.Status, r.Severity, r.CVSS, r.ProductID, r.AssigneeID, r.DuplicateOf, r.Reason}
 }
 
+// freshReportsQuery reads the reports staff have not been told of, oldest
+// first, from reports_unalerted: the few among a million that they have.
+const freshReportsQuery = `SELECT ` + reportCols + ` FROM reports WHERE staff_alerted_at IS NULL ORDER BY id LIMIT $1`
+
 // PendingAlerts returns reports staff have not been told of, and open
 // reports overdue without staff being told.
 func (db *DB) PendingAlerts(ctx context.Context, now time.Time, limit int) (fresh, overdue []*disclosure.Report, err error) {
-	if fresh, err = db.queryReports(ctx, `SELECT `+reportCols+` FROM reports WHERE staff_alerted_at IS NULL ORDER BY id LIMIT $1`, limit); err != nil {
+	if fresh, err = db.queryReports(ctx, freshReportsQuery, limit); err != nil {
 		return nil, nil, err
 	}
 	overdue, err = db.queryReports(ctx, `SELECT `+reportCols+` FROM reports WHERE due_at < $1 AND `+openStatuses+`

@@ -162,3 +162,9 @@ func PasswordAuditsQuery(index string) ListQuery {
 func LogEntriesQuery(index string) ListQuery {
 	return ListQuery{"log entries", index, logEntriesQuery, []any{500, 100}}
 }
+
+// FreshReportsQuery is the alert sweep's query of reports staff were not
+// told of.
+func FreshReportsQuery(index string) ListQuery {
+	return ListQuery{"reports staff were not told of", index, freshReportsQuery, []any{100}}
+}

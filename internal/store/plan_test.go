@@ -37,6 +37,7 @@ func listQueries(db *store.DB, now time.Time) []store.ListQuery {
 		store.RecordListQuery(cases.RecordFilter{CaseID: 3}, "compliance_records_case"),
 		store.PasswordAuditsQuery("password_audits_batch"),
 		store.LogEntriesQuery("INTEGER PRIMARY KEY|log_entries_pkey"),
+		store.FreshReportsQuery("reports_unalerted"),
 	)
 	return qs
 }
