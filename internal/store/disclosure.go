@@ -533,11 +533,22 @@ const openStatuses = `status IN ('received', 'acknowledged', 'investigating')`
 // reportConds are the conditions that select f's reports, with their
 // arguments, numbered from $1.
 func reportConds(f disclosure.Filter) ([]string, []any) {
+	return reportCondsDated(f, false)
+}
+
+// reportCondsDated is reportConds for reports with a promise due when
+// dated is true: those are all open (SaveReport and migration 00022 keep
+// it so), so "open" asks nothing of their status. Asking would mislead
+// both planners to the status index and a sort of all open reports:
+// PostgreSQL takes "open" and "due" for independent conditions and
+// expects a few rows where there are all the open reports.
+func reportCondsDated(f disclosure.Filter, dated bool) ([]string, []any) {
 	var where []string
 	var args []any
 	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
 	switch {
 	case f.Status == "" && f.Overdue.IsZero():
+	case dated && (f.Status == "open" || f.Status == ""):
 	case f.Status == "open", f.Status == "":
 		where = append(where, openStatuses) // an overdue report is an open one
 	case f.Status == "closed":
@@ -564,7 +575,7 @@ func reportConds(f disclosure.Filter) ([]string, []any) {
 // index on (…, due_at, id DESC), read in order: it neither sorts nor skips
 // rows, however deep the page.
 func reportPart(f disclosure.Filter, dated bool, due *time.Time, id int64) (index, where, order string, args []any) {
-	conds, args := reportConds(f)
+	conds, args := reportCondsDated(f, dated)
 	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
 	specific := f.Status != "" && f.Status != "open" && f.Status != "closed"
 	switch {
@@ -843,6 +854,10 @@ func (db *DB) SaveReport(ctx context.Context, a psti.Actor, r *disclosure.Report
 			return nil, psti.Errorf(psti.ECONFLICT, "Report %d changed meanwhile (revision %d, now %d).", r.ID, r.Revision, before.Revision)
 		}
 		r.Revision, r.UpdatedAt = before.Revision+1, now
+		if !disclosure.Open(r.Status) {
+			// Only an open report has a promise due: the lists rely on it.
+			r.Due, r.DueWhat = nil, ""
+		}
 		r.AcknowledgedAt, r.LastUpdateAt, r.ClosedAt, r.Due = usec(r.AcknowledgedAt), usec(r.LastUpdateAt), usec(r.ClosedAt), usec(r.Due)
 		_, err = tx.ExecContext(ctx, `UPDATE reports SET product_id = $1, status = $2, severity = $3, cvss = $4, assignee_id = $5, duplicate_of = $6,
 			acknowledged_at = $7, last_update_at = $8, closed_at = $9, due_at = $10, due_what = $11, revision = $12, updated_at = $13, reason = $15

@@ -14,6 +14,10 @@
 -- at once wait less on the same counter row.
 
 -- +goose Up
+-- Only an open report has a promise due (disclosure.Open; SaveReport keeps
+-- it so): the lists read the open ones by due date alone.
+UPDATE reports SET due_at = NULL, due_what = ''
+WHERE due_at IS NOT NULL AND status NOT IN ('received', 'acknowledged', 'investigating');
 DROP INDEX reports_due;
 DROP INDEX reports_product;
 CREATE INDEX reports_due_order ON reports (due_at, id DESC);
