@@ -11,6 +11,7 @@ import (
 	"github.com/psti/psti/internal/cases"
 	"github.com/psti/psti/internal/disclosure"
 	"github.com/psti/psti/internal/psti"
+	"github.com/psti/psti/internal/support"
 )
 
 // MigrateUpTo applies the migrations up to version, for tests that need a
@@ -167,4 +168,10 @@ func LogEntriesQuery(index string) ListQuery {
 // told of.
 func FreshReportsQuery(index string) ListQuery {
 	return ListQuery{"reports staff were not told of", index, freshReportsQuery, []any{100}}
+}
+
+// PeriodsQuery is the query of a list of support periods.
+func PeriodsQuery(f support.Filter, index string) ListQuery {
+	q, args := periodsPage(f)
+	return ListQuery{fmt.Sprintf("support periods %+v", f), index, q, args}
 }

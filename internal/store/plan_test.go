@@ -11,6 +11,7 @@ import (
 	"github.com/psti/psti/internal/psti"
 	"github.com/psti/psti/internal/store"
 	"github.com/psti/psti/internal/store/storetest"
+	"github.com/psti/psti/internal/support"
 )
 
 // listQueries are the queries of every list that grows without bound,
@@ -38,6 +39,10 @@ func listQueries(db *store.DB, now time.Time) []store.ListQuery {
 		store.PasswordAuditsQuery("password_audits_batch"),
 		store.LogEntriesQuery("INTEGER PRIMARY KEY|log_entries_pkey"),
 		store.FreshReportsQuery("reports_unalerted"),
+		store.PeriodsQuery(support.Filter{}, "support_periods_order"),
+		store.PeriodsQuery(support.Filter{ProductID: 1}, "support_periods_product_order"),
+		store.PeriodsQuery(support.Filter{ProductID: 1, Status: support.StatusPublished}, "support_periods_product_order"),
+		store.PeriodsQuery(support.Filter{Status: support.StatusPublished, EndsBy: "2030-01-01"}, "support_periods_status_order"),
 	)
 	return qs
 }

@@ -34,6 +34,14 @@ CREATE INDEX reports_unalerted ON reports (id) WHERE staff_alerted_at IS NULL;
 -- The audit trail of one kind of record, newest first.
 CREATE INDEX audit_log_kind ON audit_log (entity, id);
 
+-- Support periods, earliest end first: all of them, of one status, or of
+-- one product.
+DROP INDEX support_periods_ending;
+DROP INDEX support_periods_product;
+CREATE INDEX support_periods_product_order ON support_periods (product_id, end_date, id);
+CREATE INDEX support_periods_order ON support_periods (end_date, id);
+CREATE INDEX support_periods_status_order ON support_periods (status, end_date, id);
+
 CREATE TABLE report_counts (
     status   TEXT NOT NULL,
     due_day BIGINT NOT NULL,
