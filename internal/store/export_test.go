@@ -11,6 +11,7 @@ import (
 	"github.com/psti/psti/internal/cases"
 	"github.com/psti/psti/internal/disclosure"
 	"github.com/psti/psti/internal/psti"
+	"github.com/psti/psti/internal/statement"
 	"github.com/psti/psti/internal/support"
 )
 
@@ -174,4 +175,10 @@ func FreshReportsQuery(index string) ListQuery {
 func PeriodsQuery(f support.Filter, index string) ListQuery {
 	q, args := periodsPage(f)
 	return ListQuery{fmt.Sprintf("support periods %+v", f), index, q, args}
+}
+
+// StatementsQuery is the query of a list of statements.
+func StatementsQuery(f statement.Filter, index string) ListQuery {
+	q, args := statementsPage(f)
+	return ListQuery{fmt.Sprintf("statements %+v", f), index, q, args}
 }

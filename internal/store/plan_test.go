@@ -9,6 +9,7 @@ import (
 	"github.com/psti/psti/internal/cases"
 	"github.com/psti/psti/internal/disclosure"
 	"github.com/psti/psti/internal/psti"
+	"github.com/psti/psti/internal/statement"
 	"github.com/psti/psti/internal/store"
 	"github.com/psti/psti/internal/store/storetest"
 	"github.com/psti/psti/internal/support"
@@ -40,6 +41,9 @@ func listQueries(db *store.DB, now time.Time) []store.ListQuery {
 		store.LogEntriesQuery("INTEGER PRIMARY KEY|log_entries_pkey"),
 		store.FreshReportsQuery("reports_unalerted"),
 		store.PeriodsQuery(support.Filter{}, "support_periods_order"),
+		store.StatementsQuery(statement.Filter{ProductID: 1, Limit: 100}, "statements_product"),
+		store.StatementsQuery(statement.Filter{ProductID: 1, Status: statement.StatusIssued, Limit: 100}, "statements_product|statements_status"),
+		store.StatementsQuery(statement.Filter{Status: statement.StatusIssued, Limit: 100}, "statements_status"),
 		store.PeriodsQuery(support.Filter{ProductID: 1}, "support_periods_product_order"),
 		store.PeriodsQuery(support.Filter{ProductID: 1, Status: support.StatusPublished}, "support_periods_product_order"),
 		store.PeriodsQuery(support.Filter{Status: support.StatusPublished, EndsBy: "2030-01-01"}, "support_periods_status_order"),

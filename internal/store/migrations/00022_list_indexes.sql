@@ -42,6 +42,9 @@ CREATE INDEX support_periods_product_order ON support_periods (product_id, end_d
 CREATE INDEX support_periods_order ON support_periods (end_date, id);
 CREATE INDEX support_periods_status_order ON support_periods (status, end_date, id);
 
+-- Statements of one status, newest first.
+CREATE INDEX statements_status ON statements (status, id);
+
 CREATE TABLE report_counts (
     status   TEXT NOT NULL,
     due_day BIGINT NOT NULL,
