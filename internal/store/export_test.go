@@ -182,3 +182,8 @@ func StatementsQuery(f statement.Filter, index string) ListQuery {
 	q, args := statementsPage(f)
 	return ListQuery{fmt.Sprintf("statements %+v", f), index, q, args}
 }
+
+// MailStatsQuery is the query that counts the mail not sent.
+func MailStatsQuery(index string) ListQuery {
+	return ListQuery{"mail not sent", index, mailStatsQuery, nil}
+}

@@ -40,6 +40,7 @@ func listQueries(db *store.DB, now time.Time) []store.ListQuery {
 		store.PasswordAuditsQuery("password_audits_batch"),
 		store.LogEntriesQuery("INTEGER PRIMARY KEY|log_entries_pkey"),
 		store.FreshReportsQuery("reports_unalerted"),
+		store.MailStatsQuery("mail_outbox_due"),
 		store.PeriodsQuery(support.Filter{}, "support_periods_order"),
 		store.StatementsQuery(statement.Filter{ProductID: 1, Limit: 100}, "statements_product"),
 		store.StatementsQuery(statement.Filter{ProductID: 1, Status: statement.StatusIssued, Limit: 100}, "statements_product|statements_status"),
