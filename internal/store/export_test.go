@@ -10,6 +10,7 @@ import (
 
 	"github.com/psti/psti/internal/cases"
 	"github.com/psti/psti/internal/disclosure"
+	"github.com/psti/psti/internal/product"
 	"github.com/psti/psti/internal/psti"
 	"github.com/psti/psti/internal/statement"
 	"github.com/psti/psti/internal/support"
@@ -186,4 +187,27 @@ func StatementsQuery(f statement.Filter, index string) ListQuery {
 // MailStatsQuery is the query that counts the mail not sent.
 func MailStatsQuery(index string) ListQuery {
 	return ListQuery{"mail not sent", index, mailStatsQuery, nil}
+}
+
+// RegistryQueries are the queries of the registry's lists, all records
+// and of one parent, each a page 10 pages deep.
+func RegistryQueries() []ListQuery {
+	var out []ListQuery
+	for _, l := range []struct{ table, cols, parent, order, index, parentIndex string }{
+		{"organisations", organisationCols, "", organisationsOrder, "organisations_order", ""},
+		{"brands", brandCols, "organisation_id", brandsOrder, "brands_order", "brands_organisation_order|brands_name"},
+		{"products", productCols, "brand_id", productsOrder, "products_order", "products_brand_order"},
+		{"versions", versionCols, "product_id", versionsOrder, "versions_order", "versions_product_order"},
+		{"batches", batchCols, "product_id", batchesOrder, "batches_order", "batches_product_order"},
+	} {
+		for _, archived := range []bool{false, true} {
+			q, args := registryPage(l.table, l.cols, l.parent, l.order, product.Filter{IncludeArchived: archived}, 50, 450)
+			out = append(out, ListQuery{fmt.Sprintf("%s, archived %v", l.table, archived), l.index, q, args})
+			if l.parent != "" {
+				q, args = registryPage(l.table, l.cols, l.parent, l.order, product.Filter{ParentID: 1, IncludeArchived: archived}, 50, 450)
+				out = append(out, ListQuery{fmt.Sprintf("%s of a parent, archived %v", l.table, archived), l.parentIndex, q, args})
+			}
+		}
+	}
+	return out
 }

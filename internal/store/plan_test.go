@@ -49,7 +49,7 @@ func listQueries(db *store.DB, now time.Time) []store.ListQuery {
 		store.PeriodsQuery(support.Filter{ProductID: 1, Status: support.StatusPublished}, "support_periods_product_order"),
 		store.PeriodsQuery(support.Filter{Status: support.StatusPublished, EndsBy: "2030-01-01"}, "support_periods_status_order"),
 	)
-	return qs
+	return append(qs, store.RegistryQueries()...)
 }
 
 // fullScan is what a plan shows when it reads a whole table or sorts what

@@ -45,6 +45,18 @@ CREATE INDEX support_periods_status_order ON support_periods (status, end_date, 
 -- Statements of one status, newest first.
 CREATE INDEX statements_status ON statements (status, id);
 
+-- The registry's lists, in their orders (registryPage), all of them and
+-- of one parent.
+CREATE INDEX organisations_order ON organisations (lower(legal_name), id);
+CREATE INDEX brands_order ON brands (lower(name), id);
+CREATE INDEX brands_organisation_order ON brands (organisation_id, lower(name), id);
+CREATE INDEX products_order ON products (lower(name), lower(model_number), id);
+CREATE INDEX products_brand_order ON products (brand_id, lower(name), lower(model_number), id);
+CREATE INDEX versions_order ON versions (released_on DESC, id DESC);
+CREATE INDEX versions_product_order ON versions (product_id, released_on DESC, id DESC);
+CREATE INDEX batches_order ON batches (first_produced DESC, id DESC);
+CREATE INDEX batches_product_order ON batches (product_id, first_produced DESC, id DESC);
+
 CREATE TABLE report_counts (
     status   TEXT NOT NULL,
     due_day BIGINT NOT NULL,
