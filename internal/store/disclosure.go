@@ -579,14 +579,17 @@ func reportPart(f disclosure.Filter, dated bool, due *time.Time, id int64) (inde
 	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
 	specific := f.Status != "" && f.Status != "open" && f.Status != "closed"
 	switch {
+	case f.Status == "open" && !dated:
+		// Open reports with no promise due are few, whatever else
+		// filters them; a product's or assignee's undated reports are
+		// nearly all closed.
+		index = "reports_open_undated"
 	case f.ProductID > 0:
 		index = "reports_product_order"
 	case f.Assignee > 0:
 		index = "reports_assignee_order"
 	case specific:
 		index = "reports_status_order"
-	case f.Status == "open" && !dated:
-		index = "reports_open_undated"
 	default:
 		index = "reports_due_order"
 	}

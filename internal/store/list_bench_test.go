@@ -112,6 +112,7 @@ func BenchmarkReportLists(b *testing.B) {
 		{"status=investigating", disclosure.Filter{Status: disclosure.StatusInvestigating}},
 		{"status=resolved", disclosure.Filter{Status: disclosure.StatusResolved}},
 		{"product", disclosure.Filter{ProductID: 1}},
+		{"product open", disclosure.Filter{ProductID: 1, Status: "open"}},
 		{"assignee", disclosure.Filter{Assignee: 1}},
 		{"overdue", disclosure.Filter{Overdue: benchNow}},
 	}
