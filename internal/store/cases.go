@@ -334,12 +334,8 @@ func (db *DB) Cases(ctx context.Context, f cases.Filter) ([]*cases.Case, error) 
 	if limit <= 0 || limit > 100 {
 		limit = 100
 	}
-	after := f.After
-	if after <= 0 {
-		after = 1 << 62
-	}
-	rows, err := db.ro.QueryContext(ctx, `SELECT `+caseCols+` FROM cases WHERE id < $1 AND ($2 = '' OR status = $2)
-		AND (CAST($3 AS BIGINT) = 0 OR id IN (SELECT case_id FROM case_items WHERE product_id = CAST($3 AS BIGINT))) ORDER BY id DESC LIMIT $4`, after, f.Status, f.ProductID, limit)
+	q, args := casesPage(f, limit)
+	rows, err := db.ro.QueryContext(ctx, q, args...)
 	list, err := collect(rows, err, "cases", scanCase)
 	if err != nil {
 		return nil, err
@@ -350,6 +346,28 @@ func (db *DB) Cases(ctx context.Context, f cases.Filter) ([]*cases.Case, error) 
 		}
 	}
 	return list, nil
+}
+
+// casesPage is the query of a page of cases, newest first after f.After.
+// Each condition is written only when it filters, so that a status reads
+// cases_status (status, id) in order rather than every case.
+func casesPage(f cases.Filter, limit int) (string, []any) {
+	after := f.After
+	if after <= 0 {
+		after = 1 << 62
+	}
+	args := []any{after}
+	where := `id < $1`
+	if f.Status != "" {
+		args = append(args, f.Status)
+		where += fmt.Sprintf(` AND status = $%d`, len(args))
+	}
+	if f.ProductID != 0 {
+		args = append(args, f.ProductID)
+		where += fmt.Sprintf(` AND id IN (SELECT case_id FROM case_items WHERE product_id = $%d)`, len(args))
+	}
+	args = append(args, limit)
+	return `SELECT ` + caseCols + ` FROM cases WHERE ` + where + fmt.Sprintf(` ORDER BY id DESC LIMIT $%d`, len(args)), args
 }
 
 // CasesOfReport lists the cases opened from a report, oldest first.
@@ -637,13 +655,31 @@ func (db *DB) Records(ctx context.Context, f cases.RecordFilter) ([]*cases.Recor
 	if limit <= 0 || limit > 1000 {
 		limit = 100
 	}
+	q, args := recordsPage(f, limit)
+	rows, err := db.ro.QueryContext(ctx, q, args...)
+	return collect(rows, err, "records", scanRecord)
+}
+
+// recordsPage is the query of a page of records, newest first after
+// f.After, reading compliance_records_case or _organisation in id order
+// when it filters by them.
+func recordsPage(f cases.RecordFilter, limit int) (string, []any) {
 	after := f.After
 	if after <= 0 {
 		after = 1 << 62
 	}
-	rows, err := db.ro.QueryContext(ctx, `SELECT `+complianceRecordCols+` FROM compliance_records WHERE id < $1 AND (CAST($2 AS BIGINT) = 0 OR organisation_id = CAST($2 AS BIGINT)) AND (CAST($3 AS BIGINT) = 0 OR case_id = CAST($3 AS BIGINT))
-		ORDER BY id DESC LIMIT $4`, after, f.OrganisationID, f.CaseID, limit)
-	return collect(rows, err, "records", scanRecord)
+	args := []any{after}
+	where := `id < $1`
+	if f.OrganisationID != 0 {
+		args = append(args, f.OrganisationID)
+		where += fmt.Sprintf(` AND organisation_id = $%d`, len(args))
+	}
+	if f.CaseID != 0 {
+		args = append(args, f.CaseID)
+		where += fmt.Sprintf(` AND case_id = $%d`, len(args))
+	}
+	args = append(args, limit)
+	return `SELECT ` + complianceRecordCols + ` FROM compliance_records WHERE ` + where + fmt.Sprintf(` ORDER BY id DESC LIMIT $%d`, len(args)), args
 }
 
 // ---- notices from the authority ----

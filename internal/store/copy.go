@@ -29,8 +29,10 @@ var Tables = []string{
 
 // HousekeepingTables lists the tables psti keeps about the database
 // itself rather than records (health_probe, which the readiness check
-// writes). Migrating makes them; they are neither copied nor counted.
-var HousekeepingTables = []string{"health_probe"}
+// writes; report_counts, which triggers keep from reports, so the copy
+// fills it as it copies reports). Migrating makes them; they are neither
+// copied nor counted.
+var HousekeepingTables = []string{"health_probe", "report_counts"}
 
 // Counts is the number of rows in each table.
 type Counts map[string]int64

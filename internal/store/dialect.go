@@ -59,6 +59,17 @@ var (
 // SQLite reports whether templates are being rendered for SQLite.
 func (d *dialect) SQLite() bool { return d.sqlite }
 
+// indexedBy names the index a query on SQLite must read: its planner,
+// without statistics, may prefer an index that matches an equality but
+// then reads (or sorts) far more rows. SQLite fails the query rather than
+// read another way. PostgreSQL chooses from its statistics.
+func (d *dialect) indexedBy(index string) string {
+	if d.sqlite {
+		return " INDEXED BY " + index
+	}
+	return ""
+}
+
 // Fold is the expression that compares col ignoring the case of ASCII
 // letters, and only those, identically on both back ends.
 func (d *dialect) Fold(col string) string {

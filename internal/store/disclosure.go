@@ -526,18 +526,33 @@ func (db *DB) Report(ctx context.Context, id int64) (*disclosure.Report, error) 
 }
 
 // openStatuses is the SQL for a report still owed updates (disclosure.Open).
+// It is written the same wherever it is used: SQLite uses the partial index
+// reports_open_undated only for a query that repeats its condition.
 const openStatuses = `status IN ('received', 'acknowledged', 'investigating')`
 
-// reportWhere is the WHERE clause that selects f's reports, with its
-// arguments.
-func reportWhere(f disclosure.Filter) (string, []any) {
+// reportConds are the conditions that select f's reports, with their
+// arguments, numbered from $1.
+func reportConds(f disclosure.Filter) ([]string, []any) {
+	return reportCondsDated(f, false)
+}
+
+// reportCondsDated is reportConds for reports with a promise due when
+// dated is true: those are all open (SaveReport and migration 00022 keep
+// it so), so "open" asks nothing of their status. Asking would mislead
+// both planners to the status index and a sort of all open reports:
+// PostgreSQL takes "open" and "due" for independent conditions and
+// expects a few rows where there are all the open reports.
+func reportCondsDated(f disclosure.Filter, dated bool) ([]string, []any) {
 	var where []string
 	var args []any
 	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
 	switch {
 	case f.Status == "" && f.Overdue.IsZero():
+	case dated && (f.Status == "open" || f.Status == ""):
 	case f.Status == "open", f.Status == "":
 		where = append(where, openStatuses) // an overdue report is an open one
+	case f.Status == "closed":
+		where = append(where, `NOT `+openStatuses)
 	default:
 		where = append(where, `status = `+arg(f.Status))
 	}
@@ -550,32 +565,150 @@ func reportWhere(f disclosure.Filter) (string, []any) {
 	if !f.Overdue.IsZero() {
 		where = append(where, `due_at < `+arg(f.Overdue.UTC()))
 	}
-	if len(where) == 0 {
-		return "", nil
-	}
-	return ` WHERE ` + strings.Join(where, " AND "), args
+	return where, args
 }
 
-// Reports lists reports: the earliest due first, then the newest.
+// reportPart is the WHERE clause and order of one part of a report list
+// (dated: the reports with a promise due, earliest first; otherwise the
+// others, newest first), after the report (due, id) when id is not 0, with
+// its arguments, and the index it reads. Each part is one range of an
+// index on (…, due_at, id DESC), read in order: it neither sorts nor skips
+// rows, however deep the page.
+func reportPart(f disclosure.Filter, dated bool, due *time.Time, id int64) (index, where, order string, args []any) {
+	conds, args := reportCondsDated(f, dated)
+	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
+	specific := f.Status != "" && f.Status != "open" && f.Status != "closed"
+	switch {
+	case f.Status == "open" && !dated:
+		// Open reports with no promise due are few, whatever else
+		// filters them; a product's or assignee's undated reports are
+		// nearly all closed.
+		index = "reports_open_undated"
+	case f.ProductID > 0:
+		index = "reports_product_order"
+	case f.Assignee > 0:
+		index = "reports_assignee_order"
+	case specific:
+		index = "reports_status_order"
+	default:
+		index = "reports_due_order"
+	}
+	order = ` ORDER BY id DESC`
+	if dated {
+		conds = append(conds, `due_at IS NOT NULL`)
+		if id != 0 {
+			c := arg(*due)
+			conds = append(conds, `due_at >= `+c, `(due_at > `+c+` OR id < `+arg(id)+`)`)
+		}
+		order = ` ORDER BY due_at, id DESC`
+	} else {
+		conds = append(conds, `due_at IS NULL`)
+		if id != 0 {
+			conds = append(conds, `id < `+arg(id))
+		}
+	}
+	return index, ` WHERE ` + strings.Join(conds, " AND "), order, args
+}
+
+// reportPage is the query of up to limit reports of one part of a list,
+// after skipping offset.
+func (d *dialect) reportPage(f disclosure.Filter, dated bool, due *time.Time, id int64, limit, offset int) (string, []any) {
+	index, where, order, args := reportPart(f, dated, due, id)
+	q := `SELECT ` + reportCols + ` FROM reports` + d.indexedBy(index) + where + order + fmt.Sprintf(` LIMIT $%d`, len(args)+1)
+	args = append(args, limit)
+	if offset > 0 {
+		q += fmt.Sprintf(` OFFSET $%d`, len(args)+1)
+		args = append(args, offset)
+	}
+	return q, args
+}
+
+// Reports lists reports: those with a promise due, the earliest due first,
+// then the others, newest first; a page at a time after f.After.
 func (db *DB) Reports(ctx context.Context, f disclosure.Filter) ([]*disclosure.Report, error) {
 	if f.Limit <= 0 || f.Limit > 1000 {
 		f.Limit = 100
 	}
-	where, args := reportWhere(f)
-	n := len(args)
-	return db.queryReports(ctx, `SELECT `+reportCols+` FROM reports`+where+
-		fmt.Sprintf(` ORDER BY CASE WHEN due_at IS NULL THEN 1 ELSE 0 END, due_at, id DESC LIMIT $%d OFFSET $%d`, n+1, n+2),
-		append(args, f.Limit, f.Offset)...)
+	var due *time.Time
+	var id int64
+	if f.After != "" {
+		var err error
+		if due, id, err = disclosure.ParseReportKey(f.After); err != nil {
+			return nil, err
+		}
+	}
+	var out []*disclosure.Report
+	// A closed report has no promise due (disclosure.Open): the closed
+	// list has no dated part to look through.
+	if (id == 0 || due != nil) && f.Status != "closed" {
+		q, args := db.dialect.reportPage(f, true, due, id, f.Limit, f.Offset)
+		rs, err := db.queryReports(ctx, q, args...)
+		if err != nil {
+			return nil, err
+		}
+		out = rs
+		if len(out) == f.Limit {
+			return out, nil
+		}
+		if len(out) > 0 || f.Offset == 0 {
+			f.Offset = 0
+		} else {
+			// The offset went past the dated part: skip the rest of it
+			// in the other part.
+			index, where, _, args := reportPart(f, true, due, id)
+			var n int
+			if err := db.ro.QueryRowContext(ctx, `SELECT COUNT(*) FROM reports`+db.dialect.indexedBy(index)+where, args...).Scan(&n); err != nil {
+				return nil, fmt.Errorf("store: unable to count reports: %w", err)
+			}
+			f.Offset -= n
+		}
+		id = 0
+	}
+	if !f.Overdue.IsZero() {
+		return out, nil // overdue reports have a due date
+	}
+	q, args := db.dialect.reportPage(f, false, nil, id, f.Limit-len(out), f.Offset)
+	rs, err := db.queryReports(ctx, q, args...)
+	return append(out, rs...), err
 }
 
 // CountReports counts the reports f selects (its limit and offset aside).
 func (db *DB) CountReports(ctx context.Context, f disclosure.Filter) (int, error) {
-	where, args := reportWhere(f)
+	q, args := reportCount(f)
 	var n int
-	if err := db.ro.QueryRowContext(ctx, `SELECT COUNT(*) FROM reports`+where, args...).Scan(&n); err != nil {
+	if err := db.ro.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
 		return 0, fmt.Errorf("store: unable to count reports: %w", err)
 	}
 	return n, nil
+}
+
+// reportCount is the query that counts f's reports. The dashboard's counts
+// (all, by status, open, overdue) come from the counters in report_counts,
+// which triggers keep with every change to a report, and for overdue
+// reports from the counters of the days before today and the rows due
+// today before now; a count by product or assignee counts their index's
+// rows.
+func reportCount(f disclosure.Filter) (string, []any) {
+	if f.ProductID > 0 || f.Assignee > 0 {
+		where, args := reportConds(f)
+		return `SELECT COUNT(*) FROM reports WHERE ` + strings.Join(where, " AND "), args
+	}
+	status := f.Status
+	if status == "" && !f.Overdue.IsZero() {
+		status = "open" // an overdue report is an open one
+	}
+	where, args := reportConds(disclosure.Filter{Status: status})
+	where = append(where, "1 = 1")
+	counted := `SELECT COALESCE(SUM(n), 0) FROM report_counts WHERE ` + strings.Join(where, " AND ")
+	if f.Overdue.IsZero() {
+		return counted, args
+	}
+	now := f.Overdue.UTC()
+	day := now.Unix() / 86400
+	args = append(args, day, time.Unix(day*86400, 0).UTC(), now)
+	n := len(args)
+	return fmt.Sprintf(`SELECT (%s AND due_day >= 0 AND due_day < $%d) + (SELECT COUNT(*) FROM reports WHERE %s AND due_at >= $%d AND due_at < $%d)`,
+		counted, n-2, strings.Join(where, " AND "), n-1, n), args
 }
 
 func (db *DB) queryReports(ctx context.Context, q string, args ...any) ([]*disclosure.Report, error) {
@@ -724,6 +857,10 @@ func (db *DB) SaveReport(ctx context.Context, a psti.Actor, r *disclosure.Report
 			return nil, psti.Errorf(psti.ECONFLICT, "Report %d changed meanwhile (revision %d, now %d).", r.ID, r.Revision, before.Revision)
 		}
 		r.Revision, r.UpdatedAt = before.Revision+1, now
+		if !disclosure.Open(r.Status) {
+			// Only an open report has a promise due: the lists rely on it.
+			r.Due, r.DueWhat = nil, ""
+		}
 		r.AcknowledgedAt, r.LastUpdateAt, r.ClosedAt, r.Due = usec(r.AcknowledgedAt), usec(r.LastUpdateAt), usec(r.ClosedAt), usec(r.Due)
 		_, err = tx.ExecContext(ctx, `UPDATE reports SET product_id = $1, status = $2, severity = $3, cvss = $4, assignee_id = $5, duplicate_of = $6,
 			acknowledged_at = $7, last_update_at = $8, closed_at = $9, due_at = $10, due_what = $11, revision = $12, updated_at = $13, reason = $15
@@ -774,10 +911,14 @@ func reportSummary(r *disclosure.Report) any {
 	}{r.Status, r.Severity, r.CVSS, r.ProductID, r.AssigneeID, r.DuplicateOf, r.Reason}
 }
 
+// freshReportsQuery reads the reports staff have not been told of, oldest
+// first, from reports_unalerted: the few among a million that they have.
+const freshReportsQuery = `SELECT ` + reportCols + ` FROM reports WHERE staff_alerted_at IS NULL ORDER BY id LIMIT $1`
+
 // PendingAlerts returns reports staff have not been told of, and open
 // reports overdue without staff being told.
 func (db *DB) PendingAlerts(ctx context.Context, now time.Time, limit int) (fresh, overdue []*disclosure.Report, err error) {
-	if fresh, err = db.queryReports(ctx, `SELECT `+reportCols+` FROM reports WHERE staff_alerted_at IS NULL ORDER BY id LIMIT $1`, limit); err != nil {
+	if fresh, err = db.queryReports(ctx, freshReportsQuery, limit); err != nil {
 		return nil, nil, err
 	}
 	overdue, err = db.queryReports(ctx, `SELECT `+reportCols+` FROM reports WHERE due_at < $1 AND `+openStatuses+`

@@ -524,8 +524,11 @@ func (db *DB) LatestLogEntries(ctx context.Context, before int64, limit int) ([]
 	if before <= 0 {
 		before = 1 << 62
 	}
-	return db.logEntries(ctx, `SELECT idx, data FROM log_entries WHERE idx < $1 ORDER BY idx DESC LIMIT $2`, before, limit)
+	return db.logEntries(ctx, logEntriesQuery, before, limit)
 }
+
+// logEntriesQuery is a page of the log, newest first, by its index.
+const logEntriesQuery = `SELECT idx, data FROM log_entries WHERE idx < $1 ORDER BY idx DESC LIMIT $2`
 
 func (db *DB) logEntries(ctx context.Context, query string, args ...any) ([]ledger.Logged, error) {
 	rows, err := db.ro.QueryContext(ctx, query, args...)

@@ -148,10 +148,14 @@ func (db *DB) finishMail(ctx context.Context, id int64, what, query string, args
 	return psti.Errorf(psti.ECONFLICT, "Mail %d is %s already; it cannot be %s.", id, state, what)
 }
 
+// mailStatsQuery counts the mail not sent through mail_outbox_due, which
+// skips the sent mail that makes up nearly all of the outbox.
+const mailStatsQuery = `SELECT state, COUNT(*), MIN(created_at) FROM mail_outbox
+		WHERE state IN ('queued', 'failed') GROUP BY state`
+
 // MailStats counts queued and failed mail and dates the oldest queued.
 func (db *DB) MailStats(ctx context.Context) (queued, failed int, oldest time.Time, err error) {
-	rows, err := db.ro.QueryContext(ctx, `SELECT state, COUNT(*), MIN(created_at) FROM mail_outbox
-		WHERE state IN ('queued', 'failed') GROUP BY state`)
+	rows, err := db.ro.QueryContext(ctx, mailStatsQuery)
 	if err != nil {
 		return 0, 0, time.Time{}, fmt.Errorf("store: unable to count mail: %w", err)
 	}

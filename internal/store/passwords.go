@@ -66,6 +66,10 @@ func (db *DB) CreateRun(ctx context.Context, a psti.Actor, r *passwords.Run) err
 }
 
 // usec keeps a time as the database does: UTC, to the microsecond.
+// passwordAuditsQuery lists a batch's audits, newest first, through
+// password_audits_batch (batch_id, id).
+const passwordAuditsQuery = `SELECT ` + runCols + ` FROM password_audits WHERE batch_id = $1 ORDER BY id DESC LIMIT $2`
+
 func usec(t *time.Time) *time.Time {
 	if t == nil {
 		return nil
@@ -171,7 +175,7 @@ func (db *DB) Runs(ctx context.Context, batchID int64, limit int) ([]*passwords.
 	if limit <= 0 || limit > product.MaxList {
 		limit = 100
 	}
-	rows, err := db.ro.QueryContext(ctx, `SELECT `+runCols+` FROM password_audits WHERE batch_id = $1 ORDER BY id DESC LIMIT $2`, batchID, limit)
+	rows, err := db.ro.QueryContext(ctx, passwordAuditsQuery, batchID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to list password audits: %w", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/psti/psti/internal/product"
@@ -81,6 +82,40 @@ func listArgs(f product.Filter) (limit, offset int) {
 	return limit, max(f.Offset, 0)
 }
 
+// The orders of the registry's lists; migration 00022 gives each an index
+// that matches it, alone and after the parent's id.
+const (
+	organisationsOrder = `lower(legal_name), id`
+	brandsOrder        = `lower(name), id`
+	productsOrder      = `lower(name), lower(model_number), id`
+	versionsOrder      = `released_on DESC, id DESC`
+	batchesOrder       = `first_produced DESC, id DESC`
+)
+
+// registryPage is the query of a page of a registry list: of one parent
+// (parentCol = f.ParentID) when f names one, archived records left out
+// unless f includes them, in order. Only the conditions that filter are
+// written, so the page reads the index of its order from the start: no
+// sort, and OFFSET skips only the rows of the pages before it (small
+// pages near the start, as the HTML list shows).
+func registryPage(table, cols, parentCol, order string, f product.Filter, limit, offset int) (string, []any) {
+	var conds []string
+	var args []any
+	if parentCol != "" && f.ParentID != 0 {
+		args = append(args, f.ParentID)
+		conds = append(conds, fmt.Sprintf(`%s = $%d`, parentCol, len(args)))
+	}
+	if !f.IncludeArchived {
+		conds = append(conds, `archived_at IS NULL`)
+	}
+	where := ""
+	if len(conds) > 0 {
+		where = ` WHERE ` + strings.Join(conds, " AND ")
+	}
+	args = append(args, limit, offset)
+	return `SELECT ` + cols + ` FROM ` + table + where + ` ORDER BY ` + order + fmt.Sprintf(` LIMIT $%d OFFSET $%d`, len(args)-1, len(args)), args
+}
+
 func notFound(err error, kind string, id int64) error {
 	if errors.Is(err, sql.ErrNoRows) {
 		return psti.NotFound(kind, id)
@@ -114,9 +149,8 @@ func (db *DB) Organisation(ctx context.Context, id int64) (*product.Organisation
 // Organisations lists organisations by name.
 func (db *DB) Organisations(ctx context.Context, f product.Filter) ([]*product.Organisation, error) {
 	limit, offset := listArgs(f)
-	rows, err := db.ro.QueryContext(ctx, `SELECT `+organisationCols+` FROM organisations
-		WHERE ($1 OR archived_at IS NULL)
-		ORDER BY lower(legal_name), id LIMIT $2 OFFSET $3`, f.IncludeArchived, limit, offset)
+	q, args := registryPage("organisations", organisationCols, "", organisationsOrder, f, limit, offset)
+	rows, err := db.ro.QueryContext(ctx, q, args...)
 	return collect(rows, err, "organisations", scanOrganisation)
 }
 
@@ -297,9 +331,8 @@ func (db *DB) Brand(ctx context.Context, id int64) (*product.Brand, error) {
 // Brands lists brands by name, optionally of one organisation.
 func (db *DB) Brands(ctx context.Context, f product.Filter) ([]*product.Brand, error) {
 	limit, offset := listArgs(f)
-	rows, err := db.ro.QueryContext(ctx, `SELECT `+brandCols+` FROM brands
-		WHERE (CAST($1 AS BIGINT) = 0 OR organisation_id = CAST($1 AS BIGINT)) AND ($2 OR archived_at IS NULL)
-		ORDER BY lower(name), id LIMIT $3 OFFSET $4`, f.ParentID, f.IncludeArchived, limit, offset)
+	q, args := registryPage("brands", brandCols, "organisation_id", brandsOrder, f, limit, offset)
+	rows, err := db.ro.QueryContext(ctx, q, args...)
 	return collect(rows, err, "brands", scanBrand)
 }
 
@@ -502,9 +535,8 @@ func (db *DB) Product(ctx context.Context, id int64) (*product.Product, error) {
 // Products lists products by name, optionally of one brand.
 func (db *DB) Products(ctx context.Context, f product.Filter) ([]*product.Product, error) {
 	limit, offset := listArgs(f)
-	rows, err := db.ro.QueryContext(ctx, `SELECT `+productCols+` FROM products
-		WHERE (CAST($1 AS BIGINT) = 0 OR brand_id = CAST($1 AS BIGINT)) AND ($2 OR archived_at IS NULL)
-		ORDER BY lower(name), lower(model_number), id LIMIT $3 OFFSET $4`, f.ParentID, f.IncludeArchived, limit, offset)
+	q, args := registryPage("products", productCols, "brand_id", productsOrder, f, limit, offset)
+	rows, err := db.ro.QueryContext(ctx, q, args...)
 	ps, err := collect(rows, err, "products", scanProduct)
 	if err != nil {
 		return nil, err
@@ -658,9 +690,8 @@ func (db *DB) Version(ctx context.Context, id int64) (*product.Version, error) {
 // Versions lists versions, newest release first, optionally of one product.
 func (db *DB) Versions(ctx context.Context, f product.Filter) ([]*product.Version, error) {
 	limit, offset := listArgs(f)
-	rows, err := db.ro.QueryContext(ctx, `SELECT `+versionCols+` FROM versions
-		WHERE (CAST($1 AS BIGINT) = 0 OR product_id = CAST($1 AS BIGINT)) AND ($2 OR archived_at IS NULL)
-		ORDER BY released_on DESC, id DESC LIMIT $3 OFFSET $4`, f.ParentID, f.IncludeArchived, limit, offset)
+	q, args := registryPage("versions", versionCols, "product_id", versionsOrder, f, limit, offset)
+	rows, err := db.ro.QueryContext(ctx, q, args...)
 	return collect(rows, err, "versions", scanVersion)
 }
 
@@ -738,9 +769,8 @@ func (db *DB) Batch(ctx context.Context, id int64) (*product.Batch, error) {
 // Batches lists batches, latest production first, optionally of one product.
 func (db *DB) Batches(ctx context.Context, f product.Filter) ([]*product.Batch, error) {
 	limit, offset := listArgs(f)
-	rows, err := db.ro.QueryContext(ctx, `SELECT `+batchCols+` FROM batches
-		WHERE (CAST($1 AS BIGINT) = 0 OR product_id = CAST($1 AS BIGINT)) AND ($2 OR archived_at IS NULL)
-		ORDER BY first_produced DESC, id DESC LIMIT $3 OFFSET $4`, f.ParentID, f.IncludeArchived, limit, offset)
+	q, args := registryPage("batches", batchCols, "product_id", batchesOrder, f, limit, offset)
+	rows, err := db.ro.QueryContext(ctx, q, args...)
 	return collect(rows, err, "batches", scanBatch)
 }
 

@@ -438,6 +438,14 @@ func (db *DB) listStatements(ctx context.Context, q string, args ...any) ([]*sta
 
 // Statements lists the statements f selects, newest first.
 func (db *DB) Statements(ctx context.Context, f statement.Filter) ([]*statement.Record, error) {
+	q, args := statementsPage(f)
+	return db.listStatements(ctx, q, args...)
+}
+
+// statementsPage is the query of f's statements, newest first, through
+// statements_product (product_id, id) for a product's, statements_status
+// (status, id) for one status's, and by id otherwise.
+func statementsPage(f statement.Filter) (string, []any) {
 	q := `SELECT ` + statementCols + ` FROM statements WHERE 1 = 1`
 	var args []any
 	arg := func(cond string, v any) {
@@ -458,7 +466,7 @@ func (db *DB) Statements(ctx context.Context, f statement.Filter) ([]*statement.
 		args = append(args, f.Limit)
 		q += fmt.Sprintf(" LIMIT $%d", len(args))
 	}
-	return db.listStatements(ctx, q, args...)
+	return q, args
 }
 
 // DeleteStatement deletes a draft. An issued statement is refused with

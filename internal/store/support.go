@@ -100,12 +100,36 @@ func (db *DB) Period(ctx context.Context, id int64) (*support.Period, error) {
 	return db.period(ctx, db.ro, id, "")
 }
 
+// periodsPage is the query of f's support periods, earliest end first.
+// Only the conditions that filter are written, so each filter reads its
+// index in order: a product's by support_periods_product_order, a
+// status by support_periods_status_order (status, end_date, id), the rest
+// by support_periods_order (end_date, id).
+func periodsPage(f support.Filter) (string, []any) {
+	limit, _ := listArgs(product.Filter{Limit: f.Limit})
+	var conds []string
+	var args []any
+	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
+	if f.ProductID != 0 {
+		conds = append(conds, `product_id = `+arg(f.ProductID))
+	}
+	if f.Status != "" {
+		conds = append(conds, `status = `+arg(string(f.Status)))
+	}
+	if f.EndsBy != "" {
+		conds = append(conds, `end_date <= `+arg(f.EndsBy))
+	}
+	where := ""
+	if len(conds) > 0 {
+		where = ` WHERE ` + strings.Join(conds, " AND ")
+	}
+	return `SELECT ` + periodCols + ` FROM support_periods` + where + ` ORDER BY end_date, id LIMIT ` + arg(limit), args
+}
+
 // Periods lists support periods, earliest end first.
 func (db *DB) Periods(ctx context.Context, f support.Filter) ([]*support.Period, error) {
-	limit, _ := listArgs(product.Filter{Limit: f.Limit})
-	rows, err := db.ro.QueryContext(ctx, `SELECT `+periodCols+` FROM support_periods
-		WHERE (CAST($1 AS BIGINT) = 0 OR product_id = CAST($1 AS BIGINT)) AND ($2 = '' OR status = $2) AND ($3 = '' OR end_date <= $3)
-		ORDER BY end_date, id LIMIT $4`, f.ProductID, string(f.Status), f.EndsBy, limit)
+	q, args := periodsPage(f)
+	rows, err := db.ro.QueryContext(ctx, q, args...)
 	ps, err := collect(rows, err, "support periods", scanPeriod)
 	if err != nil {
 		return nil, err

@@ -3,6 +3,8 @@ package web
 import (
 	"context"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -58,12 +60,19 @@ type statusOut struct {
 }
 
 type reportListIn struct {
-	Status    string `query:"status" enum:"open,received,acknowledged,investigating,resolved,duplicate,not_a_vulnerability" doc:"Only reports in this status; open for every open one."`
+	Status    string `query:"status" enum:"open,closed,received,acknowledged,investigating,resolved,duplicate,not_a_vulnerability" doc:"Only reports in this status; open for every open one, closed for every other."`
 	ProductID int64  `query:"product_id" minimum:"0"`
 	Assignee  int64  `query:"assignee_id" minimum:"0"`
 	Overdue   bool   `query:"overdue" doc:"Only open reports whose next promise is overdue."`
 	Limit     int    `query:"limit" minimum:"1" maximum:"1000" default:"100"`
-	Offset    int    `query:"offset" minimum:"0"`
+	Cursor    string `query:"cursor" maxLength:"100" doc:"Continue after the last report of a page: the cursor of the Link header's next URL."`
+	Offset    int    `query:"offset" minimum:"0" doc:"Skip this many reports first; costs as many reports as it skips, so use cursor to page."`
+}
+
+// reportListOut is a page of reports, with the link to the next one.
+type reportListOut struct {
+	Link string `header:"Link" doc:"<URL>; rel=\"next\": the next page, when this one is full."`
+	Body []*disclosure.Report
 }
 
 type reportOut struct {
@@ -162,17 +171,36 @@ func (s *Server) registerReportsAPI() {
 		})
 
 	register(s, huma.Operation{OperationID: "list-reports", Method: http.MethodGet, Path: "/reports", Tags: tags,
-		Summary: "List security reports", Description: "Reports whose next promise falls due soonest come first."}, auth.Viewer,
-		func(ctx context.Context, in *reportListIn) (*listOut[disclosure.Report], error) {
-			f := disclosure.Filter{Status: in.Status, ProductID: in.ProductID, Assignee: in.Assignee, Limit: in.Limit, Offset: in.Offset}
+		Summary: "List security reports",
+		Description: "Reports whose next promise falls due soonest come first, then those with none due (closed ones), newest first. " +
+			"A full page carries a Link header with the URL of the next (rel=\"next\"), which repeats the filters and adds cursor: " +
+			"follow it to read the whole list, at any depth, as fast as the first page. offset still skips reports, but reads every one it skips."}, auth.Viewer,
+		func(ctx context.Context, in *reportListIn) (*reportListOut, error) {
+			f := disclosure.Filter{Status: in.Status, ProductID: in.ProductID, Assignee: in.Assignee, Limit: in.Limit, Offset: in.Offset, After: in.Cursor}
 			if in.Overdue {
 				f.Status, f.Overdue = "open", s.cfg.Clock.Now()
 			}
 			rs, err := s.store.Reports(ctx, f)
-			if rs == nil {
-				rs = []*disclosure.Report{}
+			if err != nil {
+				return nil, err
 			}
-			return &listOut[disclosure.Report]{Body: rs}, err
+			out := &reportListOut{Body: rs}
+			if rs == nil {
+				out.Body = []*disclosure.Report{}
+			}
+			if len(rs) > 0 && len(rs) == in.Limit {
+				q := url.Values{}
+				for k, v := range map[string]string{"status": in.Status, "product_id": strconv.FormatInt(in.ProductID, 10),
+					"assignee_id": strconv.FormatInt(in.Assignee, 10), "overdue": strconv.FormatBool(in.Overdue)} {
+					if v != "" && v != "0" && v != "false" {
+						q.Set(k, v)
+					}
+				}
+				q.Set("limit", strconv.Itoa(in.Limit))
+				q.Set("cursor", disclosure.ReportKey(rs[len(rs)-1]))
+				out.Link = "<" + s.link(APIPrefix+"/reports?"+q.Encode()) + `>; rel="next"`
+			}
+			return out, nil
 		})
 	register(s, huma.Operation{OperationID: "get-report", Method: http.MethodGet, Path: "/reports/{id}", Tags: tags,
 		Summary: "Read a security report with its whole timeline", Errors: []int{http.StatusNotFound}}, auth.Viewer,

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -29,11 +30,15 @@ type reportRow struct {
 }
 
 type reportsData struct {
-	Rows    []reportRow
-	Filter  string
-	Filters []cell
-	Overdue int
+	Rows     []reportRow
+	Filter   string
+	Filters  []cell
+	Overdue  int    // open reports overdue, in all the list
+	NextHref string // the next page, when this one is full
 }
+
+// reportsPage is how many reports a page of the staff list shows.
+const reportsPage = 100
 
 type reportPageData struct {
 	reportRow
@@ -149,11 +154,17 @@ func (s *Server) reportRow(cals *calendars, rep *disclosure.Report, names map[in
 func (s *Server) registerReportPages() {
 	s.page("GET /admin/reports", auth.Viewer, func(w http.ResponseWriter, r *http.Request, u *auth.User) {
 		filter := r.URL.Query().Get("show")
-		f := disclosure.Filter{Status: "open", Limit: 500}
+		// A page at a time, by key: the next page's link carries the last
+		// report's key, so a page deep in a long list costs what the
+		// first does (DESIGN.md "Lists").
+		now := s.cfg.Clock.Now()
+		f := disclosure.Filter{Status: "open", Limit: reportsPage, After: r.URL.Query().Get("after")}
 		switch filter {
 		case "overdue":
-			f.Overdue = s.cfg.Clock.Now()
-		case "closed", "all":
+			f.Overdue = now
+		case "closed":
+			f.Status = "closed"
+		case "all":
 			f.Status = ""
 		default:
 			filter = "open"
@@ -169,16 +180,16 @@ func (s *Server) registerReportPages() {
 			return
 		}
 		d := reportsData{Filter: filter}
+		if d.Overdue, err = s.store.CountReports(r.Context(), disclosure.Filter{Overdue: now}); err != nil {
+			s.pageError(w, r, err)
+			return
+		}
 		cals := &calendars{s: s, r: r}
 		for _, rep := range reps {
-			if filter == "closed" && disclosure.Open(rep.Status) {
-				continue
-			}
-			row := s.reportRow(cals, rep, names)
-			if row.DueCSS == "due-over" {
-				d.Overdue++
-			}
-			d.Rows = append(d.Rows, row)
+			d.Rows = append(d.Rows, s.reportRow(cals, rep, names))
+		}
+		if len(reps) == reportsPage {
+			d.NextHref = "/admin/reports?" + url.Values{"show": {filter}, "after": {disclosure.ReportKey(reps[len(reps)-1])}}.Encode()
 		}
 		for _, f := range [][2]string{{"open", "Open"}, {"overdue", "Overdue"}, {"closed", "Closed"}, {"all", "All"}} {
 			d.Filters = append(d.Filters, cell{Text: f[1], Href: "/admin/reports?show=" + f[0], Muted: f[0] == filter})

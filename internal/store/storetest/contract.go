@@ -59,6 +59,7 @@ func Run(t *testing.T, b Backend) {
 		{"PasswordAudits", testPasswordAudits},
 		{"Mail", testMail},
 		{"Reports", testReports},
+		{"ReportLists", testReportLists},
 		{"ReportForms", testReportForms},
 		{"InstallationKeys", testInstallationKeys},
 		{"PasswordFingerprints", testPasswordFingerprints},
