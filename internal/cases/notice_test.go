@@ -180,6 +180,15 @@ func TestAuthorityDeadlines(t *testing.T) {
 			t.Errorf("%s: %v, want %v", tc.kind, got, tc.want)
 		}
 	}
+	// The notice is suspended only by an appeal brought (s.33, s.41): the
+	// text must not say it has no effect until an appeal is decided.
+	for _, kind := range []string{"compliance", "stop", "recall", "penalty"} {
+		for _, d := range (&AuthorityNotice{Kind: kind, GivenAt: given}).Deadlines() {
+			if strings.Contains(d.Text, "no effect") && !strings.Contains(d.Text, "If an appeal is brought, the notice has no effect") {
+				t.Errorf("%s %s: %q says the notice has no effect without an appeal", kind, d.Name, d.Text)
+			}
+		}
+	}
 	// 28 days beginning with 2 March end with 29 March, at midnight.
 	if d := (&AuthorityNotice{Kind: "stop", GivenAt: given}).Deadlines()[0].Due; !d.Equal(end(3, 29)) {
 		t.Errorf("appeal due %v", d)
