@@ -106,6 +106,20 @@ func TestNoticeContent(t *testing.T) {
 	if !strings.Contains(n.Subject, "possible compliance failure") || n.Method != "post" {
 		t.Errorf("subject %q, method %s", n.Subject, n.Method)
 	}
+	// And so does the text: a representative contacts the manufacturer
+	// about what may be a failure (s.13), and says no more than that.
+	for _, d := range []*CaseDuty{{Duty: "notify_enforcement_authority", Section: "s.11(3)", State: DutyOpen}, {Duty: "contact_manufacturer", Section: "s.13(2)", State: DutyOpen},
+		{Duty: "notify_enforcement_authority", Section: "s.13(3)", State: DutyOpen}} {
+		n, _ := Draft(&Case{Facts: catalog.Values{"role": "authorised_representative", "status": "suspected"}}, d, &Party{Name: "x", Address: "1 Road"}, Situation{Products: "P"})
+		if intro := n.Items[0].Text; !strings.Contains(intro, "a possible compliance failure") {
+			t.Errorf("%s %s, suspected: intro %q", d.Duty, d.Section, intro)
+		}
+	}
+	n, _ = Draft(&Case{Facts: catalog.Values{"role": "manufacturer", "status": "confirmed"}}, &CaseDuty{Duty: "notify_enforcement_authority", Section: "s.11(3)", State: DutyOpen},
+		&Party{Name: "x", Address: "1 Road"}, Situation{Products: "P"})
+	if intro := n.Items[0].Text; strings.Contains(intro, "possible") || !strings.Contains(intro, "a compliance failure") {
+		t.Errorf("confirmed: intro %q", intro)
+	}
 }
 
 func fieldsOf(err error) string {
