@@ -403,13 +403,33 @@ func (s *Service) Close(ctx context.Context, a psti.Actor, id int64, cl Closing)
 	}
 	c.Status, c.ClosedAt = Closed, &now
 	events := []Event{}
+	made := map[string]bool{}
+	for _, r := range recs {
+		made[r.Kind] = true
+	}
 	for _, d := range c.Duties {
 		if d.State != DutyOpen {
 			continue
 		}
+		// A record duty is done only by the record it asks for: one not
+		// made (no failure found, no investigation by the manufacturer
+		// known) must not read as done in the case file.
+		kind, why := "", ""
 		switch d.Duty {
-		case "keep_investigation_record", "keep_failure_record", "record_manufacturer_investigation":
+		case "keep_investigation_record":
+			kind = "investigation"
+		case "keep_failure_record":
+			kind, why = "failure", "The investigation found no compliance failure: there is none to record."
+		case "record_manufacturer_investigation":
+			kind, why = "manufacturer_investigation", "No investigation by the manufacturer was known when the case closed."
+		default:
+			continue
+		}
+		if made[kind] {
 			d.State, d.DoneAt, d.DoneBy, d.Note = DutyDone, &now, a.Label, "Record made when the case closed."
+		} else if why != "" {
+			d.State, d.Why, d.NeedsReview, d.Review = DutyNotRequired, why, false, nil
+			events = append(events, Event{At: now, Actor: a.Label, Kind: "duty", Text: fmt.Sprintf("Not required: %s (%s): %s", DutyText(d.Duty), d.Section, why)})
 		}
 	}
 	if len(recs) == 0 {
