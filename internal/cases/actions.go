@@ -531,6 +531,12 @@ func (s *Service) RecordAuthorityNotice(ctx context.Context, a psti.Actor, n *Au
 
 // ---- alerts ----
 
+// DutyAlertKey names the one alert for duty key of case caseID passing
+// its target.
+func DutyAlertKey(caseID int64, key string) string {
+	return fmt.Sprintf("duty:%d:%s", caseID, key)
+}
+
 // AlertWindow is how long before an authority deadline staff are alerted.
 const AlertWindow = 5 * 24 * time.Hour
 
@@ -558,7 +564,7 @@ func (s *Service) Sweep(ctx context.Context, staffURL string) (int, error) {
 				Text: fmt.Sprintf("Case %d “%s”: %s (%s), which the Act asks for %s, was due by your own target %s and is still open.\n\n  %s/admin/cases/%d\n",
 					o.CaseID, o.Title, DutyText(o.Duty.Duty), o.Duty.Section, TimingText(o.Duty.Timing), psti.Deadline(*o.Duty.TargetAt), staffURL, o.CaseID)})
 		}
-		ok, err := s.Store.ClaimAlert(ctx, fmt.Sprintf("duty:%d:%s", o.CaseID, o.Duty.Key), now, mails...)
+		ok, err := s.Store.ClaimAlert(ctx, DutyAlertKey(o.CaseID, o.Duty.Key), now, mails...)
 		if err != nil {
 			return sent, err
 		}

@@ -316,7 +316,9 @@ type Store interface {
 	SaveTargets(ctx context.Context, a psti.Actor, orgID int64, t map[string]int) error
 
 	// OverdueDuties lists open firm duties of open cases whose target
-	// passed before now, earliest target first, at most limit.
+	// passed before now and whose alert (DutyAlertKey) is not yet
+	// claimed, earliest target first, at most limit: duties alerted long
+	// ago must not crowd out the ones newly overdue.
 	OverdueDuties(ctx context.Context, now time.Time, limit int) ([]OverdueDuty, error)
 	// CountOverdueDuties counts open firm duties past their target.
 	CountOverdueDuties(ctx context.Context, now time.Time) (int, error)

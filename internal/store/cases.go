@@ -738,7 +738,8 @@ func (db *DB) SaveTargets(ctx context.Context, a psti.Actor, orgID int64, t map[
 	})
 }
 
-// OverdueDuties lists open firm duties of open cases past their target.
+// OverdueDuties lists open firm duties of open cases past their target
+// not yet alerted (the alert key is cases.DutyAlertKey's).
 func (db *DB) OverdueDuties(ctx context.Context, now time.Time, limit int) ([]cases.OverdueDuty, error) {
 	if limit <= 0 || limit > 1000 {
 		limit = 100
@@ -746,6 +747,7 @@ func (db *DB) OverdueDuties(ctx context.Context, now time.Time, limit int) ([]ca
 	rows, err := db.ro.QueryContext(ctx, `SELECT c.id, c.organisation_id, c.title, `+prefixCols("d.", dutyCols)+`
 		FROM case_duties d JOIN cases c ON c.id = d.case_id
 		WHERE d.state = 'open' AND d.needs_review = 0 AND d.target_at IS NOT NULL AND d.target_at < $1 AND c.status = 'open'
+		AND NOT EXISTS (SELECT 1 FROM case_alerts a WHERE a.alert_key = 'duty:' || CAST(c.id AS TEXT) || ':' || d.duty_key)
 		ORDER BY d.target_at LIMIT $2`, now.UTC(), limit)
 	return collect(rows, err, "overdue duties", func(r interface{ Scan(...any) error }) (cases.OverdueDuty, error) {
 		var o cases.OverdueDuty
