@@ -250,18 +250,11 @@ func (s *Service) PlaceHold(ctx context.Context, a psti.Actor, id int64, items [
 
 // LiftHold lifts a hold, saying why.
 func (s *Service) LiftHold(ctx context.Context, a psti.Actor, holdID int64, reason string) (*Hold, error) {
-	hs, err := s.Store.Holds(ctx, HoldFilter{All: true})
+	// One hold by its id: a list stops at the newest 1000, and a hold
+	// older than those must still be liftable.
+	h, err := s.Store.Hold(ctx, holdID)
 	if err != nil {
 		return nil, err
-	}
-	var h *Hold
-	for _, x := range hs {
-		if x.ID == holdID {
-			h = x
-		}
-	}
-	if h == nil {
-		return nil, psti.NotFound("hold", holdID)
 	}
 	if h.LiftedAt != nil {
 		return nil, psti.Errorf(psti.ECONFLICT, "The hold was lifted already.")

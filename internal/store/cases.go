@@ -529,6 +529,18 @@ func (db *DB) Holds(ctx context.Context, f cases.HoldFilter) ([]*cases.Hold, err
 	return collect(rows, err, "holds", scanHold)
 }
 
+// Hold returns one hold.
+func (db *DB) Hold(ctx context.Context, id int64) (*cases.Hold, error) {
+	h, err := scanHold(db.ro.QueryRowContext(ctx, `SELECT `+holdCols+` FROM product_holds WHERE id = $1`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, psti.NotFound("hold", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: unable to read hold %d: %w", id, err)
+	}
+	return h, nil
+}
+
 // PlaceHold keeps a hold, with its event on the case.
 func (db *DB) PlaceHold(ctx context.Context, a psti.Actor, h *cases.Hold, e *cases.Event) error {
 	return db.write(ctx, a, func(tx *sql.Tx, now time.Time) (*change, error) {
