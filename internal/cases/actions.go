@@ -99,6 +99,9 @@ func (s *Service) SendNotice(ctx context.Context, a psti.Actor, id, rev int64) (
 	if err != nil {
 		return nil, err
 	}
+	if err := s.checkSituation(ctx, c, n); err != nil {
+		return nil, err
+	}
 	org, err := s.Register.Organisation(ctx, c.OrganisationID)
 	if err != nil {
 		return nil, err
@@ -120,6 +123,34 @@ func (s *Service) SendNotice(ctx context.Context, a psti.Actor, id, rev int64) (
 		return nil, err
 	}
 	return n, nil
+}
+
+// Situation texts psti drafts while nobody is known to have been told.
+const (
+	eaNotYet   = "No, not yet."
+	mfrUnknown = "We do not know."
+)
+
+// checkSituation refuses a notice whose "whether the authority has been
+// notified" or "whether the manufacturer is aware" (s.11(7), s.19(9),
+// s.25(10)) still reads as drafted when nobody was known to be told, where
+// the case now shows they were: sent, it would say what is no longer so.
+func (s *Service) checkSituation(ctx context.Context, c *Case, n *Notice) error {
+	sit, err := s.situation(ctx, c)
+	if err != nil {
+		return err
+	}
+	var pr psti.Problems
+	for _, it := range n.Items {
+		t := strings.TrimSpace(it.Text)
+		switch {
+		case it.Key == "ea_notified" && t == eaNotYet && sit.EANotified != eaNotYet:
+			pr.Add("item_ea_notified", "This says the enforcement authority has not been notified, but the case now shows it has (%s asks this be said): %s", it.Source, sit.EANotified)
+		case it.Key == "manufacturer_aware" && t == mfrUnknown && sit.ManufacturerAware != mfrUnknown:
+			pr.Add("item_manufacturer_aware", "This says it is not known whether the manufacturer is aware, but the case now shows it (%s asks this be said): %s", it.Source, sit.ManufacturerAware)
+		}
+	}
+	return pr.Err()
 }
 
 // situation says, as the case stands, what a notice tells of who knows.
@@ -155,7 +186,7 @@ func (s *Service) situation(ctx context.Context, c *Case) (Situation, error) {
 	case business && c.Facts["informer_says_ea_notified"] == true:
 		sit.EANotified = fmt.Sprintf("The %s that notified us of the failure told us the enforcement authority has been notified.", RoleText(by))
 	default:
-		sit.EANotified = "No, not yet."
+		sit.EANotified = eaNotYet
 	}
 	switch n := sentTo("contact_manufacturer"); {
 	case c.Role() == "manufacturer":
@@ -169,7 +200,7 @@ func (s *Service) situation(ctx context.Context, c *Case) (Situation, error) {
 	case business && c.Facts["informer_says_manufacturer_aware"] == true:
 		sit.ManufacturerAware = fmt.Sprintf("The %s that notified us of the failure told us the manufacturer is aware.", RoleText(by))
 	default:
-		sit.ManufacturerAware = "We do not know."
+		sit.ManufacturerAware = mfrUnknown
 	}
 	return sit, nil
 }
