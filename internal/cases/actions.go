@@ -99,6 +99,9 @@ func (s *Service) SendNotice(ctx context.Context, a psti.Actor, id, rev int64) (
 	if err != nil {
 		return nil, err
 	}
+	if err := s.checkSituation(ctx, c, n); err != nil {
+		return nil, err
+	}
 	org, err := s.Register.Organisation(ctx, c.OrganisationID)
 	if err != nil {
 		return nil, err
@@ -120,6 +123,34 @@ func (s *Service) SendNotice(ctx context.Context, a psti.Actor, id, rev int64) (
 		return nil, err
 	}
 	return n, nil
+}
+
+// Situation texts psti drafts while nobody is known to have been told.
+const (
+	eaNotYet   = "No, not yet."
+	mfrUnknown = "We do not know."
+)
+
+// checkSituation refuses a notice whose "whether the authority has been
+// notified" or "whether the manufacturer is aware" (s.11(7), s.19(9),
+// s.25(10)) still reads as drafted when nobody was known to be told, where
+// the case now shows they were: sent, it would say what is no longer so.
+func (s *Service) checkSituation(ctx context.Context, c *Case, n *Notice) error {
+	sit, err := s.situation(ctx, c)
+	if err != nil {
+		return err
+	}
+	var pr psti.Problems
+	for _, it := range n.Items {
+		t := strings.TrimSpace(it.Text)
+		switch {
+		case it.Key == "ea_notified" && t == eaNotYet && sit.EANotified != eaNotYet:
+			pr.Add("item_ea_notified", "This says the enforcement authority has not been notified, but the case now shows it has (%s asks this be said): %s", it.Source, sit.EANotified)
+		case it.Key == "manufacturer_aware" && t == mfrUnknown && sit.ManufacturerAware != mfrUnknown:
+			pr.Add("item_manufacturer_aware", "This says it is not known whether the manufacturer is aware, but the case now shows it (%s asks this be said): %s", it.Source, sit.ManufacturerAware)
+		}
+	}
+	return pr.Err()
 }
 
 // situation says, as the case stands, what a notice tells of who knows.
@@ -155,7 +186,7 @@ func (s *Service) situation(ctx context.Context, c *Case) (Situation, error) {
 	case business && c.Facts["informer_says_ea_notified"] == true:
 		sit.EANotified = fmt.Sprintf("The %s that notified us of the failure told us the enforcement authority has been notified.", RoleText(by))
 	default:
-		sit.EANotified = "No, not yet."
+		sit.EANotified = eaNotYet
 	}
 	switch n := sentTo("contact_manufacturer"); {
 	case c.Role() == "manufacturer":
@@ -169,7 +200,7 @@ func (s *Service) situation(ctx context.Context, c *Case) (Situation, error) {
 	case business && c.Facts["informer_says_manufacturer_aware"] == true:
 		sit.ManufacturerAware = fmt.Sprintf("The %s that notified us of the failure told us the manufacturer is aware.", RoleText(by))
 	default:
-		sit.ManufacturerAware = "We do not know."
+		sit.ManufacturerAware = mfrUnknown
 	}
 	return sit, nil
 }
@@ -250,18 +281,11 @@ func (s *Service) PlaceHold(ctx context.Context, a psti.Actor, id int64, items [
 
 // LiftHold lifts a hold, saying why.
 func (s *Service) LiftHold(ctx context.Context, a psti.Actor, holdID int64, reason string) (*Hold, error) {
-	hs, err := s.Store.Holds(ctx, HoldFilter{All: true})
+	// One hold by its id: a list stops at the newest 1000, and a hold
+	// older than those must still be liftable.
+	h, err := s.Store.Hold(ctx, holdID)
 	if err != nil {
 		return nil, err
-	}
-	var h *Hold
-	for _, x := range hs {
-		if x.ID == holdID {
-			h = x
-		}
-	}
-	if h == nil {
-		return nil, psti.NotFound("hold", holdID)
 	}
 	if h.LiftedAt != nil {
 		return nil, psti.Errorf(psti.ECONFLICT, "The hold was lifted already.")
@@ -403,13 +427,33 @@ func (s *Service) Close(ctx context.Context, a psti.Actor, id int64, cl Closing)
 	}
 	c.Status, c.ClosedAt = Closed, &now
 	events := []Event{}
+	made := map[string]bool{}
+	for _, r := range recs {
+		made[r.Kind] = true
+	}
 	for _, d := range c.Duties {
 		if d.State != DutyOpen {
 			continue
 		}
+		// A record duty is done only by the record it asks for: one not
+		// made (no failure found, no investigation by the manufacturer
+		// known) must not read as done in the case file.
+		kind, why := "", ""
 		switch d.Duty {
-		case "keep_investigation_record", "keep_failure_record", "record_manufacturer_investigation":
+		case "keep_investigation_record":
+			kind = "investigation"
+		case "keep_failure_record":
+			kind, why = "failure", "The investigation found no compliance failure: there is none to record."
+		case "record_manufacturer_investigation":
+			kind, why = "manufacturer_investigation", "No investigation by the manufacturer was known when the case closed."
+		default:
+			continue
+		}
+		if made[kind] {
 			d.State, d.DoneAt, d.DoneBy, d.Note = DutyDone, &now, a.Label, "Record made when the case closed."
+		} else if why != "" {
+			d.State, d.Why, d.NeedsReview, d.Review = DutyNotRequired, why, false, nil
+			events = append(events, Event{At: now, Actor: a.Label, Kind: "duty", Text: fmt.Sprintf("Not required: %s (%s): %s", DutyText(d.Duty), d.Section, why)})
 		}
 	}
 	if len(recs) == 0 {
@@ -511,6 +555,12 @@ func (s *Service) RecordAuthorityNotice(ctx context.Context, a psti.Actor, n *Au
 
 // ---- alerts ----
 
+// DutyAlertKey names the one alert for duty key of case caseID passing
+// its target.
+func DutyAlertKey(caseID int64, key string) string {
+	return fmt.Sprintf("duty:%d:%s", caseID, key)
+}
+
 // AlertWindow is how long before an authority deadline staff are alerted.
 const AlertWindow = 5 * 24 * time.Hour
 
@@ -538,7 +588,7 @@ func (s *Service) Sweep(ctx context.Context, staffURL string) (int, error) {
 				Text: fmt.Sprintf("Case %d “%s”: %s (%s), which the Act asks for %s, was due by your own target %s and is still open.\n\n  %s/admin/cases/%d\n",
 					o.CaseID, o.Title, DutyText(o.Duty.Duty), o.Duty.Section, TimingText(o.Duty.Timing), psti.Deadline(*o.Duty.TargetAt), staffURL, o.CaseID)})
 		}
-		ok, err := s.Store.ClaimAlert(ctx, fmt.Sprintf("duty:%d:%s", o.CaseID, o.Duty.Key), now, mails...)
+		ok, err := s.Store.ClaimAlert(ctx, DutyAlertKey(o.CaseID, o.Duty.Key), now, mails...)
 		if err != nil {
 			return sent, err
 		}

@@ -125,13 +125,13 @@ func (n *AuthorityNotice) Deadlines() []Deadline {
 		intent("penalty notice", 28, "s.39(1)-(2)", "")
 	case "compliance", "stop", "recall":
 		out = append(out, Deadline{Name: "Appeal", Due: periodEnd(g, 28), Section: "s.33(2)",
-			Text: "An appeal to the First-tier Tribunal must be brought within 28 days beginning with the day the notice was given (s.33(2)). The notice has no effect until an appeal is decided or withdrawn (s.33)."})
+			Text: "An appeal to the First-tier Tribunal must be brought within 28 days beginning with the day the notice was given (s.33(2)). If an appeal is brought, the notice has no effect until the appeal is decided or withdrawn (s.33)."})
 		if t, err := psti.ParseDate(n.ActBy); err == nil {
 			out = append(out, Deadline{Name: "Comply", Due: psti.EndOfDay(t).UTC(), Section: "ss.28-30", Text: "The date the notice sets for complying with it."})
 		}
 	case "penalty":
 		out = append(out, Deadline{Name: "Appeal", Due: periodEnd(g, 28), Section: "s.41(2)",
-			Text: "An appeal to the First-tier Tribunal must be brought within 28 days beginning with the day the notice was given (s.41(2)). The notice has no effect until an appeal is decided or withdrawn."})
+			Text: "An appeal to the First-tier Tribunal must be brought within 28 days beginning with the day the notice was given (s.41(2)). If an appeal is brought, the notice has no effect until the appeal is decided or withdrawn (s.41)."})
 		if t, err := psti.ParseDate(n.ActBy); err == nil {
 			due := psti.EndOfDay(t).UTC()
 			text := "The date the notice sets for paying."

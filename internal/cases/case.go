@@ -291,8 +291,10 @@ type Store interface {
 	// events, all in one transaction.
 	SendNotice(ctx context.Context, a psti.Actor, n *Notice, c *Case, events []Event, mails ...Mail) error
 
-	// Holds lists the holds on products (lifted too when all is set).
+	// Holds lists the holds on products (lifted too when all is set),
+	// newest first, at most 1000; Hold returns one, however old.
 	Holds(ctx context.Context, f HoldFilter) ([]*Hold, error)
+	Hold(ctx context.Context, id int64) (*Hold, error)
 	// PlaceHold and LiftHold keep a hold and its event on the case.
 	PlaceHold(ctx context.Context, a psti.Actor, h *Hold, e *Event) error
 	LiftHold(ctx context.Context, a psti.Actor, h *Hold, e *Event) error
@@ -316,7 +318,9 @@ type Store interface {
 	SaveTargets(ctx context.Context, a psti.Actor, orgID int64, t map[string]int) error
 
 	// OverdueDuties lists open firm duties of open cases whose target
-	// passed before now, earliest target first, at most limit.
+	// passed before now and whose alert (DutyAlertKey) is not yet
+	// claimed, earliest target first, at most limit: duties alerted long
+	// ago must not crowd out the ones newly overdue.
 	OverdueDuties(ctx context.Context, now time.Time, limit int) ([]OverdueDuty, error)
 	// CountOverdueDuties counts open firm duties past their target.
 	CountOverdueDuties(ctx context.Context, now time.Time) (int, error)

@@ -187,7 +187,7 @@ var FileAbout = []string{
 	"This file is the business's own account of one compliance case under Part 1 of the Product Security and Telecommunications Infrastructure Act 2022, made from its records as they stood when the file was made. It is not a finding of the enforcement authority or of a court, and not legal advice.",
 	"It holds the case's facts as they now stand, every duty the facts gave and what was done about each, the whole timeline (every change, with who made it and when), each notice exactly as it was sent (drafts never sent are left out), holds on supply, the records made when the case closed, every notice recorded from the enforcement authority with the periods it starts, and the statements of compliance issued for the products.",
 	"The investigation and compliance failure records (s.12 for a manufacturer, s.20 for an importer) are kept for 10 years from the day each is made (s.12(4), s.20(4)) and never changed: a correction is a new version that names the one it corrects, and both are kept and listed here. The timeline and the notices sent are never changed either.",
-	"It holds no personal data of anyone who reported a security issue: for a case opened from a security report, only the report's number, the day it was received and its summary.",
+	"Of a security report a case was opened from, it holds only the report's number, the day it was received and its summary, in the reporter's own words: never the reporter's name, credit or contact details, nor anything else they wrote or sent.",
 }
 
 // Export gathers the case file of case id.

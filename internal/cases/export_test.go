@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"html"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -204,6 +205,13 @@ func TestCaseFileKeepsReporterOut(t *testing.T) {
 			if strings.Contains(out, secret) {
 				t.Errorf("the %s case file holds the reporter's %q", name, secret)
 			}
+		}
+	}
+	// The summary is the reporter's own words, so the file cannot promise
+	// it holds no personal data of theirs: it says what it leaves out.
+	for name, out := range outs {
+		if strings.Contains(out, "no personal data") || !strings.Contains(strings.Join(strings.Fields(html.UnescapeString(out)), " "), "in the reporter's own words") {
+			t.Errorf("the %s case file claims more than it can of the reporter's data", name)
 		}
 	}
 	if !strings.Contains(outs["json"], `"summary": "The camera’s web page accepts admin/admin"`) {

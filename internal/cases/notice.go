@@ -188,6 +188,10 @@ func Draft(c *Case, d *CaseDuty, p *Party, s Situation) (*Notice, error) {
 	}
 	role := RoleText(c.Role())
 	intro := fmt.Sprintf("%s, as %s of %s, %s", s.Organisation, article(role), s.Products, introVerb(d))
+	if c.Facts["status"] != "confirmed" {
+		// Only suspected: the notice must not say more than is known.
+		intro = strings.Replace(intro, "a compliance failure", "a possible compliance failure", 1)
+	}
 	if c.RequirementID != "" {
 		intro += fmt.Sprintf(" The requirement concerned is %s.", c.RequirementID)
 	}

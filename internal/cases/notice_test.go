@@ -106,6 +106,20 @@ func TestNoticeContent(t *testing.T) {
 	if !strings.Contains(n.Subject, "possible compliance failure") || n.Method != "post" {
 		t.Errorf("subject %q, method %s", n.Subject, n.Method)
 	}
+	// And so does the text: a representative contacts the manufacturer
+	// about what may be a failure (s.13), and says no more than that.
+	for _, d := range []*CaseDuty{{Duty: "notify_enforcement_authority", Section: "s.11(3)", State: DutyOpen}, {Duty: "contact_manufacturer", Section: "s.13(2)", State: DutyOpen},
+		{Duty: "notify_enforcement_authority", Section: "s.13(3)", State: DutyOpen}} {
+		n, _ := Draft(&Case{Facts: catalog.Values{"role": "authorised_representative", "status": "suspected"}}, d, &Party{Name: "x", Address: "1 Road"}, Situation{Products: "P"})
+		if intro := n.Items[0].Text; !strings.Contains(intro, "a possible compliance failure") {
+			t.Errorf("%s %s, suspected: intro %q", d.Duty, d.Section, intro)
+		}
+	}
+	n, _ = Draft(&Case{Facts: catalog.Values{"role": "manufacturer", "status": "confirmed"}}, &CaseDuty{Duty: "notify_enforcement_authority", Section: "s.11(3)", State: DutyOpen},
+		&Party{Name: "x", Address: "1 Road"}, Situation{Products: "P"})
+	if intro := n.Items[0].Text; strings.Contains(intro, "possible") || !strings.Contains(intro, "a compliance failure") {
+		t.Errorf("confirmed: intro %q", intro)
+	}
 }
 
 func fieldsOf(err error) string {
@@ -178,6 +192,15 @@ func TestAuthorityDeadlines(t *testing.T) {
 		}
 		if strings.Join(got, ",") != strings.Join(tc.want, ",") {
 			t.Errorf("%s: %v, want %v", tc.kind, got, tc.want)
+		}
+	}
+	// The notice is suspended only by an appeal brought (s.33, s.41): the
+	// text must not say it has no effect until an appeal is decided.
+	for _, kind := range []string{"compliance", "stop", "recall", "penalty"} {
+		for _, d := range (&AuthorityNotice{Kind: kind, GivenAt: given}).Deadlines() {
+			if strings.Contains(d.Text, "no effect") && !strings.Contains(d.Text, "If an appeal is brought, the notice has no effect") {
+				t.Errorf("%s %s: %q says the notice has no effect without an appeal", kind, d.Name, d.Text)
+			}
 		}
 	}
 	// 28 days beginning with 2 March end with 29 March, at midnight.

@@ -547,6 +547,18 @@ func (db *DB) Holds(ctx context.Context, f cases.HoldFilter) ([]*cases.Hold, err
 	return collect(rows, err, "holds", scanHold)
 }
 
+// Hold returns one hold.
+func (db *DB) Hold(ctx context.Context, id int64) (*cases.Hold, error) {
+	h, err := scanHold(db.ro.QueryRowContext(ctx, `SELECT `+holdCols+` FROM product_holds WHERE id = $1`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, psti.NotFound("hold", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: unable to read hold %d: %w", id, err)
+	}
+	return h, nil
+}
+
 // PlaceHold keeps a hold, with its event on the case.
 func (db *DB) PlaceHold(ctx context.Context, a psti.Actor, h *cases.Hold, e *cases.Event) error {
 	return db.write(ctx, a, func(tx *sql.Tx, now time.Time) (*change, error) {
@@ -774,7 +786,8 @@ func (db *DB) SaveTargets(ctx context.Context, a psti.Actor, orgID int64, t map[
 	})
 }
 
-// OverdueDuties lists open firm duties of open cases past their target.
+// OverdueDuties lists open firm duties of open cases past their target
+// not yet alerted (the alert key is cases.DutyAlertKey's).
 func (db *DB) OverdueDuties(ctx context.Context, now time.Time, limit int) ([]cases.OverdueDuty, error) {
 	if limit <= 0 || limit > 1000 {
 		limit = 100
@@ -782,6 +795,7 @@ func (db *DB) OverdueDuties(ctx context.Context, now time.Time, limit int) ([]ca
 	rows, err := db.ro.QueryContext(ctx, `SELECT c.id, c.organisation_id, c.title, `+prefixCols("d.", dutyCols)+`
 		FROM case_duties d JOIN cases c ON c.id = d.case_id
 		WHERE d.state = 'open' AND d.needs_review = 0 AND d.target_at IS NOT NULL AND d.target_at < $1 AND c.status = 'open'
+		AND NOT EXISTS (SELECT 1 FROM case_alerts a WHERE a.alert_key = 'duty:' || CAST(c.id AS TEXT) || ':' || d.duty_key)
 		ORDER BY d.target_at LIMIT $2`, now.UTC(), limit)
 	return collect(rows, err, "overdue duties", func(r interface{ Scan(...any) error }) (cases.OverdueDuty, error) {
 		var o cases.OverdueDuty

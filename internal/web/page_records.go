@@ -119,8 +119,11 @@ func (s *Server) registerRecordPages() {
 	s.page("POST /admin/authority-notices", auth.Editor, func(w http.ResponseWriter, r *http.Request, u *auth.User) {
 		n, err := decodeAuthorityNotice(r.PostForm)
 		if err == nil {
+			// With no case, the notice is the organisation's chosen on the
+			// form; only where there is one organisation is it taken as
+			// meant (a list of one would name the first of several).
 			if n.CaseID == 0 && n.OrganisationID == 0 {
-				if orgs, lerr := s.store.Organisations(r.Context(), product.Filter{Limit: 1}); lerr == nil && len(orgs) == 1 {
+				if orgs, lerr := s.store.Organisations(r.Context(), product.Filter{Limit: 2}); lerr == nil && len(orgs) == 1 {
 					n.OrganisationID = orgs[0].ID
 				}
 			}
@@ -184,14 +187,14 @@ type authorityData struct {
 	Editor bool
 }
 
-func authorityForm(caseOpts []option) *form {
+func authorityForm(caseOpts, orgOpts []option) *form {
 	kind := &field{Name: "kind", Label: "Which notice", Type: "select", Required: true}
 	for _, k := range cases.AuthorityKindList {
 		kind.Options = append(kind.Options, option{k, cases.AuthorityKinds[k]})
 	}
 	cs := &field{Name: "case_id", Label: "Case", Hint: "The compliance case it concerns, if there is one.", Type: "select", Value: "0",
 		Options: append([]option{{"0", "No case"}}, caseOpts...)}
-	return &form{Action: "/admin/authority-notices", Submit: "Record the notice", Fields: []*field{kind,
+	f := &form{Action: "/admin/authority-notices", Submit: "Record the notice", Fields: []*field{kind,
 		{Name: "reference", Label: "The authority's reference", Type: "text", Max: cases.MaxName},
 		{Name: "electronic", Label: "Was it sent electronically (by e-mail)?", Hint: "A notice sent electronically counts as given at 9 am on the next working day after it was sent (s.50).",
 			Type: "select", Value: "yes", Required: true, Options: []option{{"yes", "Yes, electronically"}, {"no", "No: by hand or by post"}}},
@@ -201,12 +204,20 @@ func authorityForm(caseOpts []option) *form {
 		cs,
 		{Name: "note", Label: "Note", Type: "textarea", Max: cases.MaxShort, Rows: 2},
 	}}
+	// Several organisations: say whose notice it is (a case says it).
+	if len(orgOpts) > 1 {
+		f.Fields = append(f.Fields[:len(f.Fields)-1], &field{Name: "organisation_id", Label: "Organisation it was given to",
+			Hint: "Needed when it concerns no case; with a case, the case's organisation.", Type: "select", Value: "0",
+			Options: append([]option{{"0", "Choose one"}}, orgOpts...)}, f.Fields[len(f.Fields)-1])
+	}
+	return f
 }
 
 func decodeAuthorityNotice(v url.Values) (*cases.AuthorityNotice, error) {
 	c := conv{v: v}
 	n := &cases.AuthorityNotice{Kind: c.str("kind"), Reference: c.str("reference"), Electronic: c.str("electronic") == "yes", Note: c.text("note")}
 	n.CaseID, _ = strconv.ParseInt(c.str("case_id"), 10, 64)
+	n.OrganisationID, _ = strconv.ParseInt(c.str("organisation_id"), 10, 64)
 	n.ActBy = c.date("act_by", "The date the notice sets")
 	day := c.date("sent", "The date it was sent")
 	hm := c.str("sent_time")
@@ -259,7 +270,16 @@ func (s *Server) showAuthorityNotices(w http.ResponseWriter, r *http.Request, u 
 		for _, c := range cs {
 			opts = append(opts, option{idString(c.ID), fmt.Sprintf("Case %d: %s", c.ID, c.Title)})
 		}
-		d.Form = authorityForm(opts)
+		orgs, lerr := s.store.Organisations(ctx, product.Filter{Limit: 500})
+		if lerr != nil {
+			s.pageError(w, r, lerr)
+			return
+		}
+		var orgOpts []option
+		for _, o := range orgs {
+			orgOpts = append(orgOpts, option{idString(o.ID), o.LegalName})
+		}
+		d.Form = authorityForm(opts, orgOpts)
 		if err != nil {
 			d.Form = withValues(d.Form, r.PostForm)
 			d.Form.setError(err)

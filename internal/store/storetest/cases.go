@@ -152,6 +152,14 @@ func testCases(t *testing.T, b Backend) {
 	if sent != 2 || sent2 != 0 {
 		t.Fatalf("alerts sent %d then %d, want 2 then 0", sent, sent2)
 	}
+	// Duties alerted already are not listed again: however many there
+	// are, they cannot keep a duty newly overdue from its alert.
+	if over, err := db.OverdueDuties(ctx, clock.Now(), 1); err != nil || len(over) != 0 {
+		t.Fatalf("overdue duties alerted already are listed again: %+v, %v", over, err)
+	}
+	if n, err := db.CountOverdueDuties(ctx, clock.Now()); err != nil || n != 2 {
+		t.Fatalf("alerted duties are still overdue: %d, %v", n, err)
+	}
 	if m := outbox(t, db, "duty-alert"); len(m) != 2 || !strings.Contains(strings.Join(m, "\n"), "notify the enforcement authority (s.11(3))") || !strings.HasPrefix(m[0], "alerts@acme.example\n") {
 		t.Fatalf("alert mail %q", m)
 	}

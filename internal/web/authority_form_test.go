@@ -1,0 +1,53 @@
+package web_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/psti/psti/internal/auth"
+	"github.com/psti/psti/internal/cases"
+	"github.com/psti/psti/internal/product"
+	"github.com/psti/psti/internal/psti"
+	"github.com/psti/psti/internal/store/storetest"
+)
+
+// TestAuthorityNoticeOfAnyOrganisation: where psti holds several
+// organisations, a notice from the authority that concerns no case yet can
+// still be recorded on the staff page, for the organisation chosen.
+func TestAuthorityNoticeOfAnyOrganisation(t *testing.T) {
+	e := newEnv(t, storetest.SQLite)
+	ctx := context.Background()
+	storetest.NewSeed(t, e.db)
+	other := &product.Organisation{LegalName: "Other Devices Ltd", Address: "3 Road\nYork"}
+	must(t, e.db.CreateOrganisation(ctx, psti.System("test"), other))
+	c := e.browser(auth.Editor)
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	// Whose it is, not said: refused beside the field, never put on the
+	// first organisation.
+	res, err := c.PostForm(e.ts.URL+"/admin/authority-notices", url.Values{"kind": {"intent_compliance"}, "electronic": {"yes"},
+		"sent-day": {"2"}, "sent-month": {"11"}, "sent-year": {"2026"}, "case_id": {"0"}})
+	must(t, err)
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(string(body), `name="organisation_id"`) || !strings.Contains(string(body), "Choose the organisation the notice was given to.") {
+		t.Fatalf("no organisation chosen: status %d", res.StatusCode)
+	}
+	res, err = c.PostForm(e.ts.URL+"/admin/authority-notices", url.Values{"kind": {"intent_compliance"}, "reference": {"OPSS/1"}, "electronic": {"yes"},
+		"sent-day": {"2"}, "sent-month": {"11"}, "sent-year": {"2026"}, "sent_time": {"10:00"}, "case_id": {"0"}, "organisation_id": {strconv.FormatInt(other.ID, 10)}})
+	must(t, err)
+	body, _ = io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("status %d: %s", res.StatusCode, body)
+	}
+	ns, err := e.db.AuthorityNotices(ctx, cases.AuthorityFilter{})
+	must(t, err)
+	if len(ns) != 1 || ns[0].OrganisationID != other.ID {
+		t.Fatalf("notices %+v", ns)
+	}
+}
