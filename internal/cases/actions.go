@@ -508,7 +508,7 @@ func (s *Service) DeleteRecord(ctx context.Context, id int64) error {
 	if err != nil {
 		return err
 	}
-	return psti.Errorf(psti.ECONFLICT, "Records are never deleted: this one must be kept until at least %s (%s and 10 years from the day it was made).", psti.DateText(r.KeepUntil), keepSection(r))
+	return psti.Errorf(psti.ECONFLICT, "Records are never deleted: this one must be kept until at least %s, 10 years from the day it was made (%s).", psti.DateText(r.KeepUntil), keepSection(r))
 }
 
 func keepSection(r *Record) string {

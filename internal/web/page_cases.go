@@ -154,6 +154,10 @@ func (s *Server) registerCasePages() {
 		hold := formInt(r, "hold_id")
 		reason := strings.TrimSpace(r.PostForm.Get("reason"))
 		s.caseAct(w, r, u, fmt.Sprintf("lift:%d", hold), "Hold lifted.", func(ctx context.Context, a psti.Actor) error {
+			// Only a hold this case placed is lifted from its page.
+			if h, err := s.store.Hold(ctx, hold); err != nil || h.CaseID != pathID(r) {
+				return psti.FieldErrorf(psti.EINVALID, "hold_id", "Choose a hold this case placed.")
+			}
 			_, err := s.cases.LiftHold(ctx, a, hold, reason)
 			return err
 		})
