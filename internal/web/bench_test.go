@@ -143,7 +143,9 @@ func BenchmarkIntake(b *testing.B) {
 			ts := httptest.NewServer(base)
 			defer base.Close()
 			defer ts.Close()
-			baseline = append(baseline, run(b, ts.URL))
+			if rate := run(b, ts.URL); b.N > 1 { // not go test's first run of one
+				baseline = append(baseline, rate)
+			}
 			if n, err := base.Count(ctx); err != nil || n < int64(b.N) {
 				b.Fatalf("%d reports stored for %d receipts (%v)", n, b.N, err)
 			}
