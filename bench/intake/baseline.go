@@ -106,13 +106,14 @@ func PostgreSQL(ctx context.Context, dsn string, conns int) (*Baseline, error) {
 }
 
 // SQLite opens the baseline on the SQLite file at path, in write-ahead log
-// mode with synchronous=FULL (a commit survives a power cut): one
+// mode with synchronous=FULL (a commit survives a power cut) and statement
+// journals in memory, as psti's write connection: one
 // committer writes the reports that arrive together in one multi-row
 // insert with positional parameters and one commit, and answers each
 // request after the commit.
 func SQLite(ctx context.Context, path string) (*Baseline, error) {
 	v := url.Values{}
-	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(FULL)"} {
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(FULL)", "temp_store(MEMORY)"} {
 		v.Add("_pragma", p)
 	}
 	v.Set("_txlock", "immediate")
