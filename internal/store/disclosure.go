@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -53,7 +54,8 @@ type intake struct {
 	stopped chan struct{}
 	// stmts holds the group inserts prepared so far, by kind and group
 	// size: parsing them again for every group would cost more than the
-	// insert.
+	// insert. mu guards it: PostgreSQL has several committers.
+	mu    sync.Mutex
 	stmts map[stmtKey]*sql.Stmt
 }
 
@@ -66,6 +68,8 @@ type stmtKey struct {
 // called outside a transaction: on SQLite the one write connection is the
 // transaction's while it lasts.
 func (db *DB) groupStmt(ctx context.Context, table string, n int, build func() string) (*sql.Stmt, error) {
+	db.intake.mu.Lock()
+	defer db.intake.mu.Unlock()
 	if db.intake.stmts == nil {
 		db.intake.stmts = map[stmtKey]*sql.Stmt{}
 	}
@@ -103,21 +107,31 @@ func (db *DB) SubmitReport(ctx context.Context, r *disclosure.Report, receiptHas
 // SubmitReportOnce is SubmitReport with the key of the form the report
 // came from, written in the same transaction; see disclosure.Store.
 func (db *DB) SubmitReportOnce(ctx context.Context, r *disclosure.Report, receiptHash []byte, once *disclosure.Once, e disclosure.Event, ms ...disclosure.Mail) error {
-	if !db.dialect.sqlite {
-		// PostgreSQL commits many transactions at once and merges their
-		// flushes to disk itself: each report is committed by its own
-		// request over the pool as soon as it arrives, and answered
-		// only once committed. A committer of our own would keep one
-		// transaction in flight, several round trips long, and make the
-		// others wait for it.
-		s := &submission{ctx: context.WithoutCancel(ctx), r: r, hash: receiptHash, once: once, e: e, mails: ms}
-		return db.insertReport(s)
-	}
 	db.intake.once.Do(func() {
 		db.intake.in = make(chan *submission, 4*maxGroup)
 		db.intake.stop = make(chan struct{})
 		db.intake.stopped = make(chan struct{})
-		go db.commitReports()
+		// SQLite has one writer: a second committer would only wait for
+		// the first. PostgreSQL commits several transactions at once
+		// and merges their flushes to disk, so there one committer per
+		// core commits a group while the others are in flight. Each
+		// holds a connection of the pool (4 per core) while it commits;
+		// the rest are left to readers. One transaction per report, or
+		// more committers, made smaller groups whose per-statement work
+		// (the counters' trigger, the round trips) cost more than the
+		// concurrency gave (docs/benchmarks.md).
+		n := 1
+		if !db.dialect.sqlite {
+			n = runtime.GOMAXPROCS(0)
+		}
+		var wg sync.WaitGroup
+		for range n {
+			wg.Go(db.commitReports)
+		}
+		go func() {
+			wg.Wait()
+			close(db.intake.stopped)
+		}()
 	})
 	s := &submission{ctx: context.WithoutCancel(ctx), r: r, hash: receiptHash, once: once, e: e, mails: ms, done: make(chan error, 1)}
 	select {
@@ -153,7 +167,6 @@ func (db *DB) closeIntake() {
 }
 
 func (db *DB) commitReports() {
-	defer close(db.intake.stopped)
 	group := make([]*submission, 0, maxGroup)
 	for {
 		group = group[:0]
@@ -209,9 +222,9 @@ func (db *DB) commitGroup(group []*submission) {
 	}
 }
 
-// insertReports stores a group of new reports in one transaction on
-// SQLite: one statement for all the reports, one for their first events,
-// then any attachments and e-mail. The group inserts bind their
+// insertReports stores a group of new reports in one transaction: one
+// statement for all the reports, one for their first events, then any
+// attachments and e-mail. On SQLite the group inserts bind their
 // parameters by position ("?"): the driver looks a "$N" name up for each
 // parameter, which for a group of 256 reports (3,328 parameters) took a
 // sixth of the committer's time.
@@ -228,7 +241,7 @@ func (db *DB) insertReports(group []*submission) error {
 			if i > 0 {
 				q.WriteString(", ")
 			}
-			q.WriteString("(" + qmarks(reportFields) + ", 1)")
+			q.WriteString("(" + db.dialect.params(i*reportFields+1, reportFields) + ", 1)")
 		}
 		q.WriteString(` RETURNING id, receipt_hash`)
 		return q.String()
@@ -243,7 +256,7 @@ func (db *DB) insertReports(group []*submission) error {
 			if i > 0 {
 				q.WriteString(", ")
 			}
-			q.WriteString("(" + qmarks(eventFields) + ")")
+			q.WriteString("(" + db.dialect.params(i*eventFields+1, eventFields) + ")")
 		}
 		return q.String()
 	})
@@ -313,58 +326,14 @@ func (db *DB) insertReports(group []*submission) error {
 	return nil
 }
 
-// insertReportSQL stores one report and its first timeline entry in one
-// statement on PostgreSQL: one round trip, the id passed from one insert
-// to the other inside the database.
-const insertReportSQL = `WITH r AS (
-	INSERT INTO reports (receipt_hash, organisation_id, product_id, product_text, summary, details,
-		contact_email, credit, status, received_at, due_at, due_what, updated_at, revision)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1) RETURNING id)
-INSERT INTO report_events (report_id, at, kind, public, status, body, author_id, author)
-VALUES ((SELECT id FROM r), $14, $15, $16, $17, $18, $19, $20) RETURNING report_id`
-
-// insertReport stores one new report on PostgreSQL. A report with
-// nothing else to write (no form key, file or e-mail) is one statement,
-// committed on its own; otherwise the same statement opens a transaction
-// that writes the rest, as insertReports does for a group.
-func (db *DB) insertReport(s *submission) error {
-	ctx, r := s.ctx, s.r
-	r.ReceivedAt = r.ReceivedAt.UTC().Truncate(time.Microsecond)
-	r.Due = usec(r.Due)
-	args := make([]any, 0, 20)
-	args = append(args, s.hash, nullInt(r.OrganisationID), nullInt(r.ProductID), r.ProductText, r.Summary, r.Details,
-		r.ContactEmail, r.Credit, r.Status, r.ReceivedAt, r.Due, r.DueWhat, r.ReceivedAt)
-	s.e.ReportID = 0
-	args = append(args, eventArgs(&s.e)[1:]...)
-	if s.once == nil && len(r.Attachments) == 0 && len(s.mails) == 0 {
-		if err := db.rw.QueryRowContext(ctx, insertReportSQL, args...).Scan(&r.ID); err != nil {
-			return fmt.Errorf("store: unable to store a report: %w", err)
-		}
-		r.Revision, r.UpdatedAt, s.e.ReportID = 1, r.ReceivedAt, r.ID
-		return nil
+// params returns n parameters numbered from "from": "$from, …" on
+// PostgreSQL, and on SQLite "?, ?, …", bound by position (the driver looks
+// a "$N" name up for each parameter).
+func (d *dialect) params(from, n int) string {
+	if d.sqlite {
+		return strings.Repeat("?, ", n-1) + "?"
 	}
-	tx, err := db.rw.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("store: unable to begin a transaction: %w", err)
-	}
-	defer tx.Rollback()
-	now := db.now()
-	if err := tx.QueryRowContext(ctx, insertReportSQL, args...).Scan(&r.ID); err != nil {
-		return fmt.Errorf("store: unable to store a report: %w", err)
-	}
-	r.Revision, r.UpdatedAt, s.e.ReportID = 1, r.ReceivedAt, r.ID
-	if err := db.writeRest(ctx, tx, now, []*submission{s}); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("store: unable to commit a report: %w", err)
-	}
-	return nil
-}
-
-// qmarks returns n positional SQLite parameters, "?, ?, …".
-func qmarks(n int) string {
-	return strings.Repeat("?, ", n-1) + "?"
+	return placeholders(from, n)
 }
 
 // writeRest writes what comes with a group of reports after their rows:
