@@ -1,15 +1,15 @@
--- Reports sent at once commit at once on PostgreSQL, each in its own
--- transaction, so that the database merges their flushes to disk. Each
--- insert adds one to the counter of its status and due day in
--- report_counts and holds that row locked until it commits: with the shard
--- taken from the report's id, the 4 rows of a day were shared by the 32
--- transactions in flight, which then committed one after another. The
--- shard is now taken from the transaction's id, over 32 shards: transactions
--- in flight together have neighbouring ids, so each updates a row of its
--- own. The counts stay right whatever the shard: they are read as the sum
--- of every shard, and a change to a report subtracts from any shard of its
--- old counter and adds to any of its new one. SQLite has one writer at a
--- time and keeps its triggers.
+-- On PostgreSQL several transactions insert reports at once (one intake
+-- committer per core, each committing a group). Each insert adds to the
+-- counter of its status and due day in report_counts and holds that row
+-- locked until it commits: with the shard taken from the reports' ids, the
+-- 4 rows of a day were shared by every group, and with a transaction per
+-- report the 32 in flight committed one after another (docs/benchmarks.md,
+-- "Intake against its baselines"). The shard is now taken from the
+-- transaction's id, over 32 shards: transactions in flight together have
+-- neighbouring ids, so each updates a row of its own. The counts stay right
+-- whatever the shard: they are read as the sum of every shard, and a change
+-- to a report subtracts from any shard of its old counter and adds to any
+-- of its new one. SQLite has one writer at a time and keeps its triggers.
 
 -- +goose Up
 {{if not .SQLite}}
