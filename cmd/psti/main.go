@@ -251,6 +251,7 @@ Exit status: 0 success, 1 the work failed, 2 the command line or input is unusab
 		casesCmd(a),
 		evidencePackCmd(a),
 		requirementsCmd(a),
+		benchCmd(a),
 	)
 	return root
 }

@@ -69,6 +69,21 @@ func testReports(t *testing.T, b Backend) {
 			t.Fatalf("report %d read back by receipt: %+v", i, r)
 		}
 	}
+	// Each report starts its timeline in the transaction that stores it,
+	// and is counted once by the dashboard's counters, however many
+	// transactions ran at once.
+	for i, id := range ids {
+		es, err := db.Events(ctx, id)
+		must(t, err)
+		if len(es) != 1 || es[0].Kind != disclosure.EventReceived || es[0].ReportID != id {
+			t.Fatalf("report %d's timeline: %+v", i, es)
+		}
+	}
+	for _, f := range []disclosure.Filter{{}, {Status: disclosure.StatusReceived}, {Status: "open"}} {
+		if got, err := db.CountReports(ctx, f); err != nil || got != n {
+			t.Fatalf("%+v counted %d (%v), want %d", f, got, err, n)
+		}
+	}
 	if _, err := db.ReportByReceipt(ctx, bytes.Repeat([]byte{1}, 32)); psti.ErrorCode(err) != psti.ENOTFOUND {
 		t.Fatalf("unknown receipt: %v", err)
 	}
@@ -114,6 +129,13 @@ func testReports(t *testing.T, b Backend) {
 		disclosure.Mail{To: "r0@example.com", Subject: "ack", Text: "ack", Kind: "report-acknowledged"}))
 	if r.Revision != 2 {
 		t.Fatalf("revision after saving: %d", r.Revision)
+	}
+	// The change moves the report from one counter to another, whichever
+	// shard of them the insert counted it in.
+	for f, want := range map[disclosure.Filter]int{{Status: disclosure.StatusReceived}: n - 1, {Status: disclosure.StatusAcknowledged}: 1, {Status: "open"}: n} {
+		if got, err := db.CountReports(ctx, f); err != nil || got != want {
+			t.Fatalf("%+v counted %d (%v) after a change, want %d", f, got, err, want)
+		}
 	}
 	stale.Status = disclosure.StatusResolved
 	wantCode(t, db.SaveReport(ctx, editor, &stale, disclosure.Event{At: now, Kind: disclosure.EventClosed, Public: true}), psti.ECONFLICT, "")
