@@ -2,7 +2,6 @@ package cases
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -232,22 +231,8 @@ func (s *Service) checkFacts(v catalog.Values) (catalog.Values, error) {
 	if len(v) == 0 {
 		return catalog.Values{}, nil
 	}
-	b, err := json.Marshal(map[string]any(v))
-	if err != nil {
-		return nil, psti.FieldErrorf(psti.EINVALID, "facts", "The facts cannot be read.")
-	}
-	out, err := s.rules().ParseAnswers(b)
-	if err != nil {
-		var fields []psti.FieldError
-		for _, f := range psti.ErrorFields(err) {
-			fields = append(fields, psti.FieldError{Field: "facts." + f.Field, Message: f.Message})
-		}
-		if len(fields) == 0 {
-			return nil, err
-		}
-		return nil, psti.FieldsErr(fields...)
-	}
-	return out, nil
+	out, err := s.rules().ParseValues(v)
+	return out, psti.PrefixFields(err, "facts.")
 }
 
 // chainFacts fills facts not given from what the first product's chain

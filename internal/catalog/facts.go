@@ -451,6 +451,16 @@ func (fs *Facts) ParseAnswers(data []byte) (Values, error) {
 	return v, nil
 }
 
+// ParseValues checks facts already decoded from JSON (a request body's
+// object), as ParseAnswers checks a file.
+func (fs *Facts) ParseValues(m map[string]any) (Values, error) {
+	b, err := json.Marshal(m)
+	if err != nil {
+		return nil, psti.Errorf(psti.EINVALID, "The facts cannot be read.")
+	}
+	return fs.ParseAnswers(b)
+}
+
 // Set reads one fact's JSON value into v, checking its kind.
 func (fs *Facts) Set(v Values, id string, b json.RawMessage) error {
 	f := fs.Fact(id)

@@ -98,3 +98,28 @@ func TestFileName(t *testing.T) {
 		}
 	}
 }
+
+// TestPrefixFields: the fields of an error are named under a prefix, in a
+// copy; the message and code stay, and an error naming no field is left
+// as it is.
+func TestPrefixFields(t *testing.T) {
+	var p Problems
+	p.Add("role", "Choose a role.")
+	p.Add("status", "Choose a status.")
+	err := p.Err()
+	got := PrefixFields(err, "facts.")
+	if ErrorCode(got) != EINVALID || ErrorMessage(got) != ErrorMessage(err) {
+		t.Fatalf("code or message changed: %v", got)
+	}
+	fs := ErrorFields(got)
+	if len(fs) != 2 || fs[0].Field != "facts.role" || fs[1].Field != "facts.status" || fs[0].Message != "Choose a role." {
+		t.Fatalf("fields %+v", fs)
+	}
+	if ErrorFields(err)[0].Field != "role" {
+		t.Fatal("the original error was changed")
+	}
+	plain := Errorf(ECONFLICT, "changed since")
+	if PrefixFields(plain, "x.") != error(plain) || PrefixFields(nil, "x.") != nil {
+		t.Fatal("an error without fields, or nil, was not left as it is")
+	}
+}

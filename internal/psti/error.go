@@ -105,6 +105,22 @@ func ErrorFields(err error) []FieldError {
 	return nil
 }
 
+// PrefixFields returns err with prefix before each field it names ("x"
+// becomes "facts.x"), for input checked apart from the body that held it;
+// an error naming no field is returned as it is.
+func PrefixFields(err error, prefix string) error {
+	var e *Error
+	if !errors.As(err, &e) || len(e.Fields) == 0 {
+		return err
+	}
+	out := *e
+	out.Fields = make([]FieldError, len(e.Fields))
+	for i, f := range e.Fields {
+		out.Fields[i] = FieldError{Field: prefix + f.Field, Message: f.Message}
+	}
+	return &out
+}
+
 // NotFound returns an ENOTFOUND error naming the kind of record.
 func NotFound(kind string, id int64) *Error {
 	return Errorf(ENOTFOUND, "There is no %s with id %d.", kind, id)

@@ -15,6 +15,7 @@ import (
 	"github.com/psti/psti/internal/auth"
 	"github.com/psti/psti/internal/cases"
 	"github.com/psti/psti/internal/catalog"
+	"github.com/psti/psti/internal/psti"
 )
 
 // Compliance cases over JSON (issue 15): parties and product chains, cases
@@ -668,7 +669,7 @@ func (s *Server) registerCasesAPI() {
 				in.Body.Targets = map[string]int{}
 			}
 			if err := s.cases.SaveTargets(ctx, actor(ctx), in.Body.OrganisationID, in.Body.Targets); err != nil {
-				return nil, prefixFields(err, "targets.")
+				return nil, psti.PrefixFields(err, "targets.")
 			}
 			t, err := s.cases.Targets(ctx, in.Body.OrganisationID)
 			return &itemOut[DutyTargets]{Body: &DutyTargets{OrganisationID: in.Body.OrganisationID, Targets: t}}, err

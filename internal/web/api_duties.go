@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -45,20 +44,9 @@ func (s *Server) registerDutiesAPI() {
 // factsIn reads the facts of a JSON body as psti scope and psti duties read
 // a file: every problem named, as a field under facts.
 func factsIn(fs *catalog.Facts, facts map[string]any, example string) (catalog.Values, error) {
-	b, err := json.Marshal(facts)
-	if err != nil || facts == nil {
+	if facts == nil {
 		return nil, psti.FieldErrorf(psti.EINVALID, "facts", "facts must be an object of facts, such as %s.", example)
 	}
-	v, err := fs.ParseAnswers(b)
-	if err != nil {
-		var fields []psti.FieldError
-		for _, f := range psti.ErrorFields(err) {
-			fields = append(fields, psti.FieldError{Field: "facts." + f.Field, Message: f.Message})
-		}
-		if len(fields) == 0 {
-			return nil, err
-		}
-		return nil, psti.FieldsErr(fields...)
-	}
-	return v, nil
+	v, err := fs.ParseValues(facts)
+	return v, psti.PrefixFields(err, "facts.")
 }

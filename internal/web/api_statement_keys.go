@@ -106,11 +106,11 @@ func (s *Server) registerStatementKeyAPI() {
 				part, label = "import.", b.Import.Label
 			}
 			if err != nil {
-				return nil, prefixFields(err, part)
+				return nil, keyFields(err, part)
 			}
 			k, err := s.store.AddStatementKey(ctx, actor(ctx), signer, label)
 			if err != nil {
-				return nil, prefixFields(err, part)
+				return nil, keyFields(err, part)
 			}
 			keys, err := list(ctx)
 			if err != nil {
@@ -135,22 +135,18 @@ func (s *Server) registerStatementKeyAPI() {
 		})
 }
 
-// prefixFields names the fields of a body's part in err's problems, as the
+// keyFields names the fields of a body's part in err's problems, as the
 // body names them ("import.key_pem").
-func prefixFields(err error, prefix string) error {
+func keyFields(err error, prefix string) error {
+	err = psti.PrefixFields(err, prefix) // a copy, when it names fields
 	var e *psti.Error
-	if !errors.As(err, &e) || len(e.Fields) == 0 {
-		return err
-	}
-	names := map[string]string{"key": "key_pem", "chain": "chain_pem"}
-	out := *e
-	out.Fields = make([]psti.FieldError, len(e.Fields))
-	for i, f := range e.Fields {
-		if n, ok := names[f.Field]; ok {
-			f.Field = n
+	if errors.As(err, &e) {
+		for i, f := range e.Fields {
+			switch f.Field {
+			case prefix + "key", prefix + "chain":
+				e.Fields[i].Field += "_pem"
+			}
 		}
-		f.Field = prefix + f.Field
-		out.Fields[i] = f
 	}
-	return &out
+	return err
 }
