@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -219,27 +220,69 @@ func scanDuty(row interface{ Scan(...any) error }) (*cases.CaseDuty, error) {
 	return d, nil
 }
 
-// caseParts reads a case's items and duties.
-func (db *DB) caseParts(ctx context.Context, q querier, c *cases.Case) error {
-	rows, err := q.QueryContext(ctx, `SELECT product_id, batch_id FROM case_items WHERE case_id = $1 ORDER BY id`, c.ID)
-	items, err := collect(rows, err, "case items", func(r interface{ Scan(...any) error }) (cases.Item, error) {
+// caseParts reads the items and duties of the cases of a list, two
+// queries for the whole list.
+func (db *DB) caseParts(ctx context.Context, list []*cases.Case) error {
+	if len(list) == 0 {
+		return nil
+	}
+	byID := make(map[int64]*cases.Case, len(list))
+	ids := make([]any, len(list))
+	for i, c := range list {
+		c.Items, c.Duties = []cases.Item{}, []*cases.CaseDuty{}
+		byID[c.ID], ids[i] = c, c.ID
+	}
+	in := placeholders(1, len(ids))
+	rows, err := db.ro.QueryContext(ctx, `SELECT case_id, product_id, batch_id FROM case_items WHERE case_id IN (`+in+`) ORDER BY case_id, id`, ids...)
+	_, err = collect(rows, err, "case items", func(r interface{ Scan(...any) error }) (struct{}, error) {
+		var caseID int64
 		var it cases.Item
 		var b sql.NullInt64
-		err := r.Scan(&it.ProductID, &b)
+		if err := r.Scan(&caseID, &it.ProductID, &b); err != nil {
+			return struct{}{}, err
+		}
 		it.BatchID = b.Int64
-		return it, err
+		byID[caseID].Items = append(byID[caseID].Items, it)
+		return struct{}{}, nil
 	})
 	if err != nil {
 		return err
 	}
-	c.Items = items
-	rows, err = q.QueryContext(ctx, `SELECT `+dutyCols+` FROM case_duties WHERE case_id = $1 ORDER BY ord`, c.ID)
-	duties, err := collect(rows, err, "case duties", scanDuty)
+	rows, err = db.ro.QueryContext(ctx, `SELECT case_id, `+dutyCols+` FROM case_duties WHERE case_id IN (`+in+`) ORDER BY case_id, ord`, ids...)
+	_, err = collect(rows, err, "case duties", func(r interface{ Scan(...any) error }) (struct{}, error) {
+		var caseID int64
+		d, err := scanDuty(leading{r, []any{&caseID}})
+		if err != nil {
+			return struct{}{}, err
+		}
+		byID[caseID].Duties = append(byID[caseID].Duties, d)
+		return struct{}{}, nil
+	})
+	return err
+}
+
+// leading scans a row's first columns into lead, and the rest into what
+// the scanner it is handed to asks for: one scan function serves a table's
+// columns however many a query puts before them.
+type leading struct {
+	row  interface{ Scan(...any) error }
+	lead []any
+}
+
+func (l leading) Scan(dest ...any) error {
+	return l.row.Scan(append(slices.Clip(l.lead), dest...)...)
+}
+
+// casesWithParts reads a list of cases with their items and duties.
+func (db *DB) casesWithParts(ctx context.Context, rows *sql.Rows, err error) ([]*cases.Case, error) {
+	list, err := collect(rows, err, "cases", scanCase)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	c.Duties = duties
-	return nil
+	if err := db.caseParts(ctx, list); err != nil {
+		return nil, err
+	}
+	return list, nil
 }
 
 // CreateCase stores a new case with its items, duties and first events.
@@ -322,7 +365,7 @@ func (db *DB) Case(ctx context.Context, id int64) (*cases.Case, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to read case %d: %w", id, err)
 	}
-	if err := db.caseParts(ctx, db.ro, c); err != nil {
+	if err := db.caseParts(ctx, []*cases.Case{c}); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -336,16 +379,7 @@ func (db *DB) Cases(ctx context.Context, f cases.Filter) ([]*cases.Case, error) 
 	}
 	q, args := casesPage(f, limit)
 	rows, err := db.ro.QueryContext(ctx, q, args...)
-	list, err := collect(rows, err, "cases", scanCase)
-	if err != nil {
-		return nil, err
-	}
-	for _, c := range list {
-		if err := db.caseParts(ctx, db.ro, c); err != nil {
-			return nil, err
-		}
-	}
-	return list, nil
+	return db.casesWithParts(ctx, rows, err)
 }
 
 // casesPage is the query of a page of cases, newest first after f.After.
@@ -373,16 +407,7 @@ func casesPage(f cases.Filter, limit int) (string, []any) {
 // CasesOfReport lists the cases opened from a report, oldest first.
 func (db *DB) CasesOfReport(ctx context.Context, reportID int64) ([]*cases.Case, error) {
 	rows, err := db.ro.QueryContext(ctx, `SELECT `+caseCols+` FROM cases WHERE report_id = $1 ORDER BY id`, reportID)
-	list, err := collect(rows, err, "cases", scanCase)
-	if err != nil {
-		return nil, err
-	}
-	for _, c := range list {
-		if err := db.caseParts(ctx, db.ro, c); err != nil {
-			return nil, err
-		}
-	}
-	return list, nil
+	return db.casesWithParts(ctx, rows, err)
 }
 
 // SaveCase writes c as read at c.Revision with its duties and events.
@@ -799,13 +824,13 @@ func (db *DB) OverdueDuties(ctx context.Context, now time.Time, limit int) ([]ca
 		ORDER BY d.target_at LIMIT $2`, now.UTC(), limit)
 	return collect(rows, err, "overdue duties", func(r interface{ Scan(...any) error }) (cases.OverdueDuty, error) {
 		var o cases.OverdueDuty
-		d := &o.Duty
-		var review string
-		var needs int
-		err := r.Scan(&o.CaseID, &o.OrganisationID, &o.Title, &d.Key, &d.Duty, &d.Section, &d.Timing, &d.To, &d.State, &needs, &review, &d.Why,
-			utc(&d.ListedAt), utcPtr(&d.FirmAt), utcPtr(&d.TargetAt), utcPtr(&d.DoneAt), &d.DoneBy, &d.Note)
-		d.Overdue = true
-		return o, err
+		d, err := scanDuty(leading{r, []any{&o.CaseID, &o.OrganisationID, &o.Title}})
+		if err != nil {
+			return o, err
+		}
+		o.Duty = *d
+		o.Duty.Overdue = true
+		return o, nil
 	})
 }
 
