@@ -1,11 +1,9 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"io"
-	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -417,20 +415,6 @@ func (e *errWriter) printf(format string, args ...any) {
 	}
 }
 
-// recordKept is one line of psti cases records, as GET
-// /api/v1/records/retention gives it.
-type recordKept struct {
-	ID         int64     `json:"id"`
-	CaseID     int64     `json:"case_id,omitempty"`
-	Kind       string    `json:"kind"`
-	Section    string    `json:"section"`
-	Version    int       `json:"version"`
-	Products   string    `json:"products"`
-	MadeAt     time.Time `json:"made_at"`
-	KeepUntil  string    `json:"keep_until"`
-	Superseded bool      `json:"superseded"`
-}
-
 func casesRecordsCmd(a *app) *cobra.Command {
 	var format string
 	c := &cobra.Command{
@@ -453,40 +437,15 @@ No record can be deleted: not on the pages, the API, nor in the database.
 				return err
 			}
 			ctx := c.Context()
-			db, err := a.open(ctx)
+			db, svc, err := a.caseService(ctx)
 			if err != nil {
 				return err
 			}
 			defer db.Close()
-			var all []*cases.Record
-			for after := int64(0); ; {
-				page, err := db.Records(ctx, cases.RecordFilter{After: after, Limit: 1000})
-				if err != nil {
-					return err
-				}
-				all = append(all, page...)
-				if len(page) < 1000 {
-					break
-				}
-				after = page[len(page)-1].ID
+			out, err := svc.Retention(ctx)
+			if err != nil {
+				return err
 			}
-			corrected := map[int64]bool{}
-			for _, r := range all {
-				if r.Corrects != 0 {
-					corrected[r.Corrects] = true
-				}
-			}
-			out := make([]recordKept, 0, len(all))
-			for _, r := range all {
-				out = append(out, recordKept{ID: r.ID, CaseID: r.CaseID, Kind: r.Kind, Section: r.Section, Version: r.Version, Products: r.Products,
-					MadeAt: r.MadeAt, KeepUntil: r.KeepUntil, Superseded: corrected[r.ID]})
-			}
-			slices.SortStableFunc(out, func(x, y recordKept) int {
-				if c := strings.Compare(x.KeepUntil, y.KeepUntil); c != 0 {
-					return c
-				}
-				return cmp.Compare(x.ID, y.ID)
-			})
 			if format == "json" {
 				return printJSON(a.stdout, out)
 			}

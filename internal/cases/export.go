@@ -306,25 +306,12 @@ func (s *Service) Export(ctx context.Context, id int64) (*File, error) {
 // fileRecords lists every version of every record of a case, oldest
 // first, each with the version that corrects it.
 func (s *Service) fileRecords(ctx context.Context, caseID int64) ([]FileRecord, error) {
-	var all []*Record
-	for after := int64(0); ; {
-		page, err := s.Store.Records(ctx, RecordFilter{CaseID: caseID, Limit: 1000, After: after})
-		if err != nil {
-			return nil, err
-		}
-		all = append(all, page...)
-		if len(page) < 1000 {
-			break
-		}
-		after = page[len(page)-1].ID
+	all, err := s.AllRecords(ctx, RecordFilter{CaseID: caseID})
+	if err != nil {
+		return nil, err
 	}
 	slices.SortFunc(all, func(a, b *Record) int { return cmp.Compare(a.ID, b.ID) })
-	by := map[int64]int64{}
-	for _, r := range all {
-		if r.Corrects != 0 {
-			by[r.Corrects] = r.ID
-		}
-	}
+	by := CorrectedBy(all)
 	out := []FileRecord{}
 	for _, r := range all {
 		out = append(out, FileRecord{Record: *r, KindText: orText(RecordKinds[r.Kind], r.Kind), SucceededText: SucceededText(r.RemedySucceeded), CorrectedBy: by[r.ID]})

@@ -1,7 +1,10 @@
 package cases
 
 import (
+	"cmp"
+	"context"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/psti/psti/internal/psti"
@@ -106,4 +109,68 @@ func (r *Record) Validate() error {
 	pr.Text("joint_with", "Kept jointly with", r.JointWith, false, MaxShort)
 	pr.LongText("why", "What the correction changes", r.Why, r.Corrects != 0, MaxText)
 	return pr.Err()
+}
+
+// AllRecords reads every record f selects (its Limit and After aside),
+// page by page, newest first.
+func (s *Service) AllRecords(ctx context.Context, f RecordFilter) ([]*Record, error) {
+	var all []*Record
+	f.After = 0
+	for {
+		f.Limit = 1000
+		page, err := s.Store.Records(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, page...)
+		if len(page) < f.Limit {
+			return all, nil
+		}
+		f.After = page[len(page)-1].ID
+	}
+}
+
+// CorrectedBy maps each record of rs that a later version corrects to the
+// id of that correction.
+func CorrectedBy(rs []*Record) map[int64]int64 {
+	by := map[int64]int64{}
+	for _, r := range rs {
+		if r.Corrects != 0 {
+			by[r.Corrects] = r.ID
+		}
+	}
+	return by
+}
+
+// RecordKept is one line of the retention report.
+type RecordKept struct {
+	ID         int64     `json:"id"`
+	CaseID     int64     `json:"case_id,omitempty"`
+	Kind       string    `json:"kind" enum:"investigation,failure,manufacturer_investigation"`
+	Section    string    `json:"section"`
+	Version    int       `json:"version"`
+	Products   string    `json:"products"`
+	MadeAt     time.Time `json:"made_at"`
+	KeepUntil  string    `json:"keep_until" format:"date" doc:"The last day the Act asks it to be kept. psti keeps it for good."`
+	Superseded bool      `json:"superseded" doc:"A later version corrects it; it is kept all the same."`
+}
+
+// Retention is the retention report: every record, the soonest to be free
+// of the Act's keeping first, each saying whether a later version
+// corrects it.
+func (s *Service) Retention(ctx context.Context) ([]*RecordKept, error) {
+	all, err := s.AllRecords(ctx, RecordFilter{})
+	if err != nil {
+		return nil, err
+	}
+	by := CorrectedBy(all)
+	out := make([]*RecordKept, 0, len(all))
+	for _, r := range all {
+		out = append(out, &RecordKept{ID: r.ID, CaseID: r.CaseID, Kind: r.Kind, Section: r.Section, Version: r.Version, Products: r.Products,
+			MadeAt: r.MadeAt, KeepUntil: r.KeepUntil, Superseded: by[r.ID] != 0})
+	}
+	slices.SortStableFunc(out, func(a, b *RecordKept) int {
+		return cmp.Or(strings.Compare(a.KeepUntil, b.KeepUntil), cmp.Compare(a.ID, b.ID))
+	})
+	return out, nil
 }

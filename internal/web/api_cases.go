@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -258,19 +257,6 @@ func authorityOut(n *cases.AuthorityNotice) *AuthorityNotice {
 type ClosedCase struct {
 	Case    *cases.Case     `json:"case"`
 	Records []*cases.Record `json:"records" doc:"Kept for 10 years from today (s.12(4), s.20(4)); none for a distributor (PSTI-D-07)."`
-}
-
-// RecordKept is one record as the retention report lists it.
-type RecordKept struct {
-	ID         int64     `json:"id"`
-	CaseID     int64     `json:"case_id,omitempty"`
-	Kind       string    `json:"kind" enum:"investigation,failure,manufacturer_investigation"`
-	Section    string    `json:"section"`
-	Version    int       `json:"version"`
-	Products   string    `json:"products"`
-	MadeAt     time.Time `json:"made_at"`
-	KeepUntil  string    `json:"keep_until" format:"date" doc:"The last day the Act asks it to be kept. psti keeps it for good."`
-	Superseded bool      `json:"superseded" doc:"A later version corrects it; it is kept all the same."`
 }
 
 // DutyTargets are an organisation's own working-day targets, by duty.
@@ -577,12 +563,12 @@ func (s *Server) registerCasesAPI() {
 	register(s, huma.Operation{OperationID: "record-retention", Method: http.MethodGet, Path: "/records/retention", Tags: tags,
 		Summary:     "List the records kept, and until when",
 		Description: "Every investigation and failure record, with the last day the Act asks it to be kept (10 years from the day it was made, s.12(4), s.20(4)), soonest first. None can be deleted."}, auth.Viewer,
-		func(ctx context.Context, _ *struct{}) (*listOut[RecordKept], error) {
-			all, err := s.allRecords(ctx)
+		func(ctx context.Context, _ *struct{}) (*listOut[cases.RecordKept], error) {
+			kept, err := s.cases.Retention(ctx)
 			if err != nil {
 				return nil, err
 			}
-			return &listOut[RecordKept]{Body: retention(all)}, nil
+			return &listOut[cases.RecordKept]{Body: kept}, nil
 		})
 	register(s, huma.Operation{OperationID: "get-record", Method: http.MethodGet, Path: "/records/{id}", Tags: tags,
 		Summary: "Read a record", Errors: []int{http.StatusNotFound}}, auth.Viewer,
@@ -674,51 +660,4 @@ func (s *Server) registerCasesAPI() {
 			t, err := s.cases.Targets(ctx, in.Body.OrganisationID)
 			return &itemOut[DutyTargets]{Body: &DutyTargets{OrganisationID: in.Body.OrganisationID, Targets: t}}, err
 		})
-}
-
-// allRecords reads every record, page by page.
-func (s *Server) allRecords(ctx context.Context) ([]*cases.Record, error) {
-	var all []*cases.Record
-	var after int64
-	for {
-		page, err := s.store.Records(ctx, cases.RecordFilter{After: after, Limit: 1000})
-		if err != nil {
-			return nil, err
-		}
-		all = append(all, page...)
-		if len(page) < 1000 {
-			return all, nil
-		}
-		after = page[len(page)-1].ID
-	}
-}
-
-// retention lists records as the retention report does: the soonest to
-// be free of the Act's keeping first, each saying whether a later version
-// corrects it.
-func retention(rs []*cases.Record) []*RecordKept {
-	corrected := map[int64]bool{}
-	for _, r := range rs {
-		if r.Corrects != 0 {
-			corrected[r.Corrects] = true
-		}
-	}
-	out := make([]*RecordKept, 0, len(rs))
-	for _, r := range rs {
-		out = append(out, &RecordKept{ID: r.ID, CaseID: r.CaseID, Kind: r.Kind, Section: r.Section, Version: r.Version, Products: r.Products,
-			MadeAt: r.MadeAt, KeepUntil: r.KeepUntil, Superseded: corrected[r.ID]})
-	}
-	slices.SortStableFunc(out, func(a, b *RecordKept) int {
-		if c := strings.Compare(a.KeepUntil, b.KeepUntil); c != 0 {
-			return c
-		}
-		switch {
-		case a.ID < b.ID:
-			return -1
-		case a.ID > b.ID:
-			return 1
-		}
-		return 0
-	})
-	return out
 }

@@ -33,12 +33,7 @@ type recordRow struct {
 
 // recordRows describes rs, finding among all which record corrects which.
 func recordRows(rs, all []*cases.Record) []recordRow {
-	by := map[int64]int64{}
-	for _, r := range all {
-		if r.Corrects != 0 {
-			by[r.Corrects] = r.ID
-		}
-	}
+	by := cases.CorrectedBy(all)
 	out := make([]recordRow, 0, len(rs))
 	for _, r := range rs {
 		out = append(out, recordRow{Record: r, KindText: cases.RecordKinds[r.Kind], Href: fmt.Sprintf("/admin/records/%d", r.ID), Made: psti.LongDateTime(r.MadeAt),
@@ -62,7 +57,7 @@ type recordPageData struct {
 
 func (s *Server) registerRecordPages() {
 	s.page("GET /admin/records", auth.Viewer, func(w http.ResponseWriter, r *http.Request, u *auth.User) {
-		all, err := s.allRecords(r.Context())
+		all, err := s.cases.AllRecords(r.Context(), cases.RecordFilter{})
 		if err != nil {
 			s.pageError(w, r, err)
 			return
@@ -70,7 +65,7 @@ func (s *Server) registerRecordPages() {
 		s.render(w, r, http.StatusOK, "records", &view{Title: "Investigation and failure records", User: u, Section: "cases", Data: recordsData{Rows: recordRows(all, all)}})
 	})
 	s.page("GET /admin/records/retention", auth.Viewer, func(w http.ResponseWriter, r *http.Request, u *auth.User) {
-		all, err := s.allRecords(r.Context())
+		all, err := s.cases.AllRecords(r.Context(), cases.RecordFilter{})
 		if err != nil {
 			s.pageError(w, r, err)
 			return
@@ -165,7 +160,7 @@ func (s *Server) showCaseRecord(w http.ResponseWriter, r *http.Request, u *auth.
 	if !ok {
 		return
 	}
-	all, err := s.allRecords(r.Context())
+	all, err := s.cases.AllRecords(r.Context(), cases.RecordFilter{})
 	if err != nil {
 		s.pageError(w, r, err)
 		return
