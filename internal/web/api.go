@@ -176,7 +176,7 @@ func detailsOf(err error) []error {
 
 // apiError turns a domain error into a problem document. An error that is
 // one already (with its own status and headers) passes through.
-func (s *Server) apiError(err error) error {
+func (s *Server) apiError(ctx context.Context, err error) error {
 	var se huma.StatusError
 	if errors.As(err, &se) {
 		return err
@@ -184,7 +184,7 @@ func (s *Server) apiError(err error) error {
 	code := psti.ErrorCode(err)
 	status := statusOf(code)
 	if status == http.StatusInternalServerError {
-		s.log.Error("API request failed", "err", err)
+		s.logFailure(ctx, "API request failed", "err", err)
 	}
 	e := huma.NewError(status, psti.ErrorMessage(err), detailsOf(err)...)
 	if status == http.StatusUnauthorized {
@@ -224,7 +224,7 @@ func register[I, O any](s *Server, op huma.Operation, role auth.Role, h func(con
 	huma.Register(s.api, op, func(ctx context.Context, in *I) (*O, error) {
 		out, err := h(ctx, in)
 		if err != nil {
-			return nil, s.apiError(err)
+			return nil, s.apiError(ctx, err)
 		}
 		return out, nil
 	})

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"embed"
 	"errors"
 	"fmt"
@@ -204,9 +205,21 @@ func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, status int, m
 func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error) {
 	status := statusOf(psti.ErrorCode(err))
 	if status == http.StatusInternalServerError {
-		s.log.Error("page request failed", "path", logPath(r), "err", err)
+		s.logFailure(r.Context(), "page request failed", "path", logPath(r), "err", err)
 	}
 	s.errorPage(w, r, status, psti.ErrorMessage(err))
+}
+
+// logFailure logs a request that failed on the server's side as an error,
+// unless the client went away first (it hung up, or its time ran out): then
+// the request was cut short, not failed, and it is logged at info level so
+// that an operator's error alerts stay for real faults.
+func (s *Server) logFailure(ctx context.Context, msg string, args ...any) {
+	if ctx.Err() != nil {
+		s.log.Info(msg+": the client went away", args...)
+		return
+	}
+	s.log.Error(msg, args...)
 }
 
 // pageHandler is a page that knows who is signed in (u is nil for nobody).
