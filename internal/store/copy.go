@@ -29,8 +29,8 @@ var Tables = []string{
 
 // HousekeepingTables lists the tables psti keeps about the database
 // itself rather than records (health_probe, which the readiness check
-// writes; report_counts, which triggers keep from reports, so the copy
-// fills it as it copies reports). Migrating makes them; they are neither
+// writes; report_counts, which is kept from reports, so the copy counts
+// the reports it copied). Migrating makes them; they are neither
 // copied nor counted.
 var HousekeepingTables = []string{"health_probe", "report_counts"}
 
@@ -140,6 +140,11 @@ func CopyAll(ctx context.Context, src, dst *DB, progress func(table string, rows
 		}
 		if n != want[t] {
 			return nil, fmt.Errorf("store: copied %d rows of %s but the source has %d", n, t, want[t])
+		}
+		if t == "reports" {
+			if err := dst.dialect.recountReports(ctx, wtx); err != nil {
+				return nil, err
+			}
 		}
 		if hasID(t) {
 			if err := dst.dialect.resetSequence(ctx, wtx, t); err != nil {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -210,4 +211,54 @@ func RegistryQueries() []ListQuery {
 		}
 	}
 	return out
+}
+
+// ReportCountsDrift lists each counter of report_counts (status and due
+// day, over every shard) that differs from a count of the reports
+// themselves, as "status day: counted n, there are m".
+func (db *DB) ReportCountsDrift(ctx context.Context) ([]string, error) {
+	day := `COALESCE(floor(extract(epoch FROM due_at) / 86400)::bigint, -1)`
+	if db.dialect.sqlite {
+		day = `COALESCE(CAST(strftime('%s', due_at) AS INTEGER) / 86400, -1)`
+	}
+	read := func(q string) (map[string]int64, error) {
+		rows, err := db.ro.QueryContext(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		m := map[string]int64{}
+		for rows.Next() {
+			var status string
+			var d, n int64
+			if err := rows.Scan(&status, &d, &n); err != nil {
+				return nil, err
+			}
+			if n != 0 {
+				m[fmt.Sprintf("%s %d", status, d)] = n
+			}
+		}
+		return m, rows.Err()
+	}
+	counted, err := read(`SELECT status, due_day, SUM(n) FROM report_counts GROUP BY 1, 2`)
+	if err != nil {
+		return nil, err
+	}
+	there, err := read(`SELECT status, ` + day + `, COUNT(*) FROM reports GROUP BY 1, 2`)
+	if err != nil {
+		return nil, err
+	}
+	var drift []string
+	for k := range there {
+		if _, ok := counted[k]; !ok {
+			counted[k] = 0
+		}
+	}
+	for k, n := range counted {
+		if there[k] != n {
+			drift = append(drift, fmt.Sprintf("%s: counted %d, there are %d", k, n, there[k]))
+		}
+	}
+	slices.Sort(drift)
+	return drift, nil
 }

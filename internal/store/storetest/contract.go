@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/psti/psti/internal/auth"
+	"github.com/psti/psti/internal/disclosure"
 	"github.com/psti/psti/internal/product"
 	"github.com/psti/psti/internal/psti"
 	"github.com/psti/psti/internal/store"
@@ -765,13 +766,35 @@ func CheckCopy(t *testing.T, src, dst *store.DB) {
 		must(t, src.CommitSession(ctx, []byte("s"), auth.Session{Data: []byte("d"), Expires: time.Now().Add(time.Hour)}))
 		_, err = src.InstallationKey(ctx, "fingerprints", 32)
 		must(t, err)
+		// Reports, some with a promise due: the copy counts them for
+		// the dashboard as it copies them.
+		for i := range 3 {
+			now := time.Now()
+			r := &disclosure.Report{OrganisationID: s.Org.ID, Summary: fmt.Sprintf("report %d", i), Details: "d", Status: disclosure.StatusReceived, ReceivedAt: now}
+			if i > 0 {
+				due := now.AddDate(0, 0, i)
+				r.Due, r.DueWhat = &due, "acknowledgement"
+			}
+			_, h := disclosure.NewReceipt()
+			must(t, src.SubmitReport(ctx, r, h, disclosure.Event{At: now, Kind: disclosure.EventReceived, Public: true, Status: r.Status}))
+		}
 	}
+	reportFilters := []disclosure.Filter{{}, {Status: "open"}, {Status: disclosure.StatusReceived}, {Overdue: time.Now().AddDate(0, 0, 2)}}
 	want, err := src.Counts(ctx)
 	must(t, err)
 	got, err := store.CopyAll(ctx, src, dst, nil)
 	must(t, err)
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("counts after copy:\n%v\nwant\n%v", got, want)
+	}
+	for _, f := range reportFilters {
+		n, err := src.CountReports(ctx, f)
+		must(t, err)
+		m, err := dst.CountReports(ctx, f)
+		must(t, err)
+		if n != m || n == 0 {
+			t.Fatalf("%+v: %d reports counted after the copy, %d in the source", f, m, n)
+		}
 	}
 	ps, err := src.Products(ctx, product.Filter{IncludeArchived: true})
 	must(t, err)
