@@ -106,6 +106,9 @@ func TestBenchSoak(t *testing.T) {
 				got.AuditedRows < int64(got.Audits.Requests)*5000 || len(got.Memory) < 2 {
 				t.Fatalf("the soak did too little to prove anything:\n%s", stdout.String())
 			}
+			if long {
+				t.Logf("what the soak measured: %s", stdout.String())
+			}
 			if long && (!got.Judged || got.Growth > 0.10) {
 				t.Fatalf("memory: judged %v, grew %.1f%%", got.Judged, 100*got.Growth)
 			}
