@@ -64,6 +64,24 @@ func TestListPagesByKey(t *testing.T) {
 					t.Fatalf("draft a statement: %d %s", st, body)
 				}
 			}
+			// The audit trail, paged by id (before_id) already: its
+			// next links too.
+			want := ids(t, e, "/api/v1/audit?entity=batch&limit=500")
+			var got []int64
+			next := "/api/v1/audit?entity=batch&limit=4"
+			for pages := 0; next != "" && pages <= len(want); pages++ {
+				var link string
+				got = append(got, ids(t, e, next, &link)...)
+				next = ""
+				if m := regexp.MustCompile(`^<http://psti\.test(/api/v1/audit\?[^>]+)>; rel="next"$`).FindStringSubmatch(link); m != nil && strings.Contains(m[1], "entity=batch") {
+					next = m[1]
+				} else if link != "" {
+					t.Fatalf("audit: next link %q", link)
+				}
+			}
+			if len(want) < 5 || !slices.Equal(got, want) {
+				t.Errorf("audit trail by next links:\n got %v\nwant %v", got, want)
+			}
 			lists := []string{"/organisations", "/manufacturers", "/brands", fmt.Sprint("/brands?organisation_id=", s.Org.ID),
 				"/products", fmt.Sprint("/products?brand_id=", other.ID), "/versions", fmt.Sprint("/versions?product_id=", s.Product.ID),
 				"/batches", "/batches?include_archived=true", fmt.Sprint("/batches?include_archived=true&product_id=", s.Product.ID),
