@@ -7,7 +7,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base32"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -351,46 +350,29 @@ type Filter struct {
 }
 
 // ReportKey is the opaque key of a report's place in staff lists, for
-// Filter.After: its due date, if any, and its id.
+// Filter.After: its due date, if any, and its id (psti.ListKey).
 func ReportKey(r *Report) string {
-	var b []byte
+	due := ""
 	if r.Due != nil {
-		b = strconv.AppendInt(append(b, 'd'), r.Due.UnixMicro(), 36)
-		b = append(b, '.')
-	} else {
-		b = append(b, 'u')
+		due = strconv.FormatInt(r.Due.UnixMicro(), 36)
 	}
-	b = strconv.AppendInt(b, r.ID, 36)
-	return base64.RawURLEncoding.EncodeToString(b)
+	return psti.ListKeyID(r.ID, due)
 }
 
 // ParseReportKey reads a ReportKey: the due date (nil for a report with
 // none) and id of the report a list continues after; EINVALID if it is not
 // one.
 func ParseReportKey(key string) (due *time.Time, id int64, err error) {
-	bad := psti.Errorf(psti.EINVALID, "The list cursor is not one this server gave.")
-	b, err := base64.RawURLEncoding.DecodeString(key)
-	if err != nil || len(b) < 2 {
-		return nil, 0, bad
+	parts, id, err := psti.ParseListKeyID(key, 2)
+	if err != nil || parts[0] == "" {
+		return nil, id, err
 	}
-	s := string(b[1:])
-	switch b[0] {
-	case 'd':
-		at, rest, ok := strings.Cut(s, ".")
-		us, err1 := strconv.ParseInt(at, 36, 64)
-		if !ok || err1 != nil {
-			return nil, 0, bad
-		}
-		t := time.UnixMicro(us).UTC()
-		due, s = &t, rest
-	case 'u':
-	default:
-		return nil, 0, bad
+	us, err := strconv.ParseInt(parts[0], 36, 64)
+	if err != nil {
+		return nil, 0, psti.Errorf(psti.EINVALID, "The list cursor is not one this server gave: follow the Link header's next URL as it is.")
 	}
-	if id, err = strconv.ParseInt(s, 36, 64); err != nil || id <= 0 {
-		return nil, 0, bad
-	}
-	return due, id, nil
+	t := time.UnixMicro(us).UTC()
+	return &t, id, nil
 }
 
 // One-time form tokens. Each report form and reply form carries a fresh

@@ -344,8 +344,34 @@ type Filter struct {
 	ParentID        int64 // organisation for brands, brand for products, product for versions and batches
 	IncludeArchived bool
 	Limit           int // 0 means 500; at most MaxList
-	Offset          int
+	// After continues a list after the record with this key (the
+	// record's ListKey): a list is read a page at a time this way at any
+	// depth, through the index of its order (DESIGN.md "Lists"). Offset
+	// skips records instead, which costs as many as it skips.
+	After  string
+	Offset int
 }
+
+// The keys of records' places in their lists (Filter.After): the values
+// the list sorts by, then the id (psti.ListKey).
+
+// ListKey is the organisation's place in the list of organisations.
+func (o *Organisation) ListKey() string { return psti.ListKeyID(o.ID, o.LegalName) }
+
+// ListKey is the manufacturer's place in the list of manufacturers.
+func (m *Manufacturer) ListKey() string { return psti.ListKeyID(m.ID, m.Name) }
+
+// ListKey is the brand's place in a list of brands.
+func (b *Brand) ListKey() string { return psti.ListKeyID(b.ID, b.Name) }
+
+// ListKey is the product's place in a list of products.
+func (p *Product) ListKey() string { return psti.ListKeyID(p.ID, p.Name, p.ModelNumber) }
+
+// ListKey is the version's place in a list of versions.
+func (v *Version) ListKey() string { return psti.ListKeyID(v.ID, v.ReleasedOn) }
+
+// ListKey is the batch's place in a list of batches.
+func (b *Batch) ListKey() string { return psti.ListKeyID(b.ID, b.FirstProduced) }
 
 // Store keeps the register. Create and Update validate, check that parents
 // exist and are not archived, write the change and its audit entry in one

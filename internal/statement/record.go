@@ -107,7 +107,13 @@ type Filter struct {
 	Number    string // every version of one statement
 	Status    string // StatusDraft or StatusIssued
 	Limit     int    // at most this many; 0 for no limit
+	// After continues the list, newest first, after the statement with
+	// this key (Record.ListKey), through the index of the filter.
+	After string
 }
+
+// ListKey is the statement's place in lists of statements (Filter.After).
+func (r *Record) ListKey() string { return psti.ListKeyID(r.ID) }
 
 // Entry is the transparency log entry of an issued statement: its number,
 // version, what it supersedes and how long it is kept, and the SHA-256 of

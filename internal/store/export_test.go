@@ -181,7 +181,10 @@ func PeriodsQuery(f support.Filter, index string) ListQuery {
 
 // StatementsQuery is the query of a list of statements.
 func StatementsQuery(f statement.Filter, index string) ListQuery {
-	q, args := statementsPage(f)
+	q, args, err := statementsPage(f)
+	if err != nil {
+		panic(err)
+	}
 	return ListQuery{fmt.Sprintf("statements %+v", f), index, q, args}
 }
 
@@ -191,22 +194,42 @@ func MailStatsQuery(index string) ListQuery {
 }
 
 // RegistryQueries are the queries of the registry's lists, all records
-// and of one parent, each a page 10 pages deep.
+// and of one parent, each a page 10 pages deep by offset and by key.
 func RegistryQueries() []ListQuery {
 	var out []ListQuery
 	for _, l := range []struct{ table, cols, parent, order, index, parentIndex string }{
 		{"organisations", organisationCols, "", organisationsOrder, "organisations_order", ""},
+		{"manufacturers", manufacturerCols, "", manufacturersOrder, "manufacturers_order", ""},
 		{"brands", brandCols, "organisation_id", brandsOrder, "brands_order", "brands_organisation_order|brands_name"},
 		{"products", productCols, "brand_id", productsOrder, "products_order", "products_brand_order"},
 		{"versions", versionCols, "product_id", versionsOrder, "versions_order", "versions_product_order"},
 		{"batches", batchCols, "product_id", batchesOrder, "batches_order", "batches_product_order"},
 	} {
-		for _, archived := range []bool{false, true} {
-			q, args := registryPage(l.table, l.cols, l.parent, l.order, product.Filter{IncludeArchived: archived}, 50, 450)
-			out = append(out, ListQuery{fmt.Sprintf("%s, archived %v", l.table, archived), l.index, q, args})
-			if l.parent != "" {
-				q, args = registryPage(l.table, l.cols, l.parent, l.order, product.Filter{ParentID: 1, IncludeArchived: archived}, 50, 450)
-				out = append(out, ListQuery{fmt.Sprintf("%s of a parent, archived %v", l.table, archived), l.parentIndex, q, args})
+		cols := make([]string, strings.Count(l.order, ",")) // every sort column but the id
+		for i := range cols {
+			cols[i] = "M"
+		}
+		for _, f := range []product.Filter{{}, {IncludeArchived: true}, {After: psti.ListKeyID(500, cols...)}, {IncludeArchived: true, After: psti.ListKeyID(500, cols...)}} {
+			for _, parent := range []int64{0, 1} {
+				if parent != 0 && l.parent == "" {
+					continue
+				}
+				f.ParentID = parent
+				offset, index := 450, l.index
+				if parent != 0 {
+					index = l.parentIndex
+				}
+				if f.After != "" {
+					offset = 0
+				}
+				qs, as, err := registryPage(l.table, l.cols, l.parent, l.order, f, 50, offset)
+				if err != nil {
+					panic(err)
+				}
+				for i := range qs {
+					name := fmt.Sprintf("%s, archived %v, of parent %d, by key %v, part %d", l.table, f.IncludeArchived, parent, f.After != "", i)
+					out = append(out, ListQuery{name, index, qs[i], as[i]})
+				}
 			}
 		}
 	}

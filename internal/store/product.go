@@ -86,6 +86,7 @@ func listArgs(f product.Filter) (limit, offset int) {
 // that matches it, alone and after the parent's id.
 const (
 	organisationsOrder = `lower(legal_name), id`
+	manufacturersOrder = `lower(name), id`
 	brandsOrder        = `lower(name), id`
 	productsOrder      = `lower(name), lower(model_number), id`
 	versionsOrder      = `released_on DESC, id DESC`
@@ -98,7 +99,16 @@ const (
 // written, so the page reads the index of its order from the start: no
 // sort, and OFFSET skips only the rows of the pages before it (small
 // pages near the start, as the HTML list shows).
-func registryPage(table, cols, parentCol, order string, f product.Filter, limit, offset int) (string, []any) {
+//
+// After the record f.After is the key of, the list continues in parts,
+// read in turn until the page is full: the records equal to it in every
+// sort column but the last and past it in that one, then those equal in
+// every column but the last two and past it in the one before, and so
+// on. Each part is a range of the same index after an equal prefix,
+// which both back ends seek to; a row-value comparison would be one
+// query, but SQLite reads it by its first column only, through every
+// record that ties there (such as the batches with no production date).
+func registryPage(table, cols, parentCol, order string, f product.Filter, limit, offset int) ([]string, [][]any, error) {
 	var conds []string
 	var args []any
 	if parentCol != "" && f.ParentID != 0 {
@@ -108,12 +118,84 @@ func registryPage(table, cols, parentCol, order string, f product.Filter, limit,
 	if !f.IncludeArchived {
 		conds = append(conds, `archived_at IS NULL`)
 	}
-	where := ""
-	if len(conds) > 0 {
-		where = ` WHERE ` + strings.Join(conds, " AND ")
+	query := func(conds []string, args []any, order string) (string, []any) {
+		where := ""
+		if len(conds) > 0 {
+			where = ` WHERE ` + strings.Join(conds, " AND ")
+		}
+		q := `SELECT ` + cols + ` FROM ` + table + where + ` ORDER BY ` + order + fmt.Sprintf(` LIMIT $%d`, len(args)+1)
+		args = append(args, limit)
+		if offset > 0 {
+			q += fmt.Sprintf(` OFFSET $%d`, len(args)+1)
+			args = append(args, offset)
+		}
+		return q, args
 	}
-	args = append(args, limit, offset)
-	return `SELECT ` + cols + ` FROM ` + table + where + ` ORDER BY ` + order + fmt.Sprintf(` LIMIT $%d OFFSET $%d`, len(args)-1, len(args)), args
+	if f.After == "" {
+		q, args := query(conds, args, order)
+		return []string{q}, [][]any{args}, nil
+	}
+	if offset > 0 {
+		return nil, nil, psti.FieldErrorf(psti.EINVALID, "offset", "A list continues either after a cursor or after an offset, not both.")
+	}
+	exprs := strings.Split(order, ", ")
+	parts, id, err := psti.ParseListKeyID(f.After, len(exprs))
+	if err != nil {
+		return nil, nil, err
+	}
+	key := append(slices.Clone(args), anySlice(parts)...)
+	key = append(key, id)
+	var qs []string
+	var as [][]any
+	for last := len(exprs) - 1; last >= 0; last-- {
+		c, a := slices.Clone(conds), slices.Clone(args)
+		for i := 0; i <= last; i++ {
+			e, desc := strings.CutSuffix(exprs[i], " DESC")
+			a = append(a, key[len(args)+i])
+			p := fmt.Sprintf("$%d", len(a))
+			if strings.HasPrefix(e, "lower(") {
+				p = "lower(" + p + ")"
+			}
+			op := " = "
+			if i == last {
+				op = map[bool]string{false: " > ", true: " < "}[desc]
+			}
+			c = append(c, e+op+p)
+		}
+		// Ordered by the columns not held equal: SQLite does not see
+		// that an expression held equal leaves the order the index's.
+		q, a := query(c, a, strings.Join(exprs[last:], ", "))
+		qs, as = append(qs, q), append(as, a)
+	}
+	return qs, as, nil
+}
+
+func anySlice(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
+}
+
+// registryList reads a page of a registry list: the parts of
+// registryPage in turn, until limit records.
+func registryList[T any](ctx context.Context, db *DB, qs []string, as [][]any, limit int, what string, scan func(interface{ Scan(...any) error }) (*T, error)) ([]*T, error) {
+	out := []*T{}
+	for i, q := range qs {
+		if len(qs) > 1 {
+			as[i][len(as[i])-1] = limit - len(out) // the LIMIT: the page's rest (a keyed page has no OFFSET)
+		}
+		rows, err := db.ro.QueryContext(ctx, q, as[i]...)
+		page, err := collect(rows, err, what, scan)
+		if err != nil {
+			return nil, err
+		}
+		if out = append(out, page...); len(out) >= limit {
+			break
+		}
+	}
+	return out, nil
 }
 
 func notFound(err error, kind string, id int64) error {
@@ -149,9 +231,11 @@ func (db *DB) Organisation(ctx context.Context, id int64) (*product.Organisation
 // Organisations lists organisations by name.
 func (db *DB) Organisations(ctx context.Context, f product.Filter) ([]*product.Organisation, error) {
 	limit, offset := listArgs(f)
-	q, args := registryPage("organisations", organisationCols, "", organisationsOrder, f, limit, offset)
-	rows, err := db.ro.QueryContext(ctx, q, args...)
-	return collect(rows, err, "organisations", scanOrganisation)
+	qs, as, err := registryPage("organisations", organisationCols, "", organisationsOrder, f, limit, offset)
+	if err != nil {
+		return nil, err
+	}
+	return registryList(ctx, db, qs, as, limit, "organisations", scanOrganisation)
 }
 
 // CreateOrganisation adds an organisation.
@@ -263,10 +347,11 @@ func (db *DB) Manufacturer(ctx context.Context, id int64) (*product.Manufacturer
 // Manufacturers lists manufacturers by name.
 func (db *DB) Manufacturers(ctx context.Context, f product.Filter) ([]*product.Manufacturer, error) {
 	limit, offset := listArgs(f)
-	rows, err := db.ro.QueryContext(ctx, `SELECT `+manufacturerCols+` FROM manufacturers
-		WHERE ($1 OR archived_at IS NULL)
-		ORDER BY lower(name), id LIMIT $2 OFFSET $3`, f.IncludeArchived, limit, offset)
-	return collect(rows, err, "manufacturers", scanManufacturer)
+	qs, as, err := registryPage("manufacturers", manufacturerCols, "", manufacturersOrder, f, limit, offset)
+	if err != nil {
+		return nil, err
+	}
+	return registryList(ctx, db, qs, as, limit, "manufacturers", scanManufacturer)
 }
 
 // CreateManufacturer adds a manufacturer.
@@ -331,9 +416,11 @@ func (db *DB) Brand(ctx context.Context, id int64) (*product.Brand, error) {
 // Brands lists brands by name, optionally of one organisation.
 func (db *DB) Brands(ctx context.Context, f product.Filter) ([]*product.Brand, error) {
 	limit, offset := listArgs(f)
-	q, args := registryPage("brands", brandCols, "organisation_id", brandsOrder, f, limit, offset)
-	rows, err := db.ro.QueryContext(ctx, q, args...)
-	return collect(rows, err, "brands", scanBrand)
+	qs, as, err := registryPage("brands", brandCols, "organisation_id", brandsOrder, f, limit, offset)
+	if err != nil {
+		return nil, err
+	}
+	return registryList(ctx, db, qs, as, limit, "brands", scanBrand)
 }
 
 // CreateBrand adds a brand to an organisation.
@@ -535,9 +622,11 @@ func (db *DB) Product(ctx context.Context, id int64) (*product.Product, error) {
 // Products lists products by name, optionally of one brand.
 func (db *DB) Products(ctx context.Context, f product.Filter) ([]*product.Product, error) {
 	limit, offset := listArgs(f)
-	q, args := registryPage("products", productCols, "brand_id", productsOrder, f, limit, offset)
-	rows, err := db.ro.QueryContext(ctx, q, args...)
-	ps, err := collect(rows, err, "products", scanProduct)
+	qs, as, err := registryPage("products", productCols, "brand_id", productsOrder, f, limit, offset)
+	if err != nil {
+		return nil, err
+	}
+	ps, err := registryList(ctx, db, qs, as, limit, "products", scanProduct)
 	if err != nil {
 		return nil, err
 	}
@@ -690,9 +779,11 @@ func (db *DB) Version(ctx context.Context, id int64) (*product.Version, error) {
 // Versions lists versions, newest release first, optionally of one product.
 func (db *DB) Versions(ctx context.Context, f product.Filter) ([]*product.Version, error) {
 	limit, offset := listArgs(f)
-	q, args := registryPage("versions", versionCols, "product_id", versionsOrder, f, limit, offset)
-	rows, err := db.ro.QueryContext(ctx, q, args...)
-	return collect(rows, err, "versions", scanVersion)
+	qs, as, err := registryPage("versions", versionCols, "product_id", versionsOrder, f, limit, offset)
+	if err != nil {
+		return nil, err
+	}
+	return registryList(ctx, db, qs, as, limit, "versions", scanVersion)
 }
 
 func versionConflict(err error, v *product.Version) error {
@@ -769,9 +860,11 @@ func (db *DB) Batch(ctx context.Context, id int64) (*product.Batch, error) {
 // Batches lists batches, latest production first, optionally of one product.
 func (db *DB) Batches(ctx context.Context, f product.Filter) ([]*product.Batch, error) {
 	limit, offset := listArgs(f)
-	q, args := registryPage("batches", batchCols, "product_id", batchesOrder, f, limit, offset)
-	rows, err := db.ro.QueryContext(ctx, q, args...)
-	return collect(rows, err, "batches", scanBatch)
+	qs, as, err := registryPage("batches", batchCols, "product_id", batchesOrder, f, limit, offset)
+	if err != nil {
+		return nil, err
+	}
+	return registryList(ctx, db, qs, as, limit, "batches", scanBatch)
 }
 
 func batchConflict(err error, b *product.Batch) error {

@@ -438,14 +438,18 @@ func (db *DB) listStatements(ctx context.Context, q string, args ...any) ([]*sta
 
 // Statements lists the statements f selects, newest first.
 func (db *DB) Statements(ctx context.Context, f statement.Filter) ([]*statement.Record, error) {
-	q, args := statementsPage(f)
+	q, args, err := statementsPage(f)
+	if err != nil {
+		return nil, err
+	}
 	return db.listStatements(ctx, q, args...)
 }
 
 // statementsPage is the query of f's statements, newest first, through
 // statements_product (product_id, id) for a product's, statements_status
-// (status, id) for one status's, and by id otherwise.
-func statementsPage(f statement.Filter) (string, []any) {
+// (status, id) for one status's, and by id otherwise, after the statement
+// f.After is the key of.
+func statementsPage(f statement.Filter) (string, []any, error) {
 	q := `SELECT ` + statementCols + ` FROM statements WHERE 1 = 1`
 	var args []any
 	arg := func(cond string, v any) {
@@ -461,12 +465,19 @@ func statementsPage(f statement.Filter) (string, []any) {
 	if f.Status != "" {
 		arg("status = $%d", f.Status)
 	}
+	if f.After != "" {
+		_, id, err := psti.ParseListKeyID(f.After, 1)
+		if err != nil {
+			return "", nil, err
+		}
+		arg("id < $%d", id)
+	}
 	q += " ORDER BY id DESC"
 	if f.Limit > 0 {
 		args = append(args, f.Limit)
 		q += fmt.Sprintf(" LIMIT $%d", len(args))
 	}
-	return q, args
+	return q, args, nil
 }
 
 // DeleteStatement deletes a draft. An issued statement is refused with

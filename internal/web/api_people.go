@@ -3,6 +3,8 @@ package web
 import (
 	"context"
 	"net/http"
+	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -163,8 +165,8 @@ func (s *Server) registerPeopleAPI() {
 			return nil, s.store.RevokeToken(ctx, actor(ctx), in.ID, s.cfg.Clock.Now())
 		})
 	register(s, huma.Operation{OperationID: "list-audit", Method: http.MethodGet, Path: "/audit", Tags: []string{"Audit trail"},
-		Summary: "Read the audit trail, newest first"}, auth.Viewer,
-		func(ctx context.Context, in *auditIn) (*listOut[psti.AuditEntry], error) {
+		Summary: "Read the audit trail, newest first", Description: "A full page has a Link header (rel=\"next\") to the next."}, auth.Viewer,
+		func(ctx context.Context, in *auditIn) (*pageOut[psti.AuditEntry], error) {
 			var pr psti.Problems
 			pr.Text("entity", "The kind of record", in.Entity, false, 50)
 			if err := pr.Err(); err != nil {
@@ -172,11 +174,24 @@ func (s *Server) registerPeopleAPI() {
 			}
 			es, err := s.store.Audit(ctx, psti.AuditFilter{Entity: in.Entity, EntityID: in.EntityID, BeforeID: in.BeforeID, Limit: in.Limit,
 				Hide: hiddenFrom(principal(ctx).Role)})
-			out := make([]*psti.AuditEntry, len(es))
-			for i := range es {
-				out[i] = &es[i]
+			if err != nil {
+				return nil, err
 			}
-			return &listOut[psti.AuditEntry]{Body: out}, err
+			out := &pageOut[psti.AuditEntry]{Body: make([]*psti.AuditEntry, len(es))}
+			for i := range es {
+				out.Body[i] = &es[i]
+			}
+			if len(es) > 0 && len(es) == in.Limit {
+				// Paged by id already (before_id): the next page's URL.
+				q := withParent(url.Values{}, "entity_id", in.EntityID)
+				if in.Entity != "" {
+					q.Set("entity", in.Entity)
+				}
+				q.Set("before_id", strconv.FormatInt(es[len(es)-1].ID, 10))
+				q.Set("limit", strconv.Itoa(in.Limit))
+				out.Link = "<" + s.link(APIPrefix+"/audit?"+q.Encode()) + `>; rel="next"`
+			}
+			return out, nil
 		})
 }
 

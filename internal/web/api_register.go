@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
+	"strconv"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -19,8 +21,12 @@ import (
 // builder is an input body that becomes a record.
 type builder[T any] interface{ toRecord(id int64) *T }
 
-// lister is a list query that becomes a filter.
-type lister interface{ filter() product.Filter }
+// lister is a list query that becomes a filter, and the query values that
+// repeat its filters in the next page's URL.
+type lister interface {
+	filter() product.Filter
+	values() url.Values
+}
 
 type resource[T any, In builder[T], L lister] struct {
 	kind   product.Kind
@@ -58,18 +64,53 @@ type listOut[T any] struct {
 	Body []*T
 }
 
+// pageOut is a page of a list read by key, with the link to the next.
+type pageOut[T any] struct {
+	Link string `header:"Link" doc:"<URL>; rel=\"next\": the next page, when this one is full."`
+	Body []*T
+}
+
+// nextPage is the Link header of a page of n rows of a list read by key
+// (psti.ListKey) when the page is full: the list's URL with its filters
+// (q), the limit and the cursor of the page's last row. "" otherwise.
+func (s *Server) nextPage(path string, q url.Values, n, limit int, last func() string) string {
+	if n == 0 || n < limit {
+		return ""
+	}
+	q.Set("limit", strconv.Itoa(limit))
+	q.Set("cursor", last())
+	return "<" + s.link(APIPrefix+path+"?"+q.Encode()) + `>; rel="next"`
+}
+
 // ListQuery is the query of a list of records that have no parent. It is
 // exported only because huma reads query parameters from embedded structs
 // that are.
 type ListQuery struct {
-	IncludeArchived bool  `query:"include_archived" doc:"Include archived records."`
-	Limit           int   `query:"limit" minimum:"1" maximum:"500" default:"500" doc:"At most this many records."`
-	Offset          int   `query:"offset" minimum:"0" doc:"Skip this many records first."`
-	parent          int64 // set by the typed wrappers below
+	IncludeArchived bool   `query:"include_archived" doc:"Include archived records."`
+	Limit           int    `query:"limit" minimum:"1" maximum:"500" default:"500" doc:"At most this many records."`
+	Cursor          string `query:"cursor" maxLength:"2000" doc:"Continue after the last record of a page: the cursor of the Link header's next URL."`
+	Offset          int    `query:"offset" minimum:"0" doc:"Skip this many records first; costs as many records as it skips, so use cursor to page."`
+	parent          int64  // set by the typed wrappers below
 }
 
 func (l ListQuery) filter() product.Filter {
-	return product.Filter{ParentID: l.parent, IncludeArchived: l.IncludeArchived, Limit: l.Limit, Offset: l.Offset}
+	return product.Filter{ParentID: l.parent, IncludeArchived: l.IncludeArchived, Limit: l.Limit, After: l.Cursor, Offset: l.Offset}
+}
+
+func (l ListQuery) values() url.Values {
+	q := url.Values{}
+	if l.IncludeArchived {
+		q.Set("include_archived", "true")
+	}
+	return q
+}
+
+// withParent is q with the parent's filter, when a list has one.
+func withParent(q url.Values, name string, id int64) url.Values {
+	if id != 0 {
+		q.Set(name, strconv.FormatInt(id, 10))
+	}
+	return q
 }
 
 type listByOrganisation struct {
@@ -82,6 +123,10 @@ func (l listByOrganisation) filter() product.Filter {
 	return l.ListQuery.filter()
 }
 
+func (l listByOrganisation) values() url.Values {
+	return withParent(l.ListQuery.values(), "organisation_id", l.OrganisationID)
+}
+
 type listByBrand struct {
 	ListQuery
 	BrandID int64 `query:"brand_id" minimum:"0" doc:"Only products of this brand."`
@@ -90,6 +135,10 @@ type listByBrand struct {
 func (l listByBrand) filter() product.Filter {
 	l.parent = l.BrandID
 	return l.ListQuery.filter()
+}
+
+func (l listByBrand) values() url.Values {
+	return withParent(l.ListQuery.values(), "brand_id", l.BrandID)
 }
 
 type listByProduct struct {
@@ -102,15 +151,32 @@ func (l listByProduct) filter() product.Filter {
 	return l.ListQuery.filter()
 }
 
+func (l listByProduct) values() url.Values {
+	return withParent(l.ListQuery.values(), "product_id", l.ProductID)
+}
+
 func addResource[T any, In builder[T], L lister](s *Server, r resource[T, In, L]) {
 	path := "/" + r.plural
 	tags := []string{r.tag}
 	noun := string(r.kind)
 	register(s, huma.Operation{OperationID: "list-" + r.plural, Method: http.MethodGet, Path: path, Tags: tags,
-		Summary: "List " + r.plural, Description: "Archived records are left out unless include_archived is set."}, auth.Viewer,
-		func(ctx context.Context, in *L) (*listOut[T], error) {
-			items, err := r.list(ctx, (*in).filter())
-			return &listOut[T]{Body: items}, err
+		Summary: "List " + r.plural, Description: "Archived records are left out unless include_archived is set. " +
+			"A full page carries a Link header with the URL of the next (rel=\"next\"), which repeats the filters and adds cursor: " +
+			"follow it to read the whole list, at any depth, as fast as the first page."}, auth.Viewer,
+		func(ctx context.Context, in *L) (*pageOut[T], error) {
+			f := (*in).filter()
+			items, err := r.list(ctx, f)
+			if err != nil {
+				return nil, err
+			}
+			out := &pageOut[T]{Body: items}
+			if items == nil {
+				out.Body = []*T{}
+			}
+			out.Link = s.nextPage(path, (*in).values(), len(items), f.Limit, func() string {
+				return any(items[len(items)-1]).(interface{ ListKey() string }).ListKey()
+			})
+			return out, nil
 		})
 	register(s, huma.Operation{OperationID: "create-" + noun, Method: http.MethodPost, Path: path, Tags: tags,
 		Summary: "Create a " + noun, DefaultStatus: http.StatusCreated, Errors: []int{http.StatusConflict, http.StatusUnprocessableEntity}}, auth.Editor,

@@ -188,18 +188,14 @@ func (s *Server) registerReportsAPI() {
 			if rs == nil {
 				out.Body = []*disclosure.Report{}
 			}
-			if len(rs) > 0 && len(rs) == in.Limit {
-				q := url.Values{}
-				for k, v := range map[string]string{"status": in.Status, "product_id": strconv.FormatInt(in.ProductID, 10),
-					"assignee_id": strconv.FormatInt(in.Assignee, 10), "overdue": strconv.FormatBool(in.Overdue)} {
-					if v != "" && v != "0" && v != "false" {
-						q.Set(k, v)
-					}
+			q := url.Values{}
+			for k, v := range map[string]string{"status": in.Status, "product_id": strconv.FormatInt(in.ProductID, 10),
+				"assignee_id": strconv.FormatInt(in.Assignee, 10), "overdue": strconv.FormatBool(in.Overdue)} {
+				if v != "" && v != "0" && v != "false" {
+					q.Set(k, v)
 				}
-				q.Set("limit", strconv.Itoa(in.Limit))
-				q.Set("cursor", disclosure.ReportKey(rs[len(rs)-1]))
-				out.Link = "<" + s.link(APIPrefix+"/reports?"+q.Encode()) + `>; rel="next"`
 			}
+			out.Link = s.nextPage("/reports", q, len(rs), in.Limit, func() string { return disclosure.ReportKey(rs[len(rs)-1]) })
 			return out, nil
 		})
 	register(s, huma.Operation{OperationID: "get-report", Method: http.MethodGet, Path: "/reports/{id}", Tags: tags,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -39,6 +40,8 @@ func (s *Server) statementOut(r *statement.Record, problems []psti.FieldError) *
 type statementListIn struct {
 	ProductID int64  `query:"product_id" minimum:"0" doc:"Only the statements of this product."`
 	Status    string `query:"status" enum:"draft,issued," doc:"Only drafts, or only issued versions."`
+	Limit     int    `query:"limit" minimum:"1" maximum:"500" default:"500" doc:"At most this many statements."`
+	Cursor    string `query:"cursor" maxLength:"100" doc:"Continue after the last statement of a page: the cursor of the Link header's next URL."`
 }
 
 type statementUpdateIn struct {
@@ -70,10 +73,18 @@ type issueIn struct {
 func (s *Server) registerStatementAPI() {
 	tags := []string{"Statements of compliance"}
 	register(s, huma.Operation{OperationID: "list-statements", Method: http.MethodGet, Path: "/statements", Tags: tags,
-		Summary: "List statements of compliance", Description: "Drafts and issued versions, newest first, without their copies."}, auth.Viewer,
-		func(ctx context.Context, in *statementListIn) (*listOut[statement.Record], error) {
-			rs, err := s.store.Statements(ctx, statement.Filter{ProductID: in.ProductID, Status: in.Status, Limit: maxListed * 5})
-			return &listOut[statement.Record]{Body: rs}, err
+		Summary: "List statements of compliance", Description: "Drafts and issued versions, newest first, without their copies. " +
+			"A full page carries a Link header with the URL of the next (rel=\"next\"), which repeats the filters and adds cursor."}, auth.Viewer,
+		func(ctx context.Context, in *statementListIn) (*pageOut[statement.Record], error) {
+			rs, err := s.store.Statements(ctx, statement.Filter{ProductID: in.ProductID, Status: in.Status, Limit: in.Limit, After: in.Cursor})
+			if err != nil {
+				return nil, err
+			}
+			q := withParent(url.Values{}, "product_id", in.ProductID)
+			if in.Status != "" {
+				q.Set("status", in.Status)
+			}
+			return &pageOut[statement.Record]{Body: rs, Link: s.nextPage("/statements", q, len(rs), in.Limit, func() string { return rs[len(rs)-1].ListKey() })}, nil
 		})
 	register(s, huma.Operation{OperationID: "statement-retention", Method: http.MethodGet, Path: "/statements/retention", Tags: tags,
 		Summary:     "List the statements kept, and until when",

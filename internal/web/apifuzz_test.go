@@ -1053,6 +1053,14 @@ func (f *apiFuzzer) genString(name string, s map[string]any) string {
 		return f.emails[f.rnd.IntN(len(f.emails))]
 	case name == "website":
 		return "https://acme.example/" + strings.ToLower(fuzzWords[f.rnd.IntN(len(fuzzWords))])
+	case name == "cursor":
+		// A list's cursor (psti.ListKey) of one to three parts, so
+		// that some fit the list asked and some are refused.
+		var cols []string
+		for range f.rnd.IntN(3) {
+			cols = append(cols, fuzzWords[f.rnd.IntN(len(fuzzWords))])
+		}
+		return psti.ListKeyID(1+f.rnd.Int64N(3), cols...)
 	case name == "cvss_vector":
 		return "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"
 	case name == "languages":
