@@ -2,11 +2,6 @@ package store_test
 
 import (
 	"context"
-	"database/sql"
-	"net/url"
-	"os"
-	"path/filepath"
-	"strconv"
 	"testing"
 	"time"
 
@@ -17,47 +12,15 @@ import (
 	"github.com/psti/psti/internal/store/storetest"
 )
 
-// benchNow is the clock of the report-list fixture: its reports were
-// received in the million seconds before it, and the open ones fall due
-// within 30 days either side of it.
-var benchNow = time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+// benchNow is the clock of the report-list fixture.
+var benchNow = storetest.KeptNow
 
-// benchReports opens a database of PSTI_BENCH_REPORTS reports (default
-// 1,000,000; one in 20 open, one in 10 about product 1, one in 20 assigned
-// to user 1), made once and kept between runs: an SQLite file in the
-// temporary directory, a schema of its own in PostgreSQL.
+// benchReports opens the report-list fixture (storetest.KeptReports: one
+// in 20 reports open, one in 10 about product 1, one in 20 assigned to
+// user 1), making it the first time.
 func benchReports(b *testing.B, be storetest.Backend) *store.DB {
-	n := 1000000
-	if v, err := strconv.Atoi(os.Getenv("PSTI_BENCH_REPORTS")); err == nil && v > 0 {
-		n = v
-	}
+	u, n := storetest.KeptReports(b, be, true)
 	ctx := context.Background()
-	var u string
-	if be.Name == "sqlite" {
-		u = "sqlite:" + filepath.Join(os.TempDir(), "psti-bench-reports-"+strconv.Itoa(n)+".db")
-	} else {
-		base := os.Getenv("PSTI_TEST_DATABASE_URL")
-		if base == "" {
-			b.Skip("set PSTI_TEST_DATABASE_URL to run the PostgreSQL half")
-		}
-		schema := "psti_bench_reports_" + strconv.Itoa(n)
-		admin, err := sql.Open("pgx", base)
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer admin.Close()
-		if _, err := admin.ExecContext(ctx, `CREATE SCHEMA IF NOT EXISTS `+schema); err != nil {
-			b.Fatal(err)
-		}
-		pu, err := url.Parse(base)
-		if err != nil {
-			b.Fatal(err)
-		}
-		q := pu.Query()
-		q.Set("search_path", schema)
-		pu.RawQuery = q.Encode()
-		u = pu.String()
-	}
 	clock := &storetest.Clock{}
 	clock.Set(benchNow)
 	db, err := store.Open(ctx, u, store.Options{Clock: clock})

@@ -2,17 +2,12 @@ package web_test
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
-	"os"
-	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -26,52 +21,15 @@ import (
 	"github.com/psti/psti/internal/web"
 )
 
-// benchNow is the clock of the report-list fixture of
-// internal/store's BenchmarkReportLists.
-var benchNow = time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+// benchNow is the clock of the report-list fixture.
+var benchNow = storetest.KeptNow
 
 // keptReports opens the report-list fixture that internal/store's
-// BenchmarkReportLists makes and keeps (PSTI_BENCH_REPORTS reports,
-// default 1,000,000: an SQLite file in the temporary directory, a schema
-// of its own in PostgreSQL); it skips when there is none yet.
+// BenchmarkReportLists makes and keeps (storetest.KeptReports); it skips
+// when there is none yet.
 func keptReports(b *testing.B, be storetest.Backend) *store.DB {
-	n := 1000000
-	if v, err := strconv.Atoi(os.Getenv("PSTI_BENCH_REPORTS")); err == nil && v > 0 {
-		n = v
-	}
+	u, n := storetest.KeptReports(b, be, false)
 	ctx := context.Background()
-	var u string
-	if be.Name == "sqlite" {
-		path := filepath.Join(os.TempDir(), "psti-bench-reports-"+strconv.Itoa(n)+".db")
-		if _, err := os.Stat(path); err != nil {
-			b.Skipf("no fixture %s: make it with go test -run '^$' -bench BenchmarkReportLists ./internal/store/", path)
-		}
-		u = "sqlite:" + path
-	} else {
-		base := os.Getenv("PSTI_TEST_DATABASE_URL")
-		if base == "" {
-			b.Skip("set PSTI_TEST_DATABASE_URL to run the PostgreSQL half")
-		}
-		schema := "psti_bench_reports_" + strconv.Itoa(n)
-		admin, err := sql.Open("pgx", base)
-		if err != nil {
-			b.Fatal(err)
-		}
-		var found bool
-		err = admin.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)`, schema).Scan(&found)
-		admin.Close()
-		if err != nil || !found {
-			b.Skipf("no fixture schema %s (%v): make it with go test -run '^$' -bench BenchmarkReportLists ./internal/store/", schema, err)
-		}
-		pu, err := url.Parse(base)
-		if err != nil {
-			b.Fatal(err)
-		}
-		q := pu.Query()
-		q.Set("search_path", schema)
-		pu.RawQuery = q.Encode()
-		u = pu.String()
-	}
 	clock := &storetest.Clock{}
 	clock.Set(benchNow)
 	db, err := store.Open(ctx, u, store.Options{Clock: clock})
