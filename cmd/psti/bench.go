@@ -132,14 +132,14 @@ report a receipt was given for must read back with that receipt. The command
 prints progress each minute on stderr, then what it measured, and exits 1 if
 any of that failed.
 
-The token must be an editor's (psti admin tokens create --role editor): the
+The token must be an editor's (psti tokens create --role editor): the
 soak makes an organisation, manufacturer, brand, product and batch named
 "Soak test" with the date, to file its audits under. Everything it sends is
 stored: run it only against a server kept for measuring, started with
 --intake-rate 0 (the rate limits would otherwise refuse most of it). Only
 this machine's addresses are accepted (127.0.0.1, ::1, localhost).`,
 		Example: `  psti serve --intake-rate 0 &
-  psti admin tokens create --user you@example.com --role editor --name soak
+  psti tokens create --user you@example.com --role editor --name soak
   psti bench soak --token "$TOKEN" --duration 30m`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, _ []string) error {
@@ -147,7 +147,7 @@ this machine's addresses are accepted (127.0.0.1, ::1, localhost).`,
 				return usagef("--url %s is not this machine: a soak is run only against a server on this machine", o.URL)
 			}
 			if o.Token == "" {
-				return usagef("give --token (or PSTI_API_TOKEN): an editor's API token, from psti admin tokens create --role editor")
+				return usagef("give --token (or PSTI_API_TOKEN): an editor's API token, from psti tokens create --role editor")
 			}
 			if o.Duration <= 0 {
 				return usagef("--duration must be more than 0, e.g. 30m")

@@ -71,6 +71,15 @@ func TestBenchSoak(t *testing.T) {
 			dbURL := b.URL(t)
 			token := editorToken(t, dbURL)
 			srv := startServer(t, dbURL, "--intake-rate", "0", "--log-level", "warn")
+			if b.Name == storetest.SQLite.Name {
+				r := cli(t, "bench", "soak", "--url", srv.base, "--token", "psti_not_a_token", "--duration", "1s")
+				wantExit(t, r, 1)
+				wantContains(t, "stderr", r.stderr, "refused the token", "psti tokens create --role editor")
+				wantExit(t, cli(t, "bench", "soak", "--url", srv.base, "--duration", "1s"), 2)
+				r = cli(t, "bench", "soak", "--url", "http://192.0.2.1:8080", "--token", token)
+				wantExit(t, r, 2)
+				wantContains(t, "stderr", r.stderr, "not this machine")
+			}
 			cmd := exec.Command(binary(t), "bench", "soak", "--url", srv.base, "--duration", duration, "--audit-rows", rows, "--format", "json")
 			cmd.Env = append(os.Environ(), "PSTI_API_TOKEN="+token)
 			var stdout, stderr bytes.Buffer

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -224,8 +225,14 @@ func (s *soak) setUp(ctx context.Context) (product, batch int64, err error) {
 		}
 		body, _ := json.Marshal(st.body)
 		code, got, err := s.do(ctx, http.MethodPost, "/api/v1"+st.path, "application/json", body, "Bearer "+s.o.Token)
+		if errors.Is(err, syscall.ECONNREFUSED) {
+			return 0, 0, fmt.Errorf("no server answers at %s: start one to soak (psti serve --intake-rate 0), or give its --url", s.o.URL)
+		}
 		if err != nil {
 			return 0, 0, fmt.Errorf("setting up the soak: %w", err)
+		}
+		if code == http.StatusUnauthorized || code == http.StatusForbidden {
+			return 0, 0, fmt.Errorf("the server refused the token (%d): give an editor's API token, from psti tokens create --role editor", code)
 		}
 		if code != http.StatusCreated {
 			return 0, 0, fmt.Errorf("setting up the soak: POST /api/v1%s answered %d: %s", st.path, code, clip(got))
