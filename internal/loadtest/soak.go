@@ -184,7 +184,14 @@ func Soak(ctx context.Context, o SoakOptions) (*SoakResult, error) {
 		// ten minutes), so that it does not run on behind the read-back.
 		wg.Go(func() {
 			for run.Err() == nil {
-				s.audit(ctx, batch)
+				if !s.audit(ctx, batch) {
+					// Not at once again: a refusal would be resent
+					// as fast as the server answers.
+					select {
+					case <-run.Done():
+					case <-time.After(5 * time.Second):
+					}
+				}
 			}
 		})
 	}
@@ -334,12 +341,15 @@ func (s *soak) read(ctx context.Context, _, _ int) {
 	if !ok {
 		return
 	}
-	got, ok := s.call(ctx, &s.res.Status, http.MethodGet, "/api/v1/reports/status", "", nil, "Receipt "+r.code, http.StatusOK)
-	if ok {
-		if err := sameReport(got, r); err != nil {
-			s.record(ctx, &s.res.Status, 0, err)
-		}
+	t0 := time.Now()
+	code, got, err := s.do(ctx, http.MethodGet, "/api/v1/reports/status", "", nil, "Receipt "+r.code)
+	if err == nil && code != http.StatusOK {
+		err = fmt.Errorf("GET /api/v1/reports/status answered %d, not 200: %s", code, clip(got))
 	}
+	if err == nil {
+		err = sameReport(got, r)
+	}
+	s.record(ctx, &s.res.Status, time.Since(t0), err)
 }
 
 // sameReport checks that a status read is of the report the receipt was
@@ -411,10 +421,11 @@ func nextLink(h string) string {
 // audit uploads one batch of new random passwords and waits for its
 // verdict, which must be a pass: the passwords are made as psti passwords
 // generate would make them.
-func (s *soak) audit(ctx context.Context, batch int64) {
+func (s *soak) audit(ctx context.Context, batch int64) bool {
 	t0 := time.Now()
 	err := s.auditOnce(ctx, batch)
 	s.record(ctx, &s.res.Audits, time.Since(t0), err)
+	return err == nil
 }
 
 func (s *soak) auditOnce(ctx context.Context, batch int64) error {
@@ -551,6 +562,9 @@ func metric(page []byte, name string) (float64, error) {
 			continue
 		}
 		fields := strings.Fields(rest)
+		if len(fields) == 0 {
+			return 0, fmt.Errorf("/metrics gives %s no value", name)
+		}
 		v, err := strconv.ParseFloat(fields[0], 64)
 		if err != nil {
 			return 0, fmt.Errorf("%s: %w", name, err)
@@ -595,10 +609,13 @@ func (s *soak) readBack(ctx context.Context) {
 	}
 	close(next)
 	wg.Wait()
-	s.res.Lost = s.res.Receipts - s.res.ReadBack
+	s.res.Lost = len(lost)
 	if s.res.Lost > 0 {
 		s.res.Problems = append(s.res.Problems, fmt.Sprintf("%d of %d reports did not read back with their receipts; the first: %s",
 			s.res.Lost, s.res.Receipts, lost[0]))
+	}
+	if unread := s.res.Receipts - s.res.ReadBack - s.res.Lost; unread > 0 {
+		s.res.Problems = append(s.res.Problems, fmt.Sprintf("%d of %d receipts were not read back: the soak was stopped", unread, s.res.Receipts))
 	}
 }
 
@@ -620,7 +637,9 @@ func (s *soak) conclude() {
 			r.Problems = append(r.Problems, fmt.Sprintf("%d of %d %s failed; the first: %s", t.Errors, t.Errors+t.Requests, k.name, t.FirstErr))
 		}
 	}
-	r.BaselineResident, r.EndResident, r.Growth, r.Judged = Growth(r.Memory, r.Elapsed)
+	// Judged over the time the load was on: the wait for the last audit
+	// after it is sampled once, at the end.
+	r.BaselineResident, r.EndResident, r.Growth, r.Judged = Growth(r.Memory, s.o.Duration)
 	if r.Judged && r.Growth > s.o.MaxGrowth {
 		r.Problems = append(r.Problems, fmt.Sprintf("the server's resident memory grew by %.1f%% (from %.0f MiB to %.0f MiB), more than the %.0f%% allowed",
 			100*r.Growth, r.BaselineResident/(1<<20), r.EndResident/(1<<20), 100*s.o.MaxGrowth))

@@ -60,6 +60,9 @@ func TestMetric(t *testing.T) {
 	if _, err := metric(page, "go_goroutines"); err == nil {
 		t.Fatal("a missing metric read as a value")
 	}
+	if _, err := metric([]byte("go_goroutines \ngo_goroutines 3\n"), "go_goroutines"); err == nil {
+		t.Fatal("a metric with no value was read")
+	}
 	if _, err := metric([]byte("go_goroutines x\n"), "go_goroutines"); err == nil {
 		t.Fatal("a value that is not a number was read")
 	}
@@ -68,6 +71,7 @@ func TestMetric(t *testing.T) {
 func FuzzMetric(f *testing.F) {
 	f.Add("process_resident_memory_bytes 1.5e+06\n", "process_resident_memory_bytes")
 	f.Add("a 1\na \n", "a")
+	f.Add("a \n", "a")
 	f.Fuzz(func(t *testing.T, page, name string) {
 		if name == "" {
 			return
@@ -201,5 +205,18 @@ func TestSoakStaysWithinItsRates(t *testing.T) {
 	}
 	if res.Status.Requests+res.Status.Errors != 0 || res.Audits.Requests+res.Audits.Errors != 0 {
 		t.Errorf("status reads %+v and audits %+v were not asked for", res.Status, res.Audits)
+	}
+}
+
+// TestSoakStopped: a soak whose context ends before it has read every
+// receipt back says so, rather than counting them as lost or failing.
+func TestSoakStopped(t *testing.T) {
+	s := &soak{o: SoakOptions{URL: "http://127.0.0.1:1"}, client: http.DefaultClient,
+		receipts: []receipt{{"R1", "one"}, {"R2", "two"}}}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	s.readBack(ctx)
+	if s.res.Lost != 0 || s.res.ReadBack != 0 || len(s.res.Problems) != 1 || !strings.Contains(s.res.Problems[0], "2 of 2 receipts were not read back") {
+		t.Fatalf("%+v", s.res)
 	}
 }

@@ -184,7 +184,7 @@ func (s *Server) apiError(ctx context.Context, err error) error {
 	code := psti.ErrorCode(err)
 	status := statusOf(code)
 	if status == http.StatusInternalServerError {
-		s.logFailure(ctx, "API request failed", "err", err)
+		s.logFailure(ctx, "API request failed", err)
 	}
 	e := huma.NewError(status, psti.ErrorMessage(err), detailsOf(err)...)
 	if status == http.StatusUnauthorized {

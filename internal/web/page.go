@@ -205,18 +205,20 @@ func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, status int, m
 func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error) {
 	status := statusOf(psti.ErrorCode(err))
 	if status == http.StatusInternalServerError {
-		s.logFailure(r.Context(), "page request failed", "path", logPath(r), "err", err)
+		s.logFailure(r.Context(), "page request failed", err, "path", logPath(r))
 	}
 	s.errorPage(w, r, status, psti.ErrorMessage(err))
 }
 
 // logFailure logs a request that failed on the server's side as an error,
-// unless the client went away first (it hung up, or its time ran out): then
-// the request was cut short, not failed, and it is logged at info level so
-// that an operator's error alerts stay for real faults.
-func (s *Server) logFailure(ctx context.Context, msg string, args ...any) {
-	if ctx.Err() != nil {
-		s.log.Info(msg+": the client went away", args...)
+// unless it failed only because its client went away first (it hung up, or
+// a proxy in front gave up on it): then it is a warning, so that error
+// alerts stay for faults. A request that keeps failing that way (waiting on
+// a lock until the proxy's time runs out, say) still shows in the warnings.
+func (s *Server) logFailure(ctx context.Context, msg string, err error, args ...any) {
+	args = append(args, "err", err)
+	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+		s.log.Warn(msg+": the client went away", args...)
 		return
 	}
 	s.log.Error(msg, args...)
